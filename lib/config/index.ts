@@ -1,0 +1,231 @@
+// One schema for every setting (zod/mini: ~13 KB bundled against ~450 KB for classic zod). `loadConfig` reads
+// the environment once and either returns a typed Config or throws a ConfigError listing every problem,
+// each naming the variable and the fix.
+import * as z from 'zod/mini';
+import { isAgentUuid, normalizeUuid } from '../cwp/uuid';
+import { TASK_KINDS, type TaskKind } from '../types';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` + problems.map((p) => `  - ${p}`).join('\n'));
+  }
+}
+
+export type StateStoreUrl = { type: 'memory' } | { type: 'file'; dir: string } | { type: 'redis'; url: string };
+
+export interface Config {
+  credentials: { secretId: string; secretKey: string; token: string | null };
+  region: string;
+  cwpEndpoint: string;
+  tdmqEndpoint: string;
+  cwpRateLimit: number;
+  tdmqRateLimit: number;
+  /** Deadline of one HTTP call to Tencent Cloud. */
+  requestTimeoutMs: number;
+  stateStore: StateStoreUrl;
+  watchUuids: string[];
+  watchKinds: TaskKind[];
+  /** Caps a sweep's duration below the function's remaining time. */
+  sweepBudgetMs: number | null;
+  /** Kept free at the end of the function's time for publishing and the summary. */
+  sweepMarginMs: number;
+  /** Seconds until a key is due again, by its state. */
+  intervals: { collecting: number; offline: number; terminal: number; unknownAgent: number; unobserved: number };
+  apiTokens: string[];
+  webhookUrls: string[];
+  webhookSecret: string | null;
+  webhookAllowHttp: boolean;
+  webhookTimeoutMs: number;
+  webhookConcurrency: number;
+  cmqTopic: string | null;
+  cmqQueue: string | null;
+  deliveryMaxAttempts: number;
+  eventSource: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** Environment variable names, as documented in the README. */
+export const ENV = [
+  'TENCENTCLOUD_SECRET_ID', 'TENCENTCLOUD_SECRET_KEY', 'TENCENTCLOUD_SESSION_TOKEN',
+  'TENCENTCLOUD_SECRETID', 'TENCENTCLOUD_SECRETKEY', 'TENCENTCLOUD_SESSIONTOKEN',
+  'TENCENTCLOUD_REGION', 'CWP_ENDPOINT', 'TDMQ_ENDPOINT', 'CWP_RATE_LIMIT', 'TDMQ_RATE_LIMIT', 'TENCENT_TIMEOUT_MS',
+  'STATE_STORE', 'WATCH_UUIDS', 'WATCH_KINDS', 'SWEEP_BUDGET_MS', 'SWEEP_MARGIN_MS',
+  'POLL_COLLECTING_SECONDS', 'POLL_OFFLINE_SECONDS', 'POLL_TERMINAL_SECONDS', 'POLL_UNKNOWN_AGENT_SECONDS', 'POLL_UNOBSERVED_SECONDS',
+  'API_TOKENS', 'WEBHOOK_URLS', 'WEBHOOK_SECRET', 'WEBHOOK_ALLOW_HTTP', 'WEBHOOK_TIMEOUT_MS', 'WEBHOOK_CONCURRENCY',
+  'CMQ_TOPIC', 'CMQ_QUEUE', 'DELIVERY_MAX_ATTEMPTS', 'EVENT_SOURCE', 'LOG_LEVEL',
+] as const;
+
+const list = (v: string | undefined): string[] => (v ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+
+function int(min: number, max: number, fallback: number, unit: string) {
+  const msg = `must be a whole number of ${unit} from ${min} to ${max}`;
+  return z._default(z.coerce.number({ error: msg }).check(z.int({ error: msg }), z.minimum(min, { error: msg }), z.maximum(max, { error: msg })), fallback);
+}
+
+function optionalInt(min: number, max: number, unit: string) {
+  const msg = `must be a whole number of ${unit} from ${min} to ${max}, or unset`;
+  return z.optional(z.coerce.number({ error: msg }).check(z.int({ error: msg }), z.minimum(min, { error: msg }), z.maximum(max, { error: msg })));
+}
+
+const httpUrl = (fallback: string) =>
+  z._default(z.string().check(z.refine((v) => /^https?:\/\/[^/\s]+\/?$/.test(v), { error: 'must be an http(s) origin such as https://yunjing.tencentcloudapi.com (no path)' })), fallback);
+
+const bool = z._default(z.enum(['true', 'false', '1', '0', ''], { error: 'must be true or false' }), 'false');
+
+const envSchema = z.object({
+  TENCENTCLOUD_SECRET_ID: z.optional(z.string()),
+  TENCENTCLOUD_SECRET_KEY: z.optional(z.string()),
+  TENCENTCLOUD_SESSION_TOKEN: z.optional(z.string()),
+  TENCENTCLOUD_SECRETID: z.optional(z.string()),
+  TENCENTCLOUD_SECRETKEY: z.optional(z.string()),
+  TENCENTCLOUD_SESSIONTOKEN: z.optional(z.string()),
+  TENCENTCLOUD_REGION: z._default(z.string().check(z.regex(/^[a-z]{2,}(-[a-z0-9]+)+$/, { error: 'must be a region such as ap-guangzhou' })), 'ap-guangzhou'),
+  CWP_ENDPOINT: httpUrl('https://yunjing.tencentcloudapi.com'),
+  TDMQ_ENDPOINT: httpUrl('https://tdmq.tencentcloudapi.com'),
+  CWP_RATE_LIMIT: int(1, 1000, 20, 'requests per second per action'),
+  TDMQ_RATE_LIMIT: int(1, 1000, 20, 'requests per second per action'),
+  TENCENT_TIMEOUT_MS: int(100, 60_000, 5_000, 'milliseconds'),
+  STATE_STORE: z._default(z.string().check(z.refine((v) => v === 'memory:' || /^file:.+/.test(v) || /^rediss?:\/\/.+/.test(v), {
+    error: 'must be memory:, file:<dir> or redis://host:port/db',
+  })), 'file:.state'),
+  WATCH_UUIDS: z._default(z.string(), ''),
+  WATCH_KINDS: z._default(z.string(), 'process,port'),
+  SWEEP_BUDGET_MS: optionalInt(1_000, 900_000, 'milliseconds'),
+  SWEEP_MARGIN_MS: int(0, 60_000, 3_000, 'milliseconds'),
+  POLL_COLLECTING_SECONDS: int(1, 3_600, 5, 'seconds'),
+  POLL_OFFLINE_SECONDS: int(1, 86_400, 60, 'seconds'),
+  POLL_TERMINAL_SECONDS: int(1, 86_400, 600, 'seconds'),
+  POLL_UNKNOWN_AGENT_SECONDS: int(1, 86_400, 1_800, 'seconds'),
+  POLL_UNOBSERVED_SECONDS: int(1, 3_600, 30, 'seconds'),
+  API_TOKENS: z._default(z.string(), ''),
+  WEBHOOK_URLS: z._default(z.string(), ''),
+  WEBHOOK_SECRET: z.optional(z.string()),
+  WEBHOOK_ALLOW_HTTP: bool,
+  WEBHOOK_TIMEOUT_MS: int(100, 60_000, 5_000, 'milliseconds'),
+  WEBHOOK_CONCURRENCY: int(1, 256, 16, 'requests'),
+  CMQ_TOPIC: z.optional(z.string().check(z.regex(/^[A-Za-z][\w-]{0,63}$/, { error: 'must be a CMQ topic name: a letter, then up to 63 letters, digits, _ or -' }))),
+  CMQ_QUEUE: z.optional(z.string().check(z.regex(/^[A-Za-z][\w-]{0,63}$/, { error: 'must be a CMQ queue name: a letter, then up to 63 letters, digits, _ or -' }))),
+  DELIVERY_MAX_ATTEMPTS: int(1, 100, 12, 'attempts'),
+  EVENT_SOURCE: z.optional(z.string().check(z.minLength(1, { error: 'must not be empty' }))),
+  LOG_LEVEL: z._default(z.enum(['debug', 'info', 'warn', 'error'], { error: 'must be debug, info, warn or error' }), 'info'),
+});
+
+export interface LoadOptions {
+  /** The api function needs API_TOKENS; the poll function does not. */
+  requireApiTokens?: boolean;
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+export function isLoopbackUrl(u: URL): boolean {
+  return LOOPBACK_HOSTS.has(u.hostname) || /^127\.\d+\.\d+\.\d+$/.test(u.hostname);
+}
+
+function parseStateStore(v: string): StateStoreUrl {
+  if (v === 'memory:') return { type: 'memory' };
+  if (v.startsWith('file:')) return { type: 'file', dir: v.slice('file:'.length) };
+  return { type: 'redis', url: v };
+}
+
+/** Reads the environment into a Config, or throws a ConfigError naming every bad variable at once. */
+export function loadConfig(env: Record<string, string | undefined> = process.env, options: LoadOptions = {}): Config {
+  // Empty strings mean unset: SCF consoles and .env files often leave a variable defined but blank.
+  const present: Record<string, string> = {};
+  for (const name of ENV) {
+    const v = env[name];
+    if (v !== undefined && v.trim() !== '') present[name] = v.trim();
+  }
+  const parsed = z.safeParse(envSchema, present);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${String(issue.path[0])}: ${issue.message}`);
+  }
+  const e = parsed.success ? parsed.data : null;
+
+  const secretId = present.TENCENTCLOUD_SECRET_ID ?? present.TENCENTCLOUD_SECRETID;
+  const secretKey = present.TENCENTCLOUD_SECRET_KEY ?? present.TENCENTCLOUD_SECRETKEY;
+  const token = present.TENCENTCLOUD_SESSION_TOKEN ?? present.TENCENTCLOUD_SESSIONTOKEN ?? null;
+  if (!secretId) problems.push('TENCENTCLOUD_SECRET_ID: is required (or TENCENTCLOUD_SECRETID, which SCF sets for a function with an execution role)');
+  if (!secretKey) problems.push('TENCENTCLOUD_SECRET_KEY: is required (or TENCENTCLOUD_SECRETKEY, which SCF sets for a function with an execution role)');
+
+  const watchUuids: string[] = [];
+  for (const raw of list(present.WATCH_UUIDS)) {
+    if (isAgentUuid(raw)) watchUuids.push(normalizeUuid(raw));
+    else problems.push(`WATCH_UUIDS: "${raw}" is not an agent Uuid; use the 8-4-4-4-12 hex form, e.g. 6b6cd843-6bc1-4011-a74c-dc3fd26a7dd1`);
+  }
+  const watchKinds: TaskKind[] = [];
+  for (const k of list(present.WATCH_KINDS ?? 'process,port')) {
+    if ((TASK_KINDS as readonly string[]).includes(k)) {
+      if (!watchKinds.includes(k as TaskKind)) watchKinds.push(k as TaskKind);
+    } else problems.push(`WATCH_KINDS: "${k}" is not a task kind; use process, port or both (comma separated)`);
+  }
+  if (present.WATCH_KINDS !== undefined && watchKinds.length === 0 && list(present.WATCH_KINDS).length === 0) {
+    problems.push('WATCH_KINDS: names no kind; use process, port or both');
+  }
+
+  const apiTokens = list(present.API_TOKENS);
+  for (const t of apiTokens) {
+    if (t.length < 16) problems.push(`API_TOKENS: a token of ${t.length} characters is too short to be safe; use at least 16 (e.g. openssl rand -hex 24)`);
+  }
+  if (options.requireApiTokens && apiTokens.length === 0) {
+    problems.push('API_TOKENS: is required by the api function; set one or more bearer tokens, comma separated');
+  }
+
+  const allowHttp = e ? e.WEBHOOK_ALLOW_HTTP === 'true' || e.WEBHOOK_ALLOW_HTTP === '1' : false;
+  const webhookUrls: string[] = [];
+  for (const raw of list(present.WEBHOOK_URLS)) {
+    let u: URL;
+    try {
+      u = new URL(raw);
+    } catch {
+      problems.push(`WEBHOOK_URLS: "${raw}" is not a URL`);
+      continue;
+    }
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') problems.push(`WEBHOOK_URLS: "${raw}" must be https://`);
+    else if (u.protocol === 'http:' && !isLoopbackUrl(u) && !allowHttp) {
+      problems.push(`WEBHOOK_URLS: "${raw}" is plain http to a non-loopback host; use https://, or set WEBHOOK_ALLOW_HTTP=true to accept it`);
+    } else if (u.username || u.password) problems.push(`WEBHOOK_URLS: a URL must not carry credentials; the payload is signed with WEBHOOK_SECRET instead`);
+    else webhookUrls.push(u.toString());
+  }
+  const webhookSecret = present.WEBHOOK_SECRET ?? null;
+  if (webhookUrls.length > 0 && !webhookSecret) problems.push('WEBHOOK_SECRET: is required when WEBHOOK_URLS is set; use whsec_ followed by base64 of 24 to 64 random bytes');
+  if (webhookSecret && !/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/.test(webhookSecret)) {
+    problems.push('WEBHOOK_SECRET: must be whsec_ followed by base64 of 24 to 64 random bytes (e.g. "whsec_$(openssl rand -base64 32)")');
+  }
+
+  if (problems.length > 0 || !e || !secretId || !secretKey) throw new ConfigError(problems.length > 0 ? problems : ['unknown configuration problem']);
+
+  return {
+    credentials: { secretId, secretKey, token },
+    region: e.TENCENTCLOUD_REGION,
+    cwpEndpoint: e.CWP_ENDPOINT.replace(/\/$/, ''),
+    tdmqEndpoint: e.TDMQ_ENDPOINT.replace(/\/$/, ''),
+    cwpRateLimit: e.CWP_RATE_LIMIT,
+    tdmqRateLimit: e.TDMQ_RATE_LIMIT,
+    requestTimeoutMs: e.TENCENT_TIMEOUT_MS,
+    stateStore: parseStateStore(e.STATE_STORE),
+    watchUuids: [...new Set(watchUuids)],
+    watchKinds,
+    sweepBudgetMs: e.SWEEP_BUDGET_MS ?? null,
+    sweepMarginMs: e.SWEEP_MARGIN_MS,
+    intervals: {
+      collecting: e.POLL_COLLECTING_SECONDS,
+      offline: e.POLL_OFFLINE_SECONDS,
+      terminal: e.POLL_TERMINAL_SECONDS,
+      unknownAgent: e.POLL_UNKNOWN_AGENT_SECONDS,
+      unobserved: e.POLL_UNOBSERVED_SECONDS,
+    },
+    apiTokens,
+    webhookUrls,
+    webhookSecret,
+    webhookAllowHttp: allowHttp,
+    webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    webhookConcurrency: e.WEBHOOK_CONCURRENCY,
+    cmqTopic: e.CMQ_TOPIC ?? null,
+    cmqQueue: e.CMQ_QUEUE ?? null,
+    deliveryMaxAttempts: e.DELIVERY_MAX_ATTEMPTS,
+    eventSource: e.EVENT_SOURCE ?? `/cwp-task-bridge/${e.TENCENTCLOUD_REGION}`,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,139 @@
+// The domain types of cwp-task-bridge, in one place. Every module imports its shared types from here.
+
+/** The two CWP collection tasks we watch. `process` = real-time process collection, `port` = open ports. */
+export type TaskKind = 'process' | 'port';
+export const TASK_KINDS: readonly TaskKind[] = ['process', 'port'];
+
+/** The statuses CWP itself returns in `Response.Status`. */
+export type CwpStatus = 'COLLECTING' | 'COMPLETE' | 'FAILED' | 'AGENT_OFFLINE';
+export const CWP_STATUSES: readonly CwpStatus[] = ['COLLECTING', 'COMPLETE', 'FAILED', 'AGENT_OFFLINE'];
+
+/**
+ * What the bridge knows of one (uuid, kind): the CWP statuses plus two states implied by errors:
+ * `NO_TASK` (FailedOperation.*TaskNotFound) and `UNKNOWN_AGENT` (ResourceNotFound).
+ */
+export type TaskState = CwpStatus | 'NO_TASK' | 'UNKNOWN_AGENT';
+export const TASK_STATES: readonly TaskState[] = [...CWP_STATUSES, 'NO_TASK', 'UNKNOWN_AGENT'];
+
+export interface TaskKey {
+  uuid: string;
+  kind: TaskKind;
+}
+
+/** One live answer from CWP, already mapped through the error table. */
+export interface TaskObservation {
+  uuid: string;
+  kind: TaskKind;
+  state: TaskState;
+  /** Tencent's RequestId of the answer (success or error). */
+  requestId: string;
+  /** Epoch milliseconds when the answer arrived. */
+  observedAt: number;
+}
+
+/** What the store keeps per (uuid, kind). Times are epoch milliseconds. */
+export interface KeyRecord {
+  uuid: string;
+  kind: TaskKind;
+  /** null until the first successful observation. */
+  state: TaskState | null;
+  /** Bumped by every recorded change; the compare-and-set token. 0 = never observed. */
+  version: number;
+  /** When the current state was first observed. */
+  since: number | null;
+  lastChecked: number | null;
+  nextDue: number;
+  /** RequestId of the observation that set the current state. */
+  requestId: string | null;
+}
+
+/** A watched agent. `source: 'env'` comes from WATCH_UUIDS and cannot be deleted through the API. */
+export interface Watch {
+  uuid: string;
+  kinds: TaskKind[];
+  source: 'env' | 'api';
+  addedAt: number | null;
+}
+
+export type Severity = 'info' | 'warning';
+
+/** The `data` of a status-change event (DESIGN section 7). */
+export interface StatusChangeData {
+  uuid: string;
+  kind: TaskKind;
+  previous: TaskState | null;
+  state: TaskState;
+  severity: Severity;
+  /** ISO 8601 */
+  observedAt: string;
+  requestId: string;
+  /** The CWP action that reads the results after COMPLETE; null otherwise. */
+  next: 'DescribeProcesses' | 'DescribeOpenPorts' | null;
+}
+
+/** CloudEvents 1.0, structured JSON mode. */
+export interface CloudEvent {
+  specversion: '1.0';
+  type: 'com.tencentcloud.cwp.task.status.changed';
+  source: string;
+  id: string;
+  subject: string;
+  time: string;
+  datacontenttype: 'application/json';
+  data: StatusChangeData;
+}
+
+/** Delivery of one event to one sink. */
+export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
+
+export interface Delivery {
+  status: DeliveryStatus;
+  attempts: number;
+  /** Epoch ms of the next attempt while pending. */
+  nextAttemptAt: number;
+  lastError: string | null;
+  /** Epoch ms when it became delivered or dead. */
+  finishedAt: number | null;
+}
+
+/**
+ * One recorded change waiting to be published. `deliveries` is keyed by sink id (e.g. `webhook:<url>`,
+ * `cmq-topic:<name>`, `console`); a sink with no entry yet has not been tried. `targets`, when set, restricts
+ * delivery to those sinks (a replayed dead letter goes only to the sink that failed it).
+ */
+export interface OutboxEntry {
+  event: CloudEvent;
+  createdAt: number;
+  targets: string[] | null;
+  deliveries: Record<string, Delivery>;
+}
+
+/** An event that a sink gave up on: after the last attempt, or at once on a permanent refusal. */
+export interface DeadLetter {
+  event: CloudEvent;
+  sinkId: string;
+  reason: string;
+  attempts: number;
+  deadAt: number;
+}
+
+/** The one summary line each sweep ends with; also kept in the store for /healthz. */
+export interface SweepSummary {
+  requestId: string;
+  startedAt: string;
+  /** ok: ran to the end or the deadline; auth: stopped on an AuthFailure/Unauthorized; store: the state store failed. */
+  outcome: 'ok' | 'auth' | 'store' | 'error';
+  error: string | null;
+  checked: number;
+  changed: number;
+  published: number;
+  retried: number;
+  throttled: number;
+  failed: number;
+  /** Keys still due when the sweep stopped (left for the next run). */
+  dueLeft: number;
+  /** Events still waiting in the outbox for some sink. */
+  outboxLeft: number;
+  deadLetters: number;
+  tookMs: number;
+}
