@@ -1,0 +1,32 @@
+// What callers of Tencent Cloud API 3.0 see. TencentClient (client.ts) implements it; tests may stub it.
+
+/** Counters a caller can pass in to learn how hard a call was (the sweep sums them into its summary). */
+export interface CallStats {
+  /** Attempts after the first, for any reason. */
+  retried: number;
+  /** Answers that were RequestLimitExceeded*. */
+  throttled: number;
+}
+
+export interface CallOptions {
+  /** The operation's deadline: no attempt, backoff or rate-limit wait goes past it. */
+  signal?: AbortSignal;
+  stats?: CallStats;
+}
+
+export interface TencentResult<T> {
+  /** `Response` without `RequestId`. */
+  response: T;
+  requestId: string;
+}
+
+export interface TencentCredentials {
+  secretId: string;
+  secretKey: string;
+  token: string | null;
+}
+
+export interface TencentCaller {
+  /** Calls one action; resolves with the Response, or rejects with a TencentError (lib/errors). */
+  call<T>(action: string, payload: Record<string, unknown>, options?: CallOptions): Promise<TencentResult<T>>;
+}
