@@ -189,7 +189,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     else webhookUrls.push(u.toString());
   }
   const webhookSecret = present.WEBHOOK_SECRET ?? null;
-  if (webhookUrls.length > 0 && !webhookSecret) problems.push('WEBHOOK_SECRET: is required when WEBHOOK_URLS is set; use whsec_ followed by base64 of 24 to 64 random bytes');
+  if (list(present.WEBHOOK_URLS).length > 0 && !webhookSecret) problems.push('WEBHOOK_SECRET: is required when WEBHOOK_URLS is set; use whsec_ followed by base64 of 24 to 64 random bytes');
   if (webhookSecret && !/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/.test(webhookSecret)) {
     problems.push('WEBHOOK_SECRET: must be whsec_ followed by base64 of 24 to 64 random bytes (e.g. "whsec_$(openssl rand -base64 32)")');
   }

@@ -1,0 +1,85 @@
+import { ConfigError, loadConfig } from '../../lib/config';
+
+const CREDS = { TENCENTCLOUD_SECRET_ID: 'AKIDtest', TENCENTCLOUD_SECRET_KEY: 'secret-key-value' };
+const UUID = '6b6cd843-6bc1-4011-a74c-dc3fd26a7dd1';
+
+function problemsOf(env: Record<string, string>, options = {}): string[] {
+  try {
+    loadConfig(env, options);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  test('the embedded defaults need only credentials', () => {
+    const c = loadConfig(CREDS);
+    expect(c.region).toBe('ap-guangzhou');
+    expect(c.cwpEndpoint).toBe('https://yunjing.tencentcloudapi.com');
+    expect(c.tdmqEndpoint).toBe('https://tdmq.tencentcloudapi.com');
+    expect(c.cwpRateLimit).toBe(20);
+    expect(c.stateStore).toEqual({ type: 'file', dir: '.state' });
+    expect(c.watchKinds).toEqual(['process', 'port']);
+    expect(c.eventSource).toBe('/cwp-task-bridge/ap-guangzhou');
+  });
+
+  test('the SCF execution-role spelling of the credentials is accepted', () => {
+    const c = loadConfig({ TENCENTCLOUD_SECRETID: 'AKIDrole', TENCENTCLOUD_SECRETKEY: 'k', TENCENTCLOUD_SESSIONTOKEN: 'tok' });
+    expect(c.credentials).toEqual({ secretId: 'AKIDrole', secretKey: 'k', token: 'tok' });
+  });
+
+  test('every problem is reported at once, each naming its variable', () => {
+    const problems = problemsOf({ CWP_RATE_LIMIT: 'fast', STATE_STORE: 'mysql://x', WATCH_UUIDS: 'not-a-uuid', WATCH_KINDS: 'process,files', WEBHOOK_URLS: 'http://example.com/hook' });
+    const named = problems.map((p) => p.split(':')[0]);
+    expect(named).toEqual(expect.arrayContaining(['CWP_RATE_LIMIT', 'STATE_STORE', 'WATCH_UUIDS', 'WATCH_KINDS', 'WEBHOOK_URLS', 'WEBHOOK_SECRET', 'TENCENTCLOUD_SECRET_ID', 'TENCENTCLOUD_SECRET_KEY']));
+  });
+
+  test('a problem message says how to fix it', () => {
+    const [problem] = problemsOf({ ...CREDS, WATCH_UUIDS: 'abc' });
+    expect(problem).toMatch(/WATCH_UUIDS: "abc" is not an agent Uuid; use the 8-4-4-4-12 hex form/);
+  });
+
+  test('the error message never contains a secret value', () => {
+    try {
+      loadConfig({ TENCENTCLOUD_SECRET_ID: 'AKIDx', TENCENTCLOUD_SECRET_KEY: 'super-secret-key', WEBHOOK_SECRET: 'whsec_short', API_TOKENS: 'tiny-token' });
+    } catch (e) {
+      expect(String(e)).not.toMatch(/super-secret-key|whsec_short|tiny-token/);
+      return;
+    }
+    throw new Error('expected a ConfigError');
+  });
+
+  test('watch uuids are normalised to lower case and deduplicated', () => {
+    const c = loadConfig({ ...CREDS, WATCH_UUIDS: `${UUID.toUpperCase()}, ${UUID}` });
+    expect(c.watchUuids).toEqual([UUID]);
+  });
+
+  test('plain http webhooks are refused unless loopback or explicitly allowed', () => {
+    const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+    expect(problemsOf({ ...CREDS, WEBHOOK_URLS: 'http://hooks.example.com/x', WEBHOOK_SECRET: secret })[0]).toMatch(/WEBHOOK_ALLOW_HTTP/);
+    expect(loadConfig({ ...CREDS, WEBHOOK_URLS: 'http://127.0.0.1:8080/x', WEBHOOK_SECRET: secret }).webhookUrls).toEqual(['http://127.0.0.1:8080/x']);
+    expect(loadConfig({ ...CREDS, WEBHOOK_URLS: 'http://hooks.example.com/x', WEBHOOK_SECRET: secret, WEBHOOK_ALLOW_HTTP: 'true' }).webhookUrls).toHaveLength(1);
+  });
+
+  test('the api function requires bearer tokens of a safe length', () => {
+    expect(problemsOf(CREDS, { requireApiTokens: true })[0]).toMatch(/^API_TOKENS: is required/);
+    expect(problemsOf({ ...CREDS, API_TOKENS: 'short' })[0]).toMatch(/^API_TOKENS: a token of 5 characters is too short/);
+    expect(loadConfig({ ...CREDS, API_TOKENS: 'a'.repeat(16) + ',' + 'b'.repeat(20) }, { requireApiTokens: true }).apiTokens).toHaveLength(2);
+  });
+
+  test('state store urls parse into their type', () => {
+    expect(loadConfig({ ...CREDS, STATE_STORE: 'memory:' }).stateStore).toEqual({ type: 'memory' });
+    expect(loadConfig({ ...CREDS, STATE_STORE: 'redis://127.0.0.1:6379/2' }).stateStore).toEqual({ type: 'redis', url: 'redis://127.0.0.1:6379/2' });
+    expect(loadConfig({ ...CREDS, STATE_STORE: 'file:/tmp/x' }).stateStore).toEqual({ type: 'file', dir: '/tmp/x' });
+  });
+
+  test('blank variables count as unset', () => {
+    expect(loadConfig({ ...CREDS, CWP_RATE_LIMIT: '', TENCENTCLOUD_REGION: ' ' }).cwpRateLimit).toBe(20);
+  });
+
+  test('an endpoint with a path is refused', () => {
+    expect(problemsOf({ ...CREDS, CWP_ENDPOINT: 'https://yunjing.tencentcloudapi.com/v3' })[0]).toMatch(/^CWP_ENDPOINT: must be an http\(s\) origin/);
+  });
+});
