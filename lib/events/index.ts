@@ -1,0 +1,1 @@
+export { EVENT_TYPE, buildStatusChangedEvent, severityOf, transitionId, type TransitionInput } from './status-changed';

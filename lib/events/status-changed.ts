@@ -1,0 +1,57 @@
+// The one event the bridge publishes: a CloudEvents 1.0 structured-mode JSON object (DESIGN section 7).
+import { createHash } from 'node:crypto';
+import { RESULT_ACTION } from '../cwp/client';
+import type { CloudEvent, Severity, TaskKind, TaskState } from '../types';
+
+export const EVENT_TYPE = 'com.tencentcloud.cwp.task.status.changed';
+
+const WARNING_STATES: ReadonlySet<TaskState> = new Set<TaskState>(['FAILED', 'AGENT_OFFLINE', 'UNKNOWN_AGENT']);
+
+export function severityOf(state: TaskState): Severity {
+  return WARNING_STATES.has(state) ? 'warning' : 'info';
+}
+
+export interface TransitionInput {
+  source: string;
+  uuid: string;
+  kind: TaskKind;
+  previous: TaskState | null;
+  state: TaskState;
+  /** The key's version after this change: makes the id unique when a key returns to an earlier state. */
+  version: number;
+  observedAt: number;
+  requestId: string;
+}
+
+/**
+ * Stable for one transition, so a retried publish and a racing invocation produce the same id, and receivers
+ * can dedupe on it (it is also the Standard Webhooks `webhook-id`).
+ */
+export function transitionId(t: Pick<TransitionInput, 'uuid' | 'kind' | 'previous' | 'state' | 'version'>): string {
+  const digest = createHash('sha256').update(`${t.uuid}|${t.kind}|${t.previous ?? 'null'}|${t.state}|${t.version}`).digest('hex');
+  // UUID-shaped for readability in logs and CMQ consoles; 128 bits of the digest.
+  return `${digest.slice(0, 8)}-${digest.slice(8, 12)}-${digest.slice(12, 16)}-${digest.slice(16, 20)}-${digest.slice(20, 32)}`;
+}
+
+export function buildStatusChangedEvent(t: TransitionInput): CloudEvent {
+  const time = new Date(t.observedAt).toISOString();
+  return {
+    specversion: '1.0',
+    type: EVENT_TYPE,
+    source: t.source,
+    id: transitionId(t),
+    subject: `${t.uuid}/${t.kind}`,
+    time,
+    datacontenttype: 'application/json',
+    data: {
+      uuid: t.uuid,
+      kind: t.kind,
+      previous: t.previous,
+      state: t.state,
+      severity: severityOf(t.state),
+      observedAt: time,
+      requestId: t.requestId,
+      next: t.state === 'COMPLETE' ? RESULT_ACTION[t.kind] : null,
+    },
+  };
+}
