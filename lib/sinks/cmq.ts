@@ -1,0 +1,138 @@
+// TDMQ for CMQ sinks, on Tencent Cloud API 3.0 (service `tdmq`, version 2020-02-17) through a TencentCaller,
+// which signs, rate-limits and retries transport faults. The legacy CMQ API (cmq-*.api.qcloud.com) is retired
+// and not used. Documented facts this file relies on (cloud.tencent.com/document/product/1179/55920 and
+// /document/api/1179/55919; the SDK's tdmq v20200217 models):
+// - PublishCmqMsg {TopicName: String, MsgContent: String, MsgTag?: Array of String}; "a single tag or route
+//   may not exceed 64 characters"; the message's total size must not exceed 1024 KB. Default limit 20 req/s.
+// - SendCmqMsg {QueueName: String, MsgContent: String, DelaySeconds: Integer (required; default 0)}.
+//   Default limit 100 req/s (cloud.tencent.com), 20 in the older international page.
+// - CreateCmqTopic MaxMsgSize: 1024–65536 bytes, default 65536; CreateCmqQueue MaxMsgSize: 1024–1048576,
+//   default 65536. So 64 KB is the size every default topic and queue accepts, and the default limit here.
+// - SubscribeCmqTopic FilterTag: at most 5 tags of at most 16 characters each. Tags longer than 16 characters
+//   are accepted on publish but no subscription can filter on them (`state:AGENT_OFFLINE` and
+//   `state:UNKNOWN_AGENT` are 19).
+import { isTencentError, type TencentError } from '../errors';
+import type { TencentCaller } from '../tencent/types';
+import type { CloudEvent } from '../types';
+import type { SendResult, Sink } from './sink';
+
+export const TDMQ_SERVICE = 'tdmq';
+export const TDMQ_VERSION = '2020-02-17';
+/** The default MaxMsgSize of a CMQ topic and of a queue created with defaults (bytes). */
+export const CMQ_DEFAULT_MAX_MSG_BYTES = 65536;
+/** PublishCmqMsg: a tag may not exceed 64 characters. */
+export const CMQ_MAX_TAG_CHARS = 64;
+/** CMQ filter tags: at most 5 per message (legacy PublishMessage / SubscribeCmqTopic FilterTag). */
+export const CMQ_MAX_TAGS = 5;
+
+export interface CmqSinkOptions {
+  /** Topic or queue name. */
+  name: string;
+  /** A TencentCaller for service `tdmq`, version 2020-02-17. */
+  caller: TencentCaller;
+  /** The topic's or queue's MaxMsgSize; larger messages are dead at once, unsent. Default 65536. */
+  maxMessageBytes?: number;
+  /** Sends at once (the caller's rate limiter still paces them). Default 4. */
+  concurrency?: number;
+}
+
+/** The filter tags of an event: `kind:<kind>`, `state:<state>`, `severity:<severity>`. */
+export function cmqTags(event: CloudEvent): string[] {
+  return [`kind:${event.data.kind}`, `state:${event.data.state}`, `severity:${event.data.severity}`];
+}
+
+interface CmqSendResponse {
+  Result?: boolean;
+  MsgId?: string;
+}
+
+// Codes of the `internal` kind that mean our deployment is wrong: no retry will help, the event is dead.
+const PERMANENT_INTERNAL = /^(InvalidAction|ActionOffline|NoSuchVersion|NoSuchProduct|UnsupportedOperation(\..*)?|DryRunOperation)$/;
+
+/** Maps a failed TDMQ call to a SendResult. Exported for tests. */
+export function cmqFailure(e: unknown, target: string): SendResult {
+  if (!isTencentError(e)) {
+    return { ok: false, retry: true, reason: `${target}: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  const err: TencentError = e;
+  const reason = `${target}: ${err.code}: ${err.message}${err.requestId ? ` (RequestId ${err.requestId})` : ''}`;
+  const kind = err.row.kind;
+  if (kind === 'retryable' || kind === 'throttled') {
+    return err.retryAfterSeconds !== null
+      ? { ok: false, retry: true, reason, retryAfterMs: err.retryAfterSeconds * 1000 }
+      : { ok: false, retry: true, reason };
+  }
+  // ResourceNotFound.* (no such topic/queue): the table only knows the bare code, so match the family here.
+  if (kind === 'auth' || kind === 'invalid' || kind === 'not-found' || err.code.startsWith('ResourceNotFound')) {
+    return { ok: false, retry: false, reason };
+  }
+  if (PERMANENT_INTERNAL.test(err.code)) return { ok: false, retry: false, reason };
+  // FailedOperation*, LimitExceeded*, codes we do not know: not known to be permanent, so retry; the attempt
+  // cap still ends them as dead letters (with this reason) if they persist.
+  return { ok: false, retry: true, reason };
+}
+
+abstract class CmqSink implements Sink {
+  abstract readonly id: string;
+  readonly concurrency: number;
+  readonly name: string;
+  protected readonly caller: TencentCaller;
+  protected readonly maxMessageBytes: number;
+
+  constructor(options: CmqSinkOptions) {
+    this.name = options.name;
+    this.caller = options.caller;
+    this.maxMessageBytes = options.maxMessageBytes ?? CMQ_DEFAULT_MAX_MSG_BYTES;
+    this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
+  }
+
+  protected abstract action: 'PublishCmqMsg' | 'SendCmqMsg';
+  protected abstract payload(event: CloudEvent, content: string): Record<string, unknown>;
+
+  async send(event: CloudEvent, signal: AbortSignal): Promise<SendResult> {
+    const content = JSON.stringify(event);
+    const bytes = Buffer.byteLength(content, 'utf8');
+    if (bytes > this.maxMessageBytes) {
+      return { ok: false, retry: false, reason: `${this.id}: message is ${bytes} bytes, over the ${this.maxMessageBytes}-byte CMQ message limit (MaxMsgSize); not sent` };
+    }
+    if (signal.aborted) return { ok: false, retry: true, reason: `${this.id}: not sent: the drain was stopped` };
+    try {
+      const { response, requestId } = await this.caller.call<CmqSendResponse>(this.action, this.payload(event, content), { signal });
+      if (response.Result === false) return { ok: false, retry: true, reason: `${this.id}: ${this.action} answered Result=false (RequestId ${requestId})` };
+      return { ok: true };
+    } catch (e) {
+      return cmqFailure(e, this.id);
+    }
+  }
+}
+
+/** Publishes each event to a CMQ topic, tagged for subscription filters. */
+export class CmqTopicSink extends CmqSink {
+  readonly id: string;
+  protected readonly action = 'PublishCmqMsg' as const;
+
+  constructor(options: CmqSinkOptions) {
+    super(options);
+    this.id = `cmq-topic:${options.name}`;
+  }
+
+  protected payload(event: CloudEvent, content: string): Record<string, unknown> {
+    const tags = cmqTags(event).filter((t) => t.length <= CMQ_MAX_TAG_CHARS).slice(0, CMQ_MAX_TAGS);
+    return { TopicName: this.name, MsgContent: content, MsgTag: tags };
+  }
+}
+
+/** Sends each event to a CMQ queue, visible at once. */
+export class CmqQueueSink extends CmqSink {
+  readonly id: string;
+  protected readonly action = 'SendCmqMsg' as const;
+
+  constructor(options: CmqSinkOptions) {
+    super(options);
+    this.id = `cmq-queue:${options.name}`;
+  }
+
+  protected payload(_event: CloudEvent, content: string): Record<string, unknown> {
+    return { QueueName: this.name, MsgContent: content, DelaySeconds: 0 };
+  }
+}

@@ -1,0 +1,282 @@
+// The outbox drain: delivers each outbox event to each sink at least once, keeps the delivery state per event
+// per sink, backs off failing sinks, and turns what cannot be delivered into dead letters. Sinks only try once
+// (sink.ts); everything about "again" lives here.
+//
+// Choices, in one place:
+// - Delivery state is per (event, sink). A sink that is down never makes another sink see an event twice: the
+//   up sink's delivery is `delivered` and is skipped on every later drain; only the down sink is retried.
+// - Per-subject order, per sink: events of one subject (`<uuid>/<kind>`) go to a sink in outbox order, and
+//   event N+1 is not sent to a sink while event N of that subject is still pending there (failed this drain,
+//   or waiting for its next attempt). A receiver therefore never sees COMPLETE before the COLLECTING that
+//   preceded it, except around a dead letter: a dead event no longer holds its successors back, and a replayed
+//   dead letter is appended to the outbox, so it arrives after newer events of its subject. Ordering across
+//   subjects is not kept: subjects run in parallel up to the sink's concurrency.
+// - A sink that answers "disable" (webhook 410) gets no more sends in this drain (or in this run, when the
+//   caller passes one `disabled` set to all its drains); its other pending deliveries stay in the outbox.
+// - The deadline and the signal stop new sends; sends already started finish (each has its own timeout).
+// - An attempt cut short by the caller's signal is not counted: the deadline is ours, not the sink's fault.
+import { createHash } from 'node:crypto';
+import type { Logger } from '../log';
+import type { StateStore } from '../state/store';
+import type { Delivery, OutboxEntry } from '../types';
+import type { SendResult, Sink } from './sink';
+
+export const BACKOFF_BASE_MS = 10_000;
+export const BACKOFF_CAP_MS = 15 * 60_000;
+/** The jitter keeps each wait within [JITTER_FLOOR, 1] of the exponential ceiling. */
+export const JITTER_FLOOR = 0.75;
+const DEFAULT_BATCH_SIZE = 200;
+
+/**
+ * The ceiling of the wait after the `attempts`-th failed attempt: base · 2^(attempts−1), capped.
+ * 10 s, 20 s, 40 s, 80 s, 160 s, 320 s, 640 s, then 900 s (the 15-minute cap) from the 8th on.
+ */
+export function backoffCeilingMs(attempts: number): number {
+  const n = Math.max(1, Math.floor(attempts));
+  return Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(n - 1, 30));
+}
+
+/**
+ * The wait after the `attempts`-th failed attempt: a random point in [75 %, 100 %] of the ceiling.
+ *
+ * Why not full jitter (uniform in [0, ceiling]): with the default 12 attempts there are 11 waits, whose
+ * ceilings sum to 10+20+40+80+160+320+640+4·900 = 4870 s (81 min). Full jitter's expected total is half of
+ * that, 40.6 min, and it has no floor at all, so a sink down for an hour would usually lose its events. With
+ * the floor at 75 % the 11 waits total at least 0.75 · 4870 = 3652 s (60.9 min) and at most 81 min: a sink
+ * down for an hour still gets every event when it returns. Real gaps are longer still, since an attempt
+ * happens at the first drain after nextAttemptAt. The 25 % band still spreads retries of many events.
+ */
+export function backoffMs(attempts: number, random: () => number = Math.random): number {
+  const ceiling = backoffCeilingMs(attempts);
+  const r = Math.min(1, Math.max(0, random()));
+  return Math.round(ceiling * (JITTER_FLOOR + (1 - JITTER_FLOOR) * r));
+}
+
+/** When to try again after the `attempts`-th failure: the later of Retry-After and the backoff. */
+export function retryDelayMs(attempts: number, retryAfterMs: number | undefined, random: () => number = Math.random): number {
+  return Math.max(retryAfterMs ?? 0, backoffMs(attempts, random));
+}
+
+export interface DrainOptions {
+  /** Attempts per event per sink before it becomes a dead letter (DELIVERY_MAX_ATTEMPTS). */
+  maxAttempts: number;
+  /** Stops new sends when aborted, and is passed to the sinks so sends in flight can stop too. */
+  signal?: AbortSignal;
+  /** Epoch ms (on `now`'s clock) after which no new send starts. */
+  deadline?: number;
+  now?: () => number;
+  random?: () => number;
+  logger: Logger;
+  /** Outbox entries read per page. Default 200. */
+  batchSize?: number;
+  /**
+   * Sink ids disabled so far in this run: skipped here, and sinks this drain disables are added. Pass the same
+   * set to every drain of one run (a sweep that drains several times) so a 410'd URL stays off for the whole
+   * run instead of losing one more event to a dead letter per drain. Default: a fresh set per drain.
+   */
+  disabled?: Set<string>;
+}
+
+export interface DrainResult {
+  /** Successful deliveries (event × sink). */
+  published: number;
+  /** Failed attempts left for a later drain. */
+  retried: number;
+  /** Deliveries that became dead letters in this drain. */
+  dead: number;
+  /** Outbox entries still pending after the drain. */
+  left: number;
+  /** Sinks disabled during this drain (webhook 410). */
+  disabled: string[];
+}
+
+const isFinal = (d: Delivery | undefined): boolean => d !== undefined && d.status !== 'pending';
+
+/**
+ * A sink id for logs: a webhook URL can carry a token in its path or query (Slack-style hook URLs), so logs
+ * show the origin and a short hash of the id; the store and the API keep the full id.
+ */
+export function sinkLabel(id: string): string {
+  if (!id.startsWith('webhook:')) return id;
+  const hash = createHash('sha256').update(id).digest('hex').slice(0, 8);
+  try {
+    return `webhook:${new URL(id.slice('webhook:'.length)).origin}/…#${hash}`;
+  } catch {
+    return `webhook:#${hash}`;
+  }
+}
+
+interface Job {
+  entry: OutboxEntry;
+  sink: Sink;
+}
+
+/** Drains the outbox once: every due (event, sink) delivery is tried at most once. */
+export async function drainOutbox(store: StateStore, sinks: Sink[], options: DrainOptions): Promise<DrainResult> {
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
+  const log = options.logger;
+  const result: DrainResult = { published: 0, retried: 0, dead: 0, left: 0, disabled: [] };
+  const sendSignal = options.signal ?? new AbortController().signal;
+
+  const byId = new Map(sinks.map((s) => [s.id, s] as const));
+  const sinkIds = [...byId.keys()];
+  const disabled = options.disabled ?? new Set<string>();
+  /** Per sink, the subjects with an earlier event still pending there: later events of them wait. */
+  const blocked = new Map<string, Set<string>>(sinkIds.map((id) => [id, new Set<string>()] as const));
+  const block = (sinkId: string, subject: string) => blocked.get(sinkId)?.add(subject);
+  const stopped = () => sendSignal.aborted || (options.deadline !== undefined && now() >= options.deadline);
+
+  if (sinks.length === 0) {
+    // Nothing could take the events: keep them all rather than calling them delivered.
+    result.left = await store.countOutbox();
+    return result;
+  }
+
+  const deadLetter = async (entry: OutboxEntry, sinkId: string, attempts: number, reason: string, deliveries: Record<string, Delivery>) => {
+    const t = now();
+    // The dead letter first: if we crash between the two writes, the event is tried again (at least once),
+    // rather than being dropped from the outbox with no record of why.
+    await store.addDeadLetter({ event: entry.event, sinkId, reason, attempts, deadAt: t });
+    const d: Delivery = { status: 'dead', attempts, nextAttemptAt: t, lastError: reason, finishedAt: t };
+    await store.updateDelivery(entry.event.id, sinkId, d);
+    deliveries[sinkId] = d;
+    result.dead++;
+    log.warn('event is a dead letter for this sink', { eventId: entry.event.id, subject: entry.event.subject, sink: sinkLabel(sinkId), attempts, reason });
+  };
+
+  /** One attempt of one (event, sink); returns whether the chain of its subject may go on. */
+  const attempt = async (job: Job, deliveries: Record<string, Delivery>): Promise<boolean> => {
+    const { entry, sink } = job;
+    const prev = deliveries[sink.id];
+    const attempts = (prev?.attempts ?? 0) + 1;
+    let r: SendResult;
+    try {
+      r = await sink.send(entry.event, sendSignal);
+    } catch (e) {
+      r = { ok: false, retry: true, reason: `${sinkLabel(sink.id)} failed: ${e instanceof Error ? e.message : String(e)}` };
+    }
+    const t = now();
+    if (r.ok) {
+      const d: Delivery = { status: 'delivered', attempts, nextAttemptAt: t, lastError: null, finishedAt: t };
+      await store.updateDelivery(entry.event.id, sink.id, d);
+      deliveries[sink.id] = d;
+      result.published++;
+      return true;
+    }
+    if (r.retry) {
+      if (sendSignal.aborted) {
+        // Cut short by our own deadline: not counted against the sink, due again at once.
+        result.retried++;
+        return false;
+      }
+      if (attempts >= options.maxAttempts) {
+        await deadLetter(entry, sink.id, attempts, `gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}; last: ${r.reason}`, deliveries);
+        return true;
+      }
+      result.retried++;
+      const d: Delivery = { status: 'pending', attempts, nextAttemptAt: t + retryDelayMs(attempts, r.retryAfterMs, random), lastError: r.reason, finishedAt: null };
+      await store.updateDelivery(entry.event.id, sink.id, d);
+      deliveries[sink.id] = d;
+      log.debug('delivery failed; will retry', { eventId: entry.event.id, sink: sinkLabel(sink.id), attempts, reason: r.reason, nextAttemptAt: d.nextAttemptAt });
+      return false;
+    }
+    await deadLetter(entry, sink.id, attempts, r.reason, deliveries);
+    if ('disable' in r && r.disable && !disabled.has(sink.id)) {
+      disabled.add(sink.id);
+      result.disabled.push(sink.id);
+      log.warn('sink disabled for the rest of this run', { sink: sinkLabel(sink.id), reason: r.reason });
+    }
+    return true;
+  };
+
+  const runSink = async (sink: Sink, chains: Job[][], deliveriesOf: Map<string, Record<string, Delivery>>) => {
+    let next = 0;
+    const worker = async () => {
+      for (;;) {
+        const chain = chains[next++];
+        if (!chain) return;
+        for (const job of chain) {
+          if (disabled.has(sink.id) || stopped()) {
+            block(sink.id, job.entry.event.subject);
+            break;
+          }
+          const goOn = await attempt(job, deliveriesOf.get(job.entry.event.id)!);
+          if (!goOn) {
+            block(sink.id, job.entry.event.subject);
+            break;
+          }
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(sink.concurrency, chains.length) }, worker));
+  };
+
+  const processBatch = async (entries: OutboxEntry[]): Promise<number> => {
+    const t0 = now();
+    // Our own copy of each entry's deliveries (a store may hand out its live objects).
+    const deliveriesOf = new Map(entries.map((e) => [e.event.id, { ...e.deliveries }] as const));
+    const runs: Promise<void>[] = [];
+    for (const sink of sinks) {
+      if (disabled.has(sink.id)) continue;
+      const blockedHere = blocked.get(sink.id)!;
+      const chains = new Map<string, Job[]>();
+      for (const entry of entries) {
+        if (entry.targets && !entry.targets.includes(sink.id)) continue;
+        const d = entry.deliveries[sink.id];
+        if (isFinal(d)) continue;
+        const subject = entry.event.subject;
+        if (blockedHere.has(subject)) continue;
+        if (d && d.nextAttemptAt > t0) {
+          blockedHere.add(subject);
+          continue;
+        }
+        let chain = chains.get(subject);
+        if (!chain) chains.set(subject, (chain = []));
+        chain.push({ entry, sink });
+      }
+      if (chains.size > 0) runs.push(runSink(sink, [...chains.values()], deliveriesOf));
+    }
+    await Promise.all(runs);
+
+    let removed = 0;
+    for (const entry of entries) {
+      const deliveries = deliveriesOf.get(entry.event.id)!;
+      let pending = false;
+      for (const target of entry.targets ?? sinkIds) {
+        if (byId.has(target)) {
+          if (!isFinal(deliveries[target])) pending = true;
+        } else if (!isFinal(deliveries[target])) {
+          // A replayed letter for a sink that is no longer configured: back to the dead letters, where it
+          // stays visible and can be replayed again once the sink is back.
+          await deadLetter(entry, target, deliveries[target]?.attempts ?? 0, `sink ${sinkLabel(target)} is not configured in this run`, deliveries);
+        }
+      }
+      if (!pending) {
+        await store.removeFromOutbox(entry.event.id);
+        removed++;
+      }
+    }
+    return removed;
+  };
+
+  // Pages: the first `batchSize` entries, then the entries still present plus the next `batchSize`, and so on
+  // (entries still pending stay at the front of the outbox, so each page re-reads and skips them).
+  const seen = new Set<string>();
+  let present = 0;
+  while (!stopped()) {
+    const limit = present + batchSize;
+    const entries = await store.listOutbox(limit);
+    const fresh = entries.filter((e) => !seen.has(e.event.id));
+    if (fresh.length === 0) break;
+    for (const e of fresh) seen.add(e.event.id);
+    const removed = await processBatch(fresh);
+    present = entries.length - removed;
+    if (entries.length < limit) break;
+  }
+
+  result.left = await store.countOutbox();
+  log.debug('outbox drained', { ...result, disabled: result.disabled.map(sinkLabel) });
+  return result;
+}

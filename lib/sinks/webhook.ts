@@ -1,0 +1,193 @@
+// The webhook sink: one per URL. POSTs the CloudEvent (structured JSON) signed the Standard Webhooks way
+// (webhook-id / webhook-timestamp / webhook-signature, via the `standardwebhooks` package), tries once, and
+// maps the answer to a SendResult. Retries, backoff and dead letters belong to deliver.ts.
+import { Webhook } from 'standardwebhooks';
+import { isLoopbackUrl } from '../config';
+import type { CloudEvent } from '../types';
+import type { SendResult, Sink } from './sink';
+
+export const CLOUDEVENTS_JSON = 'application/cloudevents+json';
+export const GONE_REASON = 'receiver answered 410 Gone; this URL is disabled for this run — remove it from WEBHOOK_URLS';
+/** How much of a refusing receiver's body goes into the dead letter's reason. */
+const BODY_SNIPPET_CHARS = 200;
+/** A Retry-After beyond this is clamped: a broken header must not park an event for weeks. */
+const MAX_RETRY_AFTER_MS = 24 * 3600 * 1000;
+
+export interface WebhookSinkOptions {
+  url: string;
+  /** `whsec_…` (base64 key with the Standard Webhooks prefix). Kept in a private field; never logged. */
+  secret: string;
+  /** Deadline of one attempt, headers and body included. */
+  timeoutMs: number;
+  concurrency: number;
+  /** Accept plain http to a non-loopback host (WEBHOOK_ALLOW_HTTP). */
+  allowHttp?: boolean;
+  /** Wall clock for the signature timestamp and HTTP-date Retry-After (tests). */
+  now?: () => number;
+  /** The fetch to use (tests); defaults to the global one (undici). */
+  fetch?: typeof fetch;
+}
+
+/** Throws unless the URL is https, or http to loopback, or http with allowHttp. Never echoes credentials. */
+export function checkWebhookUrl(raw: string, allowHttp: boolean): URL {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new Error('webhook URL is not a URL');
+  }
+  if (u.username || u.password) throw new Error(`webhook URL ${u.origin} must not carry credentials; the payload is signed with WEBHOOK_SECRET`);
+  if (u.protocol === 'https:') return u;
+  if (u.protocol === 'http:' && (isLoopbackUrl(u) || allowHttp)) return u;
+  throw new Error(`webhook URL ${u.origin}${u.pathname} is refused: use https:// (plain http only to loopback, or with WEBHOOK_ALLOW_HTTP=true)`);
+}
+
+/**
+ * Retry-After as milliseconds from `now`: delta-seconds or an HTTP-date (RFC 9110 section 10.2.3).
+ * Undefined when absent or unparseable; 0 for a date in the past.
+ */
+export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const v = value.trim();
+  if (v === '') return undefined;
+  let ms: number;
+  if (/^\d+$/.test(v)) ms = Number(v) * 1000;
+  else {
+    const at = Date.parse(v);
+    if (Number.isNaN(at)) return undefined;
+    ms = Math.max(0, at - now);
+  }
+  return Math.min(ms, MAX_RETRY_AFTER_MS);
+}
+
+/** The three Standard Webhooks headers for one payload. */
+export function signWebhook(webhook: Webhook, msgId: string, nowMs: number, payload: string): Record<string, string> {
+  const seconds = Math.floor(nowMs / 1000);
+  return {
+    'webhook-id': msgId,
+    'webhook-timestamp': String(seconds),
+    'webhook-signature': webhook.sign(msgId, new Date(seconds * 1000), payload),
+  };
+}
+
+// Statuses that mean "not now": overloaded, restarting, or (408) the receiver timed our request out itself.
+const RETRY_STATUSES = new Set([408, 429, 502, 503, 504]);
+
+export class WebhookSink implements Sink {
+  readonly id: string;
+  readonly concurrency: number;
+  readonly url: string;
+  readonly #webhook: Webhook;
+  readonly #timeoutMs: number;
+  readonly #now: () => number;
+  readonly #fetch: typeof fetch;
+
+  constructor(options: WebhookSinkOptions) {
+    const u = checkWebhookUrl(options.url, options.allowHttp ?? false);
+    this.url = u.toString();
+    this.id = `webhook:${this.url}`;
+    this.concurrency = Math.max(1, Math.floor(options.concurrency));
+    this.#webhook = new Webhook(options.secret);
+    this.#timeoutMs = options.timeoutMs;
+    this.#now = options.now ?? Date.now;
+    this.#fetch = options.fetch ?? fetch;
+  }
+
+  async send(event: CloudEvent, signal: AbortSignal): Promise<SendResult> {
+    if (signal.aborted) return { ok: false, retry: true, reason: 'not sent: the drain was stopped' };
+    const payload = JSON.stringify(event);
+    const timeout = AbortSignal.timeout(this.#timeoutMs);
+    const combined = AbortSignal.any([signal, timeout]);
+    let res: Response;
+    try {
+      res = await this.#fetch(this.url, {
+        method: 'POST',
+        headers: {
+          'content-type': CLOUDEVENTS_JSON,
+          'user-agent': 'cwp-task-bridge',
+          ...signWebhook(this.#webhook, event.id, this.#now(), payload),
+        },
+        body: payload,
+        // A redirect is a configuration problem (and following one would turn our POST into someone else's
+        // request); it is reported, not followed.
+        redirect: 'manual',
+        signal: combined,
+      });
+    } catch (e) {
+      return { ok: false, retry: true, reason: this.#failureReason(e, signal, timeout) };
+    }
+
+    const status = res.status;
+    try {
+      if (status >= 200 && status < 300) {
+        await discard(res);
+        return { ok: true };
+      }
+      const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), this.#now());
+      if (status === 410) {
+        await discard(res);
+        return { ok: false, retry: false, reason: GONE_REASON, disable: true };
+      }
+      // 500 and any other 5xx retry too: a receiver's 500 is usually a transient bug or a dependency that is
+      // down (a database restarting, a deploy in progress), not a verdict on this event; the attempt cap still
+      // turns a receiver that always fails into dead letters, which can be replayed once it is fixed.
+      if (RETRY_STATUSES.has(status) || status >= 500) {
+        await discard(res);
+        const reason = `receiver answered HTTP ${status}`;
+        return retryAfterMs === undefined ? { ok: false, retry: true, reason } : { ok: false, retry: true, reason, retryAfterMs };
+      }
+      if (status >= 300 && status < 400) {
+        await discard(res);
+        const to = res.headers.get('location');
+        return { ok: false, retry: false, reason: `receiver answered HTTP ${status} (redirect${to ? ` to ${to}` : ''}); redirects are not followed, configure the final URL` };
+      }
+      // Other 4xx (and 1xx oddities): the receiver refuses this request; sending it again will not change that.
+      const snippet = await readSnippet(res);
+      return { ok: false, retry: false, reason: `receiver answered HTTP ${status}${snippet ? `: ${snippet}` : ''}` };
+    } catch (e) {
+      // The body could not be read (timeout or reset mid-body): for a 2xx the receiver has the event, but we
+      // cannot be sure, so try again; the webhook-id lets the receiver drop the duplicate.
+      return { ok: false, retry: true, reason: `HTTP ${status}, then ${this.#failureReason(e, signal, timeout)}` };
+    }
+  }
+
+  #failureReason(e: unknown, callerSignal: AbortSignal, timeout: AbortSignal): string {
+    if (timeout.aborted && !callerSignal.aborted) return `no answer within ${this.#timeoutMs} ms (timeout)`;
+    if (callerSignal.aborted) return 'aborted: the drain was stopped (deadline)';
+    return `connection failed: ${networkCode(e)}`;
+  }
+}
+
+/** The most specific thing we know about a fetch failure: ECONNREFUSED, ECONNRESET, UND_ERR_SOCKET, ... */
+function networkCode(e: unknown): string {
+  let cur: unknown = e;
+  for (let i = 0; i < 4 && cur; i++) {
+    const c = cur as { code?: unknown; cause?: unknown };
+    if (typeof c.code === 'string') return c.code;
+    cur = c.cause;
+  }
+  return e instanceof Error ? e.message : String(e);
+}
+
+async function discard(res: Response): Promise<void> {
+  if (res.body) await res.body.cancel().catch(() => undefined);
+}
+
+async function readSnippet(res: Response): Promise<string> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < BODY_SNIPPET_CHARS * 4) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  const text = Buffer.concat(chunks).toString('utf8').replace(/\s+/g, ' ').trim();
+  return text.length > BODY_SNIPPET_CHARS ? text.slice(0, BODY_SNIPPET_CHARS) + '…' : text;
+}
