@@ -3,6 +3,24 @@
 // runs against all three.
 import type { DeadLetter, Delivery, KeyRecord, OutboxEntry, SweepSummary, TaskKey, TaskKind, TaskState, Watch, CloudEvent } from '../types';
 
+/**
+ * The sweep's two priority lanes of a kind's schedule: `hot` holds keys never observed (state null) or
+ * COLLECTING, where the next change is expected; `cold` holds every other state. A key moves between lanes
+ * when recordChange changes its state.
+ */
+export type Lane = 'hot' | 'cold';
+export const LANES: readonly Lane[] = ['hot', 'cold'];
+
+export function laneOf(state: TaskState | null): Lane {
+  return state === null || state === 'COLLECTING' ? 'hot' : 'cold';
+}
+
+/** Restricts dueKeys/countDue to one kind and/or one lane. */
+export interface DueFilter {
+  kind?: TaskKind;
+  lane?: Lane;
+}
+
 /** A change to record: the new state of a key, guarded by the version it was computed from. */
 export interface ChangeToRecord {
   key: TaskKey;
@@ -37,12 +55,20 @@ export interface StateStore {
   /**
    * Makes the schedule hold exactly these keys: adds missing ones (due at `now`, version 0, state null) and
    * removes from the schedule keys not listed (their records stay readable). Returns how many were added.
+   * A listed key that still has a record from earlier keeps its state and version and is due at `now`.
+   * recordCheck and recordChange update a key's record either way, but move it in the schedule only while
+   * it is scheduled: a late result for an unwatched key does not put it back.
    */
   syncSchedule(keys: TaskKey[], now: number): Promise<number>;
-  /** Up to `limit` keys with nextDue <= now, most overdue first. */
-  dueKeys(now: number, limit: number): Promise<KeyRecord[]>;
-  /** How many scheduled keys are due at `now`. */
-  countDue(now: number): Promise<number>;
+  /**
+   * Up to `limit` keys with nextDue <= now, most overdue first (ties by key id). With a filter, only keys of
+   * that kind and/or lane (see `Lane`).
+   */
+  dueKeys(now: number, limit: number, filter?: DueFilter): Promise<KeyRecord[]>;
+  /** How many scheduled keys are due at `now` (of that kind and/or lane with a filter). */
+  countDue(now: number, filter?: DueFilter): Promise<number>;
+  /** The earliest nextDue among scheduled keys (of `kind` if given), or null when none is scheduled. */
+  nextDueAt(kind?: TaskKind): Promise<number | null>;
   /** Updates lastChecked and nextDue of a key whose state did not change. */
   recordCheck(check: CheckToRecord): Promise<void>;
   /**

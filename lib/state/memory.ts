@@ -1,0 +1,500 @@
+// The in-memory StateStore: the reference implementation of the contract (lib/state/store.ts). Its core,
+// `MemoryState`, is synchronous and serialisable, so the file store (file.ts) reuses it and only adds the disk.
+//
+// Semantics every implementation shares (the contract suite checks them):
+// - A key is "scheduled" when syncSchedule listed it. recordCheck/recordChange always update the record's
+//   nextDue, but move a key in the schedule only if it is scheduled: a key dropped from the watch list while
+//   it was being polled is not resurrected by the late result.
+// - syncSchedule makes a newly listed key due at `now`; a key that had a record keeps its state and version.
+// - dueKeys orders by nextDue, then by key id (the order of a Redis sorted set with equal scores). The
+//   schedule is kept per (kind, lane) so the sweep's filtered calls cost no more than unfiltered ones.
+// - The outbox holds one entry per event id, in order of first append. Replaying a dead letter whose event is
+//   still in the outbox adds the sink to that entry's targets and clears its delivery (fresh attempts).
+// - Dead letters are listed in order of addition; re-adding (event id, sink id) replaces and moves it last.
+// - putWatch keeps the first addedAt of a uuid and replaces its kinds.
+import type { DeadLetter, Delivery, KeyRecord, OutboxEntry, SweepSummary, TaskKey, TaskKind, Watch } from '../types';
+import { TASK_KINDS } from '../types';
+import { keyId, laneOf, parseKeyId, type ChangeToRecord, type CheckToRecord, type DueFilter, type Lane, type StateStore } from './store';
+
+interface HeapItem {
+  due: number;
+  id: string;
+  gen: number;
+}
+
+function before(a: HeapItem, b: HeapItem): boolean {
+  return a.due < b.due || (a.due === b.due && a.id < b.id);
+}
+
+/**
+ * A schedule of ids by due time: a binary min-heap with lazy deletion. Moving or removing an id only touches
+ * the map (and pushes one heap item); stale heap items are dropped when they reach the top, and the heap is
+ * rebuilt when stale items outnumber live ones. dueIds(now, limit) costs O(limit log n), not a sort.
+ */
+export class DueSchedule {
+  private readonly live = new Map<string, { due: number; gen: number }>();
+  private heap: HeapItem[] = [];
+  private gen = 0;
+
+  get size(): number {
+    return this.live.size;
+  }
+
+  has(id: string): boolean {
+    return this.live.has(id);
+  }
+
+  dueOf(id: string): number | undefined {
+    return this.live.get(id)?.due;
+  }
+
+  ids(): IterableIterator<string> {
+    return this.live.keys();
+  }
+
+  set(id: string, due: number): void {
+    const cur = this.live.get(id);
+    if (cur && cur.due === due) return;
+    const gen = ++this.gen;
+    this.live.set(id, { due, gen });
+    this.push({ due, id, gen });
+    if (this.heap.length > 2 * this.live.size + 1024) this.rebuild();
+  }
+
+  delete(id: string): boolean {
+    return this.live.delete(id);
+  }
+
+  /** Up to `limit` ids with due <= now, earliest first (ties by id). */
+  dueIds(now: number, limit: number): Array<{ id: string; due: number }> {
+    const taken: HeapItem[] = [];
+    while (taken.length < limit && this.heap.length > 0) {
+      const top = this.heap[0]!;
+      if (!this.isLive(top)) {
+        this.pop();
+        continue;
+      }
+      if (top.due > now) break;
+      taken.push(this.pop());
+    }
+    for (const item of taken) this.push(item);
+    return taken.map((t) => ({ id: t.id, due: t.due }));
+  }
+
+  /** The earliest due time, or null when empty. */
+  peekDue(): number | null {
+    while (this.heap.length > 0) {
+      const top = this.heap[0]!;
+      if (this.isLive(top)) return top.due;
+      this.pop();
+    }
+    return null;
+  }
+
+  /** How many ids have due <= now: walks only the part of the heap that is due. */
+  countDue(now: number): number {
+    let n = 0;
+    const stack = this.heap.length > 0 ? [0] : [];
+    while (stack.length > 0) {
+      const i = stack.pop()!;
+      const item = this.heap[i];
+      if (!item || item.due > now) continue;
+      if (this.isLive(item)) n++;
+      stack.push(2 * i + 1, 2 * i + 2);
+    }
+    return n;
+  }
+
+  /** Rebuilds the heap from the live map (O(n) heapify). */
+  rebuild(): void {
+    this.heap = [...this.live].map(([id, v]) => ({ id, due: v.due, gen: v.gen }));
+    for (let i = (this.heap.length >> 1) - 1; i >= 0; i--) this.down(i);
+  }
+
+  private isLive(item: HeapItem): boolean {
+    return this.live.get(item.id)?.gen === item.gen;
+  }
+
+  private push(item: HeapItem): void {
+    const h = this.heap;
+    h.push(item);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!before(item, h[p]!)) break;
+      h[i] = h[p]!;
+      i = p;
+    }
+    h[i] = item;
+  }
+
+  private pop(): HeapItem {
+    const h = this.heap;
+    const top = h[0]!;
+    const last = h.pop()!;
+    if (h.length > 0) {
+      h[0] = last;
+      this.down(0);
+    }
+    return top;
+  }
+
+  private down(i: number): void {
+    const h = this.heap;
+    const item = h[i]!;
+    const n = h.length;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && before(h[r]!, h[l]!) ? r : l;
+      if (!before(h[c]!, item)) break;
+      h[i] = h[c]!;
+      i = c;
+    }
+    h[i] = item;
+  }
+}
+
+/** The schedule of a store: one DueSchedule per (kind, lane), so the sweep can ask for one of them. */
+export class LaneSchedule {
+  private readonly parts = new Map<string, DueSchedule>();
+  private readonly where = new Map<string, string>();
+
+  get size(): number {
+    return this.where.size;
+  }
+
+  has(id: string): boolean {
+    return this.where.has(id);
+  }
+
+  ids(): IterableIterator<string> {
+    return this.where.keys();
+  }
+
+  set(id: string, kind: TaskKind, lane: Lane, due: number): void {
+    const name = `${kind}/${lane}`;
+    const old = this.where.get(id);
+    if (old !== undefined && old !== name) this.parts.get(old)?.delete(id);
+    this.where.set(id, name);
+    let part = this.parts.get(name);
+    if (!part) this.parts.set(name, (part = new DueSchedule()));
+    part.set(id, due);
+  }
+
+  delete(id: string): boolean {
+    const name = this.where.get(id);
+    if (name === undefined) return false;
+    this.where.delete(id);
+    this.parts.get(name)?.delete(id);
+    return true;
+  }
+
+  private matching(filter?: DueFilter): DueSchedule[] {
+    const out: DueSchedule[] = [];
+    for (const [name, part] of this.parts) {
+      const [kind, lane] = name.split('/') as [TaskKind, Lane];
+      if (filter?.kind !== undefined && filter.kind !== kind) continue;
+      if (filter?.lane !== undefined && filter.lane !== lane) continue;
+      out.push(part);
+    }
+    return out;
+  }
+
+  dueIds(now: number, limit: number, filter?: DueFilter): Array<{ id: string; due: number }> {
+    const parts = this.matching(filter);
+    if (parts.length === 1) return parts[0]!.dueIds(now, limit);
+    const all = parts.flatMap((p) => p.dueIds(now, limit));
+    all.sort((a, b) => a.due - b.due || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return all.slice(0, limit);
+  }
+
+  countDue(now: number, filter?: DueFilter): number {
+    let n = 0;
+    for (const p of this.matching(filter)) n += p.countDue(now);
+    return n;
+  }
+
+  nextDue(kind?: TaskKind): number | null {
+    let min: number | null = null;
+    for (const p of this.matching(kind === undefined ? undefined : { kind })) {
+      const d = p.peekDue();
+      if (d !== null && (min === null || d < min)) min = d;
+    }
+    return min;
+  }
+
+  rebuild(): void {
+    for (const p of this.parts.values()) p.rebuild();
+  }
+}
+
+const clone = <T>(v: T): T => structuredClone(v);
+
+export function deadLetterId(eventId: string, sinkId: string): string {
+  return `${eventId}\n${sinkId}`;
+}
+
+/** The serialised form of a MemoryState (the file store's document, less its header). */
+export interface MemoryStateDocument {
+  /** keyId -> [state, version, since, lastChecked, nextDue, requestId, scheduled 0|1] */
+  records: Record<string, [KeyRecord['state'], number, number | null, number | null, number, string | null, 0 | 1]>;
+  watches: Watch[];
+  outbox: OutboxEntry[];
+  deadLetters: DeadLetter[];
+  lastSweep: SweepSummary | null;
+}
+
+/** The synchronous core of the memory and file stores. Returned objects are copies. */
+export class MemoryState {
+  readonly records = new Map<string, KeyRecord>();
+  readonly schedule = new LaneSchedule();
+  readonly watches = new Map<string, Watch>();
+  /** Insertion order is outbox order. */
+  readonly outbox = new Map<string, OutboxEntry>();
+  /** Insertion order is dead-letter order; keyed by deadLetterId. */
+  readonly dead = new Map<string, DeadLetter>();
+  lastSweep: SweepSummary | null = null;
+
+  getRecord(key: TaskKey): KeyRecord | null {
+    const r = this.records.get(keyId(key));
+    return r ? { ...r } : null;
+  }
+
+  getRecordsForAgent(uuid: string): KeyRecord[] {
+    const out: KeyRecord[] = [];
+    for (const kind of TASK_KINDS) {
+      const r = this.records.get(keyId({ uuid, kind }));
+      if (r) out.push({ ...r });
+    }
+    return out;
+  }
+
+  syncSchedule(keys: TaskKey[], now: number): number {
+    const wanted = new Set(keys.map(keyId));
+    for (const id of [...this.schedule.ids()]) if (!wanted.has(id)) this.schedule.delete(id);
+    let added = 0;
+    for (const id of wanted) {
+      if (this.schedule.has(id)) continue;
+      let rec = this.records.get(id);
+      if (rec) rec.nextDue = now;
+      else {
+        const { uuid, kind } = parseKeyId(id);
+        rec = { uuid, kind, state: null, version: 0, since: null, lastChecked: null, nextDue: now, requestId: null };
+        this.records.set(id, rec);
+      }
+      this.schedule.set(id, rec.kind, laneOf(rec.state), now);
+      added++;
+    }
+    return added;
+  }
+
+  dueKeys(now: number, limit: number, filter?: DueFilter): KeyRecord[] {
+    if (limit <= 0) return [];
+    return this.schedule.dueIds(now, limit, filter).map(({ id, due }) => {
+      const r = this.records.get(id);
+      return r ? { ...r } : { ...parseKeyId(id), state: null, version: 0, since: null, lastChecked: null, nextDue: due, requestId: null };
+    });
+  }
+
+  countDue(now: number, filter?: DueFilter): number {
+    return this.schedule.countDue(now, filter);
+  }
+
+  nextDueAt(kind?: TaskKind): number | null {
+    return this.schedule.nextDue(kind);
+  }
+
+  recordCheck(check: CheckToRecord): void {
+    const id = keyId(check.key);
+    const rec = this.records.get(id);
+    if (rec) {
+      rec.lastChecked = check.observedAt;
+      rec.nextDue = check.nextDue;
+    } else {
+      this.records.set(id, {
+        uuid: check.key.uuid, kind: check.key.kind, state: null, version: 0, since: null,
+        lastChecked: check.observedAt, nextDue: check.nextDue, requestId: null,
+      });
+    }
+    if (this.schedule.has(id)) this.schedule.set(id, check.key.kind, laneOf(rec?.state ?? null), check.nextDue);
+  }
+
+  recordChange(change: ChangeToRecord): boolean {
+    const id = keyId(change.key);
+    const rec = this.records.get(id);
+    if ((rec?.version ?? 0) !== change.expectedVersion) return false;
+    this.records.set(id, {
+      uuid: change.key.uuid,
+      kind: change.key.kind,
+      state: change.state,
+      version: change.expectedVersion + 1,
+      since: rec && rec.state === change.state ? rec.since : change.observedAt,
+      lastChecked: change.observedAt,
+      nextDue: change.nextDue,
+      requestId: change.requestId,
+    });
+    if (this.schedule.has(id)) this.schedule.set(id, change.key.kind, laneOf(change.state), change.nextDue);
+    if (!this.outbox.has(change.event.id)) {
+      this.outbox.set(change.event.id, { event: clone(change.event), createdAt: change.observedAt, targets: null, deliveries: {} });
+    }
+    return true;
+  }
+
+  listWatches(): Watch[] {
+    return [...this.watches.values()].sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0)).map(clone);
+  }
+
+  putWatch(uuid: string, kinds: TaskKind[], now: number): Watch {
+    const prev = this.watches.get(uuid);
+    const w: Watch = { uuid, kinds: [...new Set(kinds)], source: 'api', addedAt: prev?.addedAt ?? now };
+    this.watches.set(uuid, w);
+    return clone(w);
+  }
+
+  deleteWatch(uuid: string): boolean {
+    return this.watches.delete(uuid);
+  }
+
+  listOutbox(limit: number): OutboxEntry[] {
+    const out: OutboxEntry[] = [];
+    if (limit <= 0) return out;
+    for (const e of this.outbox.values()) {
+      out.push(clone(e));
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  countOutbox(): number {
+    return this.outbox.size;
+  }
+
+  updateDelivery(eventId: string, sinkId: string, delivery: Delivery): void {
+    const e = this.outbox.get(eventId);
+    if (e) e.deliveries[sinkId] = { ...delivery };
+  }
+
+  removeFromOutbox(eventId: string): void {
+    this.outbox.delete(eventId);
+  }
+
+  addDeadLetter(letter: DeadLetter): void {
+    const id = deadLetterId(letter.event.id, letter.sinkId);
+    this.dead.delete(id);
+    this.dead.set(id, clone(letter));
+  }
+
+  listDeadLetters(limit: number): DeadLetter[] {
+    const out: DeadLetter[] = [];
+    if (limit <= 0) return out;
+    for (const d of this.dead.values()) {
+      out.push(clone(d));
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  countDeadLetters(): number {
+    return this.dead.size;
+  }
+
+  replayDeadLetters(eventIds: string[] | null, now: number): number {
+    const only = eventIds ? new Set(eventIds) : null;
+    let moved = 0;
+    for (const [id, letter] of [...this.dead]) {
+      if (only && !only.has(letter.event.id)) continue;
+      this.dead.delete(id);
+      this.requeue(letter, now);
+      moved++;
+    }
+    return moved;
+  }
+
+  /** Puts a dead letter's event back in the outbox for its sink (merging into a pending entry). */
+  private requeue(letter: DeadLetter, now: number): void {
+    const existing = this.outbox.get(letter.event.id);
+    if (existing) {
+      if (existing.targets && !existing.targets.includes(letter.sinkId)) existing.targets.push(letter.sinkId);
+      delete existing.deliveries[letter.sinkId];
+      return;
+    }
+    this.outbox.set(letter.event.id, { event: letter.event, createdAt: now, targets: [letter.sinkId], deliveries: {} });
+  }
+
+  putLastSweep(summary: SweepSummary): void {
+    this.lastSweep = clone(summary);
+  }
+
+  getLastSweep(): SweepSummary | null {
+    return this.lastSweep ? clone(this.lastSweep) : null;
+  }
+
+  toDocument(): MemoryStateDocument {
+    const records: MemoryStateDocument['records'] = {};
+    for (const [id, r] of this.records) {
+      records[id] = [r.state, r.version, r.since, r.lastChecked, r.nextDue, r.requestId, this.schedule.has(id) ? 1 : 0];
+    }
+    return {
+      records,
+      watches: [...this.watches.values()],
+      outbox: [...this.outbox.values()],
+      deadLetters: [...this.dead.values()],
+      lastSweep: this.lastSweep,
+    };
+  }
+
+  /** Rebuilds a state from a document (objects are taken over, not copied). */
+  static fromDocument(doc: MemoryStateDocument): MemoryState {
+    const s = new MemoryState();
+    for (const [id, t] of Object.entries(doc.records ?? {})) {
+      const { uuid, kind } = parseKeyId(id);
+      const [state, version, since, lastChecked, nextDue, requestId, scheduled] = t;
+      s.records.set(id, { uuid, kind, state, version, since, lastChecked, nextDue, requestId });
+      if (scheduled) s.schedule.set(id, kind, laneOf(state), nextDue);
+    }
+    s.schedule.rebuild();
+    for (const w of doc.watches ?? []) s.watches.set(w.uuid, w);
+    for (const e of doc.outbox ?? []) s.outbox.set(e.event.id, e);
+    for (const d of doc.deadLetters ?? []) s.dead.set(deadLetterId(d.event.id, d.sinkId), d);
+    s.lastSweep = doc.lastSweep ?? null;
+    return s;
+  }
+}
+
+/** StateStore on plain Maps: for tests and one-off runs. Nothing survives the process. */
+export class MemoryStateStore implements StateStore {
+  readonly description = 'memory:';
+  readonly durableAcrossInstances = false;
+  private readonly state = new MemoryState();
+
+  /** close() is a no-op: the data stays readable (tests inspect a store after a handler closed it). */
+  private live(): MemoryState {
+    return this.state;
+  }
+
+  async getRecord(key: TaskKey) { return this.live().getRecord(key); }
+  async getRecordsForAgent(uuid: string) { return this.live().getRecordsForAgent(uuid); }
+  async syncSchedule(keys: TaskKey[], now: number) { return this.live().syncSchedule(keys, now); }
+  async dueKeys(now: number, limit: number, filter?: DueFilter) { return this.live().dueKeys(now, limit, filter); }
+  async countDue(now: number, filter?: DueFilter) { return this.live().countDue(now, filter); }
+  async nextDueAt(kind?: TaskKind) { return this.live().nextDueAt(kind); }
+  async recordCheck(check: CheckToRecord) { this.live().recordCheck(check); }
+  async recordChange(change: ChangeToRecord) { return this.live().recordChange(change); }
+  async listWatches() { return this.live().listWatches(); }
+  async putWatch(uuid: string, kinds: TaskKind[], now: number) { return this.live().putWatch(uuid, kinds, now); }
+  async deleteWatch(uuid: string) { return this.live().deleteWatch(uuid); }
+  async listOutbox(limit: number) { return this.live().listOutbox(limit); }
+  async countOutbox() { return this.live().countOutbox(); }
+  async updateDelivery(eventId: string, sinkId: string, delivery: Delivery) { this.live().updateDelivery(eventId, sinkId, delivery); }
+  async removeFromOutbox(eventId: string) { this.live().removeFromOutbox(eventId); }
+  async addDeadLetter(letter: DeadLetter) { this.live().addDeadLetter(letter); }
+  async listDeadLetters(limit: number) { return this.live().listDeadLetters(limit); }
+  async countDeadLetters() { return this.live().countDeadLetters(); }
+  async replayDeadLetters(eventIds: string[] | null, now: number) { return this.live().replayDeadLetters(eventIds, now); }
+  async putLastSweep(summary: SweepSummary) { this.live().putLastSweep(summary); }
+  async getLastSweep() { return this.live().getLastSweep(); }
+  async ping() { this.live(); }
+  async close() { /* nothing to release */ }
+}
