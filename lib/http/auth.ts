@@ -1,0 +1,71 @@
+// Bearer-token auth against API_TOKENS. Both sides are hashed with SHA-256 first, so timingSafeEqual compares
+// two 32-byte digests: neither the content nor the length of a token leaks through timing, and every
+// configured token is compared (no early exit on the first match).
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { HttpError } from './respond';
+
+const REALM = 'cwp-task-bridge';
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s, 'utf8').digest();
+}
+
+/** Constant-time string equality (time independent of where, or whether, the strings differ, and of their lengths). */
+export function constantTimeEqual(a: string, b: string): boolean {
+  return timingSafeEqual(digest(a), digest(b));
+}
+
+const digestCache = new WeakMap<readonly string[], Buffer[]>();
+
+function tokenDigests(tokens: readonly string[]): Buffer[] {
+  let d = digestCache.get(tokens);
+  if (!d) {
+    d = tokens.map(digest);
+    digestCache.set(tokens, d);
+  }
+  return d;
+}
+
+/** Whether `candidate` equals one of `tokens`; compares against all of them whatever the outcome. */
+export function matchesAnyToken(candidate: string, tokens: readonly string[]): boolean {
+  const c = digest(candidate);
+  let hit = 0;
+  for (const t of tokenDigests(tokens)) hit |= timingSafeEqual(c, t) ? 1 : 0;
+  return hit === 1;
+}
+
+/** The token of an `Authorization: Bearer <token>` header; null when absent; undefined when malformed. */
+export function bearerToken(headers: Record<string, string>): string | null | undefined {
+  const h = headers['authorization'];
+  if (h === undefined || h.trim() === '') return null;
+  const m = /^Bearer[ \t]+([^\s]+)[ \t]*$/i.exec(h.trim());
+  return m ? m[1] : undefined;
+}
+
+/**
+ * Throws the HttpError that answers an unauthenticated request; returns when the token is good.
+ * Missing and wrong tokens are both 401 with `WWW-Authenticate` (RFC 6750): the caller has not proved who it
+ * is, which 403 (known caller, not allowed) would misstate. No configured token is 503, not 401, so an
+ * operator sees a configuration problem rather than blaming the caller.
+ */
+export function authenticate(headers: Record<string, string>, tokens: readonly string[]): void {
+  if (tokens.length === 0) {
+    throw new HttpError(503, 'config_invalid', 'API_TOKENS is not set: the API refuses every request until a bearer token is configured');
+  }
+  const token = bearerToken(headers);
+  if (token === null) {
+    throw new HttpError(401, 'unauthorized', 'missing Authorization header; send Authorization: Bearer <token>', {
+      headers: { 'www-authenticate': `Bearer realm="${REALM}"` },
+    });
+  }
+  if (token === undefined) {
+    throw new HttpError(401, 'unauthorized', 'malformed Authorization header; send Authorization: Bearer <token>', {
+      headers: { 'www-authenticate': `Bearer realm="${REALM}", error="invalid_request"` },
+    });
+  }
+  if (!matchesAnyToken(token, tokens)) {
+    throw new HttpError(401, 'unauthorized', 'the bearer token is not valid', {
+      headers: { 'www-authenticate': `Bearer realm="${REALM}", error="invalid_token"` },
+    });
+  }
+}

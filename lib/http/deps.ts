@@ -1,0 +1,45 @@
+// What the HTTP core needs from the outside, injected so that tests (fakes) and the runtime wiring
+// (functions/api: real store, real CwpClient over the emulator or Tencent Cloud) pass the same shapes.
+import type { Config } from '../config';
+import type { CwpClient } from '../cwp/client';
+import type { Logger } from '../log';
+import type { StateStore } from '../state/store';
+import type { ScfContext } from '../types';
+import type { HttpRequest } from './event';
+
+export interface HttpDeps {
+  config: Config;
+  store: StateStore;
+  cwp: Pick<CwpClient, 'getTaskStatus'>;
+  logger: Logger;
+  /** Epoch ms; defaults to Date.now. Used for watch times and replays. */
+  now?: () => number;
+  /**
+   * Replays dead letters (`eventIds` null = all) and returns how many moved back to the outbox. Defaults to
+   * `store.replayDeadLetters`; the wiring may pass one that also kicks off delivery.
+   */
+  replayDeadLetters?: (eventIds: string[] | null, now: number) => Promise<number>;
+}
+
+/** Settings of the handler itself, valid even when the configuration failed to load. */
+export interface HttpOptions {
+  /** A prefix the gateway leaves on paths (e.g. '/release'), stripped before routing. */
+  basePath?: string;
+  /** Largest body accepted (bytes, decoded). Default 64 KiB. */
+  maxBodyBytes?: number;
+  /** Logger to use when `deps` is a ConfigError (otherwise deps.logger). Default: JSON lines on stdout. */
+  logger?: Logger;
+  /** Cap on a live status call's deadline, ms. Default 10 000. */
+  statusDeadlineMs?: number;
+}
+
+/** What a route handler receives. */
+export interface RouteContext {
+  req: HttpRequest;
+  params: Record<string, string>;
+  deps: HttpDeps;
+  scf: ScfContext | undefined;
+  options: HttpOptions;
+  now: () => number;
+  logger: Logger;
+}

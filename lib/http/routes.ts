@@ -1,0 +1,261 @@
+// The routes of the HTTP function (DESIGN section 9). Each handler returns a response or throws an HttpError;
+// anything else thrown is an unexpected exception (500, logged once by the handler).
+import * as z from 'zod/mini';
+import type { DeadLetter, KeyRecord, ScfHttpResponse, SweepSummary, TaskKind, Watch } from '../types';
+import { TASK_KINDS } from '../types';
+import type { RouteContext } from './deps';
+import { errorBody, HttpError, jsonResponse, safeMessage } from './respond';
+import { Router, type Route } from './router';
+import { observationOutcome, stateView, statusDeadlineMs, upstreamError } from './upstream';
+import { parseJsonBody, parseKind, parseUuid } from './validate';
+
+export type RouteHandler = (ctx: RouteContext) => Promise<ScfHttpResponse>;
+
+const ok = (ctx: RouteContext, status: number, body: unknown, headers: Record<string, string> = {}) => jsonResponse(status, body, ctx.req.requestId, headers);
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** A store call whose failure is a 503 `store_unavailable`, not a 500. */
+async function storeCall<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw new HttpError(503, 'store_unavailable', safeMessage(`the state store failed (${what}): ${e instanceof Error ? e.message : String(e)}`));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- /healthz
+
+const SWEEP_PROBLEM: Record<Exclude<SweepSummary['outcome'], 'ok'>, string> = {
+  auth: 'the last sweep stopped: Tencent Cloud rejected the credentials (AuthFailure/UnauthorizedOperation); fix TENCENTCLOUD_SECRET_ID/KEY or the role\'s permissions',
+  store: 'the last sweep stopped: the state store failed',
+  error: 'the last sweep stopped on an unexpected error',
+};
+
+/**
+ * 200 `ok`: the store answers and the last sweep (if any) ran to its end.
+ * 200 `degraded`: the store answers but the last sweep's outcome was not ok (auth, store, error): this
+ *   function can still serve, so it is not down, but `problem` says what the operator must fix.
+ * 503 `unavailable`: the store does not answer its ping.
+ */
+export async function healthz(ctx: RouteContext): Promise<ScfHttpResponse> {
+  const { store } = ctx.deps;
+  let lastSweep: SweepSummary | null;
+  try {
+    await store.ping();
+    lastSweep = await store.getLastSweep();
+  } catch (e) {
+    const message = safeMessage(`the state store did not answer: ${e instanceof Error ? e.message : String(e)}`);
+    return ok(ctx, 503, { status: 'unavailable', store: store.description, durable: store.durableAcrossInstances, lastSweep: null, ...errorBody('store_unavailable', message, ctx.req.requestId) });
+  }
+  const bad = lastSweep !== null && lastSweep.outcome !== 'ok';
+  const problem = bad ? `${SWEEP_PROBLEM[lastSweep!.outcome as Exclude<SweepSummary['outcome'], 'ok'>]}${lastSweep!.error ? `: ${safeMessage(lastSweep!.error)}` : ''}` : null;
+  return ok(ctx, 200, {
+    status: bad ? 'degraded' : 'ok',
+    store: store.description,
+    durable: store.durableAcrossInstances,
+    lastSweep: lastSweep && { ...lastSweep, error: lastSweep.error === null ? null : safeMessage(lastSweep.error) },
+    problem,
+  });
+}
+
+// ------------------------------------------------------------------------------------------- /v1/status
+
+export async function statusOfKind(ctx: RouteContext): Promise<ScfHttpResponse> {
+  const kind = parseKind(ctx.params.kind);
+  const uuid = parseUuid(ctx.params.uuid);
+  const signal = AbortSignal.timeout(statusDeadlineMs(ctx.scf, ctx.options.statusDeadlineMs));
+  let outcome;
+  try {
+    outcome = observationOutcome(await ctx.deps.cwp.getTaskStatus(kind, uuid, { signal }));
+  } catch (e) {
+    throw upstreamError(e, signal);
+  }
+  if (outcome instanceof HttpError) throw outcome;
+  return ok(ctx, outcome.status, outcome.body);
+}
+
+interface KindResult {
+  status: number;
+  code: string | null;
+  message: string | null;
+  retryAfter: number | null;
+  entry: Record<string, unknown>;
+}
+
+/**
+ * Both kinds, concurrently, under one deadline. Each entry is a state (`{state, requestId, observedAt}`) or
+ * an error (`{error: {code, message, status, ...}}`). The answer is 200 unless both kinds came out non-2xx
+ * with the same HTTP status: then that status (e.g. 404 for an unknown agent, 429, 502), with an error
+ * envelope whose code is the shared code, or `upstream_error` if the codes differ. Mixed outcomes are 200:
+ * the caller reads each entry.
+ */
+export async function statusOfAgent(ctx: RouteContext): Promise<ScfHttpResponse> {
+  const uuid = parseUuid(ctx.params.uuid);
+  const signal = AbortSignal.timeout(statusDeadlineMs(ctx.scf, ctx.options.statusDeadlineMs));
+  const one = async (kind: TaskKind): Promise<KindResult> => {
+    let outcome;
+    try {
+      outcome = observationOutcome(await ctx.deps.cwp.getTaskStatus(kind, uuid, { signal }));
+    } catch (e) {
+      const err = upstreamError(e, signal);
+      const ra = err.headers['retry-after'];
+      return {
+        status: err.status,
+        code: err.code,
+        message: err.message,
+        retryAfter: ra === undefined ? null : Number(ra),
+        entry: { error: { ...err.details, code: err.code, message: err.message, status: err.status } },
+      };
+    }
+    if (outcome instanceof HttpError) {
+      const { state, requestId, observedAt } = outcome.body as Record<string, unknown>;
+      return { status: outcome.status, code: outcome.code, message: outcome.message, retryAfter: null, entry: { state, requestId, observedAt } };
+    }
+    const { state, requestId, observedAt } = outcome.body;
+    return { status: outcome.status, code: null, message: null, retryAfter: null, entry: { state, requestId, observedAt } };
+  };
+  const results = await Promise.all(TASK_KINDS.map(one));
+  const tasks: Record<string, Record<string, unknown>> = {};
+  TASK_KINDS.forEach((k, i) => (tasks[k] = results[i]!.entry));
+  const body = { uuid, tasks };
+
+  const first = results[0]!;
+  const sameFailure = first.status >= 300 && results.every((r) => r.status === first.status);
+  if (!sameFailure) return ok(ctx, 200, body);
+  const codes = new Set(results.map((r) => r.code));
+  const code = codes.size === 1 && first.code !== null ? first.code : 'upstream_error';
+  const message = TASK_KINDS.map((k, i) => `${k}: ${results[i]!.message}`).join('; ');
+  const retryAfters = results.map((r) => r.retryAfter).filter((n): n is number => n !== null);
+  const headers: Record<string, string> = retryAfters.length > 0 ? { 'retry-after': String(Math.max(...retryAfters)) } : {};
+  return ok(ctx, first.status, { ...body, ...errorBody(code, message, ctx.req.requestId) }, headers);
+}
+
+// --------------------------------------------------------------------------------------------- /v1/agents
+
+function recordView(r: KeyRecord) {
+  return { state: r.state, version: r.version, since: iso(r.since), lastChecked: iso(r.lastChecked), nextDue: iso(r.nextDue), requestId: r.requestId };
+}
+
+/** Last known states from the store; no CWP call. 404 when the agent is neither known nor watched. */
+export async function agent(ctx: RouteContext): Promise<ScfHttpResponse> {
+  const uuid = parseUuid(ctx.params.uuid);
+  const records = await storeCall('getRecordsForAgent', () => ctx.deps.store.getRecordsForAgent(uuid));
+  const watch = (await allWatches(ctx)).find((w) => w.uuid === uuid) ?? null;
+  if (records.length === 0 && watch === null) {
+    throw new HttpError(404, 'not_found', `agent ${uuid} is not watched and has no recorded state`);
+  }
+  const tasks: Record<string, ReturnType<typeof recordView>> = {};
+  for (const r of records) tasks[r.kind] = recordView(r);
+  return ok(ctx, 200, { uuid, watch, tasks });
+}
+
+// -------------------------------------------------------------------------------------------- /v1/watches
+
+function envWatches(ctx: RouteContext): Watch[] {
+  const { watchUuids, watchKinds } = ctx.deps.config;
+  return watchUuids.map((uuid) => ({ uuid, kinds: [...watchKinds], source: 'env' as const, addedAt: null }));
+}
+
+/** WATCH_UUIDS first (source env), then the API watches of other agents; an agent listed in both shows as env. */
+async function allWatches(ctx: RouteContext): Promise<Watch[]> {
+  const env = envWatches(ctx);
+  const api = await storeCall('listWatches', () => ctx.deps.store.listWatches());
+  const seen = new Set(env.map((w) => w.uuid));
+  return [...env, ...api.filter((w) => !seen.has(w.uuid)).map((w) => ({ ...w, source: 'api' as const }))];
+}
+
+function envConflict(uuid: string, verb: string): HttpError {
+  return new HttpError(409, 'watch_from_env', `${uuid} is watched through the WATCH_UUIDS environment variable; ${verb} it there (and WATCH_KINDS), not through the API`);
+}
+
+export async function listWatches(ctx: RouteContext): Promise<ScfHttpResponse> {
+  const watches = await allWatches(ctx);
+  return ok(ctx, 200, { watches, count: watches.length });
+}
+
+const putWatchBody = z.strictObject({
+  kinds: z.optional(z.array(z.enum(TASK_KINDS as [TaskKind, ...TaskKind[]], { error: 'must be process or port' })).check(z.minLength(1, { error: 'must name at least one kind: process, port' }))),
+});
+
+/** 201 when new, 200 when it replaced an API watch; 409 for an agent in WATCH_UUIDS. */
+export async function putWatch(ctx: RouteContext): Promise<ScfHttpResponse> {
+  const uuid = parseUuid(ctx.params.uuid);
+  if (ctx.deps.config.watchUuids.includes(uuid)) throw envConflict(uuid, 'change');
+  const body = parseJsonBody(ctx.req, putWatchBody, {});
+  const kinds = [...new Set(body.kinds ?? ctx.deps.config.watchKinds)];
+  const existed = (await storeCall('listWatches', () => ctx.deps.store.listWatches())).some((w) => w.uuid === uuid);
+  const watch = await storeCall('putWatch', () => ctx.deps.store.putWatch(uuid, kinds, ctx.now()));
+  return ok(ctx, existed ? 200 : 201, { watch, created: !existed });
+}
+
+/** 200 `{deleted}`; 404 if there is no API watch; 409 for an agent in WATCH_UUIDS. */
+export async function deleteWatch(ctx: RouteContext): Promise<ScfHttpResponse> {
+  const uuid = parseUuid(ctx.params.uuid);
+  if (ctx.deps.config.watchUuids.includes(uuid)) throw envConflict(uuid, 'remove');
+  const deleted = await storeCall('deleteWatch', () => ctx.deps.store.deleteWatch(uuid));
+  if (!deleted) throw new HttpError(404, 'not_found', `no API watch for ${uuid}`);
+  return ok(ctx, 200, { deleted: uuid });
+}
+
+// ----------------------------------------------------------------------------------------- /v1/deliveries
+
+export const DELIVERY_LIMIT = { min: 1, max: 500, default: 100 };
+const DELIVERY_STATUSES = ['dead'] as const;
+
+function parseLimit(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return DELIVERY_LIMIT.default;
+  const n = /^\d{1,6}$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= DELIVERY_LIMIT.min && n <= DELIVERY_LIMIT.max)) {
+    throw new HttpError(400, 'invalid_limit', `limit must be a whole number from ${DELIVERY_LIMIT.min} to ${DELIVERY_LIMIT.max} (default ${DELIVERY_LIMIT.default})`, { details: { field: 'limit' } });
+  }
+  return n;
+}
+
+function deadLetterView(l: DeadLetter) {
+  return { eventId: l.event.id, sinkId: l.sinkId, reason: l.reason, attempts: l.attempts, deadAt: iso(l.deadAt), event: l.event };
+}
+
+/** `?status=dead` (the default, and the only list shown) with `limit` 1..500 (default 100). */
+export async function listDeliveries(ctx: RouteContext): Promise<ScfHttpResponse> {
+  const status = ctx.req.query.status ?? 'dead';
+  if (!(DELIVERY_STATUSES as readonly string[]).includes(status)) {
+    throw new HttpError(400, 'invalid_status', `status must be one of: ${DELIVERY_STATUSES.join(', ')}`, { details: { field: 'status' } });
+  }
+  const limit = parseLimit(ctx.req.query.limit);
+  const [letters, total] = await storeCall('listDeadLetters', () => Promise.all([ctx.deps.store.listDeadLetters(limit), ctx.deps.store.countDeadLetters()]));
+  return ok(ctx, 200, { status, total, count: letters.length, deliveries: letters.map(deadLetterView) });
+}
+
+const replayBody = z.strictObject({
+  eventIds: z.optional(
+    z.array(z.string().check(z.minLength(1, { error: 'must be a non-empty event id' })), { error: 'must be an array of event ids' })
+      .check(z.minLength(1, { error: 'must name at least one event; send {} to replay every dead letter' }), z.maxLength(1000, { error: 'must name at most 1000 events' })),
+  ),
+});
+
+/** Body `{}` (or none) = every dead letter; `{"eventIds": [...]}` = those. 202 `{replayed: n}`. */
+export async function replayDeliveries(ctx: RouteContext): Promise<ScfHttpResponse> {
+  const body = parseJsonBody(ctx.req, replayBody, {});
+  const ids = body.eventIds ? [...new Set(body.eventIds)] : null;
+  const replay = ctx.deps.replayDeadLetters ?? ((eventIds: string[] | null, now: number) => ctx.deps.store.replayDeadLetters(eventIds, now));
+  const replayed = await storeCall('replayDeadLetters', () => replay(ids, ctx.now()));
+  return ok(ctx, 202, { replayed });
+}
+
+// ---------------------------------------------------------------------------------------------- the table
+
+export const HEALTHZ_PATH = '/healthz';
+
+export const ROUTES: readonly Route<RouteHandler>[] = [
+  { method: 'GET', pattern: HEALTHZ_PATH, public: true, handler: healthz },
+  { method: 'GET', pattern: '/v1/status/{kind}/{uuid}', handler: statusOfKind },
+  { method: 'GET', pattern: '/v1/status/{uuid}', handler: statusOfAgent },
+  { method: 'GET', pattern: '/v1/agents/{uuid}', handler: agent },
+  { method: 'GET', pattern: '/v1/watches', handler: listWatches },
+  { method: 'PUT', pattern: '/v1/watches/{uuid}', handler: putWatch },
+  { method: 'DELETE', pattern: '/v1/watches/{uuid}', handler: deleteWatch },
+  { method: 'GET', pattern: '/v1/deliveries', handler: listDeliveries },
+  { method: 'POST', pattern: '/v1/deliveries/replay', handler: replayDeliveries },
+];
+
+export const router = new Router<RouteHandler>(ROUTES);
