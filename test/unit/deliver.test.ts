@@ -1,0 +1,309 @@
+// The outbox drain, against MemoryStateStore and scripted in-process sinks, and its backoff arithmetic.
+import { buildStatusChangedEvent } from '../../lib/events';
+import { silentLogger } from '../../lib/log';
+import { ConsoleSink } from '../../lib/sinks/console';
+import { BACKOFF_BASE_MS, BACKOFF_CAP_MS, backoffCeilingMs, backoffMs, drainOutbox, retryDelayMs, sinkLabel, type DrainOptions } from '../../lib/sinks/deliver';
+import type { SendResult, Sink } from '../../lib/sinks/sink';
+import { MemoryStateStore } from '../../lib/state/memory';
+import type { CloudEvent, TaskKind, TaskState } from '../../lib/types';
+
+const UUID_A = '6b6cd843-6bc1-4011-a74c-dc3fd26a7dd1';
+const UUID_B = '0f2e8a3b-1c4d-4e5f-8a9b-0c1d2e3f4a5b';
+const T0 = Date.parse('2026-11-24T10:00:00Z');
+
+/** Records the transitions of one key into the store's outbox, oldest first; returns their events. */
+async function enqueue(store: MemoryStateStore, uuid: string, kind: TaskKind, states: TaskState[]): Promise<CloudEvent[]> {
+  const events: CloudEvent[] = [];
+  let previous: TaskState | null = (await store.getRecord({ uuid, kind }))?.state ?? null;
+  for (const state of states) {
+    const expectedVersion = (await store.getRecord({ uuid, kind }))?.version ?? 0;
+    const observedAt = T0 + events.length;
+    const event = buildStatusChangedEvent({ source: '/test', uuid, kind, previous, state, version: expectedVersion + 1, observedAt, requestId: `req-${state}` });
+    const ok = await store.recordChange({ key: { uuid, kind }, expectedVersion, state, requestId: event.data.requestId, observedAt, nextDue: observedAt, event });
+    if (!ok) throw new Error('enqueue conflict');
+    events.push(event);
+    previous = state;
+  }
+  return events;
+}
+
+type Answer = (event: CloudEvent, call: number) => SendResult | Promise<SendResult>;
+
+/** An in-process sink that answers by script and records what it was sent, and how many sends overlapped. */
+class ScriptedSink implements Sink {
+  readonly sent: string[] = [];
+  inFlight = 0;
+  maxInFlight = 0;
+  constructor(readonly id: string, private readonly answer: Answer = () => ({ ok: true }), readonly concurrency = 1) {}
+  async send(event: CloudEvent): Promise<SendResult> {
+    this.sent.push(event.id);
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      return await this.answer(event, this.sent.length);
+    } finally {
+      this.inFlight--;
+    }
+  }
+}
+
+const retry = (reason = 'HTTP 503'): SendResult => ({ ok: false, retry: true, reason });
+
+function opts(clock: { t: number }, extra: Partial<DrainOptions> = {}): DrainOptions {
+  return { maxAttempts: 12, now: () => clock.t, random: () => 0, logger: silentLogger, ...extra };
+}
+
+describe('backoff', () => {
+  test('the ceiling doubles from 10 s and stops at 15 minutes', () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 9, 20].map(backoffCeilingMs)).toEqual([10, 20, 40, 80, 160, 320, 640, 900, 900, 900].map((s) => s * 1000));
+    expect(BACKOFF_BASE_MS).toBe(10_000);
+    expect(BACKOFF_CAP_MS).toBe(900_000);
+  });
+
+  test('each wait lies between 75 % and 100 % of its ceiling', () => {
+    expect(backoffMs(3, () => 0)).toBe(30_000);
+    expect(backoffMs(3, () => 1)).toBe(40_000);
+    expect(backoffMs(3, () => 0.5)).toBe(35_000);
+  });
+
+  test('with the default 12 attempts, the 11 waits add up to more than an hour even at their shortest', () => {
+    const waits = (r: number) => Array.from({ length: 11 }, (_, i) => backoffMs(i + 1, () => r)).reduce((a, b) => a + b, 0);
+    expect(waits(0)).toBeGreaterThan(3600_000);
+    expect(waits(0)).toBe(3_652_500);
+    expect(waits(1)).toBe(4_870_000);
+  });
+
+  test('a longer Retry-After wins over the backoff, a shorter one does not', () => {
+    expect(retryDelayMs(1, 120_000, () => 0)).toBe(120_000);
+    expect(retryDelayMs(1, 1_000, () => 0)).toBe(7_500);
+    expect(retryDelayMs(1, undefined, () => 1)).toBe(10_000);
+  });
+});
+
+describe('console sink', () => {
+  test('writes each event as one JSON line and succeeds', async () => {
+    const lines: string[] = [];
+    const sink = new ConsoleSink((l) => lines.push(l));
+    const store = new MemoryStateStore();
+    const [e1, e2] = await enqueue(store, UUID_A, 'process', ['COLLECTING', 'COMPLETE']);
+    await expect(sink.send(e1!, new AbortController().signal)).resolves.toEqual({ ok: true });
+    await sink.send(e2!, new AbortController().signal);
+    expect(sink.id).toBe('console');
+    expect(lines).toHaveLength(2);
+    expect(lines.every((l) => !l.includes('\n'))).toBe(true);
+    expect(JSON.parse(lines[1]!)).toEqual(e2);
+  });
+
+  test('a writer that throws means retry, not a lost event', async () => {
+    const sink = new ConsoleSink(() => {
+      throw new Error('EPIPE');
+    });
+    const store = new MemoryStateStore();
+    const [e1] = await enqueue(store, UUID_A, 'process', ['COLLECTING']);
+    await expect(sink.send(e1!, new AbortController().signal)).resolves.toMatchObject({ ok: false, retry: true });
+  });
+});
+
+describe('drainOutbox', () => {
+  test('a delivered event leaves the outbox and counts as published', async () => {
+    const store = new MemoryStateStore();
+    await enqueue(store, UUID_A, 'process', ['COLLECTING', 'COMPLETE']);
+    const sink = new ScriptedSink('s');
+    const r = await drainOutbox(store, [sink], opts({ t: T0 }));
+    expect(r).toEqual({ published: 2, retried: 0, dead: 0, left: 0, disabled: [] });
+    expect(await store.countOutbox()).toBe(0);
+  });
+
+  test('a failed attempt is recorded with its reason and next try, and is not retried before then', async () => {
+    const store = new MemoryStateStore();
+    const [e] = await enqueue(store, UUID_A, 'process', ['COLLECTING']);
+    let fail = true;
+    const sink = new ScriptedSink('s', () => (fail ? retry('HTTP 503') : { ok: true }));
+    const clock = { t: T0 };
+    expect(await drainOutbox(store, [sink], opts(clock))).toMatchObject({ published: 0, retried: 1, left: 1 });
+    const [entry] = await store.listOutbox(10);
+    expect(entry!.deliveries.s).toEqual({ status: 'pending', attempts: 1, nextAttemptAt: T0 + 7_500, lastError: 'HTTP 503', finishedAt: null });
+
+    fail = false;
+    clock.t = T0 + 7_499;
+    await drainOutbox(store, [sink], opts(clock));
+    expect(sink.sent).toEqual([e!.id]);
+    clock.t = T0 + 7_500;
+    expect(await drainOutbox(store, [sink], opts(clock))).toMatchObject({ published: 1, left: 0 });
+    expect(sink.sent).toEqual([e!.id, e!.id]);
+  });
+
+  test('after the last attempt the event becomes a dead letter with the last reason', async () => {
+    const store = new MemoryStateStore();
+    const [e] = await enqueue(store, UUID_A, 'process', ['COLLECTING']);
+    const sink = new ScriptedSink('s', () => retry('HTTP 503'));
+    const clock = { t: T0 };
+    for (let i = 0; i < 3; i++) {
+      await drainOutbox(store, [sink], opts(clock, { maxAttempts: 3 }));
+      clock.t += BACKOFF_CAP_MS;
+    }
+    expect(sink.sent).toHaveLength(3);
+    expect(await store.countOutbox()).toBe(0);
+    const [letter] = await store.listDeadLetters(10);
+    expect(letter).toMatchObject({ sinkId: 's', attempts: 3, reason: 'gave up after 3 attempts; last: HTTP 503' });
+    expect(letter!.event).toEqual(e);
+  });
+
+  test('a permanent refusal is a dead letter at once', async () => {
+    const store = new MemoryStateStore();
+    await enqueue(store, UUID_A, 'process', ['COLLECTING']);
+    const sink = new ScriptedSink('s', () => ({ ok: false, retry: false, reason: 'HTTP 400: bad' }));
+    expect(await drainOutbox(store, [sink], opts({ t: T0 }))).toMatchObject({ dead: 1, left: 0 });
+    expect((await store.listDeadLetters(10))[0]).toMatchObject({ sinkId: 's', attempts: 1, reason: 'HTTP 400: bad' });
+  });
+
+  test('a sink that throws is retried, not fatal to the drain', async () => {
+    const store = new MemoryStateStore();
+    await enqueue(store, UUID_A, 'process', ['COLLECTING']);
+    const sink = new ScriptedSink('s', () => {
+      throw new Error('boom');
+    });
+    expect(await drainOutbox(store, [sink], opts({ t: T0 }))).toMatchObject({ retried: 1, left: 1 });
+  });
+
+  test('a later event of a subject waits while an earlier one is pending on that sink; other subjects go on', async () => {
+    const store = new MemoryStateStore();
+    const [a1, a2] = await enqueue(store, UUID_A, 'process', ['COLLECTING', 'COMPLETE']);
+    const [b1] = await enqueue(store, UUID_B, 'process', ['COLLECTING']);
+    const sink = new ScriptedSink('s', (e) => (e.id === a1!.id ? retry() : { ok: true }));
+    const clock = { t: T0 };
+    await drainOutbox(store, [sink], opts(clock));
+    expect(sink.sent).toEqual([a1!.id, b1!.id]);
+
+    // Still not due: a2 keeps waiting behind it.
+    await drainOutbox(store, [sink], opts(clock));
+    expect(sink.sent).toEqual([a1!.id, b1!.id]);
+
+    clock.t += BACKOFF_BASE_MS;
+    const ok = new ScriptedSink('s');
+    await drainOutbox(store, [ok], opts(clock));
+    expect(ok.sent).toEqual([a1!.id, a2!.id]);
+  });
+
+  test('a dead event does not hold back the next event of its subject', async () => {
+    const store = new MemoryStateStore();
+    const [a1, a2] = await enqueue(store, UUID_A, 'process', ['COLLECTING', 'COMPLETE']);
+    const sink = new ScriptedSink('s', (e) => (e.id === a1!.id ? { ok: false, retry: false, reason: 'HTTP 422' } : { ok: true }));
+    expect(await drainOutbox(store, [sink], opts({ t: T0 }))).toMatchObject({ published: 1, dead: 1, left: 0 });
+    expect(sink.sent).toEqual([a1!.id, a2!.id]);
+  });
+
+  test('delivery state is per sink: a down sink never makes the up sink see an event twice', async () => {
+    const store = new MemoryStateStore();
+    const events = await enqueue(store, UUID_A, 'port', ['COLLECTING', 'COMPLETE']);
+    const up = new ScriptedSink('up');
+    let down = true;
+    const flaky = new ScriptedSink('flaky', () => (down ? retry('connection refused') : { ok: true }));
+    const clock = { t: T0 };
+    for (let i = 0; i < 4; i++) {
+      await drainOutbox(store, [up, flaky], opts(clock));
+      clock.t += BACKOFF_CAP_MS;
+    }
+    down = false;
+    expect(await drainOutbox(store, [up, flaky], opts(clock))).toMatchObject({ left: 0 });
+    expect(up.sent).toEqual(events.map((e) => e.id));
+    expect(flaky.sent.slice(-2)).toEqual(events.map((e) => e.id));
+  });
+
+  test('an entry with targets goes only to those sinks', async () => {
+    const store = new MemoryStateStore();
+    const [e] = await enqueue(store, UUID_A, 'process', ['COLLECTING']);
+    const a = new ScriptedSink('a', () => ({ ok: false, retry: false, reason: 'HTTP 400' }));
+    const b = new ScriptedSink('b');
+    await drainOutbox(store, [a, b], opts({ t: T0 }));
+    expect(await store.replayDeadLetters(null, T0)).toBe(1);
+    const a2 = new ScriptedSink('a');
+    const b2 = new ScriptedSink('b');
+    expect(await drainOutbox(store, [a2, b2], opts({ t: T0 }))).toMatchObject({ published: 1, left: 0 });
+    expect(a2.sent).toEqual([e!.id]);
+    expect(b2.sent).toEqual([]);
+  });
+
+  test('a replayed letter for a sink that is no longer configured goes back to the dead letters', async () => {
+    const store = new MemoryStateStore();
+    await enqueue(store, UUID_A, 'process', ['COLLECTING']);
+    await drainOutbox(store, [new ScriptedSink('gone', () => ({ ok: false, retry: false, reason: 'HTTP 404' }))], opts({ t: T0 }));
+    await store.replayDeadLetters(null, T0);
+    const other = new ScriptedSink('other');
+    expect(await drainOutbox(store, [other], opts({ t: T0 }))).toMatchObject({ dead: 1, left: 0 });
+    expect(other.sent).toEqual([]);
+    expect((await store.listDeadLetters(10))[0]).toMatchObject({ sinkId: 'gone', reason: 'sink gone is not configured in this run' });
+  });
+
+  test('nothing is sent at or after the deadline, and nothing when the signal is aborted', async () => {
+    const store = new MemoryStateStore();
+    await enqueue(store, UUID_A, 'process', ['COLLECTING']);
+    const sink = new ScriptedSink('s');
+    expect(await drainOutbox(store, [sink], opts({ t: T0 }, { deadline: T0 }))).toMatchObject({ published: 0, left: 1 });
+    const ac = new AbortController();
+    ac.abort();
+    expect(await drainOutbox(store, [sink], opts({ t: T0 }, { signal: ac.signal }))).toMatchObject({ published: 0, left: 1 });
+    expect(sink.sent).toEqual([]);
+  });
+
+  test('an attempt cut short by the caller\'s signal is not counted against the sink', async () => {
+    const store = new MemoryStateStore();
+    await enqueue(store, UUID_A, 'process', ['COLLECTING']);
+    const ac = new AbortController();
+    const sink = new ScriptedSink('s', () => {
+      ac.abort();
+      return retry('aborted');
+    });
+    expect(await drainOutbox(store, [sink], opts({ t: T0 }, { signal: ac.signal }))).toMatchObject({ retried: 1, left: 1 });
+    const [entry] = await store.listOutbox(1);
+    expect(entry!.deliveries.s).toBeUndefined();
+  });
+
+  test('a disabled sink gets no more sends in this drain, nor in later drains sharing the disabled set', async () => {
+    const store = new MemoryStateStore();
+    await enqueue(store, UUID_A, 'process', ['COLLECTING']);
+    await enqueue(store, UUID_B, 'process', ['COLLECTING']);
+    const gone = new ScriptedSink('gone', () => ({ ok: false, retry: false, reason: '410', disable: true }));
+    const other = new ScriptedSink('other');
+    const disabled = new Set<string>();
+    const r = await drainOutbox(store, [gone, other], opts({ t: T0 }, { disabled }));
+    expect(r).toMatchObject({ published: 2, dead: 1, left: 1, disabled: ['gone'] });
+    expect(gone.sent).toHaveLength(1);
+    await drainOutbox(store, [gone, other], opts({ t: T0 }, { disabled }));
+    expect(gone.sent).toHaveLength(1);
+  });
+
+  test('sends to one sink never exceed its concurrency', async () => {
+    const store = new MemoryStateStore();
+    for (let i = 0; i < 12; i++) await enqueue(store, `0f2e8a3b-1c4d-4e5f-8a9b-0c1d2e3f4a${String(i).padStart(2, '0')}`, 'process', ['COLLECTING']);
+    const sink = new ScriptedSink('s', async () => {
+      await new Promise((r) => setTimeout(r, 5));
+      return { ok: true };
+    }, 3);
+    expect(await drainOutbox(store, [sink], opts({ t: T0 }))).toMatchObject({ published: 12, left: 0 });
+    expect(sink.maxInFlight).toBe(3);
+  });
+
+  test('pages through an outbox larger than the batch, past entries that stay pending', async () => {
+    const store = new MemoryStateStore();
+    const events: CloudEvent[] = [];
+    for (let i = 0; i < 7; i++) events.push(...(await enqueue(store, `0f2e8a3b-1c4d-4e5f-8a9b-0c1d2e3f4a${String(i).padStart(2, '0')}`, 'port', ['COLLECTING'])));
+    const stuck = new Set([events[0]!.id, events[1]!.id]);
+    const sink = new ScriptedSink('s', (e) => (stuck.has(e.id) ? retry() : { ok: true }));
+    const r = await drainOutbox(store, [sink], opts({ t: T0 }, { batchSize: 2 }));
+    expect(r).toMatchObject({ published: 5, retried: 2, left: 2 });
+    expect(new Set(sink.sent)).toEqual(new Set(events.map((e) => e.id)));
+  });
+
+  test('with no sinks nothing leaves the outbox', async () => {
+    const store = new MemoryStateStore();
+    await enqueue(store, UUID_A, 'process', ['COLLECTING']);
+    expect(await drainOutbox(store, [], opts({ t: T0 }))).toMatchObject({ left: 1 });
+  });
+
+  test('logs name a webhook by origin and hash, never by its full URL', () => {
+    const label = sinkLabel('webhook:https://hooks.slack.com/services/T000/B000/SECRETPATH');
+    expect(label).toMatch(/^webhook:https:\/\/hooks\.slack\.com\/…#[0-9a-f]{8}$/);
+    expect(sinkLabel('cmq-topic:alerts')).toBe('cmq-topic:alerts');
+  });
+});
