@@ -33,7 +33,7 @@ export class WebhookReceiver {
   readonly events = new Map<string, CloudEvent>();
   /** How many times each event id was accepted (2xx to a verified request). */
   readonly accepted = new Map<string, number>();
-  private readonly script: Step[] = [];
+  private readonly steps: Step[] = [];
   private fallback: Step = { status: 200 };
   private readonly webhook: Webhook;
   private readonly sockets = new Set<Socket>();
@@ -57,8 +57,8 @@ export class WebhookReceiver {
   }
 
   /** Queues steps for the next requests, one each; after them the default step applies. */
-  then(...steps: Step[]): this {
-    this.script.push(...steps);
+  respond(...steps: Step[]): this {
+    this.steps.push(...steps);
     return this;
   }
 
@@ -149,7 +149,7 @@ export class WebhookReceiver {
       return;
     }
 
-    const step = this.script.shift() ?? this.fallback;
+    const step = this.steps.shift() ?? this.fallback;
     if (step.delayMs) await new Promise((r) => setTimeout(r, step.delayMs));
     if (step.reset) {
       record.outcome = 'reset';
