@@ -1,6 +1,8 @@
 // The outbox drain, against MemoryStateStore and scripted in-process sinks, and its backoff arithmetic.
 import { buildStatusChangedEvent } from '../../lib/events';
+import { loadConfig } from '../../lib/config';
 import { silentLogger } from '../../lib/log';
+import { createSinks } from '../../lib/sinks';
 import { ConsoleSink } from '../../lib/sinks/console';
 import { BACKOFF_BASE_MS, BACKOFF_CAP_MS, backoffCeilingMs, backoffMs, drainOutbox, retryDelayMs, sinkLabel, type DrainOptions } from '../../lib/sinks/deliver';
 import type { SendResult, Sink } from '../../lib/sinks/sink';
@@ -305,5 +307,33 @@ describe('drainOutbox', () => {
     const label = sinkLabel('webhook:https://hooks.slack.com/services/T000/B000/SECRETPATH');
     expect(label).toMatch(/^webhook:https:\/\/hooks\.slack\.com\/…#[0-9a-f]{8}$/);
     expect(sinkLabel('cmq-topic:alerts')).toBe('cmq-topic:alerts');
+  });
+});
+
+describe('createSinks', () => {
+  const base = { TENCENTCLOUD_SECRET_ID: 'AKIDtest', TENCENTCLOUD_SECRET_KEY: 'key' };
+  const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+  const tdmq = { call: async () => ({ response: {}, requestId: 'r' }) } as never;
+
+  test('with nothing configured, the console sink alone', () => {
+    const lines: string[] = [];
+    const sinks = createSinks(loadConfig(base), { tdmq: null, logger: silentLogger, consoleWrite: (l) => lines.push(l) });
+    expect(sinks.map((s) => s.id)).toEqual(['console']);
+  });
+
+  test('a webhook per URL, then the CMQ topic and queue, and no console', () => {
+    const config = loadConfig({ ...base, WEBHOOK_URLS: 'https://a.example.com/h, https://b.example.com/h', WEBHOOK_SECRET: secret, WEBHOOK_CONCURRENCY: '5', CMQ_TOPIC: 'cwp-events', CMQ_QUEUE: 'cwp-queue' });
+    const sinks = createSinks(config, { tdmq, logger: silentLogger });
+    expect(sinks.map((s) => s.id)).toEqual(['webhook:https://a.example.com/h', 'webhook:https://b.example.com/h', 'cmq-topic:cwp-events', 'cmq-queue:cwp-queue']);
+    expect(sinks[0]!.concurrency).toBe(5);
+  });
+
+  test('a URL listed twice is one sink', () => {
+    const config = loadConfig({ ...base, WEBHOOK_URLS: 'https://a.example.com/h,https://a.example.com/h', WEBHOOK_SECRET: secret });
+    expect(createSinks(config, { tdmq: null, logger: silentLogger }).map((s) => s.id)).toEqual(['webhook:https://a.example.com/h']);
+  });
+
+  test('CMQ configured without a TDMQ caller is a wiring error, not a silently missing sink', () => {
+    expect(() => createSinks(loadConfig({ ...base, CMQ_QUEUE: 'q' }), { tdmq: null, logger: silentLogger })).toThrow(/no TDMQ caller/);
   });
 });
