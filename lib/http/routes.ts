@@ -49,26 +49,40 @@ export async function healthz(ctx: RouteContext): Promise<ScfHttpResponse> {
   }
   const bad = lastSweep !== null && lastSweep.outcome !== 'ok';
   const problem = bad ? `${SWEEP_PROBLEM[lastSweep!.outcome as Exclude<SweepSummary['outcome'], 'ok'>]}${lastSweep!.error ? `: ${safeMessage(lastSweep!.error)}` : ''}` : null;
+  // Inside SCF (the context names the function), a store that does not survive across instances loses state.
+  const warnings = ctx.scf?.function_name && !store.durableAcrossInstances
+    ? [`STATE_STORE ${store.description} does not survive across SCF instances: states, watches and dead letters can be lost; use redis:// in production`]
+    : [];
   return ok(ctx, 200, {
     status: bad ? 'degraded' : 'ok',
     store: store.description,
     durable: store.durableAcrossInstances,
     lastSweep: lastSweep && { ...lastSweep, error: lastSweep.error === null ? null : safeMessage(lastSweep.error) },
     problem,
+    warnings,
   });
 }
 
 // ------------------------------------------------------------------------------------------- /v1/status
 
+/**
+ * The options of a live CWP call: an AbortSignal for the deadline, and the same deadline as epoch ms (wall
+ * clock, as the Tencent client plans its backoffs) so the client does not start a backoff it cannot finish.
+ */
+function liveCallOptions(ctx: RouteContext): { signal: AbortSignal; deadline: number } {
+  const ms = statusDeadlineMs(ctx.scf, ctx.options.statusDeadlineMs);
+  return { signal: AbortSignal.timeout(ms), deadline: Date.now() + ms };
+}
+
 export async function statusOfKind(ctx: RouteContext): Promise<ScfHttpResponse> {
   const kind = parseKind(ctx.params.kind);
   const uuid = parseUuid(ctx.params.uuid);
-  const signal = AbortSignal.timeout(statusDeadlineMs(ctx.scf, ctx.options.statusDeadlineMs));
+  const call = liveCallOptions(ctx);
   let outcome;
   try {
-    outcome = observationOutcome(await ctx.deps.cwp.getTaskStatus(kind, uuid, { signal }));
+    outcome = observationOutcome(await ctx.deps.cwp.getTaskStatus(kind, uuid, call));
   } catch (e) {
-    throw upstreamError(e, signal);
+    throw upstreamError(e, call.signal);
   }
   if (outcome instanceof HttpError) throw outcome;
   return ok(ctx, outcome.status, outcome.body);
@@ -90,14 +104,17 @@ interface KindResult {
  * the caller reads each entry.
  */
 export async function statusOfAgent(ctx: RouteContext): Promise<ScfHttpResponse> {
+  if ((TASK_KINDS as readonly string[]).includes(ctx.params.uuid ?? '')) {
+    throw new HttpError(400, 'invalid_uuid', `missing uuid: use /v1/status/${ctx.params.uuid}/{uuid}, or /v1/status/{uuid} for both kinds`, { details: { field: 'uuid' } });
+  }
   const uuid = parseUuid(ctx.params.uuid);
-  const signal = AbortSignal.timeout(statusDeadlineMs(ctx.scf, ctx.options.statusDeadlineMs));
+  const call = liveCallOptions(ctx);
   const one = async (kind: TaskKind): Promise<KindResult> => {
     let outcome;
     try {
-      outcome = observationOutcome(await ctx.deps.cwp.getTaskStatus(kind, uuid, { signal }));
+      outcome = observationOutcome(await ctx.deps.cwp.getTaskStatus(kind, uuid, call));
     } catch (e) {
-      const err = upstreamError(e, signal);
+      const err = upstreamError(e, call.signal);
       const ra = err.headers['retry-after'];
       return {
         status: err.status,

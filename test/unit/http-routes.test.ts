@@ -29,7 +29,14 @@ describe('GET /healthz', () => {
   test('is 200 ok with the store and no sweep yet', async () => {
     const r = await harness().call(urlEvent('GET', '/healthz', { auth: false }));
     expect(r.statusCode).toBe(200);
-    expect(r.json).toEqual({ status: 'ok', store: 'memory:', durable: false, lastSweep: null, problem: null });
+    expect(r.json).toEqual({ status: 'ok', store: 'memory:', durable: false, lastSweep: null, problem: null, warnings: [] });
+  });
+
+  test('inside SCF, warns that a memory store does not survive across instances', async () => {
+    const r = await harness().call(urlEvent('GET', '/healthz'), { request_id: 'r', function_name: 'cwp-task-bridge-api' });
+    expect(r.statusCode).toBe(200);
+    expect(r.json.status).toBe('ok');
+    expect(r.json.warnings[0]).toMatch(/does not survive across SCF instances/);
   });
 
   test('shows the last sweep summary', async () => {

@@ -1,5 +1,7 @@
 // GET /v1/status/{kind}/{uuid} and /v1/status/{uuid}: live CWP answers mapped through the error table.
+import { CwpClient } from '../../lib/cwp/client';
 import { TencentError, TRANSPORT_CODES } from '../../lib/errors';
+import type { TencentCaller } from '../../lib/tencent/types';
 import { statusDeadlineMs } from '../../lib/http';
 import { fixture, harness, NOW, tencentError, UUID, urlEvent, type Script } from './http-helpers';
 
@@ -142,6 +144,9 @@ describe('GET /v1/status/{kind}/{uuid}', () => {
     expect(r.statusCode).toBe(200);
     expect(h.cwp.calls[0]).toMatchObject({ kind: 'port', uuid: UUID });
     expect(h.cwp.calls[0]!.options.signal).toBeInstanceOf(AbortSignal);
+    const deadline = (h.cwp.calls[0]!.options as { deadline?: number }).deadline!;
+    expect(deadline - Date.now()).toBeGreaterThan(9_000);
+    expect(deadline - Date.now()).toBeLessThanOrEqual(10_000);
   });
 
   test('the deadline is ~10 s, or a bit under the function\'s remaining time', () => {
@@ -174,6 +179,13 @@ describe('GET /v1/status/{uuid}', () => {
         port: { state: 'COLLECTING', requestId: 'req-port', observedAt: new Date(NOW).toISOString() },
       },
     });
+  });
+
+  test('/v1/status/{kind} without a uuid is 400 saying the uuid is missing', async () => {
+    const r = await harness().call(urlEvent('GET', '/v1/status/port'));
+    expect(r.statusCode).toBe(400);
+    expect(r.json.error).toMatchObject({ code: 'invalid_uuid', field: 'uuid' });
+    expect(r.json.error.message).toMatch(/^missing uuid/);
   });
 
   test('one state and one error is 200 with an error entry', async () => {
@@ -210,5 +222,55 @@ describe('GET /v1/status/{uuid}', () => {
   test('failures with different statuses are 200', async () => {
     const h = harness({ script: { process: 'NO_TASK', port: tencentError('InternalError') } });
     expect((await h.call(both())).statusCode).toBe(200);
+  });
+});
+
+describe('with the real CwpClient over a stub caller', () => {
+  function viaClient(answer: (action: string) => unknown) {
+    const actions: string[] = [];
+    const caller: TencentCaller = {
+      async call<T>(action: string) {
+        actions.push(action);
+        const a = answer(action);
+        if (a instanceof Error) throw a;
+        return { response: a as T, requestId: 'tc-req-2' };
+      },
+    };
+    const h = harness({ deps: { cwp: new CwpClient(caller, () => NOW) } });
+    return { h, actions };
+  }
+
+  test('a Status answer is 200 with Tencent\'s request id', async () => {
+    const { h, actions } = viaClient(() => ({ Status: 'COMPLETE' }));
+    const r = await h.call(one('port'));
+    expect(r.statusCode).toBe(200);
+    expect(r.json).toMatchObject({ state: 'COMPLETE', requestId: 'tc-req-2', kind: 'port' });
+    expect(actions).toEqual(['DescribeOpenPortTaskStatus']);
+  });
+
+  test('FailedOperation.AgentOffline is 200 AGENT_OFFLINE', async () => {
+    const { h } = viaClient(() => new TencentError({ code: 'FailedOperation.AgentOffline', message: 'The agent is offline.', requestId: 'x' }));
+    const r = await h.call(one('port'));
+    expect(r.statusCode).toBe(200);
+    expect(r.json.state).toBe('AGENT_OFFLINE');
+  });
+
+  test('FailedOperation.ProcessTaskNotFound is 404 NO_TASK', async () => {
+    const { h } = viaClient(() => new TencentError({ code: 'FailedOperation.ProcessTaskNotFound', message: 'no task' }));
+    const r = await h.call(one('process'));
+    expect(r.statusCode).toBe(404);
+    expect(r.json.state).toBe('NO_TASK');
+  });
+
+  test('ResourceNotFound is 404 UNKNOWN_AGENT', async () => {
+    const { h } = viaClient(() => new TencentError({ code: 'ResourceNotFound', message: 'no agent' }));
+    expect((await h.call(one('process'))).json.state).toBe('UNKNOWN_AGENT');
+  });
+
+  test('a Status the bridge does not know is 502 Bridge.UnknownStatus', async () => {
+    const { h } = viaClient(() => ({ Status: 'PAUSED' }));
+    const r = await h.call(one('process'));
+    expect(r.statusCode).toBe(502);
+    expect(r.json.error.code).toBe('Bridge.UnknownStatus');
   });
 });
