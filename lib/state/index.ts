@@ -1,11 +1,13 @@
 // Opens the StateStore named by STATE_STORE. The Redis store (and ioredis with it) is loaded only when asked
 // for, so a bundle that never uses Redis does not evaluate ioredis at cold start.
 import type { StateStoreUrl } from '../config';
+import { FileStateStore } from './file';
 import { MemoryStateStore } from './memory';
 import type { StateStore } from './store';
 
 export type { StateStore } from './store';
 export { MemoryStateStore } from './memory';
+export { FileStateStore } from './file';
 
 export interface OpenStateStoreOptions {
   /** Redis key prefix (default `cwp-bridge`); ignored by the other stores. */
@@ -17,8 +19,10 @@ export async function openStateStore(url: StateStoreUrl, options: OpenStateStore
     case 'memory':
       return new MemoryStateStore();
     case 'file':
-    case 'redis':
-      void options;
-      throw new Error(`state store ${url.type}: not implemented yet`);
+      return FileStateStore.open(url.dir);
+    case 'redis': {
+      const { RedisStateStore } = await import('./redis');
+      return RedisStateStore.open(url.url, options.prefix === undefined ? {} : { prefix: options.prefix });
+    }
   }
 }

@@ -1,0 +1,388 @@
+// The file StateStore (`file:<dir>`), the embedded local default: all state in one JSON document,
+// <dir>/state.json, kept in memory (a MemoryState) and rewritten whole on every durable change.
+//
+// - Every write is atomic: a temp file in <dir> is written and fsynced, renamed over state.json, and the
+//   directory is fsynced. A failed write leaves the previous document intact, rejects with an Error naming
+//   the path, and drops the in-memory change (the next call reloads from disk).
+// - Two processes on one machine are safe: writes hold <dir>/state.lock (created with 'wx'; a lock whose pid
+//   is gone, or older than staleLockMs, is broken), and every call first compares the document's `nonce`
+//   (a random id written with each save, read from the first bytes of the file) with the one it loaded,
+//   reloading when another process saved since. recordChange is its compare-and-set and outbox append
+//   in that one locked, atomic write.
+// - recordCheck (only lastChecked/nextDue move) is buffered: written with the next durable change, or within
+//   checkFlushMs (default 1 s), or on close(). Losing it only means a key is polled again. Everything else
+//   is on disk when its promise resolves.
+import { randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import type { DeadLetter, Delivery, SweepSummary, TaskKey, TaskKind } from '../types';
+import { MemoryState, type MemoryStateDocument } from './memory';
+import { keyId, type ChangeToRecord, type CheckToRecord, type DueFilter, type StateStore } from './store';
+
+export const STATE_FILE = 'state.json';
+export const LOCK_FILE = 'state.lock';
+const FORMAT = 'cwp-task-bridge/state@1';
+const HEADER_BYTES = 256;
+
+export interface FileStateStoreOptions {
+  /** How long a write waits for another process's lock before failing (default 5000 ms). */
+  lockTimeoutMs?: number;
+  /** A lock older than this is broken even if its pid still runs (default 30 000 ms). */
+  staleLockMs?: number;
+  /** How long a recordCheck may stay only in memory (default 1000 ms). */
+  checkFlushMs?: number;
+}
+
+interface StoredDocument extends MemoryStateDocument {
+  format: string;
+  nonce: string;
+  savedAt: number;
+}
+
+interface LockInfo {
+  pid: number;
+  host: string;
+  token: string;
+  at: number;
+}
+
+const errnoCode = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | null)?.code;
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return errnoCode(e) === 'EPERM';
+  }
+}
+
+export class FileStateStore implements StateStore {
+  readonly description: string;
+  readonly durableAcrossInstances = false;
+  /** <dir>/state.json */
+  readonly path: string;
+  readonly lockPath: string;
+
+  private state: MemoryState | null = null;
+  /** The nonce of the document `state` was loaded from or saved as; null = no document on disk. */
+  private loadedNonce: string | null = null;
+  /** recordCheck results not yet on disk, by key id. */
+  private readonly pendingChecks = new Map<string, CheckToRecord>();
+  private flushTimer: NodeJS.Timeout | null = null;
+  private chain: Promise<unknown> = Promise.resolve();
+  private readonly lockTimeoutMs: number;
+  private readonly staleLockMs: number;
+  private readonly checkFlushMs: number;
+
+  private constructor(readonly dir: string, options: FileStateStoreOptions) {
+    this.description = `file:${dir}`;
+    this.path = path.join(dir, STATE_FILE);
+    this.lockPath = path.join(dir, LOCK_FILE);
+    this.lockTimeoutMs = options.lockTimeoutMs ?? 5_000;
+    this.staleLockMs = options.staleLockMs ?? 30_000;
+    this.checkFlushMs = options.checkFlushMs ?? 1_000;
+  }
+
+  /** Creates <dir> if needed and loads state.json if it exists (a corrupt file is an error, never overwritten). */
+  static async open(dir: string, options: FileStateStoreOptions = {}): Promise<FileStateStore> {
+    const store = new FileStateStore(dir, options);
+    try {
+      await fsp.mkdir(dir, { recursive: true });
+    } catch (e) {
+      throw new Error(`file state store: cannot create the directory ${dir} (${errnoCode(e) ?? messageOf(e)}); set STATE_STORE=file:<a writable directory>`, { cause: e });
+    }
+    await store.exclusive(() => store.fresh());
+    return store;
+  }
+
+  // --- reads ---
+  getRecord(key: TaskKey) { return this.read((s) => s.getRecord(key)); }
+  getRecordsForAgent(uuid: string) { return this.read((s) => s.getRecordsForAgent(uuid)); }
+  dueKeys(now: number, limit: number, filter?: DueFilter) { return this.read((s) => s.dueKeys(now, limit, filter)); }
+  countDue(now: number, filter?: DueFilter) { return this.read((s) => s.countDue(now, filter)); }
+  nextDueAt(kind?: TaskKind) { return this.read((s) => s.nextDueAt(kind)); }
+  listWatches() { return this.read((s) => s.listWatches()); }
+  listOutbox(limit: number) { return this.read((s) => s.listOutbox(limit)); }
+  countOutbox() { return this.read((s) => s.countOutbox()); }
+  listDeadLetters(limit: number) { return this.read((s) => s.listDeadLetters(limit)); }
+  countDeadLetters() { return this.read((s) => s.countDeadLetters()); }
+  getLastSweep() { return this.read((s) => s.getLastSweep()); }
+
+  async ping(): Promise<void> {
+    await this.read(() => undefined);
+  }
+
+  // --- durable writes ---
+  syncSchedule(keys: TaskKey[], now: number) { return this.write((s) => s.syncSchedule(keys, now)); }
+  recordChange(change: ChangeToRecord) { return this.write((s) => s.recordChange(change), (applied) => applied); }
+  putWatch(uuid: string, kinds: TaskKind[], now: number) { return this.write((s) => s.putWatch(uuid, kinds, now)); }
+  deleteWatch(uuid: string) { return this.write((s) => s.deleteWatch(uuid), (deleted) => deleted); }
+  updateDelivery(eventId: string, sinkId: string, delivery: Delivery) { return this.write((s) => s.updateDelivery(eventId, sinkId, delivery)); }
+  removeFromOutbox(eventId: string) { return this.write((s) => s.removeFromOutbox(eventId)); }
+  addDeadLetter(letter: DeadLetter) { return this.write((s) => s.addDeadLetter(letter)); }
+  replayDeadLetters(eventIds: string[] | null, now: number) { return this.write((s) => s.replayDeadLetters(eventIds, now), (n) => n > 0); }
+  putLastSweep(summary: SweepSummary) { return this.write((s) => s.putLastSweep(summary)); }
+
+  // --- buffered ---
+  recordCheck(check: CheckToRecord): Promise<void> {
+    return this.exclusive(async () => {
+      this.pendingChecks.set(keyId(check.key), check);
+      this.state?.recordCheck(check);
+      if (!this.flushTimer) {
+        this.flushTimer = setTimeout(() => {
+          this.flushTimer = null;
+          // A failed flush keeps the checks pending: the next write (or close) tries again.
+          this.flush().catch(() => undefined);
+        }, this.checkFlushMs);
+        this.flushTimer.unref();
+      }
+    });
+  }
+
+  /** Writes buffered recordCheck results now. */
+  flush(): Promise<void> {
+    return this.exclusive(async () => this.pendingChecks.size > 0).then((pending) => (pending ? this.write(() => undefined, () => false) : undefined));
+  }
+
+  async close(): Promise<void> {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    await this.flush();
+  }
+
+  // --- machinery ---
+
+  /** Runs fn after every earlier call of this instance has finished (in-process mutual exclusion). */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private read<T>(fn: (s: MemoryState) => T): Promise<T> {
+    return this.exclusive(async () => fn(await this.fresh()));
+  }
+
+  /**
+   * Under the lock: brings the state up to date, applies fn, and saves unless `changed` says nothing changed
+   * (and no buffered check waits). A failed save forgets the in-memory state, so it is reloaded from disk.
+   */
+  private write<T>(fn: (s: MemoryState) => T, changed: (result: T) => boolean = () => true): Promise<T> {
+    return this.exclusive(async () => {
+      const unlock = await this.lock();
+      try {
+        const state = await this.fresh();
+        const result = fn(state);
+        if (changed(result) || this.pendingChecks.size > 0) {
+          try {
+            await this.save(state);
+          } catch (e) {
+            this.state = null;
+            this.loadedNonce = null;
+            throw e;
+          }
+          this.pendingChecks.clear();
+        }
+        return result;
+      } finally {
+        await unlock();
+      }
+    });
+  }
+
+  /** The current state: reloaded when state.json is not the document we last loaded or saved. */
+  private async fresh(): Promise<MemoryState> {
+    const nonce = await this.diskNonce();
+    if (this.state && nonce === this.loadedNonce) return this.state;
+    let state: MemoryState;
+    if (nonce === null) {
+      state = new MemoryState();
+      this.loadedNonce = null;
+    } else state = await this.load();
+    // Buffered checks survive a reload, unless the key has a newer observation on disk.
+    for (const check of this.pendingChecks.values()) {
+      const rec = state.records.get(keyId(check.key));
+      if (rec && rec.lastChecked !== null && rec.lastChecked > check.observedAt) continue;
+      state.recordCheck(check);
+    }
+    this.state = state;
+    return state;
+  }
+
+  /** The nonce in state.json's header; null if there is no state.json (but the directory is there). */
+  private async diskNonce(): Promise<string | null> {
+    let fh: fsp.FileHandle;
+    try {
+      fh = await fsp.open(this.path, 'r');
+    } catch (e) {
+      if (errnoCode(e) === 'ENOENT') {
+        await this.assertDirectory();
+        return null;
+      }
+      throw this.ioError('read', this.path, e);
+    }
+    try {
+      const buf = Buffer.alloc(HEADER_BYTES);
+      const { bytesRead } = await fh.read(buf, 0, HEADER_BYTES, 0);
+      const m = /"nonce":"([0-9a-f]+)"/.exec(buf.toString('utf8', 0, bytesRead));
+      if (!m) throw new Error(`file state store: ${this.path} is not a state document (no nonce in its header); move it away to start empty`);
+      return m[1]!;
+    } catch (e) {
+      throw e instanceof Error && e.message.startsWith('file state store') ? e : this.ioError('read', this.path, e);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  private async assertDirectory(): Promise<void> {
+    let ok = false;
+    try {
+      ok = (await fsp.stat(this.dir)).isDirectory();
+    } catch (e) {
+      throw this.ioError('use the directory', this.dir, e);
+    }
+    if (!ok) throw new Error(`file state store: ${this.dir} is not a directory`);
+  }
+
+  private async load(): Promise<MemoryState> {
+    let text: string;
+    try {
+      text = await fsp.readFile(this.path, 'utf8');
+    } catch (e) {
+      throw this.ioError('read', this.path, e);
+    }
+    let doc: StoredDocument;
+    try {
+      doc = JSON.parse(text) as StoredDocument;
+    } catch (e) {
+      throw new Error(`file state store: ${this.path} is not valid JSON (${messageOf(e)}); move it away to start empty, or restore it`, { cause: e });
+    }
+    if (doc.format !== FORMAT) {
+      throw new Error(`file state store: ${this.path} has format ${JSON.stringify(doc.format)}, expected ${FORMAT}`);
+    }
+    this.loadedNonce = doc.nonce;
+    return MemoryState.fromDocument(doc);
+  }
+
+  private async save(state: MemoryState): Promise<void> {
+    const nonce = randomBytes(8).toString('hex');
+    const doc: StoredDocument = { format: FORMAT, nonce, savedAt: Date.now(), ...state.toDocument() };
+    const text = JSON.stringify(doc);
+    const tmp = `${this.path}.${process.pid}.${nonce}.tmp`;
+    let fh: fsp.FileHandle | null = null;
+    try {
+      fh = await fsp.open(tmp, 'wx', 0o600);
+      await fh.writeFile(text, 'utf8');
+      await fh.sync();
+      await fh.close();
+      fh = null;
+      await fsp.rename(tmp, this.path);
+    } catch (e) {
+      if (fh) await fh.close().catch(() => undefined);
+      await fsp.unlink(tmp).catch(() => undefined);
+      throw this.ioError('write', this.path, e);
+    }
+    this.loadedNonce = nonce;
+    // Make the rename itself durable. Some filesystems cannot fsync a directory; the data is written anyway.
+    try {
+      const d = await fsp.open(this.dir, 'r');
+      try {
+        await d.sync();
+      } finally {
+        await d.close();
+      }
+    } catch {
+      // best effort
+    }
+  }
+
+  private ioError(what: string, p: string, e: unknown): Error {
+    const code = errnoCode(e);
+    const hint =
+      code === 'ENOENT' ? ' (the directory is gone)' :
+      code === 'ENOTDIR' ? ' (a path component is not a directory)' :
+      code === 'EISDIR' ? ' (it is a directory)' :
+      code === 'ENOSPC' ? ' (the disk is full)' :
+      code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? ' (no permission to write there)' : '';
+    return new Error(`file state store: could not ${what} ${p}${hint}: ${messageOf(e)}`, { cause: e });
+  }
+
+  // --- the lock file ---
+
+  private async lock(): Promise<() => Promise<void>> {
+    const info: LockInfo = { pid: process.pid, host: hostname(), token: randomBytes(8).toString('hex'), at: Date.now() };
+    const content = JSON.stringify(info);
+    const deadline = Date.now() + this.lockTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const fh = await fsp.open(this.lockPath, 'wx', 0o600);
+        try {
+          await fh.writeFile(content, 'utf8');
+        } finally {
+          await fh.close();
+        }
+        return () => this.unlock(info.token);
+      } catch (e) {
+        if (errnoCode(e) !== 'EEXIST') throw this.ioError('create the lock', this.lockPath, e);
+      }
+      const holder = await this.breakStaleLock();
+      if (holder === 'broken') continue;
+      if (Date.now() >= deadline) {
+        const who = holder ? `pid ${holder.pid} on ${holder.host} since ${new Date(holder.at).toISOString()}` : 'another process';
+        throw new Error(`file state store: timed out after ${this.lockTimeoutMs} ms waiting for the lock ${this.lockPath}, held by ${who}`);
+      }
+      await sleep(Math.min(1 + attempt, 20) + Math.random() * 3);
+    }
+  }
+
+  private async unlock(token: string): Promise<void> {
+    try {
+      const info = JSON.parse(await fsp.readFile(this.lockPath, 'utf8')) as LockInfo;
+      if (info.token !== token) return; // broken as stale meanwhile: not ours to remove
+      await fsp.unlink(this.lockPath);
+    } catch {
+      // gone already, or unreadable: nothing of ours to remove
+    }
+  }
+
+  /**
+   * Looks at the current lock: breaks it when stale (its pid is gone on this host, or it is older than
+   * staleLockMs) and says 'broken'; else returns its holder (null if unreadable, e.g. being written).
+   */
+  private async breakStaleLock(): Promise<LockInfo | null | 'broken'> {
+    let text: string;
+    let mtime: number;
+    try {
+      [text, mtime] = await Promise.all([fsp.readFile(this.lockPath, 'utf8'), fsp.stat(this.lockPath).then((s) => s.mtimeMs)]);
+    } catch (e) {
+      return errnoCode(e) === 'ENOENT' ? 'broken' : null; // released meanwhile: just try again
+    }
+    let info: LockInfo | null = null;
+    try {
+      info = JSON.parse(text) as LockInfo;
+    } catch {
+      info = null; // created but not written yet, or garbage: judge by age only
+    }
+    const age = Date.now() - (info?.at ?? mtime);
+    const dead = info !== null && info.host === hostname() && info.pid !== process.pid && !pidAlive(info.pid);
+    if (!dead && age < this.staleLockMs) return info;
+    // Move it aside, then check that what we moved is the lock we judged (not a fresh one taken meanwhile).
+    const aside = `${this.lockPath}.${process.pid}.${randomBytes(4).toString('hex')}.stale`;
+    try {
+      await fsp.rename(this.lockPath, aside);
+    } catch {
+      return 'broken'; // someone else moved or released it: try again
+    }
+    try {
+      const moved = await fsp.readFile(aside, 'utf8');
+      if (moved !== text) await fsp.link(aside, this.lockPath).catch(() => undefined); // put a fresh lock back
+    } finally {
+      await fsp.unlink(aside).catch(() => undefined);
+    }
+    return 'broken';
+  }
+}

@@ -1,0 +1,502 @@
+// The Redis StateStore (`redis://host:port/db`, `rediss://` for TLS): production, shared by every SCF instance.
+// Multi-key steps run as Lua scripts (EVALSHA through ioredis defineCommand), so each is atomic.
+//
+// Key layout, all under `<prefix>:` (default prefix `cwp-bridge`):
+//   <p>:rec:<uuid>/<kind>      hash   uuid kind state version since lastChecked nextDue requestId ('' = null)
+//   <p>:due:<kind>:<lane>      zset   key id -> nextDue; one per (kind, lane); a key is in at most one
+//   <p>:watches                hash   uuid -> Watch JSON
+//   <p>:outbox                 zset   event id -> sequence number (outbox order)
+//   <p>:outbox:<eventId>       hash   event (CloudEvent JSON), createdAt, targets (JSON array, absent = all
+//                                     sinks), d:<sinkId> (Delivery JSON) per sink
+//   <p>:dead                   zset   "<eventId>\n<sinkId>" -> sequence number (dead-letter order)
+//   <p>:dead:letters           hash   "<eventId>\n<sinkId>" -> DeadLetter JSON
+//   <p>:seq                    string the sequence counter of outbox and dead letters
+//   <p>:last-sweep             string SweepSummary JSON
+//   <p>:rate:<action>          string the rate limiter's theoretical arrival time (lib/ratelimit/redis.ts)
+// With Redis Cluster, put a hash tag in the prefix (e.g. `{cwp-bridge}`) so every script's keys share a slot.
+//
+// Failure behaviour for a serverless function: connecting gives up after connectTimeoutMs; once connected the
+// offline queue is off, so a call while the connection is down fails at once instead of waiting, and a call
+// on a hung connection fails after commandTimeoutMs. Every error names the store and the operation.
+import Redis, { type ChainableCommander } from 'ioredis';
+import { TASK_KINDS, type DeadLetter, type Delivery, type KeyRecord, type OutboxEntry, type SweepSummary, type TaskKey, type TaskKind, type TaskState, type Watch } from '../types';
+import { deadLetterId } from './memory';
+import { keyId, LANES, parseKeyId, type ChangeToRecord, type CheckToRecord, type DueFilter, type Lane, type StateStore } from './store';
+
+export const DEFAULT_PREFIX = 'cwp-bridge';
+
+export interface RedisStateStoreOptions {
+  /** Every key starts with `<prefix>:` (default `cwp-bridge`). */
+  prefix?: string;
+  /** Give up connecting after this long (default 1500 ms). */
+  connectTimeoutMs?: number;
+  /** Fail a command that has no answer after this long (default 2000 ms). */
+  commandTimeoutMs?: number;
+}
+
+/** Mirrors laneOf() in store.ts: state null ('') or COLLECTING is the hot lane (KEYS[2]), else cold (KEYS[3]). */
+const LANE_OF = `local function lane(state) if state == false or state == '' or state == 'COLLECTING' then return 2 end return 3 end`;
+
+/** KEYS: rec, dueHot, dueCold. ARGV: uuid, kind, now, id. Schedules a key that is not scheduled (1), else 0. */
+const ADD_KEY = `${LANE_OF}
+if redis.call('ZSCORE', KEYS[2], ARGV[4]) or redis.call('ZSCORE', KEYS[3], ARGV[4]) then return 0 end
+local state = redis.call('HGET', KEYS[1], 'state')
+if state == false then
+  redis.call('HSET', KEYS[1], 'uuid', ARGV[1], 'kind', ARGV[2], 'state', '', 'version', '0', 'since', '', 'lastChecked', '', 'nextDue', ARGV[3], 'requestId', '')
+else
+  redis.call('HSET', KEYS[1], 'nextDue', ARGV[3])
+end
+redis.call('ZADD', KEYS[lane(state)], ARGV[3], ARGV[4])
+return 1`;
+
+/** KEYS: rec, dueHot, dueCold. ARGV: uuid, kind, observedAt, nextDue, id. */
+const CHECK = `${LANE_OF}
+local state = redis.call('HGET', KEYS[1], 'state')
+if state == false then
+  redis.call('HSET', KEYS[1], 'uuid', ARGV[1], 'kind', ARGV[2], 'state', '', 'version', '0', 'since', '', 'lastChecked', ARGV[3], 'nextDue', ARGV[4], 'requestId', '')
+else
+  redis.call('HSET', KEYS[1], 'lastChecked', ARGV[3], 'nextDue', ARGV[4])
+end
+redis.call('ZADD', KEYS[lane(state)], 'XX', ARGV[4], ARGV[5])
+return 1`;
+
+/**
+ * KEYS: rec, dueHot, dueCold, outbox, entry, seq.
+ * ARGV: expectedVersion, uuid, kind, state, requestId, observedAt, nextDue, id, eventId, eventJson.
+ * Compare-and-set of the record, the move in the schedule and the outbox append, in one step. 1 = applied.
+ */
+const CHANGE = `${LANE_OF}
+local cur = redis.call('HMGET', KEYS[1], 'version', 'state', 'since')
+local v = tonumber(cur[1] or '0') or 0
+if v ~= tonumber(ARGV[1]) then return 0 end
+local since = ARGV[6]
+if cur[2] == ARGV[4] and cur[3] and cur[3] ~= '' then since = cur[3] end
+redis.call('HSET', KEYS[1], 'uuid', ARGV[2], 'kind', ARGV[3], 'state', ARGV[4], 'version', tostring(v + 1), 'since', since, 'lastChecked', ARGV[6], 'nextDue', ARGV[7], 'requestId', ARGV[5])
+if redis.call('ZREM', KEYS[2], ARGV[8]) + redis.call('ZREM', KEYS[3], ARGV[8]) > 0 then
+  redis.call('ZADD', KEYS[lane(ARGV[4])], ARGV[7], ARGV[8])
+end
+if redis.call('EXISTS', KEYS[5]) == 0 then
+  redis.call('ZADD', KEYS[4], redis.call('INCR', KEYS[6]), ARGV[9])
+  redis.call('HSET', KEYS[5], 'event', ARGV[10], 'createdAt', ARGV[6])
+end
+return 1`;
+
+/** KEYS: entry. ARGV: sinkId, deliveryJson. Only while the event is in the outbox. */
+const DELIVERY = `if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'd:' .. ARGV[1], ARGV[2]) return 1 end
+return 0`;
+
+/** KEYS: dead, letters, seq. ARGV: member, letterJson. A re-added letter replaces the old one and moves last. */
+const DEAD_LETTER = `redis.call('ZADD', KEYS[1], redis.call('INCR', KEYS[3]), ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+return 1`;
+
+/**
+ * KEYS: dead, letters, outbox, entry, seq. ARGV: member, sinkId, eventJson, now, eventId.
+ * Moves one dead letter back to the outbox for its sink (merging into a pending entry). 1 = moved.
+ */
+const REPLAY = `if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('HDEL', KEYS[2], ARGV[1])
+if redis.call('EXISTS', KEYS[4]) == 1 then
+  local t = redis.call('HGET', KEYS[4], 'targets')
+  if t then
+    local arr = cjson.decode(t)
+    local found = false
+    for _, s in ipairs(arr) do if s == ARGV[2] then found = true end end
+    if not found then
+      table.insert(arr, ARGV[2])
+      redis.call('HSET', KEYS[4], 'targets', cjson.encode(arr))
+    end
+  end
+  redis.call('HDEL', KEYS[4], 'd:' .. ARGV[2])
+else
+  redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[5]), ARGV[5])
+  redis.call('HSET', KEYS[4], 'event', ARGV[3], 'createdAt', ARGV[4], 'targets', cjson.encode({ ARGV[2] }))
+end
+return 1`;
+
+type Script = (...args: Array<string | number>) => Promise<number>;
+interface Scripts {
+  cwpStoreAddKey: Script;
+  cwpStoreCheck: Script;
+  cwpStoreChange: Script;
+  cwpStoreDelivery: Script;
+  cwpStoreDeadLetter: Script;
+  cwpStoreReplay: Script;
+}
+type PipelineScripts = { [K in keyof Scripts]: (...args: Array<string | number>) => ChainableCommander };
+
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+const str = (v: string | undefined): string | null => (v === undefined || v === '' ? null : v);
+const num = (v: string | undefined): number | null => (v === undefined || v === '' ? null : Number(v));
+
+/** `redis://host:port/db` of a URL, with any password replaced by *** and the query left out. */
+export function describeRedisUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    const auth = u.username || u.password ? `${u.username}${u.password ? ':***' : ''}@` : '';
+    const db = u.pathname.replace(/^\//, '') || '0';
+    return `${u.protocol}//${auth}${u.hostname}:${u.port || '6379'}/${db}`;
+  } catch {
+    return 'redis://(unparseable url)';
+  }
+}
+
+export class RedisStateStore implements StateStore {
+  readonly description: string;
+  readonly durableAcrossInstances = true;
+  /** The connection, shared with the Redis rate limiter (lib/ratelimit). */
+  readonly redis: Redis;
+  readonly prefix: string;
+  private lastError: string | null = null;
+
+  private constructor(redis: Redis, description: string, prefix: string) {
+    this.redis = redis;
+    this.description = description;
+    this.prefix = prefix;
+    redis.on('error', (e: unknown) => {
+      this.lastError = messageOf(e);
+    });
+    redis.defineCommand('cwpStoreAddKey', { numberOfKeys: 3, lua: ADD_KEY });
+    redis.defineCommand('cwpStoreCheck', { numberOfKeys: 3, lua: CHECK });
+    redis.defineCommand('cwpStoreChange', { numberOfKeys: 6, lua: CHANGE });
+    redis.defineCommand('cwpStoreDelivery', { numberOfKeys: 1, lua: DELIVERY });
+    redis.defineCommand('cwpStoreDeadLetter', { numberOfKeys: 3, lua: DEAD_LETTER });
+    redis.defineCommand('cwpStoreReplay', { numberOfKeys: 5, lua: REPLAY });
+  }
+
+  /** Connects (failing after connectTimeoutMs with a message naming the server) and returns the store. */
+  static async open(url: string, options: RedisStateStoreOptions = {}): Promise<RedisStateStore> {
+    const description = describeRedisUrl(url);
+    const redis = new Redis(url, {
+      lazyConnect: true,
+      connectTimeout: options.connectTimeoutMs ?? 1_500,
+      commandTimeout: options.commandTimeoutMs ?? 2_000,
+      maxRetriesPerRequest: 1,
+      // Reconnect in the background after a drop; calls made meanwhile fail at once (offline queue off below).
+      retryStrategy: (times) => Math.min(100 * times, 2_000),
+      enableAutoPipelining: false,
+    });
+    const store = new RedisStateStore(redis, description, options.prefix ?? DEFAULT_PREFIX);
+    try {
+      await redis.connect();
+    } catch (e) {
+      redis.disconnect();
+      const why = store.lastError ?? messageOf(e);
+      throw new Error(`redis state store ${description}: cannot connect: ${why}; check STATE_STORE and that Redis is reachable`, { cause: e });
+    }
+    redis.options.enableOfflineQueue = false;
+    return store;
+  }
+
+  private get scripts(): Scripts {
+    return this.redis as unknown as Scripts;
+  }
+
+  private k(...parts: string[]): string {
+    return [this.prefix, ...parts].join(':');
+  }
+
+  private dueKey(kind: TaskKind, lane: Lane): string {
+    return this.k('due', kind, lane);
+  }
+
+  private lanesOf(kind: TaskKind): [string, string] {
+    return [this.dueKey(kind, 'hot'), this.dueKey(kind, 'cold')];
+  }
+
+  private matching(filter?: DueFilter): string[] {
+    const out: string[] = [];
+    for (const kind of TASK_KINDS) {
+      if (filter?.kind !== undefined && filter.kind !== kind) continue;
+      for (const lane of LANES) if (filter?.lane === undefined || filter.lane === lane) out.push(this.dueKey(kind, lane));
+    }
+    return out;
+  }
+
+  /** Runs one store operation, turning any failure into an Error that names the store and the operation. */
+  private async run<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      let why = messageOf(e);
+      if (/Stream isn't writeable|Connection is closed/i.test(why)) why = `not connected (${this.lastError ?? why})`;
+      throw new Error(`redis state store ${this.description}: ${op} failed: ${why}`, { cause: e });
+    }
+  }
+
+  private async exec(p: ChainableCommander): Promise<unknown[]> {
+    const results = (await p.exec()) ?? [];
+    return results.map(([err, value]) => {
+      if (err) throw err;
+      return value;
+    });
+  }
+
+  private toRecord(id: string, h: Record<string, string>, due?: number): KeyRecord {
+    const { uuid, kind } = parseKeyId(id);
+    return {
+      uuid: h.uuid ?? uuid,
+      kind: (h.kind as TaskKind | undefined) ?? kind,
+      state: str(h.state) as TaskState | null,
+      version: num(h.version) ?? 0,
+      since: num(h.since),
+      lastChecked: num(h.lastChecked),
+      nextDue: num(h.nextDue) ?? due ?? 0,
+      requestId: str(h.requestId),
+    };
+  }
+
+  // --- per-key state and schedule ---
+
+  getRecord(key: TaskKey): Promise<KeyRecord | null> {
+    return this.run('getRecord', async () => {
+      const id = keyId(key);
+      const h = await this.redis.hgetall(this.k('rec', id));
+      return Object.keys(h).length === 0 ? null : this.toRecord(id, h);
+    });
+  }
+
+  getRecordsForAgent(uuid: string): Promise<KeyRecord[]> {
+    return this.run('getRecordsForAgent', async () => {
+      const ids = TASK_KINDS.map((kind) => keyId({ uuid, kind }));
+      const p = this.redis.pipeline();
+      for (const id of ids) p.hgetall(this.k('rec', id));
+      const hashes = (await this.exec(p)) as Array<Record<string, string>>;
+      const out: KeyRecord[] = [];
+      hashes.forEach((h, i) => {
+        if (Object.keys(h).length > 0) out.push(this.toRecord(ids[i]!, h));
+      });
+      return out;
+    });
+  }
+
+  syncSchedule(keys: TaskKey[], now: number): Promise<number> {
+    return this.run('syncSchedule', async () => {
+      const wanted = new Map(keys.map((k) => [keyId(k), k]));
+      const all = this.matching();
+      const read = this.redis.pipeline();
+      for (const z of all) read.zrange(z, 0, -1);
+      const scheduled = new Set(((await this.exec(read)) as string[][]).flat());
+      const CHUNK = 1000;
+      const toRemove = [...scheduled].filter((id) => !wanted.has(id));
+      for (let i = 0; i < toRemove.length; i += CHUNK) {
+        const p = this.redis.pipeline();
+        const chunk = toRemove.slice(i, i + CHUNK);
+        for (const z of all) p.zrem(z, ...chunk);
+        await this.exec(p);
+      }
+      const toAdd = [...wanted].filter(([id]) => !scheduled.has(id));
+      let added = 0;
+      for (let i = 0; i < toAdd.length; i += CHUNK) {
+        const p = this.redis.pipeline() as unknown as PipelineScripts & ChainableCommander;
+        for (const [id, key] of toAdd.slice(i, i + CHUNK)) {
+          p.cwpStoreAddKey(this.k('rec', id), ...this.lanesOf(key.kind), key.uuid, key.kind, now, id);
+        }
+        for (const r of await this.exec(p)) added += Number(r);
+      }
+      return added;
+    });
+  }
+
+  dueKeys(now: number, limit: number, filter?: DueFilter): Promise<KeyRecord[]> {
+    return this.run('dueKeys', async () => {
+      if (limit <= 0) return [];
+      const zsets = this.matching(filter);
+      const read = this.redis.pipeline();
+      for (const z of zsets) read.zrangebyscore(z, '-inf', now, 'WITHSCORES', 'LIMIT', 0, limit);
+      const due: Array<{ id: string; due: number }> = [];
+      for (const flat of (await this.exec(read)) as string[][]) {
+        for (let i = 0; i + 1 < flat.length; i += 2) due.push({ id: flat[i]!, due: Number(flat[i + 1]) });
+      }
+      if (zsets.length > 1) due.sort((a, b) => a.due - b.due || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const picked = due.slice(0, limit);
+      if (picked.length === 0) return [];
+      const p = this.redis.pipeline();
+      for (const d of picked) p.hgetall(this.k('rec', d.id));
+      const hashes = (await this.exec(p)) as Array<Record<string, string>>;
+      return picked.map((d, i) => this.toRecord(d.id, hashes[i] ?? {}, d.due));
+    });
+  }
+
+  countDue(now: number, filter?: DueFilter): Promise<number> {
+    return this.run('countDue', async () => {
+      const p = this.redis.pipeline();
+      for (const z of this.matching(filter)) p.zcount(z, '-inf', now);
+      return ((await this.exec(p)) as number[]).reduce((a, b) => a + Number(b), 0);
+    });
+  }
+
+  nextDueAt(kind?: TaskKind): Promise<number | null> {
+    return this.run('nextDueAt', async () => {
+      const p = this.redis.pipeline();
+      for (const z of this.matching(kind === undefined ? undefined : { kind })) p.zrange(z, 0, 0, 'WITHSCORES');
+      let min: number | null = null;
+      for (const r of (await this.exec(p)) as string[][]) {
+        if (r.length >= 2) {
+          const d = Number(r[1]);
+          if (min === null || d < min) min = d;
+        }
+      }
+      return min;
+    });
+  }
+
+  recordCheck(check: CheckToRecord): Promise<void> {
+    return this.run('recordCheck', async () => {
+      const id = keyId(check.key);
+      await this.scripts.cwpStoreCheck(this.k('rec', id), ...this.lanesOf(check.key.kind), check.key.uuid, check.key.kind, check.observedAt, check.nextDue, id);
+    });
+  }
+
+  recordChange(change: ChangeToRecord): Promise<boolean> {
+    return this.run('recordChange', async () => {
+      const id = keyId(change.key);
+      const r = await this.scripts.cwpStoreChange(
+        this.k('rec', id), ...this.lanesOf(change.key.kind), this.k('outbox'), this.k('outbox', change.event.id), this.k('seq'),
+        change.expectedVersion, change.key.uuid, change.key.kind, change.state, change.requestId, change.observedAt, change.nextDue,
+        id, change.event.id, JSON.stringify(change.event),
+      );
+      return Number(r) === 1;
+    });
+  }
+
+  // --- watches ---
+
+  listWatches(): Promise<Watch[]> {
+    return this.run('listWatches', async () => {
+      const all = (await this.redis.hvals(this.k('watches'))).map((v) => JSON.parse(v) as Watch);
+      return all.sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
+    });
+  }
+
+  putWatch(uuid: string, kinds: TaskKind[], now: number): Promise<Watch> {
+    return this.run('putWatch', async () => {
+      const prev = await this.redis.hget(this.k('watches'), uuid);
+      const addedAt = prev ? (JSON.parse(prev) as Watch).addedAt : now;
+      const w: Watch = { uuid, kinds: [...new Set(kinds)], source: 'api', addedAt: addedAt ?? now };
+      await this.redis.hset(this.k('watches'), uuid, JSON.stringify(w));
+      return w;
+    });
+  }
+
+  deleteWatch(uuid: string): Promise<boolean> {
+    return this.run('deleteWatch', async () => (await this.redis.hdel(this.k('watches'), uuid)) > 0);
+  }
+
+  // --- outbox and deliveries ---
+
+  listOutbox(limit: number): Promise<OutboxEntry[]> {
+    return this.run('listOutbox', async () => {
+      if (limit <= 0) return [];
+      const ids = await this.redis.zrange(this.k('outbox'), 0, limit - 1);
+      if (ids.length === 0) return [];
+      const p = this.redis.pipeline();
+      for (const id of ids) p.hgetall(this.k('outbox', id));
+      const out: OutboxEntry[] = [];
+      for (const h of (await this.exec(p)) as Array<Record<string, string>>) {
+        if (!h.event) continue; // removed meanwhile
+        const deliveries: Record<string, Delivery> = {};
+        for (const [f, v] of Object.entries(h)) if (f.startsWith('d:')) deliveries[f.slice(2)] = JSON.parse(v) as Delivery;
+        out.push({
+          event: JSON.parse(h.event),
+          createdAt: Number(h.createdAt),
+          targets: h.targets ? (JSON.parse(h.targets) as string[]) : null,
+          deliveries,
+        });
+      }
+      return out;
+    });
+  }
+
+  countOutbox(): Promise<number> {
+    return this.run('countOutbox', () => this.redis.zcard(this.k('outbox')));
+  }
+
+  updateDelivery(eventId: string, sinkId: string, delivery: Delivery): Promise<void> {
+    return this.run('updateDelivery', async () => {
+      await this.scripts.cwpStoreDelivery(this.k('outbox', eventId), sinkId, JSON.stringify(delivery));
+    });
+  }
+
+  removeFromOutbox(eventId: string): Promise<void> {
+    return this.run('removeFromOutbox', async () => {
+      await this.exec(this.redis.multi().zrem(this.k('outbox'), eventId).del(this.k('outbox', eventId)));
+    });
+  }
+
+  addDeadLetter(letter: DeadLetter): Promise<void> {
+    return this.run('addDeadLetter', async () => {
+      await this.scripts.cwpStoreDeadLetter(this.k('dead'), this.k('dead', 'letters'), this.k('seq'), deadLetterId(letter.event.id, letter.sinkId), JSON.stringify(letter));
+    });
+  }
+
+  listDeadLetters(limit: number): Promise<DeadLetter[]> {
+    return this.run('listDeadLetters', async () => {
+      if (limit <= 0) return [];
+      const members = await this.redis.zrange(this.k('dead'), 0, limit - 1);
+      if (members.length === 0) return [];
+      const values = await this.redis.hmget(this.k('dead', 'letters'), ...members);
+      return values.filter((v): v is string => v !== null).map((v) => JSON.parse(v) as DeadLetter);
+    });
+  }
+
+  countDeadLetters(): Promise<number> {
+    return this.run('countDeadLetters', () => this.redis.zcard(this.k('dead')));
+  }
+
+  replayDeadLetters(eventIds: string[] | null, now: number): Promise<number> {
+    return this.run('replayDeadLetters', async () => {
+      const only = eventIds ? new Set(eventIds) : null;
+      const members = (await this.redis.zrange(this.k('dead'), 0, -1)).filter((m) => !only || only.has(m.slice(0, m.indexOf('\n'))));
+      if (members.length === 0) return 0;
+      const values = await this.redis.hmget(this.k('dead', 'letters'), ...members);
+      const p = this.redis.pipeline() as unknown as PipelineScripts & ChainableCommander;
+      let queued = 0;
+      members.forEach((member, i) => {
+        const v = values[i];
+        if (!v) return;
+        const letter = JSON.parse(v) as DeadLetter;
+        p.cwpStoreReplay(
+          this.k('dead'), this.k('dead', 'letters'), this.k('outbox'), this.k('outbox', letter.event.id), this.k('seq'),
+          member, letter.sinkId, JSON.stringify(letter.event), now, letter.event.id,
+        );
+        queued++;
+      });
+      if (queued === 0) return 0;
+      return ((await this.exec(p)) as number[]).reduce((a, b) => a + Number(b), 0);
+    });
+  }
+
+  // --- health ---
+
+  putLastSweep(summary: SweepSummary): Promise<void> {
+    return this.run('putLastSweep', async () => {
+      await this.redis.set(this.k('last-sweep'), JSON.stringify(summary));
+    });
+  }
+
+  getLastSweep(): Promise<SweepSummary | null> {
+    return this.run('getLastSweep', async () => {
+      const v = await this.redis.get(this.k('last-sweep'));
+      return v ? (JSON.parse(v) as SweepSummary) : null;
+    });
+  }
+
+  ping(): Promise<void> {
+    return this.run('ping', async () => {
+      await this.redis.ping();
+    });
+  }
+
+  /** Quits politely; if Redis does not answer within a second, drops the connection. */
+  async close(): Promise<void> {
+    if (this.redis.status === 'end') return;
+    const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 1_000).unref());
+    try {
+      const r = await Promise.race([this.redis.quit(), timer]);
+      if (r === 'timeout') this.redis.disconnect();
+    } catch {
+      this.redis.disconnect();
+    }
+  }
+}

@@ -1,0 +1,366 @@
+// The StateStore contract (lib/state/store.ts), one suite run against every implementation: memory, file
+// (a temp dir) and Redis (127.0.0.1:6379, a unique key prefix per test). Then what only a shared store must
+// also do: two processes (file) or two connections (Redis) racing on one compare-and-set.
+import { fork } from 'node:child_process';
+import path from 'node:path';
+import { buildSync } from 'esbuild';
+import type { StateStore } from '../../lib/state/store';
+import { describeRedisUrl } from '../../lib/state/redis';
+import type { SweepSummary } from '../../lib/types';
+import {
+  FIXTURES, changeOf, deadLetterOf, eventFor, fileFixture, keyOf, pending, redisFixture, tempDir, uuidOf, type StoreFixture,
+} from '../helpers/store-fixtures';
+
+describe.each(FIXTURES)('StateStore contract: %s', (_name, makeFixture) => {
+  let fixture: StoreFixture;
+  let store: StateStore;
+
+  beforeEach(async () => {
+    fixture = makeFixture();
+    store = await fixture.open();
+  });
+  afterEach(async () => {
+    await fixture.cleanup();
+  });
+
+  describe('records and schedule', () => {
+    test('an unknown key has no record', async () => {
+      expect(await store.getRecord(keyOf(1))).toBeNull();
+      expect(await store.getRecordsForAgent(uuidOf(1))).toEqual([]);
+    });
+
+    test('syncSchedule adds missing keys due now, unobserved at version 0, and returns how many it added', async () => {
+      expect(await store.syncSchedule([keyOf(1), keyOf(1, 'port'), keyOf(2)], 500)).toBe(3);
+      expect(await store.getRecord(keyOf(1, 'port'))).toEqual({
+        uuid: uuidOf(1), kind: 'port', state: null, version: 0, since: null, lastChecked: null, nextDue: 500, requestId: null,
+      });
+      expect(await store.syncSchedule([keyOf(1), keyOf(1, 'port'), keyOf(2)], 600)).toBe(0);
+      expect(await store.countDue(600)).toBe(3);
+    });
+
+    test('syncSchedule removes unlisted keys from the schedule but keeps their records', async () => {
+      await store.syncSchedule([keyOf(1), keyOf(2)], 500);
+      await store.recordChange(changeOf(keyOf(2), 0, 'COMPLETE'));
+      expect(await store.syncSchedule([keyOf(1)], 600)).toBe(0);
+      expect((await store.dueKeys(10_000, 10)).map((r) => r.uuid)).toEqual([uuidOf(1)]);
+      expect(await store.getRecord(keyOf(2))).toMatchObject({ state: 'COMPLETE', version: 1 });
+    });
+
+    test('a key listed again keeps its state and version and is due at once', async () => {
+      await store.syncSchedule([keyOf(1)], 500);
+      await store.recordChange(changeOf(keyOf(1), 0, 'COMPLETE', { nextDue: 90_000 }));
+      await store.syncSchedule([], 600);
+      expect(await store.syncSchedule([keyOf(1)], 700)).toBe(1);
+      expect(await store.dueKeys(700, 10)).toEqual([expect.objectContaining({ state: 'COMPLETE', version: 1, nextDue: 700 })]);
+    });
+
+    test('dueKeys returns only due keys, most overdue first, at most limit', async () => {
+      const keys = [1, 2, 3, 4, 5].map((n) => keyOf(n));
+      await store.syncSchedule(keys, 0);
+      const dues = [400, 100, 300, 9_000, 200];
+      for (const [i, k] of keys.entries()) await store.recordCheck({ key: k, observedAt: 0, nextDue: dues[i]! });
+      expect((await store.dueKeys(1_000, 10)).map((r) => r.nextDue)).toEqual([100, 200, 300, 400]);
+      expect((await store.dueKeys(1_000, 2)).map((r) => r.uuid)).toEqual([uuidOf(2), uuidOf(5)]);
+      expect(await store.dueKeys(1_000, 0)).toEqual([]);
+      expect(await store.countDue(1_000)).toBe(4);
+    });
+
+    test('dueKeys breaks ties by key id', async () => {
+      await store.syncSchedule([keyOf(3), keyOf(1, 'port'), keyOf(1), keyOf(2)], 100);
+      expect((await store.dueKeys(100, 10)).map((r) => `${r.uuid.slice(-1)}/${r.kind}`)).toEqual(['1/port', '1/process', '2/process', '3/process']);
+    });
+
+    test('dueKeys and countDue filter by kind and lane; a change moves a key to the cold lane', async () => {
+      await store.syncSchedule([keyOf(1), keyOf(1, 'port'), keyOf(2)], 100);
+      expect((await store.dueKeys(100, 10, { kind: 'port' })).map((r) => r.kind)).toEqual(['port']);
+      expect(await store.countDue(100, { lane: 'hot' })).toBe(3);
+      await store.recordChange(changeOf(keyOf(2), 0, 'COMPLETE', { nextDue: 100 }));
+      expect((await store.dueKeys(100, 10, { kind: 'process', lane: 'cold' })).map((r) => r.uuid)).toEqual([uuidOf(2)]);
+      expect((await store.dueKeys(100, 10, { kind: 'process', lane: 'hot' })).map((r) => r.uuid)).toEqual([uuidOf(1)]);
+      expect(await store.countDue(100, { lane: 'cold' })).toBe(1);
+      await store.recordChange(changeOf(keyOf(2), 1, 'COLLECTING', { nextDue: 100 }));
+      expect(await store.countDue(100, { lane: 'cold' })).toBe(0);
+    });
+
+    test('nextDueAt is the earliest scheduled due time, per kind, or null', async () => {
+      expect(await store.nextDueAt()).toBeNull();
+      await store.syncSchedule([keyOf(1), keyOf(2, 'port')], 0);
+      await store.recordCheck({ key: keyOf(1), observedAt: 0, nextDue: 700 });
+      await store.recordCheck({ key: keyOf(2, 'port'), observedAt: 0, nextDue: 300 });
+      expect(await store.nextDueAt('process')).toBe(700);
+      expect(await store.nextDueAt()).toBe(300);
+    });
+
+    test('recordCheck moves the schedule and lastChecked without bumping the version', async () => {
+      await store.syncSchedule([keyOf(1)], 100);
+      await store.recordChange(changeOf(keyOf(1), 0, 'COLLECTING', { at: 200, nextDue: 300 }));
+      await store.recordCheck({ key: keyOf(1), observedAt: 400, nextDue: 5_000 });
+      expect(await store.getRecord(keyOf(1))).toMatchObject({ state: 'COLLECTING', version: 1, since: 200, lastChecked: 400, nextDue: 5_000 });
+      expect(await store.countDue(4_999)).toBe(0);
+      expect(await store.dueKeys(5_000, 10)).toHaveLength(1);
+    });
+
+    test('recordCheck on a key no longer scheduled updates its record but does not schedule it', async () => {
+      await store.syncSchedule([keyOf(1)], 100);
+      await store.syncSchedule([], 100);
+      await store.recordCheck({ key: keyOf(1), observedAt: 400, nextDue: 500 });
+      expect(await store.getRecord(keyOf(1))).toMatchObject({ lastChecked: 400, nextDue: 500 });
+      expect(await store.countDue(10_000)).toBe(0);
+    });
+
+    test('getRecordsForAgent returns the records of both kinds of one agent only', async () => {
+      await store.syncSchedule([keyOf(1), keyOf(1, 'port'), keyOf(2)], 100);
+      const recs = await store.getRecordsForAgent(uuidOf(1));
+      expect(recs.map((r) => r.kind).sort()).toEqual(['port', 'process']);
+      expect(recs.every((r) => r.uuid === uuidOf(1))).toBe(true);
+    });
+  });
+
+  describe('recordChange', () => {
+    test('applies on the expected version: sets the state, bumps the version and appends the event to the outbox', async () => {
+      await store.syncSchedule([keyOf(1)], 100);
+      const change = changeOf(keyOf(1), 0, 'COLLECTING', { at: 200, nextDue: 900 });
+      expect(await store.recordChange(change)).toBe(true);
+      expect(await store.getRecord(keyOf(1))).toEqual({
+        uuid: uuidOf(1), kind: 'process', state: 'COLLECTING', version: 1, since: 200, lastChecked: 200, nextDue: 900, requestId: 'req-1',
+      });
+      expect(await store.listOutbox(10)).toEqual([{ event: change.event, createdAt: 200, targets: null, deliveries: {} }]);
+      expect(await store.nextDueAt()).toBe(900);
+    });
+
+    test('records the first observation of a key that was never scheduled', async () => {
+      expect(await store.recordChange(changeOf(keyOf(7), 0, 'AGENT_OFFLINE'))).toBe(true);
+      expect(await store.getRecord(keyOf(7))).toMatchObject({ state: 'AGENT_OFFLINE', version: 1 });
+      expect(await store.countDue(Number.MAX_SAFE_INTEGER)).toBe(0);
+    });
+
+    test('refuses a stale version and writes nothing', async () => {
+      await store.syncSchedule([keyOf(1)], 100);
+      await store.recordChange(changeOf(keyOf(1), 0, 'COLLECTING', { at: 200, nextDue: 900 }));
+      const before = await store.getRecord(keyOf(1));
+      expect(await store.recordChange(changeOf(keyOf(1), 0, 'FAILED', { at: 300, nextDue: 400 }))).toBe(false);
+      expect(await store.getRecord(keyOf(1))).toEqual(before);
+      expect(await store.countOutbox()).toBe(1);
+      expect(await store.nextDueAt()).toBe(900);
+    });
+
+    test('of ten concurrent changes from one version exactly one succeeds, with one outbox entry', async () => {
+      await store.syncSchedule([keyOf(1)], 100);
+      const states = ['COLLECTING', 'COMPLETE', 'FAILED', 'AGENT_OFFLINE', 'NO_TASK'] as const;
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => store.recordChange(changeOf(keyOf(1), 0, states[i % 5]!, { at: 200 + i }))));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await store.countOutbox()).toBe(1);
+      expect(await store.getRecord(keyOf(1))).toMatchObject({ version: 1 });
+    });
+
+    test('keeps `since` when the state is recorded again unchanged, and resets it on a new state', async () => {
+      await store.recordChange(changeOf(keyOf(1), 0, 'COLLECTING', { at: 200 }));
+      await store.recordChange(changeOf(keyOf(1), 1, 'COLLECTING', { at: 300 }));
+      expect(await store.getRecord(keyOf(1))).toMatchObject({ since: 200, version: 2 });
+      await store.recordChange(changeOf(keyOf(1), 2, 'COMPLETE', { at: 400 }));
+      expect(await store.getRecord(keyOf(1))).toMatchObject({ since: 400, version: 3 });
+    });
+  });
+
+  describe('outbox and deliveries', () => {
+    const three = () => [1, 2, 3].map((n) => changeOf(keyOf(n), 0, 'COMPLETE', { at: 100 * n }));
+
+    test('lists entries oldest first, honours the limit, and counts them', async () => {
+      const changes = three();
+      for (const c of changes) await store.recordChange(c);
+      expect((await store.listOutbox(10)).map((e) => e.event.id)).toEqual(changes.map((c) => c.event.id));
+      expect((await store.listOutbox(2)).map((e) => e.event.id)).toEqual(changes.slice(0, 2).map((c) => c.event.id));
+      expect(await store.countOutbox()).toBe(3);
+    });
+
+    test('updateDelivery keeps one delivery state per event and sink', async () => {
+      const [a] = three();
+      await store.recordChange(a!);
+      await store.updateDelivery(a!.event.id, 'webhook:https://x/', pending(1));
+      await store.updateDelivery(a!.event.id, 'console', { status: 'delivered', attempts: 1, nextAttemptAt: 0, lastError: null, finishedAt: 1_500 });
+      await store.updateDelivery(a!.event.id, 'webhook:https://x/', pending(2, 4_000));
+      expect((await store.listOutbox(1))[0]!.deliveries).toEqual({
+        'webhook:https://x/': pending(2, 4_000),
+        console: { status: 'delivered', attempts: 1, nextAttemptAt: 0, lastError: null, finishedAt: 1_500 },
+      });
+    });
+
+    test('updateDelivery of an event no longer in the outbox does not bring it back', async () => {
+      await store.updateDelivery('ev-gone', 'console', pending());
+      expect(await store.countOutbox()).toBe(0);
+    });
+
+    test('removeFromOutbox removes only that event', async () => {
+      const changes = three();
+      for (const c of changes) await store.recordChange(c);
+      await store.removeFromOutbox(changes[1]!.event.id);
+      await store.removeFromOutbox('ev-never-there');
+      expect((await store.listOutbox(10)).map((e) => e.event.id)).toEqual([changes[0]!.event.id, changes[2]!.event.id]);
+    });
+  });
+
+  describe('dead letters', () => {
+    const evA = eventFor(keyOf(1), 'COLLECTING', 'COMPLETE', 2);
+    const evB = eventFor(keyOf(2), 'COLLECTING', 'FAILED', 2);
+
+    test('are added, listed in order of addition, and counted; a second add of (event, sink) replaces the first', async () => {
+      await store.addDeadLetter(deadLetterOf(evA, 'webhook:https://a/'));
+      await store.addDeadLetter(deadLetterOf(evB, 'webhook:https://a/'));
+      await store.addDeadLetter(deadLetterOf(evA, 'cmq-topic:t'));
+      await store.addDeadLetter({ ...deadLetterOf(evA, 'webhook:https://a/'), reason: 'HTTP 410', deadAt: 5_000 });
+      expect(await store.countDeadLetters()).toBe(3);
+      const listed = await store.listDeadLetters(10);
+      expect(listed.map((d) => [d.event.id, d.sinkId, d.reason])).toEqual([
+        [evB.id, 'webhook:https://a/', 'HTTP 400'],
+        [evA.id, 'cmq-topic:t', 'HTTP 400'],
+        [evA.id, 'webhook:https://a/', 'HTTP 410'],
+      ]);
+      expect(listed[0]).toEqual(deadLetterOf(evB, 'webhook:https://a/'));
+      expect(await store.listDeadLetters(1)).toHaveLength(1);
+    });
+
+    test('replay moves letters back to the outbox, each targeted at the sink that failed it, with fresh attempts', async () => {
+      await store.addDeadLetter(deadLetterOf(evA, 'webhook:https://a/'));
+      await store.addDeadLetter(deadLetterOf(evB, 'cmq-queue:q'));
+      expect(await store.replayDeadLetters(null, 9_000)).toBe(2);
+      expect(await store.countDeadLetters()).toBe(0);
+      expect(await store.listOutbox(10)).toEqual([
+        { event: evA, createdAt: 9_000, targets: ['webhook:https://a/'], deliveries: {} },
+        { event: evB, createdAt: 9_000, targets: ['cmq-queue:q'], deliveries: {} },
+      ]);
+    });
+
+    test('replay of chosen event ids leaves the other letters', async () => {
+      await store.addDeadLetter(deadLetterOf(evA, 'webhook:https://a/'));
+      await store.addDeadLetter(deadLetterOf(evB, 'webhook:https://a/'));
+      expect(await store.replayDeadLetters([evB.id, 'ev-unknown'], 9_000)).toBe(1);
+      expect((await store.listDeadLetters(10)).map((d) => d.event.id)).toEqual([evA.id]);
+      expect((await store.listOutbox(10)).map((e) => e.event.id)).toEqual([evB.id]);
+    });
+
+    test('replay of an event still pending for other sinks adds the failed sink to that entry and resets its delivery', async () => {
+      const change = changeOf(keyOf(1), 0, 'COMPLETE');
+      await store.recordChange(change);
+      await store.updateDelivery(change.event.id, 'webhook:https://a/', { status: 'dead', attempts: 3, nextAttemptAt: 0, lastError: 'HTTP 400', finishedAt: 2_000 });
+      await store.updateDelivery(change.event.id, 'console', pending());
+      await store.addDeadLetter(deadLetterOf(change.event, 'webhook:https://a/'));
+      expect(await store.replayDeadLetters(null, 9_000)).toBe(1);
+      expect(await store.listOutbox(10)).toEqual([{ event: change.event, createdAt: change.observedAt, targets: null, deliveries: { console: pending() } }]);
+    });
+
+    test('replay of two sinks of one event makes one entry targeted at both', async () => {
+      await store.addDeadLetter(deadLetterOf(evA, 'webhook:https://a/'));
+      await store.addDeadLetter(deadLetterOf(evA, 'cmq-topic:t'));
+      expect(await store.replayDeadLetters([evA.id], 9_000)).toBe(2);
+      const [entry, ...rest] = await store.listOutbox(10);
+      expect(rest).toEqual([]);
+      expect(entry!.targets!.slice().sort()).toEqual(['cmq-topic:t', 'webhook:https://a/']);
+    });
+  });
+
+  describe('watches, last sweep, health', () => {
+    test('putWatch adds, lists by uuid, replaces kinds and keeps the first addedAt; deleteWatch says whether there was one', async () => {
+      expect(await store.putWatch(uuidOf(2), ['process', 'port'], 100)).toEqual({ uuid: uuidOf(2), kinds: ['process', 'port'], source: 'api', addedAt: 100 });
+      await store.putWatch(uuidOf(1), ['port'], 200);
+      await store.putWatch(uuidOf(2), ['port'], 300);
+      expect(await store.listWatches()).toEqual([
+        { uuid: uuidOf(1), kinds: ['port'], source: 'api', addedAt: 200 },
+        { uuid: uuidOf(2), kinds: ['port'], source: 'api', addedAt: 100 },
+      ]);
+      expect(await store.deleteWatch(uuidOf(1))).toBe(true);
+      expect(await store.deleteWatch(uuidOf(1))).toBe(false);
+      expect((await store.listWatches()).map((w) => w.uuid)).toEqual([uuidOf(2)]);
+    });
+
+    test('the last sweep summary round-trips', async () => {
+      expect(await store.getLastSweep()).toBeNull();
+      const summary: SweepSummary = {
+        requestId: 'r1', startedAt: '2026-11-24T10:00:00.000Z', outcome: 'store', error: 'boom', checked: 5, changed: 2, published: 2,
+        retried: 1, throttled: 0, failed: 1, dueLeft: 3, outboxLeft: 0, deadLetters: 0, tookMs: 1234,
+      };
+      await store.putLastSweep(summary);
+      expect(await store.getLastSweep()).toEqual(summary);
+    });
+
+    test('ping answers and the description names the store', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+      expect(store.description).toMatch(/^(memory:|file:|redis:\/\/)/);
+    });
+
+    test('returned objects are copies: changing them changes nothing stored', async () => {
+      await store.recordChange(changeOf(keyOf(1), 0, 'COMPLETE'));
+      const rec = (await store.getRecord(keyOf(1)))!;
+      rec.version = 99;
+      const [entry] = await store.listOutbox(1);
+      entry!.event.data.state = 'FAILED';
+      expect(await store.getRecord(keyOf(1))).toMatchObject({ version: 1 });
+      expect((await store.listOutbox(1))[0]!.event.data.state).toBe('COMPLETE');
+    });
+  });
+
+  test('a reopened durable store has everything written before close', async () => {
+    if (!fixture.persistent) return;
+    await store.syncSchedule([keyOf(1), keyOf(2)], 100);
+    await store.recordChange(changeOf(keyOf(1), 0, 'COMPLETE', { nextDue: 800 }));
+    await store.recordCheck({ key: keyOf(2), observedAt: 150, nextDue: 600 });
+    await store.putWatch(uuidOf(1), ['process'], 100);
+    await store.addDeadLetter(deadLetterOf(eventFor(keyOf(3), null, 'FAILED', 1), 'console'));
+    await store.close();
+    const again = await fixture.open();
+    expect(await again.getRecord(keyOf(1))).toMatchObject({ state: 'COMPLETE', version: 1 });
+    expect(await again.getRecord(keyOf(2))).toMatchObject({ lastChecked: 150, nextDue: 600 });
+    expect((await again.dueKeys(1_000, 10)).map((r) => r.nextDue)).toEqual([600, 800]);
+    expect(await again.countOutbox()).toBe(1);
+    expect(await again.countDeadLetters()).toBe(1);
+    expect(await again.listWatches()).toHaveLength(1);
+  });
+});
+
+describe('file store shared by two processes', () => {
+  let bundle: string;
+  const fixture = fileFixture();
+
+  beforeAll(() => {
+    bundle = path.join(tempDir('file-bundle'), 'file-store.js');
+    buildSync({ entryPoints: [path.join(__dirname, '../../lib/state/file.ts')], outfile: bundle, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' });
+  });
+  afterAll(() => fixture.cleanup());
+
+  test('two processes racing compare-and-set on the same keys: exactly one wins each key, and both see the result', async () => {
+    const KEYS = 25;
+    const store = await fixture.open();
+    await store.syncSchedule(Array.from({ length: KEYS }, (_, i) => keyOf(i)), 100);
+    const child = path.join(__dirname, '../helpers/store-file-child.js');
+    const procs = ['A', 'B'].map((name) => fork(child, [bundle, fixture.dir, name, String(KEYS)], { stdio: 'inherit' }));
+    const ready = procs.map((p) => new Promise<void>((resolve) => p.once('message', () => resolve())));
+    await Promise.all(ready);
+    const results = procs.map((p) => new Promise<{ won: number[]; error?: string }>((resolve) => p.once('message', (m) => resolve(m as { won: number[] }))));
+    for (const p of procs) p.send('go');
+    const [a, b] = await Promise.all(results);
+    expect(a!.error ?? b!.error).toBeUndefined();
+    expect([...a!.won, ...b!.won].sort((x, y) => x - y)).toEqual(Array.from({ length: KEYS }, (_, i) => i));
+    expect(await store.countOutbox()).toBe(KEYS);
+    for (let i = 0; i < KEYS; i++) expect(await store.getRecord(keyOf(i))).toMatchObject({ version: 1 });
+  });
+});
+
+describe('Redis store shared by two connections', () => {
+  const fixture = redisFixture();
+  afterAll(() => fixture.cleanup());
+
+  test('two connections racing compare-and-set on the same keys: exactly one wins each key', async () => {
+    const [s1, s2] = [await fixture.open(), await fixture.open()];
+    const KEYS = 50;
+    const race = await Promise.all(
+      Array.from({ length: KEYS }, (_, i) => [s1!, s2!].map((s, j) => s.recordChange(changeOf(keyOf(i), 0, j === 0 ? 'COLLECTING' : 'COMPLETE')))).flat(),
+    );
+    for (let i = 0; i < KEYS; i++) expect([race[2 * i], race[2 * i + 1]].filter(Boolean)).toHaveLength(1);
+    expect(await s1!.countOutbox()).toBe(KEYS);
+    expect(await s2!.countOutbox()).toBe(KEYS);
+  });
+
+  test('the description never shows the password', () => {
+    expect(describeRedisUrl('redis://default:hunter2@10.0.0.5:6380/3?password=x')).toBe('redis://default:***@10.0.0.5:6380/3');
+    expect(describeRedisUrl('redis://127.0.0.1')).toBe('redis://127.0.0.1:6379/0');
+  });
+});
