@@ -1,0 +1,53 @@
+// A local webhook receiver for `npm start`: verifies each delivery with the standardwebhooks library (as a
+// real receiver must), drops duplicates by webhook-id, and prints one line per event.
+import http from 'node:http';
+import { Webhook } from 'standardwebhooks';
+import type { CloudEvent } from '../lib/types';
+
+export interface LocalReceiver {
+  url: string;
+  received: CloudEvent[];
+  close(): Promise<void>;
+}
+
+export async function startLocalReceiver(options: { secret: string; port?: number; print?: (line: string) => void }): Promise<LocalReceiver> {
+  const verifier = new Webhook(options.secret);
+  const seen = new Set<string>();
+  const received: CloudEvent[] = [];
+  const print = options.print ?? ((line: string) => process.stdout.write(line + '\n'));
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      let event: CloudEvent;
+      try {
+        event = verifier.verify(body, {
+          'webhook-id': String(req.headers['webhook-id'] ?? ''),
+          'webhook-timestamp': String(req.headers['webhook-timestamp'] ?? ''),
+          'webhook-signature': String(req.headers['webhook-signature'] ?? ''),
+        }) as CloudEvent;
+      } catch (e) {
+        print(`[receiver] REJECTED a delivery: ${e instanceof Error ? e.message : String(e)}`);
+        res.writeHead(400).end();
+        return;
+      }
+      const id = String(req.headers['webhook-id']);
+      if (!seen.has(id)) {
+        seen.add(id);
+        received.push(event);
+        const d = event.data;
+        print(`[receiver] verified ${d.severity === 'warning' ? 'WARN' : 'info'} ${d.uuid} ${d.kind.padEnd(7)} ${String(d.previous ?? '(first)').padEnd(13)} -> ${d.state}${d.next ? `  (next: ${d.next})` : ''}`);
+      }
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}/hooks/cwp`,
+    received,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

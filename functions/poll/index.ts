@@ -1,0 +1,25 @@
+// SCF timer trigger: one sweep per tick. Thin on purpose: parse the event, run lib/sweep, shape the result.
+import { randomUUID } from 'node:crypto';
+import { ConfigError, getRuntime } from '../../lib/runtime';
+import { runSweep, sweepWindow } from '../../lib/sweep';
+import type { ScfContext, SweepSummary } from '../../lib/types';
+
+export async function main_handler(event: unknown, context?: ScfContext): Promise<SweepSummary> {
+  const requestId = context?.request_id ?? randomUUID();
+  const now = Date.now();
+  let runtime;
+  try {
+    runtime = await getRuntime('poll');
+  } catch (e) {
+    // One JSON line that names every bad variable; SCF marks the invocation failed.
+    const problems = e instanceof ConfigError ? e.problems : [e instanceof Error ? e.message : String(e)];
+    process.stdout.write(JSON.stringify({ level: 'error', time: new Date().toISOString(), msg: 'poll cannot start', requestId, problems }) + '\n');
+    throw new Error(`poll cannot start: ${problems.join('; ')}`);
+  }
+  const trigger = event && typeof event === 'object' && 'TriggerName' in event ? String((event as { TriggerName: unknown }).TriggerName) : null;
+  runtime.logger.debug('timer fired', { requestId, trigger });
+  return runSweep(
+    { config: runtime.config, store: runtime.store, cwp: runtime.cwp, sinks: runtime.sinks, logger: runtime.logger },
+    sweepWindow(runtime.config, context, requestId, now),
+  );
+}

@@ -1,0 +1,90 @@
+// Builds what a function needs from the configuration, once per SCF instance: warm invocations reuse the
+// store connection, the rate limiter and the HTTP keep-alive pool. The Redis client is loaded only when the
+// store is Redis (lib/state/index.ts imports it lazily), which keeps the cold start of the other setups small.
+import { ConfigError, loadConfig, type Config } from '../config';
+import { CWP_SERVICE, CWP_VERSION, CwpClient } from '../cwp/client';
+import { createLogger, type Logger } from '../log';
+import { createRateLimiter } from '../ratelimit';
+import type { RateLimiter } from '../ratelimit/limiter';
+import { createSinks } from '../sinks';
+import type { Sink } from '../sinks/sink';
+import { openStateStore } from '../state';
+import type { StateStore } from '../state/store';
+import { TencentClient } from '../tencent/client';
+
+export const TDMQ_SERVICE = 'tdmq';
+export const TDMQ_VERSION = '2020-02-17';
+
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  store: StateStore;
+  cwp: CwpClient;
+  sinks: Sink[];
+  close(): Promise<void>;
+}
+
+export type FunctionRole = 'poll' | 'api';
+
+export async function createRuntime(role: FunctionRole, env: Record<string, string | undefined> = process.env, write?: (line: string) => void): Promise<Runtime> {
+  const config = loadConfig(env, { requireApiTokens: role === 'api' });
+  const logger = createLogger({ level: config.logLevel, base: { fn: role }, ...(write ? { write } : {}) });
+  const store = await openStateStore(config.stateStore);
+  if (!store.durableAcrossInstances && env.TENCENTCLOUD_RUNENV === 'SCF') {
+    logger.warn('STATE_STORE does not survive across SCF instances: changes may be published again and watches lost; use redis:// in production', { store: store.description });
+  }
+  const limiters: RateLimiter[] = [];
+  const limiter = (rate: number) => {
+    const l = createRateLimiter(store, rate);
+    limiters.push(l);
+    return l;
+  };
+  const common = { region: config.region, credentials: config.credentials, timeoutMs: config.requestTimeoutMs };
+  const cwpCaller = new TencentClient({ ...common, endpoint: config.cwpEndpoint, service: CWP_SERVICE, version: CWP_VERSION, rateLimiter: limiter(config.cwpRateLimit) });
+  const needsTdmq = config.cmqTopic !== null || config.cmqQueue !== null;
+  const tdmq = needsTdmq ? new TencentClient({ ...common, endpoint: config.tdmqEndpoint, service: TDMQ_SERVICE, version: TDMQ_VERSION, rateLimiter: limiter(config.tdmqRateLimit) }) : null;
+  const sinks = createSinks(config, { tdmq, logger });
+  return {
+    config,
+    logger,
+    store,
+    cwp: new CwpClient(cwpCaller),
+    sinks,
+    async close() {
+      for (const s of sinks) await s.close?.();
+      for (const l of limiters) await l.close();
+      await store.close();
+    },
+  };
+}
+
+const cached = new Map<FunctionRole, Promise<Runtime>>();
+
+/**
+ * The instance-wide runtime of a function. A failed start (bad config, store unreachable) is not cached, so
+ * the next invocation tries again after the operator fixes it.
+ */
+export function getRuntime(role: FunctionRole): Promise<Runtime> {
+  let p = cached.get(role);
+  if (!p) {
+    p = createRuntime(role);
+    cached.set(role, p);
+    p.catch(() => cached.delete(role));
+  }
+  return p;
+}
+
+/** For tests and the local runner: forget the cached runtimes (closing them). */
+export async function resetRuntimes(): Promise<void> {
+  const all = [...cached.values()];
+  cached.clear();
+  for (const p of all) {
+    try {
+      await (await p).close();
+    } catch {
+      // a runtime that failed to start has nothing to close
+    }
+  }
+}
+
+export { ConfigError };
