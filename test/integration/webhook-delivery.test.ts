@@ -10,7 +10,10 @@ import type { CloudEvent, TaskKind, TaskState } from '../../lib/types';
 import { WebhookReceiver } from '../helpers/webhook-receiver';
 
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
-const TIMEOUT_MS = 250;
+/** Generous, so a loaded CI machine never turns a scripted answer into a timeout... */
+const TIMEOUT_MS = 3000;
+/** ...except in the timeout test, whose receiver answers long after this. */
+const SHORT_TIMEOUT_MS = 200;
 const T0 = Date.parse('2026-11-24T10:00:00Z');
 const UUID_A = '6b6cd843-6bc1-4011-a74c-dc3fd26a7dd1';
 const UUID_B = '0f2e8a3b-1c4d-4e5f-8a9b-0c1d2e3f4a5b';
@@ -87,12 +90,13 @@ test('a 429 with Retry-After is not retried before the receiver asked', async ()
 
 test('a receiver slower than the timeout is retried, and the late answer does not count', async () => {
   const store = new MemoryStateStore();
-  const r = (await receiver()).respond({ status: 200, delayMs: TIMEOUT_MS * 3 });
+  const r = (await receiver()).respond({ status: 200, delayMs: SHORT_TIMEOUT_MS * 4 });
   const events = await enqueue(store, UUID_A, 'process', ['COLLECTING']);
   const { clock, drain } = harness(store);
-  expect(await drain([sinkFor(r)])).toMatchObject({ retried: 1 });
-  expect((await store.listOutbox(1))[0]!.deliveries[sinkFor(r).id]!.lastError).toBe(`no answer within ${TIMEOUT_MS} ms (timeout)`);
-  await new Promise((res) => setTimeout(res, TIMEOUT_MS * 3)); // let the slow handler finish and find the socket gone
+  const impatient = new WebhookSink({ url: r.url, secret: SECRET, timeoutMs: SHORT_TIMEOUT_MS, concurrency: 1 });
+  expect(await drain([impatient])).toMatchObject({ retried: 1 });
+  expect((await store.listOutbox(1))[0]!.deliveries[impatient.id]!.lastError).toBe(`no answer within ${SHORT_TIMEOUT_MS} ms (timeout)`);
+  await new Promise((res) => setTimeout(res, SHORT_TIMEOUT_MS * 4)); // the slow handler finishes and finds the socket gone
   clock.t += 7_500;
   expect(await drain([sinkFor(r)])).toMatchObject({ published: 1, left: 0 });
   expectExactlyOnce(r, events);
