@@ -11,6 +11,11 @@ export interface CallStats {
 export interface CallOptions {
   /** The operation's deadline: no attempt, backoff or rate-limit wait goes past it. */
   signal?: AbortSignal;
+  /**
+   * The same deadline as epoch milliseconds, when the caller knows it. A signal cannot tell when it will fire,
+   * so the client uses this to skip a backoff that would end past it and reject with the last error at once.
+   */
+  deadline?: number;
   stats?: CallStats;
 }
 
