@@ -1,0 +1,72 @@
+// The control API over HTTP: the same calls as the in-process Emulator, as JSON under /_emulator/, for the local
+// demo (curl) and for tests that run the emulator in another process. Answers 200 JSON, 400 {error} on a bad
+// request, 404 on an unknown route. `times: "Infinity"` (or -1) makes a fault permanent.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TaskKind } from '../../lib/types';
+import type { FaultSpec } from './faults';
+import { sendJson } from './server';
+import type { Emulator } from './index';
+
+type Query = URLSearchParams;
+type Handler = (emulator: Emulator, body: Record<string, any>, query: Query) => unknown;
+
+const kindOf = (v: unknown): TaskKind | undefined => (v === undefined || v === null || v === '' ? undefined : (v as TaskKind));
+const str = (v: unknown, name: string): string => {
+  if (typeof v !== 'string' || v === '') throw new Error(`${name} is required`);
+  return v;
+};
+
+export const CONTROL_ROUTES: Record<string, Handler> = {
+  'GET /_emulator/health': (e) => ({ ok: true, url: e.url }),
+  'GET /_emulator/stats': (e) => e.stats(),
+  'DELETE /_emulator/stats': (e) => (e.resetStats(), { ok: true }),
+  'GET /_emulator/requests': (e) => e.requests(),
+
+  'POST /_emulator/agents': (e, b) => (e.addAgent(str(b.uuid, 'uuid'), { online: b.online }), { ok: true }),
+  'POST /_emulator/online': (e, b) => (e.setOnline(str(b.uuid, 'uuid'), b.online !== false), { ok: true }),
+  'POST /_emulator/tasks': (e, b) => (e.startTask(str(b.uuid, 'uuid'), b.kind, { collectMs: b.collectMs, outcome: b.outcome }), { ok: true }),
+  'POST /_emulator/script': (e, b) => (e.script(str(b.uuid, 'uuid'), b.kind, b.steps ?? []), { ok: true }),
+  'POST /_emulator/fleet': (e, b) => ({ uuids: e.addFleet(Number(b.count), b) }),
+  'POST /_emulator/demo': (e) => ({ uuids: e.demo() }),
+  'GET /_emulator/state': (e, _b, q) => {
+    const uuid = str(q.get('uuid'), 'uuid');
+    return { uuid, process: e.state(uuid, 'process'), port: e.state(uuid, 'port') };
+  },
+  'GET /_emulator/transitions': (e, _b, q) => e.transitions(q.get('uuid') ?? undefined, kindOf(q.get('kind'))),
+
+  'GET /_emulator/faults': (e) => e.faults(),
+  'POST /_emulator/faults': (e, b) => {
+    const times = b.times === 'Infinity' || b.times === -1 ? Infinity : b.times;
+    return { id: e.inject({ ...(b as FaultSpec), times }) };
+  },
+  'DELETE /_emulator/faults': (e) => (e.clearFaults(), { ok: true }),
+
+  'POST /_emulator/revoke': (e, b) => (e.revoke(str(b.secretId, 'secretId')), { ok: true }),
+  'POST /_emulator/restore': (e, b) => (e.restore(str(b.secretId, 'secretId')), { ok: true }),
+
+  'POST /_emulator/tdmq/topics': (e, b) => (e.createTopic(str(b.name, 'name'), { maxMsgSize: b.maxMsgSize }), { ok: true }),
+  'POST /_emulator/tdmq/queues': (e, b) => (e.createQueue(str(b.name, 'name'), { maxMsgSize: b.maxMsgSize }), { ok: true }),
+  'GET /_emulator/tdmq/messages': (e, _b, q) => {
+    const topic = q.get('topic');
+    const queue = q.get('queue');
+    if (topic) return e.messages({ topic });
+    if (queue) return e.messages({ queue });
+    throw new Error('topic or queue is required');
+  },
+};
+
+export function handleControl(emulator: Emulator, req: IncomingMessage, res: ServerResponse, body: string | null): void {
+  const url = new URL(req.url ?? '/', 'http://emulator');
+  const handler = CONTROL_ROUTES[`${req.method} ${url.pathname.replace(/\/$/, '')}`];
+  if (!handler) {
+    sendJson(res, 404, { error: `no control route ${req.method} ${url.pathname}`, routes: Object.keys(CONTROL_ROUTES) });
+    return;
+  }
+  try {
+    const parsed: unknown = body ? JSON.parse(body) : {};
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the body must be a JSON object');
+    sendJson(res, 200, handler(emulator, parsed as Record<string, any>, url.searchParams));
+  } catch (e) {
+    sendJson(res, 400, { error: e instanceof Error ? e.message : String(e) });
+  }
+}

@@ -1,0 +1,57 @@
+// Injected faults: what the network and a sick upstream do to a client. Each rule matches an action (or any),
+// fires `times` times (default 1, Infinity for ever), first matching rule first.
+
+export type FaultKind = 'latency' | 'http500' | 'reset' | 'badBody' | 'emptyBody' | 'error';
+export const FAULT_KINDS: readonly FaultKind[] = ['latency', 'http500', 'reset', 'badBody', 'emptyBody', 'error'];
+
+export interface FaultSpec {
+  /** Only this action (X-TC-Action); any API action when absent. */
+  action?: string;
+  fault: FaultKind;
+  /** latency: the delay before the request is handled normally. */
+  ms?: number;
+  /** error: the Tencent code to answer (default InternalError). */
+  code?: string;
+  /** error: the message (default: the code's usual text). */
+  message?: string;
+  /** http500: the HTTP status to answer (default 500; 502, 503, 504 also useful). */
+  status?: number;
+  /** How many matching requests it hits; default 1, Infinity for ever. */
+  times?: number;
+}
+
+interface Rule extends FaultSpec {
+  id: number;
+  left: number;
+}
+
+export class Faults {
+  private rules: Rule[] = [];
+  private nextId = 1;
+
+  inject(spec: FaultSpec): number {
+    if (!FAULT_KINDS.includes(spec.fault)) throw new Error(`unknown fault "${String(spec.fault)}"; one of ${FAULT_KINDS.join(', ')}`);
+    const times = spec.times ?? 1;
+    if (!(times > 0)) throw new Error('times must be positive (or Infinity)');
+    const id = this.nextId++;
+    this.rules.push({ ...spec, id, left: times });
+    return id;
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  active(): FaultSpec[] {
+    return this.rules.map(({ id: _id, left, ...spec }) => ({ ...spec, times: left }));
+  }
+
+  /** The fault for this request, if one matches; it is consumed. */
+  take(action: string): FaultSpec | null {
+    const rule = this.rules.find((r) => r.action === undefined || r.action === action);
+    if (!rule) return null;
+    rule.left--;
+    if (rule.left <= 0) this.rules = this.rules.filter((r) => r !== rule);
+    return rule;
+  }
+}

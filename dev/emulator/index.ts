@@ -1,0 +1,156 @@
+// The Tencent Cloud API emulator: yunjing (CWP) and tdmq (CMQ) on API 3.0, on one loopback port, with an
+// in-process control API and the same over HTTP under /_emulator/ (control.ts). See README.md.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TaskKind, TaskState } from '../../lib/types';
+import type { EmulatorCredential } from './auth';
+import { handleControl } from './control';
+import { startDemo } from './demo';
+import { Faults, type FaultSpec } from './faults';
+import { RateLimiter, type ActionStats, type RequestRecord } from './ratelimit';
+import { handleApi, readBody, type ApiCore } from './server';
+import { Tdmq, type CmqMessage } from './tdmq';
+import { Agents, type FleetOptions, type ScriptStep, type TaskOutcome, type Transition } from './yunjing';
+
+export { maxInWindow, type ActionStats, type RequestRecord } from './ratelimit';
+export type { EmulatorCredential } from './auth';
+export type { FaultKind, FaultSpec } from './faults';
+export type { CmqMessage } from './tdmq';
+export type { FleetOptions, ScriptStep, TaskOutcome, Transition } from './yunjing';
+export { DEMO_AGENTS, DEMO_CYCLE_MS } from './demo';
+
+/** The emulator's default credential pair (test-only values, accepted by nothing but the emulator). */
+export const EMULATOR_CREDENTIALS = {
+  secretId: 'AKIDemulator000000000000000000000000',
+  secretKey: 'emulatorSecretKey0000000000000000',
+} as const;
+
+export interface EmulatorOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** secretId -> {secretKey, token?}. Default: EMULATOR_CREDENTIALS. */
+  credentials?: Record<string, EmulatorCredential>;
+  /** Accepted requests per action in any 1000 ms window. Default 20, as the real APIs. */
+  rateLimitPerSecond?: number;
+  /** The clock (epoch ms) for the signature window, the rate limit and task schedules. Default Date.now. */
+  now?: () => number;
+  /** No log line per request. */
+  quiet?: boolean;
+  /** How long a task started with CreateProcessTask/CreateOpenPortTask collects. Default 3000 ms. */
+  defaultCollectMs?: number;
+}
+
+export interface Emulator {
+  /** The origin, e.g. http://127.0.0.1:PORT: use it as CWP_ENDPOINT and TDMQ_ENDPOINT. */
+  readonly url: string;
+  readonly port: number;
+  /** The first configured credential. */
+  readonly credentials: { secretId: string; secretKey: string; token?: string };
+  close(): Promise<void>;
+
+  // yunjing agents
+  addAgent(uuid: string, options?: { online?: boolean }): void;
+  setOnline(uuid: string, online: boolean): void;
+  startTask(uuid: string, kind: TaskKind, options?: { collectMs?: number; outcome?: TaskOutcome }): void;
+  script(uuid: string, kind: TaskKind, steps: ScriptStep[]): void;
+  addFleet(count: number, options?: FleetOptions): string[];
+  /** What a status call reports now (as the bridge's state, e.g. NO_TASK for the not-found error). */
+  state(uuid: string, kind: TaskKind): TaskState;
+  transitions(uuid?: string, kind?: TaskKind): Transition[];
+  /** Starts the npm-start preset (idempotent); returns its uuids. */
+  demo(): string[];
+
+  // auth
+  /** The secretId's signature stays valid but every action answers UnauthorizedOperation. */
+  revoke(secretId: string): void;
+  restore(secretId: string): void;
+
+  // faults
+  inject(spec: FaultSpec): number;
+  clearFaults(): void;
+  faults(): FaultSpec[];
+
+  // rate limit and request log
+  stats(): Record<string, ActionStats>;
+  requests(): RequestRecord[];
+  resetStats(): void;
+
+  // tdmq
+  createTopic(name: string, options?: { maxMsgSize?: number }): void;
+  createQueue(name: string, options?: { maxMsgSize?: number }): void;
+  messages(target: string | { topic: string } | { queue: string }): CmqMessage[];
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const now = options.now ?? Date.now;
+  const credentialEntries = Object.entries(options.credentials ?? { [EMULATOR_CREDENTIALS.secretId]: { secretKey: EMULATOR_CREDENTIALS.secretKey } });
+  if (credentialEntries.length === 0) throw new Error('at least one credential is needed');
+  const rateLimitPerSecond = options.rateLimitPerSecond ?? 20;
+  const core: ApiCore = {
+    agents: new Agents(now, options.defaultCollectMs),
+    tdmq: new Tdmq(now),
+    faults: new Faults(),
+    limiter: new RateLimiter(rateLimitPerSecond),
+    credentials: new Map(credentialEntries),
+    revoked: new Set(),
+    rateLimitPerSecond,
+    now,
+    quiet: options.quiet ?? false,
+  };
+  let demo: { uuids: string[]; stop: () => void } | null = null;
+
+  const server = createServer((req, res) => {
+    readBody(req)
+      .then((body) => {
+        if ((req.url ?? '').startsWith('/_emulator/')) handleControl(emulator, req, res, body);
+        else return handleApi(core, req, res, body);
+      })
+      .catch(() => res.destroy());
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const [firstId, first] = credentialEntries[0]!;
+
+  const emulator: Emulator = {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    credentials: { secretId: firstId, secretKey: first.secretKey, ...(first.token !== undefined ? { token: first.token } : {}) },
+    close: () =>
+      new Promise<void>((resolve) => {
+        demo?.stop();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+
+    addAgent: (uuid, o) => core.agents.addAgent(uuid, o),
+    setOnline: (uuid, online) => core.agents.setOnline(uuid, online),
+    startTask: (uuid, kind, o) => core.agents.startTask(uuid, kind, o),
+    script: (uuid, kind, steps) => core.agents.script(uuid, kind, steps),
+    addFleet: (count, o) => core.agents.addFleet(count, o),
+    state: (uuid, kind) => core.agents.state(uuid, kind),
+    transitions: (uuid, kind) => core.agents.transitions(uuid, kind),
+    demo: () => (demo ??= startDemo(core.agents)).uuids,
+
+    revoke: (secretId) => void core.revoked.add(secretId),
+    restore: (secretId) => void core.revoked.delete(secretId),
+
+    inject: (spec) => core.faults.inject(spec),
+    clearFaults: () => core.faults.clear(),
+    faults: () => core.faults.active(),
+
+    stats: () => core.limiter.stats(),
+    requests: () => core.limiter.requests(),
+    resetStats: () => core.limiter.reset(),
+
+    createTopic: (name, o) => core.tdmq.createTopic(name, o),
+    createQueue: (name, o) => core.tdmq.createQueue(name, o),
+    messages: (target) => core.tdmq.messages(target),
+  };
+  return emulator;
+}

@@ -1,0 +1,138 @@
+// The HTTP front: API 3.0 requests (POST / with X-TC-* headers) for yunjing and tdmq on one port, and the
+// control routes under /_emulator/. Every API answer is HTTP 200 with {"Response":{...,"RequestId"}} unless a
+// fault says otherwise.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { verifyRequest, type EmulatorCredential } from './auth';
+import { ApiError, rateLimitMessage } from './errors';
+import type { Faults, FaultSpec } from './faults';
+import type { RateLimiter, RequestRecord } from './ratelimit';
+import { TDMQ_ACTIONS, TDMQ_VERSION, type Tdmq } from './tdmq';
+import { handleYunjing, YUNJING_ACTIONS, YUNJING_VERSION, type Agents } from './yunjing';
+
+/** The state the API front reads; startEmulator owns it. */
+export interface ApiCore {
+  agents: Agents;
+  tdmq: Tdmq;
+  faults: Faults;
+  limiter: RateLimiter;
+  credentials: Map<string, EmulatorCredential>;
+  /** SecretIds whose permission was revoked: valid signature, but UnauthorizedOperation. */
+  revoked: Set<string>;
+  rateLimitPerSecond: number;
+  now: () => number;
+  quiet: boolean;
+}
+
+const MAX_BODY_BYTES = 10 * 1024 * 1024; // the TC3 POST limit
+
+const SERVICES = [
+  { service: 'yunjing', version: YUNJING_VERSION, actions: YUNJING_ACTIONS },
+  { service: 'tdmq', version: TDMQ_VERSION, actions: TDMQ_ACTIONS },
+];
+
+export function readBody(req: IncomingMessage): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        resolve(null);
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/** The service of an action, checking X-TC-Version against it. */
+function route(action: string | undefined, version: string | undefined): string {
+  if (!action) throw new ApiError('MissingParameter', 'The request is missing a required parameter `X-TC-Action`.');
+  const svc = SERVICES.find((s) => s.actions.includes(action));
+  if (!svc) throw new ApiError('InvalidAction', `The action \`${action}\` does not exist.`);
+  if (version !== svc.version) throw new ApiError('NoSuchVersion', `The API version \`${version ?? ''}\` does not exist for \`${action}\`; use ${svc.version}.`);
+  return svc.service;
+}
+
+function answerFault(res: ServerResponse, fault: FaultSpec, requestId: string): void {
+  switch (fault.fault) {
+    case 'reset':
+      res.socket?.destroy();
+      return;
+    case 'http500': {
+      const status = fault.status ?? 500;
+      res.writeHead(status, { 'content-type': 'text/plain' });
+      res.end(`emulated HTTP ${status}`);
+      return;
+    }
+    case 'badBody':
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html><body><h1>502 Bad Gateway</h1></body></html>');
+      return;
+    case 'emptyBody':
+      sendJson(res, 200, {});
+      return;
+    default: {
+      const err = new ApiError(fault.code ?? 'InternalError', fault.message);
+      sendJson(res, 200, { Response: { Error: { Code: err.code, Message: err.message }, RequestId: requestId } });
+    }
+  }
+}
+
+export async function handleApi(core: ApiCore, req: IncomingMessage, res: ServerResponse, body: string | null): Promise<void> {
+  const action = header(req, 'x-tc-action') ?? '';
+  const requestId = randomUUID();
+  const record = (outcome: RequestRecord['outcome'], code: string | null, at = core.now()) => {
+    core.limiter.record({ at, action, outcome, code });
+    if (!core.quiet) process.stderr.write(`[emulator] ${action || '-'} ${outcome}${code ? ' ' + code : ''}\n`);
+  };
+
+  const fault = core.faults.take(action);
+  if (fault?.fault === 'latency') await new Promise((r) => setTimeout(r, fault.ms ?? 1000));
+  else if (fault) {
+    record('fault', fault.fault === 'error' ? (fault.code ?? 'InternalError') : fault.fault);
+    answerFault(res, fault, requestId);
+    return;
+  }
+
+  let admittedAt: number | null = null;
+  try {
+    if (req.method !== 'POST') throw new ApiError('InvalidParameter', 'Only POST with a JSON body (TC3-HMAC-SHA256) is emulated.');
+    if (body === null) throw new ApiError('InvalidParameter', `The request body exceeds ${MAX_BODY_BYTES} bytes.`);
+    const service = route(action, header(req, 'x-tc-version'));
+    const secretId = verifyRequest({ headers: req.headers, body, service, credentials: core.credentials, nowMs: core.now() });
+    if (core.revoked.has(secretId)) throw new ApiError('UnauthorizedOperation');
+
+    const at = core.now();
+    const admitted = core.limiter.admit(action, at);
+    if (!admitted.ok) {
+      record('throttled', 'RequestLimitExceeded', at);
+      const err = new ApiError('RequestLimitExceeded', rateLimitMessage(admitted.count, core.rateLimitPerSecond));
+      sendJson(res, 200, { Response: { Error: { Code: err.code, Message: err.message }, RequestId: requestId } });
+      return;
+    }
+    admittedAt = at;
+    const fields = service === 'yunjing' ? handleYunjing(core.agents, action, body) : core.tdmq.handle(action, body);
+    record('accepted', null, at);
+    sendJson(res, 200, { Response: { ...fields, RequestId: requestId } });
+  } catch (e) {
+    const err = e instanceof ApiError ? e : new ApiError('InternalError', e instanceof Error ? e.message : String(e));
+    record(admittedAt === null ? 'rejected' : 'accepted', err.code, admittedAt ?? undefined);
+    sendJson(res, 200, { Response: { Error: { Code: err.code, Message: err.message }, RequestId: requestId } });
+  }
+}
+
+export { sendJson };
