@@ -1,0 +1,77 @@
+// RedisRateLimiter on the real Redis (127.0.0.1:6379): instances sharing one Redis share one budget.
+import { createRateLimiter } from '../../lib/ratelimit';
+import { RedisRateLimiter } from '../../lib/ratelimit/redis';
+import type { RedisStateStore } from '../../lib/state/redis';
+import { redisFixture } from '../helpers/store-fixtures';
+
+/** The most grants in any half-open window [t, t+1000). */
+function maxPerSecond(times: number[]): number {
+  const s = [...times].sort((a, b) => a - b);
+  let best = 0;
+  for (let i = 0, j = 0; j < s.length; j++) {
+    while (s[j]! - s[i]! >= 1000) i++;
+    best = Math.max(best, j - i + 1);
+  }
+  return best;
+}
+
+describe('RedisRateLimiter', () => {
+  const fixture = redisFixture();
+  afterAll(() => fixture.cleanup());
+  const openStore = async () => (await fixture.open()) as RedisStateStore;
+
+  test('createRateLimiter shares the Redis store connection and prefix', async () => {
+    const store = await openStore();
+    const limiter = createRateLimiter(store, 20);
+    expect(limiter).toBeInstanceOf(RedisRateLimiter);
+    expect((limiter as RedisRateLimiter).prefix).toBe(fixture.prefix);
+  });
+
+  test('three instances on one action together stay within the rate in any second, and close to it', async () => {
+    const RATE = 20;
+    const limiters = await Promise.all([1, 2, 3].map(async () => createRateLimiter(await openStore(), RATE)));
+    const granted: number[] = [];
+    const until = Date.now() + 1_500;
+    await Promise.all(
+      limiters.map(async (l) => {
+        while (Date.now() < until) {
+          await l.acquire('DescribeProcessTaskStatus');
+          granted.push(Date.now());
+        }
+      }),
+    );
+    // Grant times are seen by three clients over the network: allow one for that jitter.
+    expect(maxPerSecond(granted)).toBeLessThanOrEqual(RATE + 1);
+    expect(granted.length).toBeGreaterThanOrEqual(RATE); // ~1.5 s at 20/s would be ~31
+    expect(granted.length).toBeLessThanOrEqual(Math.ceil(1.6 * RATE) + 1);
+  });
+
+  test('a pause by one instance holds the action for every instance', async () => {
+    const [a, b] = await Promise.all([1, 2].map(async () => createRateLimiter(await openStore(), 50)));
+    await a!.pause('DescribeOpenPortTaskStatus', 400);
+    const started = Date.now();
+    await b!.acquire('DescribeOpenPortTaskStatus');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(350);
+    const other = Date.now();
+    await b!.acquire('DescribeProcessTaskStatus');
+    expect(Date.now() - other).toBeLessThan(100);
+  });
+
+  test('an aborted wait rejects with the signal reason promptly', async () => {
+    const limiter = createRateLimiter(await openStore(), 1);
+    await limiter.acquire('slow');
+    const ctl = new AbortController();
+    const started = Date.now();
+    setTimeout(() => ctl.abort(new Error('sweep deadline reached')), 50);
+    await expect(limiter.acquire('slow', ctl.signal)).rejects.toThrow('sweep deadline reached');
+    expect(Date.now() - started).toBeLessThan(300);
+  });
+
+  test('close stops the waiting acquires', async () => {
+    const limiter = createRateLimiter(await openStore(), 1);
+    await limiter.acquire('closing');
+    const waiting = limiter.acquire('closing');
+    await limiter.close();
+    await expect(waiting).rejects.toThrow(/closed/);
+  });
+});
