@@ -4,6 +4,7 @@
 import { TencentError, TRANSPORT_CODES } from '../errors';
 import type { RateLimiter } from '../ratelimit/limiter';
 import { JSON_CONTENT_TYPE, signTc3 } from './sign';
+import { anySignal } from '../util/abort';
 import type { CallOptions, CallStats, TencentCaller, TencentCredentials, TencentResult } from './types';
 
 export interface TencentClientOptions {
@@ -155,7 +156,8 @@ export class TencentClient implements TencentCaller {
     if (credentials.token) headers['X-TC-Token'] = credentials.token;
 
     const attemptTimeout = AbortSignal.timeout(this.options.timeoutMs);
-    const signal = operationSignal ? AbortSignal.any([attemptTimeout, operationSignal]) : attemptTimeout;
+    const combined = anySignal([attemptTimeout, operationSignal]);
+    const signal = combined.signal;
     let status: number;
     let retryAfterSeconds: number | null;
     let text: string;
@@ -170,6 +172,8 @@ export class TencentClient implements TencentCaller {
         throw new TencentError({ code: TRANSPORT_CODES.timeout, message: `${action}: no answer from ${this.signedHost} within ${this.options.timeoutMs} ms`, action, cause });
       }
       throw new TencentError({ code: TRANSPORT_CODES.network, message: `${action}: the request to ${this.signedHost} failed (${describeNetworkError(cause)})`, action, cause });
+    } finally {
+      combined.dispose();
     }
     return parseAnswer(action, status, text, retryAfterSeconds);
   }

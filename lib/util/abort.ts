@@ -1,0 +1,26 @@
+// AbortSignal.any arrived in Node 18.17 / 20.3; SCF's newest documented Node runtime is Nodejs18.15, so we
+// combine signals ourselves. The caller disposes the combination when its operation ends, so a long-lived
+// signal (a sweep's) does not collect one listener per request.
+export interface CombinedSignal {
+  signal: AbortSignal;
+  dispose(): void;
+}
+
+export function anySignal(signals: ReadonlyArray<AbortSignal | undefined>): CombinedSignal {
+  const present = signals.filter((s): s is AbortSignal => s !== undefined);
+  const controller = new AbortController();
+  const already = present.find((s) => s.aborted);
+  if (already) {
+    controller.abort(already.reason);
+    return { signal: controller.signal, dispose: () => undefined };
+  }
+  const dispose = () => {
+    for (const s of present) s.removeEventListener('abort', onAbort);
+  };
+  function onAbort(this: AbortSignal) {
+    dispose();
+    controller.abort(this.reason);
+  }
+  for (const s of present) s.addEventListener('abort', onAbort);
+  return { signal: controller.signal, dispose };
+}
