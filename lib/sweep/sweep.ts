@@ -1,5 +1,6 @@
 // One sweep: check the due (uuid, kind) keys until the deadline within the rate budget, record each change
 // exactly once (compare-and-set + outbox in one atomic step), publish the outbox, and summarise.
+import { setMaxListeners } from 'node:events';
 import type { Config } from '../config';
 import { InvalidUuidError, type CwpClient } from '../cwp/client';
 import { isTencentError } from '../errors';
@@ -65,6 +66,8 @@ export async function runSweep(deps: SweepDeps, window: SweepWindow): Promise<Sw
   let error: string | null = null;
 
   const stop = new AbortController();
+  // Every worker's in-flight call, rate-limit wait and sleep listens on this one signal: many listeners by design.
+  setMaxListeners(0, stop.signal);
   const stopTimer = setTimeout(() => stop.abort(new Error('sweep deadline reached')), Math.max(0, window.pollUntil - now()));
   const fail = (kind: 'auth' | 'store' | 'error', message: string) => {
     if (outcome === 'ok') {
