@@ -8,7 +8,8 @@
 //   is gone, or older than staleLockMs, is broken), and every call first compares the document's `nonce`
 //   (a random id written with each save, read from the first bytes of the file) with the one it loaded,
 //   reloading when another process saved since. recordChange is its compare-and-set and outbox append
-//   in that one locked, atomic write.
+//   in that one locked, atomic write. Changes that arrive while a save is in flight are committed together by
+//   the next save (group commit), so concurrent callers share the cost of a write and its fsync.
 // - recordCheck (only lastChecked/nextDue move) is buffered: written with the next durable change, or within
 //   checkFlushMs (default 1 s), or on close(). Losing it only means a key is polled again. Everything else
 //   is on disk when its promise resolves.
@@ -38,6 +39,13 @@ interface StoredDocument extends MemoryStateDocument {
   format: string;
   nonce: string;
   savedAt: number;
+}
+
+interface QueuedWrite {
+  fn(s: MemoryState): unknown;
+  changed(result: unknown): boolean;
+  resolve(value: unknown): void;
+  reject(reason: unknown): void;
 }
 
 interface LockInfo {
@@ -74,6 +82,9 @@ export class FileStateStore implements StateStore {
   private readonly pendingChecks = new Map<string, CheckToRecord>();
   private flushTimer: NodeJS.Timeout | null = null;
   private chain: Promise<unknown> = Promise.resolve();
+  /** Durable changes waiting for the next commit. */
+  private queued: QueuedWrite[] = [];
+  private commitScheduled = false;
   private readonly lockTimeoutMs: number;
   private readonly staleLockMs: number;
   private readonly checkFlushMs: number;
@@ -168,30 +179,62 @@ export class FileStateStore implements StateStore {
   }
 
   /**
-   * Under the lock: brings the state up to date, applies fn, and saves unless `changed` says nothing changed
-   * (and no buffered check waits). A failed save forgets the in-memory state, so it is reloaded from disk.
+   * Queues a durable change. Changes queued while a save is in flight (or while waiting for another process's
+   * lock) are committed together (group commit): under the lock the state is brought up to date, each change
+   * is applied in order, and one save makes them all durable before any of their promises resolves. A change
+   * whose `changed` says it changed nothing (e.g. a refused compare-and-set) needs no save of its own. A failed
+   * save rejects every change of its batch and forgets the in-memory state, so the next call reloads from disk.
    */
   private write<T>(fn: (s: MemoryState) => T, changed: (result: T) => boolean = () => true): Promise<T> {
-    return this.exclusive(async () => {
-      const unlock = await this.lock();
-      try {
-        const state = await this.fresh();
-        const result = fn(state);
-        if (changed(result) || this.pendingChecks.size > 0) {
-          try {
-            await this.save(state);
-          } catch (e) {
-            this.state = null;
-            this.loadedNonce = null;
-            throw e;
-          }
-          this.pendingChecks.clear();
-        }
-        return result;
-      } finally {
-        await unlock();
+    return new Promise<T>((resolve, reject) => {
+      this.queued.push({ fn, changed, resolve, reject } as QueuedWrite);
+      if (!this.commitScheduled) {
+        this.commitScheduled = true;
+        void this.exclusive(() => this.commit());
       }
     });
+  }
+
+  private takeQueued(): QueuedWrite[] {
+    this.commitScheduled = false;
+    return this.queued.splice(0);
+  }
+
+  private async commit(): Promise<void> {
+    let unlock: () => Promise<void>;
+    try {
+      unlock = await this.lock();
+    } catch (e) {
+      for (const op of this.takeQueued()) op.reject(e);
+      return;
+    }
+    const ops = this.takeQueued();
+    try {
+      const state = await this.fresh();
+      const results = ops.map((op) => {
+        try {
+          const value = op.fn(state);
+          return { ok: true as const, value, changed: op.changed(value) };
+        } catch (error) {
+          return { ok: false as const, error };
+        }
+      });
+      if (results.some((r) => r.ok && r.changed) || this.pendingChecks.size > 0) {
+        try {
+          await this.save(state);
+        } catch (e) {
+          this.state = null;
+          this.loadedNonce = null;
+          throw e;
+        }
+        this.pendingChecks.clear();
+      }
+      results.forEach((r, i) => (r.ok ? ops[i]!.resolve(r.value) : ops[i]!.reject(r.error)));
+    } catch (e) {
+      for (const op of ops) op.reject(e);
+    } finally {
+      await unlock();
+    }
   }
 
   /** The current state: reloaded when state.json is not the document we last loaded or saved. */
@@ -306,7 +349,8 @@ export class FileStateStore implements StateStore {
       code === 'ENOENT' ? ' (the directory is gone)' :
       code === 'ENOTDIR' ? ' (a path component is not a directory)' :
       code === 'EISDIR' ? ' (it is a directory)' :
-      code === 'ENOSPC' ? ' (the disk is full)' :
+      code === 'ENOSPC' || code === 'EDQUOT' ? ' (the disk is full)' :
+      code === 'EFBIG' ? ' (the file size limit is reached)' :
       code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? ' (no permission to write there)' : '';
     return new Error(`file state store: could not ${what} ${p}${hint}: ${messageOf(e)}`, { cause: e });
   }

@@ -3,13 +3,13 @@
 // also do: two processes (file) or two connections (Redis) racing on one compare-and-set.
 import { fork } from 'node:child_process';
 import path from 'node:path';
-import { buildSync } from 'esbuild';
 import type { StateStore } from '../../lib/state/store';
 import { describeRedisUrl } from '../../lib/state/redis';
 import type { SweepSummary } from '../../lib/types';
 import {
-  FIXTURES, changeOf, deadLetterOf, eventFor, fileFixture, keyOf, pending, redisFixture, tempDir, uuidOf, type StoreFixture,
+  FIXTURES, changeOf, deadLetterOf, eventFor, fileFixture, keyOf, pending, redisFixture, uuidOf, type StoreFixture,
 } from '../helpers/store-fixtures';
+import { buildFileStoreBundle } from '../helpers/store-bundle';
 
 describe.each(FIXTURES)('StateStore contract: %s', (_name, makeFixture) => {
   let fixture: StoreFixture;
@@ -321,8 +321,7 @@ describe('file store shared by two processes', () => {
   const fixture = fileFixture();
 
   beforeAll(() => {
-    bundle = path.join(tempDir('file-bundle'), 'file-store.js');
-    buildSync({ entryPoints: [path.join(__dirname, '../../lib/state/file.ts')], outfile: bundle, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' });
+    bundle = buildFileStoreBundle();
   });
   afterAll(() => fixture.cleanup());
 
