@@ -4,6 +4,7 @@
 import { Webhook } from 'standardwebhooks';
 import { isLoopbackUrl } from '../config';
 import type { CloudEvent } from '../types';
+import { anySignal } from '../util/abort';
 import type { SendResult, Sink } from './sink';
 
 export const CLOUDEVENTS_JSON = 'application/cloudevents+json';
@@ -95,9 +96,19 @@ export class WebhookSink implements Sink {
 
   async send(event: CloudEvent, signal: AbortSignal): Promise<SendResult> {
     if (signal.aborted) return { ok: false, retry: true, reason: 'not sent: the drain was stopped' };
-    const payload = JSON.stringify(event);
+    // Not AbortSignal.any: SCF's Nodejs18.15 lacks it (lib/util/abort.ts). Disposed when the attempt ends, so
+    // the drain's long-lived signal does not collect a listener per request.
     const timeout = AbortSignal.timeout(this.#timeoutMs);
-    const combined = AbortSignal.any([signal, timeout]);
+    const combined = anySignal([signal, timeout]);
+    try {
+      return await this.#attempt(event, combined.signal, signal, timeout);
+    } finally {
+      combined.dispose();
+    }
+  }
+
+  async #attempt(event: CloudEvent, combined: AbortSignal, callerSignal: AbortSignal, timeout: AbortSignal): Promise<SendResult> {
+    const payload = JSON.stringify(event);
     let res: Response;
     try {
       res = await this.#fetch(this.url, {
@@ -114,7 +125,7 @@ export class WebhookSink implements Sink {
         signal: combined,
       });
     } catch (e) {
-      return { ok: false, retry: true, reason: this.#failureReason(e, signal, timeout) };
+      return { ok: false, retry: true, reason: this.#failureReason(e, callerSignal, timeout) };
     }
 
     const status = res.status;
@@ -147,7 +158,7 @@ export class WebhookSink implements Sink {
     } catch (e) {
       // The body could not be read (timeout or reset mid-body): for a 2xx the receiver has the event, but we
       // cannot be sure, so try again; the webhook-id lets the receiver drop the duplicate.
-      return { ok: false, retry: true, reason: `HTTP ${status}, then ${this.#failureReason(e, signal, timeout)}` };
+      return { ok: false, retry: true, reason: `HTTP ${status}, then ${this.#failureReason(e, callerSignal, timeout)}` };
     }
   }
 
