@@ -106,8 +106,23 @@ export class FileStateStore implements StateStore {
     } catch (e) {
       throw new Error(`file state store: cannot create the directory ${dir} (${errnoCode(e) ?? messageOf(e)}); set STATE_STORE=file:<a writable directory>`, { cause: e });
     }
+    await store.removeLeftovers();
     await store.exclusive(() => store.fresh());
     return store;
+  }
+
+  /** Deletes temp files of saves that a crashed process (its pid gone) never renamed. */
+  private async removeLeftovers(): Promise<void> {
+    let names: string[] = [];
+    try {
+      names = await fsp.readdir(this.dir);
+    } catch {
+      return; // fresh() reports an unusable directory
+    }
+    for (const name of names) {
+      const m = /^(?:state\.json|state\.lock)\.(\d+)\.[0-9a-f]+\.(?:tmp|stale)$/.exec(name);
+      if (m && Number(m[1]) !== process.pid && !pidAlive(Number(m[1]))) await fsp.unlink(path.join(this.dir, name)).catch(() => undefined);
+    }
   }
 
   // --- reads ---

@@ -167,9 +167,10 @@ export class RedisStateStore implements StateStore {
   /** Connects (failing after connectTimeoutMs with a message naming the server) and returns the store. */
   static async open(url: string, options: RedisStateStoreOptions = {}): Promise<RedisStateStore> {
     const description = describeRedisUrl(url);
+    const connectTimeoutMs = options.connectTimeoutMs ?? 1_500;
     const redis = new Redis(url, {
       lazyConnect: true,
-      connectTimeout: options.connectTimeoutMs ?? 1_500,
+      connectTimeout: connectTimeoutMs,
       commandTimeout: options.commandTimeoutMs ?? 2_000,
       maxRetriesPerRequest: 1,
       // Reconnect in the background after a drop; calls made meanwhile fail at once (offline queue off below).
@@ -177,12 +178,21 @@ export class RedisStateStore implements StateStore {
       enableAutoPipelining: false,
     });
     const store = new RedisStateStore(redis, description, options.prefix ?? DEFAULT_PREFIX);
+    let guard: NodeJS.Timeout | undefined;
     try {
-      await redis.connect();
+      // ioredis bounds the TCP connect; this also bounds a server that accepts but never gets ready (e.g. AUTH).
+      await Promise.race([
+        redis.connect(),
+        new Promise((_, reject) => {
+          guard = setTimeout(() => reject(new Error(`not ready after ${connectTimeoutMs + 1_000} ms`)), connectTimeoutMs + 1_000);
+        }),
+      ]);
     } catch (e) {
       redis.disconnect();
       const why = store.lastError ?? messageOf(e);
       throw new Error(`redis state store ${description}: cannot connect: ${why}; check STATE_STORE and that Redis is reachable`, { cause: e });
+    } finally {
+      clearTimeout(guard);
     }
     redis.options.enableOfflineQueue = false;
     return store;

@@ -92,6 +92,16 @@ describe('file store failures', () => {
     expect(readFileSync(path.join(dir, 'state.json'), 'utf8')).toContain('truncated');
   });
 
+  test('a temp file left by a crashed writer is removed on open, and state.json is untouched', async () => {
+    const store = await FileStateStore.open(dir);
+    await store.putWatch('w', ['process'], 1);
+    const leftover = path.join(dir, `state.json.${2 ** 22 + 12345}.0123abcd.tmp`);
+    writeFileSync(leftover, '{"half written');
+    const reopened = await FileStateStore.open(dir);
+    expect(readdirSync(dir)).toEqual(['state.json']);
+    expect(await reopened.listWatches()).toHaveLength(1);
+  });
+
   test('a lock left by a process that is gone is broken, so writes go on', async () => {
     mkdirSync(dir);
     writeFileSync(path.join(dir, 'state.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, host: require('node:os').hostname(), token: 'x', at: Date.now() }));
@@ -134,6 +144,14 @@ describe('Redis store failures', () => {
     expect(r.ms).toBeLessThan(3_000);
     expect(r.error?.message).toMatch(new RegExp(`^redis state store redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port}/0: cannot connect: .*ECONNREFUSED`));
     expect(r.error?.message).not.toContain('secret');
+  });
+
+  test('pointed at a server that accepts but never answers, open() fails within about three seconds', async () => {
+    proxy = await startTcpProxy(6379);
+    proxy.blackhole();
+    const r = await timed(RedisStateStore.open(`redis://127.0.0.1:${proxy.port}/0`, { prefix }));
+    expect(r.error?.message).toMatch(/^redis state store redis:\/\/127\.0\.0\.1:\d+\/0: cannot connect: /);
+    expect(r.ms).toBeLessThan(3_500);
   });
 
   test('when the server goes away mid-way, later calls reject at once, and everything recorded is there on reopening', async () => {
