@@ -94,6 +94,12 @@ export interface Delivery {
   lastError: string | null;
   /** Epoch ms when it became delivered or dead. */
   finishedAt: number | null;
+  /**
+   * While a drain is sending this delivery: until when its claim holds. Concurrent drains (overlapping
+   * invocations) skip a claimed delivery, so a sink is not sent one event twice; a crashed drain's claim
+   * simply expires. Written by claimDelivery, cleared by updateDelivery.
+   */
+  claimedUntil?: number;
 }
 
 /**

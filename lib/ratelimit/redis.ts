@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 // The shared rate limiter: the same strict-spacing GCRA as local.ts, as a Lua script on the store's Redis,
 // so every instance of the function together stays under the rate. The script reads the time with Redis
 // TIME (one clock for all instances, none of theirs) and keeps the theoretical arrival time of each action
@@ -48,6 +49,8 @@ export class RedisRateLimiter implements RateLimiter {
     this.intervalMs = 1000 / ratePerSecond;
     this.prefix = options.prefix ?? 'cwp-bridge';
     this.sleep = options.sleep ?? realSleep;
+    // Every waiting acquire listens on `closing`: as many listeners as requests in flight, by design.
+    setMaxListeners(0, this.closing.signal);
     redis.defineCommand('cwpRateAcquire', { numberOfKeys: 1, lua: ACQUIRE });
     redis.defineCommand('cwpRatePause', { numberOfKeys: 1, lua: PAUSE });
   }

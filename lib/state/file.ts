@@ -148,6 +148,7 @@ export class FileStateStore implements StateStore {
   putWatch(uuid: string, kinds: TaskKind[], now: number) { return this.write((s) => s.putWatch(uuid, kinds, now)); }
   deleteWatch(uuid: string) { return this.write((s) => s.deleteWatch(uuid), (deleted) => deleted); }
   updateDelivery(eventId: string, sinkId: string, delivery: Delivery) { return this.write((s) => s.updateDelivery(eventId, sinkId, delivery)); }
+  claimDelivery(eventId: string, sinkId: string, now: number, leaseMs: number) { return this.write((s) => s.claimDelivery(eventId, sinkId, now, leaseMs), (claimed) => claimed); }
   removeFromOutbox(eventId: string) { return this.write((s) => s.removeFromOutbox(eventId)); }
   addDeadLetter(letter: DeadLetter) { return this.write((s) => s.addDeadLetter(letter)); }
   replayDeadLetters(eventIds: string[] | null, now: number) { return this.write((s) => s.replayDeadLetters(eventIds, now), (n) => n > 0); }

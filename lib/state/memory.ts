@@ -376,6 +376,15 @@ export class MemoryState {
     if (e) e.deliveries[sinkId] = { ...delivery };
   }
 
+  claimDelivery(eventId: string, sinkId: string, now: number, leaseMs: number): boolean {
+    const e = this.outbox.get(eventId);
+    if (!e) return false;
+    const d = e.deliveries[sinkId];
+    if (d && (d.status !== 'pending' || d.nextAttemptAt > now || (d.claimedUntil ?? 0) > now)) return false;
+    e.deliveries[sinkId] = { ...(d ?? { status: 'pending', attempts: 0, nextAttemptAt: now, lastError: null, finishedAt: null }), claimedUntil: now + leaseMs };
+    return true;
+  }
+
   removeFromOutbox(eventId: string): void {
     this.outbox.delete(eventId);
   }
@@ -488,6 +497,7 @@ export class MemoryStateStore implements StateStore {
   async listOutbox(limit: number) { return this.live().listOutbox(limit); }
   async countOutbox() { return this.live().countOutbox(); }
   async updateDelivery(eventId: string, sinkId: string, delivery: Delivery) { this.live().updateDelivery(eventId, sinkId, delivery); }
+  async claimDelivery(eventId: string, sinkId: string, now: number, leaseMs: number) { return this.live().claimDelivery(eventId, sinkId, now, leaseMs); }
   async removeFromOutbox(eventId: string) { this.live().removeFromOutbox(eventId); }
   async addDeadLetter(letter: DeadLetter) { this.live().addDeadLetter(letter); }
   async listDeadLetters(limit: number) { return this.live().listDeadLetters(limit); }

@@ -85,6 +85,24 @@ return 1`;
 const DELIVERY = `if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'd:' .. ARGV[1], ARGV[2]) return 1 end
 return 0`;
 
+/**
+ * KEYS: entry. ARGV: sinkId, now, leaseMs. Claims a pending, due, unclaimed delivery (1), else 0.
+ * cjson is Redis's own JSON library; claimedUntil is the only field this script adds.
+ */
+const CLAIM = `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local now = tonumber(ARGV[2])
+local raw = redis.call('HGET', KEYS[1], 'd:' .. ARGV[1])
+local d
+if raw then
+  d = cjson.decode(raw)
+  if d.status ~= 'pending' or tonumber(d.nextAttemptAt) > now or (d.claimedUntil and tonumber(d.claimedUntil) > now) then return 0 end
+else
+  d = { status = 'pending', attempts = 0, nextAttemptAt = now, lastError = cjson.null, finishedAt = cjson.null }
+end
+d.claimedUntil = now + tonumber(ARGV[3])
+redis.call('HSET', KEYS[1], 'd:' .. ARGV[1], cjson.encode(d))
+return 1`;
+
 /** KEYS: dead, letters, seq. ARGV: member, letterJson. A re-added letter replaces the old one and moves last. */
 const DEAD_LETTER = `redis.call('ZADD', KEYS[1], redis.call('INCR', KEYS[3]), ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
@@ -120,6 +138,7 @@ interface Scripts {
   cwpStoreCheck: Script;
   cwpStoreChange: Script;
   cwpStoreDelivery: Script;
+  cwpStoreClaim: Script;
   cwpStoreDeadLetter: Script;
   cwpStoreReplay: Script;
 }
@@ -160,6 +179,7 @@ export class RedisStateStore implements StateStore {
     redis.defineCommand('cwpStoreCheck', { numberOfKeys: 3, lua: CHECK });
     redis.defineCommand('cwpStoreChange', { numberOfKeys: 6, lua: CHANGE });
     redis.defineCommand('cwpStoreDelivery', { numberOfKeys: 1, lua: DELIVERY });
+    redis.defineCommand('cwpStoreClaim', { numberOfKeys: 1, lua: CLAIM });
     redis.defineCommand('cwpStoreDeadLetter', { numberOfKeys: 3, lua: DEAD_LETTER });
     redis.defineCommand('cwpStoreReplay', { numberOfKeys: 5, lua: REPLAY });
   }
@@ -426,6 +446,10 @@ export class RedisStateStore implements StateStore {
     return this.run('updateDelivery', async () => {
       await this.scripts.cwpStoreDelivery(this.k('outbox', eventId), sinkId, JSON.stringify(delivery));
     });
+  }
+
+  claimDelivery(eventId: string, sinkId: string, now: number, leaseMs: number): Promise<boolean> {
+    return this.run('claimDelivery', async () => Number(await this.scripts.cwpStoreClaim(this.k('outbox', eventId), sinkId, now, leaseMs)) === 1);
   }
 
   removeFromOutbox(eventId: string): Promise<void> {

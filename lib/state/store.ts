@@ -89,6 +89,12 @@ export interface StateStore {
   countOutbox(): Promise<number>;
   /** Sets the delivery state of one event for one sink. */
   updateDelivery(eventId: string, sinkId: string, delivery: Delivery): Promise<void>;
+  /**
+   * Atomically claims one (event, sink) delivery for sending: succeeds only if the event is in the outbox,
+   * the delivery is still pending (or not tried yet), due (nextAttemptAt <= now) and not claimed by another
+   * drain until after `now`. The claim lasts `leaseMs`; the next updateDelivery replaces it.
+   */
+  claimDelivery(eventId: string, sinkId: string, now: number, leaseMs: number): Promise<boolean>;
   /** Removes an event from the outbox (every target sink is delivered or dead). */
   removeFromOutbox(eventId: string): Promise<void>;
   /** Adds a dead letter (keyed by event id and sink id; a second add replaces the first). */

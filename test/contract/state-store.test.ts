@@ -190,6 +190,28 @@ describe.each(FIXTURES)('StateStore contract: %s', (_name, makeFixture) => {
       expect(await store.countOutbox()).toBe(0);
     });
 
+    test('claimDelivery gives one (event, sink) to one drain at a time, until its lease ends or the delivery is written', async () => {
+      const [a] = three();
+      await store.recordChange(a!);
+      const id = a!.event.id;
+      const claims = await Promise.all(Array.from({ length: 5 }, () => store.claimDelivery(id, 'console', 10_000, 60_000)));
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      expect(await store.claimDelivery(id, 'webhook:https://x/', 10_000, 60_000)).toBe(true); // another sink is its own claim
+      expect(await store.claimDelivery(id, 'console', 69_999, 60_000)).toBe(false);
+      expect(await store.claimDelivery(id, 'console', 70_001, 60_000)).toBe(true); // the lease ran out
+      await store.updateDelivery(id, 'console', pending(1, 80_000));
+      expect(await store.claimDelivery(id, 'console', 79_999, 60_000)).toBe(false); // not due yet
+      expect(await store.claimDelivery(id, 'console', 80_000, 60_000)).toBe(true);
+    });
+
+    test('claimDelivery refuses a delivery that is final or an event no longer in the outbox', async () => {
+      const [a] = three();
+      await store.recordChange(a!);
+      await store.updateDelivery(a!.event.id, 'console', { status: 'delivered', attempts: 1, nextAttemptAt: 0, lastError: null, finishedAt: 1_500 });
+      expect(await store.claimDelivery(a!.event.id, 'console', 10_000, 60_000)).toBe(false);
+      expect(await store.claimDelivery('ev-never-there', 'console', 10_000, 60_000)).toBe(false);
+    });
+
     test('removeFromOutbox removes only that event', async () => {
       const changes = three();
       for (const c of changes) await store.recordChange(c);
