@@ -1,9 +1,9 @@
-import { setMaxListeners } from 'node:events';
 // The shared rate limiter: the same strict-spacing GCRA as local.ts, as a Lua script on the store's Redis,
 // so every instance of the function together stays under the rate. The script reads the time with Redis
 // TIME (one clock for all instances, none of theirs) and keeps the theoretical arrival time of each action
 // in `<prefix>:rate:<action>`. A caller that must wait sleeps locally for the time the script names, then
 // asks again. ioredis is only a type here: the connection comes from the RedisStateStore.
+import { setMaxListeners } from 'node:events';
 import type Redis from 'ioredis';
 import type { RateLimiter } from './limiter';
 import { realSleep, type Sleep } from './local';
