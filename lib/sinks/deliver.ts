@@ -16,9 +16,11 @@
 // - The deadline and the signal stop new sends; sends already started finish (each has its own timeout).
 // - An attempt cut short by the caller's signal is not counted: the deadline is ours, not the sink's fault.
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Logger } from '../log';
 import type { StateStore } from '../state/store';
 import type { Delivery, OutboxEntry } from '../types';
+import { anySignal } from '../util/abort';
 import type { SendResult, Sink } from './sink';
 
 export const BACKOFF_BASE_MS = 10_000;
@@ -118,7 +120,12 @@ export async function drainOutbox(store: StateStore, sinks: Sink[], options: Dra
   const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
   const log = options.logger;
   const result: DrainResult = { published: 0, retried: 0, dead: 0, left: 0, disabled: [] };
-  const sendSignal = options.signal ?? new AbortController().signal;
+  // One listener on the caller's signal for the whole drain; every send in flight listens on this drain-local
+  // signal instead, which may legitimately have as many listeners as all sinks' concurrency together (Node
+  // warns past 10 listeners on one AbortSignal otherwise). Disposed when the drain ends.
+  const local = anySignal([options.signal]);
+  const sendSignal = local.signal;
+  setMaxListeners(sinks.reduce((n, s) => n + Math.max(1, s.concurrency), 0) + 10, sendSignal);
 
   const byId = new Map(sinks.map((s) => [s.id, s] as const));
   const sinkIds = [...byId.keys()];
@@ -130,6 +137,7 @@ export async function drainOutbox(store: StateStore, sinks: Sink[], options: Dra
 
   if (sinks.length === 0) {
     // Nothing could take the events: keep them all rather than calling them delivered.
+    local.dispose();
     result.left = await store.countOutbox();
     return result;
   }
@@ -265,15 +273,19 @@ export async function drainOutbox(store: StateStore, sinks: Sink[], options: Dra
   // (entries still pending stay at the front of the outbox, so each page re-reads and skips them).
   const seen = new Set<string>();
   let present = 0;
-  while (!stopped()) {
-    const limit = present + batchSize;
-    const entries = await store.listOutbox(limit);
-    const fresh = entries.filter((e) => !seen.has(e.event.id));
-    if (fresh.length === 0) break;
-    for (const e of fresh) seen.add(e.event.id);
-    const removed = await processBatch(fresh);
-    present = entries.length - removed;
-    if (entries.length < limit) break;
+  try {
+    while (!stopped()) {
+      const limit = present + batchSize;
+      const entries = await store.listOutbox(limit);
+      const fresh = entries.filter((e) => !seen.has(e.event.id));
+      if (fresh.length === 0) break;
+      for (const e of fresh) seen.add(e.event.id);
+      const removed = await processBatch(fresh);
+      present = entries.length - removed;
+      if (entries.length < limit) break;
+    }
+  } finally {
+    local.dispose();
   }
 
   result.left = await store.countOutbox();

@@ -174,13 +174,12 @@ describe('CMQ sinks against the emulator', () => {
   });
 
   test('an upstream fault that outlasts the client\'s retries leaves the event for a later drain', async () => {
-    const id = emu.inject({ action: 'SendCmqMsg', fault: 'error', code: 'InternalError', times: Infinity });
+    emu.inject({ action: 'SendCmqMsg', fault: 'error', code: 'InternalError', times: Infinity });
     const store = await storeWith([event('COMPLETE', { version: 15 })]);
     const sink = new CmqQueueSink({ name: 'cwp-queue', caller: tdmq });
     expect(await drain(store, [sink])).toMatchObject({ published: 0, retried: 1, left: 1 });
     expect((await store.listOutbox(1))[0]!.deliveries[sink.id]!.lastError).toMatch(/InternalError/);
     emu.clearFaults();
-    void id;
     expect(await drainOutbox(store, [sink], { maxAttempts: 12, now: () => T0 + 60_000, logger: silentLogger })).toMatchObject({ published: 1, left: 0 });
   });
 });

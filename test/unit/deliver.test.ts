@@ -1,5 +1,6 @@
 // The outbox drain, against MemoryStateStore and scripted in-process sinks, and its backoff arithmetic.
 import { buildStatusChangedEvent } from '../../lib/events';
+import { getEventListeners } from 'node:events';
 import { loadConfig } from '../../lib/config';
 import { silentLogger } from '../../lib/log';
 import { createSinks } from '../../lib/sinks';
@@ -284,6 +285,28 @@ describe('drainOutbox', () => {
     }, 3);
     expect(await drainOutbox(store, [sink], opts({ t: T0 }))).toMatchObject({ published: 12, left: 0 });
     expect(sink.maxInFlight).toBe(3);
+  });
+
+  test('sends in flight listen on a drain-local signal: the caller\'s signal carries one listener, none after', async () => {
+    const store = new MemoryStateStore();
+    for (let i = 0; i < 20; i++) await enqueue(store, `0f2e8a3b-1c4d-4e5f-8a9b-0c1d2e3f4b${String(i).padStart(2, '0')}`, 'process', ['COLLECTING']);
+    const caller = new AbortController();
+    let most = 0;
+    const listening: Sink = {
+      id: 'l',
+      concurrency: 16,
+      send: async (_e, signal) => {
+        const onAbort = () => undefined;
+        signal.addEventListener('abort', onAbort);
+        most = Math.max(most, getEventListeners(caller.signal, 'abort').length);
+        await new Promise((r) => setTimeout(r, 5));
+        signal.removeEventListener('abort', onAbort);
+        return { ok: true };
+      },
+    };
+    expect(await drainOutbox(store, [listening], opts({ t: T0 }, { signal: caller.signal }))).toMatchObject({ published: 20 });
+    expect(most).toBe(1);
+    expect(getEventListeners(caller.signal, 'abort')).toHaveLength(0);
   });
 
   test('pages through an outbox larger than the batch, past entries that stay pending', async () => {
