@@ -15,6 +15,10 @@
 //   caller passes one `disabled` set to all its drains); its other pending deliveries stay in the outbox.
 // - The deadline and the signal stop new sends; sends already started finish (each has its own timeout).
 // - An attempt cut short by the caller's signal is not counted: the deadline is ours, not the sink's fault.
+// - Concurrent drains (two SCF instances on one Redis store, or a sweep and an API replay) do not send one
+//   (event, sink) twice: each send is preceded by store.claimDelivery, a lease that the delivery's next write
+//   clears; a drain that crashes mid-send leaves a claim that simply expires (leaseMs, default 5 minutes,
+//   longer than any one send: webhook timeouts are at most 60 s).
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Logger } from '../log';
@@ -28,6 +32,7 @@ export const BACKOFF_CAP_MS = 15 * 60_000;
 /** The jitter keeps each wait within [JITTER_FLOOR, 1] of the exponential ceiling. */
 export const JITTER_FLOOR = 0.75;
 const DEFAULT_BATCH_SIZE = 200;
+const DEFAULT_LEASE_MS = 5 * 60_000;
 
 /**
  * The ceiling of the wait after the `attempts`-th failed attempt: base · 2^(attempts−1), capped.
@@ -77,6 +82,8 @@ export interface DrainOptions {
    * run instead of losing one more event to a dead letter per drain. Default: a fresh set per drain.
    */
   disabled?: Set<string>;
+  /** How long a claim on one (event, sink) holds off other drains. Default 5 minutes. */
+  leaseMs?: number;
 }
 
 export interface DrainResult {
@@ -118,6 +125,7 @@ export async function drainOutbox(store: StateStore, sinks: Sink[], options: Dra
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const log = options.logger;
   const result: DrainResult = { published: 0, retried: 0, dead: 0, left: 0, disabled: [] };
   // One listener on the caller's signal for the whole drain; every send in flight listens on this drain-local
@@ -159,6 +167,8 @@ export async function drainOutbox(store: StateStore, sinks: Sink[], options: Dra
     const { entry, sink } = job;
     const prev = deliveries[sink.id];
     const attempts = (prev?.attempts ?? 0) + 1;
+    // Another drain is sending it, or has just finished it: leave it (and its subject's successors) to them.
+    if (!(await store.claimDelivery(entry.event.id, sink.id, now(), leaseMs))) return false;
     let r: SendResult;
     try {
       r = await sink.send(entry.event, sendSignal);
@@ -175,7 +185,11 @@ export async function drainOutbox(store: StateStore, sinks: Sink[], options: Dra
     }
     if (r.retry) {
       if (sendSignal.aborted) {
-        // Cut short by our own deadline: not counted against the sink, due again at once.
+        // Cut short by our own deadline: not counted against the sink, due again at once (the claim released).
+        const released: Delivery = prev
+          ? { status: prev.status, attempts: prev.attempts, nextAttemptAt: prev.nextAttemptAt, lastError: prev.lastError, finishedAt: prev.finishedAt }
+          : { status: 'pending', attempts: 0, nextAttemptAt: t, lastError: null, finishedAt: null };
+        await store.updateDelivery(entry.event.id, sink.id, released);
         result.retried++;
         return false;
       }
@@ -236,7 +250,7 @@ export async function drainOutbox(store: StateStore, sinks: Sink[], options: Dra
         if (isFinal(d)) continue;
         const subject = entry.event.subject;
         if (blockedHere.has(subject)) continue;
-        if (d && d.nextAttemptAt > t0) {
+        if (d && (d.nextAttemptAt > t0 || (d.claimedUntil ?? 0) > t0)) {
           blockedHere.add(subject);
           continue;
         }

@@ -213,6 +213,37 @@ describe('drainOutbox', () => {
     expect(flaky.sent.slice(-2)).toEqual(events.map((e) => e.id));
   });
 
+  test('two drains at once on one store send each event to a sink once', async () => {
+    const store = new MemoryStateStore();
+    const events: CloudEvent[] = [];
+    for (let i = 0; i < 10; i++) events.push(...(await enqueue(store, `0f2e8a3b-1c4d-4e5f-8a9b-0c1d2e3f4c${String(i).padStart(2, '0')}`, 'process', ['COLLECTING', 'COMPLETE'])));
+    const slow = async (): Promise<SendResult> => {
+      await new Promise((r) => setTimeout(r, 3));
+      return { ok: true };
+    };
+    const a = new ScriptedSink('s', slow, 4);
+    const b = new ScriptedSink('s', slow, 4);
+    const [ra, rb] = await Promise.all([drainOutbox(store, [a], opts({ t: T0 })), drainOutbox(store, [b], opts({ t: T0 }))]);
+    const sent = [...a.sent, ...b.sent];
+    expect(new Set(sent).size).toBe(sent.length);
+    expect(ra.published + rb.published).toBe(sent.length);
+    // Whatever one drain left behind a claim of the other, the next drain finishes.
+    await drainOutbox(store, [a], opts({ t: T0 + 1 }));
+    expect(new Set([...a.sent, ...b.sent])).toEqual(new Set(events.map((e) => e.id)));
+    expect(a.sent.length + b.sent.length).toBe(events.length);
+    expect(await store.countOutbox()).toBe(0);
+  });
+
+  test('a claim left by a crashed drain holds the delivery off until its lease ends', async () => {
+    const store = new MemoryStateStore();
+    const [e] = await enqueue(store, UUID_A, 'process', ['COLLECTING']);
+    expect(await store.claimDelivery(e!.id, 's', T0, 60_000)).toBe(true);
+    const sink = new ScriptedSink('s');
+    await drainOutbox(store, [sink], opts({ t: T0 + 59_999 }));
+    expect(sink.sent).toEqual([]);
+    expect(await drainOutbox(store, [sink], opts({ t: T0 + 60_000 }))).toMatchObject({ published: 1, left: 0 });
+  });
+
   test('an entry with targets goes only to those sinks', async () => {
     const store = new MemoryStateStore();
     const [e] = await enqueue(store, UUID_A, 'process', ['COLLECTING']);
@@ -259,7 +290,7 @@ describe('drainOutbox', () => {
     });
     expect(await drainOutbox(store, [sink], opts({ t: T0 }, { signal: ac.signal }))).toMatchObject({ retried: 1, left: 1 });
     const [entry] = await store.listOutbox(1);
-    expect(entry!.deliveries.s).toBeUndefined();
+    expect(entry!.deliveries.s).toEqual({ status: 'pending', attempts: 0, nextAttemptAt: T0, lastError: null, finishedAt: null });
   });
 
   test('a disabled sink gets no more sends in this drain, nor in later drains sharing the disabled set', async () => {
