@@ -93,7 +93,7 @@ const envSchema = z.object({
   WATCH_KINDS: z._default(z.string(), 'process,port'),
   SWEEP_BUDGET_MS: optionalInt(1_000, 900_000, 'milliseconds'),
   SWEEP_MARGIN_MS: int(0, 60_000, 3_000, 'milliseconds'),
-  POLL_COLLECTING_SECONDS: int(1, 3_600, 5, 'seconds'),
+  POLL_COLLECTING_SECONDS: int(1, 3_600, 3, 'seconds'),
   POLL_OFFLINE_SECONDS: int(1, 86_400, 60, 'seconds'),
   POLL_TERMINAL_SECONDS: int(1, 86_400, 600, 'seconds'),
   POLL_UNKNOWN_AGENT_SECONDS: int(1, 86_400, 1_800, 'seconds'),

@@ -6,14 +6,11 @@ import { CWP_SERVICE, CWP_VERSION, CwpClient } from '../cwp/client';
 import { createLogger, type Logger } from '../log';
 import { createRateLimiter } from '../ratelimit';
 import type { RateLimiter } from '../ratelimit/limiter';
-import { createSinks } from '../sinks';
+import { createSinks, TDMQ_SERVICE, TDMQ_VERSION } from '../sinks';
 import type { Sink } from '../sinks/sink';
 import { openStateStore } from '../state';
 import type { StateStore } from '../state/store';
 import { TencentClient } from '../tencent/client';
-
-export const TDMQ_SERVICE = 'tdmq';
-export const TDMQ_VERSION = '2020-02-17';
 
 export interface Runtime {
   config: Config;

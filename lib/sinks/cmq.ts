@@ -36,9 +36,16 @@ export interface CmqSinkOptions {
   concurrency?: number;
 }
 
-/** The filter tags of an event: `kind:<kind>`, `state:<state>`, `severity:<severity>`. */
+/** A subscription's FilterTag allows at most this many characters (SubscribeCmqTopic). */
+export const CMQ_MAX_FILTER_TAG_CHARS = 16;
+
+/**
+ * The filter tags of an event: its kind, state and severity as bare values (`port`, `AGENT_OFFLINE`,
+ * `warning`). Bare, because `state:AGENT_OFFLINE` would be 19 characters: publishable, but no subscription
+ * could filter on it. The three value sets do not overlap, so a bare value is still unambiguous.
+ */
 export function cmqTags(event: CloudEvent): string[] {
-  return [`kind:${event.data.kind}`, `state:${event.data.state}`, `severity:${event.data.severity}`];
+  return [event.data.kind, event.data.state, event.data.severity];
 }
 
 interface CmqSendResponse {

@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import type { DeadLetter, Delivery, SweepSummary, TaskKey, TaskKind } from '../types';
+import type { DeadLetter, Delivery, KeyRecord, SweepSummary, TaskKey, TaskKind } from '../types';
 import { MemoryState, type MemoryStateDocument } from './memory';
 import { keyId, type ChangeToRecord, type CheckToRecord, type DueFilter, type StateStore } from './store';
 
@@ -129,6 +129,8 @@ export class FileStateStore implements StateStore {
   getRecord(key: TaskKey) { return this.read((s) => s.getRecord(key)); }
   getRecordsForAgent(uuid: string) { return this.read((s) => s.getRecordsForAgent(uuid)); }
   dueKeys(now: number, limit: number, filter?: DueFilter) { return this.read((s) => s.dueKeys(now, limit, filter)); }
+  claimDueKeys(now: number, limit: number, filter: Required<DueFilter>, leaseMs: number) { return this.write((s) => s.claimDueKeys(now, limit, filter, leaseMs), (due) => due.length > 0); }
+  releaseClaims(claims: Array<{ record: KeyRecord; claimedUntil: number }>) { return this.write((s) => s.releaseClaims(claims), (released) => released).then(() => undefined); }
   countDue(now: number, filter?: DueFilter) { return this.read((s) => s.countDue(now, filter)); }
   nextDueAt(kind?: TaskKind) { return this.read((s) => s.nextDueAt(kind)); }
   listWatches() { return this.read((s) => s.listWatches()); }

@@ -169,6 +169,11 @@ export class LaneSchedule {
     return this.where.has(id);
   }
 
+  dueOf(id: string): number | undefined {
+    const name = this.where.get(id);
+    return name === undefined ? undefined : this.parts.get(name)?.dueOf(id);
+  }
+
   ids(): IterableIterator<string> {
     return this.where.keys();
   }
@@ -296,6 +301,23 @@ export class MemoryState {
       const r = this.records.get(id);
       return r ? { ...r } : { ...parseKeyId(id), state: null, version: 0, since: null, lastChecked: null, nextDue: due, requestId: null };
     });
+  }
+
+  claimDueKeys(now: number, limit: number, filter: Required<DueFilter>, leaseMs: number): KeyRecord[] {
+    const due = this.dueKeys(now, limit, filter);
+    for (const r of due) this.schedule.set(keyId(r), filter.kind, filter.lane, now + leaseMs);
+    return due;
+  }
+
+  releaseClaims(claims: Array<{ record: KeyRecord; claimedUntil: number }>): boolean {
+    let released = false;
+    for (const { record, claimedUntil } of claims) {
+      const id = keyId(record);
+      if (this.schedule.dueOf(id) !== claimedUntil) continue;
+      this.schedule.set(id, record.kind, laneOf(this.records.get(id)?.state ?? null), record.nextDue);
+      released = true;
+    }
+    return released;
   }
 
   countDue(now: number, filter?: DueFilter): number {
@@ -487,6 +509,8 @@ export class MemoryStateStore implements StateStore {
   async getRecordsForAgent(uuid: string) { return this.live().getRecordsForAgent(uuid); }
   async syncSchedule(keys: TaskKey[], now: number) { return this.live().syncSchedule(keys, now); }
   async dueKeys(now: number, limit: number, filter?: DueFilter) { return this.live().dueKeys(now, limit, filter); }
+  async claimDueKeys(now: number, limit: number, filter: Required<DueFilter>, leaseMs: number) { return this.live().claimDueKeys(now, limit, filter, leaseMs); }
+  async releaseClaims(claims: Array<{ record: KeyRecord; claimedUntil: number }>) { this.live().releaseClaims(claims); }
   async countDue(now: number, filter?: DueFilter) { return this.live().countDue(now, filter); }
   async nextDueAt(kind?: TaskKind) { return this.live().nextDueAt(kind); }
   async recordCheck(check: CheckToRecord) { this.live().recordCheck(check); }

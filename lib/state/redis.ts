@@ -21,7 +21,7 @@
 import Redis, { type ChainableCommander } from 'ioredis';
 import { TASK_KINDS, type DeadLetter, type Delivery, type KeyRecord, type OutboxEntry, type SweepSummary, type TaskKey, type TaskKind, type TaskState, type Watch } from '../types';
 import { deadLetterId } from './memory';
-import { keyId, LANES, parseKeyId, type ChangeToRecord, type CheckToRecord, type DueFilter, type Lane, type StateStore } from './store';
+import { keyId, laneOf, LANES, parseKeyId, type ChangeToRecord, type CheckToRecord, type DueFilter, type Lane, type StateStore } from './store';
 
 export const DEFAULT_PREFIX = 'cwp-bridge';
 
@@ -103,6 +103,19 @@ d.claimedUntil = now + tonumber(ARGV[3])
 redis.call('HSET', KEYS[1], 'd:' .. ARGV[1], cjson.encode(d))
 return 1`;
 
+/** KEYS: due zset. ARGV: now, limit, claimedUntil. Takes up to `limit` due keys (moving them to claimedUntil). */
+const CLAIM_DUE = `local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
+for i = 1, #due, 2 do redis.call('ZADD', KEYS[1], 'XX', ARGV[3], due[i]) end
+return due`;
+
+/** KEYS: due zsets of the claims. ARGV: per claim id, claimedUntil, nextDue. Restores keys still at their claim. */
+const RELEASE = `for i = 1, #KEYS do
+  local id, claimed, back = ARGV[3 * i - 2], ARGV[3 * i - 1], ARGV[3 * i]
+  local score = redis.call('ZSCORE', KEYS[i], id)
+  if score and tonumber(score) == tonumber(claimed) then redis.call('ZADD', KEYS[i], 'XX', back, id) end
+end
+return 1`;
+
 /** KEYS: dead, letters, seq. ARGV: member, letterJson. A re-added letter replaces the old one and moves last. */
 const DEAD_LETTER = `redis.call('ZADD', KEYS[1], redis.call('INCR', KEYS[3]), ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
@@ -139,6 +152,8 @@ interface Scripts {
   cwpStoreChange: Script;
   cwpStoreDelivery: Script;
   cwpStoreClaim: Script;
+  cwpStoreClaimDue: (...args: Array<string | number>) => Promise<string[]>;
+  cwpStoreRelease: Script;
   cwpStoreDeadLetter: Script;
   cwpStoreReplay: Script;
 }
@@ -180,6 +195,8 @@ export class RedisStateStore implements StateStore {
     redis.defineCommand('cwpStoreChange', { numberOfKeys: 6, lua: CHANGE });
     redis.defineCommand('cwpStoreDelivery', { numberOfKeys: 1, lua: DELIVERY });
     redis.defineCommand('cwpStoreClaim', { numberOfKeys: 1, lua: CLAIM });
+    redis.defineCommand('cwpStoreClaimDue', { numberOfKeys: 1, lua: CLAIM_DUE });
+    redis.defineCommand('cwpStoreRelease', { lua: RELEASE });
     redis.defineCommand('cwpStoreDeadLetter', { numberOfKeys: 3, lua: DEAD_LETTER });
     redis.defineCommand('cwpStoreReplay', { numberOfKeys: 5, lua: REPLAY });
   }
@@ -345,6 +362,30 @@ export class RedisStateStore implements StateStore {
       for (const d of picked) p.hgetall(this.k('rec', d.id));
       const hashes = (await this.exec(p)) as Array<Record<string, string>>;
       return picked.map((d, i) => this.toRecord(d.id, hashes[i] ?? {}, d.due));
+    });
+  }
+
+  claimDueKeys(now: number, limit: number, filter: Required<DueFilter>, leaseMs: number): Promise<KeyRecord[]> {
+    return this.run('claimDueKeys', async () => {
+      if (limit <= 0) return [];
+      const flat = await this.scripts.cwpStoreClaimDue(this.dueKey(filter.kind, filter.lane), now, limit, now + leaseMs);
+      const picked: Array<{ id: string; due: number }> = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) picked.push({ id: flat[i]!, due: Number(flat[i + 1]) });
+      if (picked.length === 0) return [];
+      const p = this.redis.pipeline();
+      for (const d of picked) p.hgetall(this.k('rec', d.id));
+      const hashes = (await this.exec(p)) as Array<Record<string, string>>;
+      return picked.map((d, i) => this.toRecord(d.id, hashes[i] ?? {}, d.due));
+    });
+  }
+
+  releaseClaims(claims: Array<{ record: KeyRecord; claimedUntil: number }>): Promise<void> {
+    return this.run('releaseClaims', async () => {
+      if (claims.length === 0) return;
+      // The key may have moved lanes since the claim (a change by another sweep): then its score differs anyway.
+      const keys = claims.map((c) => this.dueKey(c.record.kind, laneOf(c.record.state)));
+      const args = claims.flatMap((c) => [keyId(c.record), c.claimedUntil, c.record.nextDue]);
+      await this.scripts.cwpStoreRelease(keys.length, ...keys, ...args);
     });
   }
 

@@ -65,6 +65,14 @@ export interface StateStore {
    * that kind and/or lane (see `Lane`).
    */
   dueKeys(now: number, limit: number, filter?: DueFilter): Promise<KeyRecord[]>;
+  /**
+   * Like dueKeys for one kind and lane, but atomically takes the keys: their schedule moves to now + leaseMs,
+   * so an overlapping sweep does not check them too. The returned records keep their real nextDue; the check
+   * (recordCheck/recordChange) sets the next one, and releaseClaims gives back keys that were not checked.
+   */
+  claimDueKeys(now: number, limit: number, filter: Required<DueFilter>, leaseMs: number): Promise<KeyRecord[]>;
+  /** Puts claimed, unchecked keys back at their nextDue, unless something has moved them since the claim. */
+  releaseClaims(claims: Array<{ record: KeyRecord; claimedUntil: number }>): Promise<void>;
   /** How many scheduled keys are due at `now` (of that kind and/or lane with a filter). */
   countDue(now: number, filter?: DueFilter): Promise<number>;
   /** The earliest nextDue among scheduled keys (of `kind` if given), or null when none is scheduled. */

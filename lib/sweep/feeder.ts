@@ -2,15 +2,19 @@
 // the hot lane (never observed, or COLLECTING: where a change comes next) before the cold lane (every other
 // state), most overdue first within a lane. So that no key starves when the hot lane alone could use the
 // whole budget, every COLD_SHARE-th pick goes to the cold lane while it has due keys.
+// Keys are claimed in the store as they are fetched (their schedule moves a lease ahead), so sweeps that
+// overlap (one minute's run still polling when the next starts) do not check the same keys twice.
 import type { Lane, StateStore } from '../state/store';
-import type { KeyRecord, TaskKind } from '../types';
 import { keyId } from '../state/store';
+import type { KeyRecord, TaskKind } from '../types';
 
-/** Keys fetched from the store per refill of one (kind, lane) queue. */
-const BATCH = 100;
+/** Keys claimed per refill of one (kind, lane) queue: about one second of one action's budget. */
+const BATCH = 20;
+/** A claimed key that its sweep never checks (it crashed) is due again after this. */
+export const CLAIM_LEASE_MS = 10_000;
 /** One pick in this many goes to the cold lane when both lanes have due keys. */
 export const COLD_SHARE = 4;
-/** After a refill that found nothing new, wait this long before asking the store again. */
+/** After a refill that found nothing, wait this long before asking the store again. */
 const EMPTY_REFILL_PAUSE_MS = 200;
 
 interface LaneQueue {
@@ -20,8 +24,8 @@ interface LaneQueue {
 }
 
 export class DueKeyFeeder {
-  /** Keys queued or being checked, so a refill does not hand them out twice. */
-  private readonly taken = new Set<string>();
+  /** Claimed keys not yet done, with the score their claim gave them. */
+  private readonly claimed = new Map<string, { record: KeyRecord; claimedUntil: number }>();
   private readonly lanes = new Map<string, LaneQueue>();
   private readonly picks = new Map<TaskKind, number>();
 
@@ -39,9 +43,17 @@ export class DueKeyFeeder {
     return null;
   }
 
-  /** The worker finished with a key (its schedule moved, or it stays due for the next run). */
+  /** The worker finished with a key: its check moved the schedule (or it stays claimed until the lease ends). */
   done(rec: KeyRecord): void {
-    this.taken.delete(keyId(rec));
+    this.claimed.delete(keyId(rec));
+  }
+
+  /** Gives back the keys claimed but not checked (the deadline came first), so they are due at once again. */
+  async release(): Promise<void> {
+    const claims = [...this.claimed.values()];
+    this.claimed.clear();
+    for (const q of this.lanes.values()) q.queue.length = 0;
+    await this.store.releaseClaims(claims);
   }
 
   private laneQueue(kind: TaskKind, lane: Lane): LaneQueue {
@@ -68,16 +80,12 @@ export class DueKeyFeeder {
   }
 
   private async refill(kind: TaskKind, lane: Lane, q: LaneQueue): Promise<void> {
-    // Keys already handed out are still due in the store until checked: ask for enough to get past them.
-    const due = await this.store.dueKeys(this.now(), this.taken.size + BATCH, { kind, lane });
-    let added = 0;
-    for (const rec of due) {
-      const id = keyId(rec);
-      if (this.taken.has(id)) continue;
-      this.taken.add(id);
-      q.queue.push(rec);
-      if (++added >= BATCH) break;
+    const now = this.now();
+    const due = await this.store.claimDueKeys(now, BATCH, { kind, lane }, CLAIM_LEASE_MS);
+    for (const record of due) {
+      this.claimed.set(keyId(record), { record, claimedUntil: now + CLAIM_LEASE_MS });
+      q.queue.push(record);
     }
-    if (added === 0) q.emptyUntil = this.now() + EMPTY_REFILL_PAUSE_MS;
+    if (due.length === 0) q.emptyUntil = now + EMPTY_REFILL_PAUSE_MS;
   }
 }

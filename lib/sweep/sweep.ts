@@ -164,6 +164,7 @@ export async function runSweep(deps: SweepDeps, window: SweepWindow): Promise<Sw
     const settled = await Promise.allSettled(workers);
     const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (rejected) throw rejected.reason;
+    await inStore('releaseClaims', () => feeder.release());
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     log.error(e instanceof StoreFailure ? 'the state store failed; stopping the sweep (recorded changes are kept)' : 'the sweep failed', { error: message });
@@ -219,6 +220,8 @@ class BackgroundPublisher {
   private running: Promise<void> | null = null;
   private again = false;
   private total: DrainResult = { published: 0, retried: 0, dead: 0, left: 0, disabled: [] };
+  /** Shared by every drain of this run, so a URL that answered 410 stays off for the whole run. */
+  private readonly disabled = new Set<string>();
 
   constructor(
     private readonly store: StateStore,
@@ -255,7 +258,7 @@ class BackgroundPublisher {
   private async drainOnce(): Promise<void> {
     if (this.now() >= this.deadline) return;
     try {
-      const r = await drainOutbox(this.store, this.sinks, { maxAttempts: this.maxAttempts, deadline: this.deadline, now: this.now, logger: this.logger });
+      const r = await drainOutbox(this.store, this.sinks, { maxAttempts: this.maxAttempts, deadline: this.deadline, now: this.now, logger: this.logger, disabled: this.disabled });
       this.total.published += r.published;
       this.total.retried += r.retried;
       this.total.dead += r.dead;

@@ -82,6 +82,28 @@ describe.each(FIXTURES)('StateStore contract: %s', (_name, makeFixture) => {
       expect(await store.countDue(100, { lane: 'cold' })).toBe(0);
     });
 
+    test('claimDueKeys takes due keys of one kind and lane, most overdue first, so a second claim does not get them', async () => {
+      const keys = [1, 2, 3].map((n) => keyOf(n));
+      await store.syncSchedule([...keys, keyOf(1, 'port')], 0);
+      for (const [i, k] of keys.entries()) await store.recordCheck({ key: k, observedAt: 0, nextDue: 300 - 100 * i });
+      const first = await store.claimDueKeys(1_000, 2, { kind: 'process', lane: 'hot' }, 5_000);
+      expect(first.map((r) => [r.uuid, r.nextDue])).toEqual([[uuidOf(3), 100], [uuidOf(2), 200]]);
+      expect((await store.claimDueKeys(1_000, 10, { kind: 'process', lane: 'hot' }, 5_000)).map((r) => r.uuid)).toEqual([uuidOf(1)]);
+      expect(await store.claimDueKeys(1_000, 10, { kind: 'process', lane: 'hot' }, 5_000)).toEqual([]);
+      expect(await store.countDue(1_000, { kind: 'port' })).toBe(1);
+      expect(await store.countDue(6_000, { kind: 'process' })).toBe(3); // the lease ran out
+    });
+
+    test('releaseClaims puts unchecked keys back at their due time, but not keys checked since the claim', async () => {
+      await store.syncSchedule([keyOf(1), keyOf(2)], 100);
+      const claimed = await store.claimDueKeys(1_000, 10, { kind: 'process', lane: 'hot' }, 5_000);
+      await store.recordCheck({ key: keyOf(2), observedAt: 1_100, nextDue: 4_000 });
+      await store.releaseClaims(claimed.map((record) => ({ record, claimedUntil: 6_000 })));
+      expect((await store.dueKeys(1_000, 10)).map((r) => r.uuid)).toEqual([uuidOf(1)]);
+      expect(await store.nextDueAt('process')).toBe(100);
+      expect(await store.countDue(4_000)).toBe(2);
+    });
+
     test('nextDueAt is the earliest scheduled due time, per kind, or null', async () => {
       expect(await store.nextDueAt()).toBeNull();
       await store.syncSchedule([keyOf(1), keyOf(2, 'port')], 0);

@@ -4,7 +4,7 @@ import { EMULATOR_CREDENTIALS, startEmulator, type Emulator } from '../../dev/em
 import { TencentError } from '../../lib/errors';
 import { buildStatusChangedEvent } from '../../lib/events';
 import { silentLogger } from '../../lib/log';
-import { CMQ_DEFAULT_MAX_MSG_BYTES, CmqQueueSink, CmqTopicSink, TDMQ_SERVICE, TDMQ_VERSION, cmqFailure, cmqTags } from '../../lib/sinks/cmq';
+import { CMQ_MAX_FILTER_TAG_CHARS, CMQ_DEFAULT_MAX_MSG_BYTES, CmqQueueSink, CmqTopicSink, TDMQ_SERVICE, TDMQ_VERSION, cmqFailure, cmqTags } from '../../lib/sinks/cmq';
 import { drainOutbox } from '../../lib/sinks/deliver';
 import type { Sink } from '../../lib/sinks/sink';
 import { MemoryStateStore } from '../../lib/state/memory';
@@ -48,7 +48,7 @@ describe('CMQ sinks with a stub caller', () => {
     const e = event('FAILED');
     await expect(sink.send(e, never)).resolves.toEqual({ ok: true });
     expect(sink.id).toBe('cmq-topic:cwp-events');
-    expect(calls).toEqual([{ action: 'PublishCmqMsg', payload: { TopicName: 'cwp-events', MsgContent: JSON.stringify(e), MsgTag: ['kind:process', 'state:FAILED', 'severity:warning'] } }]);
+    expect(calls).toEqual([{ action: 'PublishCmqMsg', payload: { TopicName: 'cwp-events', MsgContent: JSON.stringify(e), MsgTag: ['process', 'FAILED', 'warning'] } }]);
   });
 
   test('a queue sink sends the event JSON with DelaySeconds 0', async () => {
@@ -60,9 +60,9 @@ describe('CMQ sinks with a stub caller', () => {
     expect(calls).toEqual([{ action: 'SendCmqMsg', payload: { QueueName: 'cwp-queue', MsgContent: JSON.stringify(e), DelaySeconds: 0 } }]);
   });
 
-  test('every tag fits the documented 64-character limit', () => {
+  test('every tag fits a subscription FilterTag (16 characters), so each can be filtered on', () => {
     for (const state of ['COLLECTING', 'COMPLETE', 'FAILED', 'AGENT_OFFLINE', 'NO_TASK', 'UNKNOWN_AGENT'] as TaskState[]) {
-      for (const t of cmqTags(event(state))) expect(t.length).toBeLessThanOrEqual(64);
+      for (const t of cmqTags(event(state))) expect(t.length).toBeLessThanOrEqual(CMQ_MAX_FILTER_TAG_CHARS);
     }
     expect(TDMQ_SERVICE).toBe('tdmq');
     expect(TDMQ_VERSION).toBe('2020-02-17');
@@ -137,7 +137,7 @@ describe('CMQ sinks against the emulator', () => {
     const msgs = emu.messages({ topic: 'cwp-events' });
     expect(msgs).toHaveLength(1);
     expect(JSON.parse(msgs[0]!.content)).toEqual(e);
-    expect(msgs[0]!.tags).toEqual(['kind:process', 'state:COMPLETE', 'severity:info']);
+    expect(msgs[0]!.tags).toEqual(['process', 'COMPLETE', 'info']);
   });
 
   test('sends to a queue', async () => {

@@ -112,8 +112,8 @@ describe('serverless package (offline) and the SCF deployment description', () =
       timeout: 65,
       role: null,
     });
-    // SWEEP_BUDGET_MS 55000 plus lib/config's default SWEEP_MARGIN_MS (3000) must end inside the timeout.
-    expect(poll.timeout * 1000).toBeGreaterThanOrEqual(55_000 + 3_000);
+    // SWEEP_BUDGET_MS 62000 plus lib/config's default SWEEP_MARGIN_MS (3000) must end inside the timeout.
+    expect(poll.timeout * 1000).toBeGreaterThanOrEqual(62_000 + 3_000);
     expect(poll.triggers).toEqual([{ type: 'timer', name: 'cwp-task-bridge-poll', enable: 'OPEN', cron: '0 */1 * * * * *' }]);
     expect(poll.triggers[0]!.cron!.split(' ')).toHaveLength(7);
     expect(poll.triggerFailures).toEqual([]);

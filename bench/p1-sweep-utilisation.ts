@@ -1,0 +1,38 @@
+// P1: one sweep of 2,000 agents x 2 kinds against the emulator with its 20 requests/s per action enforced.
+// Figures: checks per second, utilisation of the 40 checks/s budget (accepted API requests over the
+// sweep's polling time), and whether every key was checked (no check lost).
+import { startEmulator } from '../dev/emulator';
+import { runSweep } from '../lib/sweep';
+import { benchRuntime, RecordingSink, report, requestId, round } from './common';
+
+export async function p1(agents = 2000): Promise<void> {
+  const emulator = await startEmulator({ quiet: true });
+  const uuids = emulator.addFleet(agents, { activeFraction: 0.05, offlineFraction: 0.05, collectMs: [60_000, 180_000], seed: 11 });
+  const runtime = await benchRuntime(emulator);
+  for (const uuid of uuids) await runtime.store.putWatch(uuid, ['process', 'port'], Date.now());
+  const sink = new RecordingSink();
+  const started = Date.now();
+  // keepPolling false: the sweep ends when every key has been checked once and nothing else is due.
+  const summary = await runSweep({ ...runtime, sinks: [sink] }, { requestId: requestId(), pollUntil: started + 600_000, publishUntil: started + 610_000, keepPolling: false });
+  const accepted = emulator.requests().filter((r) => r.outcome === 'accepted').map((r) => r.at);
+  const pollSeconds = (Math.max(...accepted) - Math.min(...accepted)) / 1000;
+  const checkedKeys = (await Promise.all(uuids.flatMap((u) => [runtime.store.getRecord({ uuid: u, kind: 'process' }), runtime.store.getRecord({ uuid: u, kind: 'port' })]))).filter((r) => r && r.lastChecked !== null).length;
+  const stats = emulator.stats();
+  report('P1 sweep utilisation', {
+    agents,
+    keys: agents * 2,
+    keysChecked: checkedKeys,
+    checksLost: agents * 2 - checkedKeys,
+    checks: summary.checked,
+    failed: summary.failed,
+    throttledByApi: summary.throttled,
+    pollSeconds: round(pollSeconds),
+    checksPerSecond: round(accepted.length / pollSeconds),
+    budgetPerSecond: 40,
+    utilisationPct: round((100 * accepted.length) / (pollSeconds * 40)),
+    maxAcceptedInAnyWindow: Object.fromEntries(Object.entries(stats).map(([a, s]) => [a, s.maxInAnyWindow])),
+    sweepTookMs: summary.tookMs,
+  });
+  await runtime.close();
+  await emulator.close();
+}

@@ -1,0 +1,79 @@
+// P2: detection latency, from a task's transition in the emulator to its outbox entry, for ~100 active tasks
+// in a 10,000-agent fleet (20,000 keys), with the poller running repeated timer ticks.
+// The store starts in steady state, as after earlier ticks: every key holds its current state and is due at
+// a random point of its interval, so the cold keys compete for the budget as they would in production.
+import { startEmulator } from '../dev/emulator';
+import { buildStatusChangedEvent } from '../lib/events';
+import { runSweep } from '../lib/sweep';
+import { intervalSeconds } from '../lib/sweep/schedule';
+import { TASK_KINDS } from '../lib/types';
+import { benchRuntime, percentile, RecordingSink, report, requestId, round } from './common';
+
+export async function p2(agents = 10_000, ticks = 6, tickMs = 15_000): Promise<void> {
+  const emulator = await startEmulator({ quiet: true });
+  // 0.5% of 20,000 keys = ~100 collections, finishing 5 to 60 s from now.
+  const uuids = emulator.addFleet(agents, { activeFraction: 0.005, offlineFraction: 0.02, collectMs: [5_000, 60_000], failFraction: 0.1, seed: 23 });
+  const runtime = await benchRuntime(emulator);
+  const { store, config } = runtime;
+  const t0 = Date.now();
+  for (const uuid of uuids) await store.putWatch(uuid, ['process', 'port'], t0);
+  await store.syncSchedule(uuids.flatMap((uuid) => TASK_KINDS.map((kind) => ({ uuid, kind }))), t0);
+  let active = 0;
+  for (const uuid of uuids) {
+    for (const kind of TASK_KINDS) {
+      const state = emulator.state(uuid, kind);
+      if (state === 'COLLECTING') active++;
+      const interval = intervalSeconds(state, config.intervals) * 1000;
+      const event = buildStatusChangedEvent({ source: config.eventSource, uuid, kind, previous: null, state, version: 1, observedAt: t0, requestId: 'seed' });
+      const nextDue = t0 + Math.floor(Math.random() * interval);
+      await store.recordChange({ key: { uuid, kind }, expectedVersion: 0, state, requestId: 'seed', observedAt: t0, nextDue, event });
+      await store.removeFromOutbox(event.id);
+    }
+  }
+
+  const sink = new RecordingSink();
+  const benchStart = Date.now();
+  // As the SCF timer does: a tick fires on schedule whether or not the previous run has finished, and each
+  // run polls for its whole tick (serverless.yml: 62 s budget, polling until 60 s, for a 60 s timer).
+  const runs: Promise<unknown>[] = [];
+  for (let i = 0; i < ticks; i++) {
+    const tickStart = benchStart + i * tickMs;
+    const wait = tickStart - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    runs.push(runSweep({ ...runtime, sinks: [sink] }, { requestId: requestId(), pollUntil: tickStart + tickMs, publishUntil: tickStart + tickMs + 1_000, keepPolling: true }));
+  }
+  await Promise.all(runs);
+  const benchEnd = Date.now();
+
+  const observed = new Map<string, number>();
+  for (const e of sink.events) {
+    if (e.data.previous === 'COLLECTING') observed.set(`${e.subject}|${e.data.state}`, Date.parse(e.data.observedAt));
+  }
+  const latencies: number[] = [];
+  let missed = 0;
+  for (const t of emulator.transitions()) {
+    if (t.at < benchStart || t.at > benchEnd - 5_000) continue; // leave the last 5 s: a check may still be due
+    if (t.state !== 'COMPLETE' && t.state !== 'FAILED') continue;
+    const at = observed.get(`${t.uuid}/${t.kind}|${t.state}`);
+    if (at === undefined) missed++;
+    else latencies.push(at - t.at);
+  }
+  latencies.sort((a, b) => a - b);
+  const accepted = emulator.requests().filter((r) => r.outcome === 'accepted' && r.at >= benchStart).length;
+  report('P2 detection latency', {
+    agents,
+    keys: agents * 2,
+    activeTasksAtStart: active,
+    transitionsMeasured: latencies.length,
+    missed,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    maxMs: latencies[latencies.length - 1],
+    collectingIntervalS: config.intervals.collecting,
+    ticks,
+    tickMs,
+    checksPerSecond: round(accepted / ((benchEnd - benchStart) / 1000)),
+  });
+  await runtime.close();
+  await emulator.close();
+}

@@ -1,0 +1,23 @@
+// npm run bench [-- p1 p2 p3 p4 p5]: runs the named benchmarks (all by default), each printing one JSON line.
+import { p1 } from './p1-sweep-utilisation';
+import { p2 } from './p2-detection-latency';
+
+const all: Record<string, () => Promise<void>> = { p1: () => p1(), p2: () => p2() };
+
+async function main(): Promise<void> {
+  const chosen = process.argv.slice(2).map((a) => a.toLowerCase());
+  const names = chosen.length ? chosen : Object.keys(all);
+  for (const name of names) {
+    const run = all[name];
+    if (!run) throw new Error(`unknown benchmark "${name}"; choose from ${Object.keys(all).join(', ')}`);
+    await run();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`bench failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,191 @@
+// The sweep against the emulator over real HTTP and real signatures, on real stores.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startEmulator, type Emulator } from '../../dev/emulator';
+import { openStateStore } from '../../lib/state';
+import type { StateStore } from '../../lib/state/store';
+import { runSweep, WORKERS_PER_KIND } from '../../lib/sweep';
+import { startTcpProxy } from '../helpers/store-tcp-proxy';
+import { harness, RecordingSink, sweepFor, uuidOf } from '../helpers/sweep-harness';
+
+const REDIS_URL = 'redis://127.0.0.1:6379/0';
+let emulator: Emulator;
+const cleanups: Array<() => Promise<void> | void> = [];
+
+beforeEach(async () => {
+  emulator = await startEmulator({ quiet: true });
+});
+
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+  await emulator.close();
+});
+
+async function memoryStore(): Promise<StateStore> {
+  const store = await openStateStore({ type: 'memory' });
+  cleanups.push(() => store.close());
+  return store;
+}
+
+async function redisStore(prefix: string, url = REDIS_URL): Promise<StateStore> {
+  const store = await openStateStore({ type: 'redis', url }, { prefix });
+  cleanups.push(() => store.close().catch(() => undefined));
+  return store;
+}
+
+function uniquePrefix(): string {
+  const prefix = `test-sweep-${randomUUID()}`;
+  cleanups.push(async () => {
+    const { default: Redis } = await import('ioredis');
+    const r = new Redis(REDIS_URL);
+    const keys = await r.keys(`${prefix}*`);
+    if (keys.length) await r.del(...keys);
+    r.disconnect();
+  });
+  return prefix;
+}
+
+describe('a sweep against the emulator', () => {
+  test('publishes exactly the scripted transitions, in order per key, with previous null first', async () => {
+    const [a, b] = [uuidOf(1), uuidOf(2)];
+    emulator.script(a, 'process', [{ atMs: 0, state: 'COLLECTING' }, { atMs: 1500, state: 'COMPLETE' }]);
+    emulator.script(b, 'process', [{ atMs: 0, state: 'COLLECTING' }, { atMs: 1500, state: 'FAILED' }]);
+    emulator.script(b, 'port', [{ atMs: 0, state: 'COLLECTING' }, { atMs: 1200, state: 'AGENT_OFFLINE' }]);
+    const sink = new RecordingSink();
+    const h = harness(emulator, await memoryStore(), { WATCH_UUIDS: `${a},${b}` }, [sink]);
+    cleanups.push(h.close);
+
+    const summary = await runSweep(h.deps, sweepFor(3500));
+
+    expect(sink.transitions()).toEqual({
+      [`${a}/process`]: ['null->COLLECTING', 'COLLECTING->COMPLETE'],
+      [`${a}/port`]: ['null->NO_TASK'],
+      [`${b}/process`]: ['null->COLLECTING', 'COLLECTING->FAILED'],
+      [`${b}/port`]: ['null->COLLECTING', 'COLLECTING->AGENT_OFFLINE'],
+    });
+    expect(summary).toMatchObject({ outcome: 'ok', changed: 7, published: 7, failed: 0, outboxLeft: 0 });
+  });
+
+  test('a transient error between two observations of the same state yields no event', async () => {
+    const a = uuidOf(3);
+    emulator.script(a, 'process', [{ atMs: 0, state: 'COLLECTING' }]);
+    const sink = new RecordingSink();
+    const store = await memoryStore();
+    const h = harness(emulator, store, { WATCH_UUIDS: a, WATCH_KINDS: 'process' }, [sink]);
+    cleanups.push(h.close);
+
+    await runSweep(h.deps, sweepFor(200, false));
+    // Every attempt of the next check fails (the client retries InternalError a bounded number of times).
+    emulator.inject({ action: 'DescribeProcessTaskStatus', fault: 'error', code: 'InternalError', times: 3 });
+    await new Promise((r) => setTimeout(r, 1100));
+    const failing = await runSweep(h.deps, sweepFor(200, false));
+    await new Promise((r) => setTimeout(r, 1100));
+    const after = await runSweep(h.deps, sweepFor(200, false));
+
+    expect(failing).toMatchObject({ failed: 1, changed: 0 });
+    expect(after).toMatchObject({ checked: 1, changed: 0 });
+    expect(sink.transitions()).toEqual({ [`${a}/process`]: ['null->COLLECTING'] });
+    expect((await store.getRecord({ uuid: a, kind: 'process' }))?.state).toBe('COLLECTING');
+  });
+
+  test('rejected credentials stop the sweep at once and say so in the summary and the stored health', async () => {
+    emulator.revoke(emulator.credentials.secretId);
+    const uuids = Array.from({ length: 30 }, (_, i) => uuidOf(100 + i));
+    const store = await memoryStore();
+    const h = harness(emulator, store, { WATCH_UUIDS: uuids.join(',') }, [new RecordingSink()]);
+    cleanups.push(h.close);
+
+    const summary = await runSweep(h.deps, sweepFor(5000));
+
+    expect(summary.outcome).toBe('auth');
+    expect(summary.error).toMatch(/UnauthorizedOperation/);
+    expect(summary.tookMs).toBeLessThan(3000);
+    // Workers already in flight may finish their one call; nobody starts a second round.
+    const calls = Object.values(emulator.stats()).reduce((n, s) => n + s.accepted + s.rejected + s.throttled, 0);
+    expect(calls).toBeLessThanOrEqual(2 * WORKERS_PER_KIND);
+    expect((await store.getLastSweep())?.outcome).toBe('auth');
+    expect(h.logLines.some((l) => /stopping the sweep/.test(l) && /"level":"error"/.test(l))).toBe(true);
+  });
+
+  test('three concurrent sweeps on one Redis store publish each transition exactly once within 20 requests/s per action', async () => {
+    const uuids = Array.from({ length: 25 }, (_, i) => uuidOf(200 + i));
+    for (const u of uuids) {
+      emulator.script(u, 'process', [{ atMs: 0, state: 'COLLECTING' }, { atMs: 2500, state: 'COMPLETE' }]);
+      emulator.script(u, 'port', [{ atMs: 0, state: 'COLLECTING' }, { atMs: 2500, state: 'FAILED' }]);
+    }
+    const prefix = uniquePrefix();
+    const sink = new RecordingSink();
+    const sweeps = [];
+    for (let i = 0; i < 3; i++) {
+      const h = harness(emulator, await redisStore(prefix), { WATCH_UUIDS: uuids.join(',') }, [sink]);
+      cleanups.push(h.close);
+      sweeps.push(runSweep(h.deps, sweepFor(6000)));
+    }
+    const summaries = await Promise.all(sweeps);
+
+    const ids = sink.events.map((e) => e.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toHaveLength(100);
+    for (const u of uuids) {
+      expect(sink.transitions()[`${u}/process`]).toEqual(['null->COLLECTING', 'COLLECTING->COMPLETE']);
+      expect(sink.transitions()[`${u}/port`]).toEqual(['null->COLLECTING', 'COLLECTING->FAILED']);
+    }
+    expect(summaries.reduce((n, s) => n + s.changed, 0)).toBe(100);
+    const stats = emulator.stats();
+    expect(stats.DescribeProcessTaskStatus!.maxInAnyWindow).toBeLessThanOrEqual(20);
+    expect(stats.DescribeOpenPortTaskStatus!.maxInAnyWindow).toBeLessThanOrEqual(20);
+  });
+});
+
+describe('a state store that fails in the middle of a sweep', () => {
+  test('Redis going away ends the sweep with a clear error and loses no recorded change', async () => {
+    const uuids = Array.from({ length: 60 }, (_, i) => uuidOf(300 + i));
+    for (const u of uuids) emulator.script(u, 'process', [{ atMs: 0, state: 'COLLECTING' }]);
+    const proxy = await startTcpProxy(6379);
+    const prefix = uniquePrefix();
+    const store = await redisStore(prefix, `redis://127.0.0.1:${proxy.port}/0`);
+    const sink = new RecordingSink();
+    sink.failing = true; // keep every recorded change in the outbox, to count it afterwards
+    const h = harness(emulator, store, { WATCH_UUIDS: uuids.join(','), WATCH_KINDS: 'process' }, [sink]);
+    cleanups.push(h.close);
+
+    const running = runSweep(h.deps, sweepFor(8000));
+    await new Promise((r) => setTimeout(r, 1200));
+    await proxy.stop();
+    const summary = await running;
+
+    expect(summary.outcome).toBe('store');
+    expect(summary.error).toMatch(/state store failed/);
+    expect(summary.changed).toBeGreaterThan(0);
+    const reopened = await redisStore(prefix);
+    const records = (await Promise.all(uuids.map((u) => reopened.getRecord({ uuid: u, kind: 'process' })))).filter((r) => r && r.version > 0);
+    // A write whose answer was cut off may have landed: then it is in the store with its outbox entry too.
+    expect(records.length).toBeGreaterThanOrEqual(summary.changed);
+    expect(await reopened.countOutbox()).toBe(records.length);
+  });
+
+  test('a state file that can no longer be written ends the sweep with an error naming the path', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sweep-file-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const uuids = Array.from({ length: 60 }, (_, i) => uuidOf(400 + i));
+    for (const u of uuids) emulator.script(u, 'process', [{ atMs: 0, state: 'COLLECTING' }]);
+    const stateDir = path.join(dir, 'state');
+    const store = await openStateStore({ type: 'file', dir: stateDir });
+    cleanups.push(() => store.close().catch(() => undefined));
+    const sink = new RecordingSink();
+    sink.failing = true;
+    const h = harness(emulator, store, { WATCH_UUIDS: uuids.join(','), WATCH_KINDS: 'process' }, [sink]);
+    cleanups.push(h.close);
+
+    const running = runSweep(h.deps, sweepFor(8000));
+    await new Promise((r) => setTimeout(r, 1200));
+    rmSync(stateDir, { recursive: true, force: true });
+    writeFileSync(stateDir, 'not a directory');
+    const summary = await running;
+
+    expect(summary.outcome).toBe('store');
+    expect(summary.error).toContain(stateDir);
+  });
+});
