@@ -3,12 +3,12 @@
 // the Redis client, which only a Redis state store loads.
 import { build } from 'esbuild';
 import { zipSync } from 'fflate';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const FUNCTIONS = ['poll', 'api'];
 const outdir = 'dist';
-rmSync(outdir, { recursive: true, force: true });
+// Files are replaced in place (the zip by a rename), so a reader of dist/ never finds it empty or half written.
 mkdirSync(outdir, { recursive: true });
 
 const common = { bundle: true, platform: 'node', target: 'node18', format: 'cjs', minify: true, legalComments: 'none', logLevel: 'warning' };
@@ -24,5 +24,6 @@ for (const name of FUNCTIONS) {
 
 const files = {};
 for (const name of FUNCTIONS) files[`${name}.js`] = [readFileSync(path.join(outdir, `${name}.js`)), { level: 9, mtime: new Date('2026-01-01T00:00:00Z') }];
-writeFileSync(path.join(outdir, 'scf.zip'), zipSync(files));
+writeFileSync(path.join(outdir, 'scf.zip.tmp'), zipSync(files));
+renameSync(path.join(outdir, 'scf.zip.tmp'), path.join(outdir, 'scf.zip'));
 console.log(JSON.stringify({ bundles: sizes, zip: readFileSync(path.join(outdir, 'scf.zip')).length }));

@@ -174,18 +174,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
   const allowHttp = e ? e.WEBHOOK_ALLOW_HTTP === 'true' || e.WEBHOOK_ALLOW_HTTP === '1' : false;
   const webhookUrls: string[] = [];
-  for (const raw of list(present.WEBHOOK_URLS)) {
+  for (const [i, raw] of list(present.WEBHOOK_URLS).entries()) {
+    // A hook URL's path or credentials are often its secret: problems name the entry and the origin only.
+    const entry = `entry ${i + 1}`;
     let u: URL;
     try {
       u = new URL(raw);
     } catch {
-      problems.push(`WEBHOOK_URLS: "${raw}" is not a URL`);
+      problems.push(`WEBHOOK_URLS: ${entry} is not a URL; use https://host/path`);
       continue;
     }
-    if (u.protocol !== 'https:' && u.protocol !== 'http:') problems.push(`WEBHOOK_URLS: "${raw}" must be https://`);
+    const shown = `${entry} (${u.protocol}//${u.host}/…)`;
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') problems.push(`WEBHOOK_URLS: ${shown} must be https://`);
     else if (u.protocol === 'http:' && !isLoopbackUrl(u) && !allowHttp) {
-      problems.push(`WEBHOOK_URLS: "${raw}" is plain http to a non-loopback host; use https://, or set WEBHOOK_ALLOW_HTTP=true to accept it`);
-    } else if (u.username || u.password) problems.push(`WEBHOOK_URLS: a URL must not carry credentials; the payload is signed with WEBHOOK_SECRET instead`);
+      problems.push(`WEBHOOK_URLS: ${shown} is plain http to a non-loopback host; use https://, or set WEBHOOK_ALLOW_HTTP=true to accept it`);
+    } else if (u.username || u.password) problems.push(`WEBHOOK_URLS: ${entry} carries credentials in the URL; remove them, the payload is signed with WEBHOOK_SECRET instead`);
     else webhookUrls.push(u.toString());
   }
   const webhookSecret = present.WEBHOOK_SECRET ?? null;

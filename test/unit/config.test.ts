@@ -41,6 +41,12 @@ describe('configuration', () => {
     expect(problem).toMatch(/WATCH_UUIDS: "abc" is not an agent Uuid; use the 8-4-4-4-12 hex form/);
   });
 
+  test('a webhook URL problem names the entry and origin, never the path or credentials', () => {
+    const problems = problemsOf({ ...CREDS, WEBHOOK_URLS: 'https://ok.example.com/a,http://user:s3cret@hooks.example.com/T0KEN/x', WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' });
+    expect(problems).toEqual(['WEBHOOK_URLS: entry 2 (http://hooks.example.com/…) is plain http to a non-loopback host; use https://, or set WEBHOOK_ALLOW_HTTP=true to accept it']);
+    expect(problemsOf({ ...CREDS, WEBHOOK_URLS: 'not a url/T0KEN', WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' })[0]).toBe('WEBHOOK_URLS: entry 1 is not a URL; use https://host/path');
+  });
+
   test('the error message never contains a secret value', () => {
     try {
       loadConfig({ TENCENTCLOUD_SECRET_ID: 'AKIDx', TENCENTCLOUD_SECRET_KEY: 'super-secret-key', WEBHOOK_SECRET: 'whsec_short', API_TOKENS: 'tiny-token' });
