@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Emulator } from '../dev/emulator';
 import { createRuntime, type Runtime } from '../lib/runtime';
+import { createSinks } from '../lib/sinks';
 import type { SendResult, Sink } from '../lib/sinks/sink';
 import type { CloudEvent } from '../lib/types';
 
@@ -28,7 +29,7 @@ export function benchRuntime(emulator: Emulator, env: Record<string, string> = {
     STATE_STORE: 'memory:',
     LOG_LEVEL: 'error',
     ...env,
-  }, () => undefined);
+  }, { write: () => undefined, makeSinks: createSinks });
 }
 
 export function percentile(sorted: number[], p: number): number {

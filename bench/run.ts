@@ -1,8 +1,9 @@
 // npm run bench [-- p1 p2 p3 p4 p5]: runs the named benchmarks (all by default), each printing one JSON line.
 import { p1 } from './p1-sweep-utilisation';
 import { p2 } from './p2-detection-latency';
+import { p3 } from './p3-cold-start';
 
-const all: Record<string, () => Promise<void>> = { p1: () => p1(), p2: () => p2() };
+const all: Record<string, () => Promise<void>> = { p1: () => p1(), p2: () => p2(), p3: () => p3() };
 
 async function main(): Promise<void> {
   const chosen = process.argv.slice(2).map((a) => a.toLowerCase());

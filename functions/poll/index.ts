@@ -1,6 +1,7 @@
 // SCF timer trigger: one sweep per tick. Thin on purpose: parse the event, run lib/sweep, shape the result.
 import { randomUUID } from 'node:crypto';
 import { ConfigError, getRuntime } from '../../lib/runtime';
+import { createSinks } from '../../lib/sinks';
 import { runSweep, sweepWindow } from '../../lib/sweep';
 import type { ScfContext, SweepSummary } from '../../lib/types';
 
@@ -9,7 +10,7 @@ export async function main_handler(event: unknown, context?: ScfContext): Promis
   const now = Date.now();
   let runtime;
   try {
-    runtime = await getRuntime('poll');
+    runtime = await getRuntime('poll', createSinks);
   } catch (e) {
     // One JSON line that names every bad variable; SCF marks the invocation failed.
     const problems = e instanceof ConfigError ? e.problems : [e instanceof Error ? e.message : String(e)];

@@ -1,13 +1,14 @@
 // Builds what a function needs from the configuration, once per SCF instance: warm invocations reuse the
 // store connection, the rate limiter and the HTTP keep-alive pool. The Redis client is loaded only when the
 // store is Redis (lib/state/index.ts imports it lazily), which keeps the cold start of the other setups small.
+// The sinks are passed in by the poll function only, so the api bundle does not carry them.
 import { ConfigError, loadConfig, type Config } from '../config';
 import { CWP_SERVICE, CWP_VERSION, CwpClient } from '../cwp/client';
 import { createLogger, type Logger } from '../log';
 import { createRateLimiter } from '../ratelimit';
 import type { RateLimiter } from '../ratelimit/limiter';
-import { createSinks, TDMQ_SERVICE, TDMQ_VERSION } from '../sinks';
 import type { Sink } from '../sinks/sink';
+import type { TencentCaller } from '../tencent/types';
 import { openStateStore } from '../state';
 import type { StateStore } from '../state/store';
 import { TencentClient } from '../tencent/client';
@@ -23,7 +24,22 @@ export interface Runtime {
 
 export type FunctionRole = 'poll' | 'api';
 
-export async function createRuntime(role: FunctionRole, env: Record<string, string | undefined> = process.env, write?: (line: string) => void): Promise<Runtime> {
+/** Builds the sinks from the config (lib/sinks createSinks); `tdmq` is a client for TDMQ, or null if no CMQ is set. */
+export type SinkFactory = (config: Config, deps: { tdmq: TencentCaller | null; logger: Logger }) => Sink[];
+
+export interface RuntimeOptions {
+  /** Where log lines go (default stdout). */
+  write?: (line: string) => void;
+  /** The poll function publishes; the api function does not and passes none. */
+  makeSinks?: SinkFactory;
+}
+
+// TDMQ for CMQ on API 3.0 (the legacy CMQ API is retired).
+const TDMQ_SERVICE = 'tdmq';
+const TDMQ_VERSION = '2020-02-17';
+
+export async function createRuntime(role: FunctionRole, env: Record<string, string | undefined> = process.env, options: RuntimeOptions = {}): Promise<Runtime> {
+  const { write, makeSinks } = options;
   const config = loadConfig(env, { requireApiTokens: role === 'api' });
   const logger = createLogger({ level: config.logLevel, base: { fn: role }, ...(write ? { write } : {}) });
   const store = await openStateStore(config.stateStore);
@@ -38,9 +54,9 @@ export async function createRuntime(role: FunctionRole, env: Record<string, stri
   };
   const common = { region: config.region, credentials: config.credentials, timeoutMs: config.requestTimeoutMs };
   const cwpCaller = new TencentClient({ ...common, endpoint: config.cwpEndpoint, service: CWP_SERVICE, version: CWP_VERSION, rateLimiter: limiter(config.cwpRateLimit) });
-  const needsTdmq = config.cmqTopic !== null || config.cmqQueue !== null;
+  const needsTdmq = makeSinks !== undefined && (config.cmqTopic !== null || config.cmqQueue !== null);
   const tdmq = needsTdmq ? new TencentClient({ ...common, endpoint: config.tdmqEndpoint, service: TDMQ_SERVICE, version: TDMQ_VERSION, rateLimiter: limiter(config.tdmqRateLimit) }) : null;
-  const sinks = createSinks(config, { tdmq, logger });
+  const sinks = makeSinks ? makeSinks(config, { tdmq, logger }) : [];
   return {
     config,
     logger,
@@ -61,10 +77,10 @@ const cached = new Map<FunctionRole, Promise<Runtime>>();
  * The instance-wide runtime of a function. A failed start (bad config, store unreachable) is not cached, so
  * the next invocation tries again after the operator fixes it.
  */
-export function getRuntime(role: FunctionRole): Promise<Runtime> {
+export function getRuntime(role: FunctionRole, makeSinks?: SinkFactory): Promise<Runtime> {
   let p = cached.get(role);
   if (!p) {
-    p = createRuntime(role);
+    p = createRuntime(role, process.env, makeSinks ? { makeSinks } : {});
     cached.set(role, p);
     p.catch(() => cached.delete(role));
   }
