@@ -62,8 +62,8 @@ async function main(): Promise<void> {
   env.STATE_STORE ||= 'file:.state';
   const token = (env.API_TOKENS ||= `dev-${randomBytes(12).toString('hex')}`).split(',')[0]!;
   let closeReceiver: (() => Promise<void>) | null = null;
+  env.WEBHOOK_SECRET ||= `whsec_${randomBytes(32).toString('base64')}`;
   if (withReceiver && !env.WEBHOOK_URLS) {
-    env.WEBHOOK_SECRET ||= `whsec_${randomBytes(32).toString('base64')}`;
     const receiver = await startLocalReceiver({ secret: env.WEBHOOK_SECRET });
     closeReceiver = () => receiver.close();
     env.WEBHOOK_URLS = receiver.url;

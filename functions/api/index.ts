@@ -6,8 +6,11 @@ import { errorResponse, HttpError } from '../../lib/http/respond';
 import { ConfigError, getRuntime } from '../../lib/runtime';
 import type { ScfContext, ScfHttpResponse } from '../../lib/types';
 
-/** A prefix the gateway leaves on paths (e.g. the stage, `/release`); stripped before routing. */
-const basePath = process.env.API_BASE_PATH ?? '';
+/**
+ * A prefix the gateway leaves on paths (e.g. the stage, `/release`), stripped before routing. Read here as
+ * well as in lib/config, because it must apply even when the rest of the config is invalid.
+ */
+const basePath = (process.env.API_BASE_PATH ?? '').trim().replace(/\/$/, '');
 
 export async function main_handler(event: unknown, context?: ScfContext): Promise<ScfHttpResponse> {
   let runtime;

@@ -33,6 +33,8 @@ export interface Config {
   /** Seconds until a key is due again, by its state. */
   intervals: { collecting: number; offline: number; terminal: number; unknownAgent: number; unobserved: number };
   apiTokens: string[];
+  /** A prefix the gateway leaves on paths (e.g. a stage), stripped before routing. */
+  apiBasePath: string;
   webhookUrls: string[];
   webhookSecret: string | null;
   webhookAllowHttp: boolean;
@@ -52,7 +54,7 @@ export const ENV = [
   'TENCENTCLOUD_REGION', 'CWP_ENDPOINT', 'TDMQ_ENDPOINT', 'CWP_RATE_LIMIT', 'TDMQ_RATE_LIMIT', 'TENCENT_TIMEOUT_MS',
   'STATE_STORE', 'WATCH_UUIDS', 'WATCH_KINDS', 'SWEEP_BUDGET_MS', 'SWEEP_MARGIN_MS',
   'POLL_COLLECTING_SECONDS', 'POLL_OFFLINE_SECONDS', 'POLL_TERMINAL_SECONDS', 'POLL_UNKNOWN_AGENT_SECONDS', 'POLL_UNOBSERVED_SECONDS',
-  'API_TOKENS', 'WEBHOOK_URLS', 'WEBHOOK_SECRET', 'WEBHOOK_ALLOW_HTTP', 'WEBHOOK_TIMEOUT_MS', 'WEBHOOK_CONCURRENCY',
+  'API_TOKENS', 'API_BASE_PATH', 'WEBHOOK_URLS', 'WEBHOOK_SECRET', 'WEBHOOK_ALLOW_HTTP', 'WEBHOOK_TIMEOUT_MS', 'WEBHOOK_CONCURRENCY',
   'CMQ_TOPIC', 'CMQ_QUEUE', 'DELIVERY_MAX_ATTEMPTS', 'EVENT_SOURCE', 'LOG_LEVEL',
 ] as const;
 
@@ -99,6 +101,7 @@ const envSchema = z.object({
   POLL_UNKNOWN_AGENT_SECONDS: int(1, 86_400, 1_800, 'seconds'),
   POLL_UNOBSERVED_SECONDS: int(1, 3_600, 30, 'seconds'),
   API_TOKENS: z._default(z.string(), ''),
+  API_BASE_PATH: z._default(z.string().check(z.regex(/^(\/[\w.~-]+)*\/?$/, { error: 'must be a path prefix such as /release, or empty' })), ''),
   WEBHOOK_URLS: z._default(z.string(), ''),
   WEBHOOK_SECRET: z.optional(z.string()),
   WEBHOOK_ALLOW_HTTP: bool,
@@ -220,6 +223,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       unobserved: e.POLL_UNOBSERVED_SECONDS,
     },
     apiTokens,
+    apiBasePath: e.API_BASE_PATH.replace(/\/$/, ''),
     webhookUrls,
     webhookSecret,
     webhookAllowHttp: allowHttp,
