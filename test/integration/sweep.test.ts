@@ -76,13 +76,13 @@ describe('a sweep against the emulator', () => {
     const h = harness(emulator, store, { WATCH_UUIDS: a, WATCH_KINDS: 'process' }, [sink]);
     cleanups.push(h.close);
 
-    await runSweep(h.deps, sweepFor(200, false));
+    await runSweep(h.deps, sweepFor(3000, false));
     // Every attempt of the next check fails (the client retries InternalError a bounded number of times).
     emulator.inject({ action: 'DescribeProcessTaskStatus', fault: 'error', code: 'InternalError', times: 3 });
     await new Promise((r) => setTimeout(r, 1100));
-    const failing = await runSweep(h.deps, sweepFor(200, false));
+    const failing = await runSweep(h.deps, sweepFor(3000, false));
     await new Promise((r) => setTimeout(r, 1100));
-    const after = await runSweep(h.deps, sweepFor(200, false));
+    const after = await runSweep(h.deps, sweepFor(3000, false));
 
     expect(failing).toMatchObject({ failed: 1, changed: 0 });
     expect(after).toMatchObject({ checked: 1, changed: 0 });
