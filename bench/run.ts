@@ -2,8 +2,10 @@
 import { p1 } from './p1-sweep-utilisation';
 import { p2 } from './p2-detection-latency';
 import { p3 } from './p3-cold-start';
+import { p4 } from './p4-delivery-throughput';
+import { p5 } from './p5-sweep-rss';
 
-const all: Record<string, () => Promise<void>> = { p1: () => p1(), p2: () => p2(), p3: () => p3() };
+const all: Record<string, () => Promise<void>> = { p1: () => p1(), p2: () => p2(), p3: () => p3(), p4: () => p4(), p5: () => p5() };
 
 async function main(): Promise<void> {
   const chosen = process.argv.slice(2).map((a) => a.toLowerCase());

@@ -14,6 +14,7 @@
 import { isTencentError, type TencentError } from '../errors';
 import type { TencentCaller } from '../tencent/types';
 import type { CloudEvent } from '../types';
+import { anySignal } from '../util/abort';
 import type { SendResult, Sink } from './sink';
 
 export const TDMQ_SERVICE = 'tdmq';
@@ -34,7 +35,15 @@ export interface CmqSinkOptions {
   maxMessageBytes?: number;
   /** Sends at once (the caller's rate limiter still paces them). Default 4. */
   concurrency?: number;
+  /**
+   * The bound on one send, rate-limit waits and the caller's retries included; past it the send fails as a
+   * retry. It also sets how long a drain's claim on the delivery lasts (Sink.maxSendMs). Default 30 s.
+   */
+  timeoutMs?: number;
 }
+
+/** The default bound on one CMQ send (CmqSinkOptions.timeoutMs). */
+export const CMQ_SEND_TIMEOUT_MS = 30_000;
 
 /** A subscription's FilterTag allows at most this many characters (SubscribeCmqTopic). */
 export const CMQ_MAX_FILTER_TAG_CHARS = 16;
@@ -85,12 +94,14 @@ abstract class CmqSink implements Sink {
   readonly name: string;
   protected readonly caller: TencentCaller;
   protected readonly maxMessageBytes: number;
+  readonly maxSendMs: number;
 
   constructor(options: CmqSinkOptions) {
     this.name = options.name;
     this.caller = options.caller;
     this.maxMessageBytes = options.maxMessageBytes ?? CMQ_DEFAULT_MAX_MSG_BYTES;
     this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
+    this.maxSendMs = options.timeoutMs ?? CMQ_SEND_TIMEOUT_MS;
   }
 
   protected abstract action: 'PublishCmqMsg' | 'SendCmqMsg';
@@ -103,12 +114,18 @@ abstract class CmqSink implements Sink {
       return { ok: false, retry: false, reason: `${this.id}: message is ${bytes} bytes, over the ${this.maxMessageBytes}-byte CMQ message limit (MaxMsgSize); not sent` };
     }
     if (signal.aborted) return { ok: false, retry: true, reason: `${this.id}: not sent: the drain was stopped` };
+    // Bounded, so a drain killed mid-send holds this delivery's claim only about this long (deliver.ts leaseFor).
+    const timeout = AbortSignal.timeout(this.maxSendMs);
+    const combined = anySignal([signal, timeout]);
     try {
-      const { response, requestId } = await this.caller.call<CmqSendResponse>(this.action, this.payload(event, content), { signal });
+      const { response, requestId } = await this.caller.call<CmqSendResponse>(this.action, this.payload(event, content), { signal: combined.signal });
       if (response.Result === false) return { ok: false, retry: true, reason: `${this.id}: ${this.action} answered Result=false (RequestId ${requestId})` };
       return { ok: true };
     } catch (e) {
+      if (timeout.aborted && !signal.aborted) return { ok: false, retry: true, reason: `${this.id}: ${this.action} did not finish within ${this.maxSendMs} ms` };
       return cmqFailure(e, this.id);
+    } finally {
+      combined.dispose();
     }
   }
 }

@@ -17,8 +17,15 @@
 // - An attempt cut short by the caller's signal is not counted: the deadline is ours, not the sink's fault.
 // - Concurrent drains (two SCF instances on one Redis store, or a sweep and an API replay) do not send one
 //   (event, sink) twice: each send is preceded by store.claimDelivery, a lease that the delivery's next write
-//   clears; a drain that crashes mid-send leaves a claim that simply expires (leaseMs, default 5 minutes,
-//   longer than any one send: webhook timeouts are at most 60 s).
+//   clears; a drain that crashes mid-send leaves a claim that simply expires.
+// - How long a claim lasts (leaseFor): the sink's own bound on one send (Sink.maxSendMs: a webhook's timeout,
+//   WEBHOOK_TIMEOUT_MS, 5 s by default) plus LEASE_MARGIN_MS for writing the outcome after the send, event-loop
+//   lag and clock skew between instances. It must outlast any send of a live drain, or a second drain would
+//   send the event again while the first is still waiting for its answer; beyond that, a longer lease only
+//   delays what a killed drain (SCF timeout, OOM, SIGKILL) had claimed: with a fixed 5-minute lease the next
+//   run skipped those events, and their subjects' successors, for five minutes. So with the defaults a webhook
+//   delivery a killed drain had in flight goes out again 10 s after its claim. A sink that does not bound its
+//   sends (no maxSendMs) keeps DEFAULT_LEASE_MS. DrainOptions.leaseMs overrides both (tests).
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Logger } from '../log';
@@ -32,7 +39,17 @@ export const BACKOFF_CAP_MS = 15 * 60_000;
 /** The jitter keeps each wait within [JITTER_FLOOR, 1] of the exponential ceiling. */
 export const JITTER_FLOOR = 0.75;
 const DEFAULT_BATCH_SIZE = 200;
-const DEFAULT_LEASE_MS = 5 * 60_000;
+/** The claim on a delivery to a sink that does not bound its sends (no Sink.maxSendMs). */
+export const DEFAULT_LEASE_MS = 5 * 60_000;
+/** Added to a sink's maxSendMs: the outcome's write after the send, event-loop lag, clock skew between instances. */
+export const LEASE_MARGIN_MS = 5_000;
+
+/** How long a drain's claim on one delivery to `sink` holds off other drains (see the header). */
+export function leaseFor(sink: Pick<Sink, 'maxSendMs'>, override?: number): number {
+  if (override !== undefined) return override;
+  const max = sink.maxSendMs;
+  return max !== undefined && Number.isFinite(max) && max >= 0 ? Math.min(DEFAULT_LEASE_MS, max + LEASE_MARGIN_MS) : DEFAULT_LEASE_MS;
+}
 
 /**
  * The ceiling of the wait after the `attempts`-th failed attempt: base · 2^(attempts−1), capped.
@@ -82,7 +99,10 @@ export interface DrainOptions {
    * run instead of losing one more event to a dead letter per drain. Default: a fresh set per drain.
    */
   disabled?: Set<string>;
-  /** How long a claim on one (event, sink) holds off other drains. Default 5 minutes. */
+  /**
+   * How long a claim on one (event, sink) holds off other drains, for every sink. Default: per sink, its
+   * maxSendMs plus LEASE_MARGIN_MS, or DEFAULT_LEASE_MS (5 minutes) for a sink without a bound (leaseFor).
+   */
   leaseMs?: number;
 }
 
@@ -125,7 +145,6 @@ export async function drainOutbox(store: StateStore, sinks: Sink[], options: Dra
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
-  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const log = options.logger;
   const result: DrainResult = { published: 0, retried: 0, dead: 0, left: 0, disabled: [] };
   // One listener on the caller's signal for the whole drain; every send in flight listens on this drain-local
@@ -168,7 +187,7 @@ export async function drainOutbox(store: StateStore, sinks: Sink[], options: Dra
     const prev = deliveries[sink.id];
     const attempts = (prev?.attempts ?? 0) + 1;
     // Another drain is sending it, or has just finished it: leave it (and its subject's successors) to them.
-    if (!(await store.claimDelivery(entry.event.id, sink.id, now(), leaseMs))) return false;
+    if (!(await store.claimDelivery(entry.event.id, sink.id, now(), leaseFor(sink, options.leaseMs)))) return false;
     let r: SendResult;
     try {
       r = await sink.send(entry.event, sendSignal);

@@ -17,6 +17,12 @@ export interface Sink {
   readonly id: string;
   /** How many sends may run at once on this sink. */
   readonly concurrency: number;
+  /**
+   * The longest one send() can take, when the sink bounds it (a webhook's timeout covers headers and body).
+   * The drain's claim on a delivery lasts this plus a margin (deliver.ts leaseFor), so a drain killed mid-send
+   * holds its deliveries off only about as long as its sends could have run. Undefined: unbounded, the default lease.
+   */
+  readonly maxSendMs?: number;
   send(event: CloudEvent, signal: AbortSignal): Promise<SendResult>;
   close?(): Promise<void>;
 }

@@ -78,6 +78,8 @@ export class WebhookSink implements Sink {
   readonly id: string;
   readonly concurrency: number;
   readonly url: string;
+  /** send() never outlives its timeout (one AbortSignal.timeout covers the request and the body). */
+  readonly maxSendMs: number;
   readonly #webhook: Webhook;
   readonly #timeoutMs: number;
   readonly #now: () => number;
@@ -90,6 +92,7 @@ export class WebhookSink implements Sink {
     this.concurrency = Math.max(1, Math.floor(options.concurrency));
     this.#webhook = new Webhook(options.secret);
     this.#timeoutMs = options.timeoutMs;
+    this.maxSendMs = options.timeoutMs;
     this.#now = options.now ?? Date.now;
     this.#fetch = options.fetch ?? fetch;
   }

@@ -78,6 +78,9 @@ export async function runSweep(deps: SweepDeps, window: SweepWindow): Promise<Sw
   };
 
   const publisher = new BackgroundPublisher(store, sinks, config.deliveryMaxAttempts, window.publishUntil, log, now);
+  // What earlier runs left in the outbox (a run killed mid-publish, a delivery due for its retry) goes out now,
+  // not at this run's end: only a recorded change kicks a drain, so a quiet run would hold it for its whole budget.
+  publisher.kick();
 
   const recordTransition = async (rec: KeyRecord, obs: TaskObservation) => {
     const key = { uuid: rec.uuid, kind: rec.kind };

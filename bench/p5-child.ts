@@ -1,0 +1,62 @@
+// P5's child: one poll sweep in a process of its own, so its peak RSS is the bridge's alone (the emulator runs
+// in the parent). Builds the poll runtime as the function does (createRuntime('poll', env, ...)) from the
+// environment the parent passes, with a counting sink (no console output, nothing retained), loads the
+// watches from P5_UUIDS_FILE (10,000 uuids would exceed the OS's limit for one environment variable), runs
+// runSweep for P5_BUDGET_MS, and prints one JSON line of figures.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRuntime } from '../lib/runtime';
+import type { SendResult, Sink } from '../lib/sinks/sink';
+import { runSweep } from '../lib/sweep';
+
+class CountingSink implements Sink {
+  readonly id = 'p5-counter';
+  readonly concurrency = 16;
+  count = 0;
+  async send(): Promise<SendResult> {
+    this.count++;
+    return { ok: true };
+  }
+}
+
+async function main(): Promise<void> {
+  const uuids = readFileSync(process.env.P5_UUIDS_FILE!, 'utf8').split('\n').filter((u) => u.length > 0);
+  const budgetMs = Number(process.env.P5_BUDGET_MS ?? 20_000);
+  const sink = new CountingSink();
+  const runtime = await createRuntime('poll', process.env, { write: () => undefined, makeSinks: () => [sink] });
+  const t0 = Date.now();
+  for (const uuid of uuids) await runtime.store.putWatch(uuid, ['process', 'port'], t0);
+  const rssBeforeSweepMb = process.memoryUsage().rss / 2 ** 20;
+  const started = Date.now();
+  const summary = await runSweep(
+    { config: runtime.config, store: runtime.store, cwp: runtime.cwp, sinks: runtime.sinks, logger: runtime.logger },
+    { requestId: randomUUID(), pollUntil: started + budgetMs, publishUntil: started + budgetMs + 2_000, keepPolling: true },
+  );
+  const usage = process.resourceUsage();
+  const mem = process.memoryUsage();
+  await runtime.close();
+  process.stdout.write(JSON.stringify({
+    store: runtime.store.description,
+    watches: uuids.length,
+    keys: uuids.length * 2,
+    outcome: summary.outcome,
+    checked: summary.checked,
+    changed: summary.changed,
+    published: sink.count,
+    failed: summary.failed,
+    dueLeft: summary.dueLeft,
+    outboxLeft: summary.outboxLeft,
+    sweepMs: summary.tookMs,
+    maxRssKb: usage.maxRSS,
+    rssBeforeSweepMb,
+    heapUsedMb: mem.heapUsed / 2 ** 20,
+  }) + '\n');
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`p5 child failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);
