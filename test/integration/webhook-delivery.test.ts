@@ -1,11 +1,11 @@
 // Webhook delivery end to end: MemoryStateStore + drainOutbox + WebhookSink + a real verifying receiver on
 // 127.0.0.1. The drain's clock is injected and advanced between drains; nothing sleeps for backoff.
 import { randomBytes } from 'node:crypto';
-import { buildStatusChangedEvent } from '../../lib/events';
 import { silentLogger } from '../../lib/log';
 import { BACKOFF_CAP_MS, drainOutbox, type DrainOptions } from '../../lib/sinks/deliver';
 import { CLOUDEVENTS_JSON, GONE_REASON, WebhookSink } from '../../lib/sinks/webhook';
 import { MemoryStateStore } from '../../lib/state/memory';
+import { enqueue, T0 } from '../helpers/outbox-fixtures';
 import type { CloudEvent, TaskKind, TaskState } from '../../lib/types';
 import { WebhookReceiver } from '../helpers/webhook-receiver';
 
@@ -14,23 +14,9 @@ const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 const TIMEOUT_MS = 3000;
 /** ...except in the timeout test, whose receiver answers long after this. */
 const SHORT_TIMEOUT_MS = 200;
-const T0 = Date.parse('2026-11-24T10:00:00Z');
 const UUID_A = '6b6cd843-6bc1-4011-a74c-dc3fd26a7dd1';
 const UUID_B = '0f2e8a3b-1c4d-4e5f-8a9b-0c1d2e3f4a5b';
 
-async function enqueue(store: MemoryStateStore, uuid: string, kind: TaskKind, states: TaskState[]): Promise<CloudEvent[]> {
-  const events: CloudEvent[] = [];
-  let previous: TaskState | null = (await store.getRecord({ uuid, kind }))?.state ?? null;
-  for (const state of states) {
-    const expectedVersion = (await store.getRecord({ uuid, kind }))?.version ?? 0;
-    const observedAt = T0 + events.length;
-    const event = buildStatusChangedEvent({ source: '/test', uuid, kind, previous, state, version: expectedVersion + 1, observedAt, requestId: `req-${state}` });
-    await store.recordChange({ key: { uuid, kind }, expectedVersion, state, requestId: event.data.requestId, observedAt, nextDue: observedAt, event });
-    events.push(event);
-    previous = state;
-  }
-  return events;
-}
 
 const receivers: WebhookReceiver[] = [];
 async function receiver(): Promise<WebhookReceiver> {

@@ -1,5 +1,4 @@
 // The outbox drain, against MemoryStateStore and scripted in-process sinks, and its backoff arithmetic.
-import { buildStatusChangedEvent } from '../../lib/events';
 import { getEventListeners } from 'node:events';
 import { loadConfig } from '../../lib/config';
 import { silentLogger } from '../../lib/log';
@@ -8,27 +7,12 @@ import { ConsoleSink } from '../../lib/sinks/console';
 import { BACKOFF_BASE_MS, BACKOFF_CAP_MS, backoffCeilingMs, backoffMs, drainOutbox, retryDelayMs, sinkLabel, type DrainOptions } from '../../lib/sinks/deliver';
 import type { SendResult, Sink } from '../../lib/sinks/sink';
 import { MemoryStateStore } from '../../lib/state/memory';
+import { enqueue, T0 } from '../helpers/outbox-fixtures';
 import type { CloudEvent, TaskKind, TaskState } from '../../lib/types';
 
 const UUID_A = '6b6cd843-6bc1-4011-a74c-dc3fd26a7dd1';
 const UUID_B = '0f2e8a3b-1c4d-4e5f-8a9b-0c1d2e3f4a5b';
-const T0 = Date.parse('2026-11-24T10:00:00Z');
 
-/** Records the transitions of one key into the store's outbox, oldest first; returns their events. */
-async function enqueue(store: MemoryStateStore, uuid: string, kind: TaskKind, states: TaskState[]): Promise<CloudEvent[]> {
-  const events: CloudEvent[] = [];
-  let previous: TaskState | null = (await store.getRecord({ uuid, kind }))?.state ?? null;
-  for (const state of states) {
-    const expectedVersion = (await store.getRecord({ uuid, kind }))?.version ?? 0;
-    const observedAt = T0 + events.length;
-    const event = buildStatusChangedEvent({ source: '/test', uuid, kind, previous, state, version: expectedVersion + 1, observedAt, requestId: `req-${state}` });
-    const ok = await store.recordChange({ key: { uuid, kind }, expectedVersion, state, requestId: event.data.requestId, observedAt, nextDue: observedAt, event });
-    if (!ok) throw new Error('enqueue conflict');
-    events.push(event);
-    previous = state;
-  }
-  return events;
-}
 
 type Answer = (event: CloudEvent, call: number) => SendResult | Promise<SendResult>;
 

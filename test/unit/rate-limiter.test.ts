@@ -3,6 +3,7 @@
 import { LocalRateLimiter } from '../../lib/ratelimit/local';
 import { createRateLimiter } from '../../lib/ratelimit';
 import { MemoryStateStore } from '../../lib/state/memory';
+import { maxInWindow } from '../../dev/emulator/ratelimit';
 
 /** A manual clock: sleeps resolve only when advance() passes their time. */
 class FakeClock {
@@ -55,16 +56,6 @@ function acquireMany(limiter: LocalRateLimiter, clock: FakeClock, n: number, act
   return granted;
 }
 
-/** The most grants in any half-open 1000 ms window [t, t+1000). */
-function maxPerSecond(times: number[]): number {
-  const s = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, j = 0; j < s.length; j++) {
-    while (s[j]! - s[i]! >= 1000) i++;
-    best = Math.max(best, j - i + 1);
-  }
-  return best;
-}
 
 describe('LocalRateLimiter', () => {
   let clock: FakeClock;
@@ -84,7 +75,7 @@ describe('LocalRateLimiter', () => {
     const granted = acquireMany(limiter, clock, 100);
     await clock.advance(10_000);
     expect(granted).toHaveLength(100);
-    expect(maxPerSecond(granted)).toBe(20);
+    expect(maxInWindow(granted)).toBe(20);
   });
 
   test('saves up no burst while idle: after a quiet minute requests are still spaced', async () => {
