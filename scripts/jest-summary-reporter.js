@@ -1,9 +1,10 @@
-// Prints one plain closing line, "jest: N passed, N failed, N skipped", after jest's own summary, so that any
-// CI that reads closing lines (not only jest-aware ones) sees the counts.
+// Prints one plain closing line, "jest: N passed, N failed, N skipped", as the very last line of the run (at
+// process exit, after jest's own summary), so that any CI that reads closing lines sees the counts.
 class SummaryLineReporter {
   onRunComplete(_contexts, results) {
     const skipped = results.numPendingTests + results.numTodoTests;
-    process.stderr.write(`jest: ${results.numPassedTests} passed, ${results.numFailedTests} failed, ${skipped} skipped\n`);
+    const line = `jest: ${results.numPassedTests} passed, ${results.numFailedTests} failed, ${skipped} skipped\n`;
+    process.once('exit', () => process.stderr.write(line));
   }
 }
 module.exports = SummaryLineReporter;
