@@ -14,6 +14,12 @@ export type RouteHandler = (ctx: RouteContext) => Promise<ScfHttpResponse>;
 const ok = (ctx: RouteContext, status: number, body: unknown, headers: Record<string, string> = {}) => jsonResponse(status, body, ctx.req.requestId, headers);
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
+/** `make()`, called once, on the first call. */
+function lazy<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
+}
+
 /** A store call whose failure is a 503 `store_unavailable`, not a 500. */
 async function storeCall<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
@@ -190,15 +196,17 @@ export async function listWatches(ctx: RouteContext): Promise<ScfHttpResponse> {
   return ok(ctx, 200, { watches, count: watches.length });
 }
 
-const putWatchBody = z.strictObject({
+// The body schemas of the two write routes are built on their first use: most instances never serve those,
+// and building zod schemas at import is part of every cold start.
+const putWatchBody = lazy(() => z.strictObject({
   kinds: z.optional(z.array(z.enum(TASK_KINDS as [TaskKind, ...TaskKind[]], { error: 'must be process or port' })).check(z.minLength(1, { error: 'must name at least one kind: process, port' }))),
-});
+}));
 
 /** 201 when new, 200 when it replaced an API watch; 409 for an agent in WATCH_UUIDS. */
 export async function putWatch(ctx: RouteContext): Promise<ScfHttpResponse> {
   const uuid = parseUuid(ctx.params.uuid);
   if (ctx.deps.config.watchUuids.includes(uuid)) throw envConflict(uuid, 'change');
-  const body = parseJsonBody(ctx.req, putWatchBody, {});
+  const body = parseJsonBody(ctx.req, putWatchBody(), {});
   const kinds = [...new Set(body.kinds ?? ctx.deps.config.watchKinds)];
   const existed = (await storeCall('listWatches', () => ctx.deps.store.listWatches())).some((w) => w.uuid === uuid);
   const watch = await storeCall('putWatch', () => ctx.deps.store.putWatch(uuid, kinds, ctx.now()));
@@ -243,16 +251,16 @@ export async function listDeliveries(ctx: RouteContext): Promise<ScfHttpResponse
   return ok(ctx, 200, { status, total, count: letters.length, deliveries: letters.map(deadLetterView) });
 }
 
-const replayBody = z.strictObject({
+const replayBody = lazy(() => z.strictObject({
   eventIds: z.optional(
     z.array(z.string().check(z.minLength(1, { error: 'must be a non-empty event id' })), { error: 'must be an array of event ids' })
       .check(z.minLength(1, { error: 'must name at least one event; send {} to replay every dead letter' }), z.maxLength(1000, { error: 'must name at most 1000 events' })),
   ),
-});
+}));
 
 /** Body `{}` (or none) = every dead letter; `{"eventIds": [...]}` = those. 202 `{replayed: n}`. */
 export async function replayDeliveries(ctx: RouteContext): Promise<ScfHttpResponse> {
-  const body = parseJsonBody(ctx.req, replayBody, {});
+  const body = parseJsonBody(ctx.req, replayBody(), {});
   const ids = body.eventIds ? [...new Set(body.eventIds)] : null;
   const replay = ctx.deps.replayDeadLetters ?? ((eventIds: string[] | null, now: number) => ctx.deps.store.replayDeadLetters(eventIds, now));
   const replayed = await storeCall('replayDeadLetters', () => replay(ids, ctx.now()));
