@@ -14,7 +14,7 @@
 // - putWatch keeps the first addedAt of a uuid and replaces its kinds.
 import type { DeadLetter, Delivery, KeyRecord, OutboxEntry, SweepSummary, TaskKey, TaskKind, Watch } from '../types';
 import { TASK_KINDS } from '../types';
-import { keyId, laneOf, parseKeyId, type ChangeToRecord, type CheckToRecord, type DueFilter, type Lane, type StateStore } from './store';
+import { keyId, laneOf, LANES, parseKeyId, type ChangeToRecord, type CheckToRecord, type DueFilter, type Lane, type StateStore } from './store';
 
 interface HeapItem {
   due: number;
@@ -56,7 +56,11 @@ export class DueSchedule {
     const cur = this.live.get(id);
     if (cur && cur.due === due) return;
     const gen = ++this.gen;
-    this.live.set(id, { due, gen });
+    // The live entry is updated in place: a sweep moves every key it checks twice (claim, check).
+    if (cur) {
+      cur.due = due;
+      cur.gen = gen;
+    } else this.live.set(id, { due, gen });
     this.push({ due, id, gen });
     if (this.heap.length > 2 * this.live.size + 1024) this.rebuild();
   }
@@ -156,10 +160,18 @@ export class DueSchedule {
   }
 }
 
+interface Part {
+  kind: TaskKind;
+  lane: Lane;
+  due: DueSchedule;
+}
+
 /** The schedule of a store: one DueSchedule per (kind, lane), so the sweep can ask for one of them. */
 export class LaneSchedule {
-  private readonly parts = new Map<string, DueSchedule>();
-  private readonly where = new Map<string, string>();
+  /** kind -> lane -> part; few entries, looked up without building a name per call. */
+  private readonly parts = new Map<TaskKind, Partial<Record<Lane, Part>>>();
+  /** id -> the part that holds it. */
+  private readonly where = new Map<string, Part>();
 
   get size(): number {
     return this.where.size;
@@ -170,39 +182,47 @@ export class LaneSchedule {
   }
 
   dueOf(id: string): number | undefined {
-    const name = this.where.get(id);
-    return name === undefined ? undefined : this.parts.get(name)?.dueOf(id);
+    return this.where.get(id)?.due.dueOf(id);
   }
 
   ids(): IterableIterator<string> {
     return this.where.keys();
   }
 
+  private part(kind: TaskKind, lane: Lane): Part {
+    let byLane = this.parts.get(kind);
+    if (!byLane) this.parts.set(kind, (byLane = {}));
+    return (byLane[lane] ??= { kind, lane, due: new DueSchedule() });
+  }
+
   set(id: string, kind: TaskKind, lane: Lane, due: number): void {
-    const name = `${kind}/${lane}`;
+    const part = this.part(kind, lane);
     const old = this.where.get(id);
-    if (old !== undefined && old !== name) this.parts.get(old)?.delete(id);
-    this.where.set(id, name);
-    let part = this.parts.get(name);
-    if (!part) this.parts.set(name, (part = new DueSchedule()));
-    part.set(id, due);
+    if (old !== part) {
+      old?.due.delete(id);
+      this.where.set(id, part);
+    }
+    part.due.set(id, due);
   }
 
   delete(id: string): boolean {
-    const name = this.where.get(id);
-    if (name === undefined) return false;
+    const part = this.where.get(id);
+    if (part === undefined) return false;
     this.where.delete(id);
-    this.parts.get(name)?.delete(id);
+    part.due.delete(id);
     return true;
   }
 
   private matching(filter?: DueFilter): DueSchedule[] {
     const out: DueSchedule[] = [];
-    for (const [name, part] of this.parts) {
-      const [kind, lane] = name.split('/') as [TaskKind, Lane];
-      if (filter?.kind !== undefined && filter.kind !== kind) continue;
-      if (filter?.lane !== undefined && filter.lane !== lane) continue;
-      out.push(part);
+    for (const byLane of this.parts.values()) {
+      for (const lane of LANES) {
+        const part = byLane[lane];
+        if (!part) continue;
+        if (filter?.kind !== undefined && filter.kind !== part.kind) continue;
+        if (filter?.lane !== undefined && filter.lane !== part.lane) continue;
+        out.push(part.due);
+      }
     }
     return out;
   }
@@ -231,11 +251,13 @@ export class LaneSchedule {
   }
 
   rebuild(): void {
-    for (const p of this.parts.values()) p.rebuild();
+    for (const p of this.matching()) p.rebuild();
   }
 }
 
 const clone = <T>(v: T): T => structuredClone(v);
+/** A Watch is flat but for its kinds: copied by hand, not structuredClone'd (listWatches copies 10,000 of them). */
+const copyWatch = (w: Watch): Watch => ({ uuid: w.uuid, kinds: [...w.kinds], source: w.source, addedAt: w.addedAt });
 
 export function deadLetterId(eventId: string, sinkId: string): string {
   return `${eventId}\n${sinkId}`;
@@ -277,8 +299,11 @@ export class MemoryState {
   }
 
   syncSchedule(keys: TaskKey[], now: number): number {
-    const wanted = new Set(keys.map(keyId));
-    for (const id of [...this.schedule.ids()]) if (!wanted.has(id)) this.schedule.delete(id);
+    // No intermediate per-key arrays: with 20,000 keys each one is a megabyte of garbage at the sweep's start.
+    const wanted = new Set<string>();
+    for (const key of keys) wanted.add(keyId(key));
+    // Deleting the entry being visited is safe while iterating a Map.
+    for (const id of this.schedule.ids()) if (!wanted.has(id)) this.schedule.delete(id);
     let added = 0;
     for (const id of wanted) {
       if (this.schedule.has(id)) continue;
@@ -365,14 +390,16 @@ export class MemoryState {
   }
 
   listWatches(): Watch[] {
-    return [...this.watches.values()].sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0)).map(clone);
+    const out: Watch[] = [];
+    for (const w of this.watches.values()) out.push(copyWatch(w));
+    return out.sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
   }
 
   putWatch(uuid: string, kinds: TaskKind[], now: number): Watch {
     const prev = this.watches.get(uuid);
     const w: Watch = { uuid, kinds: [...new Set(kinds)], source: 'api', addedAt: prev?.addedAt ?? now };
     this.watches.set(uuid, w);
-    return clone(w);
+    return copyWatch(w);
   }
 
   deleteWatch(uuid: string): boolean {

@@ -37,17 +37,28 @@ export interface RedisStateStoreOptions {
 /** Mirrors laneOf() in store.ts: state null ('') or COLLECTING is the hot lane (KEYS[2]), else cold (KEYS[3]). */
 const LANE_OF = `local function lane(state) if state == false or state == '' or state == 'COLLECTING' then return 2 end return 3 end`;
 
-/** KEYS: rec, dueHot, dueCold. ARGV: uuid, kind, now, id. Schedules a key that is not scheduled (1), else 0. */
-const ADD_KEY = `${LANE_OF}
-if redis.call('ZSCORE', KEYS[2], ARGV[4]) or redis.call('ZSCORE', KEYS[3], ARGV[4]) then return 0 end
-local state = redis.call('HGET', KEYS[1], 'state')
-if state == false then
-  redis.call('HSET', KEYS[1], 'uuid', ARGV[1], 'kind', ARGV[2], 'state', '', 'version', '0', 'since', '', 'lastChecked', '', 'nextDue', ARGV[3], 'requestId', '')
-else
-  redis.call('HSET', KEYS[1], 'nextDue', ARGV[3])
+/**
+ * KEYS: dueHot, dueCold of one kind, then rec of each key. ARGV: kind, now, then uuid and id of each key.
+ * Schedules each key that is not scheduled yet; returns how many it scheduled. One call per chunk of keys,
+ * not one command per key: a sweep's first sync of a large watch list would otherwise build a command object
+ * and a promise per key on the client.
+ */
+const ADD_KEYS = `${LANE_OF}
+local kind, now, added = ARGV[1], ARGV[2], 0
+for i = 3, #KEYS do
+  local rec, uuid, id = KEYS[i], ARGV[2 * i - 3], ARGV[2 * i - 2]
+  if not (redis.call('ZSCORE', KEYS[1], id) or redis.call('ZSCORE', KEYS[2], id)) then
+    local state = redis.call('HGET', rec, 'state')
+    if state == false then
+      redis.call('HSET', rec, 'uuid', uuid, 'kind', kind, 'state', '', 'version', '0', 'since', '', 'lastChecked', '', 'nextDue', now, 'requestId', '')
+    else
+      redis.call('HSET', rec, 'nextDue', now)
+    end
+    redis.call('ZADD', KEYS[lane(state) - 1], now, id)
+    added = added + 1
+  end
 end
-redis.call('ZADD', KEYS[lane(state)], ARGV[3], ARGV[4])
-return 1`;
+return added`;
 
 /** KEYS: rec, dueHot, dueCold. ARGV: uuid, kind, observedAt, nextDue, id. */
 const CHECK = `${LANE_OF}
@@ -147,7 +158,7 @@ return 1`;
 
 type Script = (...args: Array<string | number>) => Promise<number>;
 interface Scripts {
-  cwpStoreAddKey: Script;
+  cwpStoreAddKeys: Script;
   cwpStoreCheck: Script;
   cwpStoreChange: Script;
   cwpStoreDelivery: Script;
@@ -190,7 +201,7 @@ export class RedisStateStore implements StateStore {
     redis.on('error', (e: unknown) => {
       this.lastError = messageOf(e);
     });
-    redis.defineCommand('cwpStoreAddKey', { numberOfKeys: 3, lua: ADD_KEY });
+    redis.defineCommand('cwpStoreAddKeys', { lua: ADD_KEYS });
     redis.defineCommand('cwpStoreCheck', { numberOfKeys: 3, lua: CHECK });
     redis.defineCommand('cwpStoreChange', { numberOfKeys: 6, lua: CHANGE });
     redis.defineCommand('cwpStoreDelivery', { numberOfKeys: 1, lua: DELIVERY });
@@ -319,28 +330,50 @@ export class RedisStateStore implements StateStore {
 
   syncSchedule(keys: TaskKey[], now: number): Promise<number> {
     return this.run('syncSchedule', async () => {
-      const wanted = new Map(keys.map((k) => [keyId(k), k]));
+      // Per-key work without intermediate copies of the key list: with 20,000 keys every extra array or
+      // per-key command is megabytes of garbage in a 128 MB function.
+      const CHUNK = 1000;
       const all = this.matching();
       const read = this.redis.pipeline();
       for (const z of all) read.zrange(z, 0, -1);
-      const scheduled = new Set(((await this.exec(read)) as string[][]).flat());
-      const CHUNK = 1000;
-      const toRemove = [...scheduled].filter((id) => !wanted.has(id));
-      for (let i = 0; i < toRemove.length; i += CHUNK) {
+      const scheduled = new Set<string>();
+      for (const ids of (await this.exec(read)) as string[][]) for (const id of ids) scheduled.add(id);
+      const wanted = new Set<string>();
+      for (const key of keys) wanted.add(keyId(key));
+      let chunk: string[] = [];
+      const removeChunk = async () => {
         const p = this.redis.pipeline();
-        const chunk = toRemove.slice(i, i + CHUNK);
         for (const z of all) p.zrem(z, ...chunk);
         await this.exec(p);
+        chunk = [];
+      };
+      for (const id of scheduled) {
+        if (wanted.has(id)) continue;
+        chunk.push(id);
+        if (chunk.length >= CHUNK) await removeChunk();
       }
-      const toAdd = [...wanted].filter(([id]) => !scheduled.has(id));
+      if (chunk.length > 0) await removeChunk();
+      wanted.clear();
+      // Adds, one script call per chunk of one kind: KEYS dueHot, dueCold, rec...; ARGV kind, now, (uuid, id)...
       let added = 0;
-      for (let i = 0; i < toAdd.length; i += CHUNK) {
-        const p = this.redis.pipeline() as unknown as PipelineScripts & ChainableCommander;
-        for (const [id, key] of toAdd.slice(i, i + CHUNK)) {
-          p.cwpStoreAddKey(this.k('rec', id), ...this.lanesOf(key.kind), key.uuid, key.kind, now, id);
-        }
-        for (const r of await this.exec(p)) added += Number(r);
+      const pending = new Map<TaskKind, { keys: string[]; args: Array<string | number> }>();
+      const flush = async (kind: TaskKind) => {
+        const batch = pending.get(kind);
+        if (!batch || batch.keys.length <= 2) return;
+        pending.delete(kind);
+        added += Number(await this.scripts.cwpStoreAddKeys(batch.keys.length, ...batch.keys, ...batch.args));
+      };
+      for (const key of keys) {
+        const id = keyId(key);
+        if (scheduled.has(id)) continue;
+        scheduled.add(id); // a key listed twice is added once
+        let batch = pending.get(key.kind);
+        if (!batch) pending.set(key.kind, (batch = { keys: [...this.lanesOf(key.kind)], args: [key.kind, now] }));
+        batch.keys.push(this.k('rec', id));
+        batch.args.push(key.uuid, id);
+        if (batch.keys.length - 2 >= CHUNK) await flush(key.kind);
       }
+      for (const kind of [...pending.keys()]) await flush(kind);
       return added;
     });
   }

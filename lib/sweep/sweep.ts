@@ -140,11 +140,8 @@ export async function runSweep(deps: SweepDeps, window: SweepWindow): Promise<Sw
 
   let dueLeft = 0;
   try {
-    const watches = await inStore('listWatches', () => listAllWatches(config, store));
-    const keys = watchedKeys(watches);
-    await inStore('syncSchedule', () => store.syncSchedule(keys, now()));
+    const kinds = await syncWatchedSchedule(config, store, now());
     const feeder = new DueKeyFeeder(store, now);
-    const kinds = [...new Set(keys.map((k) => k.kind))];
     const worker = async (kind: TaskKind) => {
       while (!stop.signal.aborted) {
         const rec = await inStore('dueKeys', () => feeder.next(kind));
@@ -213,6 +210,19 @@ export async function runSweep(deps: SweepDeps, window: SweepWindow): Promise<Sw
   if (outcome === 'ok') log.info('sweep summary', line);
   else log.error('sweep summary', line);
   return summary;
+}
+
+/**
+ * Makes the store's schedule hold exactly the watched keys; returns the kinds watched. A function of its own so
+ * that the watch list and its keys (tens of thousands of objects with a large watch list) are garbage once the
+ * schedule is synced, instead of staying reachable from runSweep's frame for the whole sweep.
+ */
+async function syncWatchedSchedule(config: Config, store: StateStore, now: number): Promise<TaskKind[]> {
+  const watches = await inStore('listWatches', () => listAllWatches(config, store));
+  const kinds = new Set<TaskKind>();
+  for (const w of watches) for (const kind of w.kinds) kinds.add(kind);
+  await inStore('syncSchedule', () => store.syncSchedule(watchedKeys(watches), now));
+  return [...kinds];
 }
 
 /**

@@ -54,6 +54,24 @@ describe.each(FIXTURES)('StateStore contract: %s', (_name, makeFixture) => {
       expect(await store.dueKeys(700, 10)).toEqual([expect.objectContaining({ state: 'COMPLETE', version: 1, nextDue: 700 })]);
     });
 
+    test('syncSchedule of a long list (past any chunking), both kinds, duplicates, one key listed again', async () => {
+      await store.syncSchedule([keyOf(7, 'port')], 100);
+      await store.recordChange(changeOf(keyOf(7, 'port'), 0, 'COMPLETE', { nextDue: 90_000 }));
+      await store.syncSchedule([], 200);
+      const keys = [];
+      for (let n = 1; n <= 1_300; n++) keys.push(keyOf(n), keyOf(n, 'port'));
+      expect(await store.syncSchedule([...keys, keyOf(5), keyOf(5, 'port')], 500)).toBe(2_600);
+      expect(await store.countDue(500)).toBe(2_600);
+      expect(await store.countDue(500, { kind: 'port', lane: 'cold' })).toBe(1);
+      expect(await store.countDue(500, { kind: 'process', lane: 'hot' })).toBe(1_300);
+      expect(await store.getRecord(keyOf(7, 'port'))).toMatchObject({ state: 'COMPLETE', version: 1, nextDue: 500 });
+      expect(await store.getRecord(keyOf(1_300, 'port'))).toEqual({
+        uuid: uuidOf(1_300), kind: 'port', state: null, version: 0, since: null, lastChecked: null, nextDue: 500, requestId: null,
+      });
+      expect(await store.syncSchedule(keys.slice(0, 1_000), 600)).toBe(0);
+      expect(await store.countDue(600)).toBe(1_000);
+    });
+
     test('dueKeys returns only due keys, most overdue first, at most limit', async () => {
       const keys = [1, 2, 3, 4, 5].map((n) => keyOf(n));
       await store.syncSchedule(keys, 0);
