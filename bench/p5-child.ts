@@ -3,11 +3,40 @@
 // environment the parent passes, with a counting sink (no console output, nothing retained), loads the
 // watches from P5_UUIDS_FILE (10,000 uuids would exceed the OS's limit for one environment variable), runs
 // runSweep for P5_BUDGET_MS, and prints one JSON line of figures.
+// Phase markers (RSS at that moment, MB): after the runtime is built, after the bench's own setup (10,000
+// putWatch calls: not the function's work), right after the sweep's syncSchedule (the store is wrapped to take
+// the reading), and before the sweep. After maxRSS is read, a full GC gives the live heap at the end.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { createRuntime } from '../lib/runtime';
 import type { SendResult, Sink } from '../lib/sinks/sink';
+import type { StateStore } from '../lib/state/store';
 import { runSweep } from '../lib/sweep';
+
+const rssMb = (): number => process.memoryUsage().rss / 2 ** 20;
+
+/** The store as is, except that `onSynced` runs when syncSchedule has finished. */
+function afterSync(store: StateStore, onSynced: () => void): StateStore {
+  const bound = new Map<PropertyKey, unknown>();
+  return new Proxy(store, {
+    get(target, prop) {
+      if (prop === 'syncSchedule') {
+        return async (...args: Parameters<StateStore['syncSchedule']>) => {
+          const added = await target.syncSchedule(...args);
+          onSynced();
+          return added;
+        };
+      }
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== 'function') return value;
+      let fn = bound.get(prop);
+      if (!fn) bound.set(prop, (fn = (value as (...a: unknown[]) => unknown).bind(target)));
+      return fn;
+    },
+  });
+}
 
 class CountingSink implements Sink {
   readonly id = 'p5-counter';
@@ -24,16 +53,24 @@ async function main(): Promise<void> {
   const budgetMs = Number(process.env.P5_BUDGET_MS ?? 20_000);
   const sink = new CountingSink();
   const runtime = await createRuntime('poll', process.env, { write: () => undefined, makeSinks: () => [sink] });
+  const rssAfterRuntimeMb = rssMb();
   const t0 = Date.now();
   for (const uuid of uuids) await runtime.store.putWatch(uuid, ['process', 'port'], t0);
-  const rssBeforeSweepMb = process.memoryUsage().rss / 2 ** 20;
+  const rssAfterWatchSetupMb = rssMb();
+  let rssAfterScheduleMb = NaN;
+  const store = afterSync(runtime.store, () => (rssAfterScheduleMb = rssMb()));
+  const rssBeforeSweepMb = rssMb();
   const started = Date.now();
   const summary = await runSweep(
-    { config: runtime.config, store: runtime.store, cwp: runtime.cwp, sinks: runtime.sinks, logger: runtime.logger },
+    { config: runtime.config, store, cwp: runtime.cwp, sinks: runtime.sinks, logger: runtime.logger },
     { requestId: randomUUID(), pollUntil: started + budgetMs, publishUntil: started + budgetMs + 2_000, keepPolling: true },
   );
   const usage = process.resourceUsage();
   const mem = process.memoryUsage();
+  // Only after the peak is read: exposing gc changes nothing before it is called.
+  v8.setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+  const heapLiveMb = process.memoryUsage().heapUsed / 2 ** 20;
   await runtime.close();
   process.stdout.write(JSON.stringify({
     store: runtime.store.description,
@@ -48,8 +85,13 @@ async function main(): Promise<void> {
     outboxLeft: summary.outboxLeft,
     sweepMs: summary.tookMs,
     maxRssKb: usage.maxRSS,
+    nodeFlags: [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ').trim(),
+    rssAfterRuntimeMb,
+    rssAfterWatchSetupMb,
     rssBeforeSweepMb,
+    rssAfterScheduleMb,
     heapUsedMb: mem.heapUsed / 2 ** 20,
+    heapLiveMb,
   }) + '\n');
 }
 

@@ -4,6 +4,11 @@
 // A full pass over 20,000 keys at 40 checks/s takes ~500 s; the sweep is bounded to a budget (20 s), with
 // every key watched and scheduled, which is what the memory holds. Run once per store: memory:, and Redis
 // (db 15 by default, BENCH_REDIS_URL; the keys it creates, prefix cwp-bridge, are deleted before and after).
+// The child runs with no node flags and no NODE_OPTIONS (nodeFlags in the output says so), as the deployed
+// function does: the figures are what SCF's default Node settings give. Phases, RSS in MB: rssAfterRuntimeMb
+// (createRuntime done), rssAfterWatchSetupMb (the bench stored 10,000 watches: setup, not the function's work),
+// rssAfterScheduleMb (the sweep's syncSchedule of 20,000 keys done), then the peak of the whole child;
+// heapUsedAtEndMb includes garbage not yet collected, heapLiveAtEndMb is after a full GC.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -82,8 +87,13 @@ export async function p5(agents = 10_000, budgetMs = 20_000): Promise<void> {
           failed: r.failed,
           dueLeft: r.dueLeft,
           sweepMs: r.sweepMs,
+          nodeFlags: r.nodeFlags || 'none',
+          rssAfterRuntimeMb: round(Number(r.rssAfterRuntimeMb)),
+          rssAfterWatchSetupMb: round(Number(r.rssAfterWatchSetupMb)),
           rssBeforeSweepMb: round(Number(r.rssBeforeSweepMb)),
+          rssAfterScheduleMb: round(Number(r.rssAfterScheduleMb)),
           heapUsedAtEndMb: round(Number(r.heapUsedMb)),
+          heapLiveAtEndMb: round(Number(r.heapLiveMb)),
           peakRssMb: round(peakMb),
           goalMb: 128,
           withinGoal: peakMb < 128,
