@@ -404,36 +404,17 @@ describe.each(TRIGGER_SHAPES)('errors from the emulator (%s event)', (shape) => 
     expect(r.body.state).toBe('COLLECTING');
   });
 
-  test('HTTP 500 from the emulator answers 502 Bridge.UpstreamHttpError after 3 attempts', async () => {
-    emu.inject({ action: ACTION, fault: 'http500', times: Infinity });
+  test.each([
+    ['HTTP 500 from the emulator', 502, 'Bridge.UpstreamHttpError', 'http500'],
+    ['a reset connection', 503, 'Bridge.NetworkError', 'reset'],
+    ['a body that is not JSON', 502, 'Bridge.BadResponseBody', 'badBody'],
+    ['a JSON body without Response', 502, 'Bridge.EmptyResponse', 'emptyBody'],
+  ] as const)('%s answers %i %s after 3 attempts', async (_what, httpStatus, code, fault) => {
+    emu.inject({ action: ACTION, fault, times: Infinity });
     const { result: r, requests } = await emulatorSaw(status);
     expect(requests).toHaveLength(3); // the client's bounded retries
-    expect(r.status).toBe(502);
-    expect(r.body.error.code).toBe('Bridge.UpstreamHttpError');
-  });
-
-  test('a reset connection answers 503 Bridge.NetworkError after 3 attempts', async () => {
-    emu.inject({ action: ACTION, fault: 'reset', times: Infinity });
-    const { result: r, requests } = await emulatorSaw(status);
-    expect(requests).toHaveLength(3); // the client's bounded retries
-    expect(r.status).toBe(503);
-    expect(r.body.error.code).toBe('Bridge.NetworkError');
-  });
-
-  test('a body that is not JSON answers 502 Bridge.BadResponseBody after 3 attempts', async () => {
-    emu.inject({ action: ACTION, fault: 'badBody', times: Infinity });
-    const { result: r, requests } = await emulatorSaw(status);
-    expect(requests).toHaveLength(3); // the client's bounded retries
-    expect(r.status).toBe(502);
-    expect(r.body.error.code).toBe('Bridge.BadResponseBody');
-  });
-
-  test('a JSON body without Response answers 502 Bridge.EmptyResponse after 3 attempts', async () => {
-    emu.inject({ action: ACTION, fault: 'emptyBody', times: Infinity });
-    const { result: r, requests } = await emulatorSaw(status);
-    expect(requests).toHaveLength(3); // the client's bounded retries
-    expect(r.status).toBe(502);
-    expect(r.body.error.code).toBe('Bridge.EmptyResponse');
+    expect(r.status).toBe(httpStatus);
+    expect(r.body.error.code).toBe(code);
   });
 
   test('latency beyond TENCENT_TIMEOUT_MS (500 ms) answers 504 Bridge.Timeout', async () => {
