@@ -40,7 +40,7 @@ export function checkWebhookUrl(raw: string, allowHttp: boolean): URL {
   if (u.username || u.password) throw new Error(`webhook URL ${u.origin} must not carry credentials; the payload is signed with WEBHOOK_SECRET`);
   if (u.protocol === 'https:') return u;
   if (u.protocol === 'http:' && (isLoopbackUrl(u) || allowHttp)) return u;
-  throw new Error(`webhook URL ${u.origin}${u.pathname} is refused: use https:// (plain http only to loopback, or with WEBHOOK_ALLOW_HTTP=true)`);
+  throw new Error(`webhook URL ${u.origin} is refused: use https:// (plain http only to loopback, or with WEBHOOK_ALLOW_HTTP=true)`);
 }
 
 /**
@@ -152,8 +152,10 @@ export class WebhookSink implements Sink {
       }
       if (status >= 300 && status < 400) {
         await discard(res);
-        const to = res.headers.get('location');
-        return { ok: false, retry: false, reason: `receiver answered HTTP ${status} (redirect${to ? ` to ${to}` : ''}); redirects are not followed, configure the final URL` };
+        // The target's origin only: a redirect usually keeps the hook's path (often its secret), and this
+        // reason goes into the logs and the dead letters.
+        const to = locationOrigin(res.headers.get('location'), this.url);
+        return { ok: false, retry: false, reason: `receiver answered HTTP ${status} (redirect${to ? ` to ${to}/…` : ''}); redirects are not followed, configure the final URL` };
       }
       // Other 4xx (and 1xx oddities): the receiver refuses this request; sending it again will not change that.
       const snippet = await readSnippet(res);
@@ -181,6 +183,16 @@ function networkCode(e: unknown): string {
     cur = c.cause;
   }
   return e instanceof Error ? e.message : String(e);
+}
+
+/** The origin a Location header points to (relative to `base`), or null; never its path or query. */
+function locationOrigin(location: string | null, base: string): string | null {
+  if (!location) return null;
+  try {
+    return new URL(location, base).origin;
+  } catch {
+    return null;
+  }
 }
 
 async function discard(res: Response): Promise<void> {
