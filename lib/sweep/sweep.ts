@@ -143,20 +143,26 @@ export async function runSweep(deps: SweepDeps, window: SweepWindow): Promise<Sw
     const kinds = await syncWatchedSchedule(config, store, now());
     const feeder = new DueKeyFeeder(store, now);
     const worker = async (kind: TaskKind) => {
-      while (!stop.signal.aborted) {
-        const rec = await inStore('dueKeys', () => feeder.next(kind));
-        if (rec) {
-          try {
-            await checkKey(rec);
-          } finally {
-            feeder.done(rec);
+      try {
+        while (!stop.signal.aborted) {
+          const rec = await inStore('dueKeys', () => feeder.next(kind));
+          if (rec) {
+            try {
+              await checkKey(rec);
+            } finally {
+              feeder.done(rec);
+            }
+            continue;
           }
-          continue;
+          // Nothing due for this kind now. Wait for the next due key if it comes before the deadline.
+          const nextAt = window.keepPolling ? await inStore('nextDueAt', () => store.nextDueAt(kind)) : null;
+          if (nextAt === null || nextAt >= window.pollUntil) return;
+          await sleep(Math.max(10, Math.min(nextAt - now(), 1000)), stop.signal);
         }
-        // Nothing due for this kind now. Wait for the next due key if it comes before the deadline.
-        const nextAt = window.keepPolling ? await inStore('nextDueAt', () => store.nextDueAt(kind)) : null;
-        if (nextAt === null || nextAt >= window.pollUntil) return;
-        await sleep(Math.max(10, Math.min(nextAt - now(), 1000)), stop.signal);
+      } catch (e) {
+        // Stop the other workers now, not when they too hit the failure or the deadline (the catch below reports it).
+        fail(e instanceof StoreFailure ? 'store' : 'error', e instanceof Error ? e.message : String(e));
+        throw e;
       }
     };
     const workers: Promise<void>[] = [];
