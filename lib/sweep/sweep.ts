@@ -8,7 +8,7 @@ import { buildStatusChangedEvent } from '../events';
 import type { Logger } from '../log';
 import { drainOutbox, type DrainResult } from '../sinks/deliver';
 import type { Sink } from '../sinks/sink';
-import type { StateStore } from '../state/store';
+import { keyId, type StateStore } from '../state/store';
 import type { CallStats } from '../tencent/types';
 import type { KeyRecord, SweepSummary, TaskKind, TaskObservation } from '../types';
 import { DueKeyFeeder } from './feeder';
@@ -124,7 +124,7 @@ export async function runSweep(deps: SweepDeps, window: SweepWindow): Promise<Sw
       }
       counts.failed++;
       const detail = isTencentError(e) ? e.toLog() : { message: e instanceof Error ? e.message : String(e) };
-      log.warn('check failed; the last known state stays', { subject: `${rec.uuid}/${rec.kind}`, ...detail });
+      log.warn('check failed; the last known state stays', { subject: keyId(rec), ...detail });
       // A bad stored uuid will never succeed: push it far out. Anything else is retried soon.
       const due = e instanceof InvalidUuidError ? now() + config.intervals.unknownAgent * 1000 : retryDueAt(now(), config.intervals);
       await inStore('recordCheck', () => store.recordCheck({ key, observedAt: now(), nextDue: due }));
