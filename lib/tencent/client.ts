@@ -261,7 +261,7 @@ function deadlinePassed(action: string, lastError: TencentError | null, cause?: 
   });
 }
 
-/** The system error code (ECONNRESET, ECONNREFUSED, ...) that undici hides in `cause`; never headers or URLs. */
+/** The system error code (ECONNRESET, ECONNREFUSED, ...): on node:http's error itself, or in `cause` with an injected fetch (undici); never headers or URLs. */
 function describeNetworkError(error: unknown): string {
   let current: unknown = error;
   for (let depth = 0; depth < 4 && isObject(current); depth += 1) {
