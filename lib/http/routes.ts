@@ -3,6 +3,7 @@
 import * as z from 'zod/mini';
 import type { DeadLetter, KeyRecord, ScfHttpResponse, SweepSummary, TaskKind, Watch } from '../types';
 import { TASK_KINDS } from '../types';
+import { listAllWatches } from '../sweep/watchlist';
 import type { RouteContext } from './deps';
 import { errorBody, HttpError, jsonResponse, safeMessage } from './respond';
 import { Router, type Route } from './router';
@@ -174,17 +175,12 @@ export async function agent(ctx: RouteContext): Promise<ScfHttpResponse> {
 
 // -------------------------------------------------------------------------------------------- /v1/watches
 
-function envWatches(ctx: RouteContext): Watch[] {
-  const { watchUuids, watchKinds } = ctx.deps.config;
-  return watchUuids.map((uuid) => ({ uuid, kinds: [...watchKinds], source: 'env' as const, addedAt: null }));
-}
-
-/** WATCH_UUIDS first (source env), then the API watches of other agents; an agent listed in both shows as env. */
-async function allWatches(ctx: RouteContext): Promise<Watch[]> {
-  const env = envWatches(ctx);
-  const api = await storeCall('listWatches', () => ctx.deps.store.listWatches());
-  const seen = new Set(env.map((w) => w.uuid));
-  return [...env, ...api.filter((w) => !seen.has(w.uuid)).map((w) => ({ ...w, source: 'api' as const }))];
+/**
+ * The watch list exactly as the sweep polls it: WATCH_UUIDS first (source env), then the API's watches; an
+ * agent in both shows as env with the union of their kinds.
+ */
+function allWatches(ctx: RouteContext): Promise<Watch[]> {
+  return storeCall('listWatches', () => listAllWatches(ctx.deps.config, ctx.deps.store));
 }
 
 function envConflict(uuid: string, verb: string): HttpError {

@@ -127,6 +127,13 @@ describe('watches', () => {
     });
   });
 
+  test('GET /v1/watches shows an agent in both WATCH_UUIDS and the API once, as env, with the kinds the sweep polls', async () => {
+    const h = harness({ env: { WATCH_KINDS: 'process' } });
+    await h.store.putWatch(ENV_UUID, ['port'], NOW);
+    const r = await h.call(urlEvent('GET', '/v1/watches'));
+    expect(r.json).toEqual({ count: 1, watches: [{ uuid: ENV_UUID, kinds: ['process', 'port'], source: 'env', addedAt: null }] });
+  });
+
   test('PUT with no body watches the WATCH_KINDS and answers 201', async () => {
     const h = harness({ env: { WATCH_KINDS: 'process' } });
     const r = await h.call(urlEvent('PUT', `/v1/watches/${UUID}`));
