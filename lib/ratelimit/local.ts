@@ -3,6 +3,7 @@
 // `rate` grants, which is what a sliding-window server limit (the emulator's, and CWP's 20/s) admits.
 // Waiters of an action are served first come, first served by one pump per action; pause() moves the next
 // grant later for everyone waiting. Clock and sleep are injectable for deterministic tests.
+import { abortableSleep } from '../util/abort';
 import type { RateLimiter } from './limiter';
 
 export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
@@ -15,19 +16,7 @@ export interface LocalRateLimiterOptions {
 }
 
 /** setTimeout as a promise that stops (rejecting with the reason) and clears its timer when the signal aborts. */
-export const realSleep: Sleep = (ms, signal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(0, ms));
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+export const realSleep: Sleep = abortableSleep;
 
 interface Waiter {
   resolve(): void;

@@ -4,7 +4,7 @@
 import { TencentError, TRANSPORT_CODES } from '../errors';
 import type { RateLimiter } from '../ratelimit/limiter';
 import { JSON_CONTENT_TYPE, signTc3 } from './sign';
-import { anySignal } from '../util/abort';
+import { abortableSleep, anySignal } from '../util/abort';
 import { nodePost, type PostFn } from './http';
 import type { CallOptions, CallStats, TencentCaller, TencentCredentials, TencentResult } from './types';
 
@@ -130,7 +130,7 @@ export class TencentClient implements TencentCaller {
         await this.untilAborted(limiter.pause(action, delayMs), action, signal, error);
       }
       stats.retried += 1;
-      if (delayMs > 0) await this.untilAborted(sleep(delayMs, signal), action, signal, error);
+      if (delayMs > 0) await this.untilAborted(abortableSleep(delayMs, signal), action, signal, error);
     }
   }
 
@@ -269,21 +269,6 @@ function describeNetworkError(error: unknown): string {
     current = current.cause;
   }
   return error instanceof Error ? error.name : 'unknown error';
-}
-
-/** A wait that ends early, rejecting, when the signal aborts (and then leaves no timer behind). */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -1,6 +1,22 @@
 // AbortSignal.any arrived in Node 18.17 / 20.3; SCF's newest documented Node runtime is Nodejs18.15, so we
 // combine signals ourselves. The caller disposes the combination when its operation ends, so a long-lived
 // signal (a sweep's) does not collect one listener per request.
+/** setTimeout as a promise that stops (rejecting with the reason) and clears its timer when the signal aborts. */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, Math.max(0, ms));
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 export interface CombinedSignal {
   signal: AbortSignal;
   dispose(): void;
