@@ -57,7 +57,7 @@ export interface Watch {
 
 export type Severity = 'info' | 'warning';
 
-/** The `data` of a status-change event (DESIGN section 7). */
+/** The `data` of a status-change event (docs/schemas/task.status.changed.json). */
 export interface StatusChangeData {
   uuid: string;
   kind: TaskKind;
@@ -156,7 +156,7 @@ export interface ScfContext {
   callbackWaitsForEmptyEventLoop?: boolean;
 }
 
-/** The SCF timer trigger's event (fixtures/scf-timer-event.json). */
+/** The SCF timer trigger's event (test/fixtures/scf-timer-event.json). */
 export interface ScfTimerEvent {
   Type: 'Timer';
   TriggerName: string;
@@ -164,7 +164,7 @@ export interface ScfTimerEvent {
   Message?: string;
 }
 
-/** The SCF integrated response both HTTP triggers expect (fixtures/scf-integrated-response.json). */
+/** The SCF integrated response both HTTP triggers expect (test/fixtures/scf-integrated-response.json). */
 export interface ScfHttpResponse {
   isBase64Encoded: boolean;
   statusCode: number;

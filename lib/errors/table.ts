@@ -1,4 +1,4 @@
-// The error table (DESIGN section 4): every Tencent error code, and every way a call can fail on the wire,
+// The error table (the README's error table): every Tencent error code, and every way a call can fail on the wire,
 // maps to exactly one row. The client decides retries from it, the sweep decides states from it, and the
 // HTTP function decides its status code from it. Nothing else in the code base interprets error codes.
 import type { TaskState } from '../types';

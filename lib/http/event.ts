@@ -1,8 +1,8 @@
 // One request shape from either HTTP trigger SCF can send:
-// - API Gateway (fixtures/scf-apigw-event.json): `requestContext` (with requestId and stage), `httpMethod`,
+// - API Gateway (test/fixtures/scf-apigw-event.json): `requestContext` (with requestId and stage), `httpMethod`,
 //   `path`, headers in any case, `queryStringParameters` (declared ones) and `queryString` (all), `body`,
 //   `isBase64Encoded`;
-// - Function URL (fixtures/scf-function-url-event.json): `httpMethod`, `path`, lower-case `headers`,
+// - Function URL (test/fixtures/scf-function-url-event.json): `httpMethod`, `path`, lower-case `headers`,
 //   `queryString`, `body`, maybe `isBase64Encoded`.
 import { randomUUID } from 'node:crypto';
 import type { ScfContext } from '../types';

@@ -1,4 +1,4 @@
-// The routes of the HTTP function (DESIGN section 9). Each handler returns a response or throws an HttpError;
+// The routes of the HTTP function (the README's HTTP API table). Each handler returns a response or throws an HttpError;
 // anything else thrown is an unexpected exception (500, logged once by the handler).
 import * as z from 'zod/mini';
 import type { DeadLetter, KeyRecord, ScfHttpResponse, SweepSummary, TaskKind, Watch } from '../types';

@@ -1,13 +1,12 @@
 // How answers are read, against the official SDK: for the same body and status, our outcome agrees with the
-// SDK's (code, message, RequestId) wherever the SDK gives a clean answer. Where it does not (DESIGN section 3:
+// SDK's (code, message, RequestId) wherever the SDK gives a clean answer. Where it does not (docs/choices.md, the Tencent client:
 // a raw FetchError for a non-JSON 200, a TypeError for `{}`, the API code lost under a non-2xx status, no
 // Retry-After), ours is still one clean TencentError with the right code.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { TencentError, TRANSPORT_CODES } from '../../lib/errors';
 import { TencentClient, type TencentResult } from '../../lib/tencent';
 import { apiError, apiSuccess, json, startCaptureServer, type CaptureServer, type ScriptedAnswer } from '../helpers/tencent-capture-server';
 import { sdkClient, sdkOutcome, type SdkOutcome } from '../helpers/tencent-sdk';
+import { loadFixture } from '../helpers/fixtures';
 
 interface CwpResponses {
   success: { Response: Record<string, unknown> };
@@ -17,7 +16,7 @@ interface CwpResponses {
   portErrors: string[];
   commonErrors: string[];
 }
-const fixture = JSON.parse(readFileSync(path.join(__dirname, '../../../shared/fixtures/cwp-responses.json'), 'utf8')) as CwpResponses;
+const fixture = loadFixture<CwpResponses>('cwp-responses.json');
 const errorCodes = [...new Set([...fixture.processErrors, ...fixture.portErrors, ...fixture.commonErrors])].sort();
 
 const ACTION = 'DescribeProcessTaskStatus';

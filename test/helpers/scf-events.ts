@@ -1,15 +1,11 @@
-// SCF trigger events for end-to-end tests, built from the real fixtures (../shared/fixtures): an API Gateway
+// SCF trigger events for end-to-end tests, built from the real fixtures (test/fixtures): an API Gateway
 // event and a Function URL event for the same HTTP request, the timer event, and an SCF-like context.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { loadFixture } from './fixtures';
 import type { ScfContext, ScfHttpResponse } from '../../lib/types';
 
-export const FIXTURES_DIR = path.join(__dirname, '../../../shared/fixtures');
-
-function fixture<T>(name: string): T {
-  return JSON.parse(readFileSync(path.join(FIXTURES_DIR, name), 'utf8')) as T;
-}
+export { FIXTURES_DIR } from './fixtures';
+const fixture = loadFixture;
 
 type Json = Record<string, unknown>;
 

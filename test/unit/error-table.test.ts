@@ -1,23 +1,22 @@
-// The error table against DESIGN section 4: every documented CWP code, every transport code, the fallback for
-// unknown codes, and family matching. Expectations are written out from the design, not read from the table.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
+// The error table against the README's error table: every documented CWP code, every transport code, the fallback for
+// unknown codes, and family matching. Expectations are written out from the documentation, not read from the table.
 import { ERROR_TABLE, lookupError, TencentError, TRANSPORT_CODES, type ErrorKind, type RetryPolicy } from '../../lib/errors';
 import { TASK_STATES, type TaskState } from '../../lib/types';
+import { loadFixture } from '../helpers/fixtures';
 
 interface CwpResponses {
   processErrors: string[];
   portErrors: string[];
   commonErrors: string[];
 }
-const fixture = JSON.parse(readFileSync(path.join(__dirname, '../../../shared/fixtures/cwp-responses.json'), 'utf8')) as CwpResponses;
+const fixture = loadFixture<CwpResponses>('cwp-responses.json');
 const documentedCodes = [...new Set([...fixture.processErrors, ...fixture.portErrors, ...fixture.commonErrors])].sort();
 
 type Expected = { kind: ErrorKind; retry: RetryPolicy; httpStatus: number; state: TaskState | null };
 const expected = (kind: ErrorKind, retry: RetryPolicy, httpStatus: number, state: TaskState | null = null): Expected => ({ kind, retry, httpStatus, state });
 
-/** DESIGN section 4, row by row, for every code the fixture documents. */
-const DESIGN_ROWS: Record<string, Expected> = {
+/** The README's error table, row by row, for every code the fixture documents. */
+const DOCUMENTED_ROWS: Record<string, Expected> = {
   'FailedOperation.AgentOffline': expected('state', 'never', 200, 'AGENT_OFFLINE'),
   'FailedOperation.ProcessTaskNotFound': expected('not-found', 'never', 404, 'NO_TASK'),
   'FailedOperation.OpenPortTaskNotFound': expected('not-found', 'never', 404, 'NO_TASK'),
@@ -56,15 +55,15 @@ const pick = ({ kind, retry, httpStatus, state }: Expected) => ({ kind, retry, h
 
 describe('every code the CWP docs list', () => {
   test('is covered by the expectations of this test (the fixture added nothing unseen)', () => {
-    expect(documentedCodes.filter((code) => !(code in DESIGN_ROWS))).toEqual([]);
+    expect(documentedCodes.filter((code) => !(code in DOCUMENTED_ROWS))).toEqual([]);
   });
 
   test.each(documentedCodes)('%s has a row of its own or of its family', (code) => {
     expect(ERROR_TABLE).toContain(lookupError(code));
   });
 
-  test.each(documentedCodes)('%s maps as DESIGN section 4 says', (code) => {
-    expect(pick(lookupError(code))).toEqual(DESIGN_ROWS[code]);
+  test.each(documentedCodes)('%s maps as the documented error table says', (code) => {
+    expect(pick(lookupError(code))).toEqual(DOCUMENTED_ROWS[code]);
   });
 });
 
@@ -152,7 +151,7 @@ describe('the table itself', () => {
     for (const r of ERROR_TABLE.filter((row) => row.retry === 'resign-once')) expect(r.kind).toBe('auth');
   });
 
-  test('answers only the HTTP statuses of DESIGN section 4', () => {
+  test('answers only the HTTP statuses of the documented error table', () => {
     for (const r of ERROR_TABLE) expect([200, 400, 404, 429, 502, 503, 504]).toContain(r.httpStatus);
   });
 

@@ -1,7 +1,5 @@
 // Shared by test/unit/http-*.test.ts: the real SCF fixture events (copied and modified), a memory store, a
 // scripted fake CWP, a config and a logger that records its lines.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { loadConfig, type Config } from '../../lib/config';
 import { TencentError } from '../../lib/errors';
 import { handleHttp, type HttpDeps, type HttpOptions } from '../../lib/http';
@@ -10,11 +8,9 @@ import { MemoryStateStore } from '../../lib/state/memory';
 import type { CallOptions } from '../../lib/tencent/types';
 import type { ScfContext, ScfHttpResponse, TaskKind, TaskObservation, TaskState } from '../../lib/types';
 
-const FIXTURES = path.join(__dirname, '../../../shared/fixtures');
+import { loadFixture } from '../helpers/fixtures';
 
-export function fixture<T = Record<string, unknown>>(name: string): T {
-  return JSON.parse(readFileSync(path.join(FIXTURES, name), 'utf8')) as T;
-}
+export const fixture = loadFixture;
 
 export const UUID = '6b6cd843-6bc1-4011-a74c-dc3fd26a7dd1';
 export const ENV_UUID = '11111111-2222-4333-8444-555555555555';

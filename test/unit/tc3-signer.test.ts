@@ -1,7 +1,6 @@
 // The TC3-HMAC-SHA256 signer against Tencent's published worked example, value by value.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { parseAuthorization, signTc3, utcDate } from '../../lib/tencent';
+import { loadFixture } from '../helpers/fixtures';
 
 interface Tc3Example {
   secretId: string;
@@ -21,7 +20,7 @@ interface Tc3Example {
   authorization: string;
 }
 
-const example = JSON.parse(readFileSync(path.join(__dirname, '../../../shared/fixtures/tc3-example.json'), 'utf8')) as Tc3Example;
+const example = loadFixture<Tc3Example>('tc3-example.json');
 
 const signExample = () =>
   signTc3({

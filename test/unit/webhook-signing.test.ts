@@ -1,13 +1,12 @@
 // The webhook sink signs the Standard Webhooks way and refuses what it must refuse, before any network.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { inspect } from 'node:util';
 import { Webhook } from 'standardwebhooks';
 import { CLOUDEVENTS_JSON, WebhookSink, checkWebhookUrl, parseRetryAfter, signWebhook } from '../../lib/sinks/webhook';
 import type { CloudEvent } from '../../lib/types';
+import { loadFixture } from '../helpers/fixtures';
 
 interface Vector { secret: string; msgId: string; timestamp: number; payload: string; signedContent: string; signature: string }
-const vector = JSON.parse(readFileSync(path.join(__dirname, '../../../shared/fixtures/standard-webhooks-example.json'), 'utf8')) as Vector;
+const vector = loadFixture<Vector>('standard-webhooks-example.json');
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 const event: CloudEvent = {
