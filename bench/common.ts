@@ -2,12 +2,33 @@
 // and small statistics helpers. Every benchmark prints one JSON line of figures.
 import { randomUUID } from 'node:crypto';
 import type { Emulator } from '../dev/emulator';
+import { hasRedisServer, redisDbUrl, startThrowawayRedis } from '../dev/redis-server';
 import { createRuntime, type Runtime } from '../lib/runtime';
 import { createSinks } from '../lib/sinks';
 import type { SendResult, Sink } from '../lib/sinks/sink';
 import type { CloudEvent } from '../lib/types';
 
-export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/15';
+/**
+ * The benchmarks' Redis: BENCH_REDIS_URL (a database of a server you run), or a throwaway redis-server started
+ * for the run (dev/redis-server.ts), so a bench never touches a Redis on 6379. Null if neither can be had.
+ */
+let benchRedis: Promise<{ url: string; stop: () => Promise<void> } | null> | null = null;
+
+export function benchRedisUrl(): Promise<string | null> {
+  benchRedis ??= process.env.BENCH_REDIS_URL
+    ? Promise.resolve({ url: process.env.BENCH_REDIS_URL, stop: async () => undefined })
+    : hasRedisServer()
+      ? startThrowawayRedis().then((r) => ({ url: redisDbUrl(r.url, 15), stop: () => r.stop() }))
+      : Promise.resolve(null);
+  return benchRedis.then((r) => r?.url ?? null);
+}
+
+/** Stops the throwaway Redis, if one was started. */
+export async function stopBenchRedis(): Promise<void> {
+  const r = await benchRedis;
+  benchRedis = null;
+  await r?.stop();
+}
 
 export class RecordingSink implements Sink {
   readonly id = 'bench-recorder';

@@ -3,7 +3,7 @@
 // the emulator in this one, so only the bridge's memory counts: the child's process.resourceUsage().maxRSS.
 // A full pass over 20,000 keys at 40 checks/s takes ~500 s; the sweep is bounded to a budget (20 s), with
 // every key watched and scheduled, which is what the memory holds. Run once per store: memory:, and Redis
-// (db 15 by default, BENCH_REDIS_URL; the keys it creates, prefix cwp-bridge, are deleted before and after).
+// (BENCH_REDIS_URL, or db 15 of a throwaway redis-server started for the run; the keys it creates, prefix cwp-bridge, are deleted before and after).
 // The child runs with no node flags and no NODE_OPTIONS (nodeFlags in the output says so), as the deployed
 // function does: the figures are what SCF's default Node settings give. Phases, RSS in MB: rssAfterRuntimeMb
 // (createRuntime done), rssAfterWatchSetupMb (the bench stored 10,000 watches: setup, not the function's work),
@@ -16,7 +16,7 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import Redis from 'ioredis';
 import { startEmulator } from '../dev/emulator';
-import { REDIS_URL, report, round } from './common';
+import { benchRedisUrl, report, round } from './common';
 
 const PREFIX = 'cwp-bridge';
 
@@ -62,7 +62,8 @@ export async function p5(agents = 10_000, budgetMs = 20_000): Promise<void> {
     const uuids = emulator.addFleet(agents, { activeFraction: 0.05, offlineFraction: 0.05, collectMs: [30_000, 120_000], seed: 5 });
     const uuidsFile = path.join(dir, 'uuids.txt');
     writeFileSync(uuidsFile, uuids.join('\n') + '\n');
-    for (const stateStore of ['memory:', REDIS_URL]) {
+    const redisUrl = await benchRedisUrl();
+    for (const stateStore of redisUrl ? ['memory:', redisUrl] : ['memory:']) {
       const redis = stateStore.startsWith('redis://');
       if (redis) await deletePrefix(stateStore);
       try {

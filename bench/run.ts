@@ -4,6 +4,7 @@ import { p2 } from './p2-detection-latency';
 import { p3 } from './p3-cold-start';
 import { p4 } from './p4-delivery-throughput';
 import { p5 } from './p5-sweep-rss';
+import { stopBenchRedis } from './common';
 
 const all: Record<string, () => Promise<void>> = { p1: () => p1(), p2: () => p2(), p3: () => p3(), p4: () => p4(), p5: () => p5() };
 
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
     if (!run) throw new Error(`unknown benchmark "${name}"; choose from ${Object.keys(all).join(', ')}`);
     await run();
   }
+  await stopBenchRedis();
 }
 
 main().then(

@@ -1,5 +1,5 @@
 // The StateStore contract (lib/state/store.ts), one suite run against every implementation: memory, file
-// (a temp dir) and Redis (127.0.0.1:6379, a unique key prefix per test). Then what only a shared store must
+// (a temp dir) and Redis (the suite's own, test/helpers/redis.ts; a unique key prefix per test). Then what only a shared store must
 // also do: two processes (file) or two connections (Redis) racing on one compare-and-set.
 import { fork } from 'node:child_process';
 import path from 'node:path';

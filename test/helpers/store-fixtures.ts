@@ -9,8 +9,9 @@ import { MemoryStateStore } from '../../lib/state/memory';
 import { RedisStateStore } from '../../lib/state/redis';
 import type { ChangeToRecord, StateStore } from '../../lib/state/store';
 import type { CloudEvent, DeadLetter, Delivery, TaskKey, TaskKind, TaskState } from '../../lib/types';
+import { testRedisUrl } from './redis';
 
-export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+export const REDIS_URL = testRedisUrl(0);
 
 export const uuidOf = (n: number): string => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
 export const keyOf = (n: number, kind: TaskKind = 'process'): TaskKey => ({ uuid: uuidOf(n), kind });

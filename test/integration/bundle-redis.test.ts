@@ -1,7 +1,7 @@
 // The shipped bundles on a redis:// STATE_STORE. scripts/build.mjs ships ioredis inside each bundle as
 // compressed data, compiled only when a Redis store is opened (so other setups do not parse it at cold
 // start): this runs dist/scf.zip's poll.js and api.js in child processes, as SCF would, against the real Redis
-// (127.0.0.1:6379, db 14, which only this test uses) with the runtime's default key prefix `cwp-bridge`, and
+// (the suite's Redis, db 14, which only this test uses) with the runtime's default key prefix `cwp-bridge`, and
 // checks that what poll.js recorded there is what api.js reads. Only keys under that prefix in db 14 are
 // deleted (before, in case an earlier run was killed, and after), never the whole database.
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -15,8 +15,9 @@ import { ensureBuilt, invokeInChild, unzipInto, ZIP_PATH } from '../helpers/scf-
 import { functionUrlEvent, TIMER_FIXTURE } from '../helpers/scf-events';
 import { linesContaining } from '../helpers/scf-logs';
 import { WebhookReceiver } from '../helpers/webhook-receiver';
+import { testRedisUrl } from '../helpers/redis';
 
-const REDIS_URL = 'redis://127.0.0.1:6379/14';
+const REDIS_URL = testRedisUrl(14);
 const PREFIX = 'cwp-bridge';
 const TOKEN = `tok_${randomBytes(16).toString('hex')}`;
 const WEBHOOK_SECRET = `whsec_${randomBytes(32).toString('base64')}`;

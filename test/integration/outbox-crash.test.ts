@@ -11,7 +11,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import Redis from 'ioredis';
 import { EMULATOR_CREDENTIALS, startEmulator, type Emulator } from '../../dev/emulator';
 import { LEASE_MARGIN_MS } from '../../lib/sinks/deliver';
 import { FileStateStore } from '../../lib/state/file';
@@ -19,10 +18,12 @@ import type { StateStore } from '../../lib/state/store';
 import { buildPollBundle, startPollChild, waitFor } from '../helpers/crash-poll';
 import { uuidOf } from '../helpers/sweep-harness';
 import { WebhookReceiver } from '../helpers/webhook-receiver';
+import { testRedisUrl } from '../helpers/redis';
+import { deleteRedisPrefix } from '../helpers/store-fixtures';
 
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 const WEBHOOK_TIMEOUT_MS = 3_000;
-const REDIS_DB_URL = 'redis://127.0.0.1:6379/13';
+const REDIS_DB_URL = testRedisUrl(13);
 
 let dir: string;
 let bundle: string;
@@ -44,15 +45,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function flushRedisDb(): Promise<void> {
-  const r = new Redis(REDIS_DB_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await r.connect();
-    await r.flushdb();
-  } finally {
-    r.disconnect();
-  }
-}
+/** Deletes the runtime's keys (default prefix) in the test's db, and nothing else of a server the user may own. */
+const deleteRuntimeKeys = (): Promise<void> => deleteRedisPrefix('cwp-bridge', REDIS_DB_URL);
 
 interface Variant {
   name: string;
@@ -69,12 +63,12 @@ const variants: Variant[] = [
     open: () => FileStateStore.open(path.join(dir, 'state')),
   },
   {
-    // A dedicated db: the runtime uses the default key prefix, so the test owns the whole db and flushes it.
+    // A dedicated db: the runtime uses the default key prefix, whose keys the test deletes before and after.
     name: 'redis store (db 13)',
     stateStore: () => REDIS_DB_URL,
     open: async () => (await import('../../lib/state/redis')).RedisStateStore.open(REDIS_DB_URL),
-    setup: flushRedisDb,
-    teardown: flushRedisDb,
+    setup: deleteRuntimeKeys,
+    teardown: deleteRuntimeKeys,
   },
 ];
 

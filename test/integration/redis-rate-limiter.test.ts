@@ -1,4 +1,4 @@
-// RedisRateLimiter on the real Redis (127.0.0.1:6379): instances sharing one Redis share one budget.
+// RedisRateLimiter on the suite's real Redis (test/helpers/redis.ts): instances sharing one Redis share one budget.
 import { createRateLimiter } from '../../lib/ratelimit';
 import { RedisRateLimiter } from '../../lib/ratelimit/redis';
 import type { RedisStateStore } from '../../lib/state/redis';

@@ -10,6 +10,7 @@ import { RedisStateStore } from '../../lib/state/redis';
 import { buildFileStoreBundle } from '../helpers/store-bundle';
 import { REDIS_URL, changeOf, deleteRedisPrefix, keyOf, tempDir, uniquePrefix } from '../helpers/store-fixtures';
 import { closedPort, startTcpProxy, type TcpProxy } from '../helpers/store-tcp-proxy';
+import { testRedisPort } from '../helpers/redis';
 
 const run = promisify(execFile);
 
@@ -147,7 +148,7 @@ describe('Redis store failures', () => {
   });
 
   test('pointed at a server that accepts but never answers, open() fails within about three seconds', async () => {
-    proxy = await startTcpProxy(6379);
+    proxy = await startTcpProxy(testRedisPort());
     proxy.blackhole();
     const r = await timed(RedisStateStore.open(`redis://127.0.0.1:${proxy.port}/0`, { prefix }));
     expect(r.error?.message).toMatch(/^redis state store redis:\/\/127\.0\.0\.1:\d+\/0: cannot connect: /);
@@ -155,7 +156,7 @@ describe('Redis store failures', () => {
   });
 
   test('when the server goes away mid-way, later calls reject at once, and everything recorded is there on reopening', async () => {
-    proxy = await startTcpProxy(6379);
+    proxy = await startTcpProxy(testRedisPort());
     const store = await open(`redis://127.0.0.1:${proxy.port}/0`);
     await store.syncSchedule([keyOf(1)], 100);
     expect(await store.recordChange(changeOf(keyOf(1), 0, 'COLLECTING'))).toBe(true);
@@ -176,7 +177,7 @@ describe('Redis store failures', () => {
   });
 
   test('when the connection stops answering, a call fails after the command timeout instead of hanging', async () => {
-    proxy = await startTcpProxy(6379);
+    proxy = await startTcpProxy(testRedisPort());
     const store = await open(`redis://127.0.0.1:${proxy.port}/0`);
     await store.putWatch('w', ['process'], 1);
     proxy.blackhole();

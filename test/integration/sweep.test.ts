@@ -9,8 +9,9 @@ import type { StateStore } from '../../lib/state/store';
 import { runSweep, WORKERS_PER_KIND } from '../../lib/sweep';
 import { startTcpProxy } from '../helpers/store-tcp-proxy';
 import { harness, RecordingSink, sweepFor, uuidOf } from '../helpers/sweep-harness';
+import { testRedisPort, testRedisUrl } from '../helpers/redis';
 
-const REDIS_URL = 'redis://127.0.0.1:6379/0';
+const REDIS_URL = testRedisUrl(0);
 let emulator: Emulator;
 const cleanups: Array<() => Promise<void> | void> = [];
 
@@ -143,7 +144,7 @@ describe('a state store that fails in the middle of a sweep', () => {
   test('Redis going away ends the sweep with a clear error and loses no recorded change', async () => {
     const uuids = Array.from({ length: 60 }, (_, i) => uuidOf(300 + i));
     for (const u of uuids) emulator.script(u, 'process', [{ atMs: 0, state: 'COLLECTING' }]);
-    const proxy = await startTcpProxy(6379);
+    const proxy = await startTcpProxy(testRedisPort());
     const prefix = uniquePrefix();
     const store = await redisStore(prefix, `redis://127.0.0.1:${proxy.port}/0`);
     const sink = new RecordingSink();
