@@ -114,10 +114,42 @@ const envSchema = z.object({
   LOG_LEVEL: z._default(z.enum(['debug', 'info', 'warn', 'error'], { error: 'must be debug, info, warn or error' }), 'info'),
 });
 
+export type FunctionRole = 'poll' | 'api';
+
 export interface LoadOptions {
-  /** The api function needs API_TOKENS; the poll function does not. */
+  /**
+   * The function the config is for. Each function validates only what it uses: a variable owned by the other
+   * function (VARIABLE_OWNER) is ignored, as if unset, so a bad API_TOKENS cannot stop the sweep and a bad
+   * sink setting cannot stop the API's reads. Shared settings (credentials, endpoints, the state store, the
+   * watch list) stop both. Unset: everything is validated (tests, tools).
+   */
+  role?: FunctionRole;
+  /** The api function needs API_TOKENS; the poll function does not. Implied by role 'api'. */
   requireApiTokens?: boolean;
 }
+
+/** Variables that only one function reads; every other variable is shared by both. */
+export const VARIABLE_OWNER: Partial<Record<(typeof ENV)[number], FunctionRole>> = {
+  API_TOKENS: 'api',
+  API_BASE_PATH: 'api',
+  TDMQ_RATE_LIMIT: 'poll',
+  SWEEP_BUDGET_MS: 'poll',
+  SWEEP_MARGIN_MS: 'poll',
+  POLL_COLLECTING_SECONDS: 'poll',
+  POLL_OFFLINE_SECONDS: 'poll',
+  POLL_TERMINAL_SECONDS: 'poll',
+  POLL_UNKNOWN_AGENT_SECONDS: 'poll',
+  POLL_UNOBSERVED_SECONDS: 'poll',
+  WEBHOOK_URLS: 'poll',
+  WEBHOOK_SECRET: 'poll',
+  WEBHOOK_ALLOW_HTTP: 'poll',
+  WEBHOOK_TIMEOUT_MS: 'poll',
+  WEBHOOK_CONCURRENCY: 'poll',
+  CMQ_TOPIC: 'poll',
+  CMQ_QUEUE: 'poll',
+  DELIVERY_MAX_ATTEMPTS: 'poll',
+  EVENT_SOURCE: 'poll',
+};
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
@@ -136,6 +168,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   // Empty strings mean unset: SCF consoles and .env files often leave a variable defined but blank.
   const present: Record<string, string> = {};
   for (const name of ENV) {
+    const owner = VARIABLE_OWNER[name];
+    if (options.role && owner && owner !== options.role) continue; // the other function's setting
     const v = env[name];
     if (v !== undefined && v.trim() !== '') present[name] = v.trim();
   }
@@ -171,7 +205,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   for (const t of apiTokens) {
     if (t.length < 16) problems.push(`API_TOKENS: a token of ${t.length} characters is too short to be safe; use at least 16 (e.g. openssl rand -hex 24)`);
   }
-  if (options.requireApiTokens && apiTokens.length === 0) {
+  if ((options.requireApiTokens || options.role === 'api') && apiTokens.length === 0) {
     problems.push('API_TOKENS: is required by the api function; set one or more bearer tokens, comma separated');
   }
 

@@ -2,7 +2,7 @@
 // store connection, the rate limiter and the HTTP keep-alive pool. The Redis client is loaded only when the
 // store is Redis (lib/state/index.ts imports it lazily), which keeps the cold start of the other setups small.
 // The sinks are passed in by the poll function only, so the api bundle does not carry them.
-import { ConfigError, loadConfig, type Config } from '../config';
+import { ConfigError, loadConfig, type Config, type FunctionRole } from '../config';
 import { CWP_SERVICE, CWP_VERSION, CwpClient } from '../cwp/client';
 import { createLogger, type Logger } from '../log';
 import { createRateLimiter } from '../ratelimit';
@@ -22,7 +22,6 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export type FunctionRole = 'poll' | 'api';
 
 /** Builds the sinks from the config (lib/sinks createSinks); `tdmq` is a client for TDMQ, or null if no CMQ is set. */
 export type SinkFactory = (config: Config, deps: { tdmq: TencentCaller | null; logger: Logger }) => Sink[];
@@ -40,7 +39,7 @@ const TDMQ_VERSION = '2020-02-17';
 
 export async function createRuntime(role: FunctionRole, env: Record<string, string | undefined> = process.env, options: RuntimeOptions = {}): Promise<Runtime> {
   const { write, makeSinks } = options;
-  const config = loadConfig(env, { requireApiTokens: role === 'api' });
+  const config = loadConfig(env, { role });
   const logger = createLogger({ level: config.logLevel, base: { fn: role }, ...(write ? { write } : {}) });
   const store = await openStateStore(config.stateStore);
   if (!store.durableAcrossInstances && env.TENCENTCLOUD_RUNENV === 'SCF') {
@@ -100,4 +99,4 @@ export async function resetRuntimes(): Promise<void> {
   }
 }
 
-export { ConfigError };
+export { ConfigError, type FunctionRole };

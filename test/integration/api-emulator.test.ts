@@ -616,6 +616,36 @@ describe('a bad configuration', () => {
   });
 });
 
+describe('each function validates only what it uses', () => {
+  afterAll(() => configure());
+
+  test('the poll function sweeps with API_TOKENS=short (an api-only setting)', async () => {
+    await configure({ API_TOKENS: 'short' });
+    const summary = await pollHandler(TIMER_FIXTURE, scfContext({ remainingMs: 4_000 }));
+    expect(summary.outcome).toBe('ok');
+    expect(summary.checked).toBeGreaterThan(0);
+  });
+
+  test.each(TRIGGER_SHAPES)('the api function answers /v1/agents with a broken WEBHOOK_URLS (a poll-only setting) (%s event)', async (shape) => {
+    await configure({ WEBHOOK_URLS: 'http://hooks.example.com/x,not a url', WEBHOOK_SECRET: 'not-whsec' });
+    const r = await get(shape, `/v1/agents/${ENV_AGENT}`);
+    expect(r.status).toBe(200);
+    expect((await get(shape, '/healthz', { token: null })).status).toBe(200);
+  });
+
+  test('a shared setting (the state store) still stops the api function, naming it', async () => {
+    await configure({ STATE_STORE: 'mysql://db' });
+    const r = await get('apigw', '/healthz', { token: null });
+    expect(r.status).toBe(503);
+    expect(r.body.variables).toEqual(['STATE_STORE']);
+  });
+
+  test('a shared setting (the state store) still stops the poll function, naming it', async () => {
+    await configure({ STATE_STORE: 'mysql://db' });
+    await expect(pollHandler(TIMER_FIXTURE, scfContext({ remainingMs: 4_000 }))).rejects.toThrow(/STATE_STORE/);
+  });
+});
+
 describe('logs', () => {
   test('each invocation logs one JSON access line with its request id, and no query values', async () => {
     const mark = stdout.lines().length;

@@ -89,3 +89,29 @@ describe('configuration', () => {
     expect(problemsOf({ ...CREDS, CWP_ENDPOINT: 'https://yunjing.tencentcloudapi.com/v3' })[0]).toMatch(/^CWP_ENDPOINT: must be an http\(s\) origin/);
   });
 });
+
+describe('configuration per function', () => {
+  test('the poll function ignores the api-only API_TOKENS', () => {
+    expect(() => loadConfig({ ...CREDS, API_TOKENS: 'short' }, { role: 'poll' })).not.toThrow();
+    expect(problemsOf({ ...CREDS, API_TOKENS: 'short' })).toEqual([expect.stringMatching(/^API_TOKENS: /)]);
+  });
+
+  test('the api function ignores poll-only sink and sweep settings, and requires API_TOKENS', () => {
+    const env = { ...CREDS, WEBHOOK_URLS: 'not a url', WEBHOOK_SECRET: 'nope', CMQ_TOPIC: '1bad', POLL_TERMINAL_SECONDS: 'x', DELIVERY_MAX_ATTEMPTS: '0' };
+    expect(problemsOf(env, { role: 'api' })).toEqual([expect.stringMatching(/^API_TOKENS: is required/)]);
+    const c = loadConfig({ ...env, API_TOKENS: 'a-token-of-enough-length' }, { role: 'api' });
+    expect(c.webhookUrls).toEqual([]);
+    expect(c.intervals.terminal).toBe(600);
+  });
+
+  test('shared settings stop both functions, every problem listed', () => {
+    const env = { CWP_ENDPOINT: 'ftp://x', STATE_STORE: 'mysql://db', WATCH_UUIDS: 'nope', API_TOKENS: 'a-token-of-enough-length' };
+    for (const role of ['poll', 'api'] as const) {
+      expect(problemsOf(env, { role }).map((p) => p.split(':')[0]).sort()).toEqual(['CWP_ENDPOINT', 'STATE_STORE', 'TENCENTCLOUD_SECRET_ID', 'TENCENTCLOUD_SECRET_KEY', 'WATCH_UUIDS']);
+    }
+  });
+
+  test('a WEBHOOK_SECRET that is not whsec_ is named, with or without WEBHOOK_URLS', () => {
+    expect(problemsOf({ ...CREDS, WEBHOOK_SECRET: 'plain-secret' }, { role: 'poll' })).toEqual([expect.stringMatching(/^WEBHOOK_SECRET: must be whsec_/)]);
+  });
+});
