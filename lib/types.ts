@@ -57,7 +57,7 @@ export interface Watch {
 
 export type Severity = 'info' | 'warning';
 
-/** The `data` of a status-change event (docs/schemas/task.status.changed.json). */
+/** The `data` of a status-change event (schemas/com.tencentcloud.cwp.task.status.changed.json). */
 export interface StatusChangeData {
   uuid: string;
   kind: TaskKind;

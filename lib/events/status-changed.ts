@@ -1,4 +1,4 @@
-// The one event the bridge publishes: a CloudEvents 1.0 structured-mode JSON object (the README's Events section; docs/schemas/ holds its JSON Schema).
+// The one event the bridge publishes: a CloudEvents 1.0 structured-mode JSON object (the README's Events section; schemas/ holds its JSON Schema).
 import { createHash } from 'node:crypto';
 import { RESULT_ACTION } from '../cwp/client';
 import type { CloudEvent, Severity, TaskKind, TaskState } from '../types';

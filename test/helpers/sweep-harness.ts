@@ -14,6 +14,14 @@ import type { CloudEvent } from '../../lib/types';
 import type { Emulator } from '../../dev/emulator';
 
 /** A sink that keeps every event it is given (and can be told to fail). */
+/** Every RecordingSink of the test file, so a suite can check all it published against the JSON Schemas. */
+const RECORDING_SINKS: RecordingSink[] = [];
+
+/** Every event any RecordingSink of this test file received. */
+export function allRecordedEvents(): CloudEvent[] {
+  return RECORDING_SINKS.flatMap((s) => s.events);
+}
+
 export class RecordingSink implements Sink {
   readonly id: string;
   readonly concurrency = 8;
@@ -21,6 +29,7 @@ export class RecordingSink implements Sink {
   failing = false;
   constructor(id = 'recording') {
     this.id = id;
+    RECORDING_SINKS.push(this);
   }
   async send(event: CloudEvent): Promise<SendResult> {
     if (this.failing) return { ok: false, retry: true, reason: 'recording sink told to fail' };

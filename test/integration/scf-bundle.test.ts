@@ -12,6 +12,7 @@ import { ensureBuilt, invokeInChild, unzipInto, ZIP_PATH, type ChildResult } fro
 import { apigwEvent, functionUrlEvent, TIMER_FIXTURE, type HttpCall } from '../helpers/scf-events';
 import { linesContaining } from '../helpers/scf-logs';
 import { WebhookReceiver } from '../helpers/webhook-receiver';
+import { eventSchemaProblems } from '../helpers/event-schema';
 
 const TOKEN = `tok_${randomBytes(16).toString('hex')}`;
 const WEBHOOK_SECRET = `whsec_${randomBytes(32).toString('base64')}`;
@@ -153,6 +154,7 @@ describe('poll.js on the timer event', () => {
     });
     expect(receiver.duplicates).toBe(0);
     expect(receiver.unverified).toBe(0);
+    expect(published().map(eventSchemaProblems).filter((p) => p.length > 0)).toEqual([]);
 
     const logs = logRecords(r);
     const summaryLine = logs.find((l) => l.msg === 'sweep summary');

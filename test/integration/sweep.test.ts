@@ -8,7 +8,8 @@ import { openStateStore } from '../../lib/state';
 import type { StateStore } from '../../lib/state/store';
 import { runSweep, WORKERS_PER_KIND } from '../../lib/sweep';
 import { startTcpProxy } from '../helpers/store-tcp-proxy';
-import { harness, RecordingSink, sweepFor, uuidOf } from '../helpers/sweep-harness';
+import { allRecordedEvents, harness, RecordingSink, sweepFor, uuidOf } from '../helpers/sweep-harness';
+import { eventSchemaProblems } from '../helpers/event-schema';
 import { testRedisPort, testRedisUrl } from '../helpers/redis';
 
 const REDIS_URL = testRedisUrl(0);
@@ -188,5 +189,13 @@ describe('a state store that fails in the middle of a sweep', () => {
 
     expect(summary.outcome).toBe('store');
     expect(summary.error).toContain(stateDir);
+  });
+});
+
+describe('the events these sweeps published', () => {
+  test('each matches the JSON Schema of its type (schemas/)', () => {
+    const events = allRecordedEvents();
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.map(eventSchemaProblems).filter((p) => p.length > 0)).toEqual([]);
   });
 });

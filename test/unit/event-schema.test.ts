@@ -1,0 +1,45 @@
+// The JSON Schemas in schemas/ against the events the bridge builds: every kind, previous state and state
+// conforms, and the schema refuses what the documented contract forbids (so the check can fail).
+import { buildStatusChangedEvent } from '../../lib/events';
+import { TASK_KINDS, TASK_STATES, type CloudEvent, type TaskState } from '../../lib/types';
+import { eventSchemaProblems, schemaTypes } from '../helpers/event-schema';
+
+const UUID = '6b6cd843-6bc1-4011-a74c-dc3fd26a7dd1';
+const event = (previous: TaskState | null, state: TaskState, kind = TASK_KINDS[0]!): CloudEvent =>
+  buildStatusChangedEvent({ source: '/cwp-task-bridge/ap-guangzhou', uuid: UUID, kind, previous, state, version: 3, observedAt: Date.UTC(2026, 10, 24, 10), requestId: '354f4ac3-8546-4516-8c8a-69e3ab73aa8a' });
+const withData = (e: CloudEvent, data: Record<string, unknown>): unknown => ({ ...e, data: { ...e.data, ...data } });
+
+describe('event JSON Schemas', () => {
+  test('there is one schema per event type the bridge publishes', () => {
+    expect(schemaTypes()).toEqual(['com.tencentcloud.cwp.task.status.changed']);
+  });
+
+  const combos = TASK_KINDS.flatMap((kind) => [null, ...TASK_STATES].flatMap((previous) => TASK_STATES.filter((s) => s !== previous).map((state) => [kind, previous, state] as const)));
+  test.each(combos)('a %s event %s -> %s conforms', (kind, previous, state) => {
+    expect(eventSchemaProblems(event(previous, state, kind))).toEqual([]);
+  });
+
+  test('an unknown field is refused', () => {
+    expect(eventSchemaProblems({ ...event(null, 'COMPLETE'), extra: 1 })).not.toEqual([]);
+  });
+
+  test('a warning state with severity info is refused', () => {
+    expect(eventSchemaProblems(withData(event('COLLECTING', 'FAILED'), { severity: 'info' }))).not.toEqual([]);
+  });
+
+  test('COMPLETE without the result action in next is refused', () => {
+    expect(eventSchemaProblems(withData(event('COLLECTING', 'COMPLETE'), { next: null }))).not.toEqual([]);
+  });
+
+  test('a state CWP does not have is refused', () => {
+    expect(eventSchemaProblems(withData(event(null, 'COMPLETE'), { state: 'DONE' }))).not.toEqual([]);
+  });
+
+  test('a time that is not RFC 3339 is refused', () => {
+    expect(eventSchemaProblems({ ...event(null, 'COMPLETE'), time: 'yesterday' })).not.toEqual([]);
+  });
+
+  test('an event type without a schema is refused', () => {
+    expect(eventSchemaProblems({ ...event(null, 'COMPLETE'), type: 'com.example.other' })).toEqual(['no schema for event type "com.example.other" in schemas/']);
+  });
+});
