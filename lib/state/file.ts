@@ -17,9 +17,11 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import type { DeadLetter, Delivery, KeyRecord, SweepSummary, TaskKey, TaskKind } from '../types';
+import type { DeadLetter, Delivery, SweepSummary, TaskKey, TaskKind } from '../types';
+import { StoreError } from './errors';
 import { MemoryState, type MemoryStateDocument } from './memory';
-import { keyId, type ChangeToRecord, type CheckToRecord, type DueFilter, type StateStore } from './store';
+import { keyId } from './rules';
+import type { ChangeToRecord, CheckToRecord, DueFilter, KeyClaim, StateStore } from './store';
 
 export const STATE_FILE = 'state.json';
 export const LOCK_FILE = 'state.lock';
@@ -104,7 +106,7 @@ export class FileStateStore implements StateStore {
     try {
       await fsp.mkdir(dir, { recursive: true });
     } catch (e) {
-      throw new Error(`file state store: cannot create the directory ${dir} (${errnoCode(e) ?? messageOf(e)}); set STATE_STORE=file:<a writable directory>`, { cause: e });
+      throw new StoreError(store.description, 'open', `file state store: cannot create the directory ${dir} (${errnoCode(e) ?? messageOf(e)}); set STATE_STORE=file:<a writable directory>`, { cause: e });
     }
     await store.removeLeftovers();
     await store.exclusive(() => store.fresh());
@@ -128,9 +130,10 @@ export class FileStateStore implements StateStore {
   // --- reads ---
   getRecord(key: TaskKey) { return this.read((s) => s.getRecord(key)); }
   getRecordsForAgent(uuid: string) { return this.read((s) => s.getRecordsForAgent(uuid)); }
+  /** Inspection for tests and tools, not part of any port: due keys without claiming them. */
   dueKeys(now: number, limit: number, filter?: DueFilter) { return this.read((s) => s.dueKeys(now, limit, filter)); }
   claimDueKeys(now: number, limit: number, filter: Required<DueFilter>, leaseMs: number) { return this.write((s) => s.claimDueKeys(now, limit, filter, leaseMs), (due) => due.length > 0); }
-  releaseClaims(claims: Array<{ record: KeyRecord; claimedUntil: number }>) { return this.write((s) => s.releaseClaims(claims), (released) => released).then(() => undefined); }
+  releaseClaims(claims: KeyClaim[]) { return this.write((s) => s.releaseClaims(claims), (released) => released).then(() => undefined); }
   countDue(now: number, filter?: DueFilter) { return this.read((s) => s.countDue(now, filter)); }
   nextDueAt(kind?: TaskKind) { return this.read((s) => s.nextDueAt(kind)); }
   listWatches() { return this.read((s) => s.listWatches()); }
@@ -290,10 +293,10 @@ export class FileStateStore implements StateStore {
       const buf = Buffer.alloc(HEADER_BYTES);
       const { bytesRead } = await fh.read(buf, 0, HEADER_BYTES, 0);
       const m = /"nonce":"([0-9a-f]+)"/.exec(buf.toString('utf8', 0, bytesRead));
-      if (!m) throw new Error(`file state store: ${this.path} is not a state document (no nonce in its header); move it away to start empty`);
+      if (!m) throw new StoreError(this.description, 'read', `file state store: ${this.path} is not a state document (no nonce in its header); move it away to start empty`);
       return m[1]!;
     } catch (e) {
-      throw e instanceof Error && e.message.startsWith('file state store') ? e : this.ioError('read', this.path, e);
+      throw e instanceof StoreError ? e : this.ioError('read', this.path, e);
     } finally {
       await fh.close();
     }
@@ -306,7 +309,7 @@ export class FileStateStore implements StateStore {
     } catch (e) {
       throw this.ioError('use the directory', this.dir, e);
     }
-    if (!ok) throw new Error(`file state store: ${this.dir} is not a directory`);
+    if (!ok) throw new StoreError(this.description, 'use the directory', `file state store: ${this.dir} is not a directory`);
   }
 
   private async load(): Promise<MemoryState> {
@@ -320,10 +323,10 @@ export class FileStateStore implements StateStore {
     try {
       doc = JSON.parse(text) as StoredDocument;
     } catch (e) {
-      throw new Error(`file state store: ${this.path} is not valid JSON (${messageOf(e)}); move it away to start empty, or restore it`, { cause: e });
+      throw new StoreError(this.description, 'read', `file state store: ${this.path} is not valid JSON (${messageOf(e)}); move it away to start empty, or restore it`, { cause: e });
     }
     if (doc.format !== FORMAT) {
-      throw new Error(`file state store: ${this.path} has format ${JSON.stringify(doc.format)}, expected ${FORMAT}`);
+      throw new StoreError(this.description, 'read', `file state store: ${this.path} has format ${JSON.stringify(doc.format)}, expected ${FORMAT}`);
     }
     this.loadedNonce = doc.nonce;
     return MemoryState.fromDocument(doc);
@@ -361,7 +364,7 @@ export class FileStateStore implements StateStore {
     }
   }
 
-  private ioError(what: string, p: string, e: unknown): Error {
+  private ioError(what: string, p: string, e: unknown): StoreError {
     const code = errnoCode(e);
     const hint =
       code === 'ENOENT' ? ' (the directory is gone)' :
@@ -370,7 +373,7 @@ export class FileStateStore implements StateStore {
       code === 'ENOSPC' || code === 'EDQUOT' ? ' (the disk is full)' :
       code === 'EFBIG' ? ' (the file size limit is reached)' :
       code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? ' (no permission to write there)' : '';
-    return new Error(`file state store: could not ${what} ${p}${hint}: ${messageOf(e)}`, { cause: e });
+    return new StoreError(this.description, what, `file state store: could not ${what} ${p}${hint}: ${messageOf(e)}`, { cause: e });
   }
 
   // --- the lock file ---
@@ -395,7 +398,7 @@ export class FileStateStore implements StateStore {
       if (holder === 'broken') continue;
       if (Date.now() >= deadline) {
         const who = holder ? `pid ${holder.pid} on ${holder.host} since ${new Date(holder.at).toISOString()}` : 'another process';
-        throw new Error(`file state store: timed out after ${this.lockTimeoutMs} ms waiting for the lock ${this.lockPath}, held by ${who}`);
+        throw new StoreError(this.description, 'lock', `file state store: timed out after ${this.lockTimeoutMs} ms waiting for the lock ${this.lockPath}, held by ${who}`);
       }
       await sleep(Math.min(1 + attempt, 20) + Math.random() * 3);
     }

@@ -1,5 +1,6 @@
-// The in-memory StateStore: the reference implementation of the contract (lib/state/store.ts). Its core,
-// `MemoryState`, is synchronous and serialisable, so the file store (file.ts) reuses it and only adds the disk.
+// The in-memory StateStore: the reference implementation of the ports (lib/state/store.ts) on the shared rules
+// (lib/state/rules.ts). Its core, `MemoryState`, is synchronous and serialisable, so the file store (file.ts)
+// reuses it and only adds the disk.
 //
 // Semantics every implementation shares (the contract suite checks them):
 // - A key is "scheduled" when syncSchedule listed it. recordCheck/recordChange always update the record's
@@ -14,7 +15,11 @@
 // - putWatch keeps the first addedAt of a uuid and replaces its kinds.
 import type { DeadLetter, Delivery, KeyRecord, OutboxEntry, SweepSummary, TaskKey, TaskKind, Watch } from '../types';
 import { TASK_KINDS } from '../types';
-import { keyId, laneOf, LANES, parseKeyId, type ChangeToRecord, type CheckToRecord, type DueFilter, type Lane, type StateStore } from './store';
+import {
+  blankRecord, canClaimDelivery, claimedDelivery, compareWatches, deadLetterId, keyId, laneOf, LANES, parseKeyId, putWatchRecord,
+  replayedEntry, sinceAfterChange, type Lane,
+} from './rules';
+import type { ChangeToRecord, CheckToRecord, DueFilter, KeyClaim, StateStore } from './store';
 
 interface HeapItem {
   due: number;
@@ -259,10 +264,6 @@ const clone = <T>(v: T): T => structuredClone(v);
 /** A Watch is flat but for its kinds: copied by hand, not structuredClone'd (listWatches copies 10,000 of them). */
 const copyWatch = (w: Watch): Watch => ({ uuid: w.uuid, kinds: [...w.kinds], source: w.source, addedAt: w.addedAt });
 
-export function deadLetterId(eventId: string, sinkId: string): string {
-  return `${eventId}\n${sinkId}`;
-}
-
 /** The serialised form of a MemoryState (the file store's document, less its header). */
 export interface MemoryStateDocument {
   /** keyId -> [state, version, since, lastChecked, nextDue, requestId, scheduled 0|1] */
@@ -309,22 +310,19 @@ export class MemoryState {
       if (this.schedule.has(id)) continue;
       let rec = this.records.get(id);
       if (rec) rec.nextDue = now;
-      else {
-        const { uuid, kind } = parseKeyId(id);
-        rec = { uuid, kind, state: null, version: 0, since: null, lastChecked: null, nextDue: now, requestId: null };
-        this.records.set(id, rec);
-      }
+      else this.records.set(id, (rec = blankRecord(parseKeyId(id), now)));
       this.schedule.set(id, rec.kind, laneOf(rec.state), now);
       added++;
     }
     return added;
   }
 
+  /** Up to `limit` due keys, most overdue first (ties by key id), without claiming them. */
   dueKeys(now: number, limit: number, filter?: DueFilter): KeyRecord[] {
     if (limit <= 0) return [];
     return this.schedule.dueIds(now, limit, filter).map(({ id, due }) => {
       const r = this.records.get(id);
-      return r ? { ...r } : { ...parseKeyId(id), state: null, version: 0, since: null, lastChecked: null, nextDue: due, requestId: null };
+      return r ? { ...r } : blankRecord(parseKeyId(id), due);
     });
   }
 
@@ -334,7 +332,7 @@ export class MemoryState {
     return due;
   }
 
-  releaseClaims(claims: Array<{ record: KeyRecord; claimedUntil: number }>): boolean {
+  releaseClaims(claims: KeyClaim[]): boolean {
     let released = false;
     for (const { record, claimedUntil } of claims) {
       const id = keyId(record);
@@ -359,12 +357,7 @@ export class MemoryState {
     if (rec) {
       rec.lastChecked = check.observedAt;
       rec.nextDue = check.nextDue;
-    } else {
-      this.records.set(id, {
-        uuid: check.key.uuid, kind: check.key.kind, state: null, version: 0, since: null,
-        lastChecked: check.observedAt, nextDue: check.nextDue, requestId: null,
-      });
-    }
+    } else this.records.set(id, blankRecord(check.key, check.nextDue, check.observedAt));
     if (this.schedule.has(id)) this.schedule.set(id, check.key.kind, laneOf(rec?.state ?? null), check.nextDue);
   }
 
@@ -377,7 +370,7 @@ export class MemoryState {
       kind: change.key.kind,
       state: change.state,
       version: change.expectedVersion + 1,
-      since: rec && rec.state === change.state ? rec.since : change.observedAt,
+      since: sinceAfterChange(rec ?? null, change.state, change.observedAt),
       lastChecked: change.observedAt,
       nextDue: change.nextDue,
       requestId: change.requestId,
@@ -392,12 +385,11 @@ export class MemoryState {
   listWatches(): Watch[] {
     const out: Watch[] = [];
     for (const w of this.watches.values()) out.push(copyWatch(w));
-    return out.sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
+    return out.sort(compareWatches);
   }
 
   putWatch(uuid: string, kinds: TaskKind[], now: number): Watch {
-    const prev = this.watches.get(uuid);
-    const w: Watch = { uuid, kinds: [...new Set(kinds)], source: 'api', addedAt: prev?.addedAt ?? now };
+    const w = putWatchRecord(this.watches.get(uuid) ?? null, uuid, kinds, now);
     this.watches.set(uuid, w);
     return copyWatch(w);
   }
@@ -429,8 +421,8 @@ export class MemoryState {
     const e = this.outbox.get(eventId);
     if (!e) return false;
     const d = e.deliveries[sinkId];
-    if (d && (d.status !== 'pending' || d.nextAttemptAt > now || (d.claimedUntil ?? 0) > now)) return false;
-    e.deliveries[sinkId] = { ...(d ?? { status: 'pending', attempts: 0, nextAttemptAt: now, lastError: null, finishedAt: null }), claimedUntil: now + leaseMs };
+    if (!canClaimDelivery(d, now)) return false;
+    e.deliveries[sinkId] = claimedDelivery(d, now, leaseMs);
     return true;
   }
 
@@ -464,21 +456,11 @@ export class MemoryState {
     for (const [id, letter] of [...this.dead]) {
       if (only && !only.has(letter.event.id)) continue;
       this.dead.delete(id);
-      this.requeue(letter, now);
+      // Map.set on an existing key keeps its place: a merged entry stays where it was in the outbox.
+      this.outbox.set(letter.event.id, replayedEntry(this.outbox.get(letter.event.id), letter, now));
       moved++;
     }
     return moved;
-  }
-
-  /** Puts a dead letter's event back in the outbox for its sink (merging into a pending entry). */
-  private requeue(letter: DeadLetter, now: number): void {
-    const existing = this.outbox.get(letter.event.id);
-    if (existing) {
-      if (existing.targets && !existing.targets.includes(letter.sinkId)) existing.targets.push(letter.sinkId);
-      delete existing.deliveries[letter.sinkId];
-      return;
-    }
-    this.outbox.set(letter.event.id, { event: letter.event, createdAt: now, targets: [letter.sinkId], deliveries: {} });
   }
 
   putLastSweep(summary: SweepSummary): void {
@@ -535,9 +517,10 @@ export class MemoryStateStore implements StateStore {
   async getRecord(key: TaskKey) { return this.live().getRecord(key); }
   async getRecordsForAgent(uuid: string) { return this.live().getRecordsForAgent(uuid); }
   async syncSchedule(keys: TaskKey[], now: number) { return this.live().syncSchedule(keys, now); }
+  /** Inspection for tests and tools, not part of any port: due keys without claiming them. */
   async dueKeys(now: number, limit: number, filter?: DueFilter) { return this.live().dueKeys(now, limit, filter); }
   async claimDueKeys(now: number, limit: number, filter: Required<DueFilter>, leaseMs: number) { return this.live().claimDueKeys(now, limit, filter, leaseMs); }
-  async releaseClaims(claims: Array<{ record: KeyRecord; claimedUntil: number }>) { this.live().releaseClaims(claims); }
+  async releaseClaims(claims: KeyClaim[]) { this.live().releaseClaims(claims); }
   async countDue(now: number, filter?: DueFilter) { return this.live().countDue(now, filter); }
   async nextDueAt(kind?: TaskKind) { return this.live().nextDueAt(kind); }
   async recordCheck(check: CheckToRecord) { this.live().recordCheck(check); }

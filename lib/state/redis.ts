@@ -20,8 +20,9 @@
 // on a hung connection fails after commandTimeoutMs. Every error names the store and the operation.
 import Redis, { type ChainableCommander } from 'ioredis';
 import { TASK_KINDS, type DeadLetter, type Delivery, type KeyRecord, type OutboxEntry, type SweepSummary, type TaskKey, type TaskKind, type TaskState, type Watch } from '../types';
-import { deadLetterId } from './memory';
-import { keyId, laneOf, LANES, parseKeyId, type ChangeToRecord, type CheckToRecord, type DueFilter, type Lane, type StateStore } from './store';
+import { StoreError } from './errors';
+import { compareWatches, deadLetterId, keyId, laneOf, LANES, parseKeyId, putWatchRecord, type Lane } from './rules';
+import type { ChangeToRecord, CheckToRecord, DueFilter, KeyClaim, StateStore } from './store';
 
 export const DEFAULT_PREFIX = 'cwp-bridge';
 
@@ -34,12 +35,12 @@ export interface RedisStateStoreOptions {
   commandTimeoutMs?: number;
 }
 
-/** Mirrors laneOf() in store.ts: state null ('') or COLLECTING is the hot lane (KEYS[2]), else cold (KEYS[3]). */
+/** rules.laneOf: state null ('') or COLLECTING is the hot lane (KEYS[2]), else cold (KEYS[3]). */
 const LANE_OF = `local function lane(state) if state == false or state == '' or state == 'COLLECTING' then return 2 end return 3 end`;
 
 /**
  * KEYS: dueHot, dueCold of one kind, then rec of each key. ARGV: kind, now, then uuid and id of each key.
- * Schedules each key that is not scheduled yet; returns how many it scheduled. One call per chunk of keys,
+ * Schedules each key that is not scheduled yet (a missing record is rules.blankRecord); returns how many it scheduled. One call per chunk of keys,
  * not one command per key: a sweep's first sync of a large watch list would otherwise build a command object
  * and a promise per key on the client.
  */
@@ -60,7 +61,7 @@ for i = 3, #KEYS do
 end
 return added`;
 
-/** KEYS: rec, dueHot, dueCold. ARGV: uuid, kind, observedAt, nextDue, id. */
+/** KEYS: rec, dueHot, dueCold. ARGV: uuid, kind, observedAt, nextDue, id. A missing record is rules.blankRecord. */
 const CHECK = `${LANE_OF}
 local state = redis.call('HGET', KEYS[1], 'state')
 if state == false then
@@ -75,6 +76,7 @@ return 1`;
  * KEYS: rec, dueHot, dueCold, outbox, entry, seq.
  * ARGV: expectedVersion, uuid, kind, state, requestId, observedAt, nextDue, id, eventId, eventJson.
  * Compare-and-set of the record, the move in the schedule and the outbox append, in one step. 1 = applied.
+ * `since` follows rules.sinceAfterChange.
  */
 const CHANGE = `${LANE_OF}
 local cur = redis.call('HMGET', KEYS[1], 'version', 'state', 'since')
@@ -97,7 +99,8 @@ const DELIVERY = `if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', 
 return 0`;
 
 /**
- * KEYS: entry. ARGV: sinkId, now, leaseMs. Claims a pending, due, unclaimed delivery (1), else 0.
+ * KEYS: entry. ARGV: sinkId, now, leaseMs. Claims the delivery if rules.canClaimDelivery (1), else 0; a missing
+ * delivery starts as rules.untriedDelivery and the claim is rules.claimedDelivery.
  * cjson is Redis's own JSON library; claimedUntil is the only field this script adds.
  */
 const CLAIM = `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -134,7 +137,7 @@ return 1`;
 
 /**
  * KEYS: dead, letters, outbox, entry, seq. ARGV: member, sinkId, eventJson, now, eventId.
- * Moves one dead letter back to the outbox for its sink (merging into a pending entry). 1 = moved.
+ * Moves one dead letter back to the outbox for its sink, as rules.replayedEntry merges it. 1 = moved.
  */
 const REPLAY = `if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('HDEL', KEYS[2], ARGV[1])
@@ -238,7 +241,7 @@ export class RedisStateStore implements StateStore {
     } catch (e) {
       redis.disconnect();
       const why = store.lastError ?? messageOf(e);
-      throw new Error(`redis state store ${description}: cannot connect: ${why}; check STATE_STORE and that Redis is reachable`, { cause: e });
+      throw new StoreError(description, 'open', `redis state store ${description}: cannot connect: ${why}; check STATE_STORE and that Redis is reachable`, { cause: e });
     } finally {
       clearTimeout(guard);
     }
@@ -278,7 +281,7 @@ export class RedisStateStore implements StateStore {
     } catch (e) {
       let why = messageOf(e);
       if (/Stream isn't writeable|Connection is closed/i.test(why)) why = `not connected (${this.lastError ?? why})`;
-      throw new Error(`redis state store ${this.description}: ${op} failed: ${why}`, { cause: e });
+      throw new StoreError(this.description, op, `redis state store ${this.description}: ${op} failed: ${why}`, { cause: e });
     }
   }
 
@@ -378,6 +381,7 @@ export class RedisStateStore implements StateStore {
     });
   }
 
+  /** Inspection for tests and tools, not part of any port: due keys without claiming them. */
   dueKeys(now: number, limit: number, filter?: DueFilter): Promise<KeyRecord[]> {
     return this.run('dueKeys', async () => {
       if (limit <= 0) return [];
@@ -412,7 +416,7 @@ export class RedisStateStore implements StateStore {
     });
   }
 
-  releaseClaims(claims: Array<{ record: KeyRecord; claimedUntil: number }>): Promise<void> {
+  releaseClaims(claims: KeyClaim[]): Promise<void> {
     return this.run('releaseClaims', async () => {
       if (claims.length === 0) return;
       // The key may have moved lanes since the claim (a change by another sweep): then its score differs anyway.
@@ -469,15 +473,14 @@ export class RedisStateStore implements StateStore {
   listWatches(): Promise<Watch[]> {
     return this.run('listWatches', async () => {
       const all = (await this.redis.hvals(this.k('watches'))).map((v) => JSON.parse(v) as Watch);
-      return all.sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
+      return all.sort(compareWatches);
     });
   }
 
   putWatch(uuid: string, kinds: TaskKind[], now: number): Promise<Watch> {
     return this.run('putWatch', async () => {
       const prev = await this.redis.hget(this.k('watches'), uuid);
-      const addedAt = prev ? (JSON.parse(prev) as Watch).addedAt : now;
-      const w: Watch = { uuid, kinds: [...new Set(kinds)], source: 'api', addedAt: addedAt ?? now };
+      const w = putWatchRecord(prev ? (JSON.parse(prev) as Watch) : null, uuid, kinds, now);
       await this.redis.hset(this.k('watches'), uuid, JSON.stringify(w));
       return w;
     });

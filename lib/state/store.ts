@@ -1,21 +1,16 @@
-// The StateStore interface: everything the bridge persists. Implementations: memory.ts (tests), file.ts (the
-// embedded default), redis.ts (production). One contract test suite (test/contract/state-store.test.ts)
-// runs against all three.
-import type { DeadLetter, Delivery, KeyRecord, OutboxEntry, SweepSummary, TaskKey, TaskKind, TaskState, Watch, CloudEvent } from '../types';
+// What the bridge persists, cut into ports by concern: each piece of code takes only the port it needs (the
+// sweep a schedule, delivery an outbox, the API watches, dead letters and health). Every backend implements
+// all of them as one StateStore: memory.ts (tests), file.ts (the embedded default), redis.ts (production); the
+// rules they share are in rules.ts, their one error type in errors.ts, and one contract suite
+// (test/contract/state-store.test.ts) runs against all three. New state (collections, snapshots, machines)
+// gets a port of its own here.
+import type { CloudEvent, DeadLetter, Delivery, KeyRecord, OutboxEntry, SweepSummary, TaskKey, TaskKind, TaskState, Watch } from '../types';
+import type { Lane } from './rules';
 
-/**
- * The sweep's two priority lanes of a kind's schedule: `hot` holds keys never observed (state null) or
- * COLLECTING, where the next change is expected; `cold` holds every other state. A key moves between lanes
- * when recordChange changes its state.
- */
-export type Lane = 'hot' | 'cold';
-export const LANES: readonly Lane[] = ['hot', 'cold'];
+export { keyId, parseKeyId, laneOf, LANES, type Lane } from './rules';
+export { StoreError, isStoreError } from './errors';
 
-export function laneOf(state: TaskState | null): Lane {
-  return state === null || state === 'COLLECTING' ? 'hot' : 'cold';
-}
-
-/** Restricts dueKeys/countDue to one kind and/or one lane. */
+/** Restricts countDue to one kind and/or one lane. */
 export interface DueFilter {
   kind?: TaskKind;
   lane?: Lane;
@@ -41,42 +36,37 @@ export interface CheckToRecord {
   nextDue: number;
 }
 
-export interface StateStore {
-  /** A short description for logs and /healthz, e.g. `redis://127.0.0.1:6379/0` (never a password). */
-  readonly description: string;
-  /** Whether the store survives across SCF instances (false for memory and file). */
-  readonly durableAcrossInstances: boolean;
+/** A key a sweep took from the schedule, and the score its claim gave it. */
+export interface KeyClaim {
+  record: KeyRecord;
+  claimedUntil: number;
+}
 
-  // --- Per-key state and schedule ---
-  /** The record of a key, or null if the key is unknown. */
-  getRecord(key: TaskKey): Promise<KeyRecord | null>;
-  /** Records of all known keys of one agent. */
-  getRecordsForAgent(uuid: string): Promise<KeyRecord[]>;
+/** The sweep's port: which keys are due, and what a check found. */
+export interface SchedulePort {
   /**
-   * Makes the schedule hold exactly these keys: adds missing ones (due at `now`, version 0, state null) and
-   * removes from the schedule keys not listed (their records stay readable). Returns how many were added.
-   * A listed key that still has a record from earlier keeps its state and version and is due at `now`.
-   * recordCheck and recordChange update a key's record either way, but move it in the schedule only while
-   * it is scheduled: a late result for an unwatched key does not put it back.
+   * Makes the schedule hold exactly these keys: adds missing ones (due at `now`, a blank record) and removes
+   * from the schedule keys not listed (their records stay readable). Returns how many were added. A listed key
+   * that still has a record from earlier keeps its state and version and is due at `now`. recordCheck and
+   * recordChange update a key's record either way, but move it in the schedule only while it is scheduled: a
+   * late result for an unwatched key does not put it back.
    */
   syncSchedule(keys: TaskKey[], now: number): Promise<number>;
   /**
-   * Up to `limit` keys with nextDue <= now, most overdue first (ties by key id). With a filter, only keys of
-   * that kind and/or lane (see `Lane`).
-   */
-  dueKeys(now: number, limit: number, filter?: DueFilter): Promise<KeyRecord[]>;
-  /**
-   * Like dueKeys for one kind and lane, but atomically takes the keys: their schedule moves to now + leaseMs,
-   * so an overlapping sweep does not check them too. The returned records keep their real nextDue; the check
-   * (recordCheck/recordChange) sets the next one, and releaseClaims gives back keys that were not checked.
+   * Atomically takes up to `limit` due keys of one kind and lane (nextDue <= now, most overdue first, ties by
+   * key id): their schedule moves to now + leaseMs, so an overlapping sweep does not check them too. The
+   * returned records keep their real nextDue; the check (recordCheck/recordChange) sets the next one, and
+   * releaseClaims gives back keys that were not checked.
    */
   claimDueKeys(now: number, limit: number, filter: Required<DueFilter>, leaseMs: number): Promise<KeyRecord[]>;
   /** Puts claimed, unchecked keys back at their nextDue, unless something has moved them since the claim. */
-  releaseClaims(claims: Array<{ record: KeyRecord; claimedUntil: number }>): Promise<void>;
+  releaseClaims(claims: KeyClaim[]): Promise<void>;
   /** How many scheduled keys are due at `now` (of that kind and/or lane with a filter). */
   countDue(now: number, filter?: DueFilter): Promise<number>;
   /** The earliest nextDue among scheduled keys (of `kind` if given), or null when none is scheduled. */
   nextDueAt(kind?: TaskKind): Promise<number | null>;
+  /** The record of a key, or null if the key is unknown (re-read after a compare-and-set conflict). */
+  getRecord(key: TaskKey): Promise<KeyRecord | null>;
   /** Updates lastChecked and nextDue of a key whose state did not change. */
   recordCheck(check: CheckToRecord): Promise<void>;
   /**
@@ -84,52 +74,66 @@ export interface StateStore {
    * bump the version, and append the event to the outbox. Returns false (and writes nothing) on a conflict.
    */
   recordChange(change: ChangeToRecord): Promise<boolean>;
+}
 
-  // --- Watch list (the API-managed part; WATCH_UUIDS is merged in by the caller) ---
+/** The API's read of what the sweep recorded. */
+export interface AgentRecordsPort {
+  /** Records of all known keys of one agent. */
+  getRecordsForAgent(uuid: string): Promise<KeyRecord[]>;
+}
+
+/** The API-managed part of the watch list (WATCH_UUIDS is merged in by rules.mergeWatchLists). */
+export interface WatchPort {
+  /** By uuid. */
   listWatches(): Promise<Watch[]>;
   putWatch(uuid: string, kinds: TaskKind[], now: number): Promise<Watch>;
   /** Returns false if there was no such watch. */
   deleteWatch(uuid: string): Promise<boolean>;
+}
 
-  // --- Outbox and deliveries ---
+/** Delivery's port: the outbox, each (event, sink) delivery, and the dead letters it makes. */
+export interface OutboxPort {
   /** Outbox entries, oldest first. */
   listOutbox(limit: number): Promise<OutboxEntry[]>;
   countOutbox(): Promise<number>;
-  /** Sets the delivery state of one event for one sink. */
-  updateDelivery(eventId: string, sinkId: string, delivery: Delivery): Promise<void>;
   /**
-   * Atomically claims one (event, sink) delivery for sending: succeeds only if the event is in the outbox,
-   * the delivery is still pending (or not tried yet), due (nextAttemptAt <= now) and not claimed by another
-   * drain until after `now`. The claim lasts `leaseMs`; the next updateDelivery replaces it.
+   * Atomically claims one (event, sink) delivery for sending: succeeds only if the event is in the outbox and
+   * rules.canClaimDelivery holds. The claim lasts `leaseMs`; the next updateDelivery replaces it.
    */
   claimDelivery(eventId: string, sinkId: string, now: number, leaseMs: number): Promise<boolean>;
+  /** Sets the delivery state of one event for one sink (only while the event is in the outbox). */
+  updateDelivery(eventId: string, sinkId: string, delivery: Delivery): Promise<void>;
   /** Removes an event from the outbox (every target sink is delivered or dead). */
   removeFromOutbox(eventId: string): Promise<void>;
-  /** Adds a dead letter (keyed by event id and sink id; a second add replaces the first). */
+  /** Adds a dead letter (keyed by rules.deadLetterId; a second add replaces the first and moves it last). */
   addDeadLetter(letter: DeadLetter): Promise<void>;
+}
+
+/** The API's view of dead letters. */
+export interface DeadLetterPort {
+  /** In order of addition. */
   listDeadLetters(limit: number): Promise<DeadLetter[]>;
   countDeadLetters(): Promise<number>;
   /**
-   * Moves dead letters back to the outbox, each targeted at the sink that failed it, with fresh attempts.
-   * `eventIds` null = all. Returns the number of letters moved.
+   * Moves dead letters back to the outbox (rules.replayedEntry), each targeted at the sink that failed it,
+   * with fresh attempts. `eventIds` null = all. Returns the number of letters moved.
    */
   replayDeadLetters(eventIds: string[] | null, now: number): Promise<number>;
+}
 
-  // --- Health ---
+/** What /healthz reads and each sweep's summary writes. */
+export interface HealthPort {
+  /** A short description for logs and /healthz, e.g. `redis://127.0.0.1:6379/0` (never a password). */
+  readonly description: string;
+  /** Whether the store survives across SCF instances (false for memory and file). */
+  readonly durableAcrossInstances: boolean;
+  /** Round-trip check. */
+  ping(): Promise<void>;
   putLastSweep(summary: SweepSummary): Promise<void>;
   getLastSweep(): Promise<SweepSummary | null>;
-  /** Round-trip check for /healthz. */
-  ping(): Promise<void>;
+}
 
+/** A whole backend: every port, and the connection or file it holds. */
+export interface StateStore extends SchedulePort, AgentRecordsPort, WatchPort, OutboxPort, DeadLetterPort, HealthPort {
   close(): Promise<void>;
-}
-
-/** The store key of a (uuid, kind): `<uuid>/<kind>`, also the CloudEvent subject. */
-export function keyId(key: TaskKey): string {
-  return `${key.uuid}/${key.kind}`;
-}
-
-export function parseKeyId(id: string): TaskKey {
-  const slash = id.lastIndexOf('/');
-  return { uuid: id.slice(0, slash), kind: id.slice(slash + 1) as TaskKind };
 }

@@ -3,17 +3,16 @@
 // also do: two processes (file) or two connections (Redis) racing on one compare-and-set.
 import { fork } from 'node:child_process';
 import path from 'node:path';
-import type { StateStore } from '../../lib/state/store';
 import { describeRedisUrl } from '../../lib/state/redis';
 import type { SweepSummary } from '../../lib/types';
 import {
-  FIXTURES, changeOf, deadLetterOf, eventFor, fileFixture, keyOf, pending, redisFixture, uuidOf, type StoreFixture,
+  FIXTURES, type InspectableStore, changeOf, deadLetterOf, eventFor, fileFixture, keyOf, pending, redisFixture, uuidOf, type StoreFixture,
 } from '../helpers/store-fixtures';
 import { buildFileStoreBundle } from '../helpers/store-bundle';
 
 describe.each(FIXTURES)('StateStore contract: %s', (_name, makeFixture) => {
   let fixture: StoreFixture;
-  let store: StateStore;
+  let store: InspectableStore;
 
   beforeEach(async () => {
     fixture = makeFixture();

@@ -7,8 +7,8 @@ import Redis from 'ioredis';
 import { FileStateStore, type FileStateStoreOptions } from '../../lib/state/file';
 import { MemoryStateStore } from '../../lib/state/memory';
 import { RedisStateStore } from '../../lib/state/redis';
-import type { ChangeToRecord, StateStore } from '../../lib/state/store';
-import type { CloudEvent, DeadLetter, Delivery, TaskKey, TaskKind, TaskState } from '../../lib/types';
+import type { ChangeToRecord, DueFilter, StateStore } from '../../lib/state/store';
+import type { CloudEvent, DeadLetter, Delivery, KeyRecord, TaskKey, TaskKind, TaskState } from '../../lib/types';
 import { testRedisUrl } from './redis';
 
 export const REDIS_URL = testRedisUrl(0);
@@ -69,12 +69,15 @@ export function tempDir(label = 'store'): string {
   return mkdtempSync(path.join(tmpdir(), `cwp-${label}-`));
 }
 
+/** A backend as the contract suite sees it: every port, plus dueKeys, the inspection each backend offers outside the ports. */
+export type InspectableStore = StateStore & { dueKeys(now: number, limit: number, filter?: DueFilter): Promise<KeyRecord[]> };
+
 /** One StateStore implementation under test: `open()` may be called again to reopen the same data. */
 export interface StoreFixture {
   readonly name: 'memory' | 'file' | 'redis';
   /** Whether reopening sees what an earlier instance wrote. */
   readonly persistent: boolean;
-  open(): Promise<StateStore>;
+  open(): Promise<InspectableStore>;
   /** Closes every store it opened and deletes its data. */
   cleanup(): Promise<void>;
 }
@@ -86,7 +89,7 @@ export function memoryFixture(): StoreFixture {
 
 export function fileFixture(options: FileStateStoreOptions = {}): StoreFixture & { dir: string } {
   const dir = path.join(tempDir('file-store'), 'state');
-  const opened: StateStore[] = [];
+  const opened: InspectableStore[] = [];
   return {
     name: 'file', persistent: true, dir,
     open: async () => {
@@ -103,7 +106,7 @@ export function fileFixture(options: FileStateStoreOptions = {}): StoreFixture &
 
 export function redisFixture(): StoreFixture & { prefix: string } {
   const prefix = uniquePrefix();
-  const opened: StateStore[] = [];
+  const opened: InspectableStore[] = [];
   return {
     name: 'redis', persistent: true, prefix,
     open: async () => {

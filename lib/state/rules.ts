@@ -1,0 +1,111 @@
+// The rules every state store must agree on, written once. memory.ts (and file.ts through it) calls these
+// functions; redis.ts calls them where it works in TypeScript and its Lua scripts restate them, each script
+// naming the rule it follows. The contract suite (test/contract/state-store.test.ts) keeps the three equal.
+import type { DeadLetter, Delivery, KeyRecord, OutboxEntry, TaskKey, TaskKind, TaskState, Watch } from '../types';
+
+// ------------------------------------------------------------------------------------------- keys and lanes
+
+/** The store key of a (uuid, kind): `<uuid>/<kind>`, also the CloudEvent subject. */
+export function keyId(key: TaskKey): string {
+  return `${key.uuid}/${key.kind}`;
+}
+
+export function parseKeyId(id: string): TaskKey {
+  const slash = id.lastIndexOf('/');
+  return { uuid: id.slice(0, slash), kind: id.slice(slash + 1) as TaskKind };
+}
+
+/**
+ * The sweep's two priority lanes of a kind's schedule: `hot` holds keys never observed (state null) or
+ * COLLECTING, where the next change is expected; `cold` holds every other state. A key moves between lanes
+ * when its state changes. (Lua: LANE_OF.)
+ */
+export type Lane = 'hot' | 'cold';
+export const LANES: readonly Lane[] = ['hot', 'cold'];
+
+export function laneOf(state: TaskState | null): Lane {
+  return state === null || state === 'COLLECTING' ? 'hot' : 'cold';
+}
+
+// ------------------------------------------------------------------------------------------------- records
+
+/** The record of a key never observed: version 0, no state. (Lua: ADD_KEYS, CHECK.) */
+export function blankRecord(key: TaskKey, nextDue: number, lastChecked: number | null = null): KeyRecord {
+  return { uuid: key.uuid, kind: key.kind, state: null, version: 0, since: null, lastChecked, nextDue, requestId: null };
+}
+
+/**
+ * `since` after a recorded change: kept when the state is the one already held (a conflict retried by a
+ * racing sweep), else the time of this observation. (Lua: CHANGE.)
+ */
+export function sinceAfterChange(previous: Pick<KeyRecord, 'state' | 'since'> | null, state: TaskState, observedAt: number): number {
+  return previous && previous.state === state && previous.since !== null ? previous.since : observedAt;
+}
+
+// ---------------------------------------------------------------------------------------------- deliveries
+
+/** A delivery not tried yet: what a first claim starts from. (Lua: CLAIM.) */
+export function untriedDelivery(now: number): Delivery {
+  return { status: 'pending', attempts: 0, nextAttemptAt: now, lastError: null, finishedAt: null };
+}
+
+/**
+ * Whether a drain may claim a delivery now: it is untried, or pending, due (nextAttemptAt <= now) and not
+ * claimed by another drain past `now`. The drain's own pre-check and every store's claim use this. (Lua: CLAIM.)
+ */
+export function canClaimDelivery(d: Delivery | undefined, now: number): boolean {
+  return d === undefined || (d.status === 'pending' && d.nextAttemptAt <= now && (d.claimedUntil ?? 0) <= now);
+}
+
+/** The delivery as a claim leaves it: unchanged but for its lease. */
+export function claimedDelivery(d: Delivery | undefined, now: number, leaseMs: number): Delivery {
+  return { ...(d ?? untriedDelivery(now)), claimedUntil: now + leaseMs };
+}
+
+// ------------------------------------------------------------------------------------------------ replay
+
+/** Dead letters are keyed by (event id, sink id): a second letter for the pair replaces the first. */
+export function deadLetterId(eventId: string, sinkId: string): string {
+  return `${eventId}\n${sinkId}`;
+}
+
+/**
+ * The outbox entry after replaying a dead letter: merged into the event's entry if it is still in the outbox
+ * (the sink joins its targets, its delivery starts afresh), else a new entry targeted at that sink only,
+ * appended at the end. Returns the entry to store; `existing` is not modified. (Lua: REPLAY.)
+ */
+export function replayedEntry(existing: OutboxEntry | undefined, letter: DeadLetter, now: number): OutboxEntry {
+  if (!existing) return { event: letter.event, createdAt: now, targets: [letter.sinkId], deliveries: {} };
+  const deliveries = { ...existing.deliveries };
+  delete deliveries[letter.sinkId];
+  const targets = existing.targets && !existing.targets.includes(letter.sinkId) ? [...existing.targets, letter.sinkId] : existing.targets;
+  return { ...existing, targets, deliveries };
+}
+
+// ------------------------------------------------------------------------------------------------- watches
+
+/** A watch put through the API: its kinds replaced (deduplicated), its first addedAt kept. */
+export function putWatchRecord(previous: Watch | null, uuid: string, kinds: TaskKind[], now: number): Watch {
+  return { uuid, kinds: [...new Set(kinds)], source: 'api', addedAt: previous?.addedAt ?? now };
+}
+
+/** Stored watches are listed by uuid. */
+export function compareWatches(a: Watch, b: Watch): number {
+  return a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0;
+}
+
+/**
+ * The watch list the sweep polls and the API shows: WATCH_UUIDS first (source env, read-only, in their
+ * order), then the stored watches by uuid. An API watch on an env agent adds its kinds to the env entry,
+ * which stays the source of truth for deletion.
+ */
+export function mergeWatchLists(envUuids: readonly string[], envKinds: readonly TaskKind[], stored: readonly Watch[]): Watch[] {
+  const byUuid = new Map<string, Watch>();
+  for (const uuid of envUuids) byUuid.set(uuid, { uuid, kinds: [...envKinds], source: 'env', addedAt: null });
+  for (const w of stored) {
+    const env = byUuid.get(w.uuid);
+    if (env) env.kinds = [...new Set([...env.kinds, ...w.kinds])];
+    else byUuid.set(w.uuid, w);
+  }
+  return [...byUuid.values()];
+}
