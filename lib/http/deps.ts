@@ -3,13 +3,14 @@
 import type { Config } from '../config';
 import type { CwpClient } from '../cwp/client';
 import type { Logger } from '../log';
-import type { StateStore } from '../state/store';
+import type { AgentRecordsPort, DeadLetterPort, HealthPort, WatchPort } from '../state/store';
 import type { ScfContext } from '../types';
 import type { HttpRequest } from './event';
 
 export interface HttpDeps {
   config: Config;
-  store: StateStore;
+  /** The ports the routes read and write: recorded states, watches, dead letters, health. */
+  store: AgentRecordsPort & WatchPort & DeadLetterPort & HealthPort;
   cwp: Pick<CwpClient, 'getTaskStatus'>;
   logger: Logger;
   /** Epoch ms; defaults to Date.now. Used for watch times and replays. */

@@ -3,6 +3,7 @@
 import * as z from 'zod/mini';
 import type { DeadLetter, KeyRecord, ScfHttpResponse, SweepSummary, TaskKind, Watch } from '../types';
 import { TASK_KINDS } from '../types';
+import { isStoreError } from '../state/errors';
 import { listAllWatches } from '../sweep/watchlist';
 import type { RouteContext } from './deps';
 import { errorBody, HttpError, jsonResponse, safeMessage } from './respond';
@@ -21,12 +22,13 @@ function lazy<T>(make: () => T): () => T {
   return () => (value ??= make());
 }
 
-/** A store call whose failure is a 503 `store_unavailable`, not a 500. */
+/** A store call whose StoreError is a 503 `store_unavailable`; anything else is a bug (500). */
 async function storeCall<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    throw new HttpError(503, 'store_unavailable', safeMessage(`the state store failed (${what}): ${e instanceof Error ? e.message : String(e)}`));
+    if (!isStoreError(e)) throw e;
+    throw new HttpError(503, 'store_unavailable', safeMessage(`the state store failed (${what}): ${e.message}`));
   }
 }
 

@@ -4,8 +4,7 @@
 // whole budget, every COLD_SHARE-th pick goes to the cold lane while it has due keys.
 // Keys are claimed in the store as they are fetched (their schedule moves a lease ahead), so sweeps that
 // overlap (one minute's run still polling when the next starts) do not check the same keys twice.
-import type { Lane, StateStore } from '../state/store';
-import { keyId } from '../state/store';
+import { keyId, type KeyClaim, type Lane, type SchedulePort } from '../state/store';
 import type { KeyRecord, TaskKind } from '../types';
 
 /** Keys claimed per refill of one (kind, lane) queue: about one second of one action's budget. */
@@ -25,11 +24,11 @@ interface LaneQueue {
 
 export class DueKeyFeeder {
   /** Claimed keys not yet done, with the score their claim gave them. */
-  private readonly claimed = new Map<string, { record: KeyRecord; claimedUntil: number }>();
+  private readonly claimed = new Map<string, KeyClaim>();
   private readonly lanes = new Map<string, LaneQueue>();
   private readonly picks = new Map<TaskKind, number>();
 
-  constructor(private readonly store: StateStore, private readonly now: () => number) {}
+  constructor(private readonly store: Pick<SchedulePort, 'claimDueKeys' | 'releaseClaims'>, private readonly now: () => number) {}
 
   /** The next key of `kind` to check, or null if none is due now. */
   async next(kind: TaskKind): Promise<KeyRecord | null> {

@@ -1,19 +1,12 @@
-// The watch list is WATCH_UUIDS (from the environment, read-only) plus the watches stored through the API.
+// The watch list is WATCH_UUIDS (from the environment, read-only) plus the watches stored through the API,
+// merged by rules.mergeWatchLists: the one list both the sweep and GET /v1/watches use.
 import type { Config } from '../config';
-import type { StateStore } from '../state/store';
+import { mergeWatchLists } from '../state/rules';
+import type { WatchPort } from '../state/store';
 import type { TaskKey, Watch } from '../types';
 
-export async function listAllWatches(config: Pick<Config, 'watchUuids' | 'watchKinds'>, store: StateStore): Promise<Watch[]> {
-  const stored = await store.listWatches();
-  const byUuid = new Map<string, Watch>();
-  for (const uuid of config.watchUuids) byUuid.set(uuid, { uuid, kinds: [...config.watchKinds], source: 'env', addedAt: null });
-  for (const w of stored) {
-    const env = byUuid.get(w.uuid);
-    // An API watch on an env agent may add kinds; the env entry stays the source of truth for deletion.
-    if (env) env.kinds = [...new Set([...env.kinds, ...w.kinds])];
-    else byUuid.set(w.uuid, w);
-  }
-  return [...byUuid.values()];
+export async function listAllWatches(config: Pick<Config, 'watchUuids' | 'watchKinds'>, store: Pick<WatchPort, 'listWatches'>): Promise<Watch[]> {
+  return mergeWatchLists(config.watchUuids, config.watchKinds, await store.listWatches());
 }
 
 export function watchedKeys(watches: Watch[]): TaskKey[] {
