@@ -39,6 +39,11 @@ export interface RedisRateLimiterOptions {
 }
 
 export class RedisRateLimiter implements RateLimiter {
+  /** A limiter on a Redis state store's connection, under the store's key prefix. */
+  static onStore(store: { readonly redis: Redis; readonly prefix: string }, ratePerSecond: number): RedisRateLimiter {
+    return new RedisRateLimiter(store.redis, ratePerSecond, { prefix: store.prefix });
+  }
+
   readonly intervalMs: number;
   readonly prefix: string;
   private readonly sleep: Sleep;

@@ -5,13 +5,12 @@
 import { ConfigError, loadConfig, type Config, type FunctionRole } from '../config';
 import { CWP_SERVICE, CWP_VERSION, CwpClient } from '../cwp/client';
 import { createLogger, type Logger } from '../log';
-import { createRateLimiter } from '../ratelimit';
 import type { RateLimiter } from '../ratelimit/limiter';
 import type { Sink } from '../sinks/sink';
 import type { TencentCaller } from '../tencent/types';
-import { openStateStore } from '../state';
 import type { StateStore } from '../state/store';
 import { TencentClient } from '../tencent/client';
+import { openStorage } from './storage';
 
 export interface Runtime {
   config: Config;
@@ -41,13 +40,13 @@ export async function createRuntime(role: FunctionRole, env: Record<string, stri
   const { write, makeSinks } = options;
   const config = loadConfig(env, { role });
   const logger = createLogger({ level: config.logLevel, base: { fn: role }, ...(write ? { write } : {}) });
-  const store = await openStateStore(config.stateStore);
+  const { store, rateLimiter } = await openStorage(config.stateStore);
   if (!store.durableAcrossInstances && env.TENCENTCLOUD_RUNENV === 'SCF') {
     logger.warn('STATE_STORE does not survive across SCF instances: changes may be published again and watches lost; use redis:// in production', { store: store.description });
   }
   const limiters: RateLimiter[] = [];
   const limiter = (rate: number) => {
-    const l = createRateLimiter(store, rate);
+    const l = rateLimiter(rate);
     limiters.push(l);
     return l;
   };

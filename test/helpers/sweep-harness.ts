@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { loadConfig, type Config } from '../../lib/config';
 import { CWP_SERVICE, CWP_VERSION, CwpClient } from '../../lib/cwp/client';
 import { createLogger, type Logger } from '../../lib/log';
-import { createRateLimiter } from '../../lib/ratelimit';
+import { LocalRateLimiter, RedisRateLimiter } from '../../lib/ratelimit';
+import { RedisStateStore } from '../../lib/state/redis';
 import type { RateLimiter } from '../../lib/ratelimit/limiter';
 import type { SendResult, Sink } from '../../lib/sinks/sink';
 import type { StateStore } from '../../lib/state/store';
@@ -60,7 +61,8 @@ export function harness(emulator: Emulator, store: StateStore, env: Record<strin
     POLL_COLLECTING_SECONDS: '1',
     ...env,
   });
-  const limiter = createRateLimiter(store, config.cwpRateLimit);
+  // As the runtime picks it (lib/runtime/storage.ts): shared through Redis on a Redis store.
+  const limiter = store instanceof RedisStateStore ? RedisRateLimiter.onStore(store, config.cwpRateLimit) : new LocalRateLimiter(config.cwpRateLimit);
   const caller = new TencentClient({ endpoint: config.cwpEndpoint, service: CWP_SERVICE, version: CWP_VERSION, region: config.region, credentials: config.credentials, timeoutMs: config.requestTimeoutMs, rateLimiter: limiter });
   const logLines: string[] = [];
   const logger: Logger = createLogger({ level: 'debug', write: (l) => logLines.push(l) });

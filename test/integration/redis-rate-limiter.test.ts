@@ -1,8 +1,8 @@
 // RedisRateLimiter on the suite's real Redis (test/helpers/redis.ts): instances sharing one Redis share one budget.
-import { createRateLimiter } from '../../lib/ratelimit';
 import { RedisRateLimiter } from '../../lib/ratelimit/redis';
+import { openStorage } from '../../lib/runtime/storage';
 import type { RedisStateStore } from '../../lib/state/redis';
-import { redisFixture } from '../helpers/store-fixtures';
+import { REDIS_URL, redisFixture } from '../helpers/store-fixtures';
 import { maxInWindow } from '../../dev/emulator/ratelimit';
 
 
@@ -11,16 +11,18 @@ describe('RedisRateLimiter', () => {
   afterAll(() => fixture.cleanup());
   const openStore = async () => (await fixture.open()) as RedisStateStore;
 
-  test('createRateLimiter shares the Redis store connection and prefix', async () => {
-    const store = await openStore();
-    const limiter = createRateLimiter(store, 20);
+  test('the runtime storage of a redis:// store gives a limiter on the store connection and prefix', async () => {
+    const { store, rateLimiter } = await openStorage({ type: 'redis', url: REDIS_URL }, { prefix: fixture.prefix });
+    const limiter = rateLimiter(20);
     expect(limiter).toBeInstanceOf(RedisRateLimiter);
     expect((limiter as RedisRateLimiter).prefix).toBe(fixture.prefix);
+    await limiter.close();
+    await store.close();
   });
 
   test('three instances on one action together stay within the rate in any second, and close to it', async () => {
     const RATE = 20;
-    const limiters = await Promise.all([1, 2, 3].map(async () => createRateLimiter(await openStore(), RATE)));
+    const limiters = await Promise.all([1, 2, 3].map(async () => RedisRateLimiter.onStore(await openStore(), RATE)));
     const granted: number[] = [];
     const until = Date.now() + 1_500;
     await Promise.all(
@@ -38,7 +40,7 @@ describe('RedisRateLimiter', () => {
   });
 
   test('a pause by one instance holds the action for every instance', async () => {
-    const [a, b] = await Promise.all([1, 2].map(async () => createRateLimiter(await openStore(), 50)));
+    const [a, b] = await Promise.all([1, 2].map(async () => RedisRateLimiter.onStore(await openStore(), 50)));
     await a!.pause('DescribeOpenPortTaskStatus', 400);
     const started = Date.now();
     await b!.acquire('DescribeOpenPortTaskStatus');
@@ -49,7 +51,7 @@ describe('RedisRateLimiter', () => {
   });
 
   test('an aborted wait rejects with the signal reason promptly', async () => {
-    const limiter = createRateLimiter(await openStore(), 1);
+    const limiter = RedisRateLimiter.onStore(await openStore(), 1);
     await limiter.acquire('slow');
     const ctl = new AbortController();
     const started = Date.now();
@@ -59,7 +61,7 @@ describe('RedisRateLimiter', () => {
   });
 
   test('close stops the waiting acquires', async () => {
-    const limiter = createRateLimiter(await openStore(), 1);
+    const limiter = RedisRateLimiter.onStore(await openStore(), 1);
     await limiter.acquire('closing');
     const waiting = limiter.acquire('closing');
     await limiter.close();

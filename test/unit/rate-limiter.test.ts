@@ -1,8 +1,7 @@
 // LocalRateLimiter: strict-spacing GCRA per action, on a fake clock (deterministic), and one check on the real
 // clock that an aborted wait leaves no timer behind.
 import { LocalRateLimiter } from '../../lib/ratelimit/local';
-import { createRateLimiter } from '../../lib/ratelimit';
-import { MemoryStateStore } from '../../lib/state/memory';
+import { openStorage } from '../../lib/runtime/storage';
 import { maxInWindow } from '../../dev/emulator/ratelimit';
 
 /** A manual clock: sleeps resolve only when advance() passes their time. */
@@ -174,8 +173,8 @@ describe('LocalRateLimiter', () => {
   });
 });
 
-describe('createRateLimiter', () => {
-  test('gives an in-process limiter for a store that is not Redis', () => {
-    expect(createRateLimiter(new MemoryStateStore(), 20)).toBeInstanceOf(LocalRateLimiter);
+describe('the runtime storage (lib/runtime/storage.ts)', () => {
+  test('gives an in-process limiter for a store that is not Redis', async () => {
+    expect((await openStorage({ type: 'memory' })).rateLimiter(20)).toBeInstanceOf(LocalRateLimiter);
   });
 });

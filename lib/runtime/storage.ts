@@ -1,0 +1,24 @@
+// The state store and the rate limiter that goes with it, picked by the configured store type: on Redis, the
+// limiter shares the store's connection and key prefix, so every instance of both functions shares one budget;
+// on memory and file, each process keeps its own budget. Redis (and ioredis with it) is loaded only for redis://.
+import type { StateStoreUrl } from '../config';
+import { LocalRateLimiter } from '../ratelimit/local';
+import type { RateLimiter } from '../ratelimit/limiter';
+import { RedisRateLimiter } from '../ratelimit/redis';
+import { openStateStore, type OpenStateStoreOptions } from '../state';
+import type { StateStore } from '../state/store';
+
+export interface Storage {
+  store: StateStore;
+  /** A rate limiter of `ratePerSecond` per action, shared as widely as the store is. */
+  rateLimiter(ratePerSecond: number): RateLimiter;
+}
+
+export async function openStorage(url: StateStoreUrl, options: OpenStateStoreOptions = {}): Promise<Storage> {
+  if (url.type === 'redis') {
+    const { RedisStateStore } = await import('../state/redis');
+    const store = await RedisStateStore.open(url.url, options.prefix === undefined ? {} : { prefix: options.prefix });
+    return { store, rateLimiter: (rate) => RedisRateLimiter.onStore(store, rate) };
+  }
+  return { store: await openStateStore(url), rateLimiter: (rate) => new LocalRateLimiter(rate) };
+}
