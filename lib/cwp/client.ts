@@ -11,8 +11,7 @@ import type { CallOptions, TencentCaller } from '../tencent/types';
 import { CWP_STATUSES, type CwpStatus, type TaskKind, type TaskObservation } from '../types';
 import { isAgentUuid, normalizeUuid } from './uuid';
 
-export const CWP_SERVICE = 'yunjing';
-export const CWP_VERSION = '2018-02-28';
+export { CWP_SERVICE, CWP_VERSION } from '../tencent/services';
 
 /** The status action of each task kind. */
 export const STATUS_ACTION: Record<TaskKind, 'DescribeProcessTaskStatus' | 'DescribeOpenPortTaskStatus'> = {

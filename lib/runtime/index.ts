@@ -3,7 +3,8 @@
 // store is Redis (lib/state/index.ts imports it lazily), which keeps the cold start of the other setups small.
 // The sinks are passed in by the poll function only, so the api bundle does not carry them.
 import { ConfigError, loadConfig, type Config, type FunctionRole } from '../config';
-import { CWP_SERVICE, CWP_VERSION, CwpClient } from '../cwp/client';
+import { CwpClient } from '../cwp/client';
+import { CWP_SERVICE, CWP_VERSION, TDMQ_SERVICE, TDMQ_VERSION } from '../tencent/services';
 import { createLogger, type Logger } from '../log';
 import type { RateLimiter } from '../ratelimit/limiter';
 import type { Sink } from '../sinks/sink';
@@ -32,9 +33,6 @@ export interface RuntimeOptions {
   makeSinks?: SinkFactory;
 }
 
-// TDMQ for CMQ on API 3.0 (the legacy CMQ API is retired).
-const TDMQ_SERVICE = 'tdmq';
-const TDMQ_VERSION = '2020-02-17';
 
 export async function createRuntime(role: FunctionRole, env: Record<string, string | undefined> = process.env, options: RuntimeOptions = {}): Promise<Runtime> {
   const { write, makeSinks } = options;

@@ -17,8 +17,7 @@ import type { CloudEvent } from '../types';
 import { anySignal } from '../util/abort';
 import type { SendResult, Sink } from './sink';
 
-export const TDMQ_SERVICE = 'tdmq';
-export const TDMQ_VERSION = '2020-02-17';
+export { TDMQ_SERVICE, TDMQ_VERSION } from '../tencent/services';
 /** The default MaxMsgSize of a CMQ topic and of a queue created with defaults (bytes). */
 export const CMQ_DEFAULT_MAX_MSG_BYTES = 65536;
 /** PublishCmqMsg: a tag may not exceed 64 characters. */

@@ -5,6 +5,9 @@ import { Webhook } from 'standardwebhooks';
 import { isLoopbackUrl } from '../config';
 import type { CloudEvent } from '../types';
 import { anySignal } from '../util/abort';
+import { describeNetworkError, parseRetryAfter } from '../util/wire';
+
+export { parseRetryAfter } from '../util/wire';
 import type { SendResult, Sink } from './sink';
 
 export const CLOUDEVENTS_JSON = 'application/cloudevents+json';
@@ -12,7 +15,6 @@ export const GONE_REASON = 'receiver answered 410 Gone; this URL is disabled for
 /** How much of a refusing receiver's body goes into the dead letter's reason. */
 const BODY_SNIPPET_CHARS = 200;
 /** A Retry-After beyond this is clamped: a broken header must not park an event for weeks. */
-const MAX_RETRY_AFTER_MS = 24 * 3600 * 1000;
 
 export interface WebhookSinkOptions {
   url: string;
@@ -41,24 +43,6 @@ export function checkWebhookUrl(raw: string, allowHttp: boolean): URL {
   if (u.protocol === 'https:') return u;
   if (u.protocol === 'http:' && (isLoopbackUrl(u) || allowHttp)) return u;
   throw new Error(`webhook URL ${u.origin} is refused: use https:// (plain http only to loopback, or with WEBHOOK_ALLOW_HTTP=true)`);
-}
-
-/**
- * Retry-After as milliseconds from `now`: delta-seconds or an HTTP-date (RFC 9110 section 10.2.3).
- * Undefined when absent or unparseable; 0 for a date in the past.
- */
-export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
-  if (value === null || value === undefined) return undefined;
-  const v = value.trim();
-  if (v === '') return undefined;
-  let ms: number;
-  if (/^\d+$/.test(v)) ms = Number(v) * 1000;
-  else {
-    const at = Date.parse(v);
-    if (Number.isNaN(at)) return undefined;
-    ms = Math.max(0, at - now);
-  }
-  return Math.min(ms, MAX_RETRY_AFTER_MS);
 }
 
 /** The three Standard Webhooks headers for one payload. */
@@ -170,19 +154,8 @@ export class WebhookSink implements Sink {
   #failureReason(e: unknown, callerSignal: AbortSignal, timeout: AbortSignal): string {
     if (timeout.aborted && !callerSignal.aborted) return `no answer within ${this.#timeoutMs} ms (timeout)`;
     if (callerSignal.aborted) return 'aborted: the drain was stopped (deadline)';
-    return `connection failed: ${networkCode(e)}`;
+    return `connection failed: ${describeNetworkError(e)}`;
   }
-}
-
-/** The most specific thing we know about a fetch failure: ECONNREFUSED, ECONNRESET, UND_ERR_SOCKET, ... */
-function networkCode(e: unknown): string {
-  let cur: unknown = e;
-  for (let i = 0; i < 4 && cur; i++) {
-    const c = cur as { code?: unknown; cause?: unknown };
-    if (typeof c.code === 'string') return c.code;
-    cur = c.cause;
-  }
-  return e instanceof Error ? e.message : String(e);
 }
 
 /** The origin a Location header points to (relative to `base`), or null; never its path or query. */

@@ -5,6 +5,7 @@ import { TencentError, TRANSPORT_CODES } from '../errors';
 import type { RateLimiter } from '../ratelimit/limiter';
 import { JSON_CONTENT_TYPE, signTc3 } from './sign';
 import { abortableSleep, anySignal } from '../util/abort';
+import { describeNetworkError, parseRetryAfter } from '../util/wire';
 import { nodePost, type PostFn } from './http';
 import type { CallOptions, CallStats, TencentCaller, TencentCredentials, TencentResult } from './types';
 
@@ -170,7 +171,8 @@ export class TencentClient implements TencentCaller {
     try {
       const res = await this.fetchImpl(this.url, { method: 'POST', headers, body, signal });
       status = res.status;
-      retryAfterSeconds = parseRetryAfter(res.headers.get('retry-after'), this.now());
+      const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), this.now());
+      retryAfterSeconds = retryAfterMs === undefined ? null : Math.ceil(retryAfterMs / 1000);
       text = await res.text();
     } catch (cause) {
       if (operationSignal?.aborted) throw deadlinePassed(action, null, cause);
@@ -240,16 +242,6 @@ function parseAnswer(action: string, status: number, text: string, retryAfterSec
   return { response: rest, requestId };
 }
 
-/** Retry-After is seconds or an HTTP date (RFC 9110); anything else is ignored. */
-function parseRetryAfter(value: string | null, nowMs: number): number | null {
-  if (value === null) return null;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed);
-  const at = Date.parse(trimmed);
-  if (Number.isNaN(at)) return null;
-  return Math.max(0, Math.ceil((at - nowMs) / 1000));
-}
-
 function deadlinePassed(action: string, lastError: TencentError | null, cause?: unknown): TencentError {
   const after = lastError ? ` (last error: ${lastError.code})` : '';
   return new TencentError({
@@ -259,16 +251,6 @@ function deadlinePassed(action: string, lastError: TencentError | null, cause?: 
     requestId: lastError?.requestId ?? null,
     cause: lastError ?? cause,
   });
-}
-
-/** The system error code (ECONNRESET, ECONNREFUSED, ...): on node:http's error itself, or in `cause` with an injected fetch (undici); never headers or URLs. */
-function describeNetworkError(error: unknown): string {
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && isObject(current); depth += 1) {
-    if (typeof current.code === 'string') return current.code;
-    current = current.cause;
-  }
-  return error instanceof Error ? error.name : 'unknown error';
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

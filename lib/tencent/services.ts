@@ -1,0 +1,10 @@
+// The Tencent Cloud API 3.0 services the bridge calls, each defined once: the service name (the host's first
+// label and the credential scope) and the API version the calls are typed and tested against.
+
+/** Cloud Workload Protection, the frozen `yunjing` service (docs from 2020; `cwp` dropped these actions in 2021). */
+export const CWP_SERVICE = 'yunjing';
+export const CWP_VERSION = '2018-02-28';
+
+/** TDMQ for CMQ on API 3.0 (the legacy CMQ API is retired). */
+export const TDMQ_SERVICE = 'tdmq';
+export const TDMQ_VERSION = '2020-02-17';
