@@ -143,31 +143,3 @@ export interface SweepSummary {
   deadLetters: number;
   tookMs: number;
 }
-
-/** The parts of the SCF Node.js context object the bridge reads. All optional: local runs pass less. */
-export interface ScfContext {
-  request_id?: string;
-  function_name?: string;
-  /** Milliseconds left before SCF ends the invocation. */
-  getRemainingTimeInMillis?: () => number;
-  time_limit_in_ms?: number;
-  memory_limit_in_mb?: number;
-  tencentcloud_region?: string;
-  callbackWaitsForEmptyEventLoop?: boolean;
-}
-
-/** The SCF timer trigger's event (test/fixtures/scf-timer-event.json). */
-export interface ScfTimerEvent {
-  Type: 'Timer';
-  TriggerName: string;
-  Time: string;
-  Message?: string;
-}
-
-/** The SCF integrated response both HTTP triggers expect (test/fixtures/scf-integrated-response.json). */
-export interface ScfHttpResponse {
-  isBase64Encoded: boolean;
-  statusCode: number;
-  headers: Record<string, string>;
-  body: string;
-}

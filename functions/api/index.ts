@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { handleHttp } from '../../lib/http';
 import { errorResponse, HttpError } from '../../lib/http/respond';
 import { ConfigError, getRuntime } from '../../lib/runtime';
-import type { ScfContext, ScfHttpResponse } from '../../lib/types';
+import type { ScfContext, ScfHttpResponse } from '../../lib/scf/types';
 
 /**
  * A prefix the gateway leaves on paths (e.g. the stage, `/release`), stripped before routing. Read here as

@@ -2,8 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigError, getRuntime } from '../../lib/runtime';
 import { createSinks } from '../../lib/sinks';
+import { timerTriggerName } from '../../lib/scf/timer-event';
 import { runSweep, sweepWindow } from '../../lib/sweep';
-import type { ScfContext, SweepSummary } from '../../lib/types';
+import type { SweepSummary } from '../../lib/types';
+import type { ScfContext } from '../../lib/scf/types';
 
 export async function main_handler(event: unknown, context?: ScfContext): Promise<SweepSummary> {
   const requestId = context?.request_id ?? randomUUID();
@@ -17,8 +19,7 @@ export async function main_handler(event: unknown, context?: ScfContext): Promis
     process.stdout.write(JSON.stringify({ level: 'error', time: new Date().toISOString(), msg: 'poll cannot start', requestId, problems }) + '\n');
     throw new Error(`poll cannot start: ${problems.join('; ')}`);
   }
-  const trigger = event && typeof event === 'object' && 'TriggerName' in event ? String((event as { TriggerName: unknown }).TriggerName) : null;
-  runtime.logger.debug('timer fired', { requestId, trigger });
+  runtime.logger.debug('timer fired', { requestId, trigger: timerTriggerName(event) });
   return runSweep(
     { config: runtime.config, store: runtime.store, cwp: runtime.cwp, sinks: runtime.sinks, logger: runtime.logger },
     sweepWindow(runtime.config, context, requestId, now),

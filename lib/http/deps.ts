@@ -4,8 +4,8 @@ import type { Config } from '../config';
 import type { CwpClient } from '../cwp/client';
 import type { Logger } from '../log';
 import type { AgentRecordsPort, DeadLetterPort, HealthPort, WatchPort } from '../state/store';
-import type { ScfContext } from '../types';
-import type { HttpRequest } from './event';
+import type { ScfContext } from '../scf/types';
+import type { HttpRequest } from './request';
 
 export interface HttpDeps {
   config: Config;

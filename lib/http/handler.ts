@@ -2,10 +2,11 @@
 // ConfigError from loadConfig) and calls handleHttp; tests call it with fakes.
 import { ConfigError } from '../config';
 import { createLogger, type Logger } from '../log';
-import type { ScfContext, ScfHttpResponse } from '../types';
+import type { ScfContext, ScfHttpResponse } from '../scf/types';
 import { authenticate } from './auth';
 import type { HttpDeps, HttpOptions, RouteContext } from './deps';
-import { normalizeEvent, type HttpRequest } from './event';
+import { normalizeEvent } from '../scf/http-event';
+import type { HttpRequest } from './request';
 import { errorBody, errorResponse, HttpError, jsonResponse } from './respond';
 import { methodNotAllowed, notFound } from './router';
 import { router } from './routes';

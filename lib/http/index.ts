@@ -1,7 +1,7 @@
 // The HTTP side of the bridge: functions/api calls handleHttp with deps built from the config.
 export { handleHttp, isConfigError, configVariables, redactedProblems } from './handler';
 export type { HttpDeps, HttpOptions, RouteContext } from './deps';
-export { normalizeEvent, normalizePath, normalizeHeaders, requestIdOf, MAX_BODY_BYTES, type HttpRequest, type EventOptions, type NormalizedEvent } from './event';
+export type { HttpRequest } from './request';
 export { authenticate, bearerToken, constantTimeEqual, matchesAnyToken } from './auth';
 export { HttpError, errorBody, errorResponse, jsonResponse, safeMessage, JSON_CONTENT_TYPE, type HttpErrorOptions } from './respond';
 export { Router, type Route, type RouteMatch } from './router';

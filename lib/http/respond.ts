@@ -1,7 +1,7 @@
 // Every answer of the HTTP function is built here: JSON, the SCF integrated-response form, our request id in
 // `x-request-id`, and errors in one envelope `{"error": {"code", "message", "requestId"}}`. Error bodies are
 // built from a code and a message only, never from an Error object, so no stack can leak into a response.
-import type { ScfHttpResponse } from '../types';
+import type { ScfHttpResponse } from '../scf/types';
 
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 

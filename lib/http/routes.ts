@@ -1,7 +1,8 @@
 // The routes of the HTTP function (the README's HTTP API table). Each handler returns a response or throws an HttpError;
 // anything else thrown is an unexpected exception (500, logged once by the handler).
 import * as z from 'zod/mini';
-import type { DeadLetter, KeyRecord, ScfHttpResponse, SweepSummary, TaskKind, Watch } from '../types';
+import type { DeadLetter, KeyRecord, SweepSummary, TaskKind, Watch } from '../types';
+import type { ScfHttpResponse } from '../scf/types';
 import { TASK_KINDS } from '../types';
 import { isStoreError } from '../state/errors';
 import { listAllWatches } from '../sweep/watchlist';

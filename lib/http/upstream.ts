@@ -1,7 +1,8 @@
 // Live CWP answers as HTTP: the status comes from the error table (lib/errors), nowhere else.
 import { InvalidUuidError } from '../cwp/client';
 import { ERROR_TABLE, isTencentError, TRANSPORT_CODES } from '../errors';
-import type { ScfContext, TaskKind, TaskObservation, TaskState } from '../types';
+import type { TaskKind, TaskObservation, TaskState } from '../types';
+import type { ScfContext } from '../scf/types';
 import { HttpError, safeMessage } from './respond';
 
 /** Default deadline of a live status call (both kinds run concurrently under it). */

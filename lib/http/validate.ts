@@ -2,7 +2,7 @@
 import * as z from 'zod/mini';
 import { isAgentUuid, normalizeUuid } from '../cwp/uuid';
 import { TASK_KINDS, type TaskKind } from '../types';
-import type { HttpRequest } from './event';
+import type { HttpRequest } from './request';
 import { HttpError } from './respond';
 
 export const UUID_FORM = 'the 8-4-4-4-12 hex form, e.g. 6b6cd843-6bc1-4011-a74c-dc3fd26a7dd1';

@@ -1,7 +1,7 @@
 // How long may this sweep run? The function's remaining time less a safety margin, capped by SWEEP_BUDGET_MS;
 // the last part of it is kept for publishing.
 import type { Config } from '../config';
-import type { ScfContext } from '../types';
+import type { ScfContext } from '../scf/types';
 import type { SweepWindow } from './sweep';
 
 /** Without an SCF context (local runs) and without SWEEP_BUDGET_MS, a sweep may take this long. */

@@ -2,7 +2,7 @@
 // event and a Function URL event for the same HTTP request, the timer event, and an SCF-like context.
 import { randomUUID } from 'node:crypto';
 import { loadFixture } from './fixtures';
-import type { ScfContext, ScfHttpResponse } from '../../lib/types';
+import type { ScfContext, ScfHttpResponse } from '../../lib/scf/types';
 
 export { FIXTURES_DIR } from './fixtures';
 const fixture = loadFixture;

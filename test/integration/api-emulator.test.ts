@@ -12,7 +12,7 @@ import { main_handler as apiHandler } from '../../functions/api';
 import { main_handler as pollHandler } from '../../functions/poll';
 import { ENV } from '../../lib/config';
 import { resetRuntimes } from '../../lib/runtime';
-import type { ScfContext } from '../../lib/types';
+import type { ScfContext } from '../../lib/scf/types';
 import {
   comparable, eventFor, parseResponse, scfContext, TIMER_FIXTURE, TRIGGER_SHAPES,
   type HttpCall, type ParsedResponse, type TriggerShape,

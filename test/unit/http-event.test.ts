@@ -1,4 +1,4 @@
-import { MAX_BODY_BYTES, normalizeEvent, normalizePath, type HttpRequest } from '../../lib/http';
+import { MAX_BODY_BYTES, normalizeEvent, normalizePath, type HttpRequest } from '../../lib/scf/http-event';
 import { apigwEvent, fixture, harness, UUID, urlEvent } from './http-helpers';
 
 function ok(event: unknown, context?: { request_id?: string }, options?: { basePath?: string }): HttpRequest {

@@ -6,7 +6,8 @@ import { handleHttp, type HttpDeps, type HttpOptions } from '../../lib/http';
 import { createLogger, type Logger } from '../../lib/log';
 import { MemoryStateStore } from '../../lib/state/memory';
 import type { CallOptions } from '../../lib/tencent/types';
-import type { ScfContext, ScfHttpResponse, TaskKind, TaskObservation, TaskState } from '../../lib/types';
+import type { TaskKind, TaskObservation, TaskState } from '../../lib/types';
+import type { ScfContext, ScfHttpResponse } from '../../lib/scf/types';
 
 import { loadFixture } from '../helpers/fixtures';
 

@@ -1,27 +1,15 @@
-// One request shape from either HTTP trigger SCF can send:
+// The SCF adapter of the HTTP core: one HttpRequest (lib/http/request.ts) from either HTTP trigger SCF can send:
 // - API Gateway (test/fixtures/scf-apigw-event.json): `requestContext` (with requestId and stage), `httpMethod`,
 //   `path`, headers in any case, `queryStringParameters` (declared ones) and `queryString` (all), `body`,
 //   `isBase64Encoded`;
 // - Function URL (test/fixtures/scf-function-url-event.json): `httpMethod`, `path`, lower-case `headers`,
 //   `queryString`, `body`, maybe `isBase64Encoded`.
 import { randomUUID } from 'node:crypto';
-import type { ScfContext } from '../types';
-import { HttpError } from './respond';
+import { HttpError } from '../http/respond';
+import type { HttpRequest } from '../http/request';
+import type { ScfContext } from './types';
 
-export interface HttpRequest {
-  /** Upper case. */
-  method: string;
-  /** Without the base path, without trailing slashes, never empty ('/' at least), no query. */
-  path: string;
-  /** Keys lower-cased; repeated headers joined with ', '. */
-  headers: Record<string, string>;
-  query: Record<string, string>;
-  /** Decoded (base64 undone), UTF-8; null when the request had none. */
-  body: string | null;
-  /** requestContext.requestId, else the SCF context's request_id, else a random UUID. */
-  requestId: string;
-  trigger: 'apigw' | 'function-url';
-}
+export type { HttpRequest } from '../http/request';
 
 export interface EventOptions {
   /** A prefix the gateway leaves on every path (e.g. '/release'), stripped before routing. */
