@@ -23,7 +23,7 @@ export async function p2(agents = 10_000, ticks = 6, tickMs = 15_000): Promise<v
     for (const kind of TASK_KINDS) {
       const state = emulator.state(uuid, kind);
       if (state === 'COLLECTING') active++;
-      const interval = intervalSeconds(state, config.intervals) * 1000;
+      const interval = intervalSeconds(state, config.sweep.intervals) * 1000;
       const event = buildStatusChangedEvent({ source: config.eventSource, uuid, kind, previous: null, state, version: 1, observedAt: t0, requestId: 'seed' });
       const nextDue = t0 + Math.floor(Math.random() * interval);
       await store.recordChange({ key: { uuid, kind }, expectedVersion: 0, state, requestId: 'seed', observedAt: t0, nextDue, event });
@@ -69,7 +69,7 @@ export async function p2(agents = 10_000, ticks = 6, tickMs = 15_000): Promise<v
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
     maxMs: latencies[latencies.length - 1],
-    collectingIntervalS: config.intervals.collecting,
+    collectingIntervalS: config.sweep.intervals.collecting,
     ticks,
     tickMs,
     checksPerSecond: round(accepted / ((benchEnd - benchStart) / 1000)),

@@ -92,7 +92,7 @@ async function webhook(events: number): Promise<void> {
     await seed(store, events, config.eventSource);
 
     const started = performance.now();
-    const result = await drainOutbox(store, sinks, { maxAttempts: config.deliveryMaxAttempts, logger });
+    const result = await drainOutbox(store, sinks, { maxAttempts: config.delivery.maxAttempts, logger });
     const seconds = (performance.now() - started) / 1000;
     const stats = (await (await fetch(`${origin}/stats`)).json()) as ReceiverStats;
     report('P4a webhook delivery throughput', {
@@ -105,7 +105,7 @@ async function webhook(events: number): Promise<void> {
       receivedDuplicates: stats.duplicates,
       unverified: stats.unverified,
       everyEventOnce: stats.unique === events && stats.duplicates === 0 && stats.requests === events,
-      concurrency: config.webhookConcurrency,
+      concurrency: config.webhook.concurrency,
       seconds: round(seconds, 2),
       eventsPerSecond: Math.round(events / seconds),
       goalPerSecond: 1000,
@@ -123,7 +123,7 @@ async function cmq(events: number): Promise<void> {
     await seed(runtime.store, events, runtime.config.eventSource);
     emulator.resetStats();
     const started = performance.now();
-    const result = await drainOutbox(runtime.store, runtime.sinks, { maxAttempts: runtime.config.deliveryMaxAttempts, logger: runtime.logger });
+    const result = await drainOutbox(runtime.store, runtime.sinks, { maxAttempts: runtime.config.delivery.maxAttempts, logger: runtime.logger });
     const seconds = (performance.now() - started) / 1000;
     const messages = emulator.messages({ topic: 'p4-bench' });
     const ids = new Set(messages.map((m) => (JSON.parse(m.content) as { id: string }).id));

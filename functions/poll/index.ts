@@ -22,6 +22,6 @@ export async function main_handler(event: unknown, context?: ScfContext): Promis
   runtime.logger.debug('timer fired', { requestId, trigger: timerTriggerName(event) });
   return runSweep(
     { config: runtime.config, store: runtime.store, cwp: runtime.cwp, sinks: runtime.sinks, logger: runtime.logger },
-    sweepWindow(runtime.config, context, requestId, now),
+    sweepWindow(runtime.config.sweep, context, requestId, now),
   );
 }

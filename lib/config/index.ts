@@ -4,6 +4,9 @@
 import * as z from 'zod/mini';
 import { isAgentUuid, normalizeUuid } from '../cwp/uuid';
 import { TASK_KINDS, type TaskKind } from '../types';
+import { judgeWebhookUrl } from './webhook-url';
+
+export { isLoopbackUrl, judgeWebhookUrl, type WebhookUrlVerdict } from './webhook-url';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -14,35 +17,47 @@ export class ConfigError extends Error {
 
 export type StateStoreUrl = { type: 'memory' } | { type: 'file'; dir: string } | { type: 'redis'; url: string };
 
+/** Seconds until a key is due again, by its state. */
+export interface Intervals {
+  collecting: number;
+  offline: number;
+  terminal: number;
+  unknownAgent: number;
+  unobserved: number;
+}
+
+/** One Tencent Cloud API the bridge calls: where, and how many requests per second per action. */
+export interface ApiEndpoint {
+  endpoint: string;
+  rateLimit: number;
+}
+
+/** The settings, grouped by the part that uses them. */
 export interface Config {
   credentials: { secretId: string; secretKey: string; token: string | null };
   region: string;
-  cwpEndpoint: string;
-  tdmqEndpoint: string;
-  cwpRateLimit: number;
-  tdmqRateLimit: number;
   /** Deadline of one HTTP call to Tencent Cloud. */
   requestTimeoutMs: number;
+  cwp: ApiEndpoint;
+  tdmq: ApiEndpoint;
   stateStore: StateStoreUrl;
-  watchUuids: string[];
-  watchKinds: TaskKind[];
-  /** Caps a sweep's duration below the function's remaining time. */
-  sweepBudgetMs: number | null;
-  /** Kept free at the end of the function's time for publishing and the summary. */
-  sweepMarginMs: number;
-  /** Seconds until a key is due again, by its state. */
-  intervals: { collecting: number; offline: number; terminal: number; unknownAgent: number; unobserved: number };
-  apiTokens: string[];
-  /** A prefix the gateway leaves on paths (e.g. a stage), stripped before routing. */
-  apiBasePath: string;
-  webhookUrls: string[];
-  webhookSecret: string | null;
-  webhookAllowHttp: boolean;
-  webhookTimeoutMs: number;
-  webhookConcurrency: number;
-  cmqTopic: string | null;
-  cmqQueue: string | null;
-  deliveryMaxAttempts: number;
+  /** WATCH_UUIDS and the kinds every watch gets by default. */
+  watch: { uuids: string[]; kinds: TaskKind[] };
+  sweep: {
+    /** Caps a sweep's duration below the function's remaining time. */
+    budgetMs: number | null;
+    /** Kept free at the end of the function's time for publishing and the summary. */
+    marginMs: number;
+    intervals: Intervals;
+  };
+  api: {
+    tokens: string[];
+    /** A prefix the gateway leaves on paths (e.g. a stage), stripped before routing. */
+    basePath: string;
+  };
+  webhook: { urls: string[]; secret: string | null; allowHttp: boolean; timeoutMs: number; concurrency: number };
+  cmq: { topic: string | null; queue: string | null };
+  delivery: { maxAttempts: number };
   eventSource: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -151,12 +166,6 @@ export const VARIABLE_OWNER: Partial<Record<(typeof ENV)[number], FunctionRole>>
   EVENT_SOURCE: 'poll',
 };
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
-
-export function isLoopbackUrl(u: URL): boolean {
-  return LOOPBACK_HOSTS.has(u.hostname) || /^127\.\d+\.\d+\.\d+$/.test(u.hostname);
-}
-
 function parseStateStore(v: string): StateStoreUrl {
   if (v === 'memory:') return { type: 'memory' };
   if (v.startsWith('file:')) return { type: 'file', dir: v.slice('file:'.length) };
@@ -214,19 +223,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   for (const [i, raw] of list(present.WEBHOOK_URLS).entries()) {
     // A hook URL's path or credentials are often its secret: problems name the entry and the origin only.
     const entry = `entry ${i + 1}`;
-    let u: URL;
-    try {
-      u = new URL(raw);
-    } catch {
+    const v = judgeWebhookUrl(raw, allowHttp);
+    if (v.ok) {
+      webhookUrls.push(v.url.toString());
+      continue;
+    }
+    if (v.reason === 'not-a-url') {
       problems.push(`WEBHOOK_URLS: ${entry} is not a URL; use https://host/path`);
       continue;
     }
-    const shown = `${entry} (${u.protocol}//${u.host}/…)`;
-    if (u.protocol !== 'https:' && u.protocol !== 'http:') problems.push(`WEBHOOK_URLS: ${shown} must be https://`);
-    else if (u.protocol === 'http:' && !isLoopbackUrl(u) && !allowHttp) {
-      problems.push(`WEBHOOK_URLS: ${shown} is plain http to a non-loopback host; use https://, or set WEBHOOK_ALLOW_HTTP=true to accept it`);
-    } else if (u.username || u.password) problems.push(`WEBHOOK_URLS: ${entry} carries credentials in the URL; remove them, the payload is signed with WEBHOOK_SECRET instead`);
-    else webhookUrls.push(u.toString());
+    const shown = `${entry} (${v.url.protocol}//${v.url.host}/…)`;
+    if (v.reason === 'scheme') problems.push(`WEBHOOK_URLS: ${shown} must be https://`);
+    else if (v.reason === 'plain-http') problems.push(`WEBHOOK_URLS: ${shown} is plain http to a non-loopback host; use https://, or set WEBHOOK_ALLOW_HTTP=true to accept it`);
+    else problems.push(`WEBHOOK_URLS: ${entry} carries credentials in the URL; remove them, the payload is signed with WEBHOOK_SECRET instead`);
   }
   const webhookSecret = present.WEBHOOK_SECRET ?? null;
   if (list(present.WEBHOOK_URLS).length > 0 && !webhookSecret) problems.push('WEBHOOK_SECRET: is required when WEBHOOK_URLS is set; use whsec_ followed by base64 of 24 to 64 random bytes');
@@ -239,33 +248,26 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     credentials: { secretId, secretKey, token },
     region: e.TENCENTCLOUD_REGION,
-    cwpEndpoint: e.CWP_ENDPOINT.replace(/\/$/, ''),
-    tdmqEndpoint: e.TDMQ_ENDPOINT.replace(/\/$/, ''),
-    cwpRateLimit: e.CWP_RATE_LIMIT,
-    tdmqRateLimit: e.TDMQ_RATE_LIMIT,
     requestTimeoutMs: e.TENCENT_TIMEOUT_MS,
+    cwp: { endpoint: e.CWP_ENDPOINT.replace(/\/$/, ''), rateLimit: e.CWP_RATE_LIMIT },
+    tdmq: { endpoint: e.TDMQ_ENDPOINT.replace(/\/$/, ''), rateLimit: e.TDMQ_RATE_LIMIT },
     stateStore: parseStateStore(e.STATE_STORE),
-    watchUuids: [...new Set(watchUuids)],
-    watchKinds,
-    sweepBudgetMs: e.SWEEP_BUDGET_MS ?? null,
-    sweepMarginMs: e.SWEEP_MARGIN_MS,
-    intervals: {
-      collecting: e.POLL_COLLECTING_SECONDS,
-      offline: e.POLL_OFFLINE_SECONDS,
-      terminal: e.POLL_TERMINAL_SECONDS,
-      unknownAgent: e.POLL_UNKNOWN_AGENT_SECONDS,
-      unobserved: e.POLL_UNOBSERVED_SECONDS,
+    watch: { uuids: [...new Set(watchUuids)], kinds: watchKinds },
+    sweep: {
+      budgetMs: e.SWEEP_BUDGET_MS ?? null,
+      marginMs: e.SWEEP_MARGIN_MS,
+      intervals: {
+        collecting: e.POLL_COLLECTING_SECONDS,
+        offline: e.POLL_OFFLINE_SECONDS,
+        terminal: e.POLL_TERMINAL_SECONDS,
+        unknownAgent: e.POLL_UNKNOWN_AGENT_SECONDS,
+        unobserved: e.POLL_UNOBSERVED_SECONDS,
+      },
     },
-    apiTokens,
-    apiBasePath: e.API_BASE_PATH.replace(/\/$/, ''),
-    webhookUrls,
-    webhookSecret,
-    webhookAllowHttp: allowHttp,
-    webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
-    webhookConcurrency: e.WEBHOOK_CONCURRENCY,
-    cmqTopic: e.CMQ_TOPIC ?? null,
-    cmqQueue: e.CMQ_QUEUE ?? null,
-    deliveryMaxAttempts: e.DELIVERY_MAX_ATTEMPTS,
+    api: { tokens: apiTokens, basePath: e.API_BASE_PATH.replace(/\/$/, '') },
+    webhook: { urls: webhookUrls, secret: webhookSecret, allowHttp, timeoutMs: e.WEBHOOK_TIMEOUT_MS, concurrency: e.WEBHOOK_CONCURRENCY },
+    cmq: { topic: e.CMQ_TOPIC ?? null, queue: e.CMQ_QUEUE ?? null },
+    delivery: { maxAttempts: e.DELIVERY_MAX_ATTEMPTS },
     eventSource: e.EVENT_SOURCE ?? `/cwp-task-bridge/${e.TENCENTCLOUD_REGION}`,
     logLevel: e.LOG_LEVEL,
   };

@@ -52,7 +52,7 @@ async function dispatch(req: HttpRequest, scf: ScfContext | undefined, deps: Htt
     throw configInvalid(deps);
   }
   // Everything but /healthz needs a token, even to learn that a path does not exist.
-  if (!publicMatch) authenticate(req.headers, deps.config.apiTokens);
+  if (!publicMatch) authenticate(req.headers, deps.config.api.tokens);
   if (match.kind === 'not_found') throw notFound(req.path);
   if (match.kind === 'method_not_allowed') throw methodNotAllowed(req.method, req.path, match.allow);
 

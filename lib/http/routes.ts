@@ -183,7 +183,7 @@ export async function agent(ctx: RouteContext): Promise<ScfHttpResponse> {
  * agent in both shows as env with the union of their kinds.
  */
 function allWatches(ctx: RouteContext): Promise<Watch[]> {
-  return storeCall('listWatches', () => listAllWatches(ctx.deps.config, ctx.deps.store));
+  return storeCall('listWatches', () => listAllWatches(ctx.deps.config.watch, ctx.deps.store));
 }
 
 function envConflict(uuid: string, verb: string): HttpError {
@@ -204,9 +204,9 @@ const putWatchBody = lazy(() => z.strictObject({
 /** 201 when new, 200 when it replaced an API watch; 409 for an agent in WATCH_UUIDS. */
 export async function putWatch(ctx: RouteContext): Promise<ScfHttpResponse> {
   const uuid = parseUuid(ctx.params.uuid);
-  if (ctx.deps.config.watchUuids.includes(uuid)) throw envConflict(uuid, 'change');
+  if (ctx.deps.config.watch.uuids.includes(uuid)) throw envConflict(uuid, 'change');
   const body = parseJsonBody(ctx.req, putWatchBody(), {});
-  const kinds = [...new Set(body.kinds ?? ctx.deps.config.watchKinds)];
+  const kinds = [...new Set(body.kinds ?? ctx.deps.config.watch.kinds)];
   const existed = (await storeCall('listWatches', () => ctx.deps.store.listWatches())).some((w) => w.uuid === uuid);
   const watch = await storeCall('putWatch', () => ctx.deps.store.putWatch(uuid, kinds, ctx.now()));
   return ok(ctx, existed ? 200 : 201, { watch, created: !existed });
@@ -215,7 +215,7 @@ export async function putWatch(ctx: RouteContext): Promise<ScfHttpResponse> {
 /** 200 `{deleted}`; 404 if there is no API watch; 409 for an agent in WATCH_UUIDS. */
 export async function deleteWatch(ctx: RouteContext): Promise<ScfHttpResponse> {
   const uuid = parseUuid(ctx.params.uuid);
-  if (ctx.deps.config.watchUuids.includes(uuid)) throw envConflict(uuid, 'remove');
+  if (ctx.deps.config.watch.uuids.includes(uuid)) throw envConflict(uuid, 'remove');
   const deleted = await storeCall('deleteWatch', () => ctx.deps.store.deleteWatch(uuid));
   if (!deleted) throw new HttpError(404, 'not_found', `no API watch for ${uuid}`);
   return ok(ctx, 200, { deleted: uuid });

@@ -49,9 +49,9 @@ export async function createRuntime(role: FunctionRole, env: Record<string, stri
     return l;
   };
   const common = { region: config.region, credentials: config.credentials, timeoutMs: config.requestTimeoutMs };
-  const cwpCaller = new TencentClient({ ...common, endpoint: config.cwpEndpoint, service: CWP_SERVICE, version: CWP_VERSION, rateLimiter: limiter(config.cwpRateLimit) });
-  const needsTdmq = makeSinks !== undefined && (config.cmqTopic !== null || config.cmqQueue !== null);
-  const tdmq = needsTdmq ? new TencentClient({ ...common, endpoint: config.tdmqEndpoint, service: TDMQ_SERVICE, version: TDMQ_VERSION, rateLimiter: limiter(config.tdmqRateLimit) }) : null;
+  const cwpCaller = new TencentClient({ ...common, endpoint: config.cwp.endpoint, service: CWP_SERVICE, version: CWP_VERSION, rateLimiter: limiter(config.cwp.rateLimit) });
+  const needsTdmq = makeSinks !== undefined && (config.cmq.topic !== null || config.cmq.queue !== null);
+  const tdmq = needsTdmq ? new TencentClient({ ...common, endpoint: config.tdmq.endpoint, service: TDMQ_SERVICE, version: TDMQ_VERSION, rateLimiter: limiter(config.tdmq.rateLimit) }) : null;
   const sinks = makeSinks ? makeSinks(config, { tdmq, logger }) : [];
   return {
     config,

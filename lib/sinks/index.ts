@@ -24,23 +24,23 @@ export interface SinkDeps {
 
 export function createSinks(config: Config, deps: SinkDeps): Sink[] {
   const sinks: Sink[] = [];
-  if (config.webhookUrls.length > 0) {
-    if (!config.webhookSecret) throw new Error('WEBHOOK_SECRET is required when WEBHOOK_URLS is set');
-    for (const url of config.webhookUrls) {
+  if (config.webhook.urls.length > 0) {
+    if (!config.webhook.secret) throw new Error('WEBHOOK_SECRET is required when WEBHOOK_URLS is set');
+    for (const url of config.webhook.urls) {
       sinks.push(new WebhookSink({
         url,
-        secret: config.webhookSecret,
-        timeoutMs: config.webhookTimeoutMs,
-        concurrency: config.webhookConcurrency,
-        allowHttp: config.webhookAllowHttp,
+        secret: config.webhook.secret,
+        timeoutMs: config.webhook.timeoutMs,
+        concurrency: config.webhook.concurrency,
+        allowHttp: config.webhook.allowHttp,
       }));
     }
   }
-  if (config.cmqTopic || config.cmqQueue) {
+  if (config.cmq.topic || config.cmq.queue) {
     // A missing caller is a wiring bug; silently dropping the sink would strand its replayed dead letters.
     if (!deps.tdmq) throw new Error('CMQ_TOPIC/CMQ_QUEUE is set but no TDMQ caller was provided');
-    if (config.cmqTopic) sinks.push(new CmqTopicSink({ name: config.cmqTopic, caller: deps.tdmq }));
-    if (config.cmqQueue) sinks.push(new CmqQueueSink({ name: config.cmqQueue, caller: deps.tdmq }));
+    if (config.cmq.topic) sinks.push(new CmqTopicSink({ name: config.cmq.topic, caller: deps.tdmq }));
+    if (config.cmq.queue) sinks.push(new CmqQueueSink({ name: config.cmq.queue, caller: deps.tdmq }));
   }
   if (sinks.length === 0) sinks.push(new ConsoleSink(deps.consoleWrite));
   // Duplicate URLs would share one delivery record and race on it: keep the first of each id.
@@ -51,6 +51,6 @@ export function createSinks(config: Config, deps: SinkDeps): Sink[] {
     seen.add(s.id);
     out.push(s);
   }
-  deps.logger.info('sinks', { sinks: out.map((s) => (s.id.startsWith('webhook:') ? 'webhook' : s.id)), webhooks: config.webhookUrls.length });
+  deps.logger.info('sinks', { sinks: out.map((s) => (s.id.startsWith('webhook:') ? 'webhook' : s.id)), webhooks: config.webhook.urls.length });
   return out;
 }

@@ -2,19 +2,18 @@
 // (webhook-id / webhook-timestamp / webhook-signature, via the `standardwebhooks` package), tries once, and
 // maps the answer to a SendResult. Retries, backoff and dead letters belong to deliver.ts.
 import { Webhook } from 'standardwebhooks';
-import { isLoopbackUrl } from '../config';
+import { judgeWebhookUrl } from '../config/webhook-url';
 import type { CloudEvent } from '../types';
 import { anySignal } from '../util/abort';
 import { describeNetworkError, parseRetryAfter } from '../util/wire';
+import type { SendResult, Sink } from './sink';
 
 export { parseRetryAfter } from '../util/wire';
-import type { SendResult, Sink } from './sink';
 
 export const CLOUDEVENTS_JSON = 'application/cloudevents+json';
 export const GONE_REASON = 'receiver answered 410 Gone; this URL is disabled for this run — remove it from WEBHOOK_URLS';
 /** How much of a refusing receiver's body goes into the dead letter's reason. */
 const BODY_SNIPPET_CHARS = 200;
-/** A Retry-After beyond this is clamped: a broken header must not park an event for weeks. */
 
 export interface WebhookSinkOptions {
   url: string;
@@ -33,16 +32,11 @@ export interface WebhookSinkOptions {
 
 /** Throws unless the URL is https, or http to loopback, or http with allowHttp. Never echoes credentials. */
 export function checkWebhookUrl(raw: string, allowHttp: boolean): URL {
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    throw new Error('webhook URL is not a URL');
-  }
-  if (u.username || u.password) throw new Error(`webhook URL ${u.origin} must not carry credentials; the payload is signed with WEBHOOK_SECRET`);
-  if (u.protocol === 'https:') return u;
-  if (u.protocol === 'http:' && (isLoopbackUrl(u) || allowHttp)) return u;
-  throw new Error(`webhook URL ${u.origin} is refused: use https:// (plain http only to loopback, or with WEBHOOK_ALLOW_HTTP=true)`);
+  const v = judgeWebhookUrl(raw, allowHttp);
+  if (v.ok) return v.url;
+  if (v.reason === 'not-a-url') throw new Error('webhook URL is not a URL');
+  if (v.reason === 'credentials') throw new Error(`webhook URL ${v.url.origin} must not carry credentials; the payload is signed with WEBHOOK_SECRET`);
+  throw new Error(`webhook URL ${v.url.protocol}//${v.url.host} is refused: use https:// (plain http only to loopback, or with WEBHOOK_ALLOW_HTTP=true)`);
 }
 
 /** The three Standard Webhooks headers for one payload. */

@@ -1,7 +1,7 @@
 // Checking one due key, and recording what the check found: the two steps every sweep worker repeats.
 // Both work on a SweepContext, the few things of one sweep they share (the store, the client, the clock,
 // the stop signal, the counters).
-import type { Config } from '../config';
+import type { Intervals } from '../config';
 import { InvalidUuidError, type CwpClient } from '../cwp/client';
 import { isTencentError } from '../errors';
 import { buildStatusChangedEvent } from '../events';
@@ -21,7 +21,9 @@ export interface SweepCounts {
 
 /** What the checks of one sweep share. */
 export interface SweepContext {
-  config: Pick<Config, 'eventSource' | 'intervals'>;
+  /** The CloudEvent source (EVENT_SOURCE). */
+  eventSource: string;
+  intervals: Intervals;
   store: Pick<SchedulePort, 'getRecord' | 'recordCheck' | 'recordChange'>;
   cwp: Pick<CwpClient, 'getTaskStatus'>;
   log: Logger;
@@ -40,7 +42,7 @@ export interface SweepContext {
 
 /** Asks CWP for one key's status and records the answer: a check, a change, or a failed check. */
 export async function checkKey(ctx: SweepContext, rec: KeyRecord): Promise<void> {
-  const { config, store, log } = ctx;
+  const { intervals, store, log } = ctx;
   const key = { uuid: rec.uuid, kind: rec.kind };
   let obs: TaskObservation;
   try {
@@ -56,13 +58,13 @@ export async function checkKey(ctx: SweepContext, rec: KeyRecord): Promise<void>
     const detail = isTencentError(e) ? e.toLog() : { message: e instanceof Error ? e.message : String(e) };
     log.warn('check failed; the last known state stays', { subject: keyId(rec), ...detail });
     // A bad stored uuid will never succeed: push it far out. Anything else is retried soon.
-    const due = e instanceof InvalidUuidError ? ctx.now() + config.intervals.unknownAgent * 1000 : retryDueAt(ctx.now(), config.intervals);
+    const due = e instanceof InvalidUuidError ? ctx.now() + intervals.unknownAgent * 1000 : retryDueAt(ctx.now(), intervals);
     await store.recordCheck({ key, observedAt: ctx.now(), nextDue: due });
     return;
   }
   ctx.counts.checked++;
   if (obs.state === rec.state) {
-    await store.recordCheck({ key, observedAt: obs.observedAt, nextDue: nextDueAt(obs.state, obs.observedAt, config.intervals, ctx.random) });
+    await store.recordCheck({ key, observedAt: obs.observedAt, nextDue: nextDueAt(obs.state, obs.observedAt, intervals, ctx.random) });
   } else {
     await recordTransition(ctx, rec, obs);
   }
@@ -73,15 +75,15 @@ export async function checkKey(ctx: SweepContext, rec: KeyRecord): Promise<void>
  * another invocation wrote this key meanwhile; re-read and decide again, a few times at most.
  */
 export async function recordTransition(ctx: SweepContext, rec: KeyRecord, obs: TaskObservation): Promise<void> {
-  const { config, store } = ctx;
+  const { store } = ctx;
   const key = { uuid: rec.uuid, kind: rec.kind };
   let current = rec;
   for (let attempt = 0; attempt < 3; attempt++) {
     const event = buildStatusChangedEvent({
-      source: config.eventSource, uuid: rec.uuid, kind: rec.kind, previous: current.state, state: obs.state,
+      source: ctx.eventSource, uuid: rec.uuid, kind: rec.kind, previous: current.state, state: obs.state,
       version: current.version + 1, observedAt: obs.observedAt, requestId: obs.requestId,
     });
-    const nextDue = nextDueAt(obs.state, obs.observedAt, config.intervals, ctx.random);
+    const nextDue = nextDueAt(obs.state, obs.observedAt, ctx.intervals, ctx.random);
     if (await store.recordChange({ key, expectedVersion: current.version, state: obs.state, requestId: obs.requestId, observedAt: obs.observedAt, nextDue, event })) {
       ctx.counts.changed++;
       ctx.log.info('state changed', { subject: event.subject, previous: current.state, state: obs.state, eventId: event.id });

@@ -1,8 +1,8 @@
 // When is a key due again? Set by its state, so the rate budget goes where a change can come next.
-import type { Config } from '../config';
+import type { Intervals } from '../config';
 import type { TaskState } from '../types';
 
-export type Intervals = Config['intervals'];
+export type { Intervals } from '../config';
 
 /** Seconds until a key in `state` is checked again. */
 export function intervalSeconds(state: TaskState | null, intervals: Intervals): number {

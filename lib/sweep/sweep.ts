@@ -87,7 +87,7 @@ export async function runSweep(deps: SweepDeps, window: SweepWindow): Promise<Sw
   const stop = new SweepStop();
   const stopTimer = setTimeout(() => stop.controller.abort(new Error('sweep deadline reached')), Math.max(0, window.pollUntil - now()));
 
-  const publisher = new BackgroundPublisher(store, deps.sinks, config.deliveryMaxAttempts, window.publishUntil, log, now);
+  const publisher = new BackgroundPublisher(store, deps.sinks, config.delivery.maxAttempts, window.publishUntil, log, now);
   // What earlier runs left in the outbox (a run killed mid-publish, a delivery due for its retry) goes out now,
   // not at this run's end: only a recorded change kicks a drain, so a quiet run would hold it for its whole budget.
   publisher.kick();
@@ -95,7 +95,7 @@ export async function runSweep(deps: SweepDeps, window: SweepWindow): Promise<Sw
   const stats: CallStats = { retried: 0, throttled: 0 };
   const counts: SweepCounts = { checked: 0, changed: 0, failed: 0, conflicts: 0 };
   const ctx: SweepContext = {
-    config, store, cwp: deps.cwp, log, now, random: deps.random ?? Math.random,
+    eventSource: config.eventSource, intervals: config.sweep.intervals, store, cwp: deps.cwp, log, now, random: deps.random ?? Math.random,
     signal: stop.signal, pollUntil: window.pollUntil, stats, counts,
     onChange: () => publisher.kick(),
     fail: (outcome, message) => stop.fail(outcome, message),
@@ -127,7 +127,7 @@ export async function runSweep(deps: SweepDeps, window: SweepWindow): Promise<Sw
  * schedule is synced, instead of staying reachable from runSweep's frame for the whole sweep.
  */
 async function syncWatchedSchedule(config: Config, store: SweepStore, now: number): Promise<TaskKind[]> {
-  const watches = await listAllWatches(config, store);
+  const watches = await listAllWatches(config.watch, store);
   const kinds = new Set<TaskKind>();
   for (const w of watches) for (const kind of w.kinds) kinds.add(kind);
   await store.syncSchedule(watchedKeys(watches), now);

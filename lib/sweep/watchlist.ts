@@ -5,8 +5,8 @@ import { mergeWatchLists } from '../state/rules';
 import type { WatchPort } from '../state/store';
 import type { TaskKey, Watch } from '../types';
 
-export async function listAllWatches(config: Pick<Config, 'watchUuids' | 'watchKinds'>, store: Pick<WatchPort, 'listWatches'>): Promise<Watch[]> {
-  return mergeWatchLists(config.watchUuids, config.watchKinds, await store.listWatches());
+export async function listAllWatches(watch: Config['watch'], store: Pick<WatchPort, 'listWatches'>): Promise<Watch[]> {
+  return mergeWatchLists(watch.uuids, watch.kinds, await store.listWatches());
 }
 
 export function watchedKeys(watches: Watch[]): TaskKey[] {

@@ -62,8 +62,8 @@ export function harness(emulator: Emulator, store: StateStore, env: Record<strin
     ...env,
   });
   // As the runtime picks it (lib/runtime/storage.ts): shared through Redis on a Redis store.
-  const limiter = store instanceof RedisStateStore ? RedisRateLimiter.onStore(store, config.cwpRateLimit) : new LocalRateLimiter(config.cwpRateLimit);
-  const caller = new TencentClient({ endpoint: config.cwpEndpoint, service: CWP_SERVICE, version: CWP_VERSION, region: config.region, credentials: config.credentials, timeoutMs: config.requestTimeoutMs, rateLimiter: limiter });
+  const limiter = store instanceof RedisStateStore ? RedisRateLimiter.onStore(store, config.cwp.rateLimit) : new LocalRateLimiter(config.cwp.rateLimit);
+  const caller = new TencentClient({ endpoint: config.cwp.endpoint, service: CWP_SERVICE, version: CWP_VERSION, region: config.region, credentials: config.credentials, timeoutMs: config.requestTimeoutMs, rateLimiter: limiter });
   const logLines: string[] = [];
   const logger: Logger = createLogger({ level: 'debug', write: (l) => logLines.push(l) });
   return {

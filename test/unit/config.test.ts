@@ -17,11 +17,11 @@ describe('configuration', () => {
   test('the embedded defaults need only credentials', () => {
     const c = loadConfig(CREDS);
     expect(c.region).toBe('ap-guangzhou');
-    expect(c.cwpEndpoint).toBe('https://yunjing.tencentcloudapi.com');
-    expect(c.tdmqEndpoint).toBe('https://tdmq.tencentcloudapi.com');
-    expect(c.cwpRateLimit).toBe(20);
+    expect(c.cwp.endpoint).toBe('https://yunjing.tencentcloudapi.com');
+    expect(c.tdmq.endpoint).toBe('https://tdmq.tencentcloudapi.com');
+    expect(c.cwp.rateLimit).toBe(20);
     expect(c.stateStore).toEqual({ type: 'file', dir: '.state' });
-    expect(c.watchKinds).toEqual(['process', 'port']);
+    expect(c.watch.kinds).toEqual(['process', 'port']);
     expect(c.eventSource).toBe('/cwp-task-bridge/ap-guangzhou');
   });
 
@@ -59,20 +59,20 @@ describe('configuration', () => {
 
   test('watch uuids are normalised to lower case and deduplicated', () => {
     const c = loadConfig({ ...CREDS, WATCH_UUIDS: `${UUID.toUpperCase()}, ${UUID}` });
-    expect(c.watchUuids).toEqual([UUID]);
+    expect(c.watch.uuids).toEqual([UUID]);
   });
 
   test('plain http webhooks are refused unless loopback or explicitly allowed', () => {
     const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
     expect(problemsOf({ ...CREDS, WEBHOOK_URLS: 'http://hooks.example.com/x', WEBHOOK_SECRET: secret })[0]).toMatch(/WEBHOOK_ALLOW_HTTP/);
-    expect(loadConfig({ ...CREDS, WEBHOOK_URLS: 'http://127.0.0.1:8080/x', WEBHOOK_SECRET: secret }).webhookUrls).toEqual(['http://127.0.0.1:8080/x']);
-    expect(loadConfig({ ...CREDS, WEBHOOK_URLS: 'http://hooks.example.com/x', WEBHOOK_SECRET: secret, WEBHOOK_ALLOW_HTTP: 'true' }).webhookUrls).toHaveLength(1);
+    expect(loadConfig({ ...CREDS, WEBHOOK_URLS: 'http://127.0.0.1:8080/x', WEBHOOK_SECRET: secret }).webhook.urls).toEqual(['http://127.0.0.1:8080/x']);
+    expect(loadConfig({ ...CREDS, WEBHOOK_URLS: 'http://hooks.example.com/x', WEBHOOK_SECRET: secret, WEBHOOK_ALLOW_HTTP: 'true' }).webhook.urls).toHaveLength(1);
   });
 
   test('the api function requires bearer tokens of a safe length', () => {
     expect(problemsOf(CREDS, { requireApiTokens: true })[0]).toMatch(/^API_TOKENS: is required/);
     expect(problemsOf({ ...CREDS, API_TOKENS: 'short' })[0]).toMatch(/^API_TOKENS: a token of 5 characters is too short/);
-    expect(loadConfig({ ...CREDS, API_TOKENS: 'a'.repeat(16) + ',' + 'b'.repeat(20) }, { requireApiTokens: true }).apiTokens).toHaveLength(2);
+    expect(loadConfig({ ...CREDS, API_TOKENS: 'a'.repeat(16) + ',' + 'b'.repeat(20) }, { requireApiTokens: true }).api.tokens).toHaveLength(2);
   });
 
   test('state store urls parse into their type', () => {
@@ -82,7 +82,7 @@ describe('configuration', () => {
   });
 
   test('blank variables count as unset', () => {
-    expect(loadConfig({ ...CREDS, CWP_RATE_LIMIT: '', TENCENTCLOUD_REGION: ' ' }).cwpRateLimit).toBe(20);
+    expect(loadConfig({ ...CREDS, CWP_RATE_LIMIT: '', TENCENTCLOUD_REGION: ' ' }).cwp.rateLimit).toBe(20);
   });
 
   test('an endpoint with a path is refused', () => {
@@ -100,8 +100,8 @@ describe('configuration per function', () => {
     const env = { ...CREDS, WEBHOOK_URLS: 'not a url', WEBHOOK_SECRET: 'nope', CMQ_TOPIC: '1bad', POLL_TERMINAL_SECONDS: 'x', DELIVERY_MAX_ATTEMPTS: '0' };
     expect(problemsOf(env, { role: 'api' })).toEqual([expect.stringMatching(/^API_TOKENS: is required/)]);
     const c = loadConfig({ ...env, API_TOKENS: 'a-token-of-enough-length' }, { role: 'api' });
-    expect(c.webhookUrls).toEqual([]);
-    expect(c.intervals.terminal).toBe(600);
+    expect(c.webhook.urls).toEqual([]);
+    expect(c.sweep.intervals.terminal).toBe(600);
   });
 
   test('shared settings stop both functions, every problem listed', () => {

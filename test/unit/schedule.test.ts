@@ -3,7 +3,7 @@ import { intervalSeconds, nextDueAt } from '../../lib/sweep/schedule';
 import { sweepWindow } from '../../lib/sweep/window';
 
 const config = loadConfig({ TENCENTCLOUD_SECRET_ID: 'AKID', TENCENTCLOUD_SECRET_KEY: 'k' });
-const { intervals } = config;
+const { intervals } = config.sweep;
 
 describe('schedule by state', () => {
   test('an active collection is due again in seconds, offline in a minute, terminal states in minutes', () => {
@@ -22,19 +22,19 @@ describe('schedule by state', () => {
 
 describe('sweep window', () => {
   test('uses the remaining time less the margin, keeping up to 2 s for the final publish', () => {
-    const w = sweepWindow(config, { getRemainingTimeInMillis: () => 63_000 }, 'r', 0);
+    const w = sweepWindow(config.sweep, { getRemainingTimeInMillis: () => 63_000 }, 'r', 0);
     expect(w.publishUntil).toBe(60_000);
     expect(w.pollUntil).toBe(58_000);
   });
 
   test('SWEEP_BUDGET_MS caps the window', () => {
-    const w = sweepWindow({ ...config, sweepBudgetMs: 10_000 }, { getRemainingTimeInMillis: () => 900_000 }, 'r', 0);
+    const w = sweepWindow({ ...config.sweep, budgetMs: 10_000 }, { getRemainingTimeInMillis: () => 900_000 }, 'r', 0);
     expect(w.publishUntil).toBe(10_000);
     expect(w.pollUntil).toBe(9_000);
   });
 
   test('a function with no time left gets an empty window, not a negative one', () => {
-    const w = sweepWindow(config, { getRemainingTimeInMillis: () => 1000 }, 'r', 0);
+    const w = sweepWindow(config.sweep, { getRemainingTimeInMillis: () => 1000 }, 'r', 0);
     expect(w.pollUntil).toBe(0);
   });
 });

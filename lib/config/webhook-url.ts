@@ -1,0 +1,27 @@
+// Which webhook URLs the bridge accepts, decided in one place for the config check (every problem listed at
+// start-up) and for the webhook sink (which refuses to be built on a bad URL): https, or plain http to loopback
+// or with WEBHOOK_ALLOW_HTTP; never credentials in the URL (the payload is signed instead).
+
+export type WebhookUrlVerdict =
+  | { ok: true; url: URL }
+  | { ok: false; reason: 'not-a-url'; url: null }
+  | { ok: false; reason: 'scheme' | 'plain-http' | 'credentials'; url: URL };
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+export function isLoopbackUrl(u: URL): boolean {
+  return LOOPBACK_HOSTS.has(u.hostname) || /^127\.\d+\.\d+\.\d+$/.test(u.hostname);
+}
+
+export function judgeWebhookUrl(raw: string, allowHttp: boolean): WebhookUrlVerdict {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return { ok: false, reason: 'not-a-url', url: null };
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { ok: false, reason: 'scheme', url };
+  if (url.protocol === 'http:' && !isLoopbackUrl(url) && !allowHttp) return { ok: false, reason: 'plain-http', url };
+  if (url.username || url.password) return { ok: false, reason: 'credentials', url };
+  return { ok: true, url };
+}
