@@ -5,8 +5,9 @@
 #   1. npm run build (dist/poll.js, dist/api.js -> dist/scf.zip); --no-build skips it when dist/scf.zip exists
 #   2. serverless package (serverless@3 + serverless-tencent-scf; no credentials, no network)
 #   3. scripts/serverless/describe.js: what `serverless deploy` would send to SCF (functions, runtime, timeouts,
-#      triggers, environment variable names), written to .serverless/scf-description.json; its warnings are
-#      printed, and with --strict they fail the run.
+#      triggers, VPC, environment variable names), written to .serverless/scf-description.json. Its errors (what
+#      SCF would refuse, e.g. a function's environment over SCF's 4 KB in all) fail the run, naming the largest
+#      variables by name and size; its warnings are printed, and with --strict they fail the run too.
 #
 # Offline: the tencent plugin's load-time telemetry is stubbed by scripts/serverless/no-telemetry.js; the
 # Framework's own telemetry, notifications and update checks are turned off below; HOME points at .home/
@@ -22,7 +23,7 @@ for arg in "$@"; do
   case "$arg" in
     --no-build) build=0 ;;
     --strict) strict=1 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "package.sh: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -57,13 +58,17 @@ node -e '
 const d = require(process.argv[1]);
 for (const [name, f] of Object.entries(d.functions)) {
   const t = f.triggers.map((t) => t.type + (t.cron ? ` "${t.cron}"` : "") + (t.desc && t.desc.api ? ` ${t.desc.api.requestConfig.method} ${t.desc.api.requestConfig.path}` : "") + ` ${t.enable}`).join(", ") || "no trigger";
-  console.log(`  ${f.functionName}: ${f.handler} ${f.runtime} ${f.memorySize} MB ${f.timeout} s; ${t}; ${f.environment.names.length} env vars (${f.environment.set.length} set)`);
+  const vpc = f.vpc ? `; VPC ${f.vpc.vpcId}/${f.vpc.subnetId}` : "";
+  console.log(`  ${f.functionName}: ${f.handler} ${f.runtime} ${f.memorySize} MB ${f.timeout} s; ${t}${vpc}; ${f.environment.names.length} env vars (${f.environment.set.length} set, ${f.environment.bytes} bytes)`);
 }
 console.log(`  artifact ${d.artifact.path} (${d.artifact.bytes} bytes: ${(d.artifact.entries || []).join(", ")}), region ${d.region}, stage ${d.stage}`);
 for (const w of d.warnings) console.error(`package.sh: WARNING: ${w}`);
+for (const e of d.errors) console.error(`package.sh: ERROR: ${e}`);
 ' "$ROOT/.serverless/scf-description.json"
 
 echo "package.sh: packaged in $((packaged - start)) s, described in $((done_at - packaged)) s; description: .serverless/scf-description.json"
+errors=$(node -p 'require(process.argv[1]).errors.length' "$ROOT/.serverless/scf-description.json")
+[[ $errors == 0 ]] || fail "$errors error(s): SCF would refuse this deployment (see ERROR above)"
 if [[ $strict == 1 ]]; then
   n=$(node -p 'require(process.argv[1]).warnings.length' "$ROOT/.serverless/scf-description.json")
   [[ $n == 0 ]] || fail "$n warning(s) with --strict"

@@ -53,6 +53,15 @@ export const CONTROL_ROUTES: Record<string, Handler> = {
     if (queue) return e.messages({ queue });
     throw new Error('topic or queue is required');
   },
+
+  'POST /_emulator/scf/functions': (e, b) => (e.addFunction(str(b.name, 'name'), { namespace: b.namespace }), { ok: true }),
+  'POST /_emulator/scf/triggers': (e, b) =>
+    e.addTrigger(
+      str(b.functionName, 'functionName'),
+      { type: str(b.type, 'type'), name: str(b.name, 'name'), desc: b.desc, enabled: b.enabled, qualifier: b.qualifier },
+      { namespace: b.namespace, region: b.region },
+    ),
+  'GET /_emulator/scf/triggers': (e, _b, q) => e.triggers(str(q.get('functionName'), 'functionName'), { namespace: q.get('namespace') ?? undefined }),
 };
 
 export function handleControl(emulator: Emulator, req: IncomingMessage, res: ServerResponse, body: string | null): void {

@@ -1,5 +1,6 @@
-// The Tencent Cloud API emulator: yunjing (CWP) and tdmq (CMQ) on API 3.0, on one loopback port, with an
-// in-process control API and the same over HTTP under /_emulator/ (control.ts). See README.md.
+// The Tencent Cloud API emulator: yunjing (CWP), tdmq (CMQ) and the scf trigger actions of the deploy step on
+// API 3.0, on one loopback port, with an in-process control API and the same over HTTP under /_emulator/
+// (control.ts). See README.md.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TaskKind, TaskState } from '../../lib/types';
@@ -8,6 +9,7 @@ import { handleControl } from './control';
 import { startDemo } from './demo';
 import { Faults, type FaultSpec } from './faults';
 import { RateLimiter, type ActionStats, type RequestRecord } from './ratelimit';
+import { Scf, type NewTrigger, type ScfTrigger } from './scf';
 import { handleApi, readBody, type ApiCore } from './server';
 import { Tdmq, type CmqMessage } from './tdmq';
 import { Agents, type FleetOptions, type ScriptStep, type TaskOutcome, type Transition } from './yunjing';
@@ -16,6 +18,7 @@ export { maxInWindow, type ActionStats, type RequestRecord } from './ratelimit';
 export type { EmulatorCredential } from './auth';
 export type { FaultKind, FaultSpec } from './faults';
 export type { CmqMessage } from './tdmq';
+export { EMULATOR_APP_ID, type NewTrigger, type ScfTrigger } from './scf';
 export type { FleetOptions, ScriptStep, TaskOutcome, Transition } from './yunjing';
 export { DEMO_AGENTS, DEMO_CYCLE_MS } from './demo';
 
@@ -43,7 +46,7 @@ export interface EmulatorOptions {
 }
 
 export interface Emulator {
-  /** The origin, e.g. http://127.0.0.1:PORT: use it as CWP_ENDPOINT and TDMQ_ENDPOINT. */
+  /** The origin, e.g. http://127.0.0.1:PORT: use it as CWP_ENDPOINT and TDMQ_ENDPOINT (and SCF_ENDPOINT for the deploy step). */
   readonly url: string;
   readonly port: number;
   /** The first configured credential. */
@@ -81,6 +84,14 @@ export interface Emulator {
   createTopic(name: string, options?: { maxMsgSize?: number }): void;
   createQueue(name: string, options?: { maxMsgSize?: number }): void;
   messages(target: string | { topic: string } | { queue: string }): CmqMessage[];
+
+  // scf (the deploy step's trigger actions)
+  /** A function as `serverless deploy` leaves it, without triggers (idempotent). Namespace default `default`. */
+  addFunction(name: string, options?: { namespace?: string }): void;
+  /** A trigger as CreateTrigger makes it, e.g. a disabled timer: `{ type: 'timer', name, desc: <7-field cron>, enabled: false }`. */
+  addTrigger(functionName: string, trigger: NewTrigger, options?: { namespace?: string; region?: string }): ScfTrigger;
+  /** The function's triggers now, as ListTriggers would show them. */
+  triggers(functionName: string, options?: { namespace?: string }): ScfTrigger[];
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
@@ -91,6 +102,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const core: ApiCore = {
     agents: new Agents(now, options.defaultCollectMs),
     tdmq: new Tdmq(now),
+    scf: new Scf(now),
     faults: new Faults(),
     limiter: new RateLimiter(rateLimitPerSecond),
     credentials: new Map(credentialEntries),
@@ -151,6 +163,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     createTopic: (name, o) => core.tdmq.createTopic(name, o),
     createQueue: (name, o) => core.tdmq.createQueue(name, o),
     messages: (target) => core.tdmq.messages(target),
+
+    addFunction: (name, o) => core.scf.addFunction(name, o),
+    addTrigger: (functionName, trigger, o) => core.scf.addTrigger(functionName, trigger, o),
+    triggers: (functionName, o) => core.scf.triggers(functionName, o),
   };
   return emulator;
 }

@@ -1,4 +1,4 @@
-// The HTTP front: API 3.0 requests (POST / with X-TC-* headers) for yunjing and tdmq on one port, and the
+// The HTTP front: API 3.0 requests (POST / with X-TC-* headers) for yunjing, tdmq and scf on one port, and the
 // control routes under /_emulator/. Every API answer is HTTP 200 with {"Response":{...,"RequestId"}} unless a
 // fault says otherwise.
 import { randomUUID } from 'node:crypto';
@@ -7,6 +7,7 @@ import { verifyRequest, type EmulatorCredential } from './auth';
 import { ApiError, rateLimitMessage } from './errors';
 import type { Faults, FaultSpec } from './faults';
 import type { RateLimiter, RequestRecord } from './ratelimit';
+import { SCF_ACTIONS, SCF_VERSION, type Scf } from './scf';
 import { TDMQ_ACTIONS, TDMQ_VERSION, type Tdmq } from './tdmq';
 import { handleYunjing, YUNJING_ACTIONS, YUNJING_VERSION, type Agents } from './yunjing';
 
@@ -14,6 +15,7 @@ import { handleYunjing, YUNJING_ACTIONS, YUNJING_VERSION, type Agents } from './
 export interface ApiCore {
   agents: Agents;
   tdmq: Tdmq;
+  scf: Scf;
   faults: Faults;
   limiter: RateLimiter;
   credentials: Map<string, EmulatorCredential>;
@@ -29,6 +31,7 @@ const MAX_BODY_BYTES = 10 * 1024 * 1024; // the TC3 POST limit
 const SERVICES = [
   { service: 'yunjing', version: YUNJING_VERSION, actions: YUNJING_ACTIONS },
   { service: 'tdmq', version: TDMQ_VERSION, actions: TDMQ_ACTIONS },
+  { service: 'scf', version: SCF_VERSION, actions: SCF_ACTIONS },
 ];
 
 export function readBody(req: IncomingMessage): Promise<string | null> {
@@ -125,7 +128,12 @@ export async function handleApi(core: ApiCore, req: IncomingMessage, res: Server
       return;
     }
     admittedAt = at;
-    const fields = service === 'yunjing' ? handleYunjing(core.agents, action, body) : core.tdmq.handle(action, body);
+    const fields =
+      service === 'yunjing'
+        ? handleYunjing(core.agents, action, body)
+        : service === 'scf'
+          ? core.scf.handle(action, body, header(req, 'x-tc-region') ?? 'ap-guangzhou')
+          : core.tdmq.handle(action, body);
     record('accepted', null, at);
     sendJson(res, 200, { Response: { ...fields, RequestId: requestId } });
   } catch (e) {

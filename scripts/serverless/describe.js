@@ -14,6 +14,8 @@
 // posted (`Environment.Variables.0.Key`, ...). Environment VALUES are never printed: a non-empty value shows
 // as "<set>".
 //
+// `errors` lists what SCF would refuse (package.sh fails on them); `warnings` what would deploy but not work.
+//
 // Environment: HOME is where the Framework keeps its state (package.sh and the test point it inside the
 // project or a temp dir); the Serverless telemetry, notification and update checks are turned off here.
 const { execFileSync } = require('child_process');
@@ -22,8 +24,11 @@ const path = require('path');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const REDACTED = '<set>';
-// SCF limits (DESIGN section 11): all environment variables together at most 4 KB.
+// SCF allows 4 KB of environment variables per function in all ("Maximum environment variable size per function:
+// 4 KB", https://www.tencentcloud.com/document/product/583/11637). Counted here as the bytes of names and values.
 const ENV_LIMIT_BYTES = 4096;
+/** How many of the largest variables an over-limit error names. */
+const LARGEST_SHOWN = 5;
 
 function offlineEnv(base = process.env) {
   return {
@@ -174,11 +179,17 @@ async function describe(config) {
       memorySize: p.MemorySize,
       timeout: p.Timeout,
       role: p.Role ?? null,
+      vpc: p['VpcConfig.VpcId'] ? { vpcId: p['VpcConfig.VpcId'], subnetId: p['VpcConfig.SubnetId'] } : null,
       code: { cosBucket: p['Code.CosBucketName'], cosObject: p['Code.CosObjectName'] },
       environment: {
         names: env.map(([k]) => k),
         set: env.filter(([, v]) => v !== '').map(([k]) => k),
         bytes: env.reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0),
+        // Names and sizes only, never values.
+        largest: env
+          .map(([k, v]) => ({ name: k, bytes: Buffer.byteLength(k) + Buffer.byteLength(v) }))
+          .sort((a, b) => b.bytes - a.bytes || a.name.localeCompare(b.name))
+          .slice(0, LARGEST_SHOWN),
       },
       triggers: mine
         .filter((c) => c.action === 'CreateTrigger')
@@ -193,7 +204,13 @@ async function describe(config) {
   }
 
   // Checks of things the plugin does not check but SCF or the bundle will.
+  const errors = [];
   const warnings = [];
+  // The plugin drops a VPC with only one of the two ids without a word (getVPCConfig needs both).
+  const vpcConfig = service.provider.vpcConfig || {};
+  if (Boolean(vpcConfig.vpcId) !== Boolean(vpcConfig.subnetId)) {
+    warnings.push(`provider.vpcConfig has ${vpcConfig.vpcId ? 'a vpcId (SCF_VPC_ID) but no subnetId (SCF_SUBNET_ID)' : 'a subnetId (SCF_SUBNET_ID) but no vpcId (SCF_VPC_ID)'}: the functions get no VPC and cannot reach a VPC-only Redis`);
+  }
   const artifactPath = path.resolve(ROOT, (service.package && service.package.artifact) || '');
   let artifact = { path: path.relative(ROOT, artifactPath), exists: fs.existsSync(artifactPath) };
   let entries = {};
@@ -204,7 +221,10 @@ async function describe(config) {
   for (const [name, f] of Object.entries(functions)) {
     const file = `${f.handler.split('.')[0]}.js`;
     if (artifact.exists && !entries[file]) warnings.push(`${name}: handler ${f.handler} needs ${file} at the root of ${artifact.path}`);
-    if (f.environment.bytes > ENV_LIMIT_BYTES) warnings.push(`${name}: environment is ${f.environment.bytes} bytes, over SCF's ${ENV_LIMIT_BYTES}`);
+    if (f.environment.bytes > ENV_LIMIT_BYTES) {
+      const largest = f.environment.largest.map((v) => `${v.name} (${v.bytes} bytes)`).join(', ');
+      errors.push(`${name}: environment is ${f.environment.bytes} bytes, over SCF's limit of ${ENV_LIMIT_BYTES} bytes for all variables together; largest: ${largest}`);
+    }
     if (f.triggerFailures.length) warnings.push(`${name}: ${f.triggerFailures.join('; ')}`);
     // Node 18 lacks AbortSignal.any (Node >= 20.3): a bundle that calls it fails at run time, not at deploy.
     const m = /^Nodejs(\d+)\./.exec(f.runtime || '');
@@ -221,6 +241,7 @@ async function describe(config) {
     artifact,
     functions,
     requests: calls.map((c) => ({ service: c.service, action: c.action, params: redactParams(c.params) })),
+    errors,
     warnings,
   };
 }

@@ -1,8 +1,10 @@
 // Deployment packaging, offline: `npm run package:scf` (scripts/package.sh) runs `serverless package` with
 // serverless@3 + serverless-tencent-scf, then scripts/serverless/describe.js, which runs the plugin's own deploy
 // code with recording SDK transports and prints what `serverless deploy` would send to SCF. These tests check
-// that description: functions, handlers, runtime, timeouts, triggers, and the environment variable NAMES
-// against lib/config's ENV list. HOME is a temp dir, so nothing is left in the user's home.
+// that description: functions, handlers, runtime, timeouts, triggers, VPC, and the environment variable NAMES
+// against lib/config's ENV list, and that packaging fails on an environment over SCF's 4 KB. HOME is a temp dir,
+// so nothing is left in the user's home.
+import { randomUUID } from 'node:crypto';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +17,7 @@ const STEP_TIMEOUT_MS = 240_000;
 /** ENV names that are not deployed: SCF injects the role spellings itself; a session token would expire. */
 const NOT_DEPLOYED = ['TENCENTCLOUD_SECRETID', 'TENCENTCLOUD_SECRETKEY', 'TENCENTCLOUD_SESSIONTOKEN', 'TENCENTCLOUD_SESSION_TOKEN'];
 /** Deploy-time switches read by serverless.yml. */
-const SWITCHES = ['SCF_RUNTIME', 'SCF_STAGE', 'SCF_ROLE', 'API_TRIGGER', 'APIGW_SERVICE_ID'];
+const SWITCHES = ['SCF_RUNTIME', 'SCF_STAGE', 'SCF_ROLE', 'API_TRIGGER', 'APIGW_SERVICE_ID', 'SCF_VPC_ID', 'SCF_SUBNET_ID'];
 
 interface Trigger {
   type: string;
@@ -36,8 +38,9 @@ interface FunctionDescription {
   memorySize: number;
   timeout: number;
   role: string | null;
+  vpc: { vpcId: string; subnetId: string } | null;
   code: { cosBucket: string; cosObject: string };
-  environment: { names: string[]; set: string[]; bytes: number };
+  environment: { names: string[]; set: string[]; bytes: number; largest: { name: string; bytes: number }[] };
   triggers: Trigger[];
   triggerFailures: string[];
 }
@@ -49,6 +52,7 @@ interface Description {
   artifact: { path: string; exists: boolean; bytes?: number; entries?: string[] };
   functions: Record<string, FunctionDescription>;
   requests: { service: string; action: string; params: Record<string, unknown> }[];
+  errors: string[];
   warnings: string[];
 }
 
@@ -60,12 +64,13 @@ function cleanEnv(home: string, extra: Record<string, string> = {}): NodeJS.Proc
   return { ...env, HOME: home, SLS_HOME: home, SLS_TIMEOUT: String(STEP_TIMEOUT_MS / 1000 - 20), ...extra };
 }
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): SpawnSyncReturns<string> & { ms: number } {
+/** Runs a command to its end; `expectFailure` wants a non-zero exit instead of a zero one. */
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, expectFailure = false): SpawnSyncReturns<string> & { ms: number } {
   const t0 = Date.now();
   const r = spawnSync(cmd, args, { cwd: ROOT, env, encoding: 'utf8', timeout: STEP_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 32 * 1024 * 1024 });
   const ms = Date.now() - t0;
   if (r.error) throw new Error(`${cmd} ${args.join(' ')}: ${r.error.message} after ${ms} ms\n${r.stderr}`);
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status} (signal ${r.signal})\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+  if ((r.status !== 0) !== expectFailure) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status} (signal ${r.signal})\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
   return { ...r, ms };
 }
 
@@ -111,6 +116,7 @@ describe('serverless package (offline) and the SCF deployment description', () =
       memorySize: 128,
       timeout: 65,
       role: null,
+      vpc: null,
     });
     // SWEEP_BUDGET_MS 62000 plus lib/config's default SWEEP_MARGIN_MS (3000) must end inside the timeout.
     expect(poll.timeout * 1000).toBeGreaterThanOrEqual(62_000 + 3_000);
@@ -119,7 +125,7 @@ describe('serverless package (offline) and the SCF deployment description', () =
     expect(poll.triggerFailures).toEqual([]);
   });
 
-  test('api: handler, timeout, and one enabled ANY / apigw trigger with integrated response', () => {
+  test('api: handler, timeout, and no trigger from the plugin (API_TRIGGER=url: the Function URL is scripts/deploy.ts\'s)', () => {
     const api = description.functions.api!;
     expect(api).toMatchObject({
       functionName: 'cwp-task-bridge-dev-api',
@@ -127,13 +133,9 @@ describe('serverless package (offline) and the SCF deployment description', () =
       runtime: 'Nodejs18.15',
       memorySize: 128,
       timeout: 15,
+      vpc: null,
     });
-    expect(api.triggers).toHaveLength(1);
-    const t = api.triggers[0]!;
-    expect(t).toMatchObject({ type: 'apigw', name: 'cwp-task-bridge-api', enable: 'OPEN' });
-    expect(t.desc!.api).toMatchObject({ requestConfig: { method: 'ANY', path: '/' }, isIntegratedResponse: 'TRUE', authRequired: 'FALSE', serviceTimeout: 15 });
-    expect(t.desc!.release.environmentName).toBe('release');
-    expect(t.desc!.service).toEqual({ serviceName: 'SCF_API_SERVICE' });
+    expect(api.triggers).toEqual([]);
     expect(api.triggerFailures).toEqual([]);
   });
 
@@ -149,21 +151,25 @@ describe('serverless package (offline) and the SCF deployment description', () =
 
   test('what deploy would call, in order, for each new function', () => {
     const actions = description.requests.map((r) => `${r.service}:${r.action}`);
-    const perFunction = ['cam:ListPolicies', 'cam:CreateRole', 'cam:AttachRolePolicy', 'scf:GetFunction', 'scf:CreateFunction', 'scf:CreateTrigger'];
-    expect(actions).toEqual([...perFunction, ...perFunction]);
+    const perFunction = ['cam:ListPolicies', 'cam:CreateRole', 'cam:AttachRolePolicy', 'scf:GetFunction', 'scf:CreateFunction'];
+    // The poll function's timer; the api function gets none from the plugin.
+    expect(actions).toEqual([...perFunction, 'scf:CreateTrigger', ...perFunction]);
   });
 
-  test('no warnings about the artifact, handlers or environment size', () => {
+  test('no errors, and no warnings about the artifact, handlers, VPC or triggers', () => {
+    expect(description.errors).toEqual([]);
     const compat = description.warnings.filter(isRuntimeCompatWarning);
     if (compat.length > 0) console.warn(`runtime compatibility (to fix in the bundle or the runtime):\n  ${compat.join('\n  ')}`);
     expect(description.warnings.filter((w) => !isRuntimeCompatWarning(w))).toEqual([]);
   });
 
-  test('switches: API_TRIGGER=none drops the api trigger; secrets are never printed; SCF_ROLE passes through', () => {
+  test('switches: API_TRIGGER=apigw, the VPC on both functions, SCF_ROLE; secrets are never printed', () => {
     const secret = `s3cr3t-${process.pid}-${Date.now()}`;
     const token = `tok-${'x'.repeat(20)}-${process.pid}`;
     const r = run('node', ['scripts/serverless/describe.js'], cleanEnv(home, {
-      API_TRIGGER: 'none',
+      API_TRIGGER: 'apigw',
+      SCF_VPC_ID: 'vpc-abcd1234',
+      SCF_SUBNET_ID: 'subnet-efgh5678',
       SCF_ROLE: 'CwpTaskBridgeRole',
       SCF_STAGE: 'prod',
       TENCENTCLOUD_REGION: 'ap-shanghai',
@@ -175,10 +181,33 @@ describe('serverless package (offline) and the SCF deployment description', () =
     const d = JSON.parse(r.stdout) as Description;
     expect(d.region).toBe('ap-shanghai');
     expect(d.functions.api!.functionName).toBe('cwp-task-bridge-prod-api');
-    expect(d.functions.api!.triggers).toEqual([]);
+    // For users who still have an API Gateway service: one enabled ANY / trigger with integrated response.
+    expect(d.functions.api!.triggers).toHaveLength(1);
+    const t = d.functions.api!.triggers[0]!;
+    expect(t).toMatchObject({ type: 'apigw', name: 'cwp-task-bridge-api', enable: 'OPEN' });
+    expect(t.desc!.api).toMatchObject({ requestConfig: { method: 'ANY', path: '/' }, isIntegratedResponse: 'TRUE', authRequired: 'FALSE', serviceTimeout: 15 });
+    expect(t.desc!.release.environmentName).toBe('release');
+    expect(t.desc!.service).toEqual({ serviceName: 'SCF_API_SERVICE' });
     expect(d.functions.poll!.triggers).toHaveLength(1);
+    for (const f of Object.values(d.functions)) expect(f.vpc).toEqual({ vpcId: 'vpc-abcd1234', subnetId: 'subnet-efgh5678' });
+    expect(d.errors).toEqual([]);
     expect(d.functions.poll!.role).toBe('CwpTaskBridgeRole');
     expect(d.functions.poll!.code.cosBucket).toBe('sls-cloudfunction-ap-shanghai');
     for (const f of Object.values(d.functions)) expect(f.environment.set).toEqual(expect.arrayContaining(['TENCENTCLOUD_SECRET_KEY', 'API_TOKENS']));
+  }, STEP_TIMEOUT_MS + 10_000);
+
+  test('npm run package:scf fails on an environment over SCF\'s 4 KB, naming the largest variables, never their values', () => {
+    const uuids = Array.from({ length: 120 }, () => randomUUID());
+    const watchBytes = 'WATCH_UUIDS'.length + uuids.join(',').length; // 11 + 120 * 37 - 1 = 4450
+    const r = run('bash', ['scripts/package.sh', '--no-build'], cleanEnv(home, { WATCH_UUIDS: uuids.join(',') }), true);
+    expect(r.status).toBe(1);
+    for (const fn of ['poll', 'api']) {
+      expect(r.stderr).toMatch(new RegExp(`ERROR: ${fn}: environment is \\d+ bytes, over SCF's limit of 4096 bytes for all variables together; largest: WATCH_UUIDS \\(${watchBytes} bytes\\), STATE_STORE \\(\\d+ bytes\\)`));
+    }
+    expect(r.stderr).toContain('FAILED: 2 error(s)');
+    for (const u of uuids) {
+      expect(r.stdout).not.toContain(u);
+      expect(r.stderr).not.toContain(u);
+    }
   }, STEP_TIMEOUT_MS + 10_000);
 });

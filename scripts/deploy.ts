@@ -1,0 +1,99 @@
+// npm run deploy [-- --no-build] [-- --skip-serverless]
+//
+// Deploys the service to Tencent Cloud SCF, in three steps:
+//   1. npm run build (dist/scf.zip); --no-build reuses the one there;
+//   2. serverless deploy (serverless@3 + serverless-tencent-scf, serverless.yml): the functions, the poll timer,
+//      and with API_TRIGGER=apigw an API Gateway trigger. Needs network and ~/credentials;
+//   3. the SCF trigger step (lib/deploy/function-url.ts) on our own TC3 client: with API_TRIGGER=url (default) the
+//      api function's Function URL, made once; and the poll function's timer enabled. It prints the URL.
+// --skip-serverless skips steps 1 and 2, for functions already deployed (and for tests, against the emulator).
+// Every run is safe to repeat: step 3 changes only what is missing or off.
+//
+// Environment: what serverless.yml reads (SCF_STAGE, TENCENTCLOUD_REGION, API_TRIGGER, SCF_VPC_ID/SCF_SUBNET_ID,
+// ...), TENCENTCLOUD_SECRET_ID/KEY for step 3 (else ~/credentials, the plugin's file), SCF_ENDPOINT to override
+// https://scf.tencentcloudapi.com, SLS_TIMEOUT (seconds, default 900) to bound `serverless deploy`.
+// Exit: 0 done, 1 a step failed, 2 bad arguments or settings. See docs/deploy.md.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DeployStepError, SCF_SERVICE, SCF_VERSION, deployTarget, ensureFunctionUrl, ensurePollTimer } from '../lib/deploy/function-url';
+import { formatDeployReport } from '../lib/deploy/report';
+import { readDeploySettings, resolveDeployCredentials } from '../lib/deploy/settings';
+import { TencentClient } from '../lib/tencent/client';
+
+const USAGE = 'usage: npm run deploy [-- --no-build] [-- --skip-serverless]';
+/** serverless.yml's `provider.credentials`, which the plugin reads ("~" is os.homedir(), as the plugin does). */
+const CREDENTIALS_FILE = path.join(os.homedir(), 'credentials');
+const SCF_TIMEOUT_MS = 15_000;
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(`deploy: FAILED: ${message}\n`);
+  process.exit(code);
+}
+
+/** Runs a step with inherited stdio from the current directory (npm runs scripts at the repository root). */
+function step(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs?: number): void {
+  process.stdout.write(`deploy: ${name}\n`);
+  const run = spawnSync(command, args, { env, stdio: 'inherit', ...(timeoutMs ? { timeout: timeoutMs, killSignal: 'SIGKILL' as const } : {}) });
+  if (run.error) fail(`${name}: ${run.error.message}`);
+  if (run.status !== 0) fail(`${name} exited ${run.status ?? `on ${run.signal}`}`);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const unknown = args.filter((a) => a !== '--no-build' && a !== '--skip-serverless');
+  if (args.includes('-h') || args.includes('--help')) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (unknown.length > 0) fail(`unknown argument(s) ${unknown.join(' ')}\n${USAGE}`, 2);
+  const skipServerless = args.includes('--skip-serverless');
+
+  // Everything that can be wrong in the shell is checked before minutes of building and uploading.
+  const read = readDeploySettings(process.env);
+  if (!read.settings) fail(`the settings are not valid:\n  ${read.problems.join('\n  ')}`, 2);
+  const settings = read.settings;
+  const resolved = resolveDeployCredentials(process.env, CREDENTIALS_FILE, (file) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch {
+      return null;
+    }
+  });
+  if ('problem' in resolved) fail(resolved.problem, 2);
+
+  if (!skipServerless) {
+    if (!args.includes('--no-build')) step('npm run build', 'npm', ['run', 'build'], process.env);
+    // The offline tweaks of scripts/package.sh, but HOME stays the user's: the plugin reads ~/credentials.
+    const slsEnv = {
+      ...process.env,
+      SLS_TELEMETRY_DISABLED: '1',
+      SLS_TRACKING_DISABLED: '1',
+      SLS_NOTIFICATIONS_MODE: 'off',
+      SLS_DISABLE_AUTO_UPDATE: '1',
+      SLS_GEO_LOCATION: process.env.SLS_GEO_LOCATION || 'noncn',
+    };
+    const timeoutSeconds = Number(process.env.SLS_TIMEOUT || 900);
+    step('serverless deploy', process.execPath, [path.join('node_modules', 'serverless', 'bin', 'serverless.js'), 'deploy'], slsEnv, timeoutSeconds * 1000);
+  }
+
+  const target = deployTarget(settings.stage, settings.region);
+  process.stdout.write(`deploy: SCF triggers of ${target.apiFunction} and ${target.pollFunction} (credentials from ${resolved.source})\n`);
+  const scf = new TencentClient({
+    endpoint: settings.endpoint,
+    service: SCF_SERVICE,
+    version: SCF_VERSION,
+    region: settings.region,
+    credentials: resolved.credentials,
+    timeoutMs: SCF_TIMEOUT_MS,
+  });
+  const functionUrl = settings.apiTrigger === 'url' ? await ensureFunctionUrl(scf, target) : null;
+  const timer = await ensurePollTimer(scf, target);
+  process.stdout.write(`${formatDeployReport({ target, apiTrigger: settings.apiTrigger, functionUrl, timer })}\n`);
+}
+
+main().catch((e: unknown) => {
+  if (e instanceof DeployStepError) fail(e.message);
+  fail(e instanceof Error ? (e.stack ?? e.message) : String(e));
+});
