@@ -17,8 +17,11 @@ export interface ThrowawayRedis {
 export const MISSING_REDIS_MESSAGE =
   'redis-server not found on PATH: install the redis-server package (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis), or set REDIS_URL=redis://host:port to use a running server';
 
-export function hasRedisServer(): boolean {
-  const r = spawnSync('redis-server', ['--version'], { stdio: 'ignore' });
+/** The server binary: `redis-server` on PATH. */
+export const REDIS_SERVER = 'redis-server';
+
+export function hasRedisServer(command = REDIS_SERVER): boolean {
+  const r = spawnSync(command, ['--version'], { stdio: 'ignore' });
   return !r.error && r.status === 0;
 }
 
@@ -49,13 +52,13 @@ function answersPing(port: number): Promise<boolean> {
 }
 
 /** Starts redis-server on a free port; rejects if it is not installed or does not answer within 5 s. */
-export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
-  if (!hasRedisServer()) throw new Error(MISSING_REDIS_MESSAGE);
+export async function startThrowawayRedis(command = REDIS_SERVER): Promise<ThrowawayRedis> {
+  if (!hasRedisServer(command)) throw new Error(MISSING_REDIS_MESSAGE);
   const dir = mkdtempSync(path.join(tmpdir(), 'cwp-redis-'));
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
     const child: ChildProcess = spawn(
-      'redis-server',
+      command,
       ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', '', '--daemonize', 'no'],
       { stdio: 'ignore' },
     );
@@ -75,7 +78,9 @@ export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
         if (!exited) {
           const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
           child.kill('SIGTERM');
-          await Promise.race([gone, new Promise((r) => setTimeout(r, 3_000))]);
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([gone, new Promise((r) => (timer = setTimeout(r, 3_000)))]);
+          clearTimeout(timer);
           if (!exited) child.kill('SIGKILL');
         }
         rmSync(dir, { recursive: true, force: true });
