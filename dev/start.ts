@@ -1,25 +1,124 @@
 // `npm start`: the whole product on one machine, as SCF would run it.
-//   - the CWP/TDMQ emulator with demo agents (unless real credentials are set and CWP_ENDPOINT is not),
+//   - the CWP/TDMQ emulator with demo agents (unless real credentials are set and CWP_ENDPOINT is not), polled
+//     with short POLL_* intervals (dev/emulator/demo.ts DEMO_POLL_SECONDS; only those the user has not set) so
+//     that the demo's 15 s cycle keeps producing events,
 //   - the api function behind http://127.0.0.1:8080 (each request becomes a Function URL event),
 //   - the poll function fired at start and then on the timer cron of serverless.yml (or --every N seconds),
 //   - a local webhook receiver that verifies every signature and prints each event.
-// Flags: --port N (api), --every N (seconds between ticks), --no-receiver.
+// State: the emulator demo gets a fresh temp dir per run, removed at exit (STATE_STORE is ignored), so demo
+// watches never reach a store that a run with real credentials uses; with real credentials it is STATE_STORE,
+// or file:.state. --state overrides both.
+// Flags (`npm start -- --help`):
+//   --port N       the api function's port (default $PORT, else 8080; 0 picks a free one)
+//   --every N      fire the poll function every N seconds (1-3600) instead of on the cron
+//   --no-receiver  no local receiver (deliver to WEBHOOK_URLS, or to the console sink)
+//   --state DIR    keep state in DIR across runs (or a STATE_STORE URL: memory:, file:DIR, redis://...)
+//   -h, --help     print the flags and exit
+// A bad flag exits 2; a bad configuration exits 1 after listing every problem (lib/config), before anything
+// is started.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../lib/config';
 import { startEmulator } from './emulator';
+import { DEMO_CYCLE_MS, DEMO_POLL_SECONDS } from './emulator/demo';
 import { nextCronTime, parseScfCron } from './cron';
 import { startLocalReceiver } from './webhook-receiver';
 
-const args = process.argv.slice(2);
-const flag = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const apiPort = Number(flag('--port') ?? process.env.PORT ?? 8080);
-const everySeconds = flag('--every') ? Number(flag('--every')) : null;
-const withReceiver = !args.includes('--no-receiver');
-const POLL_TIMEOUT_MS = 65_000;
+const USAGE = `usage: npm start -- [flags]    (or: node scripts/run-ts.mjs dev/start.ts [flags])
+
+  --port N       the api function's port on 127.0.0.1 (default: $PORT, else 8080; 0 picks a free port)
+  --every N      fire the poll function every N seconds (1 to 3600) instead of on the cron of serverless.yml
+  --no-receiver  start no local webhook receiver (events go to WEBHOOK_URLS, or to the console)
+  --state DIR    keep the state in DIR across runs; also takes a STATE_STORE URL (memory:, file:DIR, redis://...).
+                 Default with the emulator: a fresh temp dir per run, removed at exit (STATE_STORE is ignored);
+                 with real credentials: STATE_STORE, else file:.state
+  -h, --help     print this and exit
+`;
+
+/** A bad command line: exit code 2, as for any CLI usage error. */
+class UsageError extends Error {}
+
+interface StartFlags {
+  help: boolean;
+  apiPort: number;
+  everySeconds: number | null;
+  withReceiver: boolean;
+  /** --state as given: a directory or a STATE_STORE URL. */
+  state: string | null;
+}
+
+const VALUE_FLAGS = ['--port', '--every', '--state'] as const;
+type ValueFlag = (typeof VALUE_FLAGS)[number];
+const isValueFlag = (name: string): name is ValueFlag => (VALUE_FLAGS as readonly string[]).includes(name);
+
+function wholeNumber(text: string, min: number, max: number, name: string, unit: string): number {
+  const n = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`${name}: "${text}" is not ${unit} from ${min} to ${max}`);
+  return n;
+}
+
+function parseFlags(argv: string[], env: NodeJS.ProcessEnv): StartFlags {
+  if (argv.includes('--help') || argv.includes('-h')) return { help: true, apiPort: 0, everySeconds: null, withReceiver: true, state: null };
+  const values = new Map<ValueFlag, string>();
+  let withReceiver = true;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    if (name === '--no-receiver') {
+      if (eq > 0) throw new UsageError('--no-receiver takes no value');
+      withReceiver = false;
+      continue;
+    }
+    if (!isValueFlag(name)) throw new UsageError(arg.startsWith('-') ? `unknown flag ${name}` : `unexpected argument "${arg}"`);
+    let value: string | undefined;
+    if (eq > 0) value = arg.slice(eq + 1);
+    else {
+      value = argv[i + 1];
+      // `--every --no-receiver` is a missing value, not an odd one.
+      if (value === undefined || value.startsWith('--')) throw new UsageError(`${name} needs a value`);
+      i++;
+    }
+    if (value.trim() === '') throw new UsageError(`${name} needs a value`);
+    values.set(name, value);
+  }
+  const port = values.get('--port');
+  const envPort = env.PORT?.trim() ? env.PORT : undefined;
+  const every = values.get('--every');
+  return {
+    help: false,
+    apiPort:
+      port !== undefined ? wholeNumber(port, 0, 65_535, '--port', 'a port')
+      : envPort !== undefined ? wholeNumber(envPort, 0, 65_535, 'PORT', 'a port')
+      : 8080,
+    everySeconds: every !== undefined ? wholeNumber(every, 1, 3_600, '--every', 'a whole number of seconds') : null,
+    withReceiver,
+    state: values.get('--state') ?? null,
+  };
+}
+
+/** --state's value as a STATE_STORE: a store URL as it is, anything else a directory for the file store. */
+function stateStoreOf(state: string): string {
+  return state === 'memory:' || /^(file:|rediss?:\/\/)/.test(state) ? state : `file:${state}`;
+}
+
+/** Every configuration problem either function would refuse to start with, each once. */
+function configProblems(env: NodeJS.ProcessEnv): string[] {
+  const problems = new Set<string>();
+  for (const role of ['poll', 'api'] as const) {
+    try {
+      loadConfig(env, { role });
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      for (const p of e.problems) problems.add(p);
+    }
+  }
+  return [...problems];
+}
 
 function say(line: string): void {
   process.stdout.write(`[start] ${line}\n`);
@@ -37,9 +136,50 @@ function timerCronFromServerlessYml(): string {
   return '0 */1 * * * * *';
 }
 
+/**
+ * Removes a directory from an exit handler. A sweep's write that was already under way (the file store's lock
+ * or temp file) can land after a first pass has emptied it, so a failed pass is repeated, after a short
+ * synchronous pause: at exit no callback runs any more, so nothing starts another write.
+ */
+function removeDirAtExit(dir: string): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let pass = 1; ; pass++) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+      return;
+    } catch (e) {
+      if (pass >= 5) {
+        process.stderr.write(`[start] could not remove ${dir}: ${e instanceof Error ? e.message : String(e)}\n`);
+        return;
+      }
+      Atomics.wait(pause, 0, 0, 20 * pass);
+    }
+  }
+}
+
+const POLL_TIMEOUT_MS = 65_000;
+/** Stands in for the local receiver's URL while validating: the receiver starts only once the config is good. */
+const RECEIVER_URL_PLACEHOLDER = 'http://127.0.0.1/hooks/cwp';
+/** A shutdown that waits longer than this (a send in flight to a stuck receiver) exits anyway. */
+const SHUTDOWN_GRACE_MS = 3_000;
+
 async function main(): Promise<void> {
+  let flags: StartFlags;
+  try {
+    flags = parseFlags(process.argv.slice(2), process.env);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`[start] ${e.message}\n[start] npm start -- --help lists the flags\n`);
+    process.exit(2);
+  }
+  if (flags.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+
   const env = process.env;
   const useRealApi = Boolean((env.TENCENTCLOUD_SECRET_ID || env.TENCENTCLOUD_SECRETID) && !env.CWP_ENDPOINT);
+  const banner: string[] = [];
   let closeEmulator: (() => Promise<void>) | null = null;
 
   if (!useRealApi) {
@@ -53,17 +193,50 @@ async function main(): Promise<void> {
     env.TDMQ_ENDPOINT = emulator.url;
     env.WATCH_UUIDS ||= agents.join(',');
     env.CMQ_TOPIC ||= 'cwp-task-events';
-    say(`emulator on ${emulator.url} with ${agents.length} demo agents (their tasks finish, fail and go offline every few seconds)`);
-    say(`CMQ messages: curl -s '${emulator.url}/_emulator/tdmq/messages?topic=cwp-task-events'`);
+    banner.push(`emulator on ${emulator.url} with ${agents.length} demo agents (their tasks finish, fail and go offline every few seconds)`);
+    banner.push(`CMQ messages: curl -s '${emulator.url}/_emulator/tdmq/messages?topic=cwp-task-events'`);
+    const shortened: string[] = [];
+    for (const [name, seconds] of Object.entries(DEMO_POLL_SECONDS)) {
+      if (env[name]?.trim()) continue; // the user's own value wins
+      env[name] = String(seconds);
+      shortened.push(`${name}=${seconds}`);
+    }
+    if (shortened.length > 0) banner.push(`demo poll intervals, to keep up with the agents' ${DEMO_CYCLE_MS / 1000} s cycle (set them to override): ${shortened.join(' ')}`);
   } else {
-    say(`polling the real CWP API in ${env.TENCENTCLOUD_REGION ?? 'ap-guangzhou'} with your credentials`);
+    banner.push(`polling the real CWP API in ${env.TENCENTCLOUD_REGION ?? 'ap-guangzhou'} with your credentials`);
   }
 
-  env.STATE_STORE ||= 'file:.state';
+  if (flags.state !== null) {
+    env.STATE_STORE = stateStoreOf(flags.state);
+    banner.push(`state store ${env.STATE_STORE} (--state), kept across runs`);
+  } else if (!useRealApi) {
+    // A fresh store per demo run: the demo's watches and records never leak into a later run (with real
+    // credentials, or another demo run whose agents start over).
+    const ignored = Boolean(env.STATE_STORE?.trim());
+    const dir = mkdtempSync(path.join(tmpdir(), 'cwp-task-bridge-demo-'));
+    process.on('exit', () => removeDirAtExit(dir));
+    env.STATE_STORE = `file:${dir}`;
+    banner.push(`fresh demo state in ${dir}, removed at exit${ignored ? '; STATE_STORE is not used with the emulator' : ''} (--state DIR keeps state across runs)`);
+  } else {
+    env.STATE_STORE ||= 'file:.state';
+  }
+
   const token = (env.API_TOKENS ||= `dev-${randomBytes(12).toString('hex')}`).split(',')[0]!;
-  let closeReceiver: (() => Promise<void>) | null = null;
   env.WEBHOOK_SECRET ||= `whsec_${randomBytes(32).toString('base64')}`;
-  if (withReceiver && !env.WEBHOOK_URLS) {
+  const startReceiver = flags.withReceiver && !env.WEBHOOK_URLS?.trim();
+
+  // Validated before anything reads it (the receiver takes WEBHOOK_SECRET, the loop the rest), so a bad
+  // variable is named instead of failing deep inside, or on every tick.
+  const problems = configProblems(startReceiver ? { ...env, WEBHOOK_URLS: RECEIVER_URL_PLACEHOLDER } : env);
+  if (problems.length > 0) {
+    process.stderr.write(`[start] cannot start: ${new ConfigError(problems).message}\n`);
+    await closeEmulator?.();
+    process.exit(1);
+  }
+  for (const line of banner) say(line);
+
+  let closeReceiver: (() => Promise<void>) | null = null;
+  if (startReceiver) {
     const receiver = await startLocalReceiver({ secret: env.WEBHOOK_SECRET });
     closeReceiver = () => receiver.close();
     env.WEBHOOK_URLS = receiver.url;
@@ -100,8 +273,9 @@ async function main(): Promise<void> {
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(apiPort, '127.0.0.1', resolve);
+    server.listen(flags.apiPort, '127.0.0.1', resolve);
   });
+  const apiPort = (server.address() as AddressInfo).port;
   say(`api function on http://127.0.0.1:${apiPort}  (token: ${token})`);
   say(`try: curl -s -H 'Authorization: Bearer ${token}' http://127.0.0.1:${apiPort}/v1/watches`);
 
@@ -114,10 +288,12 @@ async function main(): Promise<void> {
       .main_handler({ Type: 'Timer', TriggerName: 'local', Time: new Date().toISOString() }, { request_id: requestId, getRemainingTimeInMillis: () => deadline - Date.now(), time_limit_in_ms: POLL_TIMEOUT_MS })
       .catch((e: unknown) => say(`poll failed: ${e instanceof Error ? e.message : String(e)}`));
   };
+  const everySeconds = flags.everySeconds;
   const cron = parseScfCron(timerCronFromServerlessYml());
+  let nextTick: NodeJS.Timeout | null = null;
   const scheduleNext = () => {
     const wait = everySeconds !== null ? everySeconds * 1000 : nextCronTime(cron, new Date()).getTime() - Date.now();
-    setTimeout(() => {
+    nextTick = setTimeout(() => {
       tick();
       scheduleNext();
     }, Math.max(100, wait));
@@ -126,15 +302,21 @@ async function main(): Promise<void> {
   tick();
   scheduleNext();
 
+  let stopping = false;
   const shutdown = async () => {
+    if (stopping) process.exit(130); // a second Ctrl-C: now (the exit handler still removes the demo state)
+    stopping = true;
+    if (nextTick) clearTimeout(nextTick);
     say(`stopping after ${ticks} tick(s)`);
+    setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS).unref();
     server.close();
+    server.closeAllConnections();
     await closeReceiver?.();
     await closeEmulator?.();
     process.exit(0);
   };
-  process.once('SIGINT', () => void shutdown());
-  process.once('SIGTERM', () => void shutdown());
+  // Handled, not left to the default action: that skips the exit handlers, which remove the demo state.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown());
 }
 
 main().catch((e: unknown) => {

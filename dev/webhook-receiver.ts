@@ -11,7 +11,13 @@ export interface LocalReceiver {
 }
 
 export async function startLocalReceiver(options: { secret: string; port?: number; print?: (line: string) => void }): Promise<LocalReceiver> {
-  const verifier = new Webhook(options.secret);
+  let verifier: Webhook;
+  try {
+    verifier = new Webhook(options.secret);
+  } catch (e) {
+    // The library's own message ("Base64Coder: incorrect characters for decoding") names neither the setting nor the fix.
+    throw new Error(`the receiver's secret (WEBHOOK_SECRET) must be whsec_ followed by base64: ${e instanceof Error ? e.message : String(e)}`);
+  }
   const seen = new Set<string>();
   const received: CloudEvent[] = [];
   const print = options.print ?? ((line: string) => process.stdout.write(line + '\n'));

@@ -5,6 +5,19 @@ import type { TaskKind } from '../../lib/types';
 
 export const DEMO_CYCLE_MS = 15_000;
 
+/**
+ * Poll intervals (seconds, by POLL_* variable) that `npm start` sets for the demo when the user has not: the
+ * defaults re-check a finished task every 10 minutes, while these agents start over every DEMO_CYCLE_MS, so the
+ * demo went quiet after its first cycle. Most steps of a cycle last 2 s or more; under 60 s no spread is added
+ * (lib/sweep/schedule.ts), so each key is re-checked exactly this often. COLLECTING keeps its 3 s default.
+ */
+export const DEMO_POLL_SECONDS = {
+  POLL_TERMINAL_SECONDS: 2,
+  POLL_OFFLINE_SECONDS: 2,
+  POLL_UNKNOWN_AGENT_SECONDS: 2,
+  POLL_UNOBSERVED_SECONDS: 2,
+} as const;
+
 const s = (atMs: number, state: ScriptStep['state']): ScriptStep => ({ atMs, state });
 
 /** uuid -> kind -> one cycle. */

@@ -26,10 +26,14 @@
 //   run skipped those events, and their subjects' successors, for five minutes. So with the defaults a webhook
 //   delivery a killed drain had in flight goes out again 10 s after its claim. A sink that does not bound its
 //   sends (no maxSendMs) keeps DEFAULT_LEASE_MS. DrainOptions.leaseMs overrides both (tests).
+// - A failed attempt that will be retried is logged at warn the first time in a run for its (event, sink), and
+//   at debug on later retries in that run: someone watching a run sees each event a sink missed once, at the
+//   default level, without a line per backoff step. "A run" is what shares one `disabled` set, as for the
+//   410 rule: one sweep (every drain of a lib/sweep run); a drain without such a set is a run of its own.
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Logger } from '../log';
-import type { StateStore } from '../state/store';
+import type { OutboxPort } from '../state/store';
 import type { Delivery, OutboxEntry } from '../types';
 import { anySignal } from '../util/abort';
 import type { SendResult, Sink } from './sink';
@@ -96,7 +100,8 @@ export interface DrainOptions {
   /**
    * Sink ids disabled so far in this run: skipped here, and sinks this drain disables are added. Pass the same
    * set to every drain of one run (a sweep that drains several times) so a 410'd URL stays off for the whole
-   * run instead of losing one more event to a dead letter per drain. Default: a fresh set per drain.
+   * run instead of losing one more event to a dead letter per drain. Default: a fresh set per drain. The set
+   * also marks the run for logging: a retried failure is a warn once per (event, sink) per run (see the header).
    */
   disabled?: Set<string>;
   /**
@@ -135,13 +140,19 @@ export function sinkLabel(id: string): string {
   }
 }
 
+/**
+ * Per run (keyed by the run's `disabled` set, see the header), the (event, sink) pairs whose retried failure
+ * was already logged at warn. Weak, so a run's record goes with the run.
+ */
+const warnedRetriesByRun = new WeakMap<Set<string>, Set<string>>();
+
 interface Job {
   entry: OutboxEntry;
   sink: Sink;
 }
 
 /** Drains the outbox once: every due (event, sink) delivery is tried at most once. */
-export async function drainOutbox(store: StateStore, sinks: Sink[], options: DrainOptions): Promise<DrainResult> {
+export async function drainOutbox(store: OutboxPort, sinks: Sink[], options: DrainOptions): Promise<DrainResult> {
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
@@ -157,6 +168,8 @@ export async function drainOutbox(store: StateStore, sinks: Sink[], options: Dra
   const byId = new Map(sinks.map((s) => [s.id, s] as const));
   const sinkIds = [...byId.keys()];
   const disabled = options.disabled ?? new Set<string>();
+  let warnedRetries = warnedRetriesByRun.get(disabled);
+  if (!warnedRetries) warnedRetriesByRun.set(disabled, (warnedRetries = new Set<string>()));
   /** Per sink, the subjects with an earlier event still pending there: later events of them wait. */
   const blocked = new Map<string, Set<string>>(sinkIds.map((id) => [id, new Set<string>()] as const));
   const block = (sinkId: string, subject: string) => blocked.get(sinkId)?.add(subject);
@@ -220,7 +233,12 @@ export async function drainOutbox(store: StateStore, sinks: Sink[], options: Dra
       const d: Delivery = { status: 'pending', attempts, nextAttemptAt: t + retryDelayMs(attempts, r.retryAfterMs, random), lastError: r.reason, finishedAt: null };
       await store.updateDelivery(entry.event.id, sink.id, d);
       deliveries[sink.id] = d;
-      log.debug('delivery failed; will retry', { eventId: entry.event.id, sink: sinkLabel(sink.id), attempts, reason: r.reason, nextAttemptAt: d.nextAttemptAt });
+      const pair = `${entry.event.id}\n${sink.id}`;
+      const firstInRun = !warnedRetries.has(pair);
+      if (firstInRun) warnedRetries.add(pair);
+      const fields = { eventId: entry.event.id, subject: entry.event.subject, sink: sinkLabel(sink.id), attempts, reason: r.reason, nextAttemptAt: new Date(d.nextAttemptAt).toISOString() };
+      if (firstInRun) log.warn('delivery failed; will retry', fields);
+      else log.debug('delivery failed; will retry', fields);
       return false;
     }
     await deadLetter(entry, sink.id, attempts, r.reason, deliveries);

@@ -1,7 +1,7 @@
 // The outbox drain, against MemoryStateStore and scripted in-process sinks, and its backoff arithmetic.
 import { getEventListeners } from 'node:events';
 import { loadConfig } from '../../lib/config';
-import { silentLogger } from '../../lib/log';
+import { createLogger, silentLogger } from '../../lib/log';
 import { createSinks } from '../../lib/sinks';
 import { ConsoleSink } from '../../lib/sinks/console';
 import { BACKOFF_BASE_MS, BACKOFF_CAP_MS, backoffCeilingMs, backoffMs, drainOutbox, retryDelayMs, sinkLabel, type DrainOptions } from '../../lib/sinks/deliver';
@@ -333,6 +333,47 @@ describe('drainOutbox', () => {
     const r = await drainOutbox(store, [sink], opts({ t: T0 }, { batchSize: 2 }));
     expect(r).toMatchObject({ published: 5, retried: 2, left: 2 });
     expect(new Set(sink.sent)).toEqual(new Set(events.map((e) => e.id)));
+  });
+
+  test('a retried failure is a warn once per event and sink per run, then debug, naming the hook by origin only', async () => {
+    const store = new MemoryStateStore();
+    const [a1] = await enqueue(store, UUID_A, 'process', ['COLLECTING']);
+    const [b1] = await enqueue(store, UUID_B, 'process', ['COLLECTING']);
+    const records: Array<{ level: string; msg: string; eventId?: string; sink?: string; attempts?: number }> = [];
+    const logger = createLogger({ level: 'debug', write: (l) => records.push(JSON.parse(l)) });
+    const hook = new ScriptedSink('webhook:https://hooks.example.com/services/T000/SECRETPATH?token=abc', () => retry('connection failed: ECONNREFUSED'), 2);
+    const queue = new ScriptedSink('cmq-queue:q', () => retry('HTTP 503'));
+    const retries = (from = 0) => records.slice(from).filter((r) => r.msg === 'delivery failed; will retry');
+    const warned = (from = 0) => retries(from).filter((r) => r.level === 'warn').map((r) => `${r.eventId} ${r.sink}`).sort();
+    const hookLabel = sinkLabel(hook.id);
+    const everyPair = [`${a1!.id} ${hookLabel}`, `${a1!.id} cmq-queue:q`, `${b1!.id} ${hookLabel}`, `${b1!.id} cmq-queue:q`].sort();
+
+    // One run (a sweep): its drains share one disabled set. Three failed attempts of each pair, one warn each.
+    const clock = { t: T0 };
+    const run = new Set<string>();
+    for (let i = 0; i < 3; i++) {
+      await drainOutbox(store, [hook, queue], opts(clock, { logger, disabled: run }));
+      clock.t += BACKOFF_CAP_MS;
+    }
+    expect(hook.sent).toHaveLength(6);
+    expect(warned()).toEqual(everyPair);
+    expect(retries().filter((r) => r.level === 'debug')).toHaveLength(8);
+    expect(retries().filter((r) => r.level === 'warn').every((r) => r.attempts === 1)).toBe(true);
+
+    // The next run warns again, once per pair.
+    let from = records.length;
+    await drainOutbox(store, [hook, queue], opts(clock, { logger, disabled: new Set() }));
+    expect(warned(from)).toEqual(everyPair);
+    clock.t += BACKOFF_CAP_MS;
+
+    // A drain without a run's set is a run of its own.
+    from = records.length;
+    await drainOutbox(store, [hook, queue], opts(clock, { logger }));
+    expect(warned(from)).toEqual(everyPair);
+
+    const logged = JSON.stringify(records);
+    expect(logged).not.toMatch(/SECRETPATH|token=abc|services/);
+    expect(hookLabel).toMatch(/^webhook:https:\/\/hooks\.example\.com\/…#[0-9a-f]{8}$/);
   });
 
   test('with no sinks nothing leaves the outbox', async () => {
