@@ -1,6 +1,7 @@
 // The outbox drain: delivers each outbox event to each sink at least once, keeps the delivery state per event
-// per sink, backs off failing sinks, and turns what cannot be delivered into dead letters. Sinks only try once
-// (sink.ts); everything about "again" lives here.
+// per sink, and turns what cannot be delivered into dead letters. Sinks only try once (sink.ts); what a send's
+// result does to a delivery (next attempt, dead letter, disable) is decided by retry-policy.ts; this file
+// claims, sends, and writes those decisions.
 //
 // Choices, in one place:
 // - Delivery state is per (event, sink). A sink that is down never makes another sink see an event twice: the
@@ -12,7 +13,7 @@
 //   dead letter is appended to the outbox, so it arrives after newer events of its subject. Ordering across
 //   subjects is not kept: subjects run in parallel up to the sink's concurrency.
 // - A sink that answers "disable" (webhook 410) gets no more sends in this drain (or in this run, when the
-//   caller passes one `disabled` set to all its drains); its other pending deliveries stay in the outbox.
+//   caller passes one DeliveryRun to all its drains); its other pending deliveries stay in the outbox.
 // - The deadline and the signal stop new sends; sends already started finish (each has its own timeout).
 // - An attempt cut short by the caller's signal is not counted: the deadline is ours, not the sink's fault.
 // - Concurrent drains (two SCF instances on one Redis store, or a sweep and an API replay) do not send one
@@ -28,20 +29,20 @@
 //   sends (no maxSendMs) keeps DEFAULT_LEASE_MS. DrainOptions.leaseMs overrides both (tests).
 // - A failed attempt that will be retried is logged at warn the first time in a run for its (event, sink), and
 //   at debug on later retries in that run: someone watching a run sees each event a sink missed once, at the
-//   default level, without a line per backoff step. "A run" is what shares one `disabled` set, as for the
-//   410 rule: one sweep (every drain of a lib/sweep run); a drain without such a set is a run of its own.
+//   default level, without a line per backoff step. "A run" is what shares one DeliveryRun, as for the
+//   410 rule: one sweep (every drain of a lib/sweep run); a drain without one is a run of its own.
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Logger } from '../log';
+import { canClaimDelivery } from '../state/rules';
 import type { OutboxPort } from '../state/store';
 import type { Delivery, OutboxEntry } from '../types';
 import { anySignal } from '../util/abort';
+import { deadDelivery, nextDelivery } from './retry-policy';
 import type { SendResult, Sink } from './sink';
 
-export const BACKOFF_BASE_MS = 10_000;
-export const BACKOFF_CAP_MS = 15 * 60_000;
-/** The jitter keeps each wait within [JITTER_FLOOR, 1] of the exponential ceiling. */
-export const JITTER_FLOOR = 0.75;
+export { BACKOFF_BASE_MS, BACKOFF_CAP_MS, JITTER_FLOOR, backoffCeilingMs, backoffMs, retryDelayMs, nextDelivery, type DeliveryDecision, type SendOutcome } from './retry-policy';
+
 const DEFAULT_BATCH_SIZE = 200;
 /** The claim on a delivery to a sink that does not bound its sends (no Sink.maxSendMs). */
 export const DEFAULT_LEASE_MS = 5 * 60_000;
@@ -53,36 +54,6 @@ export function leaseFor(sink: Pick<Sink, 'maxSendMs'>, override?: number): numb
   if (override !== undefined) return override;
   const max = sink.maxSendMs;
   return max !== undefined && Number.isFinite(max) && max >= 0 ? Math.min(DEFAULT_LEASE_MS, max + LEASE_MARGIN_MS) : DEFAULT_LEASE_MS;
-}
-
-/**
- * The ceiling of the wait after the `attempts`-th failed attempt: base · 2^(attempts−1), capped.
- * 10 s, 20 s, 40 s, 80 s, 160 s, 320 s, 640 s, then 900 s (the 15-minute cap) from the 8th on.
- */
-export function backoffCeilingMs(attempts: number): number {
-  const n = Math.max(1, Math.floor(attempts));
-  return Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(n - 1, 30));
-}
-
-/**
- * The wait after the `attempts`-th failed attempt: a random point in [75 %, 100 %] of the ceiling.
- *
- * Why not full jitter (uniform in [0, ceiling]): with the default 12 attempts there are 11 waits, whose
- * ceilings sum to 10+20+40+80+160+320+640+4·900 = 4870 s (81 min). Full jitter's expected total is half of
- * that, 40.6 min, and it has no floor at all, so a sink down for an hour would usually lose its events. With
- * the floor at 75 % the 11 waits total at least 0.75 · 4870 = 3652 s (60.9 min) and at most 81 min: a sink
- * down for an hour still gets every event when it returns. Real gaps are longer still, since an attempt
- * happens at the first drain after nextAttemptAt. The 25 % band still spreads retries of many events.
- */
-export function backoffMs(attempts: number, random: () => number = Math.random): number {
-  const ceiling = backoffCeilingMs(attempts);
-  const r = Math.min(1, Math.max(0, random()));
-  return Math.round(ceiling * (JITTER_FLOOR + (1 - JITTER_FLOOR) * r));
-}
-
-/** When to try again after the `attempts`-th failure: the later of Retry-After and the backoff. */
-export function retryDelayMs(attempts: number, retryAfterMs: number | undefined, random: () => number = Math.random): number {
-  return Math.max(retryAfterMs ?? 0, backoffMs(attempts, random));
 }
 
 export interface DrainOptions {
@@ -98,12 +69,11 @@ export interface DrainOptions {
   /** Outbox entries read per page. Default 200. */
   batchSize?: number;
   /**
-   * Sink ids disabled so far in this run: skipped here, and sinks this drain disables are added. Pass the same
-   * set to every drain of one run (a sweep that drains several times) so a 410'd URL stays off for the whole
-   * run instead of losing one more event to a dead letter per drain. Default: a fresh set per drain. The set
-   * also marks the run for logging: a retried failure is a warn once per (event, sink) per run (see the header).
+   * The run this drain belongs to: pass one DeliveryRun to every drain of a sweep. Sinks it disabled are
+   * skipped (a 410'd URL stays off for the whole run instead of losing one more event per drain), and a retried
+   * failure is a warn once per (event, sink) per run (see the header). Default: a run of its own.
    */
-  disabled?: Set<string>;
+  run?: DeliveryRun;
   /**
    * How long a claim on one (event, sink) holds off other drains, for every sink. Default: per sink, its
    * maxSendMs plus LEASE_MARGIN_MS, or DEFAULT_LEASE_MS (5 minutes) for a sink without a bound (leaseFor).
@@ -140,11 +110,13 @@ export function sinkLabel(id: string): string {
   }
 }
 
-/**
- * Per run (keyed by the run's `disabled` set, see the header), the (event, sink) pairs whose retried failure
- * was already logged at warn. Weak, so a run's record goes with the run.
- */
-const warnedRetriesByRun = new WeakMap<Set<string>, Set<string>>();
+/** What the drains of one run (one sweep) share: the sinks it disabled, and the retries it already warned of. */
+export class DeliveryRun {
+  /** Sink ids disabled in this run (webhook 410). */
+  readonly disabled = new Set<string>();
+  /** (event id, sink id) pairs whose retried failure was logged at warn. */
+  readonly warnedRetries = new Set<string>();
+}
 
 interface Job {
   entry: OutboxEntry;
@@ -167,9 +139,8 @@ export async function drainOutbox(store: OutboxPort, sinks: Sink[], options: Dra
 
   const byId = new Map(sinks.map((s) => [s.id, s] as const));
   const sinkIds = [...byId.keys()];
-  const disabled = options.disabled ?? new Set<string>();
-  let warnedRetries = warnedRetriesByRun.get(disabled);
-  if (!warnedRetries) warnedRetriesByRun.set(disabled, (warnedRetries = new Set<string>()));
+  const run = options.run ?? new DeliveryRun();
+  const { disabled } = run;
   /** Per sink, the subjects with an earlier event still pending there: later events of them wait. */
   const blocked = new Map<string, Set<string>>(sinkIds.map((id) => [id, new Set<string>()] as const));
   const block = (sinkId: string, subject: string) => blocked.get(sinkId)?.add(subject);
@@ -182,23 +153,19 @@ export async function drainOutbox(store: OutboxPort, sinks: Sink[], options: Dra
     return result;
   }
 
-  const deadLetter = async (entry: OutboxEntry, sinkId: string, attempts: number, reason: string, deliveries: Record<string, Delivery>) => {
-    const t = now();
+  const deadLetter = async (entry: OutboxEntry, sinkId: string, delivery: Delivery, reason: string, deliveries: Record<string, Delivery>) => {
     // The dead letter first: if we crash between the two writes, the event is tried again (at least once),
     // rather than being dropped from the outbox with no record of why.
-    await store.addDeadLetter({ event: entry.event, sinkId, reason, attempts, deadAt: t });
-    const d: Delivery = { status: 'dead', attempts, nextAttemptAt: t, lastError: reason, finishedAt: t };
-    await store.updateDelivery(entry.event.id, sinkId, d);
-    deliveries[sinkId] = d;
+    await store.addDeadLetter({ event: entry.event, sinkId, reason, attempts: delivery.attempts, deadAt: delivery.finishedAt ?? now() });
+    await store.updateDelivery(entry.event.id, sinkId, delivery);
+    deliveries[sinkId] = delivery;
     result.dead++;
-    log.warn('event is a dead letter for this sink', { eventId: entry.event.id, subject: entry.event.subject, sink: sinkLabel(sinkId), attempts, reason });
+    log.warn('event is a dead letter for this sink', { eventId: entry.event.id, subject: entry.event.subject, sink: sinkLabel(sinkId), attempts: delivery.attempts, reason });
   };
 
-  /** One attempt of one (event, sink); returns whether the chain of its subject may go on. */
+  /** One attempt of one (event, sink): claim, send once, write what nextDelivery decides. Returns whether the chain of its subject may go on. */
   const attempt = async (job: Job, deliveries: Record<string, Delivery>): Promise<boolean> => {
     const { entry, sink } = job;
-    const prev = deliveries[sink.id];
-    const attempts = (prev?.attempts ?? 0) + 1;
     // Another drain is sending it, or has just finished it: leave it (and its subject's successors) to them.
     if (!(await store.claimDelivery(entry.event.id, sink.id, now(), leaseFor(sink, options.leaseMs)))) return false;
     let r: SendResult;
@@ -207,47 +174,40 @@ export async function drainOutbox(store: OutboxPort, sinks: Sink[], options: Dra
     } catch (e) {
       r = { ok: false, retry: true, reason: `${sinkLabel(sink.id)} failed: ${e instanceof Error ? e.message : String(e)}` };
     }
-    const t = now();
-    if (r.ok) {
-      const d: Delivery = { status: 'delivered', attempts, nextAttemptAt: t, lastError: null, finishedAt: t };
-      await store.updateDelivery(entry.event.id, sink.id, d);
-      deliveries[sink.id] = d;
-      result.published++;
-      return true;
-    }
-    if (r.retry) {
-      if (sendSignal.aborted) {
-        // Cut short by our own deadline: not counted against the sink, due again at once (the claim released).
-        const released: Delivery = prev
-          ? { status: prev.status, attempts: prev.attempts, nextAttemptAt: prev.nextAttemptAt, lastError: prev.lastError, finishedAt: prev.finishedAt }
-          : { status: 'pending', attempts: 0, nextAttemptAt: t, lastError: null, finishedAt: null };
-        await store.updateDelivery(entry.event.id, sink.id, released);
+    const decision = nextDelivery({ previous: deliveries[sink.id], result: r, now: now(), maxAttempts: options.maxAttempts, abortedByUs: sendSignal.aborted, random });
+    switch (decision.kind) {
+      case 'delivered':
+        await store.updateDelivery(entry.event.id, sink.id, decision.delivery);
+        deliveries[sink.id] = decision.delivery;
+        result.published++;
+        return true;
+      case 'released':
+        // The claim released; the delivery stays as it was.
+        await store.updateDelivery(entry.event.id, sink.id, decision.delivery);
         result.retried++;
         return false;
+      case 'retry': {
+        const d = decision.delivery;
+        await store.updateDelivery(entry.event.id, sink.id, d);
+        deliveries[sink.id] = d;
+        result.retried++;
+        const pair = `${entry.event.id}\n${sink.id}`;
+        const firstInRun = !run.warnedRetries.has(pair);
+        if (firstInRun) run.warnedRetries.add(pair);
+        const fields = { eventId: entry.event.id, subject: entry.event.subject, sink: sinkLabel(sink.id), attempts: d.attempts, reason: d.lastError, nextAttemptAt: new Date(d.nextAttemptAt).toISOString() };
+        if (firstInRun) log.warn('delivery failed; will retry', fields);
+        else log.debug('delivery failed; will retry', fields);
+        return false;
       }
-      if (attempts >= options.maxAttempts) {
-        await deadLetter(entry, sink.id, attempts, `gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}; last: ${r.reason}`, deliveries);
+      case 'dead':
+        await deadLetter(entry, sink.id, decision.delivery, decision.reason, deliveries);
+        if (decision.disable && !disabled.has(sink.id)) {
+          disabled.add(sink.id);
+          result.disabled.push(sink.id);
+          log.warn('sink disabled for the rest of this run', { sink: sinkLabel(sink.id), reason: decision.reason });
+        }
         return true;
-      }
-      result.retried++;
-      const d: Delivery = { status: 'pending', attempts, nextAttemptAt: t + retryDelayMs(attempts, r.retryAfterMs, random), lastError: r.reason, finishedAt: null };
-      await store.updateDelivery(entry.event.id, sink.id, d);
-      deliveries[sink.id] = d;
-      const pair = `${entry.event.id}\n${sink.id}`;
-      const firstInRun = !warnedRetries.has(pair);
-      if (firstInRun) warnedRetries.add(pair);
-      const fields = { eventId: entry.event.id, subject: entry.event.subject, sink: sinkLabel(sink.id), attempts, reason: r.reason, nextAttemptAt: new Date(d.nextAttemptAt).toISOString() };
-      if (firstInRun) log.warn('delivery failed; will retry', fields);
-      else log.debug('delivery failed; will retry', fields);
-      return false;
     }
-    await deadLetter(entry, sink.id, attempts, r.reason, deliveries);
-    if ('disable' in r && r.disable && !disabled.has(sink.id)) {
-      disabled.add(sink.id);
-      result.disabled.push(sink.id);
-      log.warn('sink disabled for the rest of this run', { sink: sinkLabel(sink.id), reason: r.reason });
-    }
-    return true;
   };
 
   const runSink = async (sink: Sink, chains: Job[][], deliveriesOf: Map<string, Record<string, Delivery>>) => {
@@ -287,7 +247,7 @@ export async function drainOutbox(store: OutboxPort, sinks: Sink[], options: Dra
         if (isFinal(d)) continue;
         const subject = entry.event.subject;
         if (blockedHere.has(subject)) continue;
-        if (d && (d.nextAttemptAt > t0 || (d.claimedUntil ?? 0) > t0)) {
+        if (!canClaimDelivery(d, t0)) {
           blockedHere.add(subject);
           continue;
         }
@@ -309,7 +269,8 @@ export async function drainOutbox(store: OutboxPort, sinks: Sink[], options: Dra
         } else if (!isFinal(deliveries[target])) {
           // A replayed letter for a sink that is no longer configured: back to the dead letters, where it
           // stays visible and can be replayed again once the sink is back.
-          await deadLetter(entry, target, deliveries[target]?.attempts ?? 0, `sink ${sinkLabel(target)} is not configured in this run`, deliveries);
+          const reason = `sink ${sinkLabel(target)} is not configured in this run`;
+          await deadLetter(entry, target, deadDelivery(deliveries[target]?.attempts ?? 0, reason, now()), reason, deliveries);
         }
       }
       if (!pending) {

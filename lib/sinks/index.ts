@@ -12,7 +12,8 @@ export type { SendResult, Sink } from './sink';
 export { WebhookSink, checkWebhookUrl, parseRetryAfter, signWebhook, GONE_REASON, CLOUDEVENTS_JSON, type WebhookSinkOptions } from './webhook';
 export { CmqTopicSink, CmqQueueSink, cmqTags, cmqFailure, TDMQ_SERVICE, TDMQ_VERSION, CMQ_DEFAULT_MAX_MSG_BYTES, type CmqSinkOptions } from './cmq';
 export { ConsoleSink, type LineWriter } from './console';
-export { drainOutbox, backoffMs, backoffCeilingMs, retryDelayMs, sinkLabel, leaseFor, BACKOFF_BASE_MS, BACKOFF_CAP_MS, DEFAULT_LEASE_MS, LEASE_MARGIN_MS, type DrainOptions, type DrainResult } from './deliver';
+export { drainOutbox, sinkLabel, leaseFor, DeliveryRun, DEFAULT_LEASE_MS, LEASE_MARGIN_MS, type DrainOptions, type DrainResult } from './deliver';
+export { nextDelivery, backoffMs, backoffCeilingMs, retryDelayMs, BACKOFF_BASE_MS, BACKOFF_CAP_MS, type DeliveryDecision, type SendOutcome } from './retry-policy';
 
 export interface SinkDeps {
   /** A TencentCaller for tdmq 2020-02-17; required when CMQ_TOPIC or CMQ_QUEUE is set, else may be null. */

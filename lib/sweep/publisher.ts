@@ -2,7 +2,7 @@
 // a drain of the outbox (lib/sinks/deliver.ts); kicks during a drain coalesce into one more drain. finish()
 // runs a last drain. Failures are logged and leave the events in the outbox for the next drain or run.
 import type { Logger } from '../log';
-import { drainOutbox, type DrainResult } from '../sinks/deliver';
+import { DeliveryRun, drainOutbox, type DrainResult } from '../sinks/deliver';
 import type { Sink } from '../sinks/sink';
 import type { OutboxPort } from '../state/store';
 
@@ -10,8 +10,8 @@ export class BackgroundPublisher {
   private running: Promise<void> | null = null;
   private again = false;
   private total: DrainResult = { published: 0, retried: 0, dead: 0, left: 0, disabled: [] };
-  /** Shared by every drain of this run, so a URL that answered 410 stays off for the whole run. */
-  private readonly disabled = new Set<string>();
+  /** Shared by every drain of this run: a URL that answered 410 stays off, a retry is warned of once. */
+  private readonly run = new DeliveryRun();
 
   constructor(
     private readonly store: OutboxPort,
@@ -48,7 +48,7 @@ export class BackgroundPublisher {
   private async drainOnce(): Promise<void> {
     if (this.now() >= this.deadline) return;
     try {
-      const r = await drainOutbox(this.store, this.sinks, { maxAttempts: this.maxAttempts, deadline: this.deadline, now: this.now, logger: this.logger, disabled: this.disabled });
+      const r = await drainOutbox(this.store, this.sinks, { maxAttempts: this.maxAttempts, deadline: this.deadline, now: this.now, logger: this.logger, run: this.run });
       this.total.published += r.published;
       this.total.retried += r.retried;
       this.total.dead += r.dead;

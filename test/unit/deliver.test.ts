@@ -4,7 +4,7 @@ import { loadConfig } from '../../lib/config';
 import { createLogger, silentLogger } from '../../lib/log';
 import { createSinks } from '../../lib/sinks';
 import { ConsoleSink } from '../../lib/sinks/console';
-import { BACKOFF_BASE_MS, BACKOFF_CAP_MS, backoffCeilingMs, backoffMs, drainOutbox, retryDelayMs, sinkLabel, type DrainOptions } from '../../lib/sinks/deliver';
+import { BACKOFF_BASE_MS, BACKOFF_CAP_MS, DeliveryRun, backoffCeilingMs, backoffMs, drainOutbox, retryDelayMs, sinkLabel, type DrainOptions } from '../../lib/sinks/deliver';
 import type { SendResult, Sink } from '../../lib/sinks/sink';
 import { MemoryStateStore } from '../../lib/state/memory';
 import { enqueue, T0 } from '../helpers/outbox-fixtures';
@@ -277,17 +277,17 @@ describe('drainOutbox', () => {
     expect(entry!.deliveries.s).toEqual({ status: 'pending', attempts: 0, nextAttemptAt: T0, lastError: null, finishedAt: null });
   });
 
-  test('a disabled sink gets no more sends in this drain, nor in later drains sharing the disabled set', async () => {
+  test('a disabled sink gets no more sends in this drain, nor in later drains of the same run', async () => {
     const store = new MemoryStateStore();
     await enqueue(store, UUID_A, 'process', ['COLLECTING']);
     await enqueue(store, UUID_B, 'process', ['COLLECTING']);
     const gone = new ScriptedSink('gone', () => ({ ok: false, retry: false, reason: '410', disable: true }));
     const other = new ScriptedSink('other');
-    const disabled = new Set<string>();
-    const r = await drainOutbox(store, [gone, other], opts({ t: T0 }, { disabled }));
+    const run = new DeliveryRun();
+    const r = await drainOutbox(store, [gone, other], opts({ t: T0 }, { run }));
     expect(r).toMatchObject({ published: 2, dead: 1, left: 1, disabled: ['gone'] });
     expect(gone.sent).toHaveLength(1);
-    await drainOutbox(store, [gone, other], opts({ t: T0 }, { disabled }));
+    await drainOutbox(store, [gone, other], opts({ t: T0 }, { run }));
     expect(gone.sent).toHaveLength(1);
   });
 
@@ -348,11 +348,11 @@ describe('drainOutbox', () => {
     const hookLabel = sinkLabel(hook.id);
     const everyPair = [`${a1!.id} ${hookLabel}`, `${a1!.id} cmq-queue:q`, `${b1!.id} ${hookLabel}`, `${b1!.id} cmq-queue:q`].sort();
 
-    // One run (a sweep): its drains share one disabled set. Three failed attempts of each pair, one warn each.
+    // One run (a sweep): its drains share one DeliveryRun. Three failed attempts of each pair, one warn each.
     const clock = { t: T0 };
-    const run = new Set<string>();
+    const run = new DeliveryRun();
     for (let i = 0; i < 3; i++) {
-      await drainOutbox(store, [hook, queue], opts(clock, { logger, disabled: run }));
+      await drainOutbox(store, [hook, queue], opts(clock, { logger, run }));
       clock.t += BACKOFF_CAP_MS;
     }
     expect(hook.sent).toHaveLength(6);
@@ -362,11 +362,11 @@ describe('drainOutbox', () => {
 
     // The next run warns again, once per pair.
     let from = records.length;
-    await drainOutbox(store, [hook, queue], opts(clock, { logger, disabled: new Set() }));
+    await drainOutbox(store, [hook, queue], opts(clock, { logger, run: new DeliveryRun() }));
     expect(warned(from)).toEqual(everyPair);
     clock.t += BACKOFF_CAP_MS;
 
-    // A drain without a run's set is a run of its own.
+    // A drain without a run is a run of its own.
     from = records.length;
     await drainOutbox(store, [hook, queue], opts(clock, { logger }));
     expect(warned(from)).toEqual(everyPair);
