@@ -261,6 +261,17 @@ export class LaneSchedule {
 }
 
 const clone = <T>(v: T): T => structuredClone(v);
+
+/** Copies of the first `limit` values, in order (insertion order is outbox and dead-letter order). */
+function firstCopies<T>(values: Iterable<T>, limit: number): T[] {
+  const out: T[] = [];
+  if (limit <= 0) return out;
+  for (const v of values) {
+    out.push(clone(v));
+    if (out.length >= limit) break;
+  }
+  return out;
+}
 /** A Watch is flat but for its kinds: copied by hand, not structuredClone'd (listWatches copies 10,000 of them). */
 const copyWatch = (w: Watch): Watch => ({ uuid: w.uuid, kinds: [...w.kinds], source: w.source, addedAt: w.addedAt });
 
@@ -399,13 +410,7 @@ export class MemoryState {
   }
 
   listOutbox(limit: number): OutboxEntry[] {
-    const out: OutboxEntry[] = [];
-    if (limit <= 0) return out;
-    for (const e of this.outbox.values()) {
-      out.push(clone(e));
-      if (out.length >= limit) break;
-    }
-    return out;
+    return firstCopies(this.outbox.values(), limit);
   }
 
   countOutbox(): number {
@@ -437,13 +442,7 @@ export class MemoryState {
   }
 
   listDeadLetters(limit: number): DeadLetter[] {
-    const out: DeadLetter[] = [];
-    if (limit <= 0) return out;
-    for (const d of this.dead.values()) {
-      out.push(clone(d));
-      if (out.length >= limit) break;
-    }
-    return out;
+    return firstCopies(this.dead.values(), limit);
   }
 
   countDeadLetters(): number {
