@@ -127,8 +127,15 @@ export interface DeadLetter {
 export interface SweepSummary {
   requestId: string;
   startedAt: string;
-  /** ok: ran to the end or the deadline; auth: stopped on an AuthFailure/Unauthorized; store: the state store failed. */
-  outcome: 'ok' | 'auth' | 'store' | 'error';
+  /**
+   * ok: ran to the end or the deadline, and some check succeeded (or none was due).
+   * auth: stopped on rejected credentials (AuthFailure*, UnauthorizedOperation*).
+   * clock: stopped because this machine's clock is more than 5 minutes off (AuthFailure.SignatureExpire after signing again).
+   * gone: stopped because the CWP action or version is not offered (ActionOffline, InvalidAction, NoSuchVersion, UnsupportedOperation*).
+   * failing: ran, but every check failed.
+   * store: the state store failed. error: an unexpected error.
+   */
+  outcome: 'ok' | 'auth' | 'clock' | 'gone' | 'failing' | 'store' | 'error';
   error: string | null;
   checked: number;
   changed: number;

@@ -3,7 +3,11 @@
 // HTTP function decides its status code from it. Nothing else in the code base interprets error codes.
 import type { TaskState } from '../types';
 
-export type ErrorKind = 'state' | 'retryable' | 'throttled' | 'auth' | 'invalid' | 'not-found' | 'internal';
+/**
+ * `gone`: the action or API version the bridge calls is not offered (retired, or the wrong endpoint): nothing
+ * will work until the operator acts, so the sweep stops at once and says so.
+ */
+export type ErrorKind = 'state' | 'retryable' | 'throttled' | 'auth' | 'invalid' | 'not-found' | 'gone' | 'internal';
 
 /**
  * never: fail at once. bounded: a few attempts with backoff. backoff: throttled, more patient backoff that
@@ -65,11 +69,12 @@ export const ERROR_TABLE: readonly ErrorRow[] = [
   row('AuthFailure.SignatureExpire', 'auth', 'resign-once', 502, null, 'the request timestamp is outside the 5-minute window (clock skew)'),
   row('AuthFailure*', 'auth', 'never', 502, null, 'the credentials are wrong, expired or not allowed'),
   row('UnauthorizedOperation*', 'auth', 'never', 502, null, 'the credentials lack permission for this action'),
+  // The API is not there: retired (yunjing is frozen), or our endpoint or version is wrong.
+  row('InvalidAction', 'gone', 'never', 502, null, 'the action does not exist for this service or version'),
+  row('ActionOffline', 'gone', 'never', 502, null, 'the action has been retired'),
+  row('NoSuchVersion', 'gone', 'never', 502, null, 'the API version does not exist'),
+  row('UnsupportedOperation*', 'gone', 'never', 502, null, 'the operation is not supported'),
   // Our deployment is wrong.
-  row('InvalidAction', 'internal', 'never', 502, null, 'the action does not exist for this service or version'),
-  row('ActionOffline', 'internal', 'never', 502, null, 'the action has been retired'),
-  row('NoSuchVersion', 'internal', 'never', 502, null, 'the API version does not exist'),
-  row('UnsupportedOperation*', 'internal', 'never', 502, null, 'the operation is not supported'),
   row('DryRunOperation', 'internal', 'never', 502, null, 'a dry run was answered'),
   row('FailedOperation*', 'internal', 'never', 502, null, 'the operation failed'),
 ];

@@ -37,6 +37,9 @@ async function storeCall<T>(what: string, fn: () => Promise<T>): Promise<T> {
 
 const SWEEP_PROBLEM: Record<Exclude<SweepSummary['outcome'], 'ok'>, string> = {
   auth: 'the last sweep stopped: Tencent Cloud rejected the credentials (AuthFailure/UnauthorizedOperation); fix TENCENTCLOUD_SECRET_ID/KEY or the role\'s permissions',
+  clock: 'the last sweep stopped: the function\'s clock is more than 5 minutes off Tencent Cloud\'s (AuthFailure.SignatureExpire)',
+  gone: 'the last sweep stopped: CWP does not offer the action or API version the bridge calls (retired, or the wrong endpoint)',
+  failing: 'every check of the last sweep failed',
   store: 'the last sweep stopped: the state store failed',
   error: 'the last sweep stopped on an unexpected error',
 };

@@ -3,7 +3,8 @@
 // the stop signal, the counters).
 import type { Intervals } from '../config';
 import { InvalidUuidError, type CwpClient } from '../cwp/client';
-import { isTencentError } from '../errors';
+import { isTencentError, type TencentError } from '../errors';
+import { CWP_SERVICE, CWP_VERSION } from '../tencent/services';
 import { buildStatusChangedEvent } from '../events';
 import type { Logger } from '../log';
 import { keyId, type SchedulePort } from '../state/store';
@@ -37,22 +38,28 @@ export interface SweepContext {
   /** A change was recorded: its event is in the outbox, ready to publish. */
   onChange(): void;
   /** Stops the sweep with this outcome (the first reason given wins). */
-  fail(outcome: 'auth', message: string): void;
+  fail(outcome: 'auth' | 'clock' | 'gone', message: string): void;
 }
 
-/** Asks CWP for one key's status and records the answer: a check, a change, or a failed check. */
-export async function checkKey(ctx: SweepContext, rec: KeyRecord): Promise<void> {
+/**
+ * Asks CWP for one key's status and records the answer: a check, a change, or a failed check. Returns false
+ * when nothing was recorded because the sweep stopped first (its deadline, or another reason): the key's claim
+ * must then be released, or it would wait out the whole lease.
+ */
+export async function checkKey(ctx: SweepContext, rec: KeyRecord): Promise<boolean> {
   const { intervals, store, log } = ctx;
   const key = { uuid: rec.uuid, kind: rec.kind };
   let obs: TaskObservation;
   try {
     obs = await ctx.cwp.getTaskStatus(rec.kind, rec.uuid, { signal: ctx.signal, deadline: ctx.pollUntil, stats: ctx.stats });
   } catch (e) {
-    if (ctx.signal.aborted) return; // the deadline: the key stays due for the next run
-    if (isTencentError(e) && e.row.kind === 'auth') {
-      log.error('CWP rejected our credentials; stopping the sweep: every further call would fail the same way', { ...e.toLog(), fix: 'check TENCENTCLOUD_SECRET_ID/KEY or the execution role and its yunjing permissions' });
-      ctx.fail('auth', `${e.code}: ${e.message}`);
-      return;
+    if (ctx.signal.aborted) return false; // the deadline: the key stays due for the next run
+    // Errors no further call can get past stop the sweep at once, each with a message that says what to do.
+    const stop = isTencentError(e) ? stopFor(e) : null;
+    if (stop) {
+      log.error(stop.log, { ...(e as TencentError).toLog(), fix: stop.fix });
+      ctx.fail(stop.outcome, stop.message);
+      return false;
     }
     ctx.counts.failed++;
     const detail = isTencentError(e) ? e.toLog() : { message: e instanceof Error ? e.message : String(e) };
@@ -60,7 +67,7 @@ export async function checkKey(ctx: SweepContext, rec: KeyRecord): Promise<void>
     // A bad stored uuid will never succeed: push it far out. Anything else is retried soon.
     const due = e instanceof InvalidUuidError ? ctx.now() + intervals.unknownAgent * 1000 : retryDueAt(ctx.now(), intervals);
     await store.recordCheck({ key, observedAt: ctx.now(), nextDue: due });
-    return;
+    return true;
   }
   ctx.counts.checked++;
   if (obs.state === rec.state) {
@@ -68,6 +75,7 @@ export async function checkKey(ctx: SweepContext, rec: KeyRecord): Promise<void>
   } else {
     await recordTransition(ctx, rec, obs);
   }
+  return true;
 }
 
 /**
@@ -96,4 +104,37 @@ export async function recordTransition(ctx: SweepContext, rec: KeyRecord, obs: T
     if (!fresh || fresh.state === obs.state || (fresh.lastChecked !== null && fresh.lastChecked > obs.observedAt)) return;
     current = fresh;
   }
+}
+
+interface SweepStopReason {
+  outcome: 'auth' | 'clock' | 'gone';
+  /** The log line's message. */
+  log: string;
+  /** What the operator should do. */
+  fix: string;
+  /** For the summary and /healthz: the code, the action, and the fix. */
+  message: string;
+}
+
+/** Whether an error stops the whole sweep: rejected credentials, a clock too far off, or an API that is not there. */
+export function stopFor(e: TencentError): SweepStopReason | null {
+  const action = e.action ?? 'the CWP action';
+  if (e.code === 'AuthFailure.SignatureExpire') {
+    const fix = 'set this machine\'s clock right (NTP): TC3 signatures are valid for 5 minutes around Tencent Cloud\'s time';
+    return { outcome: 'clock', log: 'the clock is more than 5 minutes off Tencent Cloud\'s (the signature expired even when signed again); stopping the sweep', fix, message: `${e.code} on ${action} after signing again: the clock is off; ${fix}` };
+  }
+  if (e.row.kind === 'auth') {
+    const fix = 'check TENCENTCLOUD_SECRET_ID/KEY or the execution role and its yunjing permissions';
+    return { outcome: 'auth', log: 'CWP rejected our credentials; stopping the sweep: every further call would fail the same way', fix, message: `${e.code}: ${e.message}` };
+  }
+  if (e.row.kind === 'gone') {
+    const fix = `check CWP_ENDPOINT (the ${CWP_SERVICE} endpoint) and TENCENTCLOUD_REGION, and whether Tencent Cloud still offers ${action} (${CWP_SERVICE} ${CWP_VERSION}) to this account; the ${CWP_SERVICE} API is frozen (its docs date from 2020, the cwp service dropped these actions in 2021)`;
+    return {
+      outcome: 'gone',
+      log: `CWP does not offer ${action} any more (${e.code}); stopping the sweep: no check can succeed`,
+      fix,
+      message: `${e.code} on ${action} (${CWP_SERVICE} ${CWP_VERSION}): ${e.row.meaning}; ${fix}`,
+    };
+  }
+  return null;
 }

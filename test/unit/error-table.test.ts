@@ -41,14 +41,15 @@ const DOCUMENTED_ROWS: Record<string, Expected> = {
   'AuthFailure.SignatureFailure': expected('auth', 'never', 502),
   'AuthFailure.TokenFailure': expected('auth', 'never', 502),
   'AuthFailure.UnauthorizedOperation': expected('auth', 'never', 502),
-  // "Our deployment is wrong" and the rest: internal, not retried, 502 with the code passed through.
-  ActionOffline: expected('internal', 'never', 502),
+  // The API is not there (retired, wrong endpoint or version): gone, not retried, 502 with the code passed through.
+  // "Our deployment is wrong" and the rest: internal.
+  ActionOffline: expected('gone', 'never', 502),
   DryRunOperation: expected('internal', 'never', 502),
   FailedOperation: expected('internal', 'never', 502),
-  InvalidAction: expected('internal', 'never', 502),
+  InvalidAction: expected('gone', 'never', 502),
   LimitExceeded: expected('internal', 'never', 502),
-  NoSuchVersion: expected('internal', 'never', 502),
-  UnsupportedOperation: expected('internal', 'never', 502),
+  NoSuchVersion: expected('gone', 'never', 502),
+  UnsupportedOperation: expected('gone', 'never', 502),
 };
 
 const pick = ({ kind, retry, httpStatus, state }: Expected) => ({ kind, retry, httpStatus, state });
