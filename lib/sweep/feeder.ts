@@ -42,17 +42,20 @@ export class DueKeyFeeder {
     return null;
   }
 
-  /** The worker finished with a key: its check moved the schedule (or it stays claimed until the lease ends). */
+  /** The worker recorded a check of this key: the check moved its schedule, so there is nothing to give back. */
   done(rec: KeyRecord): void {
     this.claimed.delete(keyId(rec));
   }
 
-  /** Gives back the keys claimed but not checked (the deadline came first), so they are due at once again. */
+  /**
+   * Gives back the keys claimed but not checked (the deadline came first, or the store failed), so they are due
+   * at once again. If the store fails, the claims are kept for another try.
+   */
   async release(): Promise<void> {
-    const claims = [...this.claimed.values()];
-    this.claimed.clear();
     for (const q of this.lanes.values()) q.queue.length = 0;
+    const claims = [...this.claimed.values()];
     await this.store.releaseClaims(claims);
+    for (const c of claims) this.claimed.delete(keyId(c.record));
   }
 
   private laneQueue(kind: TaskKind, lane: Lane): LaneQueue {

@@ -101,11 +101,10 @@ export async function runSweep(deps: SweepDeps, window: SweepWindow): Promise<Sw
     fail: (outcome, message) => stop.fail(outcome, message),
   };
 
+  const feeder = new DueKeyFeeder(store, now);
   try {
     const kinds = await syncWatchedSchedule(config, store, now());
-    const feeder = new DueKeyFeeder(store, now);
     await runWorkers(ctx, feeder, kinds, window.keepPolling, store, stop);
-    await feeder.release();
   } catch (e) {
     log.error(isStoreError(e) ? 'the state store failed; stopping the sweep (recorded changes are kept)' : 'the sweep failed', { error: e instanceof Error ? e.message : String(e) });
     stop.failWith(e);
@@ -113,6 +112,7 @@ export async function runSweep(deps: SweepDeps, window: SweepWindow): Promise<Sw
     clearTimeout(stopTimer);
     stop.end();
   }
+  await releaseClaims(feeder, window.publishUntil, now, log);
 
   const summary = await summarise(store, await publisher.finish(), { requestId: window.requestId, startedAt, now, stats, counts, stop });
   const line = { ...summary.summary, conflicts: counts.conflicts, ...summary.delivery };
@@ -145,11 +145,9 @@ async function runWorkers(ctx: SweepContext, feeder: DueKeyFeeder, kinds: TaskKi
       while (!ctx.signal.aborted) {
         const rec = await feeder.next(kind);
         if (rec) {
-          try {
-            await checkKey(ctx, rec);
-          } finally {
-            feeder.done(rec);
-          }
+          // A key whose check recorded nothing (cut by the deadline, or a store failure) stays with the feeder,
+          // so release() gives it back at once instead of leaving it claimed for the whole lease.
+          if (await checkKey(ctx, rec)) feeder.done(rec);
           continue;
         }
         // Nothing due for this kind now. Wait for the next due key if it comes before the deadline.
@@ -168,6 +166,28 @@ async function runWorkers(ctx: SweepContext, feeder: DueKeyFeeder, kinds: TaskKi
   const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (rejected) throw rejected.reason;
 }
+
+/**
+ * Gives back the keys claimed but not checked. After a store failure this is tried again until the publish
+ * deadline, so keys go back as soon as the store answers again rather than after their lease.
+ */
+async function releaseClaims(feeder: DueKeyFeeder, until: number, now: () => number, log: Logger): Promise<void> {
+  for (;;) {
+    try {
+      await feeder.release();
+      return;
+    } catch (e) {
+      if (now() + RELEASE_RETRY_MS >= until) {
+        log.warn('could not give back the claimed keys; they are due again when their lease ends', { error: e instanceof Error ? e.message : String(e) });
+        return;
+      }
+      await new Promise((r) => setTimeout(r, RELEASE_RETRY_MS));
+    }
+  }
+}
+
+/** How often a failed release of claims is tried again. */
+const RELEASE_RETRY_MS = 200;
 
 interface SummaryInput {
   requestId: string;
@@ -190,6 +210,11 @@ async function summarise(store: SweepStore, drained: Awaited<ReturnType<Backgrou
     deadLetters = await store.countDeadLetters();
   } catch (e) {
     stop.fail('store', `state store failed while summarising: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  // A sweep that checked nothing successfully while some checks failed is not ok, whatever the reason.
+  if (stop.outcome === 'ok' && counts.checked === 0 && counts.failed > 0) {
+    stop.outcome = 'failing';
+    stop.error = `every check of this sweep failed (${counts.failed}); see the log's 'check failed' lines`;
   }
   const summary: SweepSummary = {
     requestId: input.requestId,
