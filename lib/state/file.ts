@@ -137,6 +137,8 @@ export class FileStateStore implements StateStore {
   countDue(now: number, filter?: DueFilter) { return this.read((s) => s.countDue(now, filter)); }
   nextDueAt(kind?: TaskKind) { return this.read((s) => s.nextDueAt(kind)); }
   listWatches() { return this.read((s) => s.listWatches()); }
+  getWatch(uuid: string) { return this.read((s) => s.getWatch(uuid)); }
+  countWatches() { return this.read((s) => s.countWatches()); }
   listOutbox(limit: number) { return this.read((s) => s.listOutbox(limit)); }
   countOutbox() { return this.read((s) => s.countOutbox()); }
   listDeadLetters(limit: number) { return this.read((s) => s.listDeadLetters(limit)); }

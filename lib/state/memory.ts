@@ -399,6 +399,15 @@ export class MemoryState {
     return out.sort(compareWatches);
   }
 
+  getWatch(uuid: string): Watch | null {
+    const w = this.watches.get(uuid);
+    return w ? copyWatch(w) : null;
+  }
+
+  countWatches(): number {
+    return this.watches.size;
+  }
+
   putWatch(uuid: string, kinds: TaskKind[], now: number): Watch {
     const w = putWatchRecord(this.watches.get(uuid) ?? null, uuid, kinds, now);
     this.watches.set(uuid, w);
@@ -525,6 +534,8 @@ export class MemoryStateStore implements StateStore {
   async recordCheck(check: CheckToRecord) { this.live().recordCheck(check); }
   async recordChange(change: ChangeToRecord) { return this.live().recordChange(change); }
   async listWatches() { return this.live().listWatches(); }
+  async getWatch(uuid: string) { return this.live().getWatch(uuid); }
+  async countWatches() { return this.live().countWatches(); }
   async putWatch(uuid: string, kinds: TaskKind[], now: number) { return this.live().putWatch(uuid, kinds, now); }
   async deleteWatch(uuid: string) { return this.live().deleteWatch(uuid); }
   async listOutbox(limit: number) { return this.live().listOutbox(limit); }

@@ -477,6 +477,17 @@ export class RedisStateStore implements StateStore {
     });
   }
 
+  getWatch(uuid: string): Promise<Watch | null> {
+    return this.run('getWatch', async () => {
+      const v = await this.redis.hget(this.k('watches'), uuid);
+      return v ? (JSON.parse(v) as Watch) : null;
+    });
+  }
+
+  countWatches(): Promise<number> {
+    return this.run('countWatches', () => this.redis.hlen(this.k('watches')));
+  }
+
   putWatch(uuid: string, kinds: TaskKind[], now: number): Promise<Watch> {
     return this.run('putWatch', async () => {
       const prev = await this.redis.hget(this.k('watches'), uuid);

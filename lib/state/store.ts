@@ -86,6 +86,10 @@ export interface AgentRecordsPort {
 export interface WatchPort {
   /** By uuid. */
   listWatches(): Promise<Watch[]>;
+  /** One watch, or null: O(1), so a PUT does not read the whole list. */
+  getWatch(uuid: string): Promise<Watch | null>;
+  /** How many API watches there are: O(1), for the MAX_WATCHES cap. */
+  countWatches(): Promise<number>;
   putWatch(uuid: string, kinds: TaskKind[], now: number): Promise<Watch>;
   /** Returns false if there was no such watch. */
   deleteWatch(uuid: string): Promise<boolean>;

@@ -333,6 +333,18 @@ describe.each(FIXTURES)('StateStore contract: %s', (_name, makeFixture) => {
       expect((await store.listWatches()).map((w) => w.uuid)).toEqual([uuidOf(2)]);
     });
 
+    test('getWatch reads one watch and countWatches counts them, without listing', async () => {
+      expect(await store.getWatch(uuidOf(3))).toBeNull();
+      expect(await store.countWatches()).toBe(0);
+      await store.putWatch(uuidOf(3), ['process'], 100);
+      await store.putWatch(uuidOf(4), ['port'], 200);
+      await store.putWatch(uuidOf(3), ['port'], 300);
+      expect(await store.getWatch(uuidOf(3))).toEqual({ uuid: uuidOf(3), kinds: ['port'], source: 'api', addedAt: 100 });
+      expect(await store.countWatches()).toBe(2);
+      await store.deleteWatch(uuidOf(4));
+      expect(await store.countWatches()).toBe(1);
+    });
+
     test('the last sweep summary round-trips', async () => {
       expect(await store.getLastSweep()).toBeNull();
       const summary: SweepSummary = {

@@ -10,6 +10,10 @@ import { runSweep, WORKERS_PER_KIND } from '../../lib/sweep';
 import { startTcpProxy } from '../helpers/store-tcp-proxy';
 import { allRecordedEvents, harness, RecordingSink, sweepFor, uuidOf } from '../helpers/sweep-harness';
 import { eventSchemaProblems } from '../helpers/event-schema';
+import { WebhookReceiver } from '../helpers/webhook-receiver';
+import { WebhookSink } from '../../lib/sinks/webhook';
+import { MemoryStateStore } from '../../lib/state/memory';
+import { StoreError, type ChangeToRecord, type CheckToRecord, type KeyClaim } from '../../lib/state/store';
 import { testRedisPort, testRedisUrl } from '../helpers/redis';
 
 const REDIS_URL = testRedisUrl(0);
@@ -111,6 +115,75 @@ describe('a sweep against the emulator', () => {
     expect(h.logLines.some((l) => /stopping the sweep/.test(l) && /"level":"error"/.test(l))).toBe(true);
   });
 
+  test.each(['ActionOffline', 'InvalidAction', 'NoSuchVersion', 'UnsupportedOperation'])('%s from CWP stops the sweep at once with outcome gone, naming the action and what to do', async (code) => {
+    emulator.inject({ fault: 'error', code, times: Infinity });
+    const uuids = Array.from({ length: 30 }, (_, i) => uuidOf(500 + i));
+    const store = await memoryStore();
+    const h = harness(emulator, store, { WATCH_UUIDS: uuids.join(',') }, [new RecordingSink()]);
+    cleanups.push(h.close);
+
+    const summary = await runSweep(h.deps, sweepFor(5000));
+
+    expect(summary.outcome).toBe('gone');
+    expect(summary.error).toContain(code);
+    expect(summary.error).toMatch(/Describe(Process|OpenPort)TaskStatus/);
+    expect(summary.error).toMatch(/CWP_ENDPOINT/);
+    expect(summary.tookMs).toBeLessThan(3000);
+    const calls = emulator.requests().length;
+    expect(calls).toBeLessThanOrEqual(2 * WORKERS_PER_KIND);
+    expect((await store.getLastSweep())?.outcome).toBe('gone');
+  });
+
+  test('a clock more than 5 minutes off (SignatureExpire after signing again) stops the sweep as outcome clock, not as credentials', async () => {
+    emulator.inject({ fault: 'error', code: 'AuthFailure.SignatureExpire', times: Infinity });
+    const store = await memoryStore();
+    const h = harness(emulator, store, { WATCH_UUIDS: uuidOf(540) }, [new RecordingSink()]);
+    cleanups.push(h.close);
+
+    const summary = await runSweep(h.deps, sweepFor(5000));
+
+    expect(summary.outcome).toBe('clock');
+    expect(summary.error).toMatch(/clock/);
+    expect(summary.error).not.toMatch(/TENCENTCLOUD_SECRET/);
+  });
+
+  test('a sweep in which every check failed is not ok', async () => {
+    emulator.inject({ fault: 'error', code: 'InternalError', times: Infinity });
+    const store = await memoryStore();
+    const h = harness(emulator, store, { WATCH_UUIDS: [uuidOf(550), uuidOf(551)].join(',') }, [new RecordingSink()]);
+    cleanups.push(h.close);
+
+    const summary = await runSweep(h.deps, sweepFor(1500));
+
+    expect(summary.checked).toBe(0);
+    expect(summary.failed).toBeGreaterThan(0);
+    expect(summary.outcome).toBe('failing');
+    expect(summary.error).toMatch(/every check of this sweep failed/);
+  });
+
+  test('a webhook receiver that accepts and never answers cannot hold the sweep past its publish deadline; the event stays in the outbox', async () => {
+    const secret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+    const receiver = await WebhookReceiver.start(secret);
+    cleanups.push(() => receiver.close());
+    receiver.otherwise({ delayMs: 30_000 });
+    emulator.script(uuidOf(560), 'process', [{ atMs: 0, state: 'COLLECTING' }]);
+    const store = await memoryStore();
+    const sink = new WebhookSink({ url: receiver.url, secret, timeoutMs: 20_000, concurrency: 4 });
+    const h = harness(emulator, store, { WATCH_UUIDS: uuidOf(560), WATCH_KINDS: 'process' }, [sink]);
+    cleanups.push(h.close);
+    const window = sweepFor(500, false);
+
+    const summary = await runSweep(h.deps, window);
+
+    expect(Date.now()).toBeLessThan(window.publishUntil + 500);
+    expect(summary.changed).toBe(1);
+    expect(summary.published).toBe(0);
+    expect(summary.outboxLeft).toBe(1);
+    const [entry] = await store.listOutbox(1);
+    // Cut short by our deadline: not counted against the receiver, due again at once.
+    expect(entry!.deliveries[sink.id]).toMatchObject({ status: 'pending', attempts: 0 });
+  });
+
   test('three concurrent sweeps on one Redis store publish each transition exactly once within 20 requests/s per action', async () => {
     const uuids = Array.from({ length: 25 }, (_, i) => uuidOf(200 + i));
     for (const u of uuids) {
@@ -166,6 +239,35 @@ describe('a state store that fails in the middle of a sweep', () => {
     // A write whose answer was cut off may have landed: then it is in the store with its outbox entry too.
     expect(records.length).toBeGreaterThanOrEqual(summary.changed);
     expect(await reopened.countOutbox()).toBe(records.length);
+  });
+
+  test('after a store failure, the keys it had claimed go back as soon as the store answers, not after their lease', async () => {
+    const uuids = Array.from({ length: 40 }, (_, i) => uuidOf(600 + i));
+    for (const u of uuids) emulator.script(u, 'process', [{ atMs: 0, state: 'COLLECTING' }]);
+    const real = new MemoryStateStore();
+    // The store fails its writes from the first recorded check on, and refuses the first release too.
+    let failing = false;
+    let releases = 0;
+    const down = (op: string) => new StoreError('memory:', op, `memory store: ${op} failed (injected)`);
+    const store = Object.assign(Object.create(real) as MemoryStateStore, {
+      async recordCheck(c: CheckToRecord) { failing = true; throw down('recordCheck'); void c; },
+      async recordChange(c: ChangeToRecord) { failing = true; throw down('recordChange'); void c; },
+      async releaseClaims(claims: KeyClaim[]) {
+        releases++;
+        if (releases === 1) throw down('releaseClaims');
+        return real.releaseClaims(claims);
+      },
+    });
+    const h = harness(emulator, store, { WATCH_UUIDS: uuids.join(','), WATCH_KINDS: 'process' }, [new RecordingSink()]);
+    cleanups.push(h.close);
+
+    const summary = await runSweep(h.deps, sweepFor(3000));
+
+    expect(failing).toBe(true);
+    expect(summary.outcome).toBe('store');
+    expect(releases).toBe(2);
+    // Every key is due now again: none waits out the 10 s claim lease.
+    expect((await real.dueKeys(Date.now(), 100)).length).toBe(uuids.length);
   });
 
   test('a state file that can no longer be written ends the sweep with an error naming the path', async () => {
