@@ -4,6 +4,7 @@
 import * as z from 'zod/mini';
 import { isAgentUuid, normalizeUuid } from '../cwp/uuid';
 import { TASK_KINDS, type TaskKind } from '../types';
+import { redisUrlProblem } from './redis-url';
 import { judgeWebhookUrl } from './webhook-url';
 
 export { isLoopbackUrl, judgeWebhookUrl, type WebhookUrlVerdict } from './webhook-url';
@@ -54,6 +55,11 @@ export interface Config {
     tokens: string[];
     /** A prefix the gateway leaves on paths (e.g. a stage), stripped before routing. */
     basePath: string;
+    /** Requests per second each token may make (shared across instances through Redis), and the burst above it. */
+    rateLimit: number;
+    rateBurst: number;
+    /** The most watches the API may hold (WATCH_UUIDS not counted). */
+    maxWatches: number;
   };
   webhook: { urls: string[]; secret: string | null; allowHttp: boolean; timeoutMs: number; concurrency: number };
   cmq: { topic: string | null; queue: string | null };
@@ -69,7 +75,7 @@ export const ENV = [
   'TENCENTCLOUD_REGION', 'CWP_ENDPOINT', 'TDMQ_ENDPOINT', 'CWP_RATE_LIMIT', 'TDMQ_RATE_LIMIT', 'TENCENT_TIMEOUT_MS',
   'STATE_STORE', 'WATCH_UUIDS', 'WATCH_KINDS', 'SWEEP_BUDGET_MS', 'SWEEP_MARGIN_MS',
   'POLL_COLLECTING_SECONDS', 'POLL_OFFLINE_SECONDS', 'POLL_TERMINAL_SECONDS', 'POLL_UNKNOWN_AGENT_SECONDS', 'POLL_UNOBSERVED_SECONDS',
-  'API_TOKENS', 'API_BASE_PATH', 'WEBHOOK_URLS', 'WEBHOOK_SECRET', 'WEBHOOK_ALLOW_HTTP', 'WEBHOOK_TIMEOUT_MS', 'WEBHOOK_CONCURRENCY',
+  'API_TOKENS', 'API_BASE_PATH', 'API_RATE_LIMIT', 'API_RATE_BURST', 'MAX_WATCHES', 'WEBHOOK_URLS', 'WEBHOOK_SECRET', 'WEBHOOK_ALLOW_HTTP', 'WEBHOOK_TIMEOUT_MS', 'WEBHOOK_CONCURRENCY',
   'CMQ_TOPIC', 'CMQ_QUEUE', 'DELIVERY_MAX_ATTEMPTS', 'EVENT_SOURCE', 'LOG_LEVEL',
 ] as const;
 
@@ -117,6 +123,9 @@ const envSchema = z.object({
   POLL_UNOBSERVED_SECONDS: int(1, 3_600, 30, 'seconds'),
   API_TOKENS: z._default(z.string(), ''),
   API_BASE_PATH: z._default(z.string().check(z.regex(/^(\/[\w.~-]+)*\/?$/, { error: 'must be a path prefix such as /release, or empty' })), ''),
+  API_RATE_LIMIT: int(1, 10_000, 10, 'requests per second per token'),
+  API_RATE_BURST: int(1, 100_000, 50, 'requests'),
+  MAX_WATCHES: int(0, 1_000_000, 1_000, 'watches'),
   WEBHOOK_URLS: z._default(z.string(), ''),
   WEBHOOK_SECRET: z.optional(z.string()),
   WEBHOOK_ALLOW_HTTP: bool,
@@ -147,6 +156,9 @@ export interface LoadOptions {
 export const VARIABLE_OWNER: Partial<Record<(typeof ENV)[number], FunctionRole>> = {
   API_TOKENS: 'api',
   API_BASE_PATH: 'api',
+  API_RATE_LIMIT: 'api',
+  API_RATE_BURST: 'api',
+  MAX_WATCHES: 'api',
   TDMQ_RATE_LIMIT: 'poll',
   SWEEP_BUDGET_MS: 'poll',
   SWEEP_MARGIN_MS: 'poll',
@@ -194,6 +206,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const token = present.TENCENTCLOUD_SESSION_TOKEN ?? present.TENCENTCLOUD_SESSIONTOKEN ?? null;
   if (!secretId) problems.push('TENCENTCLOUD_SECRET_ID: is required (or TENCENTCLOUD_SECRETID, which SCF sets for a function with an execution role)');
   if (!secretKey) problems.push('TENCENTCLOUD_SECRET_KEY: is required (or TENCENTCLOUD_SECRETKEY, which SCF sets for a function with an execution role)');
+
+  const redisProblem = present.STATE_STORE && /^rediss?:/i.test(present.STATE_STORE) ? redisUrlProblem(present.STATE_STORE) : null;
+  if (redisProblem) problems.push(`STATE_STORE: ${redisProblem}`);
 
   const watchUuids: string[] = [];
   for (const raw of list(present.WATCH_UUIDS)) {
@@ -264,7 +279,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         unobserved: e.POLL_UNOBSERVED_SECONDS,
       },
     },
-    api: { tokens: apiTokens, basePath: e.API_BASE_PATH.replace(/\/$/, '') },
+    api: { tokens: apiTokens, basePath: e.API_BASE_PATH.replace(/\/$/, ''), rateLimit: e.API_RATE_LIMIT, rateBurst: e.API_RATE_BURST, maxWatches: e.MAX_WATCHES },
     webhook: { urls: webhookUrls, secret: webhookSecret, allowHttp, timeoutMs: e.WEBHOOK_TIMEOUT_MS, concurrency: e.WEBHOOK_CONCURRENCY },
     cmq: { topic: e.CMQ_TOPIC ?? null, queue: e.CMQ_QUEUE ?? null },
     delivery: { maxAttempts: e.DELIVERY_MAX_ATTEMPTS },

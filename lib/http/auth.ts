@@ -2,6 +2,7 @@
 // two 32-byte digests: neither the content nor the length of a token leaks through timing, and every
 // configured token is compared (no early exit on the first match).
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { RequestBudget } from '../ratelimit/budget';
 import { HttpError } from './respond';
 
 const REALM = 'cwp-task-bridge';
@@ -68,4 +69,25 @@ export function authenticate(headers: Record<string, string>, tokens: readonly s
       headers: { 'www-authenticate': `Bearer realm="${REALM}", error="invalid_token"` },
     });
   }
+}
+
+/**
+ * Takes one request from the caller's budget (API_RATE_LIMIT per second per token, API_RATE_BURST at once), after
+ * authenticate. The budget is keyed by a digest of the token, never the token itself. Over budget: 429 with
+ * Retry-After. A budget that cannot be read (Redis gone) lets the request through: the routes answer for the store.
+ */
+export async function spendTokenBudget(headers: Record<string, string>, budget: RequestBudget, ratePerSecond: number): Promise<void> {
+  const token = bearerToken(headers);
+  if (!token) return;
+  let answer;
+  try {
+    answer = await budget.take(digest(token).toString('hex').slice(0, 32));
+  } catch {
+    return;
+  }
+  if (answer.ok) return;
+  const seconds = Math.max(1, Math.ceil(answer.retryAfterMs / 1000));
+  throw new HttpError(429, 'rate_limited', `this token is over its request budget (API_RATE_LIMIT ${ratePerSecond} per second); retry after ${seconds} s`, {
+    headers: { 'retry-after': String(seconds) },
+  });
 }

@@ -1,6 +1,7 @@
 // What the HTTP core needs from the outside, injected so that tests (fakes) and the runtime wiring
 // (functions/api: real store, real CwpClient over the emulator or Tencent Cloud) pass the same shapes.
 import type { Config } from '../config';
+import type { RequestBudget } from '../ratelimit/budget';
 import type { CwpClient } from '../cwp/client';
 import type { Logger } from '../log';
 import type { AgentRecordsPort, DeadLetterPort, HealthPort, WatchPort } from '../state/store';
@@ -20,6 +21,8 @@ export interface HttpDeps {
    * `store.replayDeadLetters`; the wiring may pass one that also kicks off delivery.
    */
   replayDeadLetters?: (eventIds: string[] | null, now: number) => Promise<number>;
+  /** Each token's request budget (API_RATE_LIMIT); none = unlimited (tests). */
+  tokenBudget?: RequestBudget;
 }
 
 /** Settings of the handler itself, valid even when the configuration failed to load. */

@@ -193,9 +193,26 @@ function envConflict(uuid: string, verb: string): HttpError {
   return new HttpError(409, 'watch_from_env', `${uuid} is watched through the WATCH_UUIDS environment variable; ${verb} it there (and WATCH_KINDS), not through the API`);
 }
 
+export const WATCH_PAGE = { max: 1000, default: 500 };
+
+/** One page of the watch list: `?limit=` 1..1000 (default 500) from `?offset=` (default 0); `nextOffset` null at the end. */
 export async function listWatches(ctx: RouteContext): Promise<ScfHttpResponse> {
-  const watches = await allWatches(ctx);
-  return ok(ctx, 200, { watches, count: watches.length });
+  const limit = parseWholeNumber(ctx.req.query.limit, 'limit', 1, WATCH_PAGE.max, WATCH_PAGE.default);
+  const offset = parseWholeNumber(ctx.req.query.offset, 'offset', 0, Number.MAX_SAFE_INTEGER, 0);
+  const all = await allWatches(ctx);
+  const watches = all.slice(offset, offset + limit);
+  const nextOffset = offset + watches.length < all.length ? offset + watches.length : null;
+  return ok(ctx, 200, { watches, count: watches.length, total: all.length, offset, limit, nextOffset });
+}
+
+/** A whole-number query parameter within [min, max], or `fallback` when absent; else 400 naming it. */
+function parseWholeNumber(raw: string | undefined, field: string, min: number, max: number, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = /^\d{1,16}$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= min && n <= max)) {
+    throw new HttpError(400, `invalid_${field}`, `${field} must be a whole number from ${min} to ${max} (default ${fallback})`, { details: { field } });
+  }
+  return n;
 }
 
 // The body schemas of the two write routes are built on their first use: most instances never serve those,
@@ -210,7 +227,15 @@ export async function putWatch(ctx: RouteContext): Promise<ScfHttpResponse> {
   if (ctx.deps.config.watch.uuids.includes(uuid)) throw envConflict(uuid, 'change');
   const body = parseJsonBody(ctx.req, putWatchBody(), {});
   const kinds = [...new Set(body.kinds ?? ctx.deps.config.watch.kinds)];
-  const existed = (await storeCall('listWatches', () => ctx.deps.store.listWatches())).some((w) => w.uuid === uuid);
+  // O(1) in the number of watches: one lookup and one count, never the whole list.
+  const existed = (await storeCall('getWatch', () => ctx.deps.store.getWatch(uuid))) !== null;
+  if (!existed) {
+    const { maxWatches } = ctx.deps.config.api;
+    const count = await storeCall('countWatches', () => ctx.deps.store.countWatches());
+    if (count >= maxWatches) {
+      throw new HttpError(409, 'too_many_watches', `the API already holds ${count} watches, the most MAX_WATCHES (${maxWatches}) allows; delete some, or raise MAX_WATCHES`, { details: { field: 'uuid', maxWatches } });
+    }
+  }
   const watch = await storeCall('putWatch', () => ctx.deps.store.putWatch(uuid, kinds, ctx.now()));
   return ok(ctx, existed ? 200 : 201, { watch, created: !existed });
 }
@@ -230,12 +255,7 @@ export const DELIVERY_LIMIT = { min: 1, max: 500, default: 100 };
 const DELIVERY_STATUSES = ['dead'] as const;
 
 function parseLimit(raw: string | undefined): number {
-  if (raw === undefined || raw === '') return DELIVERY_LIMIT.default;
-  const n = /^\d{1,6}$/.test(raw) ? Number(raw) : NaN;
-  if (!(n >= DELIVERY_LIMIT.min && n <= DELIVERY_LIMIT.max)) {
-    throw new HttpError(400, 'invalid_limit', `limit must be a whole number from ${DELIVERY_LIMIT.min} to ${DELIVERY_LIMIT.max} (default ${DELIVERY_LIMIT.default})`, { details: { field: 'limit' } });
-  }
-  return n;
+  return parseWholeNumber(raw, 'limit', DELIVERY_LIMIT.min, DELIVERY_LIMIT.max, DELIVERY_LIMIT.default);
 }
 
 function deadLetterView(l: DeadLetter) {

@@ -7,6 +7,7 @@ import { CwpClient } from '../cwp/client';
 import { CWP_SERVICE, CWP_VERSION, TDMQ_SERVICE, TDMQ_VERSION } from '../tencent/services';
 import { createLogger, type Logger } from '../log';
 import type { RateLimiter } from '../ratelimit/limiter';
+import type { RequestBudget } from '../ratelimit/budget';
 import type { Sink } from '../sinks/sink';
 import type { TencentCaller } from '../tencent/types';
 import type { StateStore } from '../state/store';
@@ -19,6 +20,8 @@ export interface Runtime {
   store: StateStore;
   cwp: CwpClient;
   sinks: Sink[];
+  /** The api function's per-token request budget (API_RATE_LIMIT, API_RATE_BURST); null for the poll function. */
+  tokenBudget: RequestBudget | null;
   close(): Promise<void>;
 }
 
@@ -38,7 +41,7 @@ export async function createRuntime(role: FunctionRole, env: Record<string, stri
   const { write, makeSinks } = options;
   const config = loadConfig(env, { role });
   const logger = createLogger({ level: config.logLevel, base: { fn: role }, ...(write ? { write } : {}) });
-  const { store, rateLimiter } = await openStorage(config.stateStore);
+  const { store, rateLimiter, requestBudget } = await openStorage(config.stateStore);
   if (!store.durableAcrossInstances && env.TENCENTCLOUD_RUNENV === 'SCF') {
     logger.warn('STATE_STORE does not survive across SCF instances: changes may be published again and watches lost; use redis:// in production', { store: store.description });
   }
@@ -59,6 +62,7 @@ export async function createRuntime(role: FunctionRole, env: Record<string, stri
     store,
     cwp: new CwpClient(cwpCaller),
     sinks,
+    tokenBudget: role === 'api' ? requestBudget(config.api.rateLimit, config.api.rateBurst) : null,
     async close() {
       for (const s of sinks) await s.close?.();
       for (const l of limiters) await l.close();

@@ -5,6 +5,8 @@ import type { StateStoreUrl } from '../config';
 import { LocalRateLimiter } from '../ratelimit/local';
 import type { RateLimiter } from '../ratelimit/limiter';
 import { RedisRateLimiter } from '../ratelimit/redis';
+import { LocalRequestBudget, type RequestBudget } from '../ratelimit/budget';
+import { RedisRequestBudget } from '../ratelimit/redis-budget';
 import { openStateStore, type OpenStateStoreOptions } from '../state';
 import type { StateStore } from '../state/store';
 
@@ -12,13 +14,19 @@ export interface Storage {
   store: StateStore;
   /** A rate limiter of `ratePerSecond` per action, shared as widely as the store is. */
   rateLimiter(ratePerSecond: number): RateLimiter;
+  /** A request budget per key (API token), shared as widely as the store is. */
+  requestBudget(ratePerSecond: number, burst: number): RequestBudget;
 }
 
 export async function openStorage(url: StateStoreUrl, options: OpenStateStoreOptions = {}): Promise<Storage> {
   if (url.type === 'redis') {
     const { RedisStateStore } = await import('../state/redis');
     const store = await RedisStateStore.open(url.url, options.prefix === undefined ? {} : { prefix: options.prefix });
-    return { store, rateLimiter: (rate) => RedisRateLimiter.onStore(store, rate) };
+    return {
+      store,
+      rateLimiter: (rate) => RedisRateLimiter.onStore(store, rate),
+      requestBudget: (rate, burst) => new RedisRequestBudget(store.redis, rate, burst, store.prefix),
+    };
   }
-  return { store: await openStateStore(url), rateLimiter: (rate) => new LocalRateLimiter(rate) };
+  return { store: await openStateStore(url), rateLimiter: (rate) => new LocalRateLimiter(rate), requestBudget: (rate, burst) => new LocalRequestBudget(rate, burst) };
 }

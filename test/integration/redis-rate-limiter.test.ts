@@ -1,5 +1,6 @@
 // RedisRateLimiter on the suite's real Redis (test/helpers/redis.ts): instances sharing one Redis share one budget.
 import { RedisRateLimiter } from '../../lib/ratelimit/redis';
+import { RedisRequestBudget } from '../../lib/ratelimit/redis-budget';
 import { openStorage } from '../../lib/runtime/storage';
 import type { RedisStateStore } from '../../lib/state/redis';
 import { REDIS_URL, redisFixture } from '../helpers/store-fixtures';
@@ -66,5 +67,21 @@ describe('RedisRateLimiter', () => {
     const waiting = limiter.acquire('closing');
     await limiter.close();
     await expect(waiting).rejects.toThrow(/closed/);
+  });
+});
+
+describe('RedisRequestBudget', () => {
+  const fixture = redisFixture();
+  afterAll(() => fixture.cleanup());
+
+  test('two instances on one Redis share one budget per key, and keys do not share', async () => {
+    const [a, b] = await Promise.all([1, 2].map(async () => new RedisRequestBudget(((await fixture.open()) as RedisStateStore).redis, 1, 3, fixture.prefix)));
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push((await a!.take('tok')).ok, (await b!.take('tok')).ok);
+    expect(answers.filter(Boolean)).toHaveLength(3);
+    const refused = await a!.take('tok');
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.retryAfterMs).toBeGreaterThan(0);
+    expect((await b!.take('other-token')).ok).toBe(true);
   });
 });

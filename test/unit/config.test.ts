@@ -115,3 +115,31 @@ describe('configuration per function', () => {
     expect(problemsOf({ ...CREDS, WEBHOOK_SECRET: 'plain-secret' }, { role: 'poll' })).toEqual([expect.stringMatching(/^WEBHOOK_SECRET: must be whsec_/)]);
   });
 });
+
+describe('a redis:// STATE_STORE is checked before anything connects', () => {
+  test.each([
+    ['an unencoded # in the password', 'redis://:pa#ssw0rd@10.0.0.5:6379/0', /unencoded #/],
+    ['no host', 'redis://:secretpw@/0', /not a valid URL|no host/],
+    ['a path that is not a db number', 'redis://:secretpw@10.0.0.5:6379/x/y', /only \/<db number>/],
+  ])('%s is a problem naming STATE_STORE and never the password', (_what, url, why) => {
+    const problems = problemsOf({ ...CREDS, STATE_STORE: url });
+    expect(problems).toEqual([expect.stringMatching(/^STATE_STORE: /)]);
+    expect(problems[0]).toMatch(why);
+    expect(problems.join('\n')).not.toMatch(/pa#ssw0rd|secretpw|ssw0rd/);
+  });
+
+  test('a percent-encoded password is fine', () => {
+    expect(loadConfig({ ...CREDS, STATE_STORE: 'redis://:pa%23ss@10.0.0.5:6379/2' }).stateStore).toEqual({ type: 'redis', url: 'redis://:pa%23ss@10.0.0.5:6379/2' });
+  });
+});
+
+describe('API limits', () => {
+  test('MAX_WATCHES, API_RATE_LIMIT and API_RATE_BURST default to 1000, 10 and 50', () => {
+    expect(loadConfig(CREDS).api).toMatchObject({ maxWatches: 1000, rateLimit: 10, rateBurst: 50 });
+  });
+
+  test('they are the api function\'s: a bad value does not stop the poll function', () => {
+    expect(() => loadConfig({ ...CREDS, MAX_WATCHES: 'lots', API_RATE_LIMIT: '0' }, { role: 'poll' })).not.toThrow();
+    expect(problemsOf({ ...CREDS, MAX_WATCHES: 'lots', API_RATE_LIMIT: '0', API_TOKENS: 'a-token-of-enough-length' }, { role: 'api' }).map((p) => p.split(':')[0]).sort()).toEqual(['API_RATE_LIMIT', 'MAX_WATCHES']);
+  });
+});

@@ -1,0 +1,42 @@
+// Request budgets: how many requests a caller (an API token) may make, rejecting rather than waiting. GCRA with
+// a burst: one request per 1000/rate ms on average, up to `burst` at once after a quiet spell. A refusal says
+// how long until the next request would be admitted (the Retry-After). In process here; redis-budget.ts keeps
+// the same arithmetic in Redis so every instance of the api function shares one budget per token.
+
+export type BudgetAnswer = { ok: true } | { ok: false; retryAfterMs: number };
+
+export interface RequestBudget {
+  /** Takes one request from `key`'s budget, or says when to come back. */
+  take(key: string): Promise<BudgetAnswer>;
+}
+
+/**
+ * The GCRA step shared by both implementations: given the stored theoretical arrival time, admit or refuse.
+ * `tat` is when the budget is next full-to-one; a request is admitted while tat - now <= tolerance.
+ */
+export function gcraStep(tat: number, now: number, intervalMs: number, burst: number): { admitted: boolean; tat: number; retryAfterMs: number } {
+  const tolerance = intervalMs * (burst - 1);
+  const start = Math.max(tat, now);
+  if (start - now > tolerance) return { admitted: false, tat, retryAfterMs: Math.ceil(start - now - tolerance) };
+  return { admitted: true, tat: start + intervalMs, retryAfterMs: 0 };
+}
+
+export class LocalRequestBudget implements RequestBudget {
+  private readonly intervalMs: number;
+  private readonly tats = new Map<string, number>();
+
+  constructor(ratePerSecond: number, private readonly burst: number, private readonly now: () => number = Date.now) {
+    if (!(ratePerSecond > 0) || !(burst >= 1)) throw new RangeError(`request budget: rate and burst must be positive, got ${ratePerSecond} and ${burst}`);
+    this.intervalMs = 1000 / ratePerSecond;
+  }
+
+  async take(key: string): Promise<BudgetAnswer> {
+    const now = this.now();
+    const step = gcraStep(this.tats.get(key) ?? 0, now, this.intervalMs, this.burst);
+    if (!step.admitted) return { ok: false, retryAfterMs: step.retryAfterMs };
+    this.tats.set(key, step.tat);
+    // A key whose budget is full again needs no entry: keeps the map to the callers active right now.
+    if (this.tats.size > 10_000) for (const [k, t] of this.tats) if (t <= now) this.tats.delete(k);
+    return { ok: true };
+  }
+}
