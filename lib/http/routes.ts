@@ -5,6 +5,7 @@ import type { DeadLetter, KeyRecord, SweepSummary, TaskKind, Watch } from '../ty
 import type { ScfHttpResponse } from '../scf/types';
 import { TASK_KINDS } from '../types';
 import { isStoreError } from '../state/errors';
+import { redactSinkSecrets, sinkLabel } from '../util/redact';
 import { listAllWatches } from '../sweep/watchlist';
 import type { RouteContext } from './deps';
 import { errorBody, HttpError, jsonResponse, safeMessage } from './respond';
@@ -258,8 +259,13 @@ function parseLimit(raw: string | undefined): number {
   return parseWholeNumber(raw, 'limit', DELIVERY_LIMIT.min, DELIVERY_LIMIT.max, DELIVERY_LIMIT.default);
 }
 
+/**
+ * A dead letter as any token holder may see it: a webhook's URL is a credential (a token in its path or query),
+ * so `sinkId` is its label (origin and a short hash, as in the logs), and the reason is scrubbed of the URL too
+ * (letters written before receivers' bodies were scrubbed may still quote it). Replay goes by event id.
+ */
 function deadLetterView(l: DeadLetter) {
-  return { eventId: l.event.id, sinkId: l.sinkId, reason: l.reason, attempts: l.attempts, deadAt: iso(l.deadAt), event: l.event };
+  return { eventId: l.event.id, sinkId: sinkLabel(l.sinkId), reason: redactSinkSecrets(l.reason, l.sinkId), attempts: l.attempts, deadAt: iso(l.deadAt), event: l.event };
 }
 
 /** `?status=dead` (the default, and the only list shown) with `limit` 1..500 (default 100). */

@@ -15,6 +15,7 @@ import { isTencentError, type TencentError } from '../errors';
 import type { TencentCaller } from '../tencent/types';
 import type { CloudEvent } from '../types';
 import { anySignal } from '../util/abort';
+import { sinkLabel } from '../util/redact';
 import type { SendResult, Sink } from './sink';
 
 export { TDMQ_SERVICE, TDMQ_VERSION } from '../tencent/services';
@@ -110,19 +111,19 @@ abstract class CmqSink implements Sink {
     const content = JSON.stringify(event);
     const bytes = Buffer.byteLength(content, 'utf8');
     if (bytes > this.maxMessageBytes) {
-      return { ok: false, retry: false, reason: `${this.id}: message is ${bytes} bytes, over the ${this.maxMessageBytes}-byte CMQ message limit (MaxMsgSize); not sent` };
+      return { ok: false, retry: false, reason: `${sinkLabel(this.id)}: message is ${bytes} bytes, over the ${this.maxMessageBytes}-byte CMQ message limit (MaxMsgSize); not sent` };
     }
-    if (signal.aborted) return { ok: false, retry: true, reason: `${this.id}: not sent: the drain was stopped` };
+    if (signal.aborted) return { ok: false, retry: true, reason: `${sinkLabel(this.id)}: not sent: the drain was stopped` };
     // Bounded, so a drain killed mid-send holds this delivery's claim only about this long (deliver.ts leaseFor).
     const timeout = AbortSignal.timeout(this.maxSendMs);
     const combined = anySignal([signal, timeout]);
     try {
       const { response, requestId } = await this.caller.call<CmqSendResponse>(this.action, this.payload(event, content), { signal: combined.signal });
-      if (response.Result === false) return { ok: false, retry: true, reason: `${this.id}: ${this.action} answered Result=false (RequestId ${requestId})` };
+      if (response.Result === false) return { ok: false, retry: true, reason: `${sinkLabel(this.id)}: ${this.action} answered Result=false (RequestId ${requestId})` };
       return { ok: true };
     } catch (e) {
-      if (timeout.aborted && !signal.aborted) return { ok: false, retry: true, reason: `${this.id}: ${this.action} did not finish within ${this.maxSendMs} ms` };
-      return cmqFailure(e, this.id);
+      if (timeout.aborted && !signal.aborted) return { ok: false, retry: true, reason: `${sinkLabel(this.id)}: ${this.action} did not finish within ${this.maxSendMs} ms` };
+      return cmqFailure(e, sinkLabel(this.id));
     } finally {
       combined.dispose();
     }

@@ -31,16 +31,18 @@
 //   at debug on later retries in that run: someone watching a run sees each event a sink missed once, at the
 //   default level, without a line per backoff step. "A run" is what shares one DeliveryRun, as for the
 //   410 rule: one sweep (every drain of a lib/sweep run); a drain without one is a run of its own.
-import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Logger } from '../log';
 import { canClaimDelivery } from '../state/rules';
 import type { OutboxPort } from '../state/store';
 import type { Delivery, OutboxEntry } from '../types';
 import { anySignal } from '../util/abort';
+import { redactSinkSecrets, sinkLabel } from '../util/redact';
 import { deadDelivery, nextDelivery } from './retry-policy';
 import type { SendResult, Sink } from './sink';
 
+/** How a sink id is shown (logs, reasons, the API): one definition, in lib/util/redact.ts, which the api bundle imports without the sinks. */
+export { sinkLabel } from '../util/redact';
 export { BACKOFF_BASE_MS, BACKOFF_CAP_MS, JITTER_FLOOR, backoffCeilingMs, backoffMs, retryDelayMs, nextDelivery, type DeliveryDecision, type SendOutcome } from './retry-policy';
 
 const DEFAULT_BATCH_SIZE = 200;
@@ -95,20 +97,6 @@ export interface DrainResult {
 }
 
 const isFinal = (d: Delivery | undefined): boolean => d !== undefined && d.status !== 'pending';
-
-/**
- * A sink id for logs: a webhook URL can carry a token in its path or query (Slack-style hook URLs), so logs
- * show the origin and a short hash of the id; the store and the API keep the full id.
- */
-export function sinkLabel(id: string): string {
-  if (!id.startsWith('webhook:')) return id;
-  const hash = createHash('sha256').update(id).digest('hex').slice(0, 8);
-  try {
-    return `webhook:${new URL(id.slice('webhook:'.length)).origin}/…#${hash}`;
-  } catch {
-    return `webhook:#${hash}`;
-  }
-}
 
 /** What the drains of one run (one sweep) share: the sinks it disabled, and the retries it already warned of. */
 export class DeliveryRun {
@@ -172,7 +160,8 @@ export async function drainOutbox(store: OutboxPort, sinks: Sink[], options: Dra
     try {
       r = await sink.send(entry.event, sendSignal);
     } catch (e) {
-      r = { ok: false, retry: true, reason: `${sinkLabel(sink.id)} failed: ${e instanceof Error ? e.message : String(e)}` };
+      // The message of a sink's exception may quote its URL (a fetch error, a bug): shown only scrubbed.
+      r = { ok: false, retry: true, reason: `${sinkLabel(sink.id)} failed: ${redactSinkSecrets(e instanceof Error ? e.message : String(e), sink.id)}` };
     }
     const decision = nextDelivery({ previous: deliveries[sink.id], result: r, now: now(), maxAttempts: options.maxAttempts, abortedByUs: sendSignal.aborted, random });
     switch (decision.kind) {

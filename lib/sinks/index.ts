@@ -3,6 +3,7 @@
 import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { TencentCaller } from '../tencent/types';
+import { sinkLabel } from '../util/redact';
 import { CmqQueueSink, CmqTopicSink } from './cmq';
 import { ConsoleSink } from './console';
 import { WebhookSink } from './webhook';
@@ -12,7 +13,8 @@ export type { SendResult, Sink } from './sink';
 export { WebhookSink, checkWebhookUrl, parseRetryAfter, signWebhook, GONE_REASON, CLOUDEVENTS_JSON, type WebhookSinkOptions } from './webhook';
 export { CmqTopicSink, CmqQueueSink, cmqTags, cmqFailure, TDMQ_SERVICE, TDMQ_VERSION, CMQ_DEFAULT_MAX_MSG_BYTES, type CmqSinkOptions } from './cmq';
 export { ConsoleSink, type LineWriter } from './console';
-export { drainOutbox, sinkLabel, leaseFor, DeliveryRun, DEFAULT_LEASE_MS, LEASE_MARGIN_MS, type DrainOptions, type DrainResult } from './deliver';
+export { sinkLabel, redactSinkSecrets, redactUrl } from '../util/redact';
+export { drainOutbox, leaseFor, DeliveryRun, DEFAULT_LEASE_MS, LEASE_MARGIN_MS, type DrainOptions, type DrainResult } from './deliver';
 export { nextDelivery, backoffMs, backoffCeilingMs, retryDelayMs, BACKOFF_BASE_MS, BACKOFF_CAP_MS, type DeliveryDecision, type SendOutcome } from './retry-policy';
 
 export interface SinkDeps {
@@ -52,6 +54,7 @@ export function createSinks(config: Config, deps: SinkDeps): Sink[] {
     seen.add(s.id);
     out.push(s);
   }
-  deps.logger.info('sinks', { sinks: out.map((s) => (s.id.startsWith('webhook:') ? 'webhook' : s.id)), webhooks: config.webhook.urls.length });
+  // Webhooks by origin and hash only (sinkLabel): their URLs are credentials.
+  deps.logger.info('sinks', { sinks: out.map((s) => sinkLabel(s.id)), webhooks: config.webhook.urls.length });
   return out;
 }

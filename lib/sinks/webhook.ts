@@ -5,6 +5,7 @@ import { Webhook } from 'standardwebhooks';
 import { judgeWebhookUrl } from '../config/webhook-url';
 import type { CloudEvent } from '../types';
 import { anySignal } from '../util/abort';
+import { redactUrl } from '../util/redact';
 import { describeNetworkError, parseRetryAfter } from '../util/wire';
 import type { SendResult, Sink } from './sink';
 
@@ -136,7 +137,9 @@ export class WebhookSink implements Sink {
         return { ok: false, retry: false, reason: `receiver answered HTTP ${status} (redirect${to ? ` to ${to}/…` : ''}); redirects are not followed, configure the final URL` };
       }
       // Other 4xx (and 1xx oddities): the receiver refuses this request; sending it again will not change that.
-      const snippet = await readSnippet(res);
+      // Scrubbed of the URL: an error page often echoes the request line ("Cannot POST /hooks/<token>"), and
+      // this reason goes into the logs, the dead letters and GET /v1/deliveries.
+      const snippet = await readSnippet(res, this.url);
       return { ok: false, retry: false, reason: `receiver answered HTTP ${status}${snippet ? `: ${snippet}` : ''}` };
     } catch (e) {
       // The body could not be read (timeout or reset mid-body): for a 2xx the receiver has the event, but we
@@ -166,21 +169,33 @@ async function discard(res: Response): Promise<void> {
   if (res.body) await res.body.cancel().catch(() => undefined);
 }
 
-async function readSnippet(res: Response): Promise<string> {
+/**
+ * The start of a refusing receiver's body, whitespace collapsed, at most BODY_SNIPPET_CHARS: with every form
+ * of `url`'s path and query (and the URL itself) replaced by `…` before it is cut, so neither a whole secret
+ * nor the start of one cut off at the end is ever shown.
+ */
+async function readSnippet(res: Response, url: string): Promise<string> {
   if (!res.body) return '';
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
+  let done = false;
   try {
     while (size < BODY_SNIPPET_CHARS * 4) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
+      const r = await reader.read();
+      if (r.done) {
+        done = true;
+        break;
+      }
+      chunks.push(r.value);
+      size += r.value.byteLength;
     }
   } finally {
     await reader.cancel().catch(() => undefined);
   }
-  const text = Buffer.concat(chunks).toString('utf8').replace(/\s+/g, ' ').trim();
+  const read = Buffer.concat(chunks).toString('utf8').replace(/\s+/g, ' ').trim();
+  // Enough beyond the snippet that a secret starting inside it is there whole (URLs are rarely longer).
+  const window = BODY_SNIPPET_CHARS * 4;
+  const text = redactUrl(read.slice(0, window), url, { cut: !done || read.length > window });
   return text.length > BODY_SNIPPET_CHARS ? text.slice(0, BODY_SNIPPET_CHARS) + '…' : text;
 }

@@ -9,6 +9,7 @@ import type { Sink } from '../sinks/sink';
 import { isStoreError, type DeadLetterPort, type HealthPort, type OutboxPort, type SchedulePort, type WatchPort } from '../state/store';
 import type { CallStats } from '../tencent/types';
 import type { SweepSummary, TaskKind } from '../types';
+import { sinkLabel } from '../util/redact';
 import { checkKey, type SweepContext, type SweepCounts } from './check';
 import { DueKeyFeeder } from './feeder';
 import { BackgroundPublisher } from './publisher';
@@ -237,7 +238,7 @@ async function summarise(store: SweepStore, drained: Awaited<ReturnType<Backgrou
   } catch {
     // Already reported as a store failure above or below; the summary log line still goes out.
   }
-  return { summary, delivery: { deliveryRetries: drained.retried, newDeadLetters: drained.dead, disabledSinks: drained.disabled } };
+  return { summary, delivery: { deliveryRetries: drained.retried, newDeadLetters: drained.dead, disabledSinks: drained.disabled.map((id) => sinkLabel(id)) } };
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

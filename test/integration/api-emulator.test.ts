@@ -362,6 +362,72 @@ describe('dead letters after a poll run (GET /v1/deliveries, POST /v1/deliveries
   });
 });
 
+describe('no webhook URL on display: a hook with a secret path and ?key=, one echoing it back, one gone (410)', () => {
+  const SEG = `SeCrEt${randomBytes(8).toString('hex')}`;
+  const KEY = `k3y${randomBytes(8).toString('hex')}`;
+  const GONE_SEG = `GoNe${randomBytes(8).toString('hex')}`;
+  const hidden = [SEG, KEY, GONE_SEG];
+  let echo: WebhookReceiver;
+  let gone: WebhookReceiver;
+  let echoUrl: string;
+  let goneUrl: string;
+  let mark = 0;
+
+  beforeAll(async () => {
+    echo = await WebhookReceiver.start(WEBHOOK_SECRET);
+    gone = (await WebhookReceiver.start(WEBHOOK_SECRET)).otherwise({ status: 410 });
+    echoUrl = `${echo.url}/T000/${SEG}?key=${KEY}`;
+    goneUrl = `${gone.url}/${GONE_SEG}`;
+    // The receiver's error page echoes the request line and the URL, as many frameworks' 404 pages do.
+    echo.otherwise({ status: 404, body: `<h1>Not Found</h1><p>Cannot POST ${new URL(echoUrl).pathname}${new URL(echoUrl).search}</p><p>${echoUrl.replace(/&/g, '&amp;')}</p>` });
+    await configure({ WEBHOOK_URLS: `${echoUrl},${goneUrl}` });
+    mark = stdout.lines().length;
+    const summary = await pollHandler(TIMER_FIXTURE, scfContext({ remainingMs: 6_000 }));
+    expect(summary).toMatchObject({ outcome: 'ok', changed: 2 });
+    // Two from the echoing hook; one or two from the gone one (both events may be in flight when it answers 410).
+    expect(summary.deadLetters).toBeGreaterThanOrEqual(3);
+  });
+  afterAll(async () => {
+    await configure(); // back to the base configuration (a fresh store, the shared receiver) for what follows
+    await echo?.close();
+    await gone?.close();
+  });
+
+  test('GET /v1/deliveries shows each hook by origin and hash, and reasons without the echoed URL', async () => {
+    const r = await get('function-url', '/v1/deliveries', {}, { status: 'dead' });
+    expect(r.status).toBe(200);
+    expect(r.body.total).toBeGreaterThanOrEqual(3);
+    for (const h of hidden) expect(r.raw.body).not.toContain(h);
+    const label = (u: string) => new RegExp(`^webhook:${new URL(u).origin.replace(/[.]/g, '\\.')}/…#[0-9a-f]{8}$`);
+    const deliveries = r.body.deliveries as Array<{ sinkId: string; reason: string }>;
+    const echoed = deliveries.filter((d) => label(echoUrl).test(d.sinkId));
+    const gone410 = deliveries.filter((d) => label(goneUrl).test(d.sinkId));
+    expect(echoed).toHaveLength(2);
+    expect(gone410.length).toBeGreaterThanOrEqual(1);
+    expect(echoed.length + gone410.length).toBe(r.body.total);
+    expect(new Set(echoed.map((d) => d.sinkId)).size).toBe(1);
+    expect(echoed[0]!.sinkId).not.toBe(gone410[0]!.sinkId);
+    expect(echoed[0]!.reason).toMatch(/^receiver answered HTTP 404: <h1>Not Found<\/h1><p>Cannot POST …<\/p><p>…<\/p>$/);
+    expect(gone410[0]!.reason).toMatch(/410 Gone/);
+  });
+
+  test('the poll\'s log lines, its sweep summary\'s disabledSinks included, name the hooks only by origin and hash', () => {
+    const lines = stdout.since(mark);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(linesContaining(lines, hidden)).toEqual([]);
+    const summary = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'sweep summary');
+    expect(summary?.disabledSinks).toEqual([expect.stringMatching(/^webhook:http:\/\/127\.0\.0\.1:\d+\/…#[0-9a-f]{8}$/)]);
+  });
+
+  test('replay by event id still reaches the full URL', async () => {
+    const listed = await get('apigw', '/v1/deliveries', {}, { status: 'dead' });
+    const ids = (listed.body.deliveries as Array<{ eventId: string }>).map((d) => d.eventId);
+    const r = await invoke('apigw', { method: 'POST', path: '/v1/deliveries/replay', body: JSON.stringify({ eventIds: ids }) });
+    expect(r.status).toBe(202);
+    expect(r.body.replayed).toBeGreaterThanOrEqual(2);
+  });
+});
+
 describe.each(TRIGGER_SHAPES)('errors from the emulator (%s event)', (shape) => {
   const ACTION = 'DescribeProcessTaskStatus';
   const status = () => get(shape, `/v1/status/process/${COLLECTING}`);

@@ -1,7 +1,7 @@
 // Webhook delivery end to end: MemoryStateStore + drainOutbox + WebhookSink + a real verifying receiver on
 // 127.0.0.1. The drain's clock is injected and advanced between drains; nothing sleeps for backoff.
 import { randomBytes } from 'node:crypto';
-import { silentLogger } from '../../lib/log';
+import { createLogger, silentLogger } from '../../lib/log';
 import { BACKOFF_CAP_MS, drainOutbox, type DrainOptions } from '../../lib/sinks/deliver';
 import { CLOUDEVENTS_JSON, GONE_REASON, WebhookSink } from '../../lib/sinks/webhook';
 import { MemoryStateStore } from '../../lib/state/memory';
@@ -153,6 +153,29 @@ test('a 400 is a dead letter at once, with the status and the start of the body'
   expect(letter!.attempts).toBe(1);
   expect(letter!.reason).toMatch(/^receiver answered HTTP 400: unknown field "subject" unknown field/);
   expect(letter!.reason.length).toBeLessThan(260);
+});
+
+test('a receiver whose error page echoes the hook URL: the dead letter\'s reason and the log show it as …', async () => {
+  const store = new MemoryStateStore();
+  const r = await receiver();
+  const seg = `SeCrEt${randomBytes(6).toString('hex')}`;
+  const key = `k3y${randomBytes(6).toString('hex')}`;
+  const url = `${r.url}/T000/${seg}?key=${key}&team=a%20b`;
+  const { pathname, search } = new URL(url);
+  r.respond({ status: 404, body: `Cannot POST ${pathname}${search}\nno route for ${url}\n(decoded: ${decodeURIComponent(pathname + search)})` });
+  const [event] = await enqueue(store, UUID_A, 'process', ['COLLECTING']);
+  const lines: string[] = [];
+  const logger = createLogger({ level: 'debug', write: (l) => lines.push(l) });
+  const { drain } = harness(store);
+  const sink = new WebhookSink({ url, secret: SECRET, timeoutMs: TIMEOUT_MS, concurrency: 1 });
+  expect(await drain([sink], { logger })).toMatchObject({ dead: 1, left: 0 });
+  expect(r.requests).toEqual([expect.objectContaining({ id: event!.id, verified: true, outcome: 404 })]);
+  const [letter] = await store.listDeadLetters(10);
+  expect(letter!.sinkId).toBe(sink.id); // the store keeps the full id, to deliver a replay to
+  expect(letter!.reason).toBe('receiver answered HTTP 404: Cannot POST … no route for … (decoded: …)');
+  const logged = lines.join('\n');
+  expect(logged).toContain('event is a dead letter for this sink');
+  for (const secret of [seg, key, '/T000/']) expect(logged).not.toContain(secret);
 });
 
 test('with two receivers and one down, the up one gets each event once, and so does the other when it recovers', async () => {

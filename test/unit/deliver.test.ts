@@ -382,6 +382,29 @@ describe('drainOutbox', () => {
     expect(await drainOutbox(store, [], opts({ t: T0 }))).toMatchObject({ left: 1 });
   });
 
+  test('a sink that throws an error quoting its URL: the stored and the logged reason show neither the URL nor its path', async () => {
+    const store = new MemoryStateStore();
+    const hookUrl = 'https://hooks.example.com/services/T000/SECRETPATH?token=abc123456';
+    const [e1] = await enqueue(store, UUID_A, 'process', ['COLLECTING']);
+    const records: string[] = [];
+    const logger = createLogger({ level: 'debug', write: (l) => records.push(l) });
+    const hook = new ScriptedSink(`webhook:${hookUrl}`, () => {
+      throw new Error(`request to ${hookUrl} failed (Cannot POST /services/T000/SECRETPATH?token=abc123456)`);
+    });
+    const clock = { t: T0 };
+    expect(await drainOutbox(store, [hook], opts(clock, { logger, maxAttempts: 2 }))).toMatchObject({ retried: 1 });
+    const pending = (await store.listOutbox(1))[0]!.deliveries[hook.id]!;
+    expect(pending.lastError).toBe(`${sinkLabel(hook.id)} failed: request to … failed (Cannot POST …)`);
+    clock.t += BACKOFF_CAP_MS;
+    expect(await drainOutbox(store, [hook], opts(clock, { logger, maxAttempts: 2 }))).toMatchObject({ dead: 1 });
+    const [letter] = await store.listDeadLetters(10);
+    expect(letter).toMatchObject({ sinkId: hook.id, attempts: 2 }); // the store keeps the full id
+    expect(letter!.event.id).toBe(e1!.id);
+    expect(letter!.reason).not.toMatch(/SECRETPATH|token=|abc123456|services/);
+    expect(records.length).toBeGreaterThan(0);
+    expect(records.join('\n')).not.toMatch(/SECRETPATH|token=|abc123456|services/);
+  });
+
   test('logs name a webhook by origin and hash, never by its full URL', () => {
     const label = sinkLabel('webhook:https://hooks.slack.com/services/T000/B000/SECRETPATH');
     expect(label).toMatch(/^webhook:https:\/\/hooks\.slack\.com\/…#[0-9a-f]{8}$/);
@@ -405,6 +428,17 @@ describe('createSinks', () => {
     const sinks = createSinks(config, { tdmq, logger: silentLogger });
     expect(sinks.map((s) => s.id)).toEqual(['webhook:https://a.example.com/h', 'webhook:https://b.example.com/h', 'cmq-topic:cwp-events', 'cmq-queue:cwp-queue']);
     expect(sinks[0]!.concurrency).toBe(5);
+  });
+
+  test('the sinks line of the log names each webhook by origin and hash only', () => {
+    const records: Array<{ msg: string; sinks?: string[] }> = [];
+    const logger = createLogger({ level: 'info', write: (l) => records.push(JSON.parse(l)) });
+    const urls = ['https://hooks.slack.com/services/T000/B000/SECRETPATH', 'https://a.example.com/h?key=SECRETKEY'];
+    createSinks(loadConfig({ ...base, WEBHOOK_URLS: urls.join(','), WEBHOOK_SECRET: secret, CMQ_TOPIC: 'cwp-events' }), { tdmq, logger });
+    const line = records.find((r) => r.msg === 'sinks');
+    expect(line?.sinks).toEqual([sinkLabel(`webhook:${urls[0]}`), sinkLabel(`webhook:${urls[1]}`), 'cmq-topic:cwp-events']);
+    expect(line?.sinks?.[0]).toMatch(/^webhook:https:\/\/hooks\.slack\.com\/…#[0-9a-f]{8}$/);
+    expect(JSON.stringify(records)).not.toMatch(/SECRET|services/);
   });
 
   test('a URL listed twice is one sink', () => {

@@ -1,5 +1,6 @@
 // /healthz, /v1/agents, /v1/watches, /v1/deliveries over a MemoryStateStore.
 import type { CloudEvent, DeadLetter, SweepSummary } from '../../lib/types';
+import { sinkLabel } from '../../lib/util/redact';
 import { apigwEvent, ENV_UUID, harness, NOW, UUID, urlEvent } from './http-helpers';
 
 const OTHER = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
@@ -124,6 +125,8 @@ describe('watches', () => {
         { uuid: ENV_UUID, kinds: ['process', 'port'], source: 'env', addedAt: null },
         { uuid: UUID, kinds: ['port'], source: 'api', addedAt: NOW },
       ],
+      // The page (issue #10: GET /v1/watches is paged).
+      total: 2, offset: 0, limit: 500, nextOffset: null,
     });
   });
 
@@ -131,7 +134,7 @@ describe('watches', () => {
     const h = harness({ env: { WATCH_KINDS: 'process' } });
     await h.store.putWatch(ENV_UUID, ['port'], NOW);
     const r = await h.call(urlEvent('GET', '/v1/watches'));
-    expect(r.json).toEqual({ count: 1, watches: [{ uuid: ENV_UUID, kinds: ['process', 'port'], source: 'env', addedAt: null }] });
+    expect(r.json).toEqual({ count: 1, watches: [{ uuid: ENV_UUID, kinds: ['process', 'port'], source: 'env', addedAt: null }], total: 1, offset: 0, limit: 500, nextOffset: null });
   });
 
   test('PUT with no body watches the WATCH_KINDS and answers 201', async () => {
@@ -218,7 +221,24 @@ describe('deliveries', () => {
     const r = await h.call(urlEvent('GET', '/v1/deliveries', { query: { status: 'dead', limit: '1' } }));
     expect(r.statusCode).toBe(200);
     expect(r.json).toMatchObject({ status: 'dead', total: 2, count: 1 });
-    expect(r.json.deliveries[0]).toMatchObject({ eventId: 'e1', sinkId: 'webhook:https://hooks.example.com/a', reason: 'HTTP 400', attempts: 1, deadAt: new Date(NOW).toISOString() });
+    expect(r.json.deliveries[0]).toMatchObject({ eventId: 'e1', sinkId: sinkLabel('webhook:https://hooks.example.com/a'), reason: 'HTTP 400', attempts: 1, deadAt: new Date(NOW).toISOString() });
+  });
+
+  test('GET /v1/deliveries shows a webhook by origin and hash, never its URL, also where an old reason quotes it', async () => {
+    const h = harness();
+    const hook = 'https://hooks.slack.com/services/T000/B000/SECRETPATH?key=SECRETKEY123';
+    await h.store.addDeadLetter({ ...letter('e1', `webhook:${hook}`), reason: `receiver answered HTTP 404: Cannot POST /services/T000/B000/SECRETPATH?key=SECRETKEY123 (${hook})` });
+    await h.store.addDeadLetter(letter('e2', 'cmq-queue:alerts'));
+    const r = await h.call(urlEvent('GET', '/v1/deliveries'));
+    expect(r.statusCode).toBe(200);
+    expect(r.body).not.toMatch(/SECRET|services|key=/);
+    const [hooked, queued] = r.json.deliveries as Array<{ eventId: string; sinkId: string; reason: string }>;
+    expect(hooked).toMatchObject({ eventId: 'e1', sinkId: sinkLabel(`webhook:${hook}`), reason: 'receiver answered HTTP 404: Cannot POST … (…)' });
+    expect(hooked!.sinkId).toMatch(/^webhook:https:\/\/hooks\.slack\.com\/…#[0-9a-f]{8}$/);
+    expect(queued).toMatchObject({ eventId: 'e2', sinkId: 'cmq-queue:alerts', reason: 'HTTP 400' });
+    // Replay goes by event id, and the store still holds the full id to deliver to.
+    expect((await h.call(urlEvent('POST', '/v1/deliveries/replay', { body: '{"eventIds":["e1"]}' }))).json).toEqual({ replayed: 1 });
+    expect((await h.store.listOutbox(10))[0]).toMatchObject({ targets: [`webhook:${hook}`] });
   });
 
   test('status defaults to dead', async () => {

@@ -89,6 +89,77 @@ describe('WebhookSink identity and safety', () => {
   });
 });
 
+describe('a refusing receiver\'s words never carry the hook URL', () => {
+  // A Slack-style hook: the token is the path; plus a ?key= (percent-encoded) and a second parameter.
+  const HOOK = 'https://hooks.example.com/services/T000/B000/XoXb%2FSeCrEtPaTh?key=k3y%2BABCDEF123&team=ops';
+  const SECRETS = /SeCrEtPaTh|k3y|ABCDEF123|B000|T000/i;
+
+  /** A sink whose receiver answers `status` with `body` (or with these body chunks, as they would arrive). */
+  function refusedWith(status: number, body: string | string[], headers: Record<string, string> = {}) {
+    const chunks = typeof body === 'string' ? [body] : body;
+    const f = (async () => new Response(new ReadableStream<Uint8Array>({
+      start(c) {
+        for (const chunk of chunks) c.enqueue(new TextEncoder().encode(chunk));
+        c.close();
+      },
+    }), { status, headers })) as typeof fetch;
+    return new WebhookSink({ url: HOOK, secret: SECRET, timeoutMs: 1000, concurrency: 1, fetch: f });
+  }
+  const reasonOf = async (sink: WebhookSink) => {
+    const r = await sink.send(event, new AbortController().signal);
+    if (r.ok) throw new Error('expected a refusal');
+    return r.reason;
+  };
+  const url = new URL(HOOK);
+
+  test.each([
+    ['the full URL', `no hook at ${url.href}`],
+    ['the path and query', `Cannot POST ${url.pathname}${url.search}`],
+    ['the path alone', `Cannot POST ${url.pathname}`],
+    ['the query alone', `unknown parameters ${url.search}`],
+    ['the path and query, percent-decoded', `Cannot POST ${decodeURIComponent(url.pathname + url.search)}`],
+    ['the URL, JSON-escaped', JSON.stringify({ error: 'not found', url: url.href }).replace(/\//g, '\\/')],
+    ['the URL, HTML-escaped', `<p>No route for <code>${url.href.replace(/&/g, '&amp;')}</code></p>`],
+    ['a token from the path', 'channel XoXb%2FSeCrEtPaTh is archived'],
+    ['a key from the query', 'invalid key k3y+ABCDEF123'],
+  ])('a 404 body echoing %s shows it as …', async (_what, body) => {
+    const reason = await reasonOf(refusedWith(404, body));
+    expect(reason).toMatch(/^receiver answered HTTP 404: .*…/);
+    expect(reason).not.toMatch(SECRETS);
+  });
+
+  test('the rest of the body stays, and the origin too', async () => {
+    const reason = await reasonOf(refusedWith(403, `forbidden: ${url.href} is disabled for https://hooks.example.com`));
+    expect(reason).toBe('receiver answered HTTP 403: forbidden: … is disabled for https://hooks.example.com');
+  });
+
+  test('a URL at the snippet\'s edge is removed before the snippet is cut', async () => {
+    const reason = await reasonOf(refusedWith(400, `${'x'.repeat(190)} ${url.pathname}${url.search}`));
+    expect(reason).not.toMatch(SECRETS);
+    expect(reason).not.toMatch(/\/services|XoX/);
+  });
+
+  test('a URL cut off where the read of the body stops leaves no start of itself', async () => {
+    // 800 bytes and more of whitespace, then the path split across two chunks: the read stops after the first.
+    const reason = await reasonOf(refusedWith(400, [`${' '.repeat(800)}Cannot POST /services/T000/B000/XoXb%2FSeCr`, 'EtPaTh?key=k3y%2BABCDEF123 at all']));
+    expect(reason).toBe('receiver answered HTTP 400: Cannot POST …');
+  });
+
+  test('a redirect names only the origin it points to', async () => {
+    const reason = await reasonOf(refusedWith(308, `moved to ${url.href}`, { location: `https://new.example.com${url.pathname}${url.search}` }));
+    expect(reason).toMatch(/^receiver answered HTTP 308 \(redirect to https:\/\/new\.example\.com\/…\)/);
+    expect(reason).not.toMatch(SECRETS);
+  });
+
+  test('a failed connection names the error code, never the message quoting the URL', async () => {
+    const f = (async () => {
+      throw new TypeError(`fetch failed for ${HOOK}`, { cause: Object.assign(new Error(`connect ECONNREFUSED ${HOOK}`), { code: 'ECONNREFUSED' }) });
+    }) as typeof fetch;
+    const sink = new WebhookSink({ url: HOOK, secret: SECRET, timeoutMs: 1000, concurrency: 1, fetch: f });
+    expect(await reasonOf(sink)).toBe('connection failed: ECONNREFUSED');
+  });
+});
+
 describe('Retry-After', () => {
   const now = Date.parse('2026-11-24T10:00:00Z');
   test('delta-seconds become milliseconds', () => expect(parseRetryAfter('120', now)).toBe(120_000));
