@@ -4,8 +4,9 @@
 // - Every write is atomic: a temp file in <dir> is written and fsynced, renamed over state.json, and the
 //   directory is fsynced. A failed write leaves the previous document intact, rejects with an Error naming
 //   the path, and drops the in-memory change (the next call reloads from disk).
-// - Two processes on one machine are safe: writes hold <dir>/state.lock (created with 'wx'; a lock whose pid
-//   is gone, or older than staleLockMs, is broken), and every call first compares the document's `nonce`
+// - Two processes on one machine are safe: writes hold <dir>/state.lock (written whole to a temp file, then
+//   hard-linked as state.lock, which fails while it is held; a lock whose pid is gone, or older than
+//   staleLockMs, or that is not a lock at all, is broken), and every call first compares the document's `nonce`
 //   (a random id written with each save, read from the first bytes of the file) with the one it loaded,
 //   reloading when another process saved since. recordChange is its compare-and-set and outbox append
 //   in that one locked, atomic write. Changes that arrive while a save is in flight are committed together by
@@ -27,6 +28,14 @@ export const STATE_FILE = 'state.json';
 export const LOCK_FILE = 'state.lock';
 const FORMAT = 'cwp-task-bridge/state@1';
 const HEADER_BYTES = 256;
+/**
+ * How long a state.lock whose content is not a lock is left alone before it is broken (see breakStaleLock).
+ * This version never shows a partial lock (except for a moment on a filesystem without hard links, where it
+ * creates and then writes); an older version (create with 'wx', then write) did, for about a millisecond.
+ */
+const UNREADABLE_LOCK_GRACE_MS = 1_000;
+/** What link() answers on a filesystem without hard links. */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
 
 export interface FileStateStoreOptions {
   /** How long a write waits for another process's lock before failing (default 5000 ms). */
@@ -60,6 +69,21 @@ interface LockInfo {
 const errnoCode = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | null)?.code;
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The holder a lock file names, or null when its content is not a lock (empty, garbage, another shape). */
+function parseLock(text: string): LockInfo | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof v !== 'object' || v === null) return null;
+  const l = v as Partial<Record<keyof LockInfo, unknown>>;
+  return Number.isInteger(l.pid) && typeof l.host === 'string' && typeof l.token === 'string' && Number.isFinite(l.at)
+    ? { pid: l.pid as number, host: l.host, token: l.token, at: l.at as number }
+    : null;
+}
 
 function pidAlive(pid: number): boolean {
   try {
@@ -380,30 +404,67 @@ export class FileStateStore implements StateStore {
 
   // --- the lock file ---
 
+  /**
+   * Takes state.lock. Its content is written to a temp file first (`state.lock.<pid>.<token>.tmp`, which
+   * removeLeftovers cleans after a crash) and then hard-linked as state.lock: link() is atomic and fails with
+   * EEXIST while another process holds the lock, so a state.lock always has its whole content. A write that
+   * fails (a full disk) is a StoreError and leaves no lock behind, where an empty one created with 'wx' and
+   * never written blocked every write until it was staleLockMs old.
+   */
   private async lock(): Promise<() => Promise<void>> {
     const info: LockInfo = { pid: process.pid, host: hostname(), token: randomBytes(8).toString('hex'), at: Date.now() };
     const content = JSON.stringify(info);
-    const deadline = Date.now() + this.lockTimeoutMs;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const fh = await fsp.open(this.lockPath, 'wx', 0o600);
-        try {
-          await fh.writeFile(content, 'utf8');
-        } finally {
-          await fh.close();
-        }
-        return () => this.unlock(info.token);
-      } catch (e) {
-        if (errnoCode(e) !== 'EEXIST') throw this.ioError('create the lock', this.lockPath, e);
-      }
-      const holder = await this.breakStaleLock();
-      if (holder === 'broken') continue;
-      if (Date.now() >= deadline) {
-        const who = holder ? `pid ${holder.pid} on ${holder.host} since ${new Date(holder.at).toISOString()}` : 'another process';
-        throw new StoreError(this.description, 'lock', `file state store: timed out after ${this.lockTimeoutMs} ms waiting for the lock ${this.lockPath}, held by ${who}`);
-      }
-      await sleep(Math.min(1 + attempt, 20) + Math.random() * 3);
+    const tmp = `${this.lockPath}.${process.pid}.${info.token}.tmp`;
+    try {
+      await fsp.writeFile(tmp, content, { encoding: 'utf8', flag: 'wx', mode: 0o600 });
+    } catch (e) {
+      await fsp.unlink(tmp).catch(() => undefined);
+      throw this.ioError('create the lock', this.lockPath, e);
     }
+    try {
+      const deadline = Date.now() + this.lockTimeoutMs;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await this.publishLock(tmp, content);
+          return () => this.unlock(info.token);
+        } catch (e) {
+          if (errnoCode(e) !== 'EEXIST') throw this.ioError('create the lock', this.lockPath, e);
+        }
+        const holder = await this.breakStaleLock();
+        if (holder === 'broken') continue;
+        if (Date.now() >= deadline) {
+          const who = holder ? `pid ${holder.pid} on ${holder.host} since ${new Date(holder.at).toISOString()}` : 'another process';
+          throw new StoreError(this.description, 'lock', `file state store: timed out after ${this.lockTimeoutMs} ms waiting for the lock ${this.lockPath}, held by ${who}`);
+        }
+        await sleep(Math.min(1 + attempt, 20) + Math.random() * 3);
+      }
+    } finally {
+      // state.lock (if we took it) is another name of the same file: this only drops the temp name.
+      await fsp.unlink(tmp).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Makes the written temp file state.lock: link(), atomic, EEXIST while held. Where the filesystem has no
+   * hard links (vfat, some network mounts: EPERM, ENOTSUP), an exclusive create and a write, the create undone
+   * if the write fails, so that a full disk leaves no lock there either.
+   */
+  private async publishLock(tmp: string, content: string): Promise<void> {
+    try {
+      await fsp.link(tmp, this.lockPath);
+      return;
+    } catch (e) {
+      if (!NO_HARD_LINKS.has(errnoCode(e) ?? '')) throw e;
+    }
+    const fh = await fsp.open(this.lockPath, 'wx', 0o600);
+    try {
+      await fh.writeFile(content, 'utf8');
+    } catch (e) {
+      await fh.close().catch(() => undefined);
+      await fsp.unlink(this.lockPath).catch(() => undefined);
+      throw e;
+    }
+    await fh.close();
   }
 
   private async unlock(token: string): Promise<void> {
@@ -418,7 +479,10 @@ export class FileStateStore implements StateStore {
 
   /**
    * Looks at the current lock: breaks it when stale (its pid is gone on this host, or it is older than
-   * staleLockMs) and says 'broken'; else returns its holder (null if unreadable, e.g. being written).
+   * staleLockMs) and says 'broken'; else returns its holder. A lock whose content is not a lock (empty or
+   * garbage: left by an older version that created it with 'wx' and then failed to write it, on a full disk)
+   * is broken once it is UNREADABLE_LOCK_GRACE_MS old, not staleLockMs: this version's locks appear whole
+   * (link), and the grace only covers an older version's process still between its create and its write.
    */
   private async breakStaleLock(): Promise<LockInfo | null | 'broken'> {
     let text: string;
@@ -428,15 +492,11 @@ export class FileStateStore implements StateStore {
     } catch (e) {
       return errnoCode(e) === 'ENOENT' ? 'broken' : null; // released meanwhile: just try again
     }
-    let info: LockInfo | null = null;
-    try {
-      info = JSON.parse(text) as LockInfo;
-    } catch {
-      info = null; // created but not written yet, or garbage: judge by age only
-    }
+    const info = parseLock(text);
     const age = Date.now() - (info?.at ?? mtime);
     const dead = info !== null && info.host === hostname() && info.pid !== process.pid && !pidAlive(info.pid);
-    if (!dead && age < this.staleLockMs) return info;
+    const staleAfter = info === null ? Math.min(UNREADABLE_LOCK_GRACE_MS, this.staleLockMs) : this.staleLockMs;
+    if (!dead && age < staleAfter) return info;
     // Move it aside, then check that what we moved is the lock we judged (not a fresh one taken meanwhile).
     const aside = `${this.lockPath}.${process.pid}.${randomBytes(4).toString('hex')}.stale`;
     try {

@@ -2,7 +2,7 @@
 // nothing it had already recorded. (Tests run as root, so permissions cannot stop a write: the file store is
 // failed by path conflicts and a file size limit; Redis by a closed port and a proxy that drops or hangs.)
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, promises as fsp, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { FileStateStore } from '../../lib/state/file';
@@ -23,6 +23,40 @@ async function timed<T>(p: Promise<T>): Promise<{ ms: number; error: Error | nul
   } catch (e) {
     return { ms: Date.now() - started, error: e as Error };
   }
+}
+
+/** An error as the kernel reports a write to a full disk. */
+function noSpace(file: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`ENOSPC: no space left on device, write '${file}'`), { code: 'ENOSPC', errno: -28, syscall: 'write', path: file });
+}
+
+/**
+ * Makes the disk "full" for the files `full` picks: they can be created, but every write to them
+ * fails with ENOSPC, whichever way the store writes (fs.promises.writeFile, or a FileHandle from
+ * fs.promises.open). Returns the undo.
+ */
+function fullDiskFor(full: (file: string) => boolean): () => void {
+  const realOpen = fsp.open.bind(fsp);
+  const realWriteFile = fsp.writeFile.bind(fsp);
+  const hit = (file: unknown) => typeof file === 'string' && full(file);
+  const spies = [
+    jest.spyOn(fsp, 'writeFile').mockImplementation((async (file: string, data: string, options?: { flag?: string; mode?: number }) => {
+      if (!hit(file)) return realWriteFile(file, data, options);
+      await (await realOpen(file, options?.flag ?? 'w', options?.mode)).close(); // created, as on a real full disk
+      throw noSpace(file);
+    }) as typeof fsp.writeFile),
+    jest.spyOn(fsp, 'open').mockImplementation((async (file: string, flags?: string, mode?: number) => {
+      const fh = await realOpen(file, flags, mode);
+      if (hit(file) && flags !== undefined && flags !== 'r') {
+        const fail = async () => {
+          throw noSpace(file);
+        };
+        Object.assign(fh, { writeFile: fail, write: fail });
+      }
+      return fh;
+    }) as typeof fsp.open),
+  ];
+  return () => spies.forEach((s) => s.mockRestore());
 }
 
 describe('file store failures', () => {
@@ -108,6 +142,82 @@ describe('file store failures', () => {
     writeFileSync(path.join(dir, 'state.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, host: require('node:os').hostname(), token: 'x', at: Date.now() }));
     const store = await FileStateStore.open(dir, { lockTimeoutMs: 1_000 });
     await expect(store.putWatch('w', ['process'], 1)).resolves.toMatchObject({ uuid: 'w' });
+  });
+
+  test('a full disk while writing the lock rejects saying so, leaves no lock, and the next write goes through at once', async () => {
+    const store = await FileStateStore.open(dir);
+    await store.putWatch('w', ['process'], 1);
+    const lockPath = path.join(dir, 'state.lock');
+    const spaceBack = fullDiskFor((file) => file.startsWith(lockPath)); // state.lock and any temp file beside it
+    let failed: Awaited<ReturnType<typeof timed>>;
+    try {
+      failed = await timed(store.putWatch('x', ['port'], 2));
+    } finally {
+      spaceBack();
+    }
+    expect(failed.error?.name).toBe('StoreError');
+    expect(failed.error?.message).toMatch(new RegExp(`^file state store: could not create the lock ${lockPath.replace(/[.]/g, '\\.')} \\(the disk is full\\)`));
+    expect(readdirSync(dir).sort()).toEqual(['state.json']); // no state.lock, and no temp file either
+
+    // Space is back: the next write neither waits for a lock nobody holds nor reports it "held by another process".
+    const next = await timed(store.putWatch('y', ['port'], 3));
+    expect(next.error).toBeNull();
+    expect(next.ms).toBeLessThan(500);
+    expect((await store.listWatches()).map((w) => w.uuid).sort()).toEqual(['w', 'y']);
+  });
+
+  test('a lock write cut short by the kernel (file size limit) leaves no lock behind for the next process', async () => {
+    const store = await FileStateStore.open(dir);
+    await store.putWatch('w', ['process'], 1);
+    const bundle = buildFileStoreBundle();
+    const child = path.join(__dirname, '../helpers/store-file-limit-child.js');
+    // ulimit -f 0: any byte written to a file fails (EFBIG), the lock's first.
+    const { stdout } = await run('bash', ['-c', `ulimit -f 0 && exec "${process.execPath}" "${child}" "${bundle}" "${dir}" 10`]);
+    const { error } = JSON.parse(stdout.trim()) as { error: string | null };
+    expect(error).toMatch(new RegExp(`^file state store: could not create the lock ${path.join(dir, 'state.lock')} \\(the file size limit is reached\\)`));
+    expect(readdirSync(dir).sort()).toEqual(['state.json']);
+    const next = await timed(store.putWatch('y', ['port'], 3));
+    expect(next.error).toBeNull();
+    expect(next.ms).toBeLessThan(500);
+  });
+
+  test.each([
+    ['empty (an older version that created it, then hit a full disk)', ''],
+    ['not JSON', 'garbage'],
+    ['JSON, but not a lock', '{"pid":1}'],
+  ])('a lock whose content is %s is broken within about a second, not waited on as "held by another process"', async (_what, content) => {
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'state.lock'), content);
+    const store = await FileStateStore.open(dir); // default lockTimeoutMs (5 s) and staleLockMs (30 s)
+    const r = await timed(store.putWatch('w', ['process'], 1));
+    expect(r.error).toBeNull();
+    expect(r.ms).toBeLessThan(2_500);
+    expect(await store.listWatches()).toHaveLength(1); // queued behind the write's unlock
+    expect(readdirSync(dir).sort()).toEqual(['state.json']);
+  });
+
+  test('on a filesystem without hard links the lock is created in place, and a full disk still leaves none', async () => {
+    const noLinks = jest.spyOn(fsp, 'link').mockRejectedValue(Object.assign(new Error('EPERM: operation not permitted, link'), { code: 'EPERM' }));
+    try {
+      const store = await FileStateStore.open(dir);
+      await store.putWatch('w', ['process'], 1);
+      const lockPath = path.join(dir, 'state.lock');
+      const spaceBack = fullDiskFor((file) => file === lockPath); // the temp copy is written; the in-place write fails
+      let failed: Awaited<ReturnType<typeof timed>>;
+      try {
+        failed = await timed(store.putWatch('x', ['port'], 2));
+      } finally {
+        spaceBack();
+      }
+      expect(failed.error?.message).toMatch(/could not create the lock .*state\.lock \(the disk is full\)/);
+      expect(readdirSync(dir).sort()).toEqual(['state.json']);
+      const next = await timed(store.putWatch('y', ['port'], 3));
+      expect(next).toMatchObject({ error: null });
+      expect(next.ms).toBeLessThan(500);
+      expect(noLinks).toHaveBeenCalled();
+    } finally {
+      noLinks.mockRestore();
+    }
   });
 
   test('a lock held by a live process makes a write wait, then fail after lockTimeoutMs naming the holder', async () => {
