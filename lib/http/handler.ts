@@ -3,12 +3,12 @@
 import { ConfigError } from '../config';
 import { createLogger, type Logger } from '../log';
 import type { ScfContext, ScfHttpResponse } from '../scf/types';
-import { authenticate } from './auth';
+import { authenticate, spendTokenBudget } from './auth';
 import type { HttpDeps, HttpOptions, RouteContext } from './deps';
-import { normalizeEvent } from '../scf/http-event';
+import { normalizeEvent, requestIdOf } from '../scf/http-event';
 import type { HttpRequest } from './request';
-import { errorBody, errorResponse, HttpError, jsonResponse } from './respond';
-import { methodNotAllowed, notFound } from './router';
+import { errorBody, errorResponse, HttpError, JSON_CONTENT_TYPE, jsonResponse } from './respond';
+import { badlyEncoded, methodNotAllowed, notFound } from './router';
 import { router } from './routes';
 
 export function isConfigError(v: unknown): v is ConfigError {
@@ -42,58 +42,123 @@ function configHealth(err: ConfigError, requestId: string): ScfHttpResponse {
 
 let fallbackLogger: Logger | null = null;
 
-async function dispatch(req: HttpRequest, scf: ScfContext | undefined, deps: HttpDeps | ConfigError, options: HttpOptions, logger: Logger): Promise<ScfHttpResponse> {
+/**
+ * One readable request: route, authenticate, then everything that depends on the request's content. The order
+ * is the point: until the caller has a token, every path but /healthz gets the same answer (401), whatever
+ * its method, its encoding or its body. Only then come a bad body (`bodyError`, 400/413), a badly encoded
+ * path parameter (400), 404 and 405, and the route itself.
+ */
+async function dispatch(req: HttpRequest, bodyError: HttpError | null, scf: ScfContext | undefined, deps: HttpDeps | ConfigError, options: HttpOptions, logger: Logger): Promise<ScfHttpResponse> {
   const match = router.match(req.method, req.path);
   const publicMatch = (match.kind === 'found' && match.route.public === true) || (match.kind === 'method_not_allowed' && match.public);
 
   if (isConfigError(deps)) {
-    if (match.kind === 'found' && publicMatch) return configHealth(deps, req.requestId);
-    if (match.kind === 'method_not_allowed' && publicMatch) throw methodNotAllowed(req.method, req.path, match.allow);
-    throw configInvalid(deps);
+    if (!publicMatch) throw configInvalid(deps);
+    if (bodyError) throw bodyError;
+    if (match.kind === 'method_not_allowed') throw methodNotAllowed(req.method, req.path, match.allow);
+    return configHealth(deps, req.requestId);
   }
   // Everything but /healthz needs a token, even to learn that a path does not exist.
-  if (!publicMatch) authenticate(req.headers, deps.config.api.tokens);
+  if (!publicMatch) {
+    authenticate(req.headers, deps.config.api.tokens);
+    if (deps.tokenBudget) await spendTokenBudget(req.headers, deps.tokenBudget, deps.config.api.rateLimit);
+  }
+  if (bodyError) throw bodyError;
   if (match.kind === 'not_found') throw notFound(req.path);
+  if (match.badParam !== null) throw badlyEncoded(match.badParam);
   if (match.kind === 'method_not_allowed') throw methodNotAllowed(req.method, req.path, match.allow);
 
   const ctx: RouteContext = { req, params: match.params, deps, scf, options, now: deps.now ?? Date.now, logger };
   return match.route.handler(ctx);
 }
 
+/** What a method or path looks like in the access log: at most 512 characters. */
+function forLog(s: string): string {
+  return s.length > 512 ? s.slice(0, 511) + '…' : s;
+}
+
+/** The name and message of something thrown, for the log; never throws itself. */
+function describeThrown(e: unknown): { name: string; message: string } {
+  try {
+    return e instanceof Error ? { name: String(e.name), message: String(e.message) } : { name: typeof e, message: String(e) };
+  } catch {
+    return { name: typeof e, message: '(cannot be shown)' };
+  }
+}
+
+function internalError(requestId: string): HttpError {
+  return new HttpError(500, 'internal_error', `an unexpected error occurred; quote request id ${requestId}`);
+}
+
 /**
- * Answers one HTTP trigger invocation (API Gateway or Function URL event). Never throws: a bad event is
- * 400/413, an HttpError is its answer, anything else is 500 `internal_error` logged once. Logs one access line
- * per request: method, path (no query), status, ms, requestId.
+ * The answer when even answering failed (a logger that throws, a body that cannot be serialised): built by
+ * hand from constants, so it cannot fail in turn.
+ */
+function lastResort(context: ScfContext | undefined): ScfHttpResponse {
+  let requestId: string;
+  try {
+    requestId = requestIdOf(undefined, context);
+  } catch {
+    requestId = 'unknown';
+  }
+  return {
+    isBase64Encoded: false,
+    statusCode: 500,
+    headers: { 'content-type': JSON_CONTENT_TYPE, 'cache-control': 'no-store', 'x-request-id': requestId },
+    body: JSON.stringify(errorBody('internal_error', `an unexpected error occurred; quote request id ${requestId}`, requestId)),
+  };
+}
+
+/**
+ * Answers one HTTP trigger invocation (API Gateway or Function URL event). Never throws nor rejects, whatever
+ * `event` is: a bad event is 400/413, an HttpError is its answer, anything else is 500 `internal_error` logged
+ * once. Logs one access line per request: method, path (no query), status, ms, requestId.
  */
 export async function handleHttp(event: unknown, context: ScfContext | undefined, deps: HttpDeps | ConfigError, options: HttpOptions = {}): Promise<ScfHttpResponse> {
+  try {
+    return await answer(event, context, deps, options);
+  } catch {
+    return lastResort(context);
+  }
+}
+
+async function answer(event: unknown, context: ScfContext | undefined, deps: HttpDeps | ConfigError, options: HttpOptions): Promise<ScfHttpResponse> {
   // process.hrtime, not perf_hooks' performance.now(): same clock, and loading perf_hooks (or touching the
   // global `performance`) costs ~2 ms of every cold start.
   const started = process.hrtime.bigint();
   const logger = isConfigError(deps) ? (options.logger ?? (fallbackLogger ??= createLogger())) : deps.logger;
   const n = normalizeEvent(event, context, options);
   const requestId = n.ok ? n.request.requestId : n.requestId;
-  const method = n.ok ? n.request.method : n.method;
-  const path = n.ok ? n.request.path : n.path;
+  const method = forLog(n.ok ? n.request.method : n.method);
+  const path = forLog(n.ok ? n.request.path : n.path);
 
   let response: ScfHttpResponse;
   let code: string | null = null;
   try {
-    if (!n.ok) throw n.error;
-    response = await dispatch(n.request, context, deps, options, logger);
+    if (n.ok) response = await dispatch(n.request, null, context, deps, options, logger);
+    else if (n.request) response = await dispatch(n.request, n.error, context, deps, options, logger);
+    else throw n.error;
   } catch (e) {
     if (e instanceof HttpError) {
       code = e.code;
       response = errorResponse(e, requestId);
     } else {
       code = 'internal_error';
-      const err = e instanceof Error ? { name: e.name, message: e.message } : { name: typeof e, message: String(e) };
-      logger.error('unexpected error', { requestId, method, path, error: err });
-      response = errorResponse(new HttpError(500, 'internal_error', `an unexpected error occurred; quote request id ${requestId}`), requestId);
+      try {
+        logger.error('unexpected error', { requestId, method, path, error: describeThrown(e) });
+      } catch {
+        // a logger that fails must not turn the 500 into a rejection
+      }
+      response = errorResponse(internalError(requestId), requestId);
     }
   }
   const ms = Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10;
   const line = { method, path, status: response.statusCode, ms, requestId, ...(code ? { code } : {}) };
-  if (response.statusCode >= 500) logger.warn('request', line);
-  else logger.info('request', line);
+  try {
+    if (response.statusCode >= 500) logger.warn('request', line);
+    else logger.info('request', line);
+  } catch {
+    // the answer stands without its access line
+  }
   return response;
 }

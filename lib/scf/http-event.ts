@@ -20,18 +20,35 @@ export interface EventOptions {
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
+/** Deepest a body that arrives already parsed (an object, not a string) may be nested. */
+export const MAX_BODY_DEPTH = 64;
+
 export type NormalizedEvent =
   | { ok: true; request: HttpRequest }
-  /** What could be read of a bad event, for the error answer and the access log. */
-  | { ok: false; error: HttpError; requestId: string; method: string; path: string };
+  /**
+   * What could be read of a bad event, for the error answer and the access log. `request` (its body null) is
+   * there when only the body was bad: the handler authenticates and routes that request before it answers
+   * `error`, so a bad body never tells an unauthenticated caller anything about a route.
+   */
+  | { ok: false; error: HttpError; requestId: string; method: string; path: string; request?: HttpRequest };
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+/** A request id we can put in a response header and a log line as it is: 1-128 printable ASCII characters. */
+const usableId = (v: unknown): v is string => typeof v === 'string' && /^[\x21-\x7e]{1,128}$/.test(v);
 
 /** The request id of an invocation: the gateway's, else SCF's, else a fresh one. Never throws. */
 export function requestIdOf(event: unknown, context?: ScfContext): string {
-  if (isRecord(event) && isRecord(event.requestContext) && nonEmpty(event.requestContext.requestId)) return event.requestContext.requestId;
-  if (context && nonEmpty(context.request_id)) return context.request_id;
+  try {
+    if (isRecord(event) && isRecord(event.requestContext) && usableId(event.requestContext.requestId)) return event.requestContext.requestId;
+  } catch {
+    // an event whose requestContext cannot be read: normalizeEvent answers it
+  }
+  try {
+    if (context && usableId(context.request_id)) return context.request_id;
+  } catch {
+    // likewise
+  }
   return randomUUID();
 }
 
@@ -66,8 +83,11 @@ function headerValue(v: unknown): string | null {
   return null;
 }
 
+/** An empty map without a prototype: a header or query name such as `constructor` or `__proto__` is just a name. */
+const emptyMap = (): Record<string, string> => Object.create(null) as Record<string, string>;
+
 export function normalizeHeaders(raw: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = emptyMap();
   if (!isRecord(raw)) return out;
   for (const [k, v] of Object.entries(raw)) {
     const value = headerValue(v);
@@ -96,13 +116,72 @@ function addQuery(out: Record<string, string>, raw: unknown): void {
 
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
+const invalidBody = (message: string): HttpError => new HttpError(400, 'invalid_body', message, { details: { field: 'body' } });
+
+/**
+ * A body that arrives already parsed (some test consoles send JSON that way) as the JSON text the routes
+ * read. Walked first, without recursion and with bounds, because JSON.stringify itself throws on what an
+ * event can hold (nesting deep enough to overflow the stack, a cycle, a bigint): deeper than MAX_BODY_DEPTH
+ * or a cycle is 400 `invalid_body`, more than `maxBytes` of JSON is 413, both as soon as they are seen.
+ */
+function parsedBodyText(raw: object, maxBytes: number): string {
+  const onPath = new Set<object>();
+  const stack: Array<{ value: unknown; depth: number } | { leave: object }> = [{ value: raw, depth: 1 }];
+  // A lower bound of the size of the JSON in bytes, to stop as soon as it is too large; the exact size is
+  // checked once it is text.
+  let size = 0;
+  while (stack.length > 0) {
+    const item = stack.pop()!;
+    if ('leave' in item) {
+      onPath.delete(item.leave);
+      continue;
+    }
+    const { value, depth } = item;
+    if (typeof value === 'bigint') throw invalidBody('body holds a bigint, which JSON cannot represent');
+    if (typeof value === 'string') size += value.length + 2; // UTF-8 takes at least a byte per UTF-16 unit
+    else if (typeof value !== 'object' || value === null || typeof (value as { toJSON?: unknown }).toJSON === 'function') size += 1;
+    else {
+      if (depth > MAX_BODY_DEPTH) throw invalidBody(`body is nested deeper than ${MAX_BODY_DEPTH} levels`);
+      if (onPath.has(value)) throw invalidBody('body is not JSON: it contains itself');
+      onPath.add(value);
+      stack.push({ leave: value });
+      size += 2;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length && size <= maxBytes; i++) {
+          if (i > 0) size += 1;
+          stack.push({ value: value[i], depth: depth + 1 });
+        }
+      } else {
+        let members = 0;
+        for (const key of Object.keys(value)) {
+          if (size > maxBytes) break;
+          const v = (value as Record<string, unknown>)[key];
+          // JSON.stringify leaves out a member whose value is undefined, a function or a symbol.
+          if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+          size += key.length + 3 + (members++ > 0 ? 1 : 0); // "key": and the comma before it
+          stack.push({ value: v, depth: depth + 1 });
+        }
+      }
+    }
+    if (size > maxBytes) throw tooLarge(maxBytes);
+  }
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(raw);
+  } catch {
+    throw invalidBody('body is an object that JSON cannot represent');
+  }
+  if (text === undefined) throw invalidBody('body is an object that JSON cannot represent');
+  return text;
+}
+
 function decodeBody(event: Record<string, unknown>, maxBytes: number): string | null {
   const raw = event.body;
   if (raw === undefined || raw === null) return null;
   let text: string;
   if (typeof raw === 'string') text = raw;
-  else if (isRecord(raw) || Array.isArray(raw)) text = JSON.stringify(raw); // some test consoles send parsed JSON
-  else throw new HttpError(400, 'invalid_body', `body must be a string, got ${typeof raw}`);
+  else if (typeof raw === 'object') text = parsedBodyText(raw, maxBytes);
+  else throw invalidBody(`body must be a string, got ${typeof raw}`);
 
   const flagged = event.isBase64Encoded === true || event.isBase64Encoded === 'true';
   if (!flagged) {
@@ -113,24 +192,35 @@ function decodeBody(event: Record<string, unknown>, maxBytes: number): string | 
   // Reject before decoding what cannot fit once decoded.
   if (compact.length > Math.ceil(maxBytes / 3) * 4 + 4) throw tooLarge(maxBytes);
   if (!BASE64.test(compact) || compact.length % 4 === 1) {
-    throw new HttpError(400, 'invalid_body', 'body is flagged isBase64Encoded but is not valid base64');
+    throw invalidBody('body is flagged isBase64Encoded but is not valid base64');
   }
   const bytes = Buffer.from(compact, compact.includes('-') || compact.includes('_') ? 'base64url' : 'base64');
   if (bytes.length > maxBytes) throw tooLarge(maxBytes);
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw new HttpError(400, 'invalid_body', 'body is not valid UTF-8 once base64-decoded');
+    throw invalidBody('body is not valid UTF-8 once base64-decoded');
   }
 }
 
 function tooLarge(maxBytes: number): HttpError {
-  return new HttpError(413, 'payload_too_large', `body is larger than ${maxBytes} bytes`);
+  return new HttpError(413, 'payload_too_large', `body is larger than ${maxBytes} bytes`, { details: { field: 'body' } });
 }
 
-/** Reads either trigger's event; a bad event becomes a 400/413 HttpError, never an exception. */
+/**
+ * Reads either trigger's event; a bad event becomes a 400/413 HttpError, never an exception, whatever the
+ * event is (not an object, getters that throw, a body JSON cannot represent…).
+ */
 export function normalizeEvent(event: unknown, context?: ScfContext, options: EventOptions = {}): NormalizedEvent {
   const requestId = requestIdOf(event, context);
+  try {
+    return readEvent(event, requestId, options);
+  } catch {
+    return { ok: false, error: new HttpError(400, 'invalid_event', 'the event could not be read as an HTTP trigger event'), requestId, method: '-', path: '-' };
+  }
+}
+
+function readEvent(event: unknown, requestId: string, options: EventOptions): NormalizedEvent {
   const fail = (error: HttpError, method = '-', path = '-'): NormalizedEvent => ({ ok: false, error, requestId, method, path });
 
   if (!isRecord(event)) {
@@ -146,19 +236,16 @@ export function normalizeEvent(event: unknown, context?: ScfContext, options: Ev
   const method = methodRaw.toUpperCase();
   const path = normalizePath(pathRaw, options.basePath);
 
-  const query: Record<string, string> = {};
+  const query = emptyMap();
   addQuery(query, event.queryStringParameters);
   addQuery(query, event.queryString);
+  const request: HttpRequest = { method, path, headers: normalizeHeaders(event.headers), query, body: null, requestId, trigger: rc ? 'apigw' : 'function-url' };
 
-  let body: string | null;
   try {
-    body = decodeBody(event, options.maxBodyBytes ?? MAX_BODY_BYTES);
+    request.body = decodeBody(event, options.maxBodyBytes ?? MAX_BODY_BYTES);
   } catch (e) {
-    if (e instanceof HttpError) return fail(e, method, path);
-    throw e;
+    const error = e instanceof HttpError ? e : invalidBody('body could not be read');
+    return { ok: false, error, requestId, method, path, request };
   }
-  return {
-    ok: true,
-    request: { method, path, headers: normalizeHeaders(event.headers), query, body, requestId, trigger: rc ? 'apigw' : 'function-url' },
-  };
+  return { ok: true, request };
 }

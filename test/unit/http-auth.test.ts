@@ -89,3 +89,64 @@ describe('auth on the routes', () => {
     expect(r.json.error.message).toContain('API_TOKENS');
   });
 });
+
+describe('authentication comes first, whatever the path, method or encoding', () => {
+  const UUID = '6b6cd843-6bc1-4011-a74c-dc3fd26a7dd1';
+  const deep = (): Record<string, unknown> => {
+    const root: Record<string, unknown> = {};
+    let at = root;
+    for (let i = 0; i < 5000; i++) at = (at.a = {}) as Record<string, unknown>;
+    return root;
+  };
+  const probes: Array<[string, () => Record<string, unknown>]> = [
+    ['GET /v1/watches/%ZZ', () => urlEvent('GET', '/v1/watches/%ZZ', { auth: false })],
+    ['PUT /v1/watches/%ZZ', () => urlEvent('PUT', '/v1/watches/%ZZ', { auth: false })],
+    ['DELETE /v1/watches/%E0%A4%A', () => apigwEvent('DELETE', '/v1/watches/%E0%A4%A', { auth: false })],
+    ['GET /v1/status/%ZZ/%ZZ', () => urlEvent('GET', '/v1/status/%ZZ/%ZZ', { auth: false })],
+    ['GET /v1/status/process/%', () => apigwEvent('GET', '/v1/status/process/%', { auth: false })],
+    ['GET /v1/agents/%C0%AF', () => urlEvent('GET', '/v1/agents/%C0%AF', { auth: false })],
+    ['PATCH /v1/watches', () => urlEvent('PATCH', '/v1/watches', { auth: false })],
+    ['GET /v1/nosuch/%ZZ', () => urlEvent('GET', '/v1/nosuch/%ZZ', { auth: false })],
+    ['PUT with a body that is not base64', () => urlEvent('PUT', `/v1/watches/${UUID}`, { auth: false, body: 'not base64!', isBase64Encoded: true })],
+    ['PUT with a body over 64 KiB', () => apigwEvent('PUT', `/v1/watches/${UUID}`, { auth: false, body: 'x'.repeat(70_000) })],
+    ['PUT with a parsed body 5,000 deep', () => ({ ...urlEvent('PUT', `/v1/watches/${UUID}`, { auth: false }), body: deep() })],
+    ['GET /v1/watches/%ZZ with a wrong token', () => urlEvent('GET', '/v1/watches/%ZZ', { auth: false, headers: { authorization: 'Bearer wrong-token-wrong-token' } })],
+  ];
+
+  test.each(probes)('%s without a valid token is 401, the same answer as an unknown path', async (_name, make) => {
+    const h = harness();
+    const event = make();
+    const r = await h.call(event);
+    expect(r.statusCode).toBe(401);
+    expect(r.json.error.code).toBe('unauthorized');
+    const wrong = Object.keys((event.headers as Record<string, string>) ?? {}).some((k) => k.toLowerCase() === 'authorization');
+    const reference = await h.call(urlEvent('GET', '/v1/nosuch', { auth: false, ...(wrong ? { headers: { authorization: 'Bearer another-wrong-token' } } : {}) }));
+    expect(r.json).toEqual({ error: { ...reference.json.error, requestId: r.headers['x-request-id'] } });
+    expect(r.headers['www-authenticate']).toBe(reference.headers['www-authenticate']);
+  });
+
+  test('with a token, a badly encoded parameter is 400 naming it, as before', async () => {
+    const h = harness();
+    for (const [method, path, code] of [
+      ['PUT', '/v1/watches/%ZZ', 'invalid_uuid'],
+      ['GET', '/v1/watches/%ZZ', 'invalid_uuid'],
+      ['GET', '/v1/status/%ZZ/x', 'invalid_kind'],
+      ['GET', `/v1/status/process/%E0%A4%A`, 'invalid_uuid'],
+      ['GET', '/v1/agents/%', 'invalid_uuid'],
+    ] as const) {
+      const r = await h.call(urlEvent(method, path));
+      expect([method, path, r.statusCode, r.json.error.code]).toEqual([method, path, 400, code]);
+      expect(r.json.error.message).toMatch(/is not validly percent-encoded$/);
+    }
+    expect((await h.call(urlEvent('GET', '/v1/nosuch/%ZZ'))).statusCode).toBe(404);
+    expect((await h.call(urlEvent('PUT', `/v1/watches/${UUID}`, { body: 'not base64!', isBase64Encoded: true }))).json.error.code).toBe('invalid_body');
+  });
+
+  test('/healthz stays public, with any method or body', async () => {
+    const h = harness();
+    expect((await h.call(urlEvent('GET', '/healthz', { auth: false }))).statusCode).toBe(200);
+    expect((await h.call(urlEvent('GET', '//healthz/', { auth: false }))).statusCode).toBe(200);
+    expect((await h.call(urlEvent('DELETE', '/healthz', { auth: false }))).statusCode).toBe(405);
+    expect((await h.call(urlEvent('GET', '/healthz', { auth: false, body: 'x'.repeat(70_000) }))).statusCode).toBe(413);
+  });
+});

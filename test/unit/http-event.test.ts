@@ -1,4 +1,4 @@
-import { MAX_BODY_BYTES, normalizeEvent, normalizePath, type HttpRequest } from '../../lib/scf/http-event';
+import { MAX_BODY_BYTES, MAX_BODY_DEPTH, normalizeEvent, normalizePath, type HttpRequest } from '../../lib/scf/http-event';
 import { apigwEvent, fixture, harness, UUID, urlEvent } from './http-helpers';
 
 function ok(event: unknown, context?: { request_id?: string }, options?: { basePath?: string }): HttpRequest {
@@ -101,6 +101,92 @@ describe('normalizeEvent', () => {
   });
 });
 
+/** An object nested `depth` levels deep: {a:{a:{…}}}. */
+function nested(depth: number): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
+  let at = root;
+  for (let i = 1; i < depth; i++) at = (at.a = {}) as Record<string, unknown>;
+  return root;
+}
+
+function withBody(body: unknown): Record<string, unknown> {
+  return { ...urlEvent('PUT', `/v1/watches/${UUID}`), body };
+}
+
+describe('normalizeEvent never throws', () => {
+  test('a body that arrives parsed is read as its JSON text', () => {
+    expect(ok(withBody({ kinds: ['port'] })).body).toBe('{"kinds":["port"]}');
+    expect(ok(withBody([1, 'two', null])).body).toBe('[1,"two",null]');
+    expect(ok(withBody(nested(MAX_BODY_DEPTH))).body).toContain('{"a":');
+  });
+
+  test('a parsed body nested 5,000 deep is 400 invalid_body naming the body and the depth', () => {
+    const n = bad(withBody(nested(5000)));
+    expect(n.error).toMatchObject({ status: 400, code: 'invalid_body', details: { field: 'body' } });
+    expect(n.error.message).toBe(`body is nested deeper than ${MAX_BODY_DEPTH} levels`);
+    expect(bad(withBody(nested(MAX_BODY_DEPTH + 1))).error.code).toBe('invalid_body');
+    const arrays: unknown[] = [];
+    let at = arrays;
+    for (let i = 0; i < 5000; i++) at.push((at = []));
+    expect(bad(withBody(arrays)).error.code).toBe('invalid_body');
+  });
+
+  test('a parsed body that contains itself, or holds a bigint, is 400 invalid_body', () => {
+    const cyclic: Record<string, unknown> = { kinds: ['port'] };
+    cyclic.self = { back: cyclic };
+    expect(bad(withBody(cyclic)).error).toMatchObject({ status: 400, code: 'invalid_body', message: expect.stringMatching(/^body .*itself/) });
+    expect(bad(withBody({ kinds: [1n] })).error).toMatchObject({ status: 400, code: 'invalid_body', message: expect.stringMatching(/^body .*bigint/) });
+    // A shared (not cyclic) object is fine, as it is for JSON.stringify.
+    const shared = { x: 1 };
+    expect(ok(withBody({ a: shared, b: shared })).body).toBe('{"a":{"x":1},"b":{"x":1}}');
+  });
+
+  test('a parsed body is bounded by the same 64 KiB as a string body: 413 past it, as soon as it is seen', () => {
+    const pad = (n: number) => ({ s: 'x'.repeat(n) }); // {"s":"…"} is n + 8 bytes
+    expect(ok(withBody(pad(MAX_BODY_BYTES - 8))).body).toHaveLength(MAX_BODY_BYTES);
+    expect(bad(withBody(pad(MAX_BODY_BYTES - 7))).error).toMatchObject({ status: 413, code: 'payload_too_large', details: { field: 'body' } });
+    // A billion-slot array is not walked, let alone serialised.
+    const started = Date.now();
+    expect(bad(withBody(new Array(1e9))).error.status).toBe(413);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  test('a body whose getters throw is 400 invalid_body; an event whose getters throw is 400 invalid_event', () => {
+    const body = { get kinds(): never { throw new Error('getter'); } };
+    expect(bad(withBody(body)).error).toMatchObject({ status: 400, code: 'invalid_body' });
+    const e = { ...urlEvent('GET', '/v1/watches'), get headers(): never { throw new Error('getter'); } };
+    expect(bad(e).error).toMatchObject({ status: 400, code: 'invalid_event' });
+    expect(bad({ get httpMethod(): never { throw new Error('getter'); }, path: '/' }).error.code).toBe('invalid_event');
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    expect(bad(revoked.proxy).error).toMatchObject({ status: 400, code: 'invalid_event' });
+    expect(bad(revoked.proxy).requestId).toBe('scf-1');
+  });
+
+  test('when only the body is bad, the rest of the request is kept for auth and routing', () => {
+    const n = bad(withBody(nested(5000)));
+    expect(n.request).toMatchObject({ method: 'PUT', path: `/v1/watches/${UUID}`, body: null });
+    expect(n.request?.headers.authorization).toMatch(/^Bearer /);
+    expect(bad(null).request).toBeUndefined();
+  });
+
+  test('a header or query parameter named like an Object member is just a name', () => {
+    const e = urlEvent('GET', '/v1/watches', { headers: { constructor: 'c', __proto__: 'p', toString: 't' } as Record<string, string>, query: { constructor: 'q' } });
+    const r = ok(e);
+    expect(r.headers.constructor).toBe('c');
+    expect(r.headers.tostring).toBe('t');
+    expect(r.query.constructor).toBe('q');
+  });
+
+  test('a gateway request id that cannot go into a header as it is gives way to the SCF one', () => {
+    for (const bad of ['id\r\nset-cookie: x', 'x'.repeat(129), '', 'ünïcode']) {
+      const e = apigwEvent('GET', '/healthz');
+      (e.requestContext as Record<string, unknown>).requestId = bad;
+      expect(ok(e, { request_id: 'scf-2' }).requestId).toBe('scf-2');
+    }
+  });
+});
+
 describe('handleHttp with odd events', () => {
   test('a timer event answers 400 invalid_event as JSON', async () => {
     const h = harness();
@@ -110,11 +196,15 @@ describe('handleHttp with odd events', () => {
     expect(r.headers['content-type']).toBe('application/json; charset=utf-8');
   });
 
-  test('an oversized body answers 413 before auth or routing', async () => {
+  test('an oversized body answers 413 before routing, but only after auth (401 without a token)', async () => {
     const h = harness();
-    const r = await h.call(urlEvent('PUT', `/v1/watches/${UUID}`, { body: ' '.repeat(70_000), auth: false }));
+    const r = await h.call(urlEvent('PUT', `/v1/watches/${UUID}`, { body: ' '.repeat(70_000) }));
     expect(r.statusCode).toBe(413);
     expect(r.json.error.code).toBe('payload_too_large');
+    expect((await h.call(urlEvent('PUT', '/v1/nosuch', { body: ' '.repeat(70_000) }))).statusCode).toBe(413);
+    const anonymous = await h.call(urlEvent('PUT', `/v1/watches/${UUID}`, { body: ' '.repeat(70_000), auth: false }));
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.json.error.code).toBe('unauthorized');
   });
 
   test('a base64 JSON body reaches the route decoded', async () => {

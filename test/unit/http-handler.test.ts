@@ -1,6 +1,7 @@
 // handleHttp as a whole: routing, the response envelope, config errors, unexpected errors, the access log.
 import { ConfigError, loadConfig } from '../../lib/config';
-import { handleHttp } from '../../lib/http';
+import { handleHttp, HttpError } from '../../lib/http';
+import type { Logger } from '../../lib/log';
 import { apigwEvent, harness, recordingLogger, reply, SECRET_KEY, TOKEN, UUID, urlEvent } from './http-helpers';
 
 const STACK_LINE = /\n\s+at\s|\.ts:\d+|node_modules/;
@@ -153,5 +154,93 @@ describe('access log', () => {
     const h = harness();
     await h.call(urlEvent('GET', '/v1/watches', { auth: false }));
     expect(h.lines[0]).toMatchObject({ status: 401, code: 'unauthorized' });
+  });
+});
+
+describe('handleHttp never throws', () => {
+  function nested(depth: number): Record<string, unknown> {
+    const root: Record<string, unknown> = {};
+    let at = root;
+    for (let i = 1; i < depth; i++) at = (at.a = {}) as Record<string, unknown>;
+    return root;
+  }
+
+  test('a parsed body nested 5,000 deep is 400 invalid_body with a token, 401 without', async () => {
+    const h = harness();
+    const withToken = await h.call({ ...urlEvent('PUT', `/v1/watches/${UUID}`), body: nested(5000) });
+    expect(withToken.statusCode).toBe(400);
+    expect(withToken.json.error).toMatchObject({ code: 'invalid_body', field: 'body', requestId: 'scf-req-1', message: expect.stringMatching(/^body is nested deeper/) });
+    const without = await h.call({ ...urlEvent('PUT', `/v1/watches/${UUID}`, { auth: false }), body: nested(5000) });
+    expect(without.statusCode).toBe(401);
+  });
+
+  test('whatever the event, the answer is a JSON error envelope, never a rejection', async () => {
+    const h = harness();
+    const cyclic: Record<string, unknown> = {};
+    cyclic.me = cyclic;
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    const events: unknown[] = [
+      null, undefined, 0, 42, NaN, 'GET /healthz', '', true, 10n, Symbol('event'), () => 1, [], [urlEvent('GET', '/healthz')],
+      revoked.proxy, Object.create(null), cyclic,
+      { get httpMethod(): never { throw new Error('getter'); }, path: '/v1/watches' },
+      { ...urlEvent('GET', '/v1/watches'), get queryString(): never { throw new Error('getter'); } },
+      { ...urlEvent('PUT', `/v1/watches/${UUID}`), body: cyclic },
+      { ...urlEvent('PUT', `/v1/watches/${UUID}`), body: { kinds: [10n] } },
+      { ...urlEvent('PUT', `/v1/watches/${UUID}`), body: { get kinds(): never { throw new Error('getter'); } } },
+      { ...urlEvent('PUT', `/v1/watches/${UUID}`), body: new Array(1e8) },
+      { ...urlEvent('PUT', `/v1/watches/${UUID}`), body: Symbol('body') },
+      { httpMethod: 'GET', path: '/v1/watches', headers: nested(5000) },
+    ];
+    for (const e of events) {
+      const raw = await handleHttp(e, { request_id: 'scf-req-1' }, h.deps);
+      const r = reply(raw);
+      expect(r.statusCode).toBeGreaterThanOrEqual(400);
+      expect(r.statusCode).toBeLessThan(500);
+      expect(r.json.error).toEqual(expect.objectContaining({ code: expect.any(String), message: expect.any(String), requestId: r.headers['x-request-id'] }));
+    }
+  });
+
+  test('odd but readable events are answered as the requests they are', async () => {
+    const h = harness();
+    const joined = await h.call({ ...urlEvent('GET', '/v1/watches'), headers: { authorization: [`Bearer ${TOKEN}`, 1, null] } });
+    expect(joined.statusCode).toBe(200);
+    const longId = await h.call({ ...urlEvent('GET', '/v1/watches'), requestContext: { requestId: 'x'.repeat(10_000) } });
+    expect(longId.statusCode).toBe(200);
+    expect(longId.headers['x-request-id']).toBe('scf-req-1');
+  });
+
+  test('a logger that throws does not turn the answer into a rejection', async () => {
+    const h = harness();
+    const throwing = () => {
+      throw new Error('log sink gone');
+    };
+    const logger: Logger = { debug: throwing, info: throwing, warn: throwing, error: throwing, child: () => logger };
+    h.deps.logger = logger;
+    h.deps.cwp.getTaskStatus = async () => {
+      throw new Error('boom');
+    };
+    expect((await h.call(urlEvent('GET', '/v1/watches'))).statusCode).toBe(200);
+    const r = await h.call(urlEvent('GET', `/v1/status/port/${UUID}`));
+    expect(r.statusCode).toBe(500);
+    expect(r.json.error).toMatchObject({ code: 'internal_error', requestId: 'scf-req-1' });
+  });
+
+  test('an answer that cannot even be built is still a 500 JSON envelope', async () => {
+    const h = harness();
+    h.deps.cwp.getTaskStatus = async () => {
+      // An HttpError whose details JSON cannot represent: building its answer throws.
+      throw new HttpError(418, 'odd', 'odd', { details: { n: 1n } });
+    };
+    const r = await h.call(urlEvent('GET', `/v1/status/port/${UUID}`));
+    expect(r.statusCode).toBe(500);
+    expect(r.headers).toMatchObject({ 'content-type': 'application/json; charset=utf-8', 'x-request-id': 'scf-req-1' });
+    expect(r.json.error).toMatchObject({ code: 'internal_error', requestId: 'scf-req-1' });
+
+    h.deps.cwp.getTaskStatus = async () => {
+      // Something thrown whose every read throws.
+      throw new Proxy({}, { get: () => { throw new Error('no'); }, getPrototypeOf: () => { throw new Error('no'); } });
+    };
+    expect((await h.call(urlEvent('GET', `/v1/status/port/${UUID}`))).statusCode).toBe(500);
   });
 });
