@@ -47,7 +47,7 @@ export async function p2(agents = 10_000, ticks = 6, tickMs = 15_000): Promise<v
 
   const observed = new Map<string, number>();
   for (const e of sink.events) {
-    if (e.data.previous === 'COLLECTING') observed.set(`${e.subject}|${e.data.state}`, Date.parse(e.data.observedAt));
+    if (e.type === 'com.tencentcloud.cwp.task.status.changed' && e.data.previous === 'COLLECTING') observed.set(`${e.subject}|${e.data.state}`, Date.parse(e.data.observedAt));
   }
   const latencies: number[] = [];
   let missed = 0;

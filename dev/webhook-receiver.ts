@@ -42,8 +42,7 @@ export async function startLocalReceiver(options: { secret: string; port?: numbe
       if (!seen.has(id)) {
         seen.add(id);
         received.push(event);
-        const d = event.data;
-        print(`[receiver] verified ${d.severity === 'warning' ? 'WARN' : 'info'} ${d.uuid} ${d.kind.padEnd(7)} ${String(d.previous ?? '(first)').padEnd(13)} -> ${d.state}${d.next ? `  (next: ${d.next})` : ''}`);
+        print(`[receiver] verified ${describeEvent(event)}`);
       }
       res.writeHead(204).end();
     });
@@ -56,4 +55,18 @@ export async function startLocalReceiver(options: { secret: string; port?: numbe
     received,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/** One line per event, as a person reads it. */
+export function describeEvent(event: CloudEvent): string {
+  const level = event.data.severity === 'warning' ? 'WARN' : 'info';
+  if (event.type === 'com.tencentcloud.cwp.task.status.changed') {
+    const d = event.data;
+    return `${level} ${d.uuid} ${d.kind.padEnd(7)} ${String(d.previous ?? '(first)').padEnd(13)} -> ${d.state}${d.next ? `  (next: ${d.next})` : ''}`;
+  }
+  const d = event.data;
+  const name = (i: { processName: string; port?: number }) => (i.port !== undefined ? `${i.port} (${i.processName})` : i.processName);
+  const list = (items: Array<{ processName: string; port?: number }>, count: number) => items.map(name).join(', ') + (count > items.length ? `, +${count - items.length} more` : '');
+  const parts = [d.addedCount ? `added ${list(d.added, d.addedCount)}` : '', d.removedCount ? `removed ${list(d.removed, d.removedCount)}` : ''].filter(Boolean);
+  return `${level} ${d.uuid} ${d.kind.padEnd(7)} ${d.kind === 'port' ? 'ports' : 'processes'} changed: ${parts.join('; ')}`;
 }

@@ -71,17 +71,84 @@ export interface StatusChangeData {
   next: 'DescribeProcesses' | 'DescribeOpenPorts' | null;
 }
 
-/** CloudEvents 1.0, structured JSON mode. */
-export interface CloudEvent {
+/** A listening port and the process that holds it, as a snapshot keeps it and an event lists it (lib/results). */
+export interface PortItem {
+  port: number;
+  pid: number;
+  processName: string;
+}
+
+/** A running process, as a snapshot keeps it and an event lists it (lib/results). */
+export interface ProcessItem {
+  pid: number;
+  ppid: number;
+  processName: string;
+  username: string;
+  fullPath: string;
+}
+
+/** What both results-changed events carry beside their items. */
+interface ResultsChangeCommon {
+  uuid: string;
+  /** True counts, even when the lists are cut. */
+  addedCount: number;
+  removedCount: number;
+  /** Items in the new snapshot. */
+  total: number;
+  /** Some added or removed items are not listed (more than 50 of either). */
+  truncated: boolean;
+  severity: Severity;
+  /** ISO 8601: when this snapshot and the one before were read. */
+  takenAt: string;
+  previousTakenAt: string;
+  /** Tencent's RequestId of the read's last page. */
+  requestId: string;
+}
+
+/** The `data` of a ports.changed event (schemas/com.tencentcloud.cwp.ports.changed.json). */
+export interface PortsChangeData extends ResultsChangeCommon {
+  kind: 'port';
+  added: PortItem[];
+  removed: PortItem[];
+}
+
+/** The `data` of a processes.changed event (schemas/com.tencentcloud.cwp.processes.changed.json). */
+export interface ProcessesChangeData extends ResultsChangeCommon {
+  kind: 'process';
+  added: ProcessItem[];
+  removed: ProcessItem[];
+}
+
+interface CloudEventEnvelope {
   specversion: '1.0';
-  type: 'com.tencentcloud.cwp.task.status.changed';
   source: string;
   id: string;
+  /** `<uuid>/<kind>` */
   subject: string;
   time: string;
   datacontenttype: 'application/json';
+}
+
+/** A task changed state (CloudEvents 1.0, structured JSON mode). */
+export interface StatusChangedEvent extends CloudEventEnvelope {
+  type: 'com.tencentcloud.cwp.task.status.changed';
   data: StatusChangeData;
 }
+
+/** The open ports of a host changed between two collections. */
+export interface PortsChangedEvent extends CloudEventEnvelope {
+  type: 'com.tencentcloud.cwp.ports.changed';
+  data: PortsChangeData;
+}
+
+/** The processes of a host changed between two collections. */
+export interface ProcessesChangedEvent extends CloudEventEnvelope {
+  type: 'com.tencentcloud.cwp.processes.changed';
+  data: ProcessesChangeData;
+}
+
+/** Every event the bridge publishes. */
+export type CloudEvent = StatusChangedEvent | PortsChangedEvent | ProcessesChangedEvent;
 
 /** Delivery of one event to one sink. */
 export type DeliveryStatus = 'pending' | 'delivered' | 'dead';

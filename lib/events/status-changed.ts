@@ -1,7 +1,7 @@
 // The one event the bridge publishes: a CloudEvents 1.0 structured-mode JSON object (the README's Events section; schemas/ holds its JSON Schema).
 import { createHash } from 'node:crypto';
 import { RESULT_ACTION } from '../cwp/client';
-import type { CloudEvent, Severity, TaskKind, TaskState } from '../types';
+import type { Severity, StatusChangedEvent, TaskKind, TaskState } from '../types';
 
 export const EVENT_TYPE = 'com.tencentcloud.cwp.task.status.changed';
 
@@ -33,7 +33,7 @@ export function transitionId(t: Pick<TransitionInput, 'uuid' | 'kind' | 'previou
   return `${digest.slice(0, 8)}-${digest.slice(8, 12)}-${digest.slice(12, 16)}-${digest.slice(16, 20)}-${digest.slice(20, 32)}`;
 }
 
-export function buildStatusChangedEvent(t: TransitionInput): CloudEvent {
+export function buildStatusChangedEvent(t: TransitionInput): StatusChangedEvent {
   const time = new Date(t.observedAt).toISOString();
   return {
     specversion: '1.0',

@@ -51,11 +51,15 @@ export const CMQ_MAX_FILTER_TAG_CHARS = 16;
 /**
  * The filter tags of an event: its kind, state and severity as bare values (`port`, `AGENT_OFFLINE`,
  * `warning`). Bare, because `state:AGENT_OFFLINE` would be 19 characters: publishable, but no subscription
- * could filter on it. The three value sets do not overlap, so a bare value is still unambiguous.
+ * could filter on it. The three value sets do not overlap, so a bare value is still unambiguous. A
+ * ports.changed or processes.changed event has `CHANGED` in the state's place.
  */
 export function cmqTags(event: CloudEvent): string[] {
-  return [event.data.kind, event.data.state, event.data.severity];
+  return [event.data.kind, event.type === 'com.tencentcloud.cwp.task.status.changed' ? event.data.state : CHANGED_TAG, event.data.severity];
 }
+
+/** The tag of a results-changed event (what changed on the host), where a status event has its state. */
+export const CHANGED_TAG = 'CHANGED';
 
 interface CmqSendResponse {
   Result?: boolean;

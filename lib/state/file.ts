@@ -18,11 +18,11 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import type { DeadLetter, Delivery, SweepSummary, TaskKey, TaskKind } from '../types';
+import type { CloudEvent, DeadLetter, Delivery, SweepSummary, TaskKey, TaskKind } from '../types';
 import { StoreError } from './errors';
 import { MemoryState, type MemoryStateDocument } from './memory';
 import { keyId } from './rules';
-import type { ChangeToRecord, CheckToRecord, DueFilter, KeyClaim, StateStore } from './store';
+import type { ChangeToRecord, CheckToRecord, DueFilter, KeyClaim, PendingRead, StateStore, StoredSnapshot } from './store';
 
 export const STATE_FILE = 'state.json';
 export const LOCK_FILE = 'state.lock';
@@ -168,6 +168,7 @@ export class FileStateStore implements StateStore {
   listDeadLetters(limit: number) { return this.read((s) => s.listDeadLetters(limit)); }
   countDeadLetters() { return this.read((s) => s.countDeadLetters()); }
   getLastSweep() { return this.read((s) => s.getLastSweep()); }
+  getSnapshot(key: TaskKey) { return this.read((s) => s.getSnapshot(key)); }
 
   async ping(): Promise<void> {
     await this.read(() => undefined);
@@ -184,6 +185,11 @@ export class FileStateStore implements StateStore {
   addDeadLetter(letter: DeadLetter) { return this.write((s) => s.addDeadLetter(letter)); }
   replayDeadLetters(eventIds: string[] | null, now: number) { return this.write((s) => s.replayDeadLetters(eventIds, now), (n) => n > 0); }
   putLastSweep(summary: SweepSummary) { return this.write((s) => s.putLastSweep(summary)); }
+  claimPendingReads(now: number, limit: number, leaseMs: number) { return this.write((s) => s.claimPendingReads(now, limit, leaseMs), (reads) => reads.length > 0); }
+  releasePendingRead(read: PendingRead, retryAt: number) { return this.write((s) => s.releasePendingRead(read, retryAt), (released) => released).then(() => undefined); }
+  recordSnapshot(key: TaskKey, expectedTakenAt: number | null, snapshot: StoredSnapshot, forVersion: number, event: CloudEvent | null) {
+    return this.write((s) => s.recordSnapshot(key, expectedTakenAt, snapshot, forVersion, event), (applied) => applied);
+  }
 
   // --- buffered ---
   recordCheck(check: CheckToRecord): Promise<void> {

@@ -13,13 +13,13 @@
 //   still in the outbox adds the sink to that entry's targets and clears its delivery (fresh attempts).
 // - Dead letters are listed in order of addition; re-adding (event id, sink id) replaces and moves it last.
 // - putWatch keeps the first addedAt of a uuid and replaces its kinds.
-import type { DeadLetter, Delivery, KeyRecord, OutboxEntry, SweepSummary, TaskKey, TaskKind, Watch } from '../types';
+import type { CloudEvent, DeadLetter, Delivery, KeyRecord, OutboxEntry, SweepSummary, TaskKey, TaskKind, Watch } from '../types';
 import { TASK_KINDS } from '../types';
 import {
-  blankRecord, canClaimDelivery, claimedDelivery, compareWatches, deadLetterId, keyId, laneOf, LANES, parseKeyId, putWatchRecord,
-  replayedEntry, sinceAfterChange, type Lane,
+  blankRecord, canClaimDelivery, claimedDelivery, compareWatches, deadLetterId, isSameRead, keyId, laneOf, LANES, parseKeyId, putWatchRecord,
+  readPendingAfter, replayedEntry, sinceAfterChange, type Lane,
 } from './rules';
-import type { ChangeToRecord, CheckToRecord, DueFilter, KeyClaim, StateStore } from './store';
+import type { ChangeToRecord, CheckToRecord, DueFilter, KeyClaim, PendingRead, StateStore, StoredSnapshot } from './store';
 
 interface HeapItem {
   due: number;
@@ -283,6 +283,10 @@ export interface MemoryStateDocument {
   outbox: OutboxEntry[];
   deadLetters: DeadLetter[];
   lastSweep: SweepSummary | null;
+  /** keyId -> snapshot (absent in documents written before the full loop). */
+  snapshots?: Record<string, StoredSnapshot>;
+  /** keyId -> [forVersion, dueAt] */
+  pendingReads?: Record<string, [number, number]>;
 }
 
 /** The synchronous core of the memory and file stores. Returned objects are copies. */
@@ -295,6 +299,9 @@ export class MemoryState {
   /** Insertion order is dead-letter order; keyed by deadLetterId. */
   readonly dead = new Map<string, DeadLetter>();
   lastSweep: SweepSummary | null = null;
+  readonly snapshots = new Map<string, StoredSnapshot>();
+  /** Completions whose results are to be read; insertion order is completion order. */
+  readonly pendingReads = new Map<string, { forVersion: number; dueAt: number }>();
 
   getRecord(key: TaskKey): KeyRecord | null {
     const r = this.records.get(keyId(key));
@@ -387,9 +394,47 @@ export class MemoryState {
       requestId: change.requestId,
     });
     if (this.schedule.has(id)) this.schedule.set(id, change.key.kind, laneOf(change.state), change.nextDue);
-    if (!this.outbox.has(change.event.id)) {
-      this.outbox.set(change.event.id, { event: clone(change.event), createdAt: change.observedAt, targets: null, deliveries: {} });
+    this.appendToOutbox(change.event, change.observedAt);
+    if (readPendingAfter(change.state)) {
+      this.pendingReads.delete(id); // re-inserted last: a newer completion waits behind older ones
+      this.pendingReads.set(id, { forVersion: change.expectedVersion + 1, dueAt: change.observedAt });
     }
+    return true;
+  }
+
+  private appendToOutbox(event: CloudEvent, at: number): void {
+    if (!this.outbox.has(event.id)) this.outbox.set(event.id, { event: clone(event), createdAt: at, targets: null, deliveries: {} });
+  }
+
+  claimPendingReads(now: number, limit: number, leaseMs: number): PendingRead[] {
+    const out: PendingRead[] = [];
+    for (const [id, read] of this.pendingReads) {
+      if (out.length >= limit) break;
+      if (read.dueAt > now) continue;
+      read.dueAt = now + leaseMs;
+      out.push({ key: parseKeyId(id), forVersion: read.forVersion });
+    }
+    return out;
+  }
+
+  releasePendingRead(read: PendingRead, retryAt: number): boolean {
+    const stored = this.pendingReads.get(keyId(read.key));
+    if (!isSameRead(stored, read.forVersion)) return false;
+    stored!.dueAt = retryAt;
+    return true;
+  }
+
+  getSnapshot(key: TaskKey): StoredSnapshot | null {
+    const s = this.snapshots.get(keyId(key));
+    return s ? { ...s } : null;
+  }
+
+  recordSnapshot(key: TaskKey, expectedTakenAt: number | null, snapshot: StoredSnapshot, forVersion: number, event: CloudEvent | null): boolean {
+    const id = keyId(key);
+    if ((this.snapshots.get(id)?.takenAt ?? null) !== expectedTakenAt) return false;
+    this.snapshots.set(id, { ...snapshot });
+    if (event) this.appendToOutbox(event, snapshot.takenAt);
+    if (isSameRead(this.pendingReads.get(id), forVersion)) this.pendingReads.delete(id);
     return true;
   }
 
@@ -490,6 +535,8 @@ export class MemoryState {
       outbox: [...this.outbox.values()],
       deadLetters: [...this.dead.values()],
       lastSweep: this.lastSweep,
+      snapshots: Object.fromEntries(this.snapshots),
+      pendingReads: Object.fromEntries([...this.pendingReads].map(([id, r]) => [id, [r.forVersion, r.dueAt]])),
     };
   }
 
@@ -507,6 +554,8 @@ export class MemoryState {
     for (const e of doc.outbox ?? []) s.outbox.set(e.event.id, e);
     for (const d of doc.deadLetters ?? []) s.dead.set(deadLetterId(d.event.id, d.sinkId), d);
     s.lastSweep = doc.lastSweep ?? null;
+    for (const [id, snap] of Object.entries(doc.snapshots ?? {})) s.snapshots.set(id, snap);
+    for (const [id, [forVersion, dueAt]] of Object.entries(doc.pendingReads ?? {})) s.pendingReads.set(id, { forVersion, dueAt });
     return s;
   }
 }
@@ -549,6 +598,10 @@ export class MemoryStateStore implements StateStore {
   async replayDeadLetters(eventIds: string[] | null, now: number) { return this.live().replayDeadLetters(eventIds, now); }
   async putLastSweep(summary: SweepSummary) { this.live().putLastSweep(summary); }
   async getLastSweep() { return this.live().getLastSweep(); }
+  async claimPendingReads(now: number, limit: number, leaseMs: number) { return this.live().claimPendingReads(now, limit, leaseMs); }
+  async releasePendingRead(read: PendingRead, retryAt: number) { this.live().releasePendingRead(read, retryAt); }
+  async getSnapshot(key: TaskKey) { return this.live().getSnapshot(key); }
+  async recordSnapshot(key: TaskKey, expectedTakenAt: number | null, snapshot: StoredSnapshot, forVersion: number, event: CloudEvent | null) { return this.live().recordSnapshot(key, expectedTakenAt, snapshot, forVersion, event); }
   async ping() { this.live(); }
   async close() { /* nothing to release */ }
 }

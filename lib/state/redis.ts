@@ -12,6 +12,9 @@
 //   <p>:dead:letters           hash   "<eventId>\n<sinkId>" -> DeadLetter JSON
 //   <p>:seq                    string the sequence counter of outbox and dead letters
 //   <p>:last-sweep             string SweepSummary JSON
+//   <p>:reads                  zset   key id -> when its pending result read is due (rules.readPendingAfter)
+//   <p>:reads:v                hash   key id -> the version whose COMPLETE is to be read
+//   <p>:snap:<uuid>/<kind>     hash   enc (the compact snapshot record, lib/results/snapshot.ts), takenAt
 //   <p>:rate:<action>          string the rate limiter's theoretical arrival time (lib/ratelimit/redis.ts)
 // With Redis Cluster, put a hash tag in the prefix (e.g. `{cwp-bridge}`) so every script's keys share a slot.
 //
@@ -19,10 +22,10 @@
 // offline queue is off, so a call while the connection is down fails at once instead of waiting, and a call
 // on a hung connection fails after commandTimeoutMs. Every error names the store and the operation.
 import Redis, { type ChainableCommander } from 'ioredis';
-import { TASK_KINDS, type DeadLetter, type Delivery, type KeyRecord, type OutboxEntry, type SweepSummary, type TaskKey, type TaskKind, type TaskState, type Watch } from '../types';
+import { TASK_KINDS, type CloudEvent, type DeadLetter, type Delivery, type KeyRecord, type OutboxEntry, type SweepSummary, type TaskKey, type TaskKind, type TaskState, type Watch } from '../types';
 import { StoreError } from './errors';
-import { compareWatches, deadLetterId, keyId, laneOf, LANES, parseKeyId, putWatchRecord, type Lane } from './rules';
-import type { ChangeToRecord, CheckToRecord, DueFilter, KeyClaim, StateStore } from './store';
+import { compareWatches, deadLetterId, keyId, laneOf, LANES, parseKeyId, putWatchRecord, readPendingAfter, type Lane } from './rules';
+import type { ChangeToRecord, CheckToRecord, DueFilter, KeyClaim, PendingRead, StateStore, StoredSnapshot } from './store';
 
 export const DEFAULT_PREFIX = 'cwp-bridge';
 
@@ -73,8 +76,9 @@ redis.call('ZADD', KEYS[lane(state)], 'XX', ARGV[4], ARGV[5])
 return 1`;
 
 /**
- * KEYS: rec, dueHot, dueCold, outbox, entry, seq.
- * ARGV: expectedVersion, uuid, kind, state, requestId, observedAt, nextDue, id, eventId, eventJson.
+ * KEYS: rec, dueHot, dueCold, outbox, entry, seq, reads, readsV.
+ * ARGV: expectedVersion, uuid, kind, state, requestId, observedAt, nextDue, id, eventId, eventJson, readPending (1/0).
+ * A change to COMPLETE makes its result read pending (rules.readPendingAfter), in the same step.
  * Compare-and-set of the record, the move in the schedule and the outbox append, in one step. 1 = applied.
  * `since` follows rules.sinceAfterChange.
  */
@@ -91,6 +95,41 @@ end
 if redis.call('EXISTS', KEYS[5]) == 0 then
   redis.call('ZADD', KEYS[4], redis.call('INCR', KEYS[6]), ARGV[9])
   redis.call('HSET', KEYS[5], 'event', ARGV[10], 'createdAt', ARGV[6])
+end
+if ARGV[11] == '1' then
+  redis.call('ZADD', KEYS[7], ARGV[6], ARGV[8])
+  redis.call('HSET', KEYS[8], ARGV[8], tostring(v + 1))
+end
+return 1`;
+
+/** KEYS: reads, readsV. ARGV: now, limit, claimedUntil. Takes due pending reads: flat [id, version, ...]. */
+const CLAIM_READS = `local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+local out = {}
+for _, id in ipairs(ids) do
+  redis.call('ZADD', KEYS[1], 'XX', ARGV[3], id)
+  table.insert(out, id)
+  table.insert(out, redis.call('HGET', KEYS[2], id) or '0')
+end
+return out`;
+
+/** KEYS: reads, readsV. ARGV: id, forVersion, retryAt. rules.isSameRead: only the read that was claimed. */
+const RELEASE_READ = `if redis.call('HGET', KEYS[2], ARGV[1]) == ARGV[2] then redis.call('ZADD', KEYS[1], 'XX', ARGV[3], ARGV[1]) end
+return 1`;
+
+/**
+ * KEYS: snap, reads, readsV, outbox, entry, seq. ARGV: expectedTakenAt ('' = none), enc, takenAt, id, forVersion,
+ * eventId ('' = no event), eventJson. Compare-and-set of the snapshot with its event and the read's end. 1 = applied.
+ */
+const RECORD_SNAPSHOT = `local cur = redis.call('HGET', KEYS[1], 'takenAt') or ''
+if cur ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'enc', ARGV[2], 'takenAt', ARGV[3])
+if ARGV[6] ~= '' and redis.call('EXISTS', KEYS[5]) == 0 then
+  redis.call('ZADD', KEYS[4], redis.call('INCR', KEYS[6]), ARGV[6])
+  redis.call('HSET', KEYS[5], 'event', ARGV[7], 'createdAt', ARGV[3])
+end
+if redis.call('HGET', KEYS[3], ARGV[4]) == ARGV[5] then
+  redis.call('ZREM', KEYS[2], ARGV[4])
+  redis.call('HDEL', KEYS[3], ARGV[4])
 end
 return 1`;
 
@@ -170,6 +209,9 @@ interface Scripts {
   cwpStoreRelease: Script;
   cwpStoreDeadLetter: Script;
   cwpStoreReplay: Script;
+  cwpStoreClaimReads: (...args: Array<string | number>) => Promise<string[]>;
+  cwpStoreReleaseRead: Script;
+  cwpStoreRecordSnapshot: Script;
 }
 type PipelineScripts = { [K in keyof Scripts]: (...args: Array<string | number>) => ChainableCommander };
 
@@ -206,7 +248,10 @@ export class RedisStateStore implements StateStore {
     });
     redis.defineCommand('cwpStoreAddKeys', { lua: ADD_KEYS });
     redis.defineCommand('cwpStoreCheck', { numberOfKeys: 3, lua: CHECK });
-    redis.defineCommand('cwpStoreChange', { numberOfKeys: 6, lua: CHANGE });
+    redis.defineCommand('cwpStoreChange', { numberOfKeys: 8, lua: CHANGE });
+    redis.defineCommand('cwpStoreClaimReads', { numberOfKeys: 2, lua: CLAIM_READS });
+    redis.defineCommand('cwpStoreReleaseRead', { numberOfKeys: 2, lua: RELEASE_READ });
+    redis.defineCommand('cwpStoreRecordSnapshot', { numberOfKeys: 6, lua: RECORD_SNAPSHOT });
     redis.defineCommand('cwpStoreDelivery', { numberOfKeys: 1, lua: DELIVERY });
     redis.defineCommand('cwpStoreClaim', { numberOfKeys: 1, lua: CLAIM });
     redis.defineCommand('cwpStoreClaimDue', { numberOfKeys: 1, lua: CLAIM_DUE });
@@ -460,9 +505,9 @@ export class RedisStateStore implements StateStore {
     return this.run('recordChange', async () => {
       const id = keyId(change.key);
       const r = await this.scripts.cwpStoreChange(
-        this.k('rec', id), ...this.lanesOf(change.key.kind), this.k('outbox'), this.k('outbox', change.event.id), this.k('seq'),
+        this.k('rec', id), ...this.lanesOf(change.key.kind), this.k('outbox'), this.k('outbox', change.event.id), this.k('seq'), this.k('reads'), this.k('reads', 'v'),
         change.expectedVersion, change.key.uuid, change.key.kind, change.state, change.requestId, change.observedAt, change.nextDue,
-        id, change.event.id, JSON.stringify(change.event),
+        id, change.event.id, JSON.stringify(change.event), readPendingAfter(change.state) ? '1' : '0',
       );
       return Number(r) === 1;
     });
@@ -586,6 +631,42 @@ export class RedisStateStore implements StateStore {
       });
       if (queued === 0) return 0;
       return ((await this.exec(p)) as number[]).reduce((a, b) => a + Number(b), 0);
+    });
+  }
+
+  // --- result reads and snapshots ---
+
+  claimPendingReads(now: number, limit: number, leaseMs: number): Promise<PendingRead[]> {
+    return this.run('claimPendingReads', async () => {
+      if (limit <= 0) return [];
+      const flat = await this.scripts.cwpStoreClaimReads(this.k('reads'), this.k('reads', 'v'), now, limit, now + leaseMs);
+      const out: PendingRead[] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) out.push({ key: parseKeyId(flat[i]!), forVersion: Number(flat[i + 1]) });
+      return out;
+    });
+  }
+
+  releasePendingRead(read: PendingRead, retryAt: number): Promise<void> {
+    return this.run('releasePendingRead', async () => {
+      await this.scripts.cwpStoreReleaseRead(this.k('reads'), this.k('reads', 'v'), keyId(read.key), read.forVersion, retryAt);
+    });
+  }
+
+  getSnapshot(key: TaskKey): Promise<StoredSnapshot | null> {
+    return this.run('getSnapshot', async () => {
+      const [enc, takenAt] = await this.redis.hmget(this.k('snap', keyId(key)), 'enc', 'takenAt');
+      return enc && takenAt ? { encoded: enc, takenAt: Number(takenAt) } : null;
+    });
+  }
+
+  recordSnapshot(key: TaskKey, expectedTakenAt: number | null, snapshot: StoredSnapshot, forVersion: number, event: CloudEvent | null): Promise<boolean> {
+    return this.run('recordSnapshot', async () => {
+      const id = keyId(key);
+      const r = await this.scripts.cwpStoreRecordSnapshot(
+        this.k('snap', id), this.k('reads'), this.k('reads', 'v'), this.k('outbox'), this.k('outbox', event?.id ?? '-'), this.k('seq'),
+        expectedTakenAt === null ? '' : String(expectedTakenAt), snapshot.encoded, String(snapshot.takenAt), id, forVersion, event?.id ?? '', event ? JSON.stringify(event) : '',
+      );
+      return Number(r) === 1;
     });
   }
 

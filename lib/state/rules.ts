@@ -109,3 +109,15 @@ export function mergeWatchLists(envUuids: readonly string[], envKinds: readonly 
   }
   return [...byUuid.values()];
 }
+
+// ------------------------------------------------------------------------------------------- result reads
+
+/** A change to COMPLETE makes the results of that completion due to be read (Lua: CHANGE). */
+export function readPendingAfter(state: TaskState): boolean {
+  return state === 'COMPLETE';
+}
+
+/** Whether a claim of a pending read still stands when its reader comes to clear or release it. */
+export function isSameRead(stored: { forVersion: number } | undefined, forVersion: number): boolean {
+  return stored !== undefined && stored.forVersion === forVersion;
+}

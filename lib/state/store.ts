@@ -137,7 +137,37 @@ export interface HealthPort {
   getLastSweep(): Promise<SweepSummary | null>;
 }
 
+/** A completion whose results are still to be read: the key, and the version whose COMPLETE to read. */
+export interface PendingRead {
+  key: TaskKey;
+  forVersion: number;
+}
+
+/** A snapshot as stored: its compact form (lib/results/snapshot.ts) and when it was taken (the CAS token). */
+export interface StoredSnapshot {
+  encoded: string;
+  takenAt: number;
+}
+
+/**
+ * The full loop's port: completions waiting for their results to be read, and each host's latest snapshot.
+ * recordChange marks a read pending whenever a key becomes COMPLETE (rules.readPendingAfter), in its atomic step.
+ */
+export interface ResultsPort {
+  /** Takes up to `limit` pending reads due at `now`, oldest first, for `leaseMs` (a crashed reader's come back). */
+  claimPendingReads(now: number, limit: number, leaseMs: number): Promise<PendingRead[]>;
+  /** A claimed read failed: it is due again at `retryAt` (unless a newer completion replaced it). */
+  releasePendingRead(read: PendingRead, retryAt: number): Promise<void>;
+  getSnapshot(key: TaskKey): Promise<StoredSnapshot | null>;
+  /**
+   * Atomically, if the stored snapshot is still the one taken at `expectedTakenAt` (null: none yet): store
+   * `snapshot`, append `event` (when not null) to the outbox, and clear the pending read of `forVersion` (a newer
+   * completion's read stays). Returns false, writing nothing, on a conflict.
+   */
+  recordSnapshot(key: TaskKey, expectedTakenAt: number | null, snapshot: StoredSnapshot, forVersion: number, event: CloudEvent | null): Promise<boolean>;
+}
+
 /** A whole backend: every port, and the connection or file it holds. */
-export interface StateStore extends SchedulePort, AgentRecordsPort, WatchPort, OutboxPort, DeadLetterPort, HealthPort {
+export interface StateStore extends SchedulePort, AgentRecordsPort, WatchPort, OutboxPort, DeadLetterPort, HealthPort, ResultsPort {
   close(): Promise<void>;
 }

@@ -9,6 +9,7 @@ import {
   FIXTURES, type InspectableStore, changeOf, deadLetterOf, eventFor, fileFixture, keyOf, pending, redisFixture, uuidOf, type StoreFixture,
 } from '../helpers/store-fixtures';
 import { buildFileStoreBundle } from '../helpers/store-bundle';
+import { statusData } from '../helpers/events';
 
 describe.each(FIXTURES)('StateStore contract: %s', (_name, makeFixture) => {
   let fixture: StoreFixture;
@@ -319,6 +320,50 @@ describe.each(FIXTURES)('StateStore contract: %s', (_name, makeFixture) => {
     });
   });
 
+  describe('result reads and snapshots (the full loop)', () => {
+    const snap = (takenAt: number, encoded = `enc-${takenAt}`) => ({ encoded, takenAt });
+
+    test('a change to COMPLETE makes its read pending, once, with the version to read; other states do not', async () => {
+      await store.recordChange(changeOf(keyOf(1), 0, 'COLLECTING', { at: 100 }));
+      expect(await store.claimPendingReads(1_000, 10, 5_000)).toEqual([]);
+      await store.recordChange(changeOf(keyOf(1), 1, 'COMPLETE', { previous: 'COLLECTING', at: 200 }));
+      expect(await store.claimPendingReads(1_000, 10, 5_000)).toEqual([{ key: keyOf(1), forVersion: 2 }]);
+      // Claimed: not handed out again until the lease ends.
+      expect(await store.claimPendingReads(2_000, 10, 5_000)).toEqual([]);
+      expect(await store.claimPendingReads(7_000, 10, 5_000)).toEqual([{ key: keyOf(1), forVersion: 2 }]);
+    });
+
+    test('a released read is due again at its retry time; a read replaced by a newer completion is not released', async () => {
+      await store.recordChange(changeOf(keyOf(2), 0, 'COMPLETE', { at: 100 }));
+      const [read] = await store.claimPendingReads(1_000, 10, 60_000);
+      await store.releasePendingRead(read!, 3_000);
+      expect(await store.claimPendingReads(2_000, 10, 60_000)).toEqual([]);
+      expect(await store.claimPendingReads(3_000, 10, 60_000)).toEqual([{ key: keyOf(2), forVersion: 1 }]);
+    });
+
+    test('recordSnapshot is a compare-and-set on the last snapshot, stores the event with it, and ends that read', async () => {
+      await store.recordChange(changeOf(keyOf(3), 0, 'COMPLETE', { at: 100 }));
+      await store.removeFromOutbox((await store.listOutbox(1))[0]!.event.id);
+      expect(await store.getSnapshot(keyOf(3))).toBeNull();
+      expect(await store.recordSnapshot(keyOf(3), null, snap(500), 1, null)).toBe(true);
+      expect(await store.recordSnapshot(keyOf(3), null, snap(600), 1, null)).toBe(false);
+      expect(await store.getSnapshot(keyOf(3))).toEqual(snap(500));
+      expect(await store.claimPendingReads(10_000, 10, 1_000)).toEqual([]);
+      const event = eventFor(keyOf(3), 'COMPLETE', 'COMPLETE', 9);
+      expect(await store.recordSnapshot(keyOf(3), 500, snap(900), 1, event)).toBe(true);
+      expect(await store.getSnapshot(keyOf(3))).toEqual(snap(900));
+      expect((await store.listOutbox(10)).map((e) => e.event.id)).toEqual([event.id]);
+    });
+
+    test('a snapshot of an older completion leaves the newer completion\'s read pending', async () => {
+      await store.recordChange(changeOf(keyOf(4), 0, 'COMPLETE', { at: 100 }));
+      await store.recordChange(changeOf(keyOf(4), 1, 'COLLECTING', { previous: 'COMPLETE', at: 200 }));
+      await store.recordChange(changeOf(keyOf(4), 2, 'COMPLETE', { previous: 'COLLECTING', at: 300 }));
+      expect(await store.recordSnapshot(keyOf(4), null, snap(400), 1, null)).toBe(true);
+      expect(await store.claimPendingReads(10_000, 10, 1_000)).toEqual([{ key: keyOf(4), forVersion: 3 }]);
+    });
+  });
+
   describe('watches, last sweep, health', () => {
     test('putWatch adds, lists by uuid, replaces kinds and keeps the first addedAt; deleteWatch says whether there was one', async () => {
       expect(await store.putWatch(uuidOf(2), ['process', 'port'], 100)).toEqual({ uuid: uuidOf(2), kinds: ['process', 'port'], source: 'api', addedAt: 100 });
@@ -365,9 +410,9 @@ describe.each(FIXTURES)('StateStore contract: %s', (_name, makeFixture) => {
       const rec = (await store.getRecord(keyOf(1)))!;
       rec.version = 99;
       const [entry] = await store.listOutbox(1);
-      entry!.event.data.state = 'FAILED';
+      statusData(entry!.event).state = 'FAILED';
       expect(await store.getRecord(keyOf(1))).toMatchObject({ version: 1 });
-      expect((await store.listOutbox(1))[0]!.event.data.state).toBe('COMPLETE');
+      expect(statusData((await store.listOutbox(1))[0]!.event).state).toBe('COMPLETE');
     });
   });
 

@@ -13,6 +13,7 @@ import type { SweepDeps, SweepWindow } from '../../lib/sweep';
 import { TencentClient } from '../../lib/tencent/client';
 import type { CloudEvent } from '../../lib/types';
 import type { Emulator } from '../../dev/emulator';
+import { statusData } from './events';
 
 /** A sink that keeps every event it is given (and can be told to fail). */
 /** Every RecordingSink of the test file, so a suite can check all it published against the JSON Schemas. */
@@ -40,7 +41,7 @@ export class RecordingSink implements Sink {
   /** `previous->state` per subject, in the order published. */
   transitions(): Record<string, string[]> {
     const out: Record<string, string[]> = {};
-    for (const e of this.events) (out[e.subject] ??= []).push(`${e.data.previous ?? 'null'}->${e.data.state}`);
+    for (const e of this.events) (out[e.subject] ??= []).push(`${statusData(e).previous ?? 'null'}->${statusData(e).state}`);
     return out;
   }
 }

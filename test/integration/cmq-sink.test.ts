@@ -11,6 +11,7 @@ import { MemoryStateStore } from '../../lib/state/memory';
 import { TencentClient } from '../../lib/tencent/client';
 import type { TencentCaller } from '../../lib/tencent/types';
 import type { CloudEvent, TaskState } from '../../lib/types';
+import { statusData } from '../helpers/events';
 
 const UUID = '6b6cd843-6bc1-4011-a74c-dc3fd26a7dd1';
 const T0 = Date.parse('2026-11-24T10:00:00Z');
@@ -23,7 +24,7 @@ async function storeWith(events: CloudEvent[]): Promise<MemoryStateStore> {
   const store = new MemoryStateStore();
   let version = 0;
   for (const e of events) {
-    await store.recordChange({ key: { uuid: e.data.uuid, kind: e.data.kind }, expectedVersion: version++, state: e.data.state, requestId: e.data.requestId, observedAt: T0, nextDue: T0, event: e });
+    await store.recordChange({ key: { uuid: e.data.uuid, kind: e.data.kind }, expectedVersion: version++, state: statusData(e).state, requestId: e.data.requestId, observedAt: T0, nextDue: T0, event: e });
   }
   return store;
 }

@@ -20,6 +20,7 @@ import { uuidOf } from '../helpers/sweep-harness';
 import { WebhookReceiver } from '../helpers/webhook-receiver';
 import { testRedisUrl } from '../helpers/redis';
 import { deleteRedisPrefix } from '../helpers/store-fixtures';
+import { statusData } from '../helpers/events';
 
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 const WEBHOOK_TIMEOUT_MS = 3_000;
@@ -166,7 +167,7 @@ describe.each(variants.map((v, i) => [v.name, v, i] as const))('SIGKILL between 
     expect(new Set(receiver.events.keys())).toEqual(new Set(recorded));
     expect(receiver.duplicates).toBe(0);
     expect(receiver.unverified).toBe(0);
-    const aProcess = [...receiver.events.values()].filter((e) => e.subject === `${a}/process`).map((e) => `${e.data.previous}->${e.data.state}`);
+    const aProcess = [...receiver.events.values()].filter((e) => e.subject === `${a}/process`).map((e) => `${statusData(e).previous}->${statusData(e).state}`);
     expect(aProcess).toEqual(['null->COLLECTING', 'COLLECTING->COMPLETE']);
     expect(await store.countOutbox()).toBe(0);
     expect(allArrivedAt).toBeGreaterThan(0);

@@ -14,6 +14,7 @@ import { apigwEvent, functionUrlEvent, TIMER_FIXTURE, type HttpCall } from '../h
 import { linesContaining } from '../helpers/scf-logs';
 import { WebhookReceiver } from '../helpers/webhook-receiver';
 import { eventSchemaProblems } from '../helpers/event-schema';
+import { statusData } from '../helpers/events';
 
 const TOKEN = `tok_${randomBytes(16).toString('hex')}`;
 const WEBHOOK_SECRET = `whsec_${randomBytes(32).toString('base64')}`;
@@ -144,7 +145,7 @@ describe('poll.js on the timer event', () => {
     expect(summary.checked).toBeGreaterThanOrEqual(6);
     expect(summary.tookMs).toBeLessThan(5_000);
 
-    const states = Object.fromEntries(published().map((e) => [e.subject, [e.data.previous, e.data.state]]));
+    const states = Object.fromEntries(published().map((e) => [e.subject, [statusData(e).previous, statusData(e).state]]));
     expect(states).toEqual({
       [`${ACTIVE}/process`]: [null, 'COLLECTING'],
       [`${ACTIVE}/port`]: [null, 'COMPLETE'],

@@ -1,0 +1,62 @@
+// The events of what a collection found: `com.tencentcloud.cwp.ports.changed` and `….processes.changed`, one per
+// agent and kind when a snapshot differs from the one before (lib/results). CloudEvents 1.0, structured JSON.
+import { createHash } from 'node:crypto';
+import type { PortItem, PortsChangedEvent, ProcessItem, ProcessesChangedEvent, Severity, TaskKind } from '../types';
+
+export const PORTS_CHANGED = 'com.tencentcloud.cwp.ports.changed';
+export const PROCESSES_CHANGED = 'com.tencentcloud.cwp.processes.changed';
+
+export interface ResultsChangeInput {
+  source: string;
+  uuid: string;
+  kind: TaskKind;
+  added: Array<PortItem | ProcessItem>;
+  removed: Array<PortItem | ProcessItem>;
+  addedCount: number;
+  removedCount: number;
+  total: number;
+  truncated: boolean;
+  takenAt: number;
+  previousTakenAt: number;
+  requestId: string;
+  /** The key version whose COMPLETE the new snapshot reads: with the kind and uuid, the event's identity. */
+  forVersion: number;
+}
+
+/** A newly listening port is worth a look; everything else that changed is information. */
+export function resultsSeverity(kind: TaskKind, addedCount: number): Severity {
+  return kind === 'port' && addedCount > 0 ? 'warning' : 'info';
+}
+
+/** Stable for one read of one completion: a racing sweep that reads the same completion builds the same id. */
+export function resultsChangeId(uuid: string, kind: TaskKind, forVersion: number): string {
+  const digest = createHash('sha256').update(`results|${uuid}|${kind}|${forVersion}`).digest('hex');
+  return `${digest.slice(0, 8)}-${digest.slice(8, 12)}-${digest.slice(12, 16)}-${digest.slice(16, 20)}-${digest.slice(20, 32)}`;
+}
+
+export function buildResultsChangedEvent(r: ResultsChangeInput): PortsChangedEvent | ProcessesChangedEvent {
+  const time = new Date(r.takenAt).toISOString();
+  const common = {
+    specversion: '1.0' as const,
+    source: r.source,
+    id: resultsChangeId(r.uuid, r.kind, r.forVersion),
+    subject: `${r.uuid}/${r.kind}`,
+    time,
+    datacontenttype: 'application/json' as const,
+  };
+  const data = {
+    uuid: r.uuid,
+    addedCount: r.addedCount,
+    removedCount: r.removedCount,
+    total: r.total,
+    truncated: r.truncated,
+    severity: resultsSeverity(r.kind, r.addedCount),
+    takenAt: time,
+    previousTakenAt: new Date(r.previousTakenAt).toISOString(),
+    requestId: r.requestId,
+  };
+  if (r.kind === 'port') {
+    return { ...common, type: PORTS_CHANGED, data: { ...data, kind: 'port', added: r.added as PortItem[], removed: r.removed as PortItem[] } };
+  }
+  return { ...common, type: PROCESSES_CHANGED, data: { ...data, kind: 'process', added: r.added as ProcessItem[], removed: r.removed as ProcessItem[] } };
+}

@@ -1,0 +1,7 @@
+// Test helpers for the event union: the status data of an event the test knows is a status change.
+import type { CloudEvent, StatusChangeData } from '../../lib/types';
+
+export function statusData(e: CloudEvent): StatusChangeData {
+  if (e.type !== 'com.tencentcloud.cwp.task.status.changed') throw new Error(`expected a status-changed event, got ${e.type}`);
+  return e.data;
+}
