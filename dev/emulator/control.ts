@@ -34,6 +34,25 @@ export const CONTROL_ROUTES: Record<string, Handler> = {
   },
   'GET /_emulator/transitions': (e, _b, q) => e.transitions(q.get('uuid') ?? undefined, kindOf(q.get('kind'))),
 
+  'POST /_emulator/host': (e, b) => {
+    const { uuid, ...spec } = b;
+    e.setHost(str(uuid, 'uuid'), spec);
+    return e.hostOf(uuid);
+  },
+  'GET /_emulator/host': (e, _b, q) => e.hostOf(str(q.get('uuid'), 'uuid')),
+  'POST /_emulator/host/open-port': (e, b) => (e.openPort(str(b.uuid, 'uuid'), { port: b.port, pid: b.pid, processName: b.processName }), { ok: true }),
+  'POST /_emulator/host/close-port': (e, b) => (e.closePort(str(b.uuid, 'uuid'), b.port), { ok: true }),
+  'POST /_emulator/host/start-process': (e, b) => {
+    const { uuid, ...process } = b;
+    return { pid: e.startProcess(str(uuid, 'uuid'), { ...process, processName: str(process.processName, 'processName') }) };
+  },
+  'POST /_emulator/host/stop-process': (e, b) => (e.stopProcess(str(b.uuid, 'uuid'), b.pid), { ok: true }),
+  'GET /_emulator/results': (e, _b, q) => {
+    const kind = q.get('kind');
+    if (kind !== 'process' && kind !== 'port') throw new Error('kind must be process or port');
+    return e.results(str(q.get('uuid'), 'uuid'), kind);
+  },
+
   'GET /_emulator/faults': (e) => e.faults(),
   'POST /_emulator/faults': (e, b) => {
     const times = b.times === 'Infinity' || b.times === -1 ? Infinity : b.times;

@@ -12,14 +12,17 @@ import { RateLimiter, type ActionStats, type RequestRecord } from './ratelimit';
 import { Scf, type NewTrigger, type ScfTrigger } from './scf';
 import { handleApi, readBody, type ApiCore } from './server';
 import { Tdmq, type CmqMessage } from './tdmq';
-import { Agents, type FleetOptions, type ScriptStep, type TaskOutcome, type Transition } from './yunjing';
+import type { Host, HostPort, HostSpec } from './hosts';
+import { Agents, type CollectionResults, type FleetOptions, type ScriptStep, type TaskOutcome, type Transition } from './yunjing';
 
 export { maxInWindow, type ActionStats, type RequestRecord } from './ratelimit';
 export type { EmulatorCredential } from './auth';
 export type { FaultKind, FaultSpec } from './faults';
 export type { CmqMessage } from './tdmq';
 export { EMULATOR_APP_ID, type NewTrigger, type ScfTrigger } from './scf';
-export type { FleetOptions, ScriptStep, TaskOutcome, Transition } from './yunjing';
+export type { CollectionResults, FleetOptions, ScriptStep, TaskOutcome, Transition } from './yunjing';
+export { DEFAULT_HOST_SIZE, PID_MAX, churnedPid, type Host, type HostChurn, type HostPort, type HostProcess, type HostSpec, type OpenPort, type Process } from './hosts';
+export { RESULT_LIMIT } from './results';
 export { DEMO_AGENTS, DEMO_CYCLE_MS } from './demo';
 
 /** The emulator's default credential pair (test-only values, accepted by nothing but the emulator). */
@@ -62,6 +65,23 @@ export interface Emulator {
   /** What a status call reports now (as the bridge's state, e.g. NO_TASK for the not-found error). */
   state(uuid: string, kind: TaskKind): TaskState;
   transitions(uuid?: string, kind?: TaskKind): Transition[];
+
+  // yunjing hosts: what collections record and DescribeProcesses / DescribeOpenPorts answer
+  /** Replaces what the spec names (processes, ports, churn, machineIp, machineName, platform) from now on; adds the agent if new. */
+  setHost(uuid: string, spec: HostSpec): void;
+  /** The host now, as it runs (churn is applied only to what collections record). A copy. */
+  hostOf(uuid: string): Host;
+  /** Edits a copy of the host now and puts it in place, checked as setHost checks a spec. */
+  changeHost(uuid: string, change: (host: Host) => void): void;
+  openPort(uuid: string, port: HostPort): void;
+  /** Closes every listener on the port. */
+  closePort(uuid: string, port: number): void;
+  /** Starts a process (pid default: one above the highest); returns its pid. */
+  startProcess(uuid: string, process: { pid?: number; ppid?: number; processName: string; username?: string; fullPath?: string }): number;
+  /** Stops the process and closes its ports. */
+  stopProcess(uuid: string, pid: number): void;
+  /** What the kind's result action answers for the agent now (all records of its last finished collection). */
+  results<K extends TaskKind>(uuid: string, kind: K): CollectionResults<K>;
   /** Starts the npm-start preset (idempotent); returns its uuids. */
   demo(): string[];
 
@@ -147,6 +167,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     addFleet: (count, o) => core.agents.addFleet(count, o),
     state: (uuid, kind) => core.agents.state(uuid, kind),
     transitions: (uuid, kind) => core.agents.transitions(uuid, kind),
+    setHost: (uuid, spec) => core.agents.setHost(uuid, spec),
+    hostOf: (uuid) => core.agents.hostOf(uuid),
+    changeHost: (uuid, change) => core.agents.changeHost(uuid, change),
+    openPort: (uuid, port) => core.agents.openPort(uuid, port),
+    closePort: (uuid, port) => core.agents.closePort(uuid, port),
+    startProcess: (uuid, process) => core.agents.startProcess(uuid, process),
+    stopProcess: (uuid, pid) => core.agents.stopProcess(uuid, pid),
+    results: (uuid, kind) => core.agents.results(uuid, kind),
     demo: () => (demo ??= startDemo(core.agents)).uuids,
 
     revoke: (secretId) => void core.revoked.add(secretId),

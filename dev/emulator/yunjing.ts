@@ -1,9 +1,34 @@
 // CWP (yunjing 2018-02-28) agents and their collection tasks. A key (uuid, kind) has a timeline of states and
-// an agent a timeline of online/offline; the state at any time is read from them, so a fleet of 10,000 agents
-// costs a few array entries each and no timers. Changing the schedule replaces its future, never its past.
+// an agent a timeline of online/offline and one of its host (hosts.ts); the state at any time is read from
+// them, so a fleet of 10,000 agents costs a few array entries each and no timers. Changing the schedule
+// replaces its future, never its past. Each COMPLETE point of a key is a finished collection: it records the
+// host as it was at that moment, and the result actions (results.ts) answer the last one.
 import { isAgentUuid } from '../../lib/cwp/uuid';
 import { TASK_STATES, type TaskKind, type TaskState } from '../../lib/types';
 import { ApiError } from './errors';
+import {
+  applySpec,
+  checkChurn,
+  checkSize,
+  cloneHost,
+  DEFAULT_HOST_SIZE,
+  generateHost,
+  portRecords,
+  processRecords,
+  type Collection,
+  type Host,
+  type HostChurn,
+  type HostPort,
+  type HostProcess,
+  type HostSize,
+  type HostSpec,
+  type OpenPort,
+  type Process,
+} from './hosts';
+import { handleResults, RESULT_ACTIONS } from './results';
+import { cutFuture, seededRandom, valueAt, type Point } from './timeline';
+
+export { seededRandom } from './timeline';
 
 export const YUNJING_VERSION = '2018-02-28';
 
@@ -38,44 +63,38 @@ export interface FleetOptions {
   kinds?: TaskKind[];
   /** Same seed, same uuids and schedule. Default 1. */
   seed?: number;
+  /** Processes of each generated host (from its uuid). Default 16. */
+  processes?: number;
+  /** Open ports of each generated host. Default 4. */
+  ports?: number;
+  /** How each host changes between collections. Default none. */
+  churn?: HostChurn;
 }
 
-interface Point<T> {
-  at: number;
-  value: T;
-}
+/** What a host timeline point holds: a host, or the recipe of a generated one (built on first read, then kept). */
+type HostSource = { host: Host } | { size: HostSize; churn: HostChurn; built?: Host };
 
 interface Agent {
   uuid: string;
+  /** Order of creation: keeps record ids unique across agents. */
+  ordinal: number;
   createdAt: number;
   online: Point<boolean>[];
   keys: Record<TaskKind, Point<TaskState>[]>;
+  host: Point<HostSource>[];
+  /** Records of finished collections, by `kind#seq` of the COMPLETE point, built when first read. */
+  records: Map<string, Process[] | OpenPort[]>;
+}
+
+/** What a kind's last finished collection recorded (empty, with `collectedAt` null, if none has finished). */
+export interface CollectionResults<K extends TaskKind = TaskKind> {
+  collectedAt: number | null;
+  /** 0 for the first finished collection of the kind, null if none. */
+  generation: number | null;
+  items: K extends 'process' ? Process[] : OpenPort[];
 }
 
 const KINDS: readonly TaskKind[] = ['process', 'port'];
-
-/** The value at `t`: the last point at or before it (the latest written wins a tie). */
-function valueAt<T>(points: readonly Point<T>[], t: number): T | undefined {
-  for (let i = points.length - 1; i >= 0; i--) if (points[i]!.at <= t) return points[i]!.value;
-  return undefined;
-}
-
-/** Drops the scheduled future (points after `t`) so a new schedule replaces it. */
-function cutFuture<T>(points: Point<T>[], t: number): void {
-  while (points.length > 0 && points[points.length - 1]!.at > t) points.pop();
-}
-
-/** mulberry32: a small seeded PRNG, enough for reproducible fleets. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomUuid(random: () => number): string {
   const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16));
@@ -87,8 +106,15 @@ function randomUuid(random: () => number): string {
 
 export class Agents {
   private readonly agents = new Map<string, Agent>();
+  private nextOrdinal = 0;
+  private writes = 0;
 
   constructor(private readonly now: () => number, private readonly defaultCollectMs = 3000) {}
+
+  /** A point stamped with its write order, for the timelines whose ties matter (task states, hosts). */
+  private point<T>(at: number, value: T): Point<T> {
+    return { at, value, seq: this.writes++ };
+  }
 
   private get(uuid: string): Agent {
     const agent = this.agents.get(uuid.toLowerCase());
@@ -114,9 +140,12 @@ export class Agents {
     const at = this.now();
     this.agents.set(id, {
       uuid: id,
+      ordinal: this.nextOrdinal++,
       createdAt: at,
       online: [{ at, value: options.online ?? true }],
-      keys: { process: [{ at, value: 'NO_TASK' }], port: [{ at, value: 'NO_TASK' }] },
+      host: [this.point<HostSource>(at, { size: DEFAULT_HOST_SIZE, churn: {} })],
+      keys: { process: [this.point<TaskState>(at, 'NO_TASK')], port: [this.point<TaskState>(at, 'NO_TASK')] },
+      records: new Map(),
     });
   }
 
@@ -151,7 +180,7 @@ export class Agents {
     const points = this.get(uuid).keys[kind];
     const now = this.now();
     cutFuture(points, now);
-    for (const step of [...steps].sort((a, b) => a.atMs - b.atMs)) points.push({ at: now + step.atMs, value: step.state });
+    for (const step of [...steps].sort((a, b) => a.atMs - b.atMs)) points.push(this.point(now + step.atMs, step.state));
   }
 
   /** The state a status call would report at `t` (default now). */
@@ -189,21 +218,31 @@ export class Agents {
     const { activeFraction = 0.5, offlineFraction = 0.1, failFraction = 0.1, startSpreadMs = 0 } = options;
     const [minMs, maxMs] = options.collectMs ?? [2000, 10000];
     const kinds = options.kinds ?? KINDS;
+    const size = checkSize({ processes: options.processes, ports: options.ports });
+    const churn = checkChurn(options.churn);
     const now = this.now();
     const uuids: string[] = [];
     while (uuids.length < count) {
       const uuid = randomUuid(random);
       if (this.agents.has(uuid)) continue;
       const offline = random() < offlineFraction;
-      const agent: Agent = { uuid, createdAt: now, online: [{ at: now, value: !offline }], keys: { process: [], port: [] } };
+      const agent: Agent = {
+        uuid,
+        ordinal: this.nextOrdinal++,
+        createdAt: now,
+        online: [{ at: now, value: !offline }],
+        host: [this.point<HostSource>(now, { size, churn })],
+        keys: { process: [], port: [] },
+        records: new Map(),
+      };
       for (const k of KINDS) {
-        const points: Point<TaskState>[] = [{ at: now, value: kinds.includes(k) ? 'COMPLETE' : 'NO_TASK' }];
+        const points: Point<TaskState>[] = [this.point<TaskState>(now, kinds.includes(k) ? 'COMPLETE' : 'NO_TASK')];
         if (kinds.includes(k) && random() < activeFraction) {
           const start = now + Math.floor(random() * startSpreadMs);
           const end = start + minMs + Math.floor(random() * (maxMs - minMs + 1));
           const outcome: TaskOutcome = random() < failFraction ? 'FAILED' : 'COMPLETE';
           if (start === now) points.length = 0;
-          points.push({ at: start, value: 'COLLECTING' }, { at: end, value: outcome });
+          points.push(this.point<TaskState>(start, 'COLLECTING'), this.point<TaskState>(end, outcome));
         }
         agent.keys[k] = points;
       }
@@ -212,13 +251,144 @@ export class Agents {
     }
     return uuids;
   }
+
+  // ---- hosts ----
+
+  private built(agent: Agent, source: HostSource): Host {
+    if ('host' in source) return source.host;
+    return (source.built ??= generateHost(agent.uuid, source.size, source.churn));
+  }
+
+  private hostAt(agent: Agent, t: number): Host {
+    return this.built(agent, valueAt(agent.host, t) ?? agent.host[0]!.value);
+  }
+
+  /**
+   * The host a collection records: the last change before it completed. A change made at the very ms it
+   * completed counts only if it was made before the completion was scheduled (a test that moves the clock to
+   * the end of a collection and then edits the host means "after").
+   */
+  private hostSeenAt(agent: Agent, collection: Collection): Host {
+    for (let i = agent.host.length - 1; i >= 0; i--) {
+      const p = agent.host[i]!;
+      if (p.at < collection.at || (p.at === collection.at && p.seq! < collection.seq)) return this.built(agent, p.value);
+    }
+    return this.built(agent, agent.host[0]!.value);
+  }
+
+  /** Makes `host` the agent's host from now on; collections that complete later record it. */
+  private putHost(agent: Agent, host: Host): void {
+    const at = this.now();
+    cutFuture(agent.host, at);
+    agent.host.push(this.point<HostSource>(at, { host }));
+  }
+
+  /** The host now: its processes and ports as they run (no churn: churn is what collections see). A copy. */
+  hostOf(uuid: string): Host {
+    return cloneHost(this.hostAt(this.get(uuid), this.now()));
+  }
+
+  /** Replaces what `spec` names (processes, ports, churn, machine); adds the agent if it is new. */
+  setHost(uuid: string, spec: HostSpec): void {
+    if (!this.has(uuid)) this.addAgent(uuid);
+    const agent = this.get(uuid);
+    this.putHost(agent, applySpec(this.hostAt(agent, this.now()), spec));
+  }
+
+  /** Edits a copy of the host now and puts it in place (checked as setHost checks a spec). */
+  changeHost(uuid: string, change: (host: Host) => void): void {
+    const agent = this.get(uuid);
+    const draft = cloneHost(this.hostAt(agent, this.now()));
+    change(draft);
+    const { processes, ports, churn, machineIp, machineName, platform } = draft;
+    this.putHost(agent, applySpec(draft, { processes, ports, churn, machineIp, machineName, platform }));
+  }
+
+  /** Opens a port (a listener of an existing or made-up process). */
+  openPort(uuid: string, port: HostPort): void {
+    this.changeHost(uuid, (host) => void host.ports.push(port));
+  }
+
+  /** Closes every listener on `port`. */
+  closePort(uuid: string, port: number): void {
+    this.changeHost(uuid, (host) => {
+      if (!host.ports.some((p) => p.port === port)) throw new Error(`no listener on port ${String(port)} of ${uuid}`);
+      host.ports = host.ports.filter((p) => p.port !== port);
+    });
+  }
+
+  /** Starts a process; without a pid it gets the next free one above the highest. Returns the pid. */
+  startProcess(uuid: string, process: { pid?: number; ppid?: number; processName: string; username?: string; fullPath?: string }): number {
+    let pid = 0;
+    this.changeHost(uuid, (host) => {
+      pid = process.pid ?? Math.max(300, ...host.processes.map((p) => p.pid)) + 1;
+      const started: HostProcess = {
+        pid,
+        ppid: process.ppid ?? 1,
+        processName: process.processName,
+        username: process.username ?? 'root',
+        fullPath: process.fullPath ?? `/usr/bin/${process.processName}`,
+      };
+      host.processes.push(started);
+    });
+    return pid;
+  }
+
+  /** Stops a process and closes the ports it listens on. */
+  stopProcess(uuid: string, pid: number): void {
+    this.changeHost(uuid, (host) => {
+      if (!host.processes.some((p) => p.pid === pid)) throw new Error(`no process ${String(pid)} on ${uuid}`);
+      host.processes = host.processes.filter((p) => p.pid !== pid);
+      host.ports = host.ports.filter((p) => p.pid !== pid);
+    });
+  }
+
+  /**
+   * The last collection of `kind` that finished at or before `t`. Every COMPLETE point is one finished
+   * collection, also one that a new collection started in the same ms overwrites in the status.
+   */
+  private lastCollection(agent: Agent, kind: TaskKind, t: number): Collection | null {
+    let last: Collection | null = null;
+    let generation = 0;
+    for (const point of agent.keys[kind]) {
+      if (point.at > t) break;
+      if (point.value === 'COMPLETE') last = { at: point.at, generation: generation++, seq: point.seq! };
+    }
+    return last;
+  }
+
+  private recordsOf(agent: Agent, kind: TaskKind, collection: Collection): Process[] | OpenPort[] {
+    const key = `${kind}#${collection.seq}`;
+    let records = agent.records.get(key);
+    if (!records) {
+      const host = this.hostSeenAt(agent, collection);
+      records = kind === 'process' ? processRecords(agent.uuid, agent.ordinal, host, collection) : portRecords(agent.uuid, agent.ordinal, host, collection);
+      agent.records.set(key, records);
+    }
+    return records;
+  }
+
+  /** What the result action of `kind` answers for the agent now: its last finished collection's records. */
+  results<K extends TaskKind>(uuid: string, kind: K): CollectionResults<K> {
+    const agent = this.agents.get(uuid.toLowerCase());
+    // An agent that is not there now (never added, or scripted UNKNOWN_AGENT: uninstalled) has no records.
+    const present = agent !== undefined && this.state(agent.uuid, kind) !== 'UNKNOWN_AGENT';
+    const collection = present ? this.lastCollection(agent, kind, this.now()) : null;
+    if (!agent || !collection) return { collectedAt: null, generation: null, items: [] as unknown as CollectionResults<K>['items'] };
+    return { collectedAt: collection.at, generation: collection.generation, items: this.recordsOf(agent, kind, collection) as CollectionResults<K>['items'] };
+  }
+
+  /** The records of every agent's last finished collection of `kind`, agents in creation order. */
+  *allResults(kind: TaskKind): Generator<Process[] | OpenPort[]> {
+    for (const agent of this.agents.values()) yield this.results(agent.uuid, kind).items;
+  }
 }
 
 // ---- the API ----
 
 const STATUS_ACTIONS = { DescribeProcessTaskStatus: 'process', DescribeOpenPortTaskStatus: 'port' } as const;
 const CREATE_ACTIONS = { CreateProcessTask: 'process', CreateOpenPortTask: 'port' } as const;
-export const YUNJING_ACTIONS: readonly string[] = [...Object.keys(STATUS_ACTIONS), ...Object.keys(CREATE_ACTIONS)];
+export const YUNJING_ACTIONS: readonly string[] = [...Object.keys(STATUS_ACTIONS), ...Object.keys(CREATE_ACTIONS), ...Object.keys(RESULT_ACTIONS)];
 
 /**
  * Validates {Uuid} as each action's documented errors allow: process has ParsingError and IllegalRequest,
@@ -249,6 +419,7 @@ function readUuid(body: string, kind: TaskKind): string {
 
 /** Handles a yunjing action; returns the Response fields (without RequestId) or throws an ApiError. */
 export function handleYunjing(agents: Agents, action: string, body: string): Record<string, unknown> {
+  if (action in RESULT_ACTIONS) return handleResults(agents, RESULT_ACTIONS[action as keyof typeof RESULT_ACTIONS], body);
   if (action in STATUS_ACTIONS) {
     const kind = STATUS_ACTIONS[action as keyof typeof STATUS_ACTIONS];
     const state = agents.state(readUuid(body, kind), kind);

@@ -1,10 +1,18 @@
 // Typed calls to CWP (yunjing 2018-02-28). The request and response types are the official SDK's, imported
 // as types only, so they cost nothing in the bundle.
 import type {
+  CreateOpenPortTaskRequest,
+  CreateOpenPortTaskResponse,
+  CreateProcessTaskRequest,
+  CreateProcessTaskResponse,
+  DescribeOpenPortsRequest,
   DescribeOpenPortTaskStatusRequest,
   DescribeOpenPortTaskStatusResponse,
+  DescribeProcessesRequest,
   DescribeProcessTaskStatusRequest,
   DescribeProcessTaskStatusResponse,
+  OpenPort,
+  Process,
 } from 'tencentcloud-sdk-nodejs/tencentcloud/services/yunjing/v20180228/yunjing_models';
 import { TencentError, TRANSPORT_CODES } from '../errors';
 import type { CallOptions, TencentCaller } from '../tencent/types';
@@ -12,11 +20,18 @@ import { CWP_STATUSES, type CwpStatus, type TaskKind, type TaskObservation } fro
 import { isAgentUuid, normalizeUuid } from './uuid';
 
 export { CWP_SERVICE, CWP_VERSION } from '../tencent/services';
+export type { OpenPort as CwpOpenPort, Process as CwpProcess } from 'tencentcloud-sdk-nodejs/tencentcloud/services/yunjing/v20180228/yunjing_models';
 
 /** The status action of each task kind. */
 export const STATUS_ACTION: Record<TaskKind, 'DescribeProcessTaskStatus' | 'DescribeOpenPortTaskStatus'> = {
   process: 'DescribeProcessTaskStatus',
   port: 'DescribeOpenPortTaskStatus',
+};
+
+/** The action that starts a collection of each task kind. */
+export const CREATE_ACTION: Record<TaskKind, 'CreateProcessTask' | 'CreateOpenPortTask'> = {
+  process: 'CreateProcessTask',
+  port: 'CreateOpenPortTask',
 };
 
 /** The action that reads a finished collection's results. */
@@ -25,8 +40,26 @@ export const RESULT_ACTION: Record<TaskKind, 'DescribeProcesses' | 'DescribeOpen
   port: 'DescribeOpenPorts',
 };
 
+/** The largest `Limit` DescribeProcesses and DescribeOpenPorts accept (documented: default 10, at most 100). */
+export const RESULT_PAGE_LIMIT = 100;
+
+/** One page of a collection's results, checked: `items` has at most RESULT_PAGE_LIMIT entries. */
+export type ResultPage =
+  | { kind: 'process'; total: number; items: Process[]; requestId: string }
+  | { kind: 'port'; total: number; items: OpenPort[]; requestId: string };
+
 type StatusRequest = DescribeProcessTaskStatusRequest & DescribeOpenPortTaskStatusRequest;
 type StatusResponse = Omit<DescribeProcessTaskStatusResponse | DescribeOpenPortTaskStatusResponse, 'RequestId'>;
+type CreateRequest = CreateProcessTaskRequest & CreateOpenPortTaskRequest;
+type CreateResponse = Omit<CreateProcessTaskResponse | CreateOpenPortTaskResponse, 'RequestId'>;
+// Typed only by what the page reader asks of it: the body is checked field by field before it is trusted.
+type ResultRequest = Pick<DescribeProcessesRequest & DescribeOpenPortsRequest, 'Uuid' | 'Limit' | 'Offset'>;
+
+/** The array field of each result action's Response, and the item fields the bridge relies on. */
+const RESULT_SHAPE = {
+  process: { list: 'Processes', integers: ['Pid'], strings: ['ProcessName'] },
+  port: { list: 'OpenPorts', integers: ['Port', 'Pid'], strings: ['ProcessName'] },
+} as const satisfies Record<TaskKind, { list: string; integers: readonly string[]; strings: readonly string[] }>;
 
 export class InvalidUuidError extends Error {
   override readonly name = 'InvalidUuidError';
@@ -34,6 +67,13 @@ export class InvalidUuidError extends Error {
     super(`"${value}" is not an agent Uuid; use the 8-4-4-4-12 hex form, e.g. 6b6cd843-6bc1-4011-a74c-dc3fd26a7dd1`);
   }
 }
+
+function agentId(uuid: string): string {
+  if (!isAgentUuid(uuid)) throw new InvalidUuidError(uuid);
+  return normalizeUuid(uuid);
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export class CwpClient {
   constructor(private readonly caller: TencentCaller, private readonly now: () => number = Date.now) {}
@@ -43,8 +83,7 @@ export class CwpClient {
    * back as an observation; every other failure rejects with the TencentError.
    */
   async getTaskStatus(kind: TaskKind, uuid: string, options: CallOptions = {}): Promise<TaskObservation> {
-    if (!isAgentUuid(uuid)) throw new InvalidUuidError(uuid);
-    const id = normalizeUuid(uuid);
+    const id = agentId(uuid);
     const action = STATUS_ACTION[kind];
     const request: StatusRequest = { Uuid: id };
     try {
@@ -60,5 +99,51 @@ export class CwpClient {
       }
       throw e;
     }
+  }
+
+  /**
+   * Starts a collection on the agent (CreateProcessTask / CreateOpenPortTask). Every failure rejects with the
+   * TencentError, state-implying codes included (ResourceNotFound = unknown agent): the caller decides what a
+   * refused start means. The call may be retried on a network fault like any other, so a start can reach CWP
+   * twice; either way a collection is running afterwards.
+   */
+  async createTask(kind: TaskKind, uuid: string, options: CallOptions = {}): Promise<{ requestId: string }> {
+    const request: CreateRequest = { Uuid: agentId(uuid) };
+    const { requestId } = await this.caller.call<CreateResponse>(CREATE_ACTION[kind], { ...request }, options);
+    return { requestId };
+  }
+
+  /**
+   * One page (RESULT_PAGE_LIMIT records from `offset`) of the agent's last finished collection. A body
+   * without a numeric TotalCount, without the record array, with more records than asked for, or with a
+   * record that lacks the fields the bridge compares (Pid, ProcessName, and Port for ports) rejects as
+   * Bridge.BadResponseBody; the other record fields are passed on as CWP sent them.
+   */
+  async readResultPage(kind: TaskKind, uuid: string, offset: number, options: CallOptions = {}): Promise<ResultPage> {
+    const id = agentId(uuid);
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`offset must be a non-negative integer, got ${offset}`);
+    const action = RESULT_ACTION[kind];
+    const request: ResultRequest = { Uuid: id, Limit: RESULT_PAGE_LIMIT, Offset: offset };
+    const { response, requestId } = await this.caller.call<Record<string, unknown>>(action, { ...request }, options);
+    const bad = (what: string) => new TencentError({ code: TRANSPORT_CODES.badBody, message: `${action} answered ${what}`, requestId, action });
+
+    const total = response.TotalCount;
+    if (typeof total !== 'number' || !Number.isSafeInteger(total) || total < 0) throw bad(`TotalCount ${JSON.stringify(total)}, not a count`);
+    const shape = RESULT_SHAPE[kind];
+    const list = response[shape.list];
+    if (!Array.isArray(list)) throw bad(`no ${shape.list} array`);
+    if (list.length > RESULT_PAGE_LIMIT) throw bad(`${list.length} records for Limit ${RESULT_PAGE_LIMIT}`);
+    list.forEach((item: unknown, i) => {
+      if (!isObject(item)) throw bad(`${shape.list}[${i}] that is not an object`);
+      for (const field of shape.integers) {
+        if (!Number.isSafeInteger(item[field])) throw bad(`${shape.list}[${i}].${field} ${JSON.stringify(item[field])}, not an integer`);
+      }
+      for (const field of shape.strings) {
+        if (typeof item[field] !== 'string') throw bad(`${shape.list}[${i}].${field} ${JSON.stringify(item[field])}, not a string`);
+      }
+    });
+    return kind === 'process'
+      ? { kind, total, items: list as Process[], requestId }
+      : { kind, total, items: list as OpenPort[], requestId };
   }
 }

@@ -74,6 +74,11 @@ export const ERROR_TABLE: readonly ErrorRow[] = [
   row('ActionOffline', 'gone', 'never', 502, null, 'the action has been retired'),
   row('NoSuchVersion', 'gone', 'never', 502, null, 'the API version does not exist'),
   row('UnsupportedOperation*', 'gone', 'never', 502, null, 'the operation is not supported'),
+  // A collection CWP could not start. Documented only as "failed to create the task" (no mention of a
+  // task already running, so not a conflict); nothing says a retry at once would help, and the next sweep
+  // tries again anyway, so: not retried, 502 with the code passed through.
+  row('FailedOperation.CreateProcessTask', 'internal', 'never', 502, null, 'CWP could not start a process collection on the agent'),
+  row('FailedOperation.CreateOpenPortTask', 'internal', 'never', 502, null, 'CWP could not start an open-port collection on the agent'),
   // Our deployment is wrong.
   row('DryRunOperation', 'internal', 'never', 502, null, 'a dry run was answered'),
   row('FailedOperation*', 'internal', 'never', 502, null, 'the operation failed'),

@@ -1,8 +1,10 @@
 // The emulator over real HTTP on loopback: signatures, limits, every documented answer, scripted agents,
-// fleets, faults, tdmq and the control routes. Requests are signed with lib/tencent/sign.ts directly.
+// fleets, hosts and their collected records, faults, tdmq and the control routes. Requests are signed with
+// lib/tencent/sign.ts directly.
 import { randomUUID } from 'node:crypto';
 import { EMULATOR_CREDENTIALS, maxInWindow, startEmulator, type Emulator } from '../../dev/emulator';
 import { callApi, control, errorCode, type CallInput } from '../helpers/emulator-client';
+import { loadFixture } from '../helpers/fixtures';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const TEMP_ID = 'AKIDtemporary0000000000000000000000';
@@ -332,6 +334,268 @@ describe('agents on a schedule', () => {
   });
 });
 
+describe('process and port results (DescribeProcesses, DescribeOpenPorts)', () => {
+  const fixture = loadFixture<{ actions: Record<string, { itemFields: string[]; success: { Response: Record<string, unknown[]> } }> }>('cwp-result-responses.json');
+  const processes = (payload: unknown) => call({ action: 'DescribeProcesses', payload });
+  const openPorts = (payload: unknown) => call({ action: 'DescribeOpenPorts', payload });
+  /** Runs one collection of `kind` to COMPLETE (1 s). */
+  const collect = (uuid: string, kind: 'process' | 'port', outcome: 'COMPLETE' | 'FAILED' = 'COMPLETE') => {
+    emu.startTask(uuid, kind, { collectMs: 1000, outcome });
+    clock += 1000;
+  };
+  const manyProcesses = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ pid: 1000 + i, ppid: 1, processName: `worker-${i % 7}`, username: i % 2 ? 'app' : 'root', fullPath: `/opt/app/worker-${i % 7}` }));
+
+  test('four pages of 350 processes: Limit 100 and Offset page through the records, TotalCount on every page', async () => {
+    const uuid = agent();
+    emu.setHost(uuid, { processes: manyProcesses(350) });
+    collect(uuid, 'process');
+    const pages = [];
+    for (const Offset of [0, 100, 200, 300]) pages.push((await processes({ Uuid: uuid, Limit: 100, Offset })).json.Response);
+    expect(pages.map((p) => [p.TotalCount, p.Processes.length])).toEqual([[350, 100], [350, 100], [350, 100], [350, 50]]);
+    expect(pages.flatMap((p) => p.Processes.map((r: { Pid: number }) => r.Pid))).toEqual(manyProcesses(350).map((p) => p.pid));
+    expect((await processes({ Uuid: uuid, Limit: 100, Offset: 400 })).json.Response).toMatchObject({ TotalCount: 350, Processes: [] });
+  });
+
+  test('every record carries every field of the SDK’s Process and OpenPort, with the documented types', async () => {
+    const uuid = agent();
+    collect(uuid, 'process');
+    collect(uuid, 'port');
+    const proc = (await processes({ Uuid: uuid })).json.Response.Processes[0];
+    const port = (await openPorts({ Uuid: uuid })).json.Response.OpenPorts[0];
+    expect(Object.keys(proc)).toEqual(fixture.actions.DescribeProcesses!.itemFields);
+    expect(Object.keys(port)).toEqual(fixture.actions.DescribeOpenPorts!.itemFields);
+    const documented = (action: string) => fixture.actions[action]!.success.Response[action === 'DescribeProcesses' ? 'Processes' : 'OpenPorts']![0] as Record<string, unknown>;
+    const typesOf = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v]));
+    expect(typesOf(proc)).toEqual(typesOf(documented('DescribeProcesses')));
+    expect(typesOf(port)).toEqual(typesOf(documented('DescribeOpenPorts')));
+    expect(proc).toMatchObject({ Uuid: uuid, Platform: 'LINUX64', CreateTime: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/) });
+    expect(port.CreateTime).toBe(port.ModifyTime);
+  });
+
+  test('Limit defaults to 10; above 100, 0 or not an integer is InvalidParameter.InvalidFormat, and so is a negative Offset', async () => {
+    const uuid = agent();
+    emu.setHost(uuid, { processes: manyProcesses(30) });
+    collect(uuid, 'process');
+    expect((await processes({ Uuid: uuid })).json.Response.Processes).toHaveLength(10);
+    expect((await processes({ Uuid: uuid, Limit: 100 })).json.Response.Processes).toHaveLength(30);
+    for (const Limit of [101, 0, 2.5, '10']) expect(errorCode(await processes({ Uuid: uuid, Limit }))).toBe('InvalidParameter.InvalidFormat');
+    expect(errorCode(await openPorts({ Uuid: uuid, Limit: 101 }))).toBe('InvalidParameter.InvalidFormat');
+    expect(errorCode(await processes({ Uuid: uuid, Offset: -1 }))).toBe('InvalidParameter.InvalidFormat');
+  });
+
+  test('an agent whose collection never finished, and an unknown agent, answer TotalCount 0', async () => {
+    const uuid = agent();
+    expect((await processes({ Uuid: uuid })).json.Response).toEqual({ TotalCount: 0, Processes: [], RequestId: expect.stringMatching(UUID_V4) });
+    emu.startTask(uuid, 'port', { collectMs: 5000 });
+    expect((await openPorts({ Uuid: uuid })).json.Response).toMatchObject({ TotalCount: 0, OpenPorts: [] });
+    expect((await openPorts({ Uuid: randomUUID() })).json.Response).toMatchObject({ TotalCount: 0, OpenPorts: [] });
+    expect(emu.results(uuid, 'port')).toEqual({ collectedAt: null, generation: null, items: [] });
+    // An uninstalled agent (scripted UNKNOWN_AGENT) has no records; reinstalled, it has those of its next collection.
+    collect(uuid, 'process');
+    emu.script(uuid, 'process', [{ atMs: 0, state: 'UNKNOWN_AGENT' }, { atMs: 1000, state: 'COMPLETE' }]);
+    expect((await processes({ Uuid: uuid })).json.Response.TotalCount).toBe(0);
+    clock += 1000;
+    expect(emu.results(uuid, 'process')).toMatchObject({ collectedAt: clock, generation: 1, items: expect.arrayContaining([expect.objectContaining({ ProcessName: 'systemd' })]) });
+  });
+
+  test('one of Uuid and ProcessName (Uuid and Port for ports) is required; ProcessName or Port alone reads every agent', async () => {
+    expect(errorCode(await processes({ Limit: 10 }))).toBe('MissingParameter');
+    expect(errorCode(await openPorts({}))).toBe('MissingParameter');
+    const name = `only-here-${randomUUID().slice(0, 8)}`;
+    const [a, b] = [agent(), agent()];
+    emu.setHost(a, { processes: [{ pid: 501, processName: name }], ports: [{ port: 7001, pid: 501, processName: name }] });
+    emu.setHost(b, { processes: [{ pid: 502, processName: name }, { pid: 503, processName: 'other' }], ports: [{ port: 7001, pid: 502, processName: name }] });
+    for (const uuid of [a, b]) {
+      collect(uuid, 'process');
+      collect(uuid, 'port');
+    }
+    const byName = (await processes({ ProcessName: name, Limit: 100 })).json.Response;
+    expect(byName.Processes.map((p: { Uuid: string; Pid: number }) => [p.Uuid, p.Pid])).toEqual([[a, 501], [b, 502]]);
+    expect((await processes({ Uuid: b, ProcessName: name })).json.Response.TotalCount).toBe(1);
+    const byPort = (await openPorts({ Port: 7001, Limit: 100 })).json.Response.OpenPorts.filter((p: { Uuid: string }) => p.Uuid === a || p.Uuid === b);
+    expect(byPort.map((p: { Uuid: string; Pid: number }) => [p.Uuid, p.Pid])).toEqual([[a, 501], [b, 502]]);
+    expect(errorCode(await processes({ ProcessName: '' }))).toBe('InvalidParameter.InvalidFormat');
+    expect(errorCode(await openPorts({ Port: 70000 }))).toBe('InvalidParameter.InvalidFormat');
+    expect(errorCode(await processes({ Uuid: 'not-a-uuid' }))).toBe('InvalidParameter.InvalidFormat');
+  });
+
+  test('Filters ProcessName and MachineIp (and Port for ports) narrow the records; an undocumented or malformed filter is InvalidFormat', async () => {
+    const uuid = agent();
+    emu.setHost(uuid, {
+      machineIp: '10.9.8.7',
+      processes: [{ pid: 10, processName: 'nginx' }, { pid: 11, processName: 'nginx' }, { pid: 12, processName: 'sshd' }],
+      ports: [{ port: 80, pid: 10, processName: 'nginx' }, { port: 443, pid: 10, processName: 'nginx' }, { port: 22, pid: 12, processName: 'sshd' }],
+    });
+    collect(uuid, 'process');
+    collect(uuid, 'port');
+    const filtered = async (Filters: unknown, kind: 'process' | 'port' = 'process') =>
+      (await (kind === 'process' ? processes : openPorts)({ Uuid: uuid, Limit: 100, Filters })).json.Response;
+    expect((await filtered([{ Name: 'ProcessName', Values: ['nginx'] }])).Processes.map((p: { Pid: number }) => p.Pid)).toEqual([10, 11]);
+    expect((await filtered([{ Name: 'ProcessName', Values: ['nginx', 'sshd'] }, { Name: 'MachineIp', Values: ['10.9.8.7'] }])).TotalCount).toBe(3);
+    expect((await filtered([{ Name: 'MachineIp', Values: ['10.0.0.1'] }])).TotalCount).toBe(0);
+    expect((await filtered([{ Name: 'Port', Values: ['443', '22'] }], 'port')).OpenPorts.map((p: { Port: number }) => p.Port)).toEqual([443, 22]);
+    expect((await filtered([{ Name: 'ProcessName', Values: ['nginx'] }, { Name: 'Port', Values: ['22'] }], 'port')).TotalCount).toBe(0);
+    for (const bad of [[{ Name: 'Port', Values: ['80'] }], [{ Name: 'Pid', Values: ['1'] }], [{ Name: 'ProcessName', Values: [] }], [{ Name: 'ProcessName', Values: [1] }], { Name: 'ProcessName' }]) {
+      expect(errorCode(await processes({ Uuid: uuid, Filters: bad }))).toBe('InvalidParameter.InvalidFormat');
+    }
+    expect(errorCode(await openPorts({ Uuid: uuid, Filters: [{ Name: 'Port', Values: ['http'] }] }))).toBe('InvalidParameter.InvalidFormat');
+  });
+
+  test('an unknown parameter is IllegalRequest; a body that is not JSON is ParsingError for processes and InvalidFormat for ports', async () => {
+    const uuid = agent();
+    expect(errorCode(await processes({ Uuid: uuid, Port: 22 }))).toBe('InvalidParameter.IllegalRequest');
+    expect(errorCode(await openPorts({ Uuid: uuid, ProcessName: 'sshd' }))).toBe('InvalidParameter.IllegalRequest');
+    expect(errorCode(await processes('{"Uuid":'))).toBe('InvalidParameter.ParsingError');
+    expect(errorCode(await openPorts('[1]'))).toBe('InvalidParameter.InvalidFormat');
+  });
+
+  test('the records change only when a new collection completes; a failed one keeps the last', async () => {
+    const uuid = agent();
+    emu.setHost(uuid, { ports: [{ port: 22, pid: 700, processName: 'sshd' }] });
+    collect(uuid, 'port');
+    const listed = async () => (await openPorts({ Uuid: uuid })).json.Response.OpenPorts.map((p: { Port: number }) => p.Port);
+    expect(await listed()).toEqual([22]);
+    emu.openPort(uuid, { port: 8080, pid: 701, processName: 'java' });
+    expect(await listed()).toEqual([22]);
+    expect(emu.hostOf(uuid).ports.map((p) => p.port)).toEqual([22, 8080]);
+    emu.startTask(uuid, 'port', { collectMs: 2000 });
+    clock += 1000;
+    expect(await listed()).toEqual([22]); // still collecting
+    clock += 1000;
+    expect(await listed()).toEqual([22, 8080]);
+    emu.closePort(uuid, 22);
+    collect(uuid, 'port', 'FAILED');
+    expect(await listed()).toEqual([22, 8080]);
+    expect(emu.results(uuid, 'port').generation).toBe(1);
+    // A change made while a collection runs is what it records at its end.
+    emu.startTask(uuid, 'port', { collectMs: 2000 });
+    clock += 1000;
+    emu.openPort(uuid, { port: 9090, pid: 702, processName: 'node' });
+    clock += 1000;
+    expect(await listed()).toEqual([8080, 9090]);
+    // The process records are the process collection's own: none has finished.
+    expect((await processes({ Uuid: uuid })).json.Response.TotalCount).toBe(0);
+  });
+
+  test('pid churn: every collection sees new pids for the same programs, ports follow their processes, pid 1 stays', async () => {
+    const uuid = agent();
+    emu.setHost(uuid, {
+      processes: [{ pid: 1, processName: 'systemd' }, { pid: 400, processName: 'nginx' }, { pid: 401, ppid: 400, processName: 'nginx', username: 'nginx' }],
+      ports: [{ port: 80, pid: 400, processName: 'nginx' }],
+      churn: { pidsEachCollection: true },
+    });
+    const seen = [];
+    for (let i = 0; i < 3; i++) {
+      collect(uuid, 'process');
+      collect(uuid, 'port');
+      seen.push({ processes: emu.results(uuid, 'process').items, ports: emu.results(uuid, 'port').items });
+    }
+    const identity = (p: { ProcessName: string; Username: string; FullPath: string }) => [p.ProcessName, p.Username, p.FullPath];
+    for (const s of seen) expect(s.processes.map(identity)).toEqual(seen[0]!.processes.map(identity));
+    const pids = seen.map((s) => s.processes.map((p) => p.Pid));
+    expect(pids[0]).toEqual([1, 400, 401]);
+    expect(new Set(pids.map((p) => p.join())).size).toBe(3);
+    for (const s of seen) {
+      expect(s.processes[0]!.Pid).toBe(1);
+      expect(s.processes[2]!.Ppid).toBe(s.processes[1]!.Pid); // the worker's parent moved with it
+      expect(s.ports.map((p) => [p.Port, p.ProcessName])).toEqual([[80, 'nginx']]);
+      expect(s.ports[0]!.Pid).toBe(s.processes[1]!.Pid);
+    }
+    expect(emu.hostOf(uuid).processes.map((p) => p.pid)).toEqual([1, 400, 401]); // the host itself is unchanged
+  });
+
+  test('portsAddedPerCollection: the k-th finished collection sees k * n more ports', async () => {
+    const uuid = agent();
+    emu.setHost(uuid, { processes: [{ pid: 1, processName: 'systemd' }, { pid: 300, processName: 'app' }], ports: [{ port: 22, pid: 300, processName: 'app' }], churn: { portsAddedPerCollection: 3 } });
+    const counts = [];
+    for (let i = 0; i < 3; i++) {
+      collect(uuid, 'port');
+      counts.push((await openPorts({ Uuid: uuid })).json.Response.TotalCount);
+    }
+    expect(counts).toEqual([1, 4, 7]);
+    expect(emu.results(uuid, 'port').items.slice(1).map((p) => [p.Port, p.Pid])).toEqual([20000, 20001, 20002, 20003, 20004, 20005].map((port) => [port, 300]));
+  });
+
+  test('hosts are generated from the uuid: the same on every emulator, sized by addFleet, the CWP agent among their processes', async () => {
+    const other = await startEmulator({ now: () => clock, quiet: true });
+    try {
+      const options = { count: 3, activeFraction: 0, offlineFraction: 0, processes: 400, ports: 40, seed: 99 };
+      const uuids = emu.addFleet(options.count, options);
+      expect(other.addFleet(options.count, options)).toEqual(uuids);
+      const mine = emu.results(uuids[0]!, 'process');
+      expect(mine.items).toHaveLength(400);
+      expect(emu.results(uuids[0]!, 'port').items).toHaveLength(40);
+      expect(other.hostOf(uuids[0]!)).toEqual(emu.hostOf(uuids[0]!));
+      expect(mine.items.map((p) => p.ProcessName)).toEqual(expect.arrayContaining(['systemd', 'YDService', 'sshd']));
+      expect(new Set(mine.items.map((p) => p.Pid)).size).toBe(400);
+      const pids = new Set(mine.items.map((p) => p.Pid));
+      for (const port of emu.results(uuids[0]!, 'port').items) expect(pids.has(port.Pid)).toBe(true);
+      expect(emu.hostOf(uuids[1]!)).not.toEqual(emu.hostOf(uuids[0]!));
+      // A fleet starts with a finished collection (its keys start COMPLETE): the records are there at once.
+      const pages = [];
+      for (const Offset of [0, 100, 200, 300]) pages.push((await processes({ Uuid: uuids[0], Limit: 100, Offset })).json.Response.Processes);
+      expect(pages.flat()).toEqual(mine.items);
+      // An agent added one by one has a small generated host too.
+      expect(emu.hostOf(agent()).processes).toHaveLength(16);
+    } finally {
+      await other.close();
+    }
+  });
+
+  test('startProcess, stopProcess, changeHost and setHost edit the host; a bad change throws and changes nothing', () => {
+    const uuid = agent();
+    emu.setHost(uuid, { processes: [{ pid: 1, processName: 'systemd' }], ports: [] });
+    const pid = emu.startProcess(uuid, { processName: 'redis-server', username: 'redis' });
+    expect(pid).toBe(301);
+    emu.openPort(uuid, { port: 6379, pid, processName: 'redis-server' });
+    expect(emu.hostOf(uuid).processes[1]).toEqual({ pid: 301, ppid: 1, processName: 'redis-server', username: 'redis', fullPath: '/usr/bin/redis-server' });
+    emu.stopProcess(uuid, pid);
+    expect(emu.hostOf(uuid)).toMatchObject({ processes: [{ pid: 1 }], ports: [] });
+    emu.changeHost(uuid, (host) => {
+      host.machineName = 'renamed';
+      host.processes.push({ pid: 9, ppid: 1, processName: 'x', username: 'root', fullPath: '/x' });
+    });
+    expect(emu.hostOf(uuid)).toMatchObject({ machineName: 'renamed', processes: [{ pid: 1 }, { pid: 9 }] });
+    const before = emu.hostOf(uuid);
+    expect(() => emu.changeHost(uuid, (host) => void host.processes.push({ ...host.processes[0]! }))).toThrow('pid 1 is listed twice');
+    expect(() => emu.setHost(uuid, { ports: [{ port: 0, pid: 1, processName: 'x' }] })).toThrow('port must be an integer');
+    expect(() => emu.setHost(uuid, { processes: [{ pid: 5, processName: '' }] })).toThrow('processName');
+    expect(() => emu.stopProcess(uuid, 12345)).toThrow('no process 12345');
+    expect(() => emu.closePort(uuid, 80)).toThrow('no listener on port 80');
+    expect(emu.hostOf(uuid)).toEqual(before);
+  });
+
+  test('signature checks, the action check and the per-action 20/s budget apply to the result actions', async () => {
+    const uuid = agent();
+    expect(errorCode(await call({ action: 'DescribeProcesses', payload: { Uuid: uuid }, secretKey: 'wrong' }))).toBe('AuthFailure.SignatureFailure');
+    expect(errorCode(await call({ action: 'DescribeOpenPorts', payload: { Uuid: uuid }, authorization: null }))).toBe('AuthFailure.InvalidAuthorization');
+    expect(errorCode(await call({ action: 'DescribeOpenPorts', payload: { Uuid: uuid }, version: '2020-02-17' }))).toBe('NoSuchVersion');
+    const answers = [];
+    for (let i = 0; i < 21; i++) answers.push(await processes({ Uuid: uuid }));
+    expect(answers.map(errorCode).filter((c) => c === 'RequestLimitExceeded')).toHaveLength(1);
+    expect(errorCode(await openPorts({ Uuid: uuid }))).toBeNull();
+    expect(errorCode(await call({ action: 'CreateProcessTask', payload: { Uuid: uuid } }))).toBeNull();
+    expect(emu.stats()).toMatchObject({ DescribeProcesses: { accepted: 20, throttled: 1 }, DescribeOpenPorts: { accepted: 1, rejected: 2 }, CreateProcessTask: { accepted: 1 } });
+  });
+
+  test('the official SDK reads a page of records', async () => {
+    const { Client } = await import('tencentcloud-sdk-nodejs/tencentcloud/services/yunjing/v20180228/yunjing_client');
+    const sdkEmu = await startEmulator({ quiet: true }); // the SDK signs with the real clock
+    try {
+      const uuid = randomUUID();
+      sdkEmu.setHost(uuid, { processes: manyProcesses(12) });
+      sdkEmu.script(uuid, 'process', [{ atMs: 0, state: 'COMPLETE' }]);
+      const config = { credential: EMULATOR_CREDENTIALS, region: 'ap-guangzhou', profile: { httpProfile: { endpoint: new URL(sdkEmu.url).host, protocol: 'http://' } } };
+      const page = await new Client(config).DescribeProcesses({ Uuid: uuid, Limit: 5, Offset: 10 });
+      expect(page.TotalCount).toBe(12);
+      expect(page.Processes?.map((p) => p.Pid)).toEqual([1010, 1011]);
+    } finally {
+      await sdkEmu.close();
+    }
+  });
+});
+
 describe('faults', () => {
   test('latency delays the answer by the given ms', async () => {
     const uuid = agent();
@@ -379,6 +643,32 @@ describe('faults', () => {
     expect(errorCode(await portStatus(uuid))).toBe('InternalError');
     expect(errorCode(await portStatus(uuid))).toBe('FailedOperation.OpenPortTaskNotFound');
     expect(emu.stats().DescribeOpenPortTaskStatus).toMatchObject({ accepted: 1, rejected: 2 });
+  });
+
+  test('after: the fault lets N matching requests through, then fires: the third page of four fails', async () => {
+    const uuid = agent();
+    emu.setHost(uuid, { processes: Array.from({ length: 350 }, (_, i) => ({ pid: 2000 + i, processName: 'p' })) });
+    emu.startTask(uuid, 'process', { collectMs: 0 });
+    emu.inject({ action: 'DescribeProcesses', fault: 'error', code: 'InternalError', after: 2 });
+    expect(emu.faults()).toEqual([expect.objectContaining({ action: 'DescribeProcesses', after: 2, times: 1 })]);
+    const page = (Offset: number) => call({ action: 'DescribeProcesses', payload: { Uuid: uuid, Limit: 100, Offset } });
+    expect(errorCode(await procStatus(uuid))).toBeNull(); // another action does not count
+    expect(errorCode(await page(0))).toBeNull();
+    expect(errorCode(await page(100))).toBeNull();
+    expect(emu.faults()[0]).not.toHaveProperty('after');
+    expect(errorCode(await page(200))).toBe('InternalError');
+    expect((await page(300)).json.Response.Processes).toHaveLength(50);
+    expect((await page(200)).json.Response.Processes).toHaveLength(100); // read again, it is there
+    expect(emu.faults()).toEqual([]);
+    expect(() => emu.inject({ fault: 'reset', after: -1 })).toThrow('after must be');
+  });
+
+  test('a waiting fault counts only the requests that got through: one stopped by an earlier fault does not count', async () => {
+    emu.inject({ fault: 'reset', after: 1 });
+    emu.inject({ fault: 'emptyBody' });
+    expect((await procStatus(agent())).json).toEqual({}); // stopped by the second rule; the first still waits
+    expect(errorCode(await procStatus(agent()))).toBe('FailedOperation.ProcessTaskNotFound'); // got through: counted
+    await expect(procStatus(agent())).rejects.toThrow();
   });
 
   test('times: Infinity lasts until clearFaults', async () => {
@@ -444,6 +734,26 @@ describe('control routes over HTTP', () => {
     expect((await procStatus(uuid)).json.Response.Status).toBe('AGENT_OFFLINE');
     const log = (await control(emu.url, 'GET', `/_emulator/transitions?uuid=${uuid}&kind=process`)).json;
     expect(log.map((t: { state: string }) => t.state)).toEqual(['COLLECTING', 'COMPLETE', 'AGENT_OFFLINE']);
+  });
+
+  test('hosts, their edits and the collected records over HTTP', async () => {
+    const uuid = randomUUID();
+    const set = await control(emu.url, 'POST', '/_emulator/host', { uuid, processes: [{ pid: 1, processName: 'systemd' }], ports: [], churn: { portsAddedPerCollection: 1 } });
+    expect(set.json).toMatchObject({ processes: [{ pid: 1, ppid: 0, processName: 'systemd' }], ports: [], churn: { portsAddedPerCollection: 1 } });
+    const started = await control(emu.url, 'POST', '/_emulator/host/start-process', { uuid, processName: 'sshd', fullPath: '/usr/sbin/sshd' });
+    expect(started.json).toEqual({ pid: 301 });
+    await control(emu.url, 'POST', '/_emulator/host/open-port', { uuid, port: 22, pid: 301, processName: 'sshd' });
+    expect((await control(emu.url, 'GET', `/_emulator/host?uuid=${uuid}`)).json.ports).toEqual([{ port: 22, pid: 301, processName: 'sshd' }]);
+    await control(emu.url, 'POST', '/_emulator/tasks', { uuid, kind: 'port', collectMs: 100 });
+    clock += 100;
+    const results = (await control(emu.url, 'GET', `/_emulator/results?uuid=${uuid}&kind=port`)).json;
+    expect(results).toMatchObject({ collectedAt: clock, generation: 0, items: [{ Port: 22, Pid: 301, ProcessName: 'sshd' }] });
+    await control(emu.url, 'POST', '/_emulator/host/close-port', { uuid, port: 22 });
+    await control(emu.url, 'POST', '/_emulator/host/stop-process', { uuid, pid: 301 });
+    expect((await control(emu.url, 'GET', `/_emulator/host?uuid=${uuid}`)).json).toMatchObject({ processes: [{ pid: 1 }], ports: [] });
+    expect((await control(emu.url, 'POST', '/_emulator/host/stop-process', { uuid, pid: 301 })).status).toBe(400);
+    expect((await control(emu.url, 'GET', `/_emulator/results?uuid=${uuid}&kind=disk`)).status).toBe(400);
+    expect((await control(emu.url, 'POST', '/_emulator/fleet', { count: 1, seed: 5, processes: 50, ports: 5, activeFraction: 0, offlineFraction: 0 })).json.uuids).toHaveLength(1);
   });
 
   test('fleet and demo routes return uuids', async () => {

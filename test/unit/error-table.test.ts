@@ -9,8 +9,13 @@ interface CwpResponses {
   portErrors: string[];
   commonErrors: string[];
 }
+interface CwpResultResponses {
+  actions: Record<string, { errors: string[] }>;
+}
 const fixture = loadFixture<CwpResponses>('cwp-responses.json');
-const documentedCodes = [...new Set([...fixture.processErrors, ...fixture.portErrors, ...fixture.commonErrors])].sort();
+const resultFixture = loadFixture<CwpResultResponses>('cwp-result-responses.json');
+const resultCodes = Object.values(resultFixture.actions).flatMap((a) => a.errors);
+const documentedCodes = [...new Set([...fixture.processErrors, ...fixture.portErrors, ...fixture.commonErrors, ...resultCodes])].sort();
 
 type Expected = { kind: ErrorKind; retry: RetryPolicy; httpStatus: number; state: TaskState | null };
 const expected = (kind: ErrorKind, retry: RetryPolicy, httpStatus: number, state: TaskState | null = null): Expected => ({ kind, retry, httpStatus, state });
@@ -21,6 +26,9 @@ const DOCUMENTED_ROWS: Record<string, Expected> = {
   'FailedOperation.ProcessTaskNotFound': expected('not-found', 'never', 404, 'NO_TASK'),
   'FailedOperation.OpenPortTaskNotFound': expected('not-found', 'never', 404, 'NO_TASK'),
   ResourceNotFound: expected('not-found', 'never', 404, 'UNKNOWN_AGENT'),
+  // CWP could not start a collection ("failed to create the task"): not a state of the task, not retried at once.
+  'FailedOperation.CreateProcessTask': expected('internal', 'never', 502),
+  'FailedOperation.CreateOpenPortTask': expected('internal', 'never', 502),
   InvalidParameter: expected('invalid', 'never', 400),
   'InvalidParameter.IllegalRequest': expected('invalid', 'never', 400),
   'InvalidParameter.InvalidFormat': expected('invalid', 'never', 400),
@@ -65,6 +73,19 @@ describe('every code the CWP docs list', () => {
 
   test.each(documentedCodes)('%s maps as the documented error table says', (code) => {
     expect(pick(lookupError(code))).toEqual(DOCUMENTED_ROWS[code]);
+  });
+});
+
+describe('the collection and result actions', () => {
+  test('the fixture lists the four actions, each with its documented codes', () => {
+    expect(Object.keys(resultFixture.actions).sort()).toEqual(['CreateOpenPortTask', 'CreateProcessTask', 'DescribeOpenPorts', 'DescribeProcesses']);
+    for (const action of Object.values(resultFixture.actions)) expect(action.errors.length).toBeGreaterThan(3);
+  });
+
+  test.each(['FailedOperation.CreateProcessTask', 'FailedOperation.CreateOpenPortTask'])('%s has an exact row that says what failed', (code) => {
+    const row = lookupError(code);
+    expect(row.code).toBe(code);
+    expect(row.meaning).toMatch(/could not start/);
   });
 });
 
@@ -120,6 +141,7 @@ describe('families', () => {
   test.each([
     ['FailedOperation.AgentOffline'],
     ['FailedOperation.ProcessTaskNotFound'],
+    ['FailedOperation.CreateOpenPortTask'],
     ['AuthFailure.SignatureExpire'],
   ])('the exact row %s wins over its family', (code) => {
     expect(lookupError(code).code).toBe(code);
