@@ -50,6 +50,8 @@ export interface Config {
     /** Kept free at the end of the function's time for publishing and the summary. */
     marginMs: number;
     intervals: Intervals;
+    /** COLLECT_EVERY: start a collection of every watched, online agent once per this period; null = off. */
+    collectEveryMs: number | null;
   };
   api: {
     tokens: string[];
@@ -73,7 +75,7 @@ export const ENV = [
   'TENCENTCLOUD_SECRET_ID', 'TENCENTCLOUD_SECRET_KEY', 'TENCENTCLOUD_SESSION_TOKEN',
   'TENCENTCLOUD_SECRETID', 'TENCENTCLOUD_SECRETKEY', 'TENCENTCLOUD_SESSIONTOKEN',
   'TENCENTCLOUD_REGION', 'CWP_ENDPOINT', 'TDMQ_ENDPOINT', 'CWP_RATE_LIMIT', 'TDMQ_RATE_LIMIT', 'TENCENT_TIMEOUT_MS',
-  'STATE_STORE', 'WATCH_UUIDS', 'WATCH_KINDS', 'SWEEP_BUDGET_MS', 'SWEEP_MARGIN_MS',
+  'STATE_STORE', 'WATCH_UUIDS', 'WATCH_KINDS', 'SWEEP_BUDGET_MS', 'SWEEP_MARGIN_MS', 'COLLECT_EVERY',
   'POLL_COLLECTING_SECONDS', 'POLL_OFFLINE_SECONDS', 'POLL_TERMINAL_SECONDS', 'POLL_UNKNOWN_AGENT_SECONDS', 'POLL_UNOBSERVED_SECONDS',
   'API_TOKENS', 'API_BASE_PATH', 'API_RATE_LIMIT', 'API_RATE_BURST', 'MAX_WATCHES', 'WEBHOOK_URLS', 'WEBHOOK_SECRET', 'WEBHOOK_ALLOW_HTTP', 'WEBHOOK_TIMEOUT_MS', 'WEBHOOK_CONCURRENCY',
   'CMQ_TOPIC', 'CMQ_QUEUE', 'DELIVERY_MAX_ATTEMPTS', 'EVENT_SOURCE', 'LOG_LEVEL',
@@ -116,6 +118,7 @@ const envSchema = z.object({
   WATCH_KINDS: z._default(z.string(), 'process,port'),
   SWEEP_BUDGET_MS: optionalInt(1_000, 900_000, 'milliseconds'),
   SWEEP_MARGIN_MS: int(0, 60_000, 3_000, 'milliseconds'),
+  COLLECT_EVERY: z._default(z.string().check(z.refine((v) => v === 'off' || parseDuration(v) !== null, { error: 'must be a period of at least 10m such as 30m, 6h or 1d (s, m, h, d), or off' })), 'off'),
   POLL_COLLECTING_SECONDS: int(1, 3_600, 3, 'seconds'),
   POLL_OFFLINE_SECONDS: int(1, 86_400, 60, 'seconds'),
   POLL_TERMINAL_SECONDS: int(1, 86_400, 600, 'seconds'),
@@ -161,8 +164,8 @@ export const VARIABLE_OWNER: Partial<Record<(typeof ENV)[number], FunctionRole>>
   MAX_WATCHES: 'api',
   TDMQ_RATE_LIMIT: 'poll',
   SWEEP_BUDGET_MS: 'poll',
+  COLLECT_EVERY: 'poll',
   SWEEP_MARGIN_MS: 'poll',
-  POLL_COLLECTING_SECONDS: 'poll',
   POLL_OFFLINE_SECONDS: 'poll',
   POLL_TERMINAL_SECONDS: 'poll',
   POLL_UNKNOWN_AGENT_SECONDS: 'poll',
@@ -175,8 +178,17 @@ export const VARIABLE_OWNER: Partial<Record<(typeof ENV)[number], FunctionRole>>
   CMQ_TOPIC: 'poll',
   CMQ_QUEUE: 'poll',
   DELIVERY_MAX_ATTEMPTS: 'poll',
-  EVENT_SOURCE: 'poll',
 };
+
+const DURATION_UNITS_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `30m`, `6h`, `1d` as milliseconds; null when not such a period or shorter than 10 minutes. */
+export function parseDuration(v: string): number | null {
+  const m = /^(\d{1,6})([smhd])$/.exec(v.trim());
+  if (!m) return null;
+  const ms = Number(m[1]) * DURATION_UNITS_MS[m[2]!]!;
+  return ms >= 600_000 ? ms : null;
+}
 
 function parseStateStore(v: string): StateStoreUrl {
   if (v === 'memory:') return { type: 'memory' };
@@ -271,6 +283,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sweep: {
       budgetMs: e.SWEEP_BUDGET_MS ?? null,
       marginMs: e.SWEEP_MARGIN_MS,
+      collectEveryMs: e.COLLECT_EVERY === 'off' ? null : parseDuration(e.COLLECT_EVERY),
       intervals: {
         collecting: e.POLL_COLLECTING_SECONDS,
         offline: e.POLL_OFFLINE_SECONDS,

@@ -2,6 +2,7 @@
 // Both work on a SweepContext, the few things of one sweep they share (the store, the client, the clock,
 // the stop signal, the counters).
 import type { Intervals } from '../config';
+import { createHash } from 'node:crypto';
 import { InvalidUuidError, type CwpClient } from '../cwp/client';
 import { isTencentError, type TencentError } from '../errors';
 import { CWP_SERVICE, CWP_VERSION } from '../tencent/services';
@@ -18,6 +19,8 @@ export interface SweepCounts {
   failed: number;
   /** Compare-and-set conflicts with another sweep (re-read and decided again). */
   conflicts: number;
+  /** Scheduled collections (COLLECT_EVERY) started. */
+  collectionsStarted: number;
 }
 
 /** What the checks of one sweep share. */
@@ -26,7 +29,9 @@ export interface SweepContext {
   eventSource: string;
   intervals: Intervals;
   store: Pick<SchedulePort, 'getRecord' | 'recordCheck' | 'recordChange'>;
-  cwp: Pick<CwpClient, 'getTaskStatus'>;
+  cwp: Pick<CwpClient, 'getTaskStatus' | 'createTask'>;
+  /** COLLECT_EVERY in ms, or null: scheduled collections are off. */
+  collectEveryMs: number | null;
   log: Logger;
   now: () => number;
   random: () => number;
@@ -71,11 +76,47 @@ export async function checkKey(ctx: SweepContext, rec: KeyRecord): Promise<boole
   }
   ctx.counts.checked++;
   if (obs.state === rec.state) {
-    await store.recordCheck({ key, observedAt: obs.observedAt, nextDue: nextDueAt(obs.state, obs.observedAt, intervals, ctx.random) });
+    // A key whose scheduled collection is due starts one now (and is COLLECTING, in the hot lane, at once).
+    const started = collectionDue(ctx, rec, obs.observedAt) ? await startScheduledCollection(ctx, rec) : null;
+    if (started) await recordTransition(ctx, rec, started);
+    else await store.recordCheck({ key, observedAt: obs.observedAt, nextDue: nextDueAt(obs.state, obs.observedAt, intervals, ctx.random) });
   } else {
     await recordTransition(ctx, rec, obs);
   }
   return true;
+}
+
+/** States in which an agent can take a new collection: it answers, and none is running. */
+const COLLECTABLE: ReadonlySet<string> = new Set(['COMPLETE', 'FAILED', 'NO_TASK']);
+
+/**
+ * Whether a key's scheduled collection (COLLECT_EVERY) is due: the key's slot in this period has passed and its
+ * state has not changed since (a collection started or finished after the slot counts as this period's). Each
+ * key's slot is a fixed offset in the period, from a hash of its id, so a fleet's collections spread evenly.
+ */
+export function collectionDue(ctx: Pick<SweepContext, 'collectEveryMs'>, rec: KeyRecord, now: number): boolean {
+  const period = ctx.collectEveryMs;
+  if (period === null || !COLLECTABLE.has(rec.state ?? '') || rec.since === null) return false;
+  return rec.since < slotStart(keyId(rec), now, period);
+}
+
+/** The start of `id`'s slot in the period that holds `now` (or the one before, if this one's slot is ahead). */
+export function slotStart(id: string, now: number, period: number): number {
+  const offset = createHash('sha256').update(id).digest().readUInt32BE(0) % period;
+  return Math.floor((now - offset) / period) * period + offset;
+}
+
+/** Starts the key's scheduled collection; its observation (COLLECTING) is what to record, or null if CWP refused. */
+async function startScheduledCollection(ctx: SweepContext, rec: KeyRecord): Promise<TaskObservation | null> {
+  try {
+    const { requestId } = await ctx.cwp.createTask(rec.kind, rec.uuid, { signal: ctx.signal, deadline: ctx.pollUntil, stats: ctx.stats });
+    ctx.counts.collectionsStarted++;
+    ctx.log.info('scheduled collection started', { subject: keyId(rec), every: ctx.collectEveryMs, requestId });
+    return { uuid: rec.uuid, kind: rec.kind, state: 'COLLECTING', requestId, observedAt: ctx.now() };
+  } catch (e) {
+    if (!ctx.signal.aborted) ctx.log.warn('scheduled collection not started; tried again at the next check', { subject: keyId(rec), ...(isTencentError(e) ? e.toLog() : { message: e instanceof Error ? e.message : String(e) }) });
+    return null;
+  }
 }
 
 /**

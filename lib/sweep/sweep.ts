@@ -6,22 +6,23 @@ import type { Config } from '../config';
 import type { CwpClient } from '../cwp/client';
 import type { Logger } from '../log';
 import type { Sink } from '../sinks/sink';
-import { isStoreError, type DeadLetterPort, type HealthPort, type OutboxPort, type SchedulePort, type WatchPort } from '../state/store';
+import { isStoreError, type DeadLetterPort, type HealthPort, type OutboxPort, type ResultsPort, type SchedulePort, type WatchPort } from '../state/store';
 import type { CallStats } from '../tencent/types';
 import type { SweepSummary, TaskKind } from '../types';
 import { sinkLabel } from '../util/redact';
 import { checkKey, type SweepContext, type SweepCounts } from './check';
 import { DueKeyFeeder } from './feeder';
 import { BackgroundPublisher } from './publisher';
+import { readPendingResults, type ResultCounts } from './results';
 import { listAllWatches, watchedKeys } from './watchlist';
 
 /** The ports a sweep uses. */
-export type SweepStore = SchedulePort & Pick<WatchPort, 'listWatches'> & OutboxPort & Pick<DeadLetterPort, 'countDeadLetters'> & Pick<HealthPort, 'putLastSweep'>;
+export type SweepStore = SchedulePort & Pick<WatchPort, 'listWatches'> & OutboxPort & ResultsPort & Pick<DeadLetterPort, 'countDeadLetters'> & Pick<HealthPort, 'putLastSweep'>;
 
 export interface SweepDeps {
   config: Config;
   store: SweepStore;
-  cwp: Pick<CwpClient, 'getTaskStatus'>;
+  cwp: Pick<CwpClient, 'getTaskStatus' | 'createTask' | 'readResultPage'>;
   sinks: Sink[];
   logger: Logger;
   now?: () => number;
@@ -94,9 +95,10 @@ export async function runSweep(deps: SweepDeps, window: SweepWindow): Promise<Sw
   publisher.kick();
 
   const stats: CallStats = { retried: 0, throttled: 0 };
-  const counts: SweepCounts = { checked: 0, changed: 0, failed: 0, conflicts: 0 };
+  const counts: SweepCounts = { checked: 0, changed: 0, failed: 0, conflicts: 0, collectionsStarted: 0 };
+  const results: ResultCounts = { read: 0, diffs: 0, failed: 0 };
   const ctx: SweepContext = {
-    eventSource: config.eventSource, intervals: config.sweep.intervals, store, cwp: deps.cwp, log, now, random: deps.random ?? Math.random,
+    eventSource: config.eventSource, intervals: config.sweep.intervals, collectEveryMs: config.sweep.collectEveryMs, store, cwp: deps.cwp, log, now, random: deps.random ?? Math.random,
     signal: stop.signal, pollUntil: window.pollUntil, stats, counts,
     onChange: () => publisher.kick(),
     fail: (outcome, message) => stop.fail(outcome, message),
@@ -105,7 +107,14 @@ export async function runSweep(deps: SweepDeps, window: SweepWindow): Promise<Sw
   const feeder = new DueKeyFeeder(store, now);
   try {
     const kinds = await syncWatchedSchedule(config, store, now());
-    await runWorkers(ctx, feeder, kinds, window.keepPolling, store, stop);
+    const readers = readPendingResults({
+      store, cwp: deps.cwp, eventSource: config.eventSource, log, now, signal: stop.signal, pollUntil: window.pollUntil,
+      keepPolling: window.keepPolling, counts: results, onChange: () => publisher.kick(),
+    }).catch((e: unknown) => {
+      stop.failWith(e);
+      throw e;
+    });
+    await Promise.all([runWorkers(ctx, feeder, kinds, window.keepPolling, store, stop), readers]);
   } catch (e) {
     log.error(isStoreError(e) ? 'the state store failed; stopping the sweep (recorded changes are kept)' : 'the sweep failed', { error: e instanceof Error ? e.message : String(e) });
     stop.failWith(e);
@@ -116,7 +125,7 @@ export async function runSweep(deps: SweepDeps, window: SweepWindow): Promise<Sw
   await releaseClaims(feeder, window.publishUntil, now, log);
 
   const summary = await summarise(store, await publisher.finish(), { requestId: window.requestId, startedAt, now, stats, counts, stop });
-  const line = { ...summary.summary, conflicts: counts.conflicts, ...summary.delivery };
+  const line = { ...summary.summary, conflicts: counts.conflicts, collectionsStarted: counts.collectionsStarted, resultsRead: results.read, resultsChanged: results.diffs, resultReadsFailed: results.failed, ...summary.delivery };
   if (summary.summary.outcome === 'ok') log.info('sweep summary', line);
   else log.error('sweep summary', line);
   return summary.summary;

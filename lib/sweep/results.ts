@@ -1,0 +1,121 @@
+// Reading what a finished collection found: for each pending read (a key that became COMPLETE, marked by the
+// store), every page of DescribeProcesses / DescribeOpenPorts, normalised into a snapshot, compared with the
+// host's previous one, and stored with its ports.changed / processes.changed event in one compare-and-set. A read
+// that fails part-way stores nothing (no partial snapshot) and is tried again later. The first snapshot of a host
+// is its baseline: stored and shown by the API, not published, so connecting a fleet sends no flood.
+import type { CwpClient } from '../cwp/client';
+import { RESULT_PAGE_LIMIT } from '../cwp/client';
+import { isTencentError } from '../errors';
+import { buildResultsChangedEvent } from '../events';
+import type { Logger } from '../log';
+import { diffSnapshots, isEmptyDiff } from '../results/diff';
+import { portItem, processItem, sortItems, type ResultItem } from '../results/items';
+import { decodeSnapshotRecord, encodeSnapshotRecord, type Snapshot, type SnapshotRecord } from '../results/snapshot';
+import { keyId, type PendingRead, type ResultsPort } from '../state/store';
+import type { CloudEvent } from '../types';
+
+/** Readers working through pending reads at once: each page is rate-limited per action anyway. */
+export const RESULT_READERS = 4;
+/** A read that failed is tried again after this. */
+export const RESULT_RETRY_MS = 30_000;
+/** A claimed read whose reader died comes back after this. */
+export const RESULT_LEASE_MS = 60_000;
+/** The most pages one read takes (10,000 records): a host past that is read in part, its `total` still true. */
+export const MAX_RESULT_PAGES = 100;
+
+export interface ResultCounts {
+  /** Completions read to the end and stored. */
+  read: number;
+  /** ports.changed / processes.changed events recorded. */
+  diffs: number;
+  /** Reads that failed and will be tried again. */
+  failed: number;
+}
+
+export interface ResultsContext {
+  store: ResultsPort;
+  cwp: Pick<CwpClient, 'readResultPage'>;
+  eventSource: string;
+  log: Logger;
+  now: () => number;
+  signal: AbortSignal;
+  pollUntil: number;
+  keepPolling: boolean;
+  counts: ResultCounts;
+  /** An event was recorded: ready to publish. */
+  onChange(): void;
+}
+
+/** RESULT_READERS readers, each claiming one pending read at a time until none is due (or the deadline). */
+export async function readPendingResults(ctx: ResultsContext): Promise<void> {
+  const reader = async () => {
+    while (!ctx.signal.aborted) {
+      const [read] = await ctx.store.claimPendingReads(ctx.now(), 1, RESULT_LEASE_MS);
+      if (read) {
+        await readCompletion(ctx, read);
+        continue;
+      }
+      if (!ctx.keepPolling || ctx.now() + 500 >= ctx.pollUntil) return;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  };
+  await Promise.all(Array.from({ length: RESULT_READERS }, reader));
+}
+
+/** Reads one completion to the end and records its snapshot (and its event when something changed). */
+export async function readCompletion(ctx: ResultsContext, read: PendingRead): Promise<void> {
+  const { key } = read;
+  let items: ResultItem[];
+  let total: number;
+  let requestId: string;
+  try {
+    ({ items, total, requestId } = await readAllPages(ctx, read));
+  } catch (e) {
+    // Our deadline: due again at once for the next run. Anything else: later, whole again.
+    const retryAt = ctx.signal.aborted ? ctx.now() : ctx.now() + RESULT_RETRY_MS;
+    if (!ctx.signal.aborted) {
+      ctx.counts.failed++;
+      ctx.log.warn('reading a collection\'s results failed; nothing stored, tried again later', { subject: keyId(key), ...(isTencentError(e) ? e.toLog() : { message: e instanceof Error ? e.message : String(e) }), retryAt: new Date(retryAt).toISOString() });
+    }
+    await ctx.store.releasePendingRead(read, retryAt);
+    return;
+  }
+  const takenAt = ctx.now();
+  const latest: Snapshot = { uuid: key.uuid, kind: key.kind, takenAt, forVersion: read.forVersion, requestId, items: sortItems(key.kind, items) };
+  const stored = await ctx.store.getSnapshot(key);
+  const previous = stored ? decodeSnapshotRecord(stored.encoded).latest : null;
+  const diff = previous ? diffSnapshots(key.kind, previous.items, latest.items) : null;
+  const record: SnapshotRecord = { latest, previousTakenAt: previous?.takenAt ?? null, lastDiff: diff };
+  let event: CloudEvent | null = null;
+  if (previous && diff && !isEmptyDiff(diff)) {
+    event = buildResultsChangedEvent({
+      source: ctx.eventSource, uuid: key.uuid, kind: key.kind, ...diff, total, takenAt, previousTakenAt: previous.takenAt, requestId, forVersion: read.forVersion,
+    });
+  }
+  // A conflict means another sweep stored a snapshot of this host meanwhile: its word stands.
+  if (!(await ctx.store.recordSnapshot(key, stored?.takenAt ?? null, { encoded: encodeSnapshotRecord(record), takenAt }, read.forVersion, event))) return;
+  ctx.counts.read++;
+  if (event) {
+    ctx.counts.diffs++;
+    ctx.log.info(`${key.kind === 'port' ? 'ports' : 'processes'} changed`, { subject: keyId(key), added: diff!.addedCount, removed: diff!.removedCount, total, eventId: event.id });
+    ctx.onChange();
+  } else if (!previous) {
+    ctx.log.info('baseline snapshot stored', { subject: keyId(key), total });
+  }
+}
+
+async function readAllPages(ctx: ResultsContext, read: PendingRead): Promise<{ items: ResultItem[]; total: number; requestId: string }> {
+  const { uuid, kind } = read.key;
+  const items: ResultItem[] = [];
+  let total = 0;
+  let requestId = '';
+  for (let page = 0; page < MAX_RESULT_PAGES; page++) {
+    const r = await ctx.cwp.readResultPage(kind, uuid, page * RESULT_PAGE_LIMIT, { signal: ctx.signal, deadline: ctx.pollUntil });
+    total = r.total;
+    requestId = r.requestId;
+    if (r.kind === 'port') for (const p of r.items) items.push(portItem(p));
+    else for (const p of r.items) items.push(processItem(p));
+    if (r.items.length < RESULT_PAGE_LIMIT || (page + 1) * RESULT_PAGE_LIMIT >= total) break;
+  }
+  return { items, total, requestId };
+}
