@@ -4,15 +4,18 @@ import type { Config } from '../config';
 import type { RequestBudget } from '../ratelimit/budget';
 import type { CwpClient } from '../cwp/client';
 import type { Logger } from '../log';
-import type { AgentRecordsPort, DeadLetterPort, HealthPort, WatchPort } from '../state/store';
+import type { AgentRecordsPort, DeadLetterPort, HealthPort, ResultsPort, SchedulePort, WatchPort } from '../state/store';
 import type { ScfContext } from '../scf/types';
 import type { HttpRequest } from './request';
 
 export interface HttpDeps {
   config: Config;
-  /** The ports the routes read and write: recorded states, watches, dead letters, health. */
-  store: AgentRecordsPort & WatchPort & DeadLetterPort & HealthPort;
-  cwp: Pick<CwpClient, 'getTaskStatus'>;
+  /**
+   * The ports the routes read and write: recorded states, watches, dead letters, health; a started collection
+   * records its key's COLLECTING (getRecord, recordChange) and the results routes read snapshots.
+   */
+  store: AgentRecordsPort & WatchPort & DeadLetterPort & HealthPort & Pick<SchedulePort, 'getRecord' | 'recordChange'> & Pick<ResultsPort, 'getSnapshot'>;
+  cwp: Pick<CwpClient, 'getTaskStatus' | 'createTask'>;
   logger: Logger;
   /** Epoch ms; defaults to Date.now. Used for watch times and replays. */
   now?: () => number;

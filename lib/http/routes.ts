@@ -4,12 +4,13 @@ import * as z from 'zod/mini';
 import type { DeadLetter, KeyRecord, SweepSummary, TaskKind, Watch } from '../types';
 import type { ScfHttpResponse } from '../scf/types';
 import { TASK_KINDS } from '../types';
-import { isStoreError } from '../state/errors';
 import { redactSinkSecrets, sinkLabel } from '../util/redact';
 import { listAllWatches } from '../sweep/watchlist';
 import type { RouteContext } from './deps';
 import { errorBody, HttpError, jsonResponse, safeMessage } from './respond';
 import { Router, type Route } from './router';
+import { storeCall } from './store-call';
+import { agentResults, startCollection, startCollections } from './collections';
 import { observationOutcome, stateView, statusDeadlineMs, upstreamError } from './upstream';
 import { parseJsonBody, parseKind, parseUuid } from './validate';
 
@@ -22,16 +23,6 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 function lazy<T>(make: () => T): () => T {
   let value: T | undefined;
   return () => (value ??= make());
-}
-
-/** A store call whose StoreError is a 503 `store_unavailable`; anything else is a bug (500). */
-async function storeCall<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    if (!isStoreError(e)) throw e;
-    throw new HttpError(503, 'store_unavailable', safeMessage(`the state store failed (${what}): ${e.message}`));
-  }
 }
 
 // ---------------------------------------------------------------------------------------------- /healthz
@@ -304,6 +295,10 @@ export const ROUTES: readonly Route<RouteHandler>[] = [
   { method: 'GET', pattern: '/v1/status/{kind}/{uuid}', handler: statusOfKind },
   { method: 'GET', pattern: '/v1/status/{uuid}', handler: statusOfAgent },
   { method: 'GET', pattern: '/v1/agents/{uuid}', handler: agent },
+  { method: 'GET', pattern: '/v1/agents/{uuid}/ports', handler: agentResults('port') },
+  { method: 'GET', pattern: '/v1/agents/{uuid}/processes', handler: agentResults('process') },
+  { method: 'POST', pattern: '/v1/collections/{kind}/{uuid}', handler: startCollection },
+  { method: 'POST', pattern: '/v1/collections/{uuid}', handler: startCollections },
   { method: 'GET', pattern: '/v1/watches', handler: listWatches },
   { method: 'PUT', pattern: '/v1/watches/{uuid}', handler: putWatch },
   { method: 'DELETE', pattern: '/v1/watches/{uuid}', handler: deleteWatch },

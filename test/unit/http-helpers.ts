@@ -80,6 +80,13 @@ export function fakeCwp(script: Partial<Record<TaskKind, Script>> = {}) {
       if (s instanceof Error) throw s;
       return { uuid: uuid.toLowerCase(), kind, state: s, requestId: `req-${kind}`, observedAt: NOW };
     },
+    /** Starts a collection: fails with the kind's script when that is an Error, else answers a request id. */
+    async createTask(kind: TaskKind, uuid: string, options: CallOptions = {}): Promise<{ requestId: string }> {
+      calls.push({ kind, uuid, options });
+      const s = script[kind];
+      if (s instanceof Error) throw s;
+      return { requestId: `create-${kind}` };
+    },
   };
   return cwp;
 }

@@ -1,0 +1,12 @@
+// A store call made by a route: a StoreError is a 503 `store_unavailable`; anything else is a bug (500).
+import { isStoreError } from '../state/errors';
+import { HttpError, safeMessage } from './respond';
+
+export async function storeCall<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (!isStoreError(e)) throw e;
+    throw new HttpError(503, 'store_unavailable', safeMessage(`the state store failed (${what}): ${e.message}`));
+  }
+}
