@@ -1,6 +1,6 @@
 // The JSON Schemas in schemas/ against the events the bridge builds: every kind, previous state and state
 // conforms, and the schema refuses what the documented contract forbids (so the check can fail).
-import { buildStatusChangedEvent } from '../../lib/events';
+import { buildResultsChangedEvent, buildStatusChangedEvent } from '../../lib/events';
 import { TASK_KINDS, TASK_STATES, type CloudEvent, type TaskState } from '../../lib/types';
 import { eventSchemaProblems, schemaTypes } from '../helpers/event-schema';
 
@@ -11,7 +11,7 @@ const withData = (e: CloudEvent, data: Record<string, unknown>): unknown => ({ .
 
 describe('event JSON Schemas', () => {
   test('there is one schema per event type the bridge publishes', () => {
-    expect(schemaTypes()).toEqual(['com.tencentcloud.cwp.task.status.changed']);
+    expect(schemaTypes().sort()).toEqual(['com.tencentcloud.cwp.ports.changed', 'com.tencentcloud.cwp.processes.changed', 'com.tencentcloud.cwp.task.status.changed']);
   });
 
   const combos = TASK_KINDS.flatMap((kind) => [null, ...TASK_STATES].flatMap((previous) => TASK_STATES.filter((s) => s !== previous).map((state) => [kind, previous, state] as const)));
@@ -41,5 +41,26 @@ describe('event JSON Schemas', () => {
 
   test('an event type without a schema is refused', () => {
     expect(eventSchemaProblems({ ...event(null, 'COMPLETE'), type: 'com.example.other' })).toEqual(['no schema for event type "com.example.other" in schemas/']);
+  });
+});
+
+describe('results-changed event schemas', () => {
+  const base = { source: '/cwp-task-bridge/ap-guangzhou', uuid: UUID, addedCount: 1, removedCount: 0, total: 3, truncated: false, takenAt: Date.UTC(2026, 10, 25), previousTakenAt: Date.UTC(2026, 10, 24), requestId: 'rq', forVersion: 4 };
+
+  test('a ports.changed event conforms, and a newly listening port is a warning', () => {
+    const e = buildResultsChangedEvent({ ...base, kind: 'port', added: [{ port: 6379, pid: 77, processName: 'redis-server' }], removed: [] });
+    expect(e.data.severity).toBe('warning');
+    expect(eventSchemaProblems(e)).toEqual([]);
+  });
+
+  test('a processes.changed event conforms', () => {
+    const e = buildResultsChangedEvent({ ...base, kind: 'process', added: [{ pid: 9, ppid: 1, processName: 'xmrig', username: 'nobody', fullPath: '/tmp/xmrig' }], removed: [] });
+    expect(e.data.severity).toBe('info');
+    expect(eventSchemaProblems(e)).toEqual([]);
+  });
+
+  test('a port item carrying a process\'s fields is refused', () => {
+    const e = buildResultsChangedEvent({ ...base, kind: 'port', added: [{ pid: 9, ppid: 1, processName: 'x', username: 'u', fullPath: '/x' }], removed: [] });
+    expect(eventSchemaProblems(e)).not.toEqual([]);
   });
 });
