@@ -166,8 +166,11 @@ export async function agent(ctx: RouteContext): Promise<ScfHttpResponse> {
   if (records.length === 0 && watch === null) {
     throw new HttpError(404, 'not_found', `agent ${uuid} is not watched and has no recorded state`);
   }
-  const tasks: Record<string, ReturnType<typeof recordView>> = {};
-  for (const r of records) tasks[r.kind] = recordView(r);
+  const tasks: Record<string, ReturnType<typeof recordView> & { collecting: boolean; snapshotTakenAt: string | null }> = {};
+  for (const r of records) {
+    const snapshot = await storeCall('getSnapshot', () => ctx.deps.store.getSnapshot({ uuid, kind: r.kind }));
+    tasks[r.kind] = { ...recordView(r), collecting: r.state === 'COLLECTING', snapshotTakenAt: iso(snapshot?.takenAt ?? null) };
+  }
   return ok(ctx, 200, { uuid, watch, tasks });
 }
 

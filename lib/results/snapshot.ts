@@ -2,7 +2,7 @@
 // backend stores: a string table (process names, paths and users repeat a lot), items as tuples of numbers,
 // brotli-compressed, base64 (a Redis string, a JSON field of the file store). A host with 40 ports and 400
 // processes takes a few KB for both kinds (bench P6 measures it).
-import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
+import type * as Zlib from 'node:zlib';
 import type { TaskKind } from '../types';
 import type { SnapshotDiff } from './diff';
 import type { PortItem, ProcessItem, ResultItem } from './items';
@@ -29,6 +29,13 @@ export interface SnapshotRecord {
 }
 
 const FORMAT = 1;
+
+/** node:zlib, loaded on the first snapshot: most invocations of the api function never read one (cold start). */
+let zlibModule: typeof Zlib | null = null;
+function zlib(): typeof Zlib {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (zlibModule ??= require('node:zlib') as typeof Zlib);
+}
 
 type Tuple = number[];
 
@@ -79,7 +86,8 @@ export function encodeSnapshotRecord(r: SnapshotRecord): string {
     s: [...strings.keys()],
   };
   const json = Buffer.from(JSON.stringify(doc), 'utf8');
-  return brotliCompressSync(json, { params: { [constants.BROTLI_PARAM_QUALITY]: 9, [constants.BROTLI_PARAM_SIZE_HINT]: json.length } }).toString('base64');
+  const z = zlib();
+  return z.brotliCompressSync(json, { params: { [z.constants.BROTLI_PARAM_QUALITY]: 9, [z.constants.BROTLI_PARAM_SIZE_HINT]: json.length } }).toString('base64');
 }
 
 interface Doc {
@@ -89,7 +97,7 @@ interface Doc {
 }
 
 export function decodeSnapshotRecord(encoded: string): SnapshotRecord {
-  const doc = JSON.parse(brotliDecompressSync(Buffer.from(encoded, 'base64')).toString('utf8')) as Doc;
+  const doc = JSON.parse(zlib().brotliDecompressSync(Buffer.from(encoded, 'base64')).toString('utf8')) as Doc;
   if (doc.f !== FORMAT) throw new Error(`snapshot record: format ${String(doc.f)} is not ${FORMAT}`);
   return {
     latest: { uuid: doc.u, kind: doc.k, takenAt: doc.t, forVersion: doc.v, requestId: doc.q, items: unpack(doc.k, doc.i, doc.s) },
