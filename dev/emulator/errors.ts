@@ -39,3 +39,22 @@ export const MESSAGES: Record<string, string> = {
 export function rateLimitMessage(count: number, limit: number): string {
   return `Your current request times equals to \`${count}\` in a second, which exceeds the frequency limit \`${limit}\` for a second. Please reduce the frequency of calls.`;
 }
+
+/**
+ * The request body as a JSON object, or the error each kind's actions document for a body that is not one:
+ * the process actions have ParsingError; the port actions only InvalidFormat, their nearest code.
+ */
+export function parseParamsObject(body: string, kind: 'process' | 'port'): Record<string, unknown> {
+  let params: unknown;
+  try {
+    params = JSON.parse(body);
+  } catch {
+    params = undefined;
+  }
+  if (params === null || typeof params !== 'object' || Array.isArray(params)) {
+    throw kind === 'process'
+      ? new ApiError('InvalidParameter.ParsingError', 'The request body could not be parsed as a JSON object.')
+      : new ApiError('InvalidParameter.InvalidFormat', 'The request body is not a JSON object.');
+  }
+  return params as Record<string, unknown>;
+}

@@ -6,7 +6,7 @@
 // documentation leaves open.
 import { isAgentUuid } from '../../lib/cwp/uuid';
 import type { TaskKind } from '../../lib/types';
-import { ApiError } from './errors';
+import { ApiError, parseParamsObject } from './errors';
 import type { OpenPort, Process } from './hosts';
 import type { Agents } from './yunjing';
 
@@ -37,19 +37,7 @@ const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
 
 function readQuery(kind: TaskKind, body: string): ResultQuery {
   const shape = SHAPE[kind];
-  let params: unknown;
-  try {
-    params = JSON.parse(body);
-  } catch {
-    params = undefined;
-  }
-  if (params === null || typeof params !== 'object' || Array.isArray(params)) {
-    // DescribeOpenPorts documents no ParsingError: InvalidFormat is its nearest code for a body that is not JSON.
-    throw kind === 'process'
-      ? new ApiError('InvalidParameter.ParsingError', 'The request body could not be parsed as a JSON object.')
-      : invalid('The request body is not a JSON object.');
-  }
-  const p = params as Record<string, unknown>;
+  const p = parseParamsObject(body, kind);
   const extra = Object.keys(p).filter((k) => !(shape.params as readonly string[]).includes(k));
   if (extra.length > 0) throw new ApiError('InvalidParameter.IllegalRequest', `Unknown parameter(s): ${extra.join(', ')}.`);
   if (shape.oneOf.every((k) => p[k] === undefined)) {

@@ -5,7 +5,7 @@
 // host as it was at that moment, and the result actions (results.ts) answer the last one.
 import { isAgentUuid } from '../../lib/cwp/uuid';
 import { TASK_STATES, type TaskKind, type TaskState } from '../../lib/types';
-import { ApiError } from './errors';
+import { ApiError, parseParamsObject } from './errors';
 import {
   applySpec,
   checkChurn,
@@ -395,17 +395,7 @@ export const YUNJING_ACTIONS: readonly string[] = [...Object.keys(STATUS_ACTIONS
  * port only InvalidFormat (its nearest documented code for a bad body and for unknown parameters).
  */
 function readUuid(body: string, kind: TaskKind): string {
-  let params: unknown;
-  try {
-    params = JSON.parse(body);
-  } catch {
-    params = undefined;
-  }
-  if (params === null || typeof params !== 'object' || Array.isArray(params)) {
-    throw kind === 'process'
-      ? new ApiError('InvalidParameter.ParsingError', 'The request body could not be parsed as a JSON object.')
-      : new ApiError('InvalidParameter.InvalidFormat', 'The request body is not a JSON object.');
-  }
+  const params = parseParamsObject(body, kind);
   const extra = Object.keys(params).filter((k) => k !== 'Uuid');
   if (extra.length > 0) {
     const message = `Unknown parameter(s): ${extra.join(', ')}.`;

@@ -1,6 +1,6 @@
 // The events of what a collection found: `com.tencentcloud.cwp.ports.changed` and `….processes.changed`, one per
 // agent and kind when a snapshot differs from the one before (lib/results). CloudEvents 1.0, structured JSON.
-import { createHash } from 'node:crypto';
+import { digestId } from './ids';
 import type { PortItem, PortsChangedEvent, ProcessItem, ProcessesChangedEvent, Severity, TaskKind } from '../types';
 
 export const PORTS_CHANGED = 'com.tencentcloud.cwp.ports.changed';
@@ -30,8 +30,7 @@ export function resultsSeverity(kind: TaskKind, addedCount: number): Severity {
 
 /** Stable for one read of one completion: a racing sweep that reads the same completion builds the same id. */
 export function resultsChangeId(uuid: string, kind: TaskKind, forVersion: number): string {
-  const digest = createHash('sha256').update(`results|${uuid}|${kind}|${forVersion}`).digest('hex');
-  return `${digest.slice(0, 8)}-${digest.slice(8, 12)}-${digest.slice(12, 16)}-${digest.slice(16, 20)}-${digest.slice(20, 32)}`;
+  return digestId(`results|${uuid}|${kind}|${forVersion}`);
 }
 
 export function buildResultsChangedEvent(r: ResultsChangeInput): PortsChangedEvent | ProcessesChangedEvent {

@@ -1,5 +1,5 @@
 // The one event the bridge publishes: a CloudEvents 1.0 structured-mode JSON object (the README's Events section; schemas/ holds its JSON Schema).
-import { createHash } from 'node:crypto';
+import { digestId } from './ids';
 import { RESULT_ACTION } from '../cwp/client';
 import type { Severity, StatusChangedEvent, TaskKind, TaskState } from '../types';
 
@@ -28,9 +28,7 @@ export interface TransitionInput {
  * can dedupe on it (it is also the Standard Webhooks `webhook-id`).
  */
 export function transitionId(t: Pick<TransitionInput, 'uuid' | 'kind' | 'previous' | 'state' | 'version'>): string {
-  const digest = createHash('sha256').update(`${t.uuid}|${t.kind}|${t.previous ?? 'null'}|${t.state}|${t.version}`).digest('hex');
-  // UUID-shaped for readability in logs and CMQ consoles; 128 bits of the digest.
-  return `${digest.slice(0, 8)}-${digest.slice(8, 12)}-${digest.slice(12, 16)}-${digest.slice(16, 20)}-${digest.slice(20, 32)}`;
+  return digestId(`${t.uuid}|${t.kind}|${t.previous ?? 'null'}|${t.state}|${t.version}`);
 }
 
 export function buildStatusChangedEvent(t: TransitionInput): StatusChangedEvent {
