@@ -49,7 +49,9 @@ export interface ResultsContext {
 /** RESULT_READERS readers, each claiming one pending read at a time until none is due (or the deadline). */
 export async function readPendingResults(ctx: ResultsContext): Promise<void> {
   const reader = async () => {
-    while (!ctx.signal.aborted) {
+    // Past the poll deadline nothing new starts, even before the stop signal fires: a read begun then could only
+    // fail on its deadline and be pushed back.
+    while (!ctx.signal.aborted && ctx.now() < ctx.pollUntil) {
       const [read] = await ctx.store.claimPendingReads(ctx.now(), 1, RESULT_LEASE_MS);
       if (read) {
         await readCompletion(ctx, read);
@@ -71,9 +73,11 @@ export async function readCompletion(ctx: ResultsContext, read: PendingRead): Pr
   try {
     ({ items, total, requestId } = await readAllPages(ctx, read));
   } catch (e) {
-    // Our deadline: due again at once for the next run. Anything else: later, whole again.
-    const retryAt = ctx.signal.aborted ? ctx.now() : ctx.now() + RESULT_RETRY_MS;
-    if (!ctx.signal.aborted) {
+    // Our deadline (the signal, or a call refused because the deadline passed): due again at once for the next
+    // run, not counted. Anything else: later, whole again.
+    const cutShort = ctx.signal.aborted || ctx.now() >= ctx.pollUntil;
+    const retryAt = cutShort ? ctx.now() : ctx.now() + RESULT_RETRY_MS;
+    if (!cutShort) {
       ctx.counts.failed++;
       ctx.log.warn('reading a collection\'s results failed; nothing stored, tried again later', { subject: keyId(key), ...(isTencentError(e) ? e.toLog() : { message: e instanceof Error ? e.message : String(e) }), retryAt: new Date(retryAt).toISOString() });
     }
