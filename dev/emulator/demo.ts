@@ -5,6 +5,9 @@ import type { TaskKind } from '../../lib/types';
 
 export const DEMO_CYCLE_MS = 15_000;
 
+/** The demo agent whose open ports change between collections. */
+export const DEMO_CHANGING_HOST = 'd1e4c0a2-3b5f-4c6d-8e7f-9a0b1c2d3e4f';
+
 /**
  * Poll intervals (seconds, by POLL_* variable) that `npm start` sets for the demo when the user has not: the
  * defaults re-check a finished task every 10 minutes, while these agents start over every DEMO_CYCLE_MS, so the
@@ -51,6 +54,9 @@ export const DEMO_AGENTS: Record<string, Partial<Record<TaskKind, ScriptStep[]>>
 
 /** Scripts one cycle now and every DEMO_CYCLE_MS; returns the uuids and a stop function. */
 export function startDemo(agents: Agents): { uuids: string[]; stop: () => void } {
+  // One host opens a new port with every collection, so the full loop shows a ports.changed event each cycle
+  // (after the first collection, the baseline).
+  agents.setHost(DEMO_CHANGING_HOST, { churn: { portsAddedPerCollection: 1 } });
   const cycle = () => {
     for (const [uuid, kinds] of Object.entries(DEMO_AGENTS)) {
       for (const [kind, steps] of Object.entries(kinds)) agents.script(uuid, kind as TaskKind, steps);
