@@ -1,6 +1,8 @@
 // What the benchmarks share: the emulator with its real limits, the real runtime wiring, a recording sink,
 // and small statistics helpers. Every benchmark prints one JSON line of figures.
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
 import type { Emulator } from '../dev/emulator';
 import { hasRedisServer, redisDbUrl, startThrowawayRedis } from '../dev/redis-server';
 import { createRuntime, type Runtime } from '../lib/runtime';
@@ -72,3 +74,38 @@ export function report(name: string, figures: Record<string, unknown>): void {
 }
 
 export const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/** Deletes every key under `<prefix>:` in the Redis at `url`; returns how many. */
+export async function deleteRedisPrefix(url: string, prefix: string): Promise<number> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  let deleted = 0;
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) deleted += await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  return deleted;
+}
+
+/** Runs a bundled bench child with only PATH and `env`; resolves its last stdout line, parsed as JSON. */
+export function runBenchChild(name: string, file: string, env: Record<string, string>): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [file], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      if (code !== 0 || !line.startsWith('{')) reject(new Error(`${name} child exited ${code}: ${err || out}`));
+      else resolve(JSON.parse(line) as Record<string, unknown>);
+    });
+  });
+}

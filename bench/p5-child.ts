@@ -6,14 +6,14 @@
 // Phase markers (RSS at that moment, MB): after the runtime is built, after the bench's own setup (10,000
 // putWatch calls: not the function's work), right after the sweep's syncSchedule (the store is wrapped to take
 // the reading), and before the sweep. After maxRSS is read, a full GC gives the live heap at the end.
+
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import v8 from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { createRuntime } from '../lib/runtime';
 import type { SendResult, Sink } from '../lib/sinks/sink';
 import type { StateStore } from '../lib/state/store';
 import { runSweep } from '../lib/sweep';
+import { liveHeapMbAfterGc } from './heap';
 
 const rssMb = (): number => process.memoryUsage().rss / 2 ** 20;
 
@@ -67,10 +67,7 @@ async function main(): Promise<void> {
   );
   const usage = process.resourceUsage();
   const mem = process.memoryUsage();
-  // Only after the peak is read: exposing gc changes nothing before it is called.
-  v8.setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
-  const heapLiveMb = process.memoryUsage().heapUsed / 2 ** 20;
+  const heapLiveMb = liveHeapMbAfterGc();
   await runtime.close();
   process.stdout.write(JSON.stringify({
     store: runtime.store.description,

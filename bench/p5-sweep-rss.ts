@@ -9,49 +9,14 @@
 // (createRuntime done), rssAfterWatchSetupMb (the bench stored 10,000 watches: setup, not the function's work),
 // rssAfterScheduleMb (the sweep's syncSchedule of 20,000 keys done), then the peak of the whole child;
 // heapUsedAtEndMb includes garbage not yet collected, heapLiveAtEndMb is after a full GC.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
-import Redis from 'ioredis';
 import { startEmulator } from '../dev/emulator';
-import { benchRedisUrl, report, round } from './common';
+import { benchRedisUrl, deleteRedisPrefix, report, round, runBenchChild } from './common';
 
 const PREFIX = 'cwp-bridge';
-
-async function deletePrefix(url: string): Promise<number> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  let deleted = 0;
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${PREFIX}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) deleted += await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-  return deleted;
-}
-
-function runChild(file: string, env: Record<string, string>): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [file], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const line = out.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !line.startsWith('{')) reject(new Error(`p5 child exited ${code}: ${err || out}`));
-      else resolve(JSON.parse(line) as Record<string, unknown>);
-    });
-  });
-}
 
 export async function p5(agents = 10_000, budgetMs = 20_000): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'cwp-p5-'));
@@ -65,9 +30,9 @@ export async function p5(agents = 10_000, budgetMs = 20_000): Promise<void> {
     const redisUrl = await benchRedisUrl();
     for (const stateStore of redisUrl ? ['memory:', redisUrl] : ['memory:']) {
       const redis = stateStore.startsWith('redis://');
-      if (redis) await deletePrefix(stateStore);
+      if (redis) await deleteRedisPrefix(stateStore, PREFIX);
       try {
-        const r = await runChild(childFile, {
+        const r = await runBenchChild('p5', childFile, {
           TENCENTCLOUD_SECRET_ID: emulator.credentials.secretId,
           TENCENTCLOUD_SECRET_KEY: emulator.credentials.secretKey,
           CWP_ENDPOINT: emulator.url,
@@ -100,7 +65,7 @@ export async function p5(agents = 10_000, budgetMs = 20_000): Promise<void> {
           withinGoal: peakMb < 128,
         });
       } finally {
-        if (redis) await deletePrefix(stateStore);
+        if (redis) await deleteRedisPrefix(stateStore, PREFIX);
       }
     }
   } finally {

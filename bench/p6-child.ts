@@ -9,13 +9,12 @@
 // The file also exports seedKeys, which the parent uses to seed Redis: main runs only when P6_CHILD=1.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import v8 from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { buildStatusChangedEvent } from '../lib/events';
 import { createRuntime } from '../lib/runtime';
 import type { SendResult, Sink } from '../lib/sinks/sink';
 import type { OutboxPort, ResultsPort, SchedulePort } from '../lib/state/store';
 import { runSweep } from '../lib/sweep';
+import { liveHeapMbAfterGc } from './heap';
 import type { CloudEvent, TaskKind } from '../lib/types';
 
 /** One key to seed: COMPLETE since long ago, with its baseline snapshot already stored. */
@@ -98,10 +97,7 @@ async function main(): Promise<void> {
   );
   const usage = process.resourceUsage();
   const mem = process.memoryUsage();
-  // Only after the peak is read: exposing gc changes nothing before it is called.
-  v8.setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
-  const heapLiveMb = process.memoryUsage().heapUsed / 2 ** 20;
+  const heapLiveMb = liveHeapMbAfterGc();
   await runtime.close();
   const diffWindow = (type: string) => {
     const t = sink.diffTimes[type] ?? [];

@@ -22,13 +22,11 @@
 // one with the emulator's generated host of the same size, each collected and read twice (baseline; then after
 // a change, so the record also holds its last diff), into a Redis store of its own prefix; MEMORY USAGE of
 // <prefix>:snap:<uuid>/process and /port, and the encoded snapshot lengths. Goal: <= 8 KB per agent, both kinds.
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
-import Redis from 'ioredis';
 import { startEmulator, type Emulator, type HostPort, type HostProcess, type RequestRecord } from '../dev/emulator';
 import { seededRandom } from '../dev/emulator/timeline';
 import { portItem, processItem, sortItems, type ResultItem } from '../lib/results/items';
@@ -37,7 +35,7 @@ import { RedisStateStore } from '../lib/state/redis';
 import { keyId } from '../lib/state/store';
 import { runSweep } from '../lib/sweep';
 import { TASK_KINDS, type TaskKind } from '../lib/types';
-import { benchRedisUrl, benchRuntime, median, RecordingSink, report, requestId, round } from './common';
+import { benchRedisUrl, benchRuntime, deleteRedisPrefix, median, RecordingSink, report, requestId, round, runBenchChild } from './common';
 import { seedKeys, type Seed } from './p6-child';
 
 /** The prefix the poll runtime's Redis store uses (createRuntime passes none): what the child writes. */
@@ -48,39 +46,6 @@ const CREATE_ACTIONS = ['CreateProcessTask', 'CreateOpenPortTask'];
 const READ_ACTIONS = ['DescribeProcesses', 'DescribeOpenPorts'];
 const PORTS_CHANGED = 'com.tencentcloud.cwp.ports.changed';
 const PROCESSES_CHANGED = 'com.tencentcloud.cwp.processes.changed';
-
-async function deletePrefix(url: string, prefix: string): Promise<number> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  let deleted = 0;
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) deleted += await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-  return deleted;
-}
-
-function runChild(file: string, env: Record<string, string>): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [file], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const line = out.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !line.startsWith('{')) reject(new Error(`p6 child exited ${code}: ${err || out}`));
-      else resolve(JSON.parse(line) as Record<string, unknown>);
-    });
-  });
-}
 
 /** The baseline record of a key, from the emulator's last finished collection, encoded as readCompletion does. */
 function baseline(emulator: Emulator, uuid: string, kind: TaskKind, takenAt: number): string {
@@ -148,7 +113,7 @@ async function fullLoop(agents: number, sweepMs: number): Promise<void> {
       P6_SWEEP_MS: String(sweepMs),
     };
     if (redisUrl) {
-      await deletePrefix(redisUrl, RUNTIME_PREFIX);
+      await deleteRedisPrefix(redisUrl, RUNTIME_PREFIX);
       const store = await RedisStateStore.open(redisUrl);
       try {
         await seedKeys(store, seeds, seededAt);
@@ -169,9 +134,9 @@ async function fullLoop(agents: number, sweepMs: number): Promise<void> {
 
     let r: Record<string, unknown>;
     try {
-      r = await runChild(childFile, env);
+      r = await runBenchChild('p6', childFile, env);
     } finally {
-      if (redisUrl) await deletePrefix(redisUrl, RUNTIME_PREFIX);
+      if (redisUrl) await deleteRedisPrefix(redisUrl, RUNTIME_PREFIX);
     }
 
     const log = emulator.requests();
@@ -530,7 +495,7 @@ async function snapshotBytes(): Promise<void> {
   } finally {
     await runtime.close();
     await store.close();
-    await deletePrefix(url, prefix);
+    await deleteRedisPrefix(url, prefix);
     await emulator.close();
   }
 }
