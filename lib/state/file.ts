@@ -185,7 +185,7 @@ export class FileStateStore implements StateStore {
   addDeadLetter(letter: DeadLetter) { return this.write((s) => s.addDeadLetter(letter)); }
   replayDeadLetters(eventIds: string[] | null, now: number) { return this.write((s) => s.replayDeadLetters(eventIds, now), (n) => n > 0); }
   putLastSweep(summary: SweepSummary) { return this.write((s) => s.putLastSweep(summary)); }
-  claimPendingReads(now: number, limit: number, leaseMs: number) { return this.write((s) => s.claimPendingReads(now, limit, leaseMs), (reads) => reads.length > 0); }
+  claimPendingReads(now: number, limit: number, leaseMs: number, kind?: TaskKind) { return this.write((s) => s.claimPendingReads(now, limit, leaseMs, kind), (reads) => reads.length > 0); }
   releasePendingRead(read: PendingRead, retryAt: number) { return this.write((s) => s.releasePendingRead(read, retryAt), (released) => released).then(() => undefined); }
   recordSnapshot(key: TaskKey, expectedTakenAt: number | null, snapshot: StoredSnapshot, forVersion: number, event: CloudEvent | null) {
     return this.write((s) => s.recordSnapshot(key, expectedTakenAt, snapshot, forVersion, event), (applied) => applied);

@@ -406,11 +406,11 @@ export class MemoryState {
     if (!this.outbox.has(event.id)) this.outbox.set(event.id, { event: clone(event), createdAt: at, targets: null, deliveries: {} });
   }
 
-  claimPendingReads(now: number, limit: number, leaseMs: number): PendingRead[] {
+  claimPendingReads(now: number, limit: number, leaseMs: number, kind?: TaskKind): PendingRead[] {
     const out: PendingRead[] = [];
     for (const [id, read] of this.pendingReads) {
       if (out.length >= limit) break;
-      if (read.dueAt > now) continue;
+      if (read.dueAt > now || (kind !== undefined && parseKeyId(id).kind !== kind)) continue;
       read.dueAt = now + leaseMs;
       out.push({ key: parseKeyId(id), forVersion: read.forVersion });
     }
@@ -598,7 +598,7 @@ export class MemoryStateStore implements StateStore {
   async replayDeadLetters(eventIds: string[] | null, now: number) { return this.live().replayDeadLetters(eventIds, now); }
   async putLastSweep(summary: SweepSummary) { this.live().putLastSweep(summary); }
   async getLastSweep() { return this.live().getLastSweep(); }
-  async claimPendingReads(now: number, limit: number, leaseMs: number) { return this.live().claimPendingReads(now, limit, leaseMs); }
+  async claimPendingReads(now: number, limit: number, leaseMs: number, kind?: TaskKind) { return this.live().claimPendingReads(now, limit, leaseMs, kind); }
   async releasePendingRead(read: PendingRead, retryAt: number) { this.live().releasePendingRead(read, retryAt); }
   async getSnapshot(key: TaskKey) { return this.live().getSnapshot(key); }
   async recordSnapshot(key: TaskKey, expectedTakenAt: number | null, snapshot: StoredSnapshot, forVersion: number, event: CloudEvent | null) { return this.live().recordSnapshot(key, expectedTakenAt, snapshot, forVersion, event); }

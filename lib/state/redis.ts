@@ -12,7 +12,7 @@
 //   <p>:dead:letters           hash   "<eventId>\n<sinkId>" -> DeadLetter JSON
 //   <p>:seq                    string the sequence counter of outbox and dead letters
 //   <p>:last-sweep             string SweepSummary JSON
-//   <p>:reads                  zset   key id -> when its pending result read is due (rules.readPendingAfter)
+//   <p>:reads:<kind>           zset   key id -> when its pending result read is due (rules.readPendingAfter)
 //   <p>:reads:v                hash   key id -> the version whose COMPLETE is to be read
 //   <p>:snap:<uuid>/<kind>     hash   enc (the compact snapshot record, lib/results/snapshot.ts), takenAt
 //   <p>:rate:<action>          string the rate limiter's theoretical arrival time (lib/ratelimit/redis.ts)
@@ -505,7 +505,7 @@ export class RedisStateStore implements StateStore {
     return this.run('recordChange', async () => {
       const id = keyId(change.key);
       const r = await this.scripts.cwpStoreChange(
-        this.k('rec', id), ...this.lanesOf(change.key.kind), this.k('outbox'), this.k('outbox', change.event.id), this.k('seq'), this.k('reads'), this.k('reads', 'v'),
+        this.k('rec', id), ...this.lanesOf(change.key.kind), this.k('outbox'), this.k('outbox', change.event.id), this.k('seq'), this.k('reads', change.key.kind), this.k('reads', 'v'),
         change.expectedVersion, change.key.uuid, change.key.kind, change.state, change.requestId, change.observedAt, change.nextDue,
         id, change.event.id, JSON.stringify(change.event), readPendingAfter(change.state) ? '1' : '0',
       );
@@ -636,19 +636,21 @@ export class RedisStateStore implements StateStore {
 
   // --- result reads and snapshots ---
 
-  claimPendingReads(now: number, limit: number, leaseMs: number): Promise<PendingRead[]> {
+  claimPendingReads(now: number, limit: number, leaseMs: number, kind?: TaskKind): Promise<PendingRead[]> {
     return this.run('claimPendingReads', async () => {
-      if (limit <= 0) return [];
-      const flat = await this.scripts.cwpStoreClaimReads(this.k('reads'), this.k('reads', 'v'), now, limit, now + leaseMs);
       const out: PendingRead[] = [];
-      for (let i = 0; i + 1 < flat.length; i += 2) out.push({ key: parseKeyId(flat[i]!), forVersion: Number(flat[i + 1]) });
+      for (const k of kind === undefined ? TASK_KINDS : [kind]) {
+        if (out.length >= limit) break;
+        const flat = await this.scripts.cwpStoreClaimReads(this.k('reads', k), this.k('reads', 'v'), now, limit - out.length, now + leaseMs);
+        for (let i = 0; i + 1 < flat.length; i += 2) out.push({ key: parseKeyId(flat[i]!), forVersion: Number(flat[i + 1]) });
+      }
       return out;
     });
   }
 
   releasePendingRead(read: PendingRead, retryAt: number): Promise<void> {
     return this.run('releasePendingRead', async () => {
-      await this.scripts.cwpStoreReleaseRead(this.k('reads'), this.k('reads', 'v'), keyId(read.key), read.forVersion, retryAt);
+      await this.scripts.cwpStoreReleaseRead(this.k('reads', read.key.kind), this.k('reads', 'v'), keyId(read.key), read.forVersion, retryAt);
     });
   }
 
@@ -663,7 +665,7 @@ export class RedisStateStore implements StateStore {
     return this.run('recordSnapshot', async () => {
       const id = keyId(key);
       const r = await this.scripts.cwpStoreRecordSnapshot(
-        this.k('snap', id), this.k('reads'), this.k('reads', 'v'), this.k('outbox'), this.k('outbox', event?.id ?? '-'), this.k('seq'),
+        this.k('snap', id), this.k('reads', key.kind), this.k('reads', 'v'), this.k('outbox'), this.k('outbox', event?.id ?? '-'), this.k('seq'),
         expectedTakenAt === null ? '' : String(expectedTakenAt), snapshot.encoded, String(snapshot.takenAt), id, forVersion, event?.id ?? '', event ? JSON.stringify(event) : '',
       );
       return Number(r) === 1;

@@ -154,8 +154,11 @@ export interface StoredSnapshot {
  * recordChange marks a read pending whenever a key becomes COMPLETE (rules.readPendingAfter), in its atomic step.
  */
 export interface ResultsPort {
-  /** Takes up to `limit` pending reads due at `now`, oldest first, for `leaseMs` (a crashed reader's come back). */
-  claimPendingReads(now: number, limit: number, leaseMs: number): Promise<PendingRead[]>;
+  /**
+   * Takes up to `limit` pending reads due at `now` (of `kind` only, if given), oldest first within a kind, for `leaseMs` (a
+   * crashed reader's come back). Per kind, so the quick port reads need not queue behind the long process reads.
+   */
+  claimPendingReads(now: number, limit: number, leaseMs: number, kind?: TaskKind): Promise<PendingRead[]>;
   /** A claimed read failed: it is due again at `retryAt` (unless a newer completion replaced it). */
   releasePendingRead(read: PendingRead, retryAt: number): Promise<void>;
   getSnapshot(key: TaskKey): Promise<StoredSnapshot | null>;

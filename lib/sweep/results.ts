@@ -12,10 +12,13 @@ import { diffSnapshots, isEmptyDiff } from '../results/diff';
 import { portItem, processItem, sortItems, type ResultItem } from '../results/items';
 import { decodeSnapshotRecord, encodeSnapshotRecord, type Snapshot, type SnapshotRecord } from '../results/snapshot';
 import { keyId, type PendingRead, type ResultsPort } from '../state/store';
-import type { CloudEvent } from '../types';
+import { TASK_KINDS, type CloudEvent, type TaskKind } from '../types';
 
-/** Readers working through pending reads at once: each page is rate-limited per action anyway. */
-export const RESULT_READERS = 4;
+/**
+ * Readers per kind working through pending reads at once (each page is rate-limited per action anyway): each
+ * kind has its own, so a port read (one page) never waits behind process reads (four pages of 100 for a busy host).
+ */
+export const RESULT_READERS: Readonly<Record<TaskKind, number>> = { process: 3, port: 2 };
 /** A read that failed is tried again after this. */
 export const RESULT_RETRY_MS = 30_000;
 /** A claimed read whose reader died comes back after this. */
@@ -46,13 +49,13 @@ export interface ResultsContext {
   onChange(): void;
 }
 
-/** RESULT_READERS readers, each claiming one pending read at a time until none is due (or the deadline). */
+/** RESULT_READERS readers per kind, each claiming one pending read of its kind at a time until none is due (or the deadline). */
 export async function readPendingResults(ctx: ResultsContext): Promise<void> {
-  const reader = async () => {
+  const reader = async (kind: TaskKind) => {
     // Past the poll deadline nothing new starts, even before the stop signal fires: a read begun then could only
     // fail on its deadline and be pushed back.
     while (!ctx.signal.aborted && ctx.now() < ctx.pollUntil) {
-      const [read] = await ctx.store.claimPendingReads(ctx.now(), 1, RESULT_LEASE_MS);
+      const [read] = await ctx.store.claimPendingReads(ctx.now(), 1, RESULT_LEASE_MS, kind);
       if (read) {
         await readCompletion(ctx, read);
         continue;
@@ -61,7 +64,9 @@ export async function readPendingResults(ctx: ResultsContext): Promise<void> {
       await new Promise((r) => setTimeout(r, 500));
     }
   };
-  await Promise.all(Array.from({ length: RESULT_READERS }, reader));
+  const readers: Promise<void>[] = [];
+  for (const kind of TASK_KINDS) for (let i = 0; i < RESULT_READERS[kind]; i++) readers.push(reader(kind));
+  await Promise.all(readers);
 }
 
 /** Reads one completion to the end and records its snapshot (and its event when something changed). */

@@ -333,6 +333,15 @@ describe.each(FIXTURES)('StateStore contract: %s', (_name, makeFixture) => {
       expect(await store.claimPendingReads(7_000, 10, 5_000)).toEqual([{ key: keyOf(1), forVersion: 2 }]);
     });
 
+    test('pending reads can be claimed per kind, oldest first', async () => {
+      await store.recordChange(changeOf(keyOf(5, 'process'), 0, 'COMPLETE', { at: 100 }));
+      await store.recordChange(changeOf(keyOf(5, 'port'), 0, 'COMPLETE', { at: 200 }));
+      await store.recordChange(changeOf(keyOf(6, 'port'), 0, 'COMPLETE', { at: 300 }));
+      expect(await store.claimPendingReads(1_000, 10, 5_000, 'port')).toEqual([{ key: keyOf(5, 'port'), forVersion: 1 }, { key: keyOf(6, 'port'), forVersion: 1 }]);
+      expect(await store.claimPendingReads(1_000, 10, 5_000, 'port')).toEqual([]);
+      expect(await store.claimPendingReads(1_000, 10, 5_000)).toEqual([{ key: keyOf(5, 'process'), forVersion: 1 }]);
+    });
+
     test('a released read is due again at its retry time; a read replaced by a newer completion is not released', async () => {
       await store.recordChange(changeOf(keyOf(2), 0, 'COMPLETE', { at: 100 }));
       const [read] = await store.claimPendingReads(1_000, 10, 60_000);
