@@ -195,7 +195,7 @@ async function fullLoop(agents: number, sweepMs: number): Promise<void> {
       pagesPerProcessRead: round(procPages.count / Math.max(1, processesChanged.count), 2),
       readBudgetPerSecondPerAction: PER_ACTION,
       binding: 'DescribeProcesses',
-      note: 'port reads wait in the readers\' one completion-order queue behind process reads, so they keep pace with those, not with their own budget',
+      note: 'each kind has its own readers: port reads (1 page) keep pace with the port completions, which the status budget bounds; process reads (4 pages) are bound by the DescribeProcesses budget',
       bindingUtilisationPct: round((100 * procPages.perSecond) / PER_ACTION),
       goalPct: 95,
       withinGoal: (100 * procPages.perSecond) / PER_ACTION >= 95,
