@@ -34,6 +34,11 @@ export const CONTROL_ROUTES: Record<string, Handler> = {
   },
   'GET /_emulator/transitions': (e, _b, q) => e.transitions(q.get('uuid') ?? undefined, kindOf(q.get('kind'))),
 
+  'POST /_emulator/machines': (e, b) => ({ quuid: e.addMachine(b) }),
+  'GET /_emulator/machines': (e) => e.machines(),
+  'DELETE /_emulator/machines': (e, b, q) => (e.removeMachine(str(b.uuid ?? q.get('uuid'), 'uuid')), { ok: true }),
+  'POST /_emulator/machines/status': (e, b) => (e.setMachineStatus(str(b.uuid, 'uuid'), b.status), { ok: true }),
+
   'POST /_emulator/host': (e, b) => {
     const { uuid, ...spec } = b;
     e.setHost(str(uuid, 'uuid'), spec);

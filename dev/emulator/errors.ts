@@ -32,6 +32,7 @@ export const MESSAGES: Record<string, string> = {
   'InvalidParameter.IllegalRequest': 'Invalid request.',
   'InvalidParameter.InvalidFormat': 'Incorrect parameter format.',
   'InvalidParameter.ParsingError': 'Parameter parsing error.',
+  'InvalidParameter.MissingParameter': 'A required parameter is empty.',
   ResourceNotFound: 'The resource does not exist.',
 };
 

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { TaskKind, TaskState } from '../../lib/types';
 import type { EmulatorCredential } from './auth';
 import { handleControl } from './control';
+import { Machines, type MachineFleetOptions, type MachineSpec } from './machines';
 import { startDemo } from './demo';
 import { Faults, type FaultSpec } from './faults';
 import { RateLimiter, type ActionStats, type RequestRecord } from './ratelimit';
@@ -23,6 +24,7 @@ export { EMULATOR_APP_ID, type NewTrigger, type ScfTrigger } from './scf';
 export type { CollectionResults, FleetOptions, ScriptStep, TaskOutcome, Transition } from './yunjing';
 export { DEFAULT_HOST_SIZE, PID_MAX, churnedPid, type Host, type HostChurn, type HostPort, type HostProcess, type HostSpec, type OpenPort, type Process } from './hosts';
 export { RESULT_LIMIT } from './results';
+export { MACHINE_FILTERS, MACHINE_TYPES, MACHINES_LIMIT, type MachineFleetOptions, type MachineSpec, type MachineTagSpec, type MachineType } from './machines';
 export { DEMO_AGENTS, DEMO_CYCLE_MS } from './demo';
 
 /** The emulator's default credential pair (test-only values, accepted by nothing but the emulator). */
@@ -61,10 +63,21 @@ export interface Emulator {
   setOnline(uuid: string, online: boolean): void;
   startTask(uuid: string, kind: TaskKind, options?: { collectMs?: number; outcome?: TaskOutcome }): void;
   script(uuid: string, kind: TaskKind, steps: ScriptStep[]): void;
-  addFleet(count: number, options?: FleetOptions): string[];
+  /** With `machines`, each generated agent also gets a machine (DescribeMachines). */
+  addFleet(count: number, options?: FleetOptions & { machines?: MachineFleetOptions }): string[];
   /** What a status call reports now (as the bridge's state, e.g. NO_TASK for the not-found error). */
   state(uuid: string, kind: TaskKind): TaskState;
   transitions(uuid?: string, kind?: TaskKind): Transition[];
+
+  // yunjing machines: what DescribeMachines answers
+  /** Adds a machine (and its agent, if it has a Uuid and is new); returns its Quuid. */
+  addMachine(spec: MachineSpec): string;
+  /** Removes the machine with this Uuid or Quuid from the listings (its agent stays). */
+  removeMachine(uuid: string): void;
+  /** ONLINE/OFFLINE: the agent's online flag; LONG_OFFLINE: offline, and the machine answers an empty Uuid. */
+  setMachineStatus(uuid: string, status: 'ONLINE' | 'OFFLINE' | 'LONG_OFFLINE'): void;
+  /** Every machine now as DescribeMachines answers it, all regions and types, in creation order. */
+  machines(): Array<Record<string, unknown> & { MachineStatus: string; Uuid: string }>;
 
   // yunjing hosts: what collections record and DescribeProcesses / DescribeOpenPorts answer
   /** Replaces what the spec names (processes, ports, churn, machineIp, machineName, platform) from now on; adds the agent if new. */
@@ -119,8 +132,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const credentialEntries = Object.entries(options.credentials ?? { [EMULATOR_CREDENTIALS.secretId]: { secretKey: EMULATOR_CREDENTIALS.secretKey } });
   if (credentialEntries.length === 0) throw new Error('at least one credential is needed');
   const rateLimitPerSecond = options.rateLimitPerSecond ?? 20;
+  const agents = new Agents(now, options.defaultCollectMs);
   const core: ApiCore = {
-    agents: new Agents(now, options.defaultCollectMs),
+    agents,
+    machines: new Machines(agents),
     tdmq: new Tdmq(now),
     scf: new Scf(now),
     faults: new Faults(),
@@ -164,9 +179,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     setOnline: (uuid, online) => core.agents.setOnline(uuid, online),
     startTask: (uuid, kind, o) => core.agents.startTask(uuid, kind, o),
     script: (uuid, kind, steps) => core.agents.script(uuid, kind, steps),
-    addFleet: (count, o) => core.agents.addFleet(count, o),
+    addFleet: (count, o) => {
+      if (o?.machines !== undefined && (o.machines === null || typeof o.machines !== 'object')) throw new Error('machines must be an object of fleet machine options');
+      const uuids = core.agents.addFleet(count, o);
+      if (o?.machines) core.machines.addForFleet(uuids, o.machines, o.seed);
+      return uuids;
+    },
     state: (uuid, kind) => core.agents.state(uuid, kind),
     transitions: (uuid, kind) => core.agents.transitions(uuid, kind),
+    addMachine: (spec) => core.machines.addMachine(spec),
+    removeMachine: (uuid) => core.machines.removeMachine(uuid),
+    setMachineStatus: (uuid, status) => core.machines.setMachineStatus(uuid, status),
+    machines: () => core.machines.list(),
     setHost: (uuid, spec) => core.agents.setHost(uuid, spec),
     hostOf: (uuid) => core.agents.hostOf(uuid),
     changeHost: (uuid, change) => core.agents.changeHost(uuid, change),

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { verifyRequest, type EmulatorCredential } from './auth';
 import { ApiError, rateLimitMessage } from './errors';
 import type { Faults, FaultSpec } from './faults';
+import { MACHINE_ACTIONS, type Machines } from './machines';
 import type { RateLimiter, RequestRecord } from './ratelimit';
 import { SCF_ACTIONS, SCF_VERSION, type Scf } from './scf';
 import { TDMQ_ACTIONS, TDMQ_VERSION, type Tdmq } from './tdmq';
@@ -14,6 +15,7 @@ import { handleYunjing, YUNJING_ACTIONS, YUNJING_VERSION, type Agents } from './
 /** The state the API front reads; startEmulator owns it. */
 export interface ApiCore {
   agents: Agents;
+  machines: Machines;
   tdmq: Tdmq;
   scf: Scf;
   faults: Faults;
@@ -29,7 +31,7 @@ export interface ApiCore {
 const MAX_BODY_BYTES = 10 * 1024 * 1024; // the TC3 POST limit
 
 const SERVICES = [
-  { service: 'yunjing', version: YUNJING_VERSION, actions: YUNJING_ACTIONS },
+  { service: 'yunjing', version: YUNJING_VERSION, actions: [...YUNJING_ACTIONS, ...MACHINE_ACTIONS] },
   { service: 'tdmq', version: TDMQ_VERSION, actions: TDMQ_ACTIONS },
   { service: 'scf', version: SCF_VERSION, actions: SCF_ACTIONS },
 ];
@@ -130,7 +132,9 @@ export async function handleApi(core: ApiCore, req: IncomingMessage, res: Server
     admittedAt = at;
     const fields =
       service === 'yunjing'
-        ? handleYunjing(core.agents, action, body)
+        ? MACHINE_ACTIONS.includes(action)
+          ? core.machines.handle(body)
+          : handleYunjing(core.agents, action, body)
         : service === 'scf'
           ? core.scf.handle(action, body, header(req, 'x-tc-region') ?? 'ap-guangzhou')
           : core.tdmq.handle(action, body);

@@ -13,6 +13,7 @@ import {
   cloneHost,
   DEFAULT_HOST_SIZE,
   generateHost,
+  machineOf,
   portRecords,
   processRecords,
   type Collection,
@@ -149,6 +150,12 @@ export class Agents {
     });
   }
 
+  /** Whether the agent is online at `t` (default now); null for an agent not added. */
+  isOnline(uuid: string, t = this.now()): boolean | null {
+    const agent = this.agents.get(uuid.toLowerCase());
+    return agent ? valueAt(agent.online, t) !== false : null;
+  }
+
   setOnline(uuid: string, online: boolean): void {
     const agent = this.get(uuid);
     const at = this.now();
@@ -281,6 +288,15 @@ export class Agents {
     const at = this.now();
     cutFuture(agent.host, at);
     agent.host.push(this.point<HostSource>(at, { host }));
+  }
+
+  /** The host's address and name now, without building a generated host (DescribeMachines reads this). */
+  machineNow(uuid: string): { machineIp: string; machineName: string } | null {
+    const agent = this.agents.get(uuid.toLowerCase());
+    if (!agent) return null;
+    const source = valueAt(agent.host, this.now()) ?? agent.host[0]!.value;
+    const host = 'host' in source ? source.host : source.built;
+    return host ? { machineIp: host.machineIp, machineName: host.machineName } : machineOf(agent.uuid);
   }
 
   /** The host now: its processes and ports as they run (no churn: churn is what collections see). A copy. */

@@ -5,12 +5,14 @@ import type {
   CreateOpenPortTaskResponse,
   CreateProcessTaskRequest,
   CreateProcessTaskResponse,
+  DescribeMachinesRequest,
   DescribeOpenPortsRequest,
   DescribeOpenPortTaskStatusRequest,
   DescribeOpenPortTaskStatusResponse,
   DescribeProcessesRequest,
   DescribeProcessTaskStatusRequest,
   DescribeProcessTaskStatusResponse,
+  Machine,
   OpenPort,
   Process,
 } from 'tencentcloud-sdk-nodejs/tencentcloud/services/yunjing/v20180228/yunjing_models';
@@ -20,7 +22,7 @@ import { CWP_STATUSES, type CwpStatus, type TaskKind, type TaskObservation } fro
 import { isAgentUuid, normalizeUuid } from './uuid';
 
 export { CWP_SERVICE, CWP_VERSION } from '../tencent/services';
-export type { OpenPort as CwpOpenPort, Process as CwpProcess } from 'tencentcloud-sdk-nodejs/tencentcloud/services/yunjing/v20180228/yunjing_models';
+export type { Machine as CwpMachine, OpenPort as CwpOpenPort, Process as CwpProcess } from 'tencentcloud-sdk-nodejs/tencentcloud/services/yunjing/v20180228/yunjing_models';
 
 /** The status action of each task kind. */
 export const STATUS_ACTION: Record<TaskKind, 'DescribeProcessTaskStatus' | 'DescribeOpenPortTaskStatus'> = {
@@ -43,6 +45,34 @@ export const RESULT_ACTION: Record<TaskKind, 'DescribeProcesses' | 'DescribeOpen
 /** The largest `Limit` DescribeProcesses and DescribeOpenPorts accept (documented: default 10, at most 100). */
 export const RESULT_PAGE_LIMIT = 100;
 
+/** The action that lists a region's machines. */
+export const MACHINES_ACTION = 'DescribeMachines';
+
+/** The largest `Limit` DescribeMachines accepts (documented: default 10, at most 100). */
+export const MACHINES_PAGE_LIMIT = 100;
+
+/** A DescribeMachines filter (documented: Keywords, Status, Version; each with exactly one value). */
+export interface MachineFilter {
+  Name: string;
+  Values: string[];
+  ExactMatch?: boolean;
+}
+
+/** Which page of which machines: MachineType (CVM, BM, ...) and MachineRegion (e.g. ap-guangzhou) are required. */
+export interface MachinesPageRequest {
+  machineType: string;
+  machineRegion: string;
+  offset: number;
+  filters?: MachineFilter[];
+}
+
+/** One page of a region's machines, checked: at most MACHINES_PAGE_LIMIT entries. */
+export interface MachinesPage {
+  total: number;
+  machines: Machine[];
+  requestId: string;
+}
+
 /** One page of a collection's results, checked: `items` has at most RESULT_PAGE_LIMIT entries. */
 export type ResultPage =
   | { kind: 'process'; total: number; items: Process[]; requestId: string }
@@ -53,6 +83,8 @@ type StatusResponse = Omit<DescribeProcessTaskStatusResponse | DescribeOpenPortT
 type CreateRequest = CreateProcessTaskRequest & CreateOpenPortTaskRequest;
 type CreateResponse = Omit<CreateProcessTaskResponse | CreateOpenPortTaskResponse, 'RequestId'>;
 // Typed only by what the page reader asks of it: the body is checked field by field before it is trusted.
+// The SDK's yunjing Filter has no ExactMatch (cwp's has): the filters are passed on as given.
+type MachinesRequest = Omit<DescribeMachinesRequest, 'Filters'> & { Filters?: MachineFilter[] };
 type ResultRequest = Pick<DescribeProcessesRequest & DescribeOpenPortsRequest, 'Uuid' | 'Limit' | 'Offset'>;
 
 /** The array field of each result action's Response, and the item fields the bridge relies on. */
@@ -145,5 +177,41 @@ export class CwpClient {
     return kind === 'process'
       ? { kind, total, items: list as Process[], requestId }
       : { kind, total, items: list as OpenPort[], requestId };
+  }
+
+  /**
+   * One page (MACHINES_PAGE_LIMIT machines from `offset`) of DescribeMachines for a type and region. A body
+   * without a numeric TotalCount, without the Machines array, with more machines than asked for, or with a
+   * machine whose MachineStatus or Uuid is not a string rejects as Bridge.BadResponseBody. Uuid may be empty
+   * (documented: a machine whose agent has been offline for long); the other fields are passed on as CWP sent them.
+   */
+  async listMachines(page: MachinesPageRequest, options: CallOptions = {}): Promise<MachinesPage> {
+    const { machineType, machineRegion, offset, filters } = page;
+    if (typeof machineType !== 'string' || machineType === '') throw new RangeError('machineType must be a non-empty string, e.g. CVM');
+    if (typeof machineRegion !== 'string' || machineRegion === '') throw new RangeError('machineRegion must be a non-empty string, e.g. ap-guangzhou');
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`offset must be a non-negative integer, got ${offset}`);
+    const request: MachinesRequest = {
+      MachineType: machineType,
+      MachineRegion: machineRegion,
+      Limit: MACHINES_PAGE_LIMIT,
+      Offset: offset,
+      ...(filters !== undefined ? { Filters: filters } : {}),
+    };
+    const action = MACHINES_ACTION;
+    const { response, requestId } = await this.caller.call<Record<string, unknown>>(action, { ...request }, options);
+    const bad = (what: string) => new TencentError({ code: TRANSPORT_CODES.badBody, message: `${action} answered ${what}`, requestId, action });
+
+    const total = response.TotalCount;
+    if (typeof total !== 'number' || !Number.isSafeInteger(total) || total < 0) throw bad(`TotalCount ${JSON.stringify(total)}, not a count`);
+    const list = response.Machines;
+    if (!Array.isArray(list)) throw bad('no Machines array');
+    if (list.length > MACHINES_PAGE_LIMIT) throw bad(`${list.length} machines for Limit ${MACHINES_PAGE_LIMIT}`);
+    list.forEach((item: unknown, i) => {
+      if (!isObject(item)) throw bad(`Machines[${i}] that is not an object`);
+      for (const field of ['MachineStatus', 'Uuid']) {
+        if (typeof item[field] !== 'string') throw bad(`Machines[${i}].${field} ${JSON.stringify(item[field])}, not a string`);
+      }
+    });
+    return { total, machines: list as Machine[], requestId };
   }
 }

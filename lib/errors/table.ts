@@ -49,7 +49,9 @@ export const ERROR_TABLE: readonly ErrorRow[] = [
   row('FailedOperation.ProcessTaskNotFound', 'not-found', 'never', 404, 'NO_TASK', 'no process collection task for this agent'),
   row('FailedOperation.OpenPortTaskNotFound', 'not-found', 'never', 404, 'NO_TASK', 'no open-port collection task for this agent'),
   row('ResourceNotFound', 'not-found', 'never', 404, 'UNKNOWN_AGENT', 'no such agent'),
-  // Our request is wrong.
+  // Our request is wrong. DescribeMachines documents InvalidParameter.MissingParameter beside MissingParameter:
+  // its own row so that it reads as what it is (a required parameter given empty), not as a family match.
+  row('InvalidParameter.MissingParameter', 'invalid', 'never', 400, null, 'a required parameter is empty'),
   row('InvalidParameter*', 'invalid', 'never', 400, null, 'a parameter is invalid'),
   row('InvalidParameterValue*', 'invalid', 'never', 400, null, 'a parameter value is invalid'),
   row('MissingParameter*', 'invalid', 'never', 400, null, 'a required parameter is missing'),

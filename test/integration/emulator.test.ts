@@ -153,7 +153,7 @@ describe('signature and auth', () => {
   });
 
   test('an unknown action is InvalidAction', async () => {
-    expect(errorCode(await call({ action: 'DescribeMachines', payload: {} }))).toBe('InvalidAction');
+    expect(errorCode(await call({ action: 'DescribeMachineInfo', payload: {} }))).toBe('InvalidAction');
   });
 });
 
@@ -593,6 +593,149 @@ describe('process and port results (DescribeProcesses, DescribeOpenPorts)', () =
     } finally {
       await sdkEmu.close();
     }
+  });
+});
+
+describe('machines (DescribeMachines)', () => {
+  const machinesFixture = loadFixture<{ actions: { DescribeMachines: { errors: string[]; itemFields: string[]; machineTypes: string[] } } }>('cwp-machines-responses.json');
+  const describeMachines = (payload: unknown) => call({ action: 'DescribeMachines', payload });
+  const readAll = async (MachineRegion: string, extra: Record<string, unknown> = {}) => {
+    const all: any[] = [];
+    const pages: number[] = [];
+    let total = -1;
+    for (let Offset = 0; total < 0 || Offset < total; Offset += 100) {
+      const r = await describeMachines({ MachineType: 'CVM', MachineRegion, Limit: 100, Offset, ...extra });
+      expect(errorCode(r)).toBeNull();
+      total = r.json.Response.TotalCount;
+      pages.push(r.json.Response.Machines.length);
+      all.push(...r.json.Response.Machines);
+    }
+    return { total, all, pages };
+  };
+
+  test('250 machines over 2 regions: 3 pages of 100 in one region, TotalCount, every documented field, ONLINE/OFFLINE as the agents', async () => {
+    const [a, b] = ['ap-fleeta', 'ap-fleetb'];
+    const uuids = emu.addFleet(500, { seed: 21, offlineFraction: 0.3, machines: { regions: [a, b], tags: ['web', 'db'] } });
+    const { total, all, pages } = await readAll(a);
+    expect(total).toBe(250);
+    expect(pages).toEqual([100, 100, 50]);
+    expect(new Set(all.map((m) => m.Uuid)).size).toBe(250);
+    expect(all.map((m) => m.Uuid)).toEqual(uuids.filter((_, i) => i % 2 === 0));
+    for (const m of all) {
+      expect(Object.keys(m).sort()).toEqual([...machinesFixture.actions.DescribeMachines.itemFields].sort());
+      expect(m.MachineStatus).toBe(emu.state(m.Uuid, 'process') === 'AGENT_OFFLINE' ? 'OFFLINE' : 'ONLINE');
+      expect(m.RegionInfo.Region).toBe(a);
+      expect(m.MachineIp).toBe(emu.hostOf(m.Uuid).machineIp);
+    }
+    expect(all.some((m) => m.MachineStatus === 'OFFLINE')).toBe(true);
+    expect(all.some((m) => m.Tag.length > 0)).toBe(true);
+    expect((await readAll(b)).total).toBe(250);
+    // Limit defaults to 10; another type in the region is empty.
+    const r = await describeMachines({ MachineType: 'CVM', MachineRegion: a });
+    expect(r.json.Response).toMatchObject({ TotalCount: 250 });
+    expect(r.json.Response.Machines).toHaveLength(10);
+    expect((await describeMachines({ MachineType: 'BM', MachineRegion: a })).json.Response).toMatchObject({ TotalCount: 0, Machines: [] });
+  });
+
+  test('Status follows setOnline / setMachineStatus; a long-offline machine answers an empty Uuid; a removed machine is gone from the next listing', async () => {
+    const r1 = 'ap-machines';
+    const [u1, u2, u3] = [randomUUID(), randomUUID(), randomUUID()];
+    emu.addMachine({ uuid: u1, region: r1, name: 'web-1', ip: '10.1.0.1', wanIp: '1.2.3.4', tags: ['web'] });
+    emu.addMachine({ uuid: u2, region: r1, name: 'db-1', ip: '10.1.0.2', proVersion: true });
+    const q3 = emu.addMachine({ uuid: u3, region: r1, name: 'old-1', ip: '10.1.0.3' });
+    const gone = emu.addMachine({ quuid: randomUUID(), region: r1, name: 'ghost', ip: '10.1.0.9' });
+    let { all } = await readAll(r1);
+    expect(all.map((m) => [m.MachineName, m.MachineStatus, m.Uuid])).toEqual([['web-1', 'ONLINE', u1], ['db-1', 'ONLINE', u2], ['old-1', 'ONLINE', u3], ['ghost', 'OFFLINE', '']]);
+    expect(all[0].Tag).toEqual([{ Rid: expect.any(Number), Name: 'web', TagId: expect.any(Number) }]);
+    expect(all[3].Quuid).toBe(gone);
+
+    emu.setOnline(u1, false);
+    emu.setMachineStatus(u3, 'LONG_OFFLINE');
+    ({ all } = await readAll(r1));
+    expect(all.map((m) => [m.MachineName, m.MachineStatus, m.Uuid])).toEqual([['web-1', 'OFFLINE', u1], ['db-1', 'ONLINE', u2], ['old-1', 'OFFLINE', ''], ['ghost', 'OFFLINE', '']]);
+    expect(emu.state(u1, 'process')).toBe('AGENT_OFFLINE');
+
+    emu.setMachineStatus(u1, 'ONLINE');
+    emu.removeMachine(u2);
+    emu.removeMachine(q3);
+    ({ all } = await readAll(r1));
+    expect(all.map((m) => [m.MachineName, m.MachineStatus])).toEqual([['web-1', 'ONLINE'], ['ghost', 'OFFLINE']]);
+    expect(() => emu.removeMachine(u2)).toThrow(/no machine/);
+  });
+
+  test('Filters: Keywords over name and IPs (ExactMatch), Status, Version; each filter one value', async () => {
+    const r1 = 'ap-filters';
+    const [u1, u2] = [randomUUID(), randomUUID()];
+    emu.addMachine({ uuid: u1, region: r1, name: 'web-1', ip: '10.2.0.1', wanIp: '42.1.1.1', proVersion: true });
+    emu.addMachine({ uuid: u2, region: r1, name: 'db-1', ip: '10.2.0.2' });
+    emu.addMachine({ quuid: randomUUID(), region: r1, name: 'web-old', ip: '10.2.0.3' });
+    emu.setOnline(u2, false);
+    const names = async (Filters: unknown) => (await readAll(r1, { Filters })).all.map((m) => m.MachineName);
+    expect(await names([{ Name: 'Keywords', Values: ['web'] }])).toEqual(['web-1', 'web-old']);
+    expect(await names([{ Name: 'Keywords', Values: ['10.2.0.2'] }])).toEqual(['db-1']);
+    expect(await names([{ Name: 'Keywords', Values: ['42.1.1'] }])).toEqual(['web-1']);
+    expect(await names([{ Name: 'Keywords', Values: ['web'], ExactMatch: true }])).toEqual([]);
+    expect(await names([{ Name: 'Status', Values: ['ONLINE'] }])).toEqual(['web-1']);
+    expect(await names([{ Name: 'Status', Values: ['OFFLINE'] }])).toEqual(['db-1', 'web-old']);
+    expect(await names([{ Name: 'Status', Values: ['UNINSTALLED'] }])).toEqual(['web-old']);
+    expect(await names([{ Name: 'Version', Values: ['PRO_VERSION'] }])).toEqual(['web-1']);
+    expect(await names([{ Name: 'Version', Values: ['BASIC_VERSION'] }, { Name: 'Keywords', Values: ['web'] }])).toEqual(['web-old']);
+    const total = async (Filters: unknown) => (await describeMachines({ MachineType: 'CVM', MachineRegion: r1, Filters })).json.Response.TotalCount;
+    expect(await total([{ Name: 'Status', Values: ['OFFLINE'] }])).toBe(2);
+  });
+
+  test.each([
+    ['a body that is not an object', '[1]', 'InvalidParameter.ParsingError'],
+    ['a body that is not JSON', '{', 'InvalidParameter.ParsingError'],
+    ['no MachineType', { MachineRegion: 'ap-guangzhou' }, 'MissingParameter'],
+    ['no MachineRegion', { MachineType: 'CVM' }, 'MissingParameter'],
+    ['an empty MachineType', { MachineType: '', MachineRegion: 'ap-guangzhou' }, 'InvalidParameter.MissingParameter'],
+    ['an empty MachineRegion', { MachineType: 'CVM', MachineRegion: '' }, 'InvalidParameter.MissingParameter'],
+    ['a bad MachineType', { MachineType: 'VM', MachineRegion: 'ap-guangzhou' }, 'InvalidParameter.InvalidFormat'],
+    ['a lower-case MachineType', { MachineType: 'cvm', MachineRegion: 'ap-guangzhou' }, 'InvalidParameter.InvalidFormat'],
+    ['a MachineType that is a number', { MachineType: 1, MachineRegion: 'ap-guangzhou' }, 'InvalidParameter.InvalidFormat'],
+    ['a malformed MachineRegion', { MachineType: 'CVM', MachineRegion: 'Guangzhou' }, 'InvalidParameter.InvalidFormat'],
+    ['Limit 0', { MachineType: 'CVM', MachineRegion: 'ap-guangzhou', Limit: 0 }, 'InvalidParameter.InvalidFormat'],
+    ['Limit 101', { MachineType: 'CVM', MachineRegion: 'ap-guangzhou', Limit: 101 }, 'InvalidParameter.InvalidFormat'],
+    ['a negative Offset', { MachineType: 'CVM', MachineRegion: 'ap-guangzhou', Offset: -1 }, 'InvalidParameter.InvalidFormat'],
+    ['an unknown parameter', { MachineType: 'CVM', MachineRegion: 'ap-guangzhou', Uuid: 'x' }, 'InvalidParameter.InvalidFormat'],
+    ['an unknown filter', { MachineType: 'CVM', MachineRegion: 'ap-guangzhou', Filters: [{ Name: 'Ip', Values: ['1'] }] }, 'InvalidParameter.InvalidFormat'],
+    ['a filter with two values', { MachineType: 'CVM', MachineRegion: 'ap-guangzhou', Filters: [{ Name: 'Status', Values: ['ONLINE', 'OFFLINE'] }] }, 'InvalidParameter.InvalidFormat'],
+    ['a bad Status value', { MachineType: 'CVM', MachineRegion: 'ap-guangzhou', Filters: [{ Name: 'Status', Values: ['DOWN'] }] }, 'InvalidParameter.InvalidFormat'],
+  ])('%s is %s, a documented code', async (_what, payload, code) => {
+    expect(errorCode(await describeMachines(payload))).toBe(code);
+    expect(machinesFixture.actions.DescribeMachines.errors).toContain(code);
+  });
+
+  test('every documented MachineType is accepted', async () => {
+    for (const MachineType of machinesFixture.actions.DescribeMachines.machineTypes) {
+      expect(errorCode(await describeMachines({ MachineType, MachineRegion: 'ap-nowhere' }))).toBeNull();
+    }
+  });
+
+  test('signature checks apply: a bad signature, an unknown SecretId, a wrong version', async () => {
+    const payload = { MachineType: 'CVM', MachineRegion: 'ap-guangzhou' };
+    expect(errorCode(await call({ action: 'DescribeMachines', payload, secretKey: 'wrong' }))).toBe('AuthFailure.SignatureFailure');
+    expect(errorCode(await call({ action: 'DescribeMachines', payload, secretId: 'AKIDunknown000000000000000000000000' }))).toBe('AuthFailure.SecretIdNotFound');
+    expect(errorCode(await call({ action: 'DescribeMachines', payload, authorization: null }))).toBe('AuthFailure.InvalidAuthorization');
+    expect(errorCode(await call({ action: 'DescribeMachines', payload, version: '2017-03-12' }))).toBe('NoSuchVersion');
+    expect(errorCode(await call({ action: 'DescribeMachines', payload }))).toBeNull();
+  });
+
+  test('the control routes: add, list, status, remove', async () => {
+    const uuid = randomUUID();
+    const added = await control(emu.url, 'POST', '/_emulator/machines', { uuid, region: 'ap-control', name: 'ctl-1', ip: '10.9.9.9' });
+    expect(added.status).toBe(200);
+    expect(added.json.quuid).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await control(emu.url, 'POST', '/_emulator/machines/status', { uuid, status: 'OFFLINE' })).status).toBe(200);
+    const listed = (await control(emu.url, 'GET', '/_emulator/machines')).json as any[];
+    expect(listed.find((m) => m.Uuid === uuid)).toMatchObject({ MachineName: 'ctl-1', MachineStatus: 'OFFLINE' });
+    expect((await readAll('ap-control')).total).toBe(1);
+    expect((await control(emu.url, 'DELETE', '/_emulator/machines', { uuid })).status).toBe(200);
+    expect((await readAll('ap-control')).total).toBe(0);
+    expect((await control(emu.url, 'POST', '/_emulator/machines', { uuid: 'nope' })).status).toBe(400);
+    expect((await control(emu.url, 'POST', '/_emulator/fleet', { count: 2, seed: 99, machines: { regions: ['ap-ctlfleet'] } })).status).toBe(200);
+    expect((await readAll('ap-ctlfleet')).total).toBe(2);
   });
 });
 

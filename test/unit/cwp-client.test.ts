@@ -2,7 +2,7 @@
 // first against a scripted caller, then the whole way through TencentClient against the emulator.
 import { randomUUID } from 'node:crypto';
 import { startEmulator, type Emulator } from '../../dev/emulator';
-import { CREATE_ACTION, CwpClient, InvalidUuidError, RESULT_ACTION, RESULT_PAGE_LIMIT, STATUS_ACTION, type ResultPage } from '../../lib/cwp/client';
+import { CREATE_ACTION, CwpClient, InvalidUuidError, MACHINES_ACTION, MACHINES_PAGE_LIMIT, RESULT_ACTION, RESULT_PAGE_LIMIT, STATUS_ACTION, type CwpMachine, type ResultPage } from '../../lib/cwp/client';
 import { TencentError, TRANSPORT_CODES } from '../../lib/errors';
 import { TencentClient } from '../../lib/tencent/client';
 import type { CallOptions, TencentCaller, TencentResult } from '../../lib/tencent/types';
@@ -131,6 +131,90 @@ describe('readResultPage', () => {
   });
 });
 
+/** A Machine with every field of the SDK's type, as the docs describe them. */
+function machine(overrides: Partial<CwpMachine> = {}): CwpMachine {
+  return {
+    MachineName: 'VM-1-2-centos',
+    MachineOs: 'CentOS Linux release 7.9.2009 (Core)',
+    MachineStatus: 'ONLINE',
+    Uuid: UUID,
+    Quuid: '2a3b4c5d-0000-4000-8000-000000000001',
+    VulNum: 0,
+    MachineIp: '10.0.1.2',
+    IsProVersion: false,
+    MachineWanIp: '',
+    PayMode: 'POSTPAY',
+    MalwareNum: 0,
+    Tag: [{ Rid: 1, Name: 'web', TagId: 7 }],
+    BaselineNum: 0,
+    CyberAttackNum: 0,
+    SecurityStatus: 'SAFE',
+    InvasionNum: 0,
+    RegionInfo: { Region: 'ap-guangzhou', RegionName: '华南地区（广州）', RegionId: 1, RegionCode: 'gz' },
+    ...overrides,
+  };
+}
+
+describe('listMachines', () => {
+  test('sends {MachineType, MachineRegion, Limit: 100, Offset} to DescribeMachines and answers the page', async () => {
+    const machines = [machine(), machine({ Uuid: '', MachineStatus: 'OFFLINE', Quuid: '2a3b4c5d-0000-4000-8000-000000000002' })];
+    const caller = new ScriptedCaller([ok({ TotalCount: 250, Machines: machines }, 'req-m')]);
+    const options = { deadline: 42 };
+    const page = await new CwpClient(caller).listMachines({ machineType: 'CVM', machineRegion: 'ap-guangzhou', offset: 200 }, options);
+    expect(page).toEqual({ total: 250, machines, requestId: 'req-m' });
+    expect(caller.calls).toEqual([{ action: 'DescribeMachines', payload: { MachineType: 'CVM', MachineRegion: 'ap-guangzhou', Limit: 100, Offset: 200 }, options }]);
+    expect(MACHINES_ACTION).toBe('DescribeMachines');
+    expect(MACHINES_PAGE_LIMIT).toBe(100);
+  });
+
+  test('passes the filters on as given', async () => {
+    const caller = new ScriptedCaller([ok({ TotalCount: 0, Machines: [] })]);
+    const filters = [{ Name: 'Status', Values: ['ONLINE'] }, { Name: 'Keywords', Values: ['web'], ExactMatch: true }];
+    const page = await new CwpClient(caller).listMachines({ machineType: 'BM', machineRegion: 'ap-shanghai', offset: 0, filters });
+    expect(page).toEqual({ total: 0, machines: [], requestId: 'req-1' });
+    expect(caller.calls[0]?.payload).toEqual({ MachineType: 'BM', MachineRegion: 'ap-shanghai', Limit: 100, Offset: 0, Filters: filters });
+  });
+
+  test.each([
+    ['no TotalCount', { Machines: [] }],
+    ['a TotalCount that is a string', { TotalCount: '3', Machines: [] }],
+    ['a negative TotalCount', { TotalCount: -1, Machines: [] }],
+    ['a fractional TotalCount', { TotalCount: 1.5, Machines: [] }],
+    ['no Machines', { TotalCount: 0 }],
+    ['Machines that is an object', { TotalCount: 1, Machines: {} }],
+    ['more machines than the Limit', { TotalCount: 101, Machines: Array.from({ length: 101 }, () => machine()) }],
+    ['a machine that is not an object', { TotalCount: 1, Machines: ['m'] }],
+    ['a machine without MachineStatus', { TotalCount: 1, Machines: [{ ...machine(), MachineStatus: undefined }] }],
+    ['a machine whose Uuid is null', { TotalCount: 1, Machines: [machine({ Uuid: null as unknown as string })] }],
+    ['a machine whose MachineStatus is a number', { TotalCount: 1, Machines: [machine({ MachineStatus: 1 as unknown as string })] }],
+  ])('a body with %s is Bridge.BadResponseBody, with its RequestId', async (_what, response) => {
+    const error = await new CwpClient(new ScriptedCaller([ok(response, 'req-bad')]))
+      .listMachines({ machineType: 'CVM', machineRegion: 'ap-guangzhou', offset: 0 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TencentError);
+    expect(error).toMatchObject({ code: TRANSPORT_CODES.badBody, requestId: 'req-bad', action: 'DescribeMachines' });
+  });
+
+  test('an empty Uuid and fields the bridge does not check are passed on as CWP sent them', async () => {
+    const odd = { ...machine({ Uuid: '', MachineStatus: 'MACHINE_STOPPED' }), VulNum: 'many', Extra: true };
+    const page = await new CwpClient(new ScriptedCaller([ok({ TotalCount: 1, Machines: [odd] })])).listMachines({ machineType: 'CVM', machineRegion: 'ap-guangzhou', offset: 0 });
+    expect(page.machines).toEqual([odd]);
+  });
+
+  test('a bad offset, type or region is a RangeError before any call', async () => {
+    const caller = new ScriptedCaller([]);
+    const client = new CwpClient(caller);
+    for (const offset of [-1, 1.5, Number.NaN]) await expect(client.listMachines({ machineType: 'CVM', machineRegion: 'ap-guangzhou', offset })).rejects.toBeInstanceOf(RangeError);
+    await expect(client.listMachines({ machineType: '', machineRegion: 'ap-guangzhou', offset: 0 })).rejects.toBeInstanceOf(RangeError);
+    await expect(client.listMachines({ machineType: 'CVM', machineRegion: '', offset: 0 })).rejects.toBeInstanceOf(RangeError);
+    expect(caller.calls).toEqual([]);
+  });
+
+  test('an API error rejects with its TencentError', async () => {
+    await expect(new CwpClient(new ScriptedCaller([apiError('InvalidParameter.InvalidFormat')])).listMachines({ machineType: 'XX', machineRegion: 'ap-guangzhou', offset: 0 })).rejects.toMatchObject({ code: 'InvalidParameter.InvalidFormat' });
+  });
+});
+
 describe('through TencentClient against the emulator', () => {
   let clock = Date.UTC(2026, 10, 24, 12, 0, 0);
   let emu: Emulator;
@@ -214,5 +298,42 @@ describe('through TencentClient against the emulator', () => {
     await client.readResultPage('port', uuid, 0);
     await client.readResultPage('process', uuid, 0);
     expect(limiter.acquired.map((a) => a.action)).toEqual(['CreateOpenPortTask', 'DescribeOpenPortTaskStatus', 'DescribeOpenPorts', 'DescribeProcesses']);
+  });
+});
+
+describe('listMachines through TencentClient against the emulator', () => {
+  let clock = Date.UTC(2026, 10, 24, 14, 0, 0);
+  let emu: Emulator;
+  beforeAll(async () => {
+    emu = await startEmulator({ now: () => clock, quiet: true });
+  });
+  afterAll(() => emu.close());
+
+  test('reads every page of a region, with long-offline machines (empty Uuid) among them', async () => {
+    const uuids = emu.addFleet(230, { seed: 7, offlineFraction: 0.2, machines: { regions: ['ap-guangzhou', 'ap-beijing'], longOfflineFraction: 0.5 } });
+    const tencent = new TencentClient({
+      endpoint: emu.url,
+      service: 'yunjing',
+      version: '2018-02-28',
+      region: 'ap-guangzhou',
+      credentials: { ...emu.credentials, token: null },
+      timeoutMs: 2_000,
+      now: () => clock,
+      random: () => 0,
+    });
+    const client = new CwpClient(tencent, () => clock);
+    const seen: CwpMachine[] = [];
+    let total = -1;
+    for (let offset = 0; total < 0 || offset < total; offset += MACHINES_PAGE_LIMIT) {
+      const page = await client.listMachines({ machineType: 'CVM', machineRegion: 'ap-guangzhou', offset });
+      total = page.total;
+      seen.push(...page.machines);
+    }
+    expect(total).toBe(115);
+    expect(seen).toHaveLength(115);
+    const listed = new Set(seen.map((m) => m.Uuid).filter((u) => u !== ''));
+    expect(seen.some((m) => m.Uuid === '' && m.MachineStatus === 'OFFLINE')).toBe(true);
+    for (const uuid of listed) expect(uuids).toContain(uuid);
+    for (const m of seen) if (m.Uuid !== '') expect(m.MachineStatus).toBe(emu.state(m.Uuid, 'process') === 'AGENT_OFFLINE' ? 'OFFLINE' : 'ONLINE');
   });
 });

@@ -14,8 +14,10 @@ interface CwpResultResponses {
 }
 const fixture = loadFixture<CwpResponses>('cwp-responses.json');
 const resultFixture = loadFixture<CwpResultResponses>('cwp-result-responses.json');
+const machinesFixture = loadFixture<CwpResultResponses>('cwp-machines-responses.json');
 const resultCodes = Object.values(resultFixture.actions).flatMap((a) => a.errors);
-const documentedCodes = [...new Set([...fixture.processErrors, ...fixture.portErrors, ...fixture.commonErrors, ...resultCodes])].sort();
+const machineCodes = Object.values(machinesFixture.actions).flatMap((a) => a.errors);
+const documentedCodes = [...new Set([...fixture.processErrors, ...fixture.portErrors, ...fixture.commonErrors, ...resultCodes, ...machineCodes])].sort();
 
 type Expected = { kind: ErrorKind; retry: RetryPolicy; httpStatus: number; state: TaskState | null };
 const expected = (kind: ErrorKind, retry: RetryPolicy, httpStatus: number, state: TaskState | null = null): Expected => ({ kind, retry, httpStatus, state });
@@ -33,6 +35,8 @@ const DOCUMENTED_ROWS: Record<string, Expected> = {
   'InvalidParameter.IllegalRequest': expected('invalid', 'never', 400),
   'InvalidParameter.InvalidFormat': expected('invalid', 'never', 400),
   'InvalidParameter.ParsingError': expected('invalid', 'never', 400),
+  // DescribeMachines: a required parameter (MachineType, MachineRegion) given but empty. Our request is wrong.
+  'InvalidParameter.MissingParameter': expected('invalid', 'never', 400),
   InvalidParameterValue: expected('invalid', 'never', 400),
   MissingParameter: expected('invalid', 'never', 400),
   RequestLimitExceeded: expected('throttled', 'backoff', 429),
@@ -86,6 +90,20 @@ describe('the collection and result actions', () => {
     const row = lookupError(code);
     expect(row.code).toBe(code);
     expect(row.meaning).toMatch(/could not start/);
+  });
+});
+
+describe('the machine listing (DescribeMachines)', () => {
+  test('the fixture lists DescribeMachines with its documented codes, all of them in the table', () => {
+    expect(Object.keys(machinesFixture.actions)).toEqual(['DescribeMachines']);
+    expect(machineCodes.sort()).toEqual(['InternalError', 'InvalidParameter.InvalidFormat', 'InvalidParameter.MissingParameter', 'InvalidParameter.ParsingError', 'MissingParameter']);
+    for (const code of machineCodes) expect(ERROR_TABLE).toContain(lookupError(code));
+  });
+
+  test('InvalidParameter.MissingParameter is invalid (ours to fix), not the MissingParameter family', () => {
+    const row = lookupError('InvalidParameter.MissingParameter');
+    expect(row.code).toBe('InvalidParameter.MissingParameter');
+    expect(pick(row)).toEqual(expected('invalid', 'never', 400));
   });
 });
 
