@@ -23,6 +23,8 @@ export const RESULT_READERS: Readonly<Record<TaskKind, number>> = { process: 3, 
 export const RESULT_RETRY_MS = 30_000;
 /** A claimed read whose reader died comes back after this. */
 export const RESULT_LEASE_MS = 60_000;
+/** How long an idle reader waits before it looks for pending reads again. */
+const IDLE_READER_WAIT_MS = 1_000;
 /** The most pages one read takes (10,000 records): a host past that is read in part, its `total` still true. */
 export const MAX_RESULT_PAGES = 100;
 
@@ -60,8 +62,9 @@ export async function readPendingResults(ctx: ResultsContext): Promise<void> {
         await readCompletion(ctx, read);
         continue;
       }
-      if (!ctx.keepPolling || ctx.now() + 500 >= ctx.pollUntil) return;
-      await new Promise((r) => setTimeout(r, 500));
+      // Idle: look again in a second (a COMPLETE waits at most that long for its read to start).
+      if (!ctx.keepPolling || ctx.now() + IDLE_READER_WAIT_MS >= ctx.pollUntil) return;
+      await new Promise((r) => setTimeout(r, IDLE_READER_WAIT_MS));
     }
   };
   const readers: Promise<void>[] = [];
