@@ -11,10 +11,8 @@ import type { RouteContext } from './deps';
 import { errorBody, HttpError, jsonResponse } from './respond';
 import { storeCall } from './store-call';
 import { upstreamError } from './upstream';
-import { parseJsonBody, parseKind, parseUuid } from './validate';
-import * as z from 'zod/mini';
+import { iso, kindsBody, parseJsonBody, parseKind, parseUuid } from './validate';
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 type Started = { status: 202; body: Record<string, unknown> } | { status: number; error: HttpError };
 
@@ -61,18 +59,13 @@ export async function startCollection(ctx: RouteContext): Promise<ScfHttpRespons
   return jsonResponse(202, r.body, ctx.req.requestId);
 }
 
-let kindsBody: z.ZodMiniType<{ kinds?: TaskKind[] | undefined }> | null = null;
-
 /**
  * POST /v1/collections/{uuid}, optional body `{"kinds": [...]}` (default both): 202 when at least one started,
  * each kind's outcome listed; when none started and all failed alike, that status.
  */
 export async function startCollections(ctx: RouteContext): Promise<ScfHttpResponse> {
   const uuid = parseUuid(ctx.params.uuid);
-  kindsBody ??= z.strictObject({
-    kinds: z.optional(z.array(z.enum(TASK_KINDS as [TaskKind, ...TaskKind[]], { error: 'must be process or port' })).check(z.minLength(1, { error: 'must name at least one kind: process, port' }))),
-  });
-  const body = parseJsonBody(ctx.req, kindsBody, {});
+  const body = parseJsonBody(ctx.req, kindsBody(), {});
   const kinds = [...new Set(body.kinds ?? TASK_KINDS)];
   const results = await Promise.all(kinds.map((k) => startOne(ctx, k, uuid)));
   const collections: Record<string, unknown> = {};

@@ -12,18 +12,11 @@ import { Router, type Route } from './router';
 import { storeCall } from './store-call';
 import { agentResults, startCollection, startCollections } from './collections';
 import { observationOutcome, stateView, statusDeadlineMs, upstreamError } from './upstream';
-import { parseJsonBody, parseKind, parseUuid } from './validate';
+import { iso, kindsBody, lazy, parseJsonBody, parseKind, parseUuid } from './validate';
 
 export type RouteHandler = (ctx: RouteContext) => Promise<ScfHttpResponse>;
 
 const ok = (ctx: RouteContext, status: number, body: unknown, headers: Record<string, string> = {}) => jsonResponse(status, body, ctx.req.requestId, headers);
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-/** `make()`, called once, on the first call. */
-function lazy<T>(make: () => T): () => T {
-  let value: T | undefined;
-  return () => (value ??= make());
-}
 
 // ---------------------------------------------------------------------------------------------- /healthz
 
@@ -210,17 +203,12 @@ function parseWholeNumber(raw: string | undefined, field: string, min: number, m
   return n;
 }
 
-// The body schemas of the two write routes are built on their first use: most instances never serve those,
-// and building zod schemas at import is part of every cold start.
-const putWatchBody = lazy(() => z.strictObject({
-  kinds: z.optional(z.array(z.enum(TASK_KINDS as [TaskKind, ...TaskKind[]], { error: 'must be process or port' })).check(z.minLength(1, { error: 'must name at least one kind: process, port' }))),
-}));
 
 /** 201 when new, 200 when it replaced an API watch; 409 for an agent in WATCH_UUIDS. */
 export async function putWatch(ctx: RouteContext): Promise<ScfHttpResponse> {
   const uuid = parseUuid(ctx.params.uuid);
   if (ctx.deps.config.watch.uuids.includes(uuid)) throw envConflict(uuid, 'change');
-  const body = parseJsonBody(ctx.req, putWatchBody(), {});
+  const body = parseJsonBody(ctx.req, kindsBody(), {});
   const kinds = [...new Set(body.kinds ?? ctx.deps.config.watch.kinds)];
   // O(1) in the number of watches: one lookup and one count, never the whole list.
   const existed = (await storeCall('getWatch', () => ctx.deps.store.getWatch(uuid))) !== null;

@@ -52,3 +52,17 @@ export function parseJsonBody<S extends z.ZodMiniType>(req: HttpRequest, schema:
   const field = fieldPath(path);
   throw new HttpError(400, 'invalid_body', `${field}: ${issue?.message ?? 'is invalid'}`, { details: { field } });
 }
+
+/** `make()`, called once, on the first call: zod schemas of the write routes are built on first use, not at cold start. */
+export function lazy<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
+}
+
+/** The body `{"kinds": [...]}` of PUT /v1/watches/{uuid} and POST /v1/collections/{uuid}: at least one kind, each process or port. */
+export const kindsBody = lazy(() => z.strictObject({
+  kinds: z.optional(z.array(z.enum(TASK_KINDS as [TaskKind, ...TaskKind[]], { error: 'must be process or port' })).check(z.minLength(1, { error: 'must name at least one kind: process, port' }))),
+}));
+
+/** Epoch ms as ISO 8601, null kept. */
+export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
