@@ -12,6 +12,7 @@ import { diffSnapshots, isEmptyDiff } from '../results/diff';
 import { portItem, processItem, sortItems, type ResultItem } from '../results/items';
 import { decodeSnapshotRecord, encodeSnapshotRecord, type Snapshot, type SnapshotRecord } from '../results/snapshot';
 import { keyId, type PendingRead, type ResultsPort } from '../state/store';
+import { sleepUnlessAborted } from '../util/abort';
 import { TASK_KINDS, type CloudEvent, type TaskKind } from '../types';
 
 /**
@@ -64,7 +65,7 @@ export async function readPendingResults(ctx: ResultsContext): Promise<void> {
       }
       // Idle: look again in a second (a COMPLETE waits at most that long for its read to start).
       if (!ctx.keepPolling || ctx.now() + IDLE_READER_WAIT_MS >= ctx.pollUntil) return;
-      await new Promise((r) => setTimeout(r, IDLE_READER_WAIT_MS));
+      await sleepUnlessAborted(IDLE_READER_WAIT_MS, ctx.signal);
     }
   };
   const readers: Promise<void>[] = [];

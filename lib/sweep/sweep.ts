@@ -15,6 +15,7 @@ import { DueKeyFeeder } from './feeder';
 import { BackgroundPublisher } from './publisher';
 import { readPendingResults, type ResultCounts } from './results';
 import { listAllWatches, watchedKeys } from './watchlist';
+import { sleepUnlessAborted } from '../util/abort';
 
 /** The ports a sweep uses. */
 export type SweepStore = SchedulePort & Pick<WatchPort, 'listWatches'> & OutboxPort & ResultsPort & Pick<DeadLetterPort, 'countDeadLetters'> & Pick<HealthPort, 'putLastSweep'>;
@@ -163,7 +164,7 @@ async function runWorkers(ctx: SweepContext, feeder: DueKeyFeeder, kinds: TaskKi
         // Nothing due for this kind now. Wait for the next due key if it comes before the deadline.
         const nextAt = keepPolling ? await store.nextDueAt(kind) : null;
         if (nextAt === null || nextAt >= ctx.pollUntil) return;
-        await sleep(Math.max(10, Math.min(nextAt - ctx.now(), 1000)), ctx.signal);
+        await sleepUnlessAborted(Math.max(10, Math.min(nextAt - ctx.now(), 1000)), ctx.signal);
       }
     } catch (e) {
       stop.failWith(e);
@@ -248,17 +249,4 @@ async function summarise(store: SweepStore, drained: Awaited<ReturnType<Backgrou
     // Already reported as a store failure above or below; the summary log line still goes out.
   }
   return { summary, delivery: { deliveryRetries: drained.retried, newDeadLetters: drained.dead, disabledSinks: drained.disabled.map((id) => sinkLabel(id)) } };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -40,3 +40,17 @@ export function anySignal(signals: ReadonlyArray<AbortSignal | undefined>): Comb
   for (const s of present) s.addEventListener('abort', onAbort);
   return { signal: controller.signal, dispose };
 }
+
+/** Waits `ms`, or less if `signal` aborts first; resolves either way (a worker's idle wait, not an error). */
+export function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
