@@ -10,7 +10,12 @@ export type SendResult =
   /** Never try this event again on this sink: it becomes a dead letter with the reason. */
   | { ok: false; retry: false; reason: string }
   /** The receiver is gone for good (HTTP 410): the event is dead, and the sink stops for this run. */
-  | { ok: false; retry: false; reason: string; disable: true };
+  | { ok: false; retry: false; reason: string; disable: true }
+  /**
+   * Not tried: the sink had no room for it now (its own rate limit, shared through the store). Not an attempt:
+   * nothing is counted against DELIVERY_MAX_ATTEMPTS; the delivery is due again after `retryAfterMs`.
+   */
+  | { ok: false; retry: true; deferred: true; reason: string; retryAfterMs: number };
 
 export interface Sink {
   /** Stable across runs: the delivery state is kept under it (e.g. `webhook:https://x/y`, `cmq-topic:alerts`). */
@@ -24,5 +29,27 @@ export interface Sink {
    */
   readonly maxSendMs?: number;
   send(event: CloudEvent, signal: AbortSignal): Promise<SendResult>;
+  /**
+   * Routing (per-sink settings such as DINGTALK_MIN_SEVERITY): false means this sink does not take the event,
+   * and the event is never pending, retried or dead-lettered there. Undefined: the sink takes every event.
+   */
+  accepts?(event: CloudEvent): boolean;
   close?(): Promise<void>;
+}
+
+/**
+ * A sink that carries several events in one call or message: EventBridge PutEvents (an EventList), a chat
+ * robot's digest. The drain hands it up to `maxBatch` due events at once, each already claimed, events of one
+ * subject in outbox order; it answers one SendResult per event, in the same order. An event it could not carry
+ * now (no room in its rate limit) is `deferred`; an event counts as delivered only when the call or message
+ * carrying it was accepted.
+ */
+export interface BatchSink extends Sink {
+  /** The most events one sendBatch is handed. */
+  readonly maxBatch: number;
+  sendBatch(events: CloudEvent[], signal: AbortSignal): Promise<SendResult[]>;
+}
+
+export function isBatchSink(sink: Sink): sink is BatchSink {
+  return typeof (sink as Partial<BatchSink>).sendBatch === 'function' && typeof (sink as Partial<BatchSink>).maxBatch === 'number';
 }
