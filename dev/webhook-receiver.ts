@@ -64,6 +64,10 @@ export function describeEvent(event: CloudEvent): string {
     const d = event.data;
     return `${level} ${d.uuid} ${d.kind.padEnd(7)} ${String(d.previous ?? '(first)').padEnd(13)} -> ${d.state}${d.next ? `  (next: ${d.next})` : ''}`;
   }
+  if (event.type === 'com.tencentcloud.cwp.agent.unwatched') {
+    const d = event.data;
+    return `${level} ${d.uuid} unwatched: the machine listing no longer has it${d.machineName ? ` (${d.machineName}${d.machineIp ? `, ${d.machineIp}` : ''})` : ''}`;
+  }
   const d = event.data;
   const name = (i: { processName: string; port?: number }) => (i.port !== undefined ? `${i.port} (${i.processName})` : i.processName);
   const list = (items: Array<{ processName: string; port?: number }>, count: number) => items.map(name).join(', ') + (count > items.length ? `, +${count - items.length} more` : '');

@@ -45,14 +45,62 @@ export interface KeyRecord {
   nextDue: number;
   /** RequestId of the observation that set the current state. */
   requestId: string | null;
+  /**
+   * Set while the machine listing (WATCH_DISCOVER) says the agent is OFFLINE: the key is AGENT_OFFLINE without
+   * status calls, not checked with spare budget, and due again only when the listing sees it ONLINE (or, if the
+   * listing stops, after a safety horizon).
+   */
+  parked?: true;
 }
 
-/** A watched agent. `source: 'env'` comes from WATCH_UUIDS and cannot be deleted through the API. */
+/**
+ * A watched agent. `source: 'env'` comes from WATCH_UUIDS and cannot be deleted through the API; `discovered`
+ * comes from the machine listing (WATCH_DISCOVER) and goes when the listing no longer has it. Env and API
+ * watches win over discovery.
+ */
 export interface Watch {
   uuid: string;
   kinds: TaskKind[];
-  source: 'env' | 'api';
+  source: 'env' | 'api' | 'discovered';
   addedAt: number | null;
+  /** What the machine listing says of the agent's machine, when it lists it. */
+  machine?: MachineInfo;
+}
+
+/** A machine as DescribeMachines listed it (WATCH_DISCOVER), kept for the watch list, events and messages. */
+export interface MachineInfo {
+  uuid: string;
+  name: string | null;
+  ip: string | null;
+  /** Tag names. */
+  tags: string[];
+  /** MachineType and MachineRegion of the listing it came from, e.g. CVM / ap-guangzhou. */
+  type: string;
+  region: string;
+  /** MachineStatus at the last listing. */
+  status: 'ONLINE' | 'OFFLINE';
+  /** Epoch ms: first listed, and last listed. */
+  firstSeenAt: number;
+  lastSeenAt: number;
+  /** The number of the last listing that had it (discovery's cursor counts listings). */
+  seenInListing: number;
+}
+
+/** Where discovery is: the listing in progress, and how far it got (so a large fleet resumes next sweep). */
+export interface DiscoveryCursor {
+  /** Which listing is in progress (1, 2, ...); a machine missing from two whole listings is forgotten. */
+  listing: number;
+  /** Which (type, region) target of WATCH_DISCOVER, and the offset within it. */
+  target: number;
+  offset: number;
+  /** The settings the cursor belongs to (WATCH_DISCOVER + filters): a change starts a fresh listing. */
+  targetsKey: string;
+  /** Epoch ms when the listing in progress started, and when the last whole listing ended (null: none yet). */
+  startedAt: number | null;
+  lastCompletedAt: number | null;
+  /** Machines without an Uuid (long offline) skipped in the listing in progress, and in the last whole one. */
+  skippedNoUuid: number;
+  lastSkippedNoUuid: number;
 }
 
 export type Severity = 'info' | 'warning';
@@ -69,6 +117,9 @@ export interface StatusChangeData {
   requestId: string;
   /** The CWP action that reads the results after COMPLETE; null otherwise. */
   next: 'DescribeProcesses' | 'DescribeOpenPorts' | null;
+  /** The machine's name and private IP, when the machine listing (WATCH_DISCOVER) has them. */
+  machineName?: string;
+  machineIp?: string;
 }
 
 /** A listening port and the process that holds it, as a snapshot keeps it and an event lists it (lib/results). */
@@ -103,6 +154,9 @@ interface ResultsChangeCommon {
   previousTakenAt: string;
   /** Tencent's RequestId of the read's last page. */
   requestId: string;
+  /** The machine's name and private IP, when the machine listing (WATCH_DISCOVER) has them. */
+  machineName?: string;
+  machineIp?: string;
 }
 
 /** The `data` of a ports.changed event (schemas/com.tencentcloud.cwp.ports.changed.json). */
@@ -147,8 +201,31 @@ export interface ProcessesChangedEvent extends CloudEventEnvelope {
   data: ProcessesChangeData;
 }
 
+/** The `data` of an agent.unwatched event (schemas/com.tencentcloud.cwp.agent.unwatched.json). */
+export interface AgentUnwatchedData {
+  uuid: string;
+  /** Why: the machine listing no longer has it (two whole listings in a row). */
+  reason: 'not-listed';
+  /** The kinds that are no longer checked. */
+  kinds: TaskKind[];
+  severity: Severity;
+  machineName?: string;
+  machineIp?: string;
+  /** ISO 8601: when a listing last had it, and when it was unwatched. */
+  lastSeenAt: string;
+  unwatchedAt: string;
+}
+
+/** A discovered agent left the watch list: its machine is gone from the listing. Subject: the uuid. */
+export interface AgentUnwatchedEvent extends Omit<CloudEventEnvelope, 'subject'> {
+  type: 'com.tencentcloud.cwp.agent.unwatched';
+  /** `<uuid>` */
+  subject: string;
+  data: AgentUnwatchedData;
+}
+
 /** Every event the bridge publishes. */
-export type CloudEvent = StatusChangedEvent | PortsChangedEvent | ProcessesChangedEvent;
+export type CloudEvent = StatusChangedEvent | PortsChangedEvent | ProcessesChangedEvent | AgentUnwatchedEvent;
 
 /** Delivery of one event to one sink. */
 export type DeliveryStatus = 'pending' | 'delivered' | 'dead';

@@ -52,11 +52,17 @@ export const CMQ_MAX_FILTER_TAG_CHARS = 16;
  * The filter tags of an event: its kind, state and severity as bare values (`port`, `AGENT_OFFLINE`,
  * `warning`). Bare, because `state:AGENT_OFFLINE` would be 19 characters: publishable, but no subscription
  * could filter on it. The three value sets do not overlap, so a bare value is still unambiguous. A
- * ports.changed or processes.changed event has `CHANGED` in the state's place.
+ * ports.changed or processes.changed event has `CHANGED` in the state's place; an agent.unwatched event is
+ * `agent`, `UNWATCHED` and its severity.
  */
 export function cmqTags(event: CloudEvent): string[] {
+  if (event.type === 'com.tencentcloud.cwp.agent.unwatched') return [AGENT_TAG, UNWATCHED_TAG, event.data.severity];
   return [event.data.kind, event.type === 'com.tencentcloud.cwp.task.status.changed' ? event.data.state : CHANGED_TAG, event.data.severity];
 }
+
+/** The tags of an agent.unwatched event: it is about the agent (both kinds), where the others have a kind and a state. */
+export const AGENT_TAG = 'agent';
+export const UNWATCHED_TAG = 'UNWATCHED';
 
 /** The tag of a results-changed event (what changed on the host), where a status event has its state. */
 export const CHANGED_TAG = 'CHANGED';

@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import type { CloudEvent, DeadLetter, Delivery, SweepSummary, TaskKey, TaskKind } from '../types';
+import type { CloudEvent, DeadLetter, Delivery, DiscoveryCursor, MachineInfo, SweepSummary, TaskKey, TaskKind } from '../types';
 import { StoreError } from './errors';
 import { MemoryState, type MemoryStateDocument } from './memory';
 import { keyId } from './rules';
@@ -169,6 +169,12 @@ export class FileStateStore implements StateStore {
   countDeadLetters() { return this.read((s) => s.countDeadLetters()); }
   getLastSweep() { return this.read((s) => s.getLastSweep()); }
   getSnapshot(key: TaskKey) { return this.read((s) => s.getSnapshot(key)); }
+  getRecords(keys: TaskKey[]) { return this.read((s) => s.getRecords(keys)); }
+  getDiscovery() { return this.read((s) => s.getDiscovery()); }
+  listMachines() { return this.read((s) => s.listMachines()); }
+  getMachine(uuid: string) { return this.read((s) => s.getMachine(uuid)); }
+  // The spare-budget order is not persisted (it is rebuilt from the records on load): taking keys needs no save.
+  claimIdleKeys(now: number, limit: number, kind: TaskKind, checkedBefore: number) { return this.read((s) => s.claimIdleKeys(now, limit, kind, checkedBefore)); }
 
   async ping(): Promise<void> {
     await this.read(() => undefined);
@@ -178,6 +184,10 @@ export class FileStateStore implements StateStore {
   syncSchedule(keys: TaskKey[], now: number) { return this.write((s) => s.syncSchedule(keys, now)); }
   recordChange(change: ChangeToRecord) { return this.write((s) => s.recordChange(change), (applied) => applied); }
   putWatch(uuid: string, kinds: TaskKind[], now: number) { return this.write((s) => s.putWatch(uuid, kinds, now)); }
+  claimDiscovery(now: number, leaseMs: number) { return this.write((s) => s.claimDiscovery(now, leaseMs), (r) => r !== 'busy'); }
+  saveDiscovery(cursor: DiscoveryCursor, leaseUntil: number | null) { return this.write((s) => s.saveDiscovery(cursor, leaseUntil)); }
+  putMachines(machines: MachineInfo[]) { return this.write((s) => s.putMachines(machines), () => machines.length > 0); }
+  forgetMachine(uuid: string, lastListing: number, event: CloudEvent | null) { return this.write((s) => s.forgetMachine(uuid, lastListing, event), (forgotten) => forgotten); }
   deleteWatch(uuid: string) { return this.write((s) => s.deleteWatch(uuid), (deleted) => deleted); }
   updateDelivery(eventId: string, sinkId: string, delivery: Delivery) { return this.write((s) => s.updateDelivery(eventId, sinkId, delivery)); }
   claimDelivery(eventId: string, sinkId: string, now: number, leaseMs: number) { return this.write((s) => s.claimDelivery(eventId, sinkId, now, leaseMs), (claimed) => claimed); }

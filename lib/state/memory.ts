@@ -13,11 +13,11 @@
 //   still in the outbox adds the sink to that entry's targets and clears its delivery (fresh attempts).
 // - Dead letters are listed in order of addition; re-adding (event id, sink id) replaces and moves it last.
 // - putWatch keeps the first addedAt of a uuid and replaces its kinds.
-import type { CloudEvent, DeadLetter, Delivery, KeyRecord, OutboxEntry, SweepSummary, TaskKey, TaskKind, Watch } from '../types';
+import type { CloudEvent, DeadLetter, Delivery, DiscoveryCursor, KeyRecord, MachineInfo, OutboxEntry, SweepSummary, TaskKey, TaskKind, Watch } from '../types';
 import { TASK_KINDS } from '../types';
 import {
-  blankRecord, canClaimDelivery, claimedDelivery, compareWatches, deadLetterId, isSameRead, keyId, laneOf, LANES, parseKeyId, putWatchRecord,
-  readPendingAfter, replayedEntry, sinceAfterChange, type Lane,
+  blankRecord, canClaimDelivery, claimedDelivery, compareWatches, deadLetterId, idleScore, isForgotten, isIdleCandidate, isSameRead, keyId, laneOf, LANES,
+  mergeMachine, parseKeyId, putWatchRecord, readPendingAfter, replayedEntry, sinceAfterChange, type Lane,
 } from './rules';
 import type { ChangeToRecord, CheckToRecord, DueFilter, KeyClaim, PendingRead, StateStore, StoredSnapshot } from './store';
 
@@ -277,8 +277,8 @@ const copyWatch = (w: Watch): Watch => ({ uuid: w.uuid, kinds: [...w.kinds], sou
 
 /** The serialised form of a MemoryState (the file store's document, less its header). */
 export interface MemoryStateDocument {
-  /** keyId -> [state, version, since, lastChecked, nextDue, requestId, scheduled 0|1] */
-  records: Record<string, [KeyRecord['state'], number, number | null, number | null, number, string | null, 0 | 1]>;
+  /** keyId -> [state, version, since, lastChecked, nextDue, requestId, scheduled 0|1, parked 0|1 (absent before discovery)] */
+  records: Record<string, [KeyRecord['state'], number, number | null, number | null, number, string | null, 0 | 1, (0 | 1)?]>;
   watches: Watch[];
   outbox: OutboxEntry[];
   deadLetters: DeadLetter[];
@@ -287,6 +287,9 @@ export interface MemoryStateDocument {
   snapshots?: Record<string, StoredSnapshot>;
   /** keyId -> [forVersion, dueAt] */
   pendingReads?: Record<string, [number, number]>;
+  /** Discovery's machines and cursor (absent before discovery). */
+  machines?: MachineInfo[];
+  discovery?: { cursor: DiscoveryCursor | null; leaseUntil: number };
 }
 
 /** The synchronous core of the memory and file stores. Returned objects are copies. */
@@ -302,10 +305,31 @@ export class MemoryState {
   readonly snapshots = new Map<string, StoredSnapshot>();
   /** Completions whose results are to be read; insertion order is completion order. */
   readonly pendingReads = new Map<string, { forVersion: number; dueAt: number }>();
+  /** The spare-budget order per kind (rules.idleScore): scheduled, unparked keys by lastChecked. */
+  readonly idle = new Map<TaskKind, DueSchedule>();
+  readonly machines = new Map<string, MachineInfo>();
+  discovery: { cursor: DiscoveryCursor | null; leaseUntil: number } = { cursor: null, leaseUntil: 0 };
+
+  private idleOf(kind: TaskKind): DueSchedule {
+    let d = this.idle.get(kind);
+    if (!d) this.idle.set(kind, (d = new DueSchedule()));
+    return d;
+  }
+
+  /** Puts a scheduled key in, or out of, the spare-budget order as its record says. */
+  private placeIdle(id: string, rec: KeyRecord): void {
+    if (!this.schedule.has(id)) return;
+    if (isIdleCandidate(rec)) this.idleOf(rec.kind).set(id, idleScore(rec));
+    else this.idleOf(rec.kind).delete(id);
+  }
 
   getRecord(key: TaskKey): KeyRecord | null {
     const r = this.records.get(keyId(key));
     return r ? { ...r } : null;
+  }
+
+  getRecords(keys: TaskKey[]): Array<KeyRecord | null> {
+    return keys.map((k) => this.getRecord(k));
   }
 
   getRecordsForAgent(uuid: string): KeyRecord[] {
@@ -322,14 +346,21 @@ export class MemoryState {
     const wanted = new Set<string>();
     for (const key of keys) wanted.add(keyId(key));
     // Deleting the entry being visited is safe while iterating a Map.
-    for (const id of this.schedule.ids()) if (!wanted.has(id)) this.schedule.delete(id);
+    for (const id of this.schedule.ids()) {
+      if (wanted.has(id)) continue;
+      this.schedule.delete(id);
+      this.idleOf(parseKeyId(id).kind).delete(id);
+    }
     let added = 0;
     for (const id of wanted) {
       if (this.schedule.has(id)) continue;
       let rec = this.records.get(id);
-      if (rec) rec.nextDue = now;
-      else this.records.set(id, (rec = blankRecord(parseKeyId(id), now)));
-      this.schedule.set(id, rec.kind, laneOf(rec.state), now);
+      // A parked key keeps its due time: the machine listing, not a status call, says when it is back.
+      if (rec) {
+        if (!rec.parked) rec.nextDue = now;
+      } else this.records.set(id, (rec = blankRecord(parseKeyId(id), now)));
+      this.schedule.set(id, rec.kind, laneOf(rec.state), rec.nextDue);
+      this.placeIdle(id, rec);
       added++;
     }
     return added;
@@ -369,21 +400,46 @@ export class MemoryState {
     return this.schedule.nextDue(kind);
   }
 
+  /** Spare budget (claimIdleKeys): least recently checked first among scheduled, unparked keys neither due nor claimed. */
+  claimIdleKeys(now: number, limit: number, kind: TaskKind, checkedBefore: number): KeyRecord[] {
+    const idle = this.idle.get(kind);
+    if (!idle || limit <= 0) return [];
+    const out: KeyRecord[] = [];
+    // Due or claimed keys are skipped; ask for more until enough are found or none are left.
+    for (let ask = limit * 2; ; ask *= 2) {
+      const candidates = idle.dueIds(checkedBefore, ask);
+      out.length = 0;
+      for (const { id } of candidates) {
+        const rec = this.records.get(id);
+        const due = this.schedule.dueOf(id);
+        if (!rec || due === undefined || due <= now || due !== rec.nextDue) continue;
+        out.push({ ...rec });
+        if (out.length >= limit) break;
+      }
+      if (out.length >= limit || candidates.length < ask) break;
+    }
+    for (const r of out) idle.set(keyId(r), now);
+    return out;
+  }
+
   recordCheck(check: CheckToRecord): void {
     const id = keyId(check.key);
-    const rec = this.records.get(id);
+    let rec = this.records.get(id);
     if (rec) {
       rec.lastChecked = check.observedAt;
       rec.nextDue = check.nextDue;
-    } else this.records.set(id, blankRecord(check.key, check.nextDue, check.observedAt));
-    if (this.schedule.has(id)) this.schedule.set(id, check.key.kind, laneOf(rec?.state ?? null), check.nextDue);
+    } else this.records.set(id, (rec = blankRecord(check.key, check.nextDue, check.observedAt)));
+    if (check.parked) rec.parked = true;
+    else delete rec.parked;
+    if (this.schedule.has(id)) this.schedule.set(id, check.key.kind, laneOf(rec.state), check.nextDue);
+    this.placeIdle(id, rec);
   }
 
   recordChange(change: ChangeToRecord): boolean {
     const id = keyId(change.key);
     const rec = this.records.get(id);
     if ((rec?.version ?? 0) !== change.expectedVersion) return false;
-    this.records.set(id, {
+    const next: KeyRecord = {
       uuid: change.key.uuid,
       kind: change.key.kind,
       state: change.state,
@@ -392,8 +448,11 @@ export class MemoryState {
       lastChecked: change.observedAt,
       nextDue: change.nextDue,
       requestId: change.requestId,
-    });
+    };
+    if (change.parked) next.parked = true;
+    this.records.set(id, next);
     if (this.schedule.has(id)) this.schedule.set(id, change.key.kind, laneOf(change.state), change.nextDue);
+    this.placeIdle(id, next);
     this.appendToOutbox(change.event, change.observedAt);
     if (readPendingAfter(change.state)) {
       this.pendingReads.delete(id); // re-inserted last: a newer completion waits behind older ones
@@ -516,6 +575,41 @@ export class MemoryState {
     return moved;
   }
 
+  claimDiscovery(now: number, leaseMs: number): { cursor: DiscoveryCursor | null } | 'busy' {
+    if (this.discovery.leaseUntil > now) return 'busy';
+    this.discovery.leaseUntil = now + leaseMs;
+    return { cursor: this.discovery.cursor ? { ...this.discovery.cursor } : null };
+  }
+
+  saveDiscovery(cursor: DiscoveryCursor, leaseUntil: number | null): void {
+    this.discovery = { cursor: { ...cursor }, leaseUntil: leaseUntil ?? 0 };
+  }
+
+  getDiscovery(): DiscoveryCursor | null {
+    return this.discovery.cursor ? { ...this.discovery.cursor } : null;
+  }
+
+  putMachines(machines: MachineInfo[]): void {
+    for (const m of machines) this.machines.set(m.uuid, mergeMachine(this.machines.get(m.uuid) ?? null, { ...m, tags: [...m.tags] }));
+  }
+
+  listMachines(): MachineInfo[] {
+    return [...this.machines.values()].map((m) => ({ ...m, tags: [...m.tags] })).sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
+  }
+
+  getMachine(uuid: string): MachineInfo | null {
+    const m = this.machines.get(uuid);
+    return m ? { ...m, tags: [...m.tags] } : null;
+  }
+
+  forgetMachine(uuid: string, lastListing: number, event: CloudEvent | null): boolean {
+    const m = this.machines.get(uuid);
+    if (!m || !isForgotten(m, lastListing)) return false;
+    this.machines.delete(uuid);
+    if (event) this.appendToOutbox(event, Date.parse(event.time));
+    return true;
+  }
+
   putLastSweep(summary: SweepSummary): void {
     this.lastSweep = clone(summary);
   }
@@ -528,6 +622,7 @@ export class MemoryState {
     const records: MemoryStateDocument['records'] = {};
     for (const [id, r] of this.records) {
       records[id] = [r.state, r.version, r.since, r.lastChecked, r.nextDue, r.requestId, this.schedule.has(id) ? 1 : 0];
+      if (r.parked) records[id].push(1);
     }
     return {
       records,
@@ -537,6 +632,8 @@ export class MemoryState {
       lastSweep: this.lastSweep,
       snapshots: Object.fromEntries(this.snapshots),
       pendingReads: Object.fromEntries([...this.pendingReads].map(([id, r]) => [id, [r.forVersion, r.dueAt]])),
+      machines: [...this.machines.values()],
+      discovery: this.discovery,
     };
   }
 
@@ -545,11 +642,19 @@ export class MemoryState {
     const s = new MemoryState();
     for (const [id, t] of Object.entries(doc.records ?? {})) {
       const { uuid, kind } = parseKeyId(id);
-      const [state, version, since, lastChecked, nextDue, requestId, scheduled] = t;
-      s.records.set(id, { uuid, kind, state, version, since, lastChecked, nextDue, requestId });
-      if (scheduled) s.schedule.set(id, kind, laneOf(state), nextDue);
+      const [state, version, since, lastChecked, nextDue, requestId, scheduled, parked] = t;
+      const rec: KeyRecord = { uuid, kind, state, version, since, lastChecked, nextDue, requestId };
+      if (parked === 1) rec.parked = true;
+      s.records.set(id, rec);
+      if (scheduled) {
+        s.schedule.set(id, kind, laneOf(state), nextDue);
+        s.placeIdle(id, rec);
+      }
     }
     s.schedule.rebuild();
+    for (const d of s.idle.values()) d.rebuild();
+    for (const m of doc.machines ?? []) s.machines.set(m.uuid, m);
+    if (doc.discovery) s.discovery = doc.discovery;
     for (const w of doc.watches ?? []) s.watches.set(w.uuid, w);
     for (const e of doc.outbox ?? []) s.outbox.set(e.event.id, e);
     for (const d of doc.deadLetters ?? []) s.dead.set(deadLetterId(d.event.id, d.sinkId), d);
@@ -581,6 +686,15 @@ export class MemoryStateStore implements StateStore {
   async countDue(now: number, filter?: DueFilter) { return this.live().countDue(now, filter); }
   async nextDueAt(kind?: TaskKind) { return this.live().nextDueAt(kind); }
   async recordCheck(check: CheckToRecord) { this.live().recordCheck(check); }
+  async getRecords(keys: TaskKey[]) { return this.live().getRecords(keys); }
+  async claimIdleKeys(now: number, limit: number, kind: TaskKind, checkedBefore: number) { return this.live().claimIdleKeys(now, limit, kind, checkedBefore); }
+  async claimDiscovery(now: number, leaseMs: number) { return this.live().claimDiscovery(now, leaseMs); }
+  async saveDiscovery(cursor: DiscoveryCursor, leaseUntil: number | null) { this.live().saveDiscovery(cursor, leaseUntil); }
+  async getDiscovery() { return this.live().getDiscovery(); }
+  async putMachines(machines: MachineInfo[]) { this.live().putMachines(machines); }
+  async listMachines() { return this.live().listMachines(); }
+  async getMachine(uuid: string) { return this.live().getMachine(uuid); }
+  async forgetMachine(uuid: string, lastListing: number, event: CloudEvent | null) { return this.live().forgetMachine(uuid, lastListing, event); }
   async recordChange(change: ChangeToRecord) { return this.live().recordChange(change); }
   async listWatches() { return this.live().listWatches(); }
   async getWatch(uuid: string) { return this.live().getWatch(uuid); }

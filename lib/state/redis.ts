@@ -2,7 +2,8 @@
 // Multi-key steps run as Lua scripts (EVALSHA through ioredis defineCommand), so each is atomic.
 //
 // Key layout, all under `<prefix>:` (default prefix `cwp-bridge`):
-//   <p>:rec:<uuid>/<kind>      hash   uuid kind state version since lastChecked nextDue requestId ('' = null)
+//   <p>:rec:<uuid>/<kind>      hash   uuid kind state version since lastChecked nextDue requestId ('' = null),
+//                                     parked ('1' while the machine listing says OFFLINE, else absent)
 //   <p>:due:<kind>:<lane>      zset   key id -> nextDue; one per (kind, lane); a key is in at most one
 //   <p>:watches                hash   uuid -> Watch JSON
 //   <p>:outbox                 zset   event id -> sequence number (outbox order)
@@ -15,6 +16,11 @@
 //   <p>:reads:<kind>           zset   key id -> when its pending result read is due (rules.readPendingAfter)
 //   <p>:reads:v                hash   key id -> the version whose COMPLETE is to be read
 //   <p>:snap:<uuid>/<kind>     hash   enc (the compact snapshot record, lib/results/snapshot.ts), takenAt
+//   <p>:idle:<kind>            zset   key id -> lastChecked (0 = never): the spare-budget order of scheduled,
+//                                     unparked keys (rules.idleScore); taking a key moves it to `now`
+//   <p>:machines               hash   uuid -> MachineInfo JSON (discovery), firstSeenAt aside:
+//   <p>:machines:first         hash   uuid -> firstSeenAt (HSETNX: the first sighting is kept, rules.mergeMachine)
+//   <p>:discovery              hash   cursor (DiscoveryCursor JSON), leaseUntil
 //   <p>:rate:<action>          string the rate limiter's theoretical arrival time (lib/ratelimit/redis.ts)
 // With Redis Cluster, put a hash tag in the prefix (e.g. `{cwp-bridge}`) so every script's keys share a slot.
 //
@@ -22,7 +28,7 @@
 // offline queue is off, so a call while the connection is down fails at once instead of waiting, and a call
 // on a hung connection fails after commandTimeoutMs. Every error names the store and the operation.
 import Redis, { type ChainableCommander } from 'ioredis';
-import { TASK_KINDS, type CloudEvent, type DeadLetter, type Delivery, type KeyRecord, type OutboxEntry, type SweepSummary, type TaskKey, type TaskKind, type TaskState, type Watch } from '../types';
+import { TASK_KINDS, type CloudEvent, type DeadLetter, type Delivery, type DiscoveryCursor, type KeyRecord, type MachineInfo, type OutboxEntry, type SweepSummary, type TaskKey, type TaskKind, type TaskState, type Watch } from '../types';
 import { StoreError } from './errors';
 import { compareWatches, deadLetterId, keyId, laneOf, LANES, parseKeyId, putWatchRecord, readPendingAfter, type Lane } from './rules';
 import type { ChangeToRecord, CheckToRecord, DueFilter, KeyClaim, PendingRead, StateStore, StoredSnapshot } from './store';
@@ -42,55 +48,78 @@ export interface RedisStateStoreOptions {
 const LANE_OF = `local function lane(state) if state == false or state == '' or state == 'COLLECTING' then return 2 end return 3 end`;
 
 /**
- * KEYS: dueHot, dueCold of one kind, then rec of each key. ARGV: kind, now, then uuid and id of each key.
- * Schedules each key that is not scheduled yet (a missing record is rules.blankRecord); returns how many it scheduled. One call per chunk of keys,
- * not one command per key: a sweep's first sync of a large watch list would otherwise build a command object
- * and a promise per key on the client.
+ * KEYS: dueHot, dueCold, idle of one kind, then rec of each key. ARGV: kind, now, then uuid and id of each key.
+ * Schedules each key that is not scheduled yet (a missing record is rules.blankRecord; a parked one keeps its
+ * nextDue, else it is due now) and puts it in the spare-budget order unless parked (rules.isIdleCandidate);
+ * returns how many it scheduled. One call per chunk of keys, not one command per key: a sweep's first sync of
+ * a large watch list would otherwise build a command object and a promise per key on the client.
  */
 const ADD_KEYS = `${LANE_OF}
 local kind, now, added = ARGV[1], ARGV[2], 0
-for i = 3, #KEYS do
-  local rec, uuid, id = KEYS[i], ARGV[2 * i - 3], ARGV[2 * i - 2]
+for i = 4, #KEYS do
+  local rec, uuid, id = KEYS[i], ARGV[2 * i - 5], ARGV[2 * i - 4]
   if not (redis.call('ZSCORE', KEYS[1], id) or redis.call('ZSCORE', KEYS[2], id)) then
-    local state = redis.call('HGET', rec, 'state')
+    local f = redis.call('HMGET', rec, 'state', 'parked', 'nextDue', 'lastChecked')
+    local state, due = f[1], now
     if state == false then
       redis.call('HSET', rec, 'uuid', uuid, 'kind', kind, 'state', '', 'version', '0', 'since', '', 'lastChecked', '', 'nextDue', now, 'requestId', '')
+    elseif f[2] == '1' then
+      due = f[3]
     else
       redis.call('HSET', rec, 'nextDue', now)
     end
-    redis.call('ZADD', KEYS[lane(state) - 1], now, id)
+    redis.call('ZADD', KEYS[lane(state) - 1], due, id)
+    if f[2] ~= '1' then
+      local last = f[4]
+      if last == false or last == '' then last = 0 end
+      redis.call('ZADD', KEYS[3], last, id)
+    end
     added = added + 1
   end
 end
 return added`;
 
-/** KEYS: rec, dueHot, dueCold. ARGV: uuid, kind, observedAt, nextDue, id. A missing record is rules.blankRecord. */
+/** Lua: a scheduled key's place in the spare-budget order (KEYS index of the idle zset), as its parked flag says. */
+const PLACE_IDLE = `local function place_idle(idle, id, parked, last) if parked == '1' then redis.call('ZREM', idle, id) else redis.call('ZADD', idle, last, id) end end`;
+
+/**
+ * KEYS: rec, dueHot, dueCold, idle. ARGV: uuid, kind, observedAt, nextDue, id, parked ('1'/'0'). A missing record
+ * is rules.blankRecord. A scheduled key moves in the schedule and in the spare-budget order (out of it while parked).
+ */
 const CHECK = `${LANE_OF}
+${PLACE_IDLE}
 local state = redis.call('HGET', KEYS[1], 'state')
 if state == false then
   redis.call('HSET', KEYS[1], 'uuid', ARGV[1], 'kind', ARGV[2], 'state', '', 'version', '0', 'since', '', 'lastChecked', ARGV[3], 'nextDue', ARGV[4], 'requestId', '')
 else
   redis.call('HSET', KEYS[1], 'lastChecked', ARGV[3], 'nextDue', ARGV[4])
 end
-redis.call('ZADD', KEYS[lane(state)], 'XX', ARGV[4], ARGV[5])
+if ARGV[6] == '1' then redis.call('HSET', KEYS[1], 'parked', '1') else redis.call('HDEL', KEYS[1], 'parked') end
+if redis.call('ZSCORE', KEYS[lane(state)], ARGV[5]) then
+  redis.call('ZADD', KEYS[lane(state)], ARGV[4], ARGV[5])
+  place_idle(KEYS[4], ARGV[5], ARGV[6], ARGV[3])
+end
 return 1`;
 
 /**
- * KEYS: rec, dueHot, dueCold, outbox, entry, seq, reads, readsV.
- * ARGV: expectedVersion, uuid, kind, state, requestId, observedAt, nextDue, id, eventId, eventJson, readPending (1/0).
+ * KEYS: rec, dueHot, dueCold, outbox, entry, seq, reads, readsV, idle.
+ * ARGV: expectedVersion, uuid, kind, state, requestId, observedAt, nextDue, id, eventId, eventJson, readPending (1/0), parked (1/0).
  * A change to COMPLETE makes its result read pending (rules.readPendingAfter), in the same step.
  * Compare-and-set of the record, the move in the schedule and the outbox append, in one step. 1 = applied.
  * `since` follows rules.sinceAfterChange.
  */
 const CHANGE = `${LANE_OF}
+${PLACE_IDLE}
 local cur = redis.call('HMGET', KEYS[1], 'version', 'state', 'since')
 local v = tonumber(cur[1] or '0') or 0
 if v ~= tonumber(ARGV[1]) then return 0 end
 local since = ARGV[6]
 if cur[2] == ARGV[4] and cur[3] and cur[3] ~= '' then since = cur[3] end
 redis.call('HSET', KEYS[1], 'uuid', ARGV[2], 'kind', ARGV[3], 'state', ARGV[4], 'version', tostring(v + 1), 'since', since, 'lastChecked', ARGV[6], 'nextDue', ARGV[7], 'requestId', ARGV[5])
+if ARGV[12] == '1' then redis.call('HSET', KEYS[1], 'parked', '1') else redis.call('HDEL', KEYS[1], 'parked') end
 if redis.call('ZREM', KEYS[2], ARGV[8]) + redis.call('ZREM', KEYS[3], ARGV[8]) > 0 then
   redis.call('ZADD', KEYS[lane(ARGV[4])], ARGV[7], ARGV[8])
+  place_idle(KEYS[9], ARGV[8], ARGV[12], ARGV[6])
 end
 if redis.call('EXISTS', KEYS[5]) == 0 then
   redis.call('ZADD', KEYS[4], redis.call('INCR', KEYS[6]), ARGV[9])
@@ -169,6 +198,51 @@ const RELEASE = `for i = 1, #KEYS do
 end
 return 1`;
 
+/**
+ * KEYS: idle, dueHot, dueCold of one kind. ARGV: now, limit, checkedBefore, record key prefix (`<p>:rec:`).
+ * Spare budget (rules.idleScore): walks the idle order from the least recently checked, taking keys that are
+ * scheduled, not due and not claimed (a claim moves the due score away from the record's nextDue; the record
+ * is read under the prefix, which shares the hash tag of the other keys), and moves each taken one to `now`.
+ * Returns flat [id, ...]. Bounded: looks at most 8 x limit candidates.
+ */
+const CLAIM_IDLE = `local now, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[3], 'LIMIT', 0, limit * 8)
+local out = {}
+for _, id in ipairs(ids) do
+  if #out >= limit then break end
+  local ds = redis.call('ZSCORE', KEYS[2], id) or redis.call('ZSCORE', KEYS[3], id)
+  if ds and tonumber(ds) > now then
+    local nd = redis.call('HGET', ARGV[4] .. id, 'nextDue')
+    if nd and tonumber(nd) == tonumber(ds) then
+      redis.call('ZADD', KEYS[1], now, id)
+      table.insert(out, id)
+    end
+  end
+end
+return out`;
+
+/**
+ * KEYS: machines, first, outbox, entry, seq. ARGV: uuid, lastListing, eventId ('' = none), eventJson, createdAt.
+ * rules.isForgotten: deletes the machine (and appends its event) only if its last listing is still <= lastListing.
+ */
+const FORGET = `local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return 0 end
+local m = cjson.decode(raw)
+if tonumber(m.seenInListing) > tonumber(ARGV[2]) then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+if ARGV[3] ~= '' and redis.call('EXISTS', KEYS[4]) == 0 then
+  redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[5]), ARGV[3])
+  redis.call('HSET', KEYS[4], 'event', ARGV[4], 'createdAt', ARGV[5])
+end
+return 1`;
+
+/** KEYS: discovery. ARGV: now, leaseMs. Takes the lease if free: {cursorJson or ''}, or false when busy. */
+const CLAIM_DISCOVERY = `local lease = tonumber(redis.call('HGET', KEYS[1], 'leaseUntil') or '0') or 0
+if lease > tonumber(ARGV[1]) then return false end
+redis.call('HSET', KEYS[1], 'leaseUntil', tostring(tonumber(ARGV[1]) + tonumber(ARGV[2])))
+return { redis.call('HGET', KEYS[1], 'cursor') or '' }`;
+
 /** KEYS: dead, letters, seq. ARGV: member, letterJson. A re-added letter replaces the old one and moves last. */
 const DEAD_LETTER = `redis.call('ZADD', KEYS[1], redis.call('INCR', KEYS[3]), ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
@@ -212,6 +286,9 @@ interface Scripts {
   cwpStoreClaimReads: (...args: Array<string | number>) => Promise<string[]>;
   cwpStoreReleaseRead: Script;
   cwpStoreRecordSnapshot: Script;
+  cwpStoreClaimIdle: (...args: Array<string | number>) => Promise<string[]>;
+  cwpStoreForget: Script;
+  cwpStoreClaimDiscovery: (...args: Array<string | number>) => Promise<[string] | null>;
 }
 type PipelineScripts = { [K in keyof Scripts]: (...args: Array<string | number>) => ChainableCommander };
 
@@ -247,8 +324,11 @@ export class RedisStateStore implements StateStore {
       this.lastError = messageOf(e);
     });
     redis.defineCommand('cwpStoreAddKeys', { lua: ADD_KEYS });
-    redis.defineCommand('cwpStoreCheck', { numberOfKeys: 3, lua: CHECK });
-    redis.defineCommand('cwpStoreChange', { numberOfKeys: 8, lua: CHANGE });
+    redis.defineCommand('cwpStoreCheck', { numberOfKeys: 4, lua: CHECK });
+    redis.defineCommand('cwpStoreChange', { numberOfKeys: 9, lua: CHANGE });
+    redis.defineCommand('cwpStoreClaimIdle', { numberOfKeys: 3, lua: CLAIM_IDLE });
+    redis.defineCommand('cwpStoreForget', { numberOfKeys: 5, lua: FORGET });
+    redis.defineCommand('cwpStoreClaimDiscovery', { numberOfKeys: 1, lua: CLAIM_DISCOVERY });
     redis.defineCommand('cwpStoreClaimReads', { numberOfKeys: 2, lua: CLAIM_READS });
     redis.defineCommand('cwpStoreReleaseRead', { numberOfKeys: 2, lua: RELEASE_READ });
     redis.defineCommand('cwpStoreRecordSnapshot', { numberOfKeys: 6, lua: RECORD_SNAPSHOT });
@@ -310,6 +390,10 @@ export class RedisStateStore implements StateStore {
     return [this.dueKey(kind, 'hot'), this.dueKey(kind, 'cold')];
   }
 
+  private idleKey(kind: TaskKind): string {
+    return this.k('idle', kind);
+  }
+
   private matching(filter?: DueFilter): string[] {
     const out: string[] = [];
     for (const kind of TASK_KINDS) {
@@ -349,6 +433,7 @@ export class RedisStateStore implements StateStore {
       lastChecked: num(h.lastChecked),
       nextDue: num(h.nextDue) ?? due ?? 0,
       requestId: str(h.requestId),
+      ...(h.parked === '1' ? { parked: true as const } : {}),
     };
   }
 
@@ -359,6 +444,28 @@ export class RedisStateStore implements StateStore {
       const id = keyId(key);
       const h = await this.redis.hgetall(this.k('rec', id));
       return Object.keys(h).length === 0 ? null : this.toRecord(id, h);
+    });
+  }
+
+  getRecords(keys: TaskKey[]): Promise<Array<KeyRecord | null>> {
+    return this.run('getRecords', async () => {
+      if (keys.length === 0) return [];
+      const p = this.redis.pipeline();
+      for (const key of keys) p.hgetall(this.k('rec', keyId(key)));
+      const hashes = (await this.exec(p)) as Array<Record<string, string>>;
+      return hashes.map((h, i) => (Object.keys(h).length === 0 ? null : this.toRecord(keyId(keys[i]!), h)));
+    });
+  }
+
+  claimIdleKeys(now: number, limit: number, kind: TaskKind, checkedBefore: number): Promise<KeyRecord[]> {
+    return this.run('claimIdleKeys', async () => {
+      if (limit <= 0) return [];
+      const ids = await this.scripts.cwpStoreClaimIdle(this.idleKey(kind), ...this.lanesOf(kind), now, limit, checkedBefore, `${this.k('rec')}:`);
+      if (ids.length === 0) return [];
+      const p = this.redis.pipeline();
+      for (const id of ids) p.hgetall(this.k('rec', id));
+      const hashes = (await this.exec(p)) as Array<Record<string, string>>;
+      return ids.map((id, i) => this.toRecord(id, hashes[i] ?? {}));
     });
   }
 
@@ -389,9 +496,10 @@ export class RedisStateStore implements StateStore {
       const wanted = new Set<string>();
       for (const key of keys) wanted.add(keyId(key));
       let chunk: string[] = [];
+      const idle = TASK_KINDS.map((kind) => this.idleKey(kind));
       const removeChunk = async () => {
         const p = this.redis.pipeline();
-        for (const z of all) p.zrem(z, ...chunk);
+        for (const z of [...all, ...idle]) p.zrem(z, ...chunk);
         await this.exec(p);
         chunk = [];
       };
@@ -407,7 +515,7 @@ export class RedisStateStore implements StateStore {
       const pending = new Map<TaskKind, { keys: string[]; args: Array<string | number> }>();
       const flush = async (kind: TaskKind) => {
         const batch = pending.get(kind);
-        if (!batch || batch.keys.length <= 2) return;
+        if (!batch || batch.keys.length <= 3) return;
         pending.delete(kind);
         added += Number(await this.scripts.cwpStoreAddKeys(batch.keys.length, ...batch.keys, ...batch.args));
       };
@@ -416,10 +524,10 @@ export class RedisStateStore implements StateStore {
         if (scheduled.has(id)) continue;
         scheduled.add(id); // a key listed twice is added once
         let batch = pending.get(key.kind);
-        if (!batch) pending.set(key.kind, (batch = { keys: [...this.lanesOf(key.kind)], args: [key.kind, now] }));
+        if (!batch) pending.set(key.kind, (batch = { keys: [...this.lanesOf(key.kind), this.idleKey(key.kind)], args: [key.kind, now] }));
         batch.keys.push(this.k('rec', id));
         batch.args.push(key.uuid, id);
-        if (batch.keys.length - 2 >= CHUNK) await flush(key.kind);
+        if (batch.keys.length - 3 >= CHUNK) await flush(key.kind);
       }
       for (const kind of [...pending.keys()]) await flush(kind);
       return added;
@@ -497,7 +605,7 @@ export class RedisStateStore implements StateStore {
   recordCheck(check: CheckToRecord): Promise<void> {
     return this.run('recordCheck', async () => {
       const id = keyId(check.key);
-      await this.scripts.cwpStoreCheck(this.k('rec', id), ...this.lanesOf(check.key.kind), check.key.uuid, check.key.kind, check.observedAt, check.nextDue, id);
+      await this.scripts.cwpStoreCheck(this.k('rec', id), ...this.lanesOf(check.key.kind), this.idleKey(check.key.kind), check.key.uuid, check.key.kind, check.observedAt, check.nextDue, id, check.parked ? '1' : '0');
     });
   }
 
@@ -505,9 +613,9 @@ export class RedisStateStore implements StateStore {
     return this.run('recordChange', async () => {
       const id = keyId(change.key);
       const r = await this.scripts.cwpStoreChange(
-        this.k('rec', id), ...this.lanesOf(change.key.kind), this.k('outbox'), this.k('outbox', change.event.id), this.k('seq'), this.k('reads', change.key.kind), this.k('reads', 'v'),
+        this.k('rec', id), ...this.lanesOf(change.key.kind), this.k('outbox'), this.k('outbox', change.event.id), this.k('seq'), this.k('reads', change.key.kind), this.k('reads', 'v'), this.idleKey(change.key.kind),
         change.expectedVersion, change.key.uuid, change.key.kind, change.state, change.requestId, change.observedAt, change.nextDue,
-        id, change.event.id, JSON.stringify(change.event), readPendingAfter(change.state) ? '1' : '0',
+        id, change.event.id, JSON.stringify(change.event), readPendingAfter(change.state) ? '1' : '0', change.parked ? '1' : '0',
       );
       return Number(r) === 1;
     });
@@ -673,6 +781,73 @@ export class RedisStateStore implements StateStore {
   }
 
   // --- health ---
+
+  // --- the fleet (discovery) ---
+
+  claimDiscovery(now: number, leaseMs: number): Promise<{ cursor: DiscoveryCursor | null } | 'busy'> {
+    return this.run('claimDiscovery', async () => {
+      const r = await this.scripts.cwpStoreClaimDiscovery(this.k('discovery'), now, leaseMs);
+      if (!r) return 'busy';
+      return { cursor: r[0] ? (JSON.parse(r[0]) as DiscoveryCursor) : null };
+    });
+  }
+
+  saveDiscovery(cursor: DiscoveryCursor, leaseUntil: number | null): Promise<void> {
+    return this.run('saveDiscovery', async () => {
+      await this.redis.hset(this.k('discovery'), 'cursor', JSON.stringify(cursor), 'leaseUntil', String(leaseUntil ?? 0));
+    });
+  }
+
+  getDiscovery(): Promise<DiscoveryCursor | null> {
+    return this.run('getDiscovery', async () => {
+      const v = await this.redis.hget(this.k('discovery'), 'cursor');
+      return v ? (JSON.parse(v) as DiscoveryCursor) : null;
+    });
+  }
+
+  putMachines(machines: MachineInfo[]): Promise<void> {
+    return this.run('putMachines', async () => {
+      if (machines.length === 0) return;
+      // rules.mergeMachine: the details are replaced; the first sighting is kept by HSETNX in a hash of its own.
+      const p = this.redis.pipeline();
+      for (const m of machines) {
+        p.hset(this.k('machines'), m.uuid, JSON.stringify(m));
+        p.hsetnx(this.k('machines', 'first'), m.uuid, String(m.firstSeenAt));
+      }
+      await this.exec(p);
+    });
+  }
+
+  private machineOf(json: string, first: string | null | undefined): MachineInfo {
+    const m = JSON.parse(json) as MachineInfo;
+    const f = Number(first);
+    if (first && Number.isFinite(f) && f < m.firstSeenAt) m.firstSeenAt = f;
+    return m;
+  }
+
+  listMachines(): Promise<MachineInfo[]> {
+    return this.run('listMachines', async () => {
+      const [all, first] = await Promise.all([this.redis.hgetall(this.k('machines')), this.redis.hgetall(this.k('machines', 'first'))]);
+      return Object.entries(all).map(([uuid, json]) => this.machineOf(json, first[uuid])).sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
+    });
+  }
+
+  getMachine(uuid: string): Promise<MachineInfo | null> {
+    return this.run('getMachine', async () => {
+      const [json, first] = await Promise.all([this.redis.hget(this.k('machines'), uuid), this.redis.hget(this.k('machines', 'first'), uuid)]);
+      return json ? this.machineOf(json, first) : null;
+    });
+  }
+
+  forgetMachine(uuid: string, lastListing: number, event: CloudEvent | null): Promise<boolean> {
+    return this.run('forgetMachine', async () => {
+      const r = await this.scripts.cwpStoreForget(
+        this.k('machines'), this.k('machines', 'first'), this.k('outbox'), this.k('outbox', event?.id ?? '-'), this.k('seq'),
+        uuid, lastListing, event?.id ?? '', event ? JSON.stringify(event) : '', event ? Date.parse(event.time) : 0,
+      );
+      return Number(r) === 1;
+    });
+  }
 
   putLastSweep(summary: SweepSummary): Promise<void> {
     return this.run('putLastSweep', async () => {

@@ -1,7 +1,7 @@
 // The rules every state store must agree on, written once. memory.ts (and file.ts through it) calls these
 // functions; redis.ts calls them where it works in TypeScript and its Lua scripts restate them, each script
 // naming the rule it follows. The contract suite (test/contract/state-store.test.ts) keeps the three equal.
-import type { DeadLetter, Delivery, KeyRecord, OutboxEntry, TaskKey, TaskKind, TaskState, Watch } from '../types';
+import type { DeadLetter, Delivery, KeyRecord, MachineInfo, OutboxEntry, TaskKey, TaskKind, TaskState, Watch } from '../types';
 
 // ------------------------------------------------------------------------------------------- keys and lanes
 
@@ -96,10 +96,12 @@ export function compareWatches(a: Watch, b: Watch): number {
 
 /**
  * The watch list the sweep polls and the API shows: WATCH_UUIDS first (source env, read-only, in their
- * order), then the stored watches by uuid. An API watch on an env agent adds its kinds to the env entry,
- * which stays the source of truth for deletion.
+ * order), then the stored watches by uuid, then the machines discovery found that neither names (source
+ * discovered, WATCH_KINDS), by uuid. An API watch on an env agent adds its kinds to the env entry, which stays
+ * the source of truth for deletion. A listed machine's details go on its watch, whatever the source.
+ * `machines` is empty when WATCH_DISCOVER is off: what an earlier discovery found is then not watched.
  */
-export function mergeWatchLists(envUuids: readonly string[], envKinds: readonly TaskKind[], stored: readonly Watch[]): Watch[] {
+export function mergeWatchLists(envUuids: readonly string[], envKinds: readonly TaskKind[], stored: readonly Watch[], machines: readonly MachineInfo[] = []): Watch[] {
   const byUuid = new Map<string, Watch>();
   for (const uuid of envUuids) byUuid.set(uuid, { uuid, kinds: [...envKinds], source: 'env', addedAt: null });
   for (const w of stored) {
@@ -107,7 +109,46 @@ export function mergeWatchLists(envUuids: readonly string[], envKinds: readonly 
     if (env) env.kinds = [...new Set([...env.kinds, ...w.kinds])];
     else byUuid.set(w.uuid, w);
   }
-  return [...byUuid.values()];
+  const discovered: Watch[] = [];
+  for (const m of machines) {
+    const w = byUuid.get(m.uuid);
+    if (w) w.machine = m;
+    else discovered.push({ uuid: m.uuid, kinds: [...envKinds], source: 'discovered', addedAt: m.firstSeenAt, machine: m });
+  }
+  discovered.sort(compareWatches);
+  return [...byUuid.values(), ...discovered];
+}
+
+// ----------------------------------------------------------------------------------------------- the fleet
+
+/** A machine listed again: its details replaced, its first sighting kept. (Lua: PUT_MACHINES.) */
+export function mergeMachine(previous: MachineInfo | null, listed: MachineInfo): MachineInfo {
+  return { ...listed, firstSeenAt: previous ? Math.min(previous.firstSeenAt, listed.firstSeenAt) : listed.firstSeenAt };
+}
+
+/**
+ * Whether a machine is to be forgotten when listing `completed` ends: it was not in that listing nor in the one
+ * before (its last listing is at or before completed - 2). forgetMachine is called with lastListing =
+ * completed - 2, and applies only while that still holds (Lua: FORGET).
+ */
+export function isForgotten(machine: Pick<MachineInfo, 'seenInListing'>, lastListing: number): boolean {
+  return machine.seenInListing <= lastListing;
+}
+
+// ------------------------------------------------------------------------------------------- spare budget
+
+/**
+ * The spare-budget order (claimIdleKeys): least recently checked first, never checked (0) before all, ties by
+ * key id; only scheduled, unparked keys that are neither due nor claimed. Kept as an index of its own (Lua:
+ * the idle zset of a kind), scored by lastChecked, and moved to `now` when taken.
+ */
+export function idleScore(record: Pick<KeyRecord, 'lastChecked'>): number {
+  return record.lastChecked ?? 0;
+}
+
+/** A key is left out of the spare-budget order while parked (KeyRecord.parked). */
+export function isIdleCandidate(record: Pick<KeyRecord, 'parked'>): boolean {
+  return record.parked !== true;
 }
 
 // ------------------------------------------------------------------------------------------- result reads

@@ -4,7 +4,7 @@
 // rules they share are in rules.ts, their one error type in errors.ts, and one contract suite
 // (test/contract/state-store.test.ts) runs against all three. New state (collections, snapshots, machines)
 // gets a port of its own here.
-import type { CloudEvent, DeadLetter, Delivery, KeyRecord, OutboxEntry, SweepSummary, TaskKey, TaskKind, TaskState, Watch } from '../types';
+import type { CloudEvent, DeadLetter, Delivery, DiscoveryCursor, KeyRecord, MachineInfo, OutboxEntry, SweepSummary, TaskKey, TaskKind, TaskState, Watch } from '../types';
 import type { Lane } from './rules';
 
 export { keyId, parseKeyId, laneOf, LANES, type Lane } from './rules';
@@ -27,6 +27,8 @@ export interface ChangeToRecord {
   nextDue: number;
   /** The event of the transition; stored in the outbox in the same atomic step. */
   event: CloudEvent;
+  /** True: the machine listing said OFFLINE (KeyRecord.parked). Unset or false: the key is not parked. */
+  parked?: boolean;
 }
 
 /** An observation that did not change the state: only the schedule moves. */
@@ -34,6 +36,8 @@ export interface CheckToRecord {
   key: TaskKey;
   observedAt: number;
   nextDue: number;
+  /** True: the machine listing said OFFLINE (KeyRecord.parked). Unset or false: the key is not parked. */
+  parked?: boolean;
 }
 
 /** A key a sweep took from the schedule, and the score its claim gave it. */
@@ -65,8 +69,18 @@ export interface SchedulePort {
   countDue(now: number, filter?: DueFilter): Promise<number>;
   /** The earliest nextDue among scheduled keys (of `kind` if given), or null when none is scheduled. */
   nextDueAt(kind?: TaskKind): Promise<number | null>;
+  /**
+   * Spare budget: takes up to `limit` keys of `kind` that are scheduled, not parked, not due (nextDue > now: due
+   * keys belong to claimDueKeys), not claimed, and last checked at or before `checkedBefore`, least recently
+   * checked first (never checked before all). Taking one moves it to the back of that order (as if checked at
+   * `now`), so overlapping sweeps take different keys; its record and schedule are unchanged, so nothing needs
+   * giving back. (rules.idleOrder)
+   */
+  claimIdleKeys(now: number, limit: number, kind: TaskKind, checkedBefore: number): Promise<KeyRecord[]>;
   /** The record of a key, or null if the key is unknown (re-read after a compare-and-set conflict). */
   getRecord(key: TaskKey): Promise<KeyRecord | null>;
+  /** The records of many keys at once (null where unknown), in order: the machine listing reads 200 a page. */
+  getRecords(keys: TaskKey[]): Promise<Array<KeyRecord | null>>;
   /** Updates lastChecked and nextDue of a key whose state did not change. */
   recordCheck(check: CheckToRecord): Promise<void>;
   /**
@@ -170,7 +184,33 @@ export interface ResultsPort {
   recordSnapshot(key: TaskKey, expectedTakenAt: number | null, snapshot: StoredSnapshot, forVersion: number, event: CloudEvent | null): Promise<boolean>;
 }
 
+/**
+ * Discovery's port (WATCH_DISCOVER): the machines the listing found, and where the listing is. One sweep at a
+ * time lists (a lease), resuming where the last stopped.
+ */
+export interface FleetPort {
+  /**
+   * Takes the discovery lease until now + leaseMs if no other sweep holds it: returns the stored cursor (null
+   * when discovery never ran), or 'busy'.
+   */
+  claimDiscovery(now: number, leaseMs: number): Promise<{ cursor: DiscoveryCursor | null } | 'busy'>;
+  /** Stores the cursor; `leaseUntil` keeps the lease (a page at a time) or, null, gives it up. */
+  saveDiscovery(cursor: DiscoveryCursor, leaseUntil: number | null): Promise<void>;
+  /** The stored cursor, for /healthz and the API. */
+  getDiscovery(): Promise<DiscoveryCursor | null>;
+  /** Adds or updates machines by uuid (rules.mergeMachine: the first firstSeenAt is kept). */
+  putMachines(machines: MachineInfo[]): Promise<void>;
+  /** Every machine, by uuid. */
+  listMachines(): Promise<MachineInfo[]>;
+  getMachine(uuid: string): Promise<MachineInfo | null>;
+  /**
+   * Atomically, if the machine's last listing is still at or before `lastListing` (rules.isForgotten): deletes
+   * it and appends `event` (when not null) to the outbox. Returns false, writing nothing, otherwise.
+   */
+  forgetMachine(uuid: string, lastListing: number, event: CloudEvent | null): Promise<boolean>;
+}
+
 /** A whole backend: every port, and the connection or file it holds. */
-export interface StateStore extends SchedulePort, AgentRecordsPort, WatchPort, OutboxPort, DeadLetterPort, HealthPort, ResultsPort {
+export interface StateStore extends SchedulePort, AgentRecordsPort, WatchPort, OutboxPort, DeadLetterPort, HealthPort, ResultsPort, FleetPort {
   close(): Promise<void>;
 }

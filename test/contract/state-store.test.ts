@@ -373,6 +373,103 @@ describe.each(FIXTURES)('StateStore contract: %s', (_name, makeFixture) => {
     });
   });
 
+  describe('spare budget and parked keys (the fleet)', () => {
+    test('getRecords reads many keys in order, null where unknown', async () => {
+      await store.syncSchedule([keyOf(1), keyOf(2)], 100);
+      const got = await store.getRecords([keyOf(2), keyOf(9), keyOf(1)]);
+      expect(got.map((r) => r?.uuid ?? null)).toEqual([uuidOf(2), null, uuidOf(1)]);
+    });
+
+    test('claimIdleKeys takes keys that are not due, least recently checked first, never checked before all', async () => {
+      await store.syncSchedule([keyOf(1), keyOf(2), keyOf(3)], 100);
+      await store.recordCheck({ key: keyOf(1), observedAt: 300, nextDue: 10_000 });
+      await store.recordCheck({ key: keyOf(2), observedAt: 200, nextDue: 10_000 });
+      await store.recordCheck({ key: keyOf(3), observedAt: 400, nextDue: 10_000 });
+      expect((await store.claimIdleKeys(1_000, 2, 'process', 900)).map((r) => r.uuid)).toEqual([uuidOf(2), uuidOf(1)]);
+    });
+
+    test('a key taken by claimIdleKeys goes to the back of the order, so the next call takes others', async () => {
+      await store.syncSchedule([keyOf(1), keyOf(2)], 100);
+      for (const n of [1, 2]) await store.recordCheck({ key: keyOf(n), observedAt: 100 + n, nextDue: 10_000 });
+      expect((await store.claimIdleKeys(1_000, 1, 'process', 5_000)).map((r) => r.uuid)).toEqual([uuidOf(1)]);
+      expect((await store.claimIdleKeys(1_001, 1, 'process', 5_000)).map((r) => r.uuid)).toEqual([uuidOf(2)]);
+    });
+
+    test('claimIdleKeys leaves out due keys, claimed keys, keys checked after checkedBefore, other kinds and unscheduled keys', async () => {
+      await store.syncSchedule([keyOf(1), keyOf(2), keyOf(3), keyOf(4), keyOf(5, 'port'), keyOf(6)], 100);
+      await store.recordCheck({ key: keyOf(1), observedAt: 200, nextDue: 500 }); // due at 1,000
+      await store.recordCheck({ key: keyOf(2), observedAt: 200, nextDue: 5_000 });
+      await store.recordCheck({ key: keyOf(3), observedAt: 950, nextDue: 5_000 }); // checked too recently
+      await store.recordCheck({ key: keyOf(4), observedAt: 200, nextDue: 5_000 });
+      await store.recordCheck({ key: keyOf(5, 'port'), observedAt: 200, nextDue: 5_000 });
+      await store.recordCheck({ key: keyOf(6), observedAt: 200, nextDue: 5_000 });
+      await store.syncSchedule([keyOf(1), keyOf(2), keyOf(3), keyOf(4), keyOf(5, 'port')], 100); // 6 unwatched
+      // Claim keys 1 and 2 the due way (the due score moves to the lease while the record keeps its nextDue).
+      expect((await store.claimDueKeys(5_000, 2, { kind: 'process', lane: 'hot' }, 10_000)).map((r) => r.uuid)).toEqual([uuidOf(1), uuidOf(2)]);
+      expect((await store.claimIdleKeys(1_000, 10, 'process', 900)).map((r) => r.uuid)).toEqual([uuidOf(4)]);
+    });
+
+    test('a parked key is out of the spare-budget order, and back in once a check unparks it', async () => {
+      await store.syncSchedule([keyOf(1)], 100);
+      await store.recordChange({ ...changeOf(keyOf(1), 0, 'AGENT_OFFLINE', { at: 200, nextDue: 90_000 }), parked: true });
+      expect(await store.getRecord(keyOf(1))).toMatchObject({ state: 'AGENT_OFFLINE', parked: true, nextDue: 90_000 });
+      expect(await store.claimIdleKeys(1_000, 10, 'process', 900)).toEqual([]);
+      await store.recordCheck({ key: keyOf(1), observedAt: 300, nextDue: 5_000 });
+      expect((await store.getRecord(keyOf(1)))?.parked).toBeUndefined();
+      expect((await store.claimIdleKeys(1_000, 10, 'process', 900)).map((r) => r.uuid)).toEqual([uuidOf(1)]);
+    });
+
+    test('a parked key listed again keeps its due time instead of coming due at once', async () => {
+      await store.syncSchedule([keyOf(1)], 100);
+      await store.recordCheck({ key: keyOf(1), observedAt: 200, nextDue: 90_000, parked: true });
+      await store.syncSchedule([], 300);
+      expect(await store.syncSchedule([keyOf(1)], 400)).toBe(1);
+      expect(await store.countDue(1_000)).toBe(0);
+      expect(await store.nextDueAt('process')).toBe(90_000);
+      expect(await store.claimIdleKeys(1_000, 10, 'process', 900)).toEqual([]);
+    });
+  });
+
+  describe('machines and discovery (the fleet)', () => {
+    const machine = (n: number, listing: number, extra: Partial<import('../../lib/types').MachineInfo> = {}) => ({
+      uuid: uuidOf(n), name: `vm-${n}`, ip: `10.0.0.${n}`, tags: ['prod'], type: 'CVM', region: 'ap-guangzhou', status: 'ONLINE' as const,
+      firstSeenAt: 1_000 * listing, lastSeenAt: 1_000 * listing, seenInListing: listing, ...extra,
+    });
+    const cursor = (listing: number) => ({ listing, target: 1, offset: 200, targetsKey: 'k', startedAt: 10, lastCompletedAt: null, skippedNoUuid: 3, lastSkippedNoUuid: 0 });
+
+    test('putMachines adds and updates machines by uuid, keeping the first sighting', async () => {
+      await store.putMachines([machine(1, 1), machine(2, 1, { tags: [] })]);
+      await store.putMachines([machine(1, 2, { name: 'renamed', status: 'OFFLINE' })]);
+      expect(await store.listMachines()).toEqual([
+        { ...machine(1, 2, { name: 'renamed', status: 'OFFLINE' }), firstSeenAt: 1_000 },
+        machine(2, 1, { tags: [] }),
+      ]);
+      expect(await store.getMachine(uuidOf(2))).toEqual(machine(2, 1, { tags: [] }));
+      expect(await store.getMachine(uuidOf(3))).toBeNull();
+    });
+
+    test('forgetMachine deletes a machine not listed since lastListing and appends its event, once', async () => {
+      await store.putMachines([machine(1, 1), machine(2, 3)]);
+      const event = eventFor(keyOf(1), null, 'AGENT_OFFLINE', 1);
+      expect(await store.forgetMachine(uuidOf(2), 1, null)).toBe(false); // listed in 3: stays
+      expect(await store.forgetMachine(uuidOf(1), 1, event)).toBe(true);
+      expect(await store.forgetMachine(uuidOf(1), 1, event)).toBe(false);
+      expect((await store.listMachines()).map((m) => m.uuid)).toEqual([uuidOf(2)]);
+      expect((await store.listOutbox(10)).map((e) => e.event.id)).toEqual([event.id]);
+    });
+
+    test('claimDiscovery holds a lease: a second claim is busy until it ends or is given up', async () => {
+      expect(await store.claimDiscovery(1_000, 30_000)).toEqual({ cursor: null });
+      expect(await store.claimDiscovery(2_000, 30_000)).toBe('busy');
+      await store.saveDiscovery(cursor(1), 40_000);
+      expect(await store.claimDiscovery(35_000, 30_000)).toBe('busy');
+      expect(await store.claimDiscovery(40_001, 30_000)).toEqual({ cursor: cursor(1) });
+      await store.saveDiscovery(cursor(2), null);
+      expect(await store.claimDiscovery(40_002, 30_000)).toEqual({ cursor: cursor(2) });
+      expect(await store.getDiscovery()).toEqual(cursor(2));
+    });
+  });
+
   describe('watches, last sweep, health', () => {
     test('putWatch adds, lists by uuid, replaces kinds and keeps the first addedAt; deleteWatch says whether there was one', async () => {
       expect(await store.putWatch(uuidOf(2), ['process', 'port'], 100)).toEqual({ uuid: uuidOf(2), kinds: ['process', 'port'], source: 'api', addedAt: 100 });

@@ -24,7 +24,7 @@ async function storeWith(events: CloudEvent[]): Promise<MemoryStateStore> {
   const store = new MemoryStateStore();
   let version = 0;
   for (const e of events) {
-    await store.recordChange({ key: { uuid: e.data.uuid, kind: e.data.kind }, expectedVersion: version++, state: statusData(e).state, requestId: e.data.requestId, observedAt: T0, nextDue: T0, event: e });
+    await store.recordChange({ key: { uuid: statusData(e).uuid, kind: statusData(e).kind }, expectedVersion: version++, state: statusData(e).state, requestId: statusData(e).requestId, observedAt: T0, nextDue: T0, event: e });
   }
   return store;
 }
