@@ -4,10 +4,12 @@
 import * as z from 'zod/mini';
 import { isAgentUuid, normalizeUuid } from '../cwp/uuid';
 import { TASK_KINDS, type TaskKind } from '../types';
+import { discoverKey, parseDiscoverFilters, parseDiscoverTargets, type DiscoverConfig } from './discover';
 import { redisUrlProblem } from './redis-url';
 import { judgeWebhookUrl } from './webhook-url';
 
 export { isLoopbackUrl, judgeWebhookUrl, type WebhookUrlVerdict } from './webhook-url';
+export { DISCOVER_ALL_REGIONS, DISCOVER_ALL_TYPES, type DiscoverConfig, type DiscoverTarget } from './discover';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -33,17 +35,23 @@ export interface ApiEndpoint {
   rateLimit: number;
 }
 
+/** CWP's endpoint, plus the ceiling on status checks spent from spare budget. */
+export interface CwpEndpoint extends ApiEndpoint {
+  /** CWP_IDLE_RATE: status checks per second per action the sweep may make when nothing is due (0: none). */
+  idleRate: number;
+}
+
 /** The settings, grouped by the part that uses them. */
 export interface Config {
   credentials: { secretId: string; secretKey: string; token: string | null };
   region: string;
   /** Deadline of one HTTP call to Tencent Cloud. */
   requestTimeoutMs: number;
-  cwp: ApiEndpoint;
+  cwp: CwpEndpoint;
   tdmq: ApiEndpoint;
   stateStore: StateStoreUrl;
-  /** WATCH_UUIDS and the kinds every watch gets by default. */
-  watch: { uuids: string[]; kinds: TaskKind[] };
+  /** WATCH_UUIDS, the kinds every watch gets by default, and discovery (WATCH_DISCOVER; null: off). */
+  watch: { uuids: string[]; kinds: TaskKind[]; discover: DiscoverConfig | null };
   sweep: {
     /** Caps a sweep's duration below the function's remaining time. */
     budgetMs: number | null;
@@ -75,7 +83,7 @@ export const ENV = [
   'TENCENTCLOUD_SECRET_ID', 'TENCENTCLOUD_SECRET_KEY', 'TENCENTCLOUD_SESSION_TOKEN',
   'TENCENTCLOUD_SECRETID', 'TENCENTCLOUD_SECRETKEY', 'TENCENTCLOUD_SESSIONTOKEN',
   'TENCENTCLOUD_REGION', 'CWP_ENDPOINT', 'TDMQ_ENDPOINT', 'CWP_RATE_LIMIT', 'TDMQ_RATE_LIMIT', 'TENCENT_TIMEOUT_MS',
-  'STATE_STORE', 'WATCH_UUIDS', 'WATCH_KINDS', 'SWEEP_BUDGET_MS', 'SWEEP_MARGIN_MS', 'COLLECT_EVERY',
+  'STATE_STORE', 'WATCH_UUIDS', 'WATCH_KINDS', 'WATCH_DISCOVER', 'WATCH_DISCOVER_FILTERS', 'DISCOVER_EVERY', 'CWP_IDLE_RATE', 'SWEEP_BUDGET_MS', 'SWEEP_MARGIN_MS', 'COLLECT_EVERY',
   'POLL_COLLECTING_SECONDS', 'POLL_OFFLINE_SECONDS', 'POLL_TERMINAL_SECONDS', 'POLL_UNKNOWN_AGENT_SECONDS', 'POLL_UNOBSERVED_SECONDS',
   'API_TOKENS', 'API_BASE_PATH', 'API_RATE_LIMIT', 'API_RATE_BURST', 'MAX_WATCHES', 'WEBHOOK_URLS', 'WEBHOOK_SECRET', 'WEBHOOK_ALLOW_HTTP', 'WEBHOOK_TIMEOUT_MS', 'WEBHOOK_CONCURRENCY',
   'CMQ_TOPIC', 'CMQ_QUEUE', 'DELIVERY_MAX_ATTEMPTS', 'EVENT_SOURCE', 'LOG_LEVEL',
@@ -116,6 +124,10 @@ const envSchema = z.object({
   })), 'file:.state'),
   WATCH_UUIDS: z._default(z.string(), ''),
   WATCH_KINDS: z._default(z.string(), 'process,port'),
+  WATCH_DISCOVER: z._default(z.string(), ''),
+  WATCH_DISCOVER_FILTERS: z._default(z.string(), ''),
+  DISCOVER_EVERY: z._default(z.string().check(z.refine((v) => parsePeriod(v, 10_000) !== null, { error: 'must be a period of at least 10s such as 10m or 1h (s, m, h, d)' })), '10m'),
+  CWP_IDLE_RATE: optionalInt(0, 1000, 'status checks per second per action'),
   SWEEP_BUDGET_MS: optionalInt(1_000, 900_000, 'milliseconds'),
   SWEEP_MARGIN_MS: int(0, 60_000, 3_000, 'milliseconds'),
   COLLECT_EVERY: z._default(z.string().check(z.refine((v) => v === 'off' || parseDuration(v) !== null, { error: 'must be a period of at least 10m such as 30m, 6h or 1d (s, m, h, d), or off' })), 'off'),
@@ -163,6 +175,9 @@ export const VARIABLE_OWNER: Partial<Record<(typeof ENV)[number], FunctionRole>>
   API_RATE_BURST: 'api',
   MAX_WATCHES: 'api',
   TDMQ_RATE_LIMIT: 'poll',
+  WATCH_DISCOVER_FILTERS: 'poll',
+  DISCOVER_EVERY: 'poll',
+  CWP_IDLE_RATE: 'poll',
   SWEEP_BUDGET_MS: 'poll',
   COLLECT_EVERY: 'poll',
   SWEEP_MARGIN_MS: 'poll',
@@ -184,10 +199,15 @@ const DURATION_UNITS_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_60
 
 /** `30m`, `6h`, `1d` as milliseconds; null when not such a period or shorter than 10 minutes. */
 export function parseDuration(v: string): number | null {
+  return parsePeriod(v, 600_000);
+}
+
+/** `10s`, `30m`, `6h`, `1d` as milliseconds; null when not such a period or shorter than `minMs`. */
+export function parsePeriod(v: string, minMs: number): number | null {
   const m = /^(\d{1,6})([smhd])$/.exec(v.trim());
   if (!m) return null;
   const ms = Number(m[1]) * DURATION_UNITS_MS[m[2]!]!;
-  return ms >= 600_000 ? ms : null;
+  return ms >= minMs ? ms : null;
 }
 
 function parseStateStore(v: string): StateStoreUrl {
@@ -237,6 +257,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push('WATCH_KINDS: names no kind; use process, port or both');
   }
 
+  const discoverTargets = parseDiscoverTargets(present.WATCH_DISCOVER ?? '', problems);
+  const discoverFilters = parseDiscoverFilters(present.WATCH_DISCOVER_FILTERS ?? '', problems);
+  if (present.WATCH_DISCOVER_FILTERS !== undefined && discoverTargets.length === 0 && !present.WATCH_DISCOVER) {
+    problems.push('WATCH_DISCOVER_FILTERS: is set but WATCH_DISCOVER is not; set WATCH_DISCOVER (e.g. CVM:ap-guangzhou) or unset the filters');
+  }
+  if (e && e.CWP_IDLE_RATE !== undefined && e.CWP_IDLE_RATE > e.CWP_RATE_LIMIT) {
+    problems.push(`CWP_IDLE_RATE: ${e.CWP_IDLE_RATE} is above CWP_RATE_LIMIT (${e.CWP_RATE_LIMIT}); spare checks cannot go past the rate limit, use at most ${e.CWP_RATE_LIMIT}`);
+  }
+
   const apiTokens = list(present.API_TOKENS);
   for (const t of apiTokens) {
     if (t.length < 16) problems.push(`API_TOKENS: a token of ${t.length} characters is too short to be safe; use at least 16 (e.g. openssl rand -hex 24)`);
@@ -276,10 +305,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     credentials: { secretId, secretKey, token },
     region: e.TENCENTCLOUD_REGION,
     requestTimeoutMs: e.TENCENT_TIMEOUT_MS,
-    cwp: { endpoint: e.CWP_ENDPOINT.replace(/\/$/, ''), rateLimit: e.CWP_RATE_LIMIT },
+    cwp: { endpoint: e.CWP_ENDPOINT.replace(/\/$/, ''), rateLimit: e.CWP_RATE_LIMIT, idleRate: e.CWP_IDLE_RATE ?? e.CWP_RATE_LIMIT },
     tdmq: { endpoint: e.TDMQ_ENDPOINT.replace(/\/$/, ''), rateLimit: e.TDMQ_RATE_LIMIT },
     stateStore: parseStateStore(e.STATE_STORE),
-    watch: { uuids: [...new Set(watchUuids)], kinds: watchKinds },
+    watch: {
+      uuids: [...new Set(watchUuids)],
+      kinds: watchKinds,
+      discover: discoverTargets.length === 0 ? null : { targets: discoverTargets, filters: discoverFilters, everyMs: parsePeriod(e.DISCOVER_EVERY, 10_000)!, key: discoverKey(discoverTargets, discoverFilters) },
+    },
     sweep: {
       budgetMs: e.SWEEP_BUDGET_MS ?? null,
       marginMs: e.SWEEP_MARGIN_MS,

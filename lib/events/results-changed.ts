@@ -1,6 +1,7 @@
 // The events of what a collection found: `com.tencentcloud.cwp.ports.changed` and `….processes.changed`, one per
 // agent and kind when a snapshot differs from the one before (lib/results). CloudEvents 1.0, structured JSON.
 import { digestId } from './ids';
+import { machineFields, type MachineLabel } from './status-changed';
 import type { PortItem, PortsChangedEvent, ProcessItem, ProcessesChangedEvent, Severity, TaskKind } from '../types';
 
 export const PORTS_CHANGED = 'com.tencentcloud.cwp.ports.changed';
@@ -21,6 +22,8 @@ export interface ResultsChangeInput {
   requestId: string;
   /** The key version whose COMPLETE the new snapshot reads: with the kind and uuid, the event's identity. */
   forVersion: number;
+  /** The machine listing's name and IP of the agent (WATCH_DISCOVER), when known. */
+  machine?: MachineLabel;
 }
 
 /** A newly listening port is worth a look; everything else that changed is information. */
@@ -53,6 +56,7 @@ export function buildResultsChangedEvent(r: ResultsChangeInput): PortsChangedEve
     takenAt: time,
     previousTakenAt: new Date(r.previousTakenAt).toISOString(),
     requestId: r.requestId,
+    ...machineFields(r.machine),
   };
   if (r.kind === 'port') {
     return { ...common, type: PORTS_CHANGED, data: { ...data, kind: 'port', added: r.added as PortItem[], removed: r.removed as PortItem[] } };

@@ -21,6 +21,22 @@ export interface TransitionInput {
   version: number;
   observedAt: number;
   requestId: string;
+  /** The machine listing's name and IP of the agent (WATCH_DISCOVER), when known. */
+  machine?: MachineLabel;
+}
+
+/** What an event says of the agent's machine: the listing's name and private IP. */
+export interface MachineLabel {
+  name: string | null;
+  ip: string | null;
+}
+
+/** The optional machineName / machineIp fields of event data, from what the listing knows. */
+export function machineFields(machine: MachineLabel | undefined): { machineName?: string; machineIp?: string } {
+  const out: { machineName?: string; machineIp?: string } = {};
+  if (machine?.name) out.machineName = machine.name;
+  if (machine?.ip) out.machineIp = machine.ip;
+  return out;
 }
 
 /**
@@ -50,6 +66,7 @@ export function buildStatusChangedEvent(t: TransitionInput): StatusChangedEvent 
       observedAt: time,
       requestId: t.requestId,
       next: t.state === 'COMPLETE' ? RESULT_ACTION[t.kind] : null,
+      ...machineFields(t.machine),
     },
   };
 }

@@ -20,9 +20,10 @@ type Started = { status: 202; body: Record<string, unknown> } | { status: number
 async function startOne(ctx: RouteContext, kind: TaskKind, uuid: string): Promise<Started> {
   const { store, cwp, config } = ctx.deps;
   const key = { uuid, kind };
-  const watched = config.watch.uuids.includes(uuid) || (await storeCall('getWatch', () => store.getWatch(uuid))) !== null;
+  const watched = config.watch.uuids.includes(uuid) || (await storeCall('getWatch', () => store.getWatch(uuid))) !== null
+    || (config.watch.discover !== null && (await storeCall('getMachine', () => store.getMachine(uuid))) !== null);
   if (!watched) {
-    return { status: 409, error: new HttpError(409, 'not_watched', `${uuid} is not watched, so the bridge would not see the collection end; PUT /v1/watches/${uuid} first (or add it to WATCH_UUIDS)`, { details: { field: 'uuid' } }) };
+    return { status: 409, error: new HttpError(409, 'not_watched', `${uuid} is not watched, so the bridge would not see the collection end; PUT /v1/watches/${uuid} first (or add it to WATCH_UUIDS, or let WATCH_DISCOVER find it)`, { details: { field: 'uuid' } }) };
   }
   const rec = await storeCall('getRecord', () => store.getRecord(key));
   if (rec?.state === 'COLLECTING') {

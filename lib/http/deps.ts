@@ -4,7 +4,7 @@ import type { Config } from '../config';
 import type { RequestBudget } from '../ratelimit/budget';
 import type { CwpClient } from '../cwp/client';
 import type { Logger } from '../log';
-import type { AgentRecordsPort, DeadLetterPort, HealthPort, ResultsPort, SchedulePort, WatchPort } from '../state/store';
+import type { AgentRecordsPort, DeadLetterPort, FleetPort, HealthPort, ResultsPort, SchedulePort, WatchPort } from '../state/store';
 import type { ScfContext } from '../scf/types';
 import type { HttpRequest } from './request';
 
@@ -14,7 +14,8 @@ export interface HttpDeps {
    * The ports the routes read and write: recorded states, watches, dead letters, health; a started collection
    * records its key's COLLECTING (getRecord, recordChange) and the results routes read snapshots.
    */
-  store: AgentRecordsPort & WatchPort & DeadLetterPort & HealthPort & Pick<SchedulePort, 'getRecord' | 'recordChange'> & Pick<ResultsPort, 'getSnapshot'>;
+  store: AgentRecordsPort & WatchPort & DeadLetterPort & HealthPort & Pick<SchedulePort, 'getRecord' | 'recordChange'> & Pick<ResultsPort, 'getSnapshot'>
+    & Pick<FleetPort, 'listMachines' | 'getMachine' | 'getDiscovery'>;
   cwp: Pick<CwpClient, 'getTaskStatus' | 'createTask'>;
   logger: Logger;
   /** Epoch ms; defaults to Date.now. Used for watch times and replays. */

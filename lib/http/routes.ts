@@ -5,7 +5,7 @@ import type { DeadLetter, KeyRecord, SweepSummary, TaskKind, Watch } from '../ty
 import type { ScfHttpResponse } from '../scf/types';
 import { TASK_KINDS } from '../types';
 import { redactSinkSecrets, sinkLabel } from '../util/redact';
-import { listAllWatches } from '../sweep/watchlist';
+import { readAllWatches } from '../sweep/watchlist';
 import type { RouteContext } from './deps';
 import { errorBody, HttpError, jsonResponse, safeMessage } from './respond';
 import { Router, type Route } from './router';
@@ -170,11 +170,16 @@ export async function agent(ctx: RouteContext): Promise<ScfHttpResponse> {
 // -------------------------------------------------------------------------------------------- /v1/watches
 
 /**
- * The watch list exactly as the sweep polls it: WATCH_UUIDS first (source env), then the API's watches; an
- * agent in both shows as env with the union of their kinds.
+ * The watch list exactly as the sweep polls it: WATCH_UUIDS first (source env), then the API's watches, then
+ * with WATCH_DISCOVER the machines found (source discovered, with their machine details); an agent in both env
+ * and API shows as env with the union of their kinds.
  */
 function allWatches(ctx: RouteContext): Promise<Watch[]> {
-  return storeCall('listWatches', () => listAllWatches(ctx.deps.config.watch, ctx.deps.store));
+  return storeCall('listWatches', () => readAllWatches(ctx.deps.config.watch, ctx.deps.store));
+}
+
+function discoveredConflict(uuid: string): HttpError {
+  return new HttpError(409, 'watch_discovered', `${uuid} is watched because WATCH_DISCOVER lists its machine; it is unwatched when two listings no longer have it. Narrow WATCH_DISCOVER or WATCH_DISCOVER_FILTERS to stop watching it (a PUT makes it an API watch, which wins over discovery)`);
 }
 
 function envConflict(uuid: string, verb: string): HttpError {
@@ -223,12 +228,15 @@ export async function putWatch(ctx: RouteContext): Promise<ScfHttpResponse> {
   return ok(ctx, existed ? 200 : 201, { watch, created: !existed });
 }
 
-/** 200 `{deleted}`; 404 if there is no API watch; 409 for an agent in WATCH_UUIDS. */
+/** 200 `{deleted}`; 404 if there is no API watch; 409 for an agent in WATCH_UUIDS, or one only discovery watches. */
 export async function deleteWatch(ctx: RouteContext): Promise<ScfHttpResponse> {
   const uuid = parseUuid(ctx.params.uuid);
   if (ctx.deps.config.watch.uuids.includes(uuid)) throw envConflict(uuid, 'remove');
   const deleted = await storeCall('deleteWatch', () => ctx.deps.store.deleteWatch(uuid));
-  if (!deleted) throw new HttpError(404, 'not_found', `no API watch for ${uuid}`);
+  if (!deleted) {
+    if (ctx.deps.config.watch.discover && (await storeCall('getMachine', () => ctx.deps.store.getMachine(uuid)))) throw discoveredConflict(uuid);
+    throw new HttpError(404, 'not_found', `no API watch for ${uuid}`);
+  }
   return ok(ctx, 200, { deleted: uuid });
 }
 

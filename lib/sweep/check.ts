@@ -10,7 +10,7 @@ import { buildStatusChangedEvent } from '../events';
 import type { Logger } from '../log';
 import { keyId, type SchedulePort } from '../state/store';
 import type { CallStats } from '../tencent/types';
-import type { KeyRecord, TaskObservation } from '../types';
+import type { KeyRecord, MachineInfo, TaskObservation } from '../types';
 import { nextDueAt, retryDueAt } from './schedule';
 
 export interface SweepCounts {
@@ -42,6 +42,8 @@ export interface SweepContext {
   counts: SweepCounts;
   /** A change was recorded: its event is in the outbox, ready to publish. */
   onChange(): void;
+  /** What the machine listing knows of an agent's machine (WATCH_DISCOVER), for the events; undefined if unlisted. */
+  machineOf(uuid: string): MachineInfo | undefined;
   /** Stops the sweep with this outcome (the first reason given wins). */
   fail(outcome: 'auth' | 'clock' | 'gone', message: string): void;
 }
@@ -119,32 +121,41 @@ async function startScheduledCollection(ctx: SweepContext, rec: KeyRecord): Prom
   }
 }
 
+/** How the machine listing records a state: parked (re-checked only by the listing), due at `nextDue`. */
+export interface TransitionOptions {
+  nextDue: number;
+  parked: boolean;
+}
+
 /**
  * Records a changed state with its event, exactly once: compare-and-set on the key's version. A conflict means
- * another invocation wrote this key meanwhile; re-read and decide again, a few times at most.
+ * another invocation wrote this key meanwhile; re-read and decide again, a few times at most. Returns whether
+ * this call recorded it.
  */
-export async function recordTransition(ctx: SweepContext, rec: KeyRecord, obs: TaskObservation): Promise<void> {
+export async function recordTransition(ctx: SweepContext, rec: KeyRecord, obs: TaskObservation, options?: TransitionOptions): Promise<boolean> {
   const { store } = ctx;
   const key = { uuid: rec.uuid, kind: rec.kind };
   let current = rec;
   for (let attempt = 0; attempt < 3; attempt++) {
     const event = buildStatusChangedEvent({
       source: ctx.eventSource, uuid: rec.uuid, kind: rec.kind, previous: current.state, state: obs.state,
-      version: current.version + 1, observedAt: obs.observedAt, requestId: obs.requestId,
+      version: current.version + 1, observedAt: obs.observedAt, requestId: obs.requestId, machine: ctx.machineOf(rec.uuid),
     });
-    const nextDue = nextDueAt(obs.state, obs.observedAt, ctx.intervals, ctx.random);
-    if (await store.recordChange({ key, expectedVersion: current.version, state: obs.state, requestId: obs.requestId, observedAt: obs.observedAt, nextDue, event })) {
+    const nextDue = options?.nextDue ?? nextDueAt(obs.state, obs.observedAt, ctx.intervals, ctx.random);
+    const change = { key, expectedVersion: current.version, state: obs.state, requestId: obs.requestId, observedAt: obs.observedAt, nextDue, event, parked: options?.parked === true };
+    if (await store.recordChange(change)) {
       ctx.counts.changed++;
-      ctx.log.info('state changed', { subject: event.subject, previous: current.state, state: obs.state, eventId: event.id });
+      ctx.log.info('state changed', { subject: event.subject, previous: current.state, state: obs.state, eventId: event.id, ...(options?.parked ? { by: 'machine listing' } : {}) });
       ctx.onChange();
-      return;
+      return true;
     }
     ctx.counts.conflicts++;
     const fresh = await store.getRecord(key);
     // Someone else recorded this very state, or holds a newer observation: nothing for us to add.
-    if (!fresh || fresh.state === obs.state || (fresh.lastChecked !== null && fresh.lastChecked > obs.observedAt)) return;
+    if (!fresh || fresh.state === obs.state || (fresh.lastChecked !== null && fresh.lastChecked > obs.observedAt)) return false;
     current = fresh;
   }
+  return false;
 }
 
 interface SweepStopReason {

@@ -13,7 +13,7 @@ import { portItem, processItem, sortItems, type ResultItem } from '../results/it
 import { decodeSnapshotRecord, encodeSnapshotRecord, type Snapshot, type SnapshotRecord } from '../results/snapshot';
 import { keyId, type PendingRead, type ResultsPort } from '../state/store';
 import { sleepUnlessAborted } from '../util/abort';
-import { TASK_KINDS, type CloudEvent, type TaskKind } from '../types';
+import { TASK_KINDS, type CloudEvent, type MachineInfo, type TaskKind } from '../types';
 
 /**
  * Readers per kind working through pending reads at once (each page is rate-limited per action anyway): each
@@ -50,6 +50,8 @@ export interface ResultsContext {
   counts: ResultCounts;
   /** An event was recorded: ready to publish. */
   onChange(): void;
+  /** What the machine listing knows of an agent's machine (WATCH_DISCOVER), for the events. */
+  machineOf?(uuid: string): MachineInfo | undefined;
 }
 
 /** RESULT_READERS readers per kind, each claiming one pending read of its kind at a time until none is due (or the deadline). */
@@ -102,7 +104,7 @@ export async function readCompletion(ctx: ResultsContext, read: PendingRead): Pr
   let event: CloudEvent | null = null;
   if (previous && diff && !isEmptyDiff(diff)) {
     event = buildResultsChangedEvent({
-      source: ctx.eventSource, uuid: key.uuid, kind: key.kind, ...diff, total, takenAt, previousTakenAt: previous.takenAt, requestId, forVersion: read.forVersion,
+      source: ctx.eventSource, uuid: key.uuid, kind: key.kind, ...diff, total, takenAt, previousTakenAt: previous.takenAt, requestId, forVersion: read.forVersion, machine: ctx.machineOf?.(key.uuid),
     });
   }
   // A conflict means another sweep stored a snapshot of this host meanwhile: its word stands.

@@ -6,24 +6,26 @@ import type { Config } from '../config';
 import type { CwpClient } from '../cwp/client';
 import type { Logger } from '../log';
 import type { Sink } from '../sinks/sink';
-import { isStoreError, type DeadLetterPort, type HealthPort, type OutboxPort, type ResultsPort, type SchedulePort, type WatchPort } from '../state/store';
+import { isStoreError, type DeadLetterPort, type FleetPort, type HealthPort, type OutboxPort, type ResultsPort, type SchedulePort, type WatchPort } from '../state/store';
 import type { CallStats } from '../tencent/types';
-import type { SweepSummary, TaskKind } from '../types';
+import type { MachineInfo, SweepSummary, TaskKind } from '../types';
 import { sinkLabel } from '../util/redact';
 import { checkKey, type SweepContext, type SweepCounts } from './check';
 import { DueKeyFeeder } from './feeder';
 import { BackgroundPublisher } from './publisher';
 import { readPendingResults, type ResultCounts } from './results';
+import { envAndApiKinds, runDiscovery, type DiscoveryCounts } from './discovery';
 import { listAllWatches, watchedKeys } from './watchlist';
 import { sleepUnlessAborted } from '../util/abort';
 
 /** The ports a sweep uses. */
-export type SweepStore = SchedulePort & Pick<WatchPort, 'listWatches'> & OutboxPort & ResultsPort & Pick<DeadLetterPort, 'countDeadLetters'> & Pick<HealthPort, 'putLastSweep'>;
+export type SweepStore = SchedulePort & Pick<WatchPort, 'listWatches'> & OutboxPort & ResultsPort & FleetPort & Pick<DeadLetterPort, 'countDeadLetters'> & Pick<HealthPort, 'putLastSweep'>;
 
 export interface SweepDeps {
   config: Config;
   store: SweepStore;
-  cwp: Pick<CwpClient, 'getTaskStatus' | 'createTask' | 'readResultPage'>;
+  /** listMachines is needed only with WATCH_DISCOVER. */
+  cwp: Pick<CwpClient, 'getTaskStatus' | 'createTask' | 'readResultPage'> & Partial<Pick<CwpClient, 'listMachines'>>;
   sinks: Sink[];
   logger: Logger;
   now?: () => number;
@@ -98,24 +100,51 @@ export async function runSweep(deps: SweepDeps, window: SweepWindow): Promise<Sw
   const stats: CallStats = { retried: 0, throttled: 0 };
   const counts: SweepCounts = { checked: 0, changed: 0, failed: 0, conflicts: 0, collectionsStarted: 0 };
   const results: ResultCounts = { read: 0, diffs: 0, failed: 0 };
+  /** The machine listing's machines by uuid (WATCH_DISCOVER), for the watch list and the events' names. */
+  const machines = new Map<string, MachineInfo>();
+  const machineOf = (uuid: string) => machines.get(uuid);
   const ctx: SweepContext = {
     eventSource: config.eventSource, intervals: config.sweep.intervals, collectEveryMs: config.sweep.collectEveryMs, store, cwp: deps.cwp, log, now, random: deps.random ?? Math.random,
     signal: stop.signal, pollUntil: window.pollUntil, stats, counts,
     onChange: () => publisher.kick(),
     fail: (outcome, message) => stop.fail(outcome, message),
+    machineOf,
   };
 
-  const feeder = new DueKeyFeeder(store, now);
+  // Spare budget only in a sweep that keeps polling until its deadline (the timer's sweep).
+  const feeder = new DueKeyFeeder(store, now, window.keepPolling ? { ratePerSecond: config.cwp.idleRate } : null);
+  let discovery: DiscoveryCounts | null = null;
+  let discovering = false;
   try {
-    const kinds = await syncWatchedSchedule(config, store, now());
+    const { kinds, watchedKinds } = await syncWatchedSchedule(config, store, now(), machines);
     const readers = readPendingResults({
       store, cwp: deps.cwp, eventSource: config.eventSource, log, now, signal: stop.signal, pollUntil: window.pollUntil,
-      keepPolling: window.keepPolling, counts: results, onChange: () => publisher.kick(),
+      keepPolling: window.keepPolling, counts: results, onChange: () => publisher.kick(), machineOf,
     }).catch((e: unknown) => {
       stop.failWith(e);
       throw e;
     });
-    await Promise.all([runWorkers(ctx, feeder, kinds, window.keepPolling, store, stop), readers]);
+    const discover = config.watch.discover;
+    const listMachines = deps.cwp.listMachines?.bind(deps.cwp);
+    const listing = discover && listMachines
+      ? (async () => {
+          discovering = true;
+          try {
+            discovery = await runDiscovery({
+              discover, watchKinds: config.watch.kinds, eventSource: config.eventSource, store, cwp: { listMachines },
+              watchedKinds, machines, ctx, log, now, signal: stop.signal, pollUntil: window.pollUntil, stats,
+            });
+            // New machines are watched, forgotten ones unwatched, in this very sweep.
+            if (discovery.added > 0 || discovery.forgotten > 0) await syncWatchedSchedule(config, store, now(), machines);
+          } finally {
+            discovering = false;
+          }
+        })().catch((e: unknown) => {
+          stop.failWith(e);
+          throw e;
+        })
+      : null;
+    await Promise.all([runWorkers(ctx, feeder, kinds, window.keepPolling, store, stop, () => discovering), readers, listing]);
   } catch (e) {
     log.error(isStoreError(e) ? 'the state store failed; stopping the sweep (recorded changes are kept)' : 'the sweep failed', { error: e instanceof Error ? e.message : String(e) });
     stop.failWith(e);
@@ -126,23 +155,34 @@ export async function runSweep(deps: SweepDeps, window: SweepWindow): Promise<Sw
   await releaseClaims(feeder, window.publishUntil, now, log);
 
   const summary = await summarise(store, await publisher.finish(), { requestId: window.requestId, startedAt, now, stats, counts, stop });
-  const line = { ...summary.summary, conflicts: counts.conflicts, collectionsStarted: counts.collectionsStarted, resultsRead: results.read, resultsChanged: results.diffs, resultReadsFailed: results.failed, ...summary.delivery };
+  const listed = discovery as DiscoveryCounts | null;
+  const line = {
+    ...summary.summary, conflicts: counts.conflicts, collectionsStarted: counts.collectionsStarted, spareChecks: feeder.idleChecks,
+    resultsRead: results.read, resultsChanged: results.diffs, resultReadsFailed: results.failed, ...summary.delivery,
+    ...(listed ? { discovery: listed } : {}),
+  };
   if (summary.summary.outcome === 'ok') log.info('sweep summary', line);
   else log.error('sweep summary', line);
   return summary.summary;
 }
 
 /**
- * Makes the store's schedule hold exactly the watched keys; returns the kinds watched. A function of its own so
+ * Makes the store's schedule hold exactly the watched keys (with WATCH_DISCOVER, the machines found too, loaded
+ * into `machines`); returns the kinds to work on and the kinds of each env and API watch. A function of its own so
  * that the watch list and its keys (tens of thousands of objects with a large watch list) are garbage once the
  * schedule is synced, instead of staying reachable from runSweep's frame for the whole sweep.
  */
-async function syncWatchedSchedule(config: Config, store: SweepStore, now: number): Promise<TaskKind[]> {
-  const watches = await listAllWatches(config.watch, store);
-  const kinds = new Set<TaskKind>();
+async function syncWatchedSchedule(config: Config, store: SweepStore, now: number, machines: Map<string, MachineInfo>): Promise<{ kinds: TaskKind[]; watchedKinds: Map<string, TaskKind[]> }> {
+  const stored = await store.listWatches();
+  if (config.watch.discover) {
+    machines.clear();
+    for (const m of await store.listMachines()) machines.set(m.uuid, m);
+  }
+  const watches = listAllWatches(config.watch, stored, [...machines.values()]);
+  const kinds = new Set<TaskKind>(config.watch.discover ? config.watch.kinds : []);
   for (const w of watches) for (const kind of w.kinds) kinds.add(kind);
   await store.syncSchedule(watchedKeys(watches), now);
-  return [...kinds];
+  return { kinds: [...kinds], watchedKinds: envAndApiKinds(config, stored) };
 }
 
 /**
@@ -150,7 +190,7 @@ async function syncWatchedSchedule(config: Config, store: SweepStore, now: numbe
  * until the deadline (or, with keepPolling off, until nothing is due). A worker that fails stops the others at
  * once, not when they too hit the failure or the deadline; the first failure is rethrown.
  */
-async function runWorkers(ctx: SweepContext, feeder: DueKeyFeeder, kinds: TaskKind[], keepPolling: boolean, store: Pick<SchedulePort, 'nextDueAt'>, stop: SweepStop): Promise<void> {
+async function runWorkers(ctx: SweepContext, feeder: DueKeyFeeder, kinds: TaskKind[], keepPolling: boolean, store: Pick<SchedulePort, 'nextDueAt'>, stop: SweepStop, discovering: () => boolean): Promise<void> {
   const worker = async (kind: TaskKind) => {
     try {
       while (!ctx.signal.aborted) {
@@ -161,9 +201,12 @@ async function runWorkers(ctx: SweepContext, feeder: DueKeyFeeder, kinds: TaskKi
           if (await checkKey(ctx, rec)) feeder.done(rec);
           continue;
         }
-        // Nothing due for this kind now. Wait for the next due key if it comes before the deadline.
-        const nextAt = keepPolling ? await store.nextDueAt(kind) : null;
-        if (nextAt === null || nextAt >= ctx.pollUntil) return;
+        // Nothing due for this kind now, and no spare-budget check either. Wait for the next due key (or spare
+        // check) if it comes before the deadline; while discovery runs, new keys may come: wait for them too.
+        const nextDue = keepPolling ? await store.nextDueAt(kind) : null;
+        const nextSpare = feeder.idleReadyAt(kind);
+        const nextAt = Math.min(nextDue ?? Infinity, nextSpare ?? Infinity);
+        if (nextAt >= ctx.pollUntil && !discovering()) return;
         await sleepUnlessAborted(Math.max(10, Math.min(nextAt - ctx.now(), 1000)), ctx.signal);
       }
     } catch (e) {

@@ -2,11 +2,18 @@
 // merged by rules.mergeWatchLists: the one list both the sweep and GET /v1/watches use.
 import type { Config } from '../config';
 import { mergeWatchLists } from '../state/rules';
-import type { WatchPort } from '../state/store';
-import type { TaskKey, Watch } from '../types';
+import type { FleetPort, WatchPort } from '../state/store';
+import type { MachineInfo, TaskKey, Watch } from '../types';
 
-export async function listAllWatches(watch: Config['watch'], store: Pick<WatchPort, 'listWatches'>): Promise<Watch[]> {
-  return mergeWatchLists(watch.uuids, watch.kinds, await store.listWatches());
+/** The whole watch list: WATCH_UUIDS, the stored (API) watches, and with WATCH_DISCOVER the machines found. */
+export function listAllWatches(watch: Config['watch'], stored: Watch[], machines: MachineInfo[]): Watch[] {
+  return mergeWatchLists(watch.uuids, watch.kinds, stored, watch.discover ? machines : []);
+}
+
+/** The same, read from the store. */
+export async function readAllWatches(watch: Config['watch'], store: Pick<WatchPort, 'listWatches'> & Pick<FleetPort, 'listMachines'>): Promise<Watch[]> {
+  const [stored, machines] = await Promise.all([store.listWatches(), watch.discover ? store.listMachines() : Promise.resolve([])]);
+  return listAllWatches(watch, stored, machines);
 }
 
 export function watchedKeys(watches: Watch[]): TaskKey[] {

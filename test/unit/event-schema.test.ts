@@ -1,6 +1,6 @@
 // The JSON Schemas in schemas/ against the events the bridge builds: every kind, previous state and state
 // conforms, and the schema refuses what the documented contract forbids (so the check can fail).
-import { buildResultsChangedEvent, buildStatusChangedEvent } from '../../lib/events';
+import { buildAgentUnwatchedEvent, buildResultsChangedEvent, buildStatusChangedEvent } from '../../lib/events';
 import { TASK_KINDS, TASK_STATES, type CloudEvent, type TaskState } from '../../lib/types';
 import { eventSchemaProblems, schemaTypes } from '../helpers/event-schema';
 
@@ -11,7 +11,22 @@ const withData = (e: CloudEvent, data: Record<string, unknown>): unknown => ({ .
 
 describe('event JSON Schemas', () => {
   test('there is one schema per event type the bridge publishes', () => {
-    expect(schemaTypes().sort()).toEqual(['com.tencentcloud.cwp.ports.changed', 'com.tencentcloud.cwp.processes.changed', 'com.tencentcloud.cwp.task.status.changed']);
+    expect(schemaTypes().sort()).toEqual(['com.tencentcloud.cwp.agent.unwatched', 'com.tencentcloud.cwp.ports.changed', 'com.tencentcloud.cwp.processes.changed', 'com.tencentcloud.cwp.task.status.changed']);
+  });
+
+  test('a status event with the machine listing\'s name and IP conforms', () => {
+    const e = buildStatusChangedEvent({ source: '/s', uuid: UUID, kind: 'port', previous: 'COMPLETE', state: 'AGENT_OFFLINE', version: 2, observedAt: Date.UTC(2026, 10, 24), requestId: 'r', machine: { name: 'VM-1-2-centos', ip: '10.0.1.2' } });
+    expect(e.data).toMatchObject({ machineName: 'VM-1-2-centos', machineIp: '10.0.1.2' });
+    expect(eventSchemaProblems(e)).toEqual([]);
+    expect(eventSchemaProblems(withData(e, { machineName: '' }))).not.toEqual([]);
+  });
+
+  test('an agent.unwatched event conforms, and names the machine when known', () => {
+    const e = buildAgentUnwatchedEvent({ source: '/s', uuid: UUID, kinds: ['process', 'port'], machine: { name: 'web-1', ip: null }, lastSeenAt: Date.UTC(2026, 10, 1), unwatchedAt: Date.UTC(2026, 10, 2), listing: 7 });
+    expect(e).toMatchObject({ subject: UUID, data: { reason: 'not-listed', machineName: 'web-1', severity: 'warning' } });
+    expect(e.data).not.toHaveProperty('machineIp');
+    expect(eventSchemaProblems(e)).toEqual([]);
+    expect(eventSchemaProblems({ ...e, subject: `${UUID}/process` })).not.toEqual([]);
   });
 
   const combos = TASK_KINDS.flatMap((kind) => [null, ...TASK_STATES].flatMap((previous) => TASK_STATES.filter((s) => s !== previous).map((state) => [kind, previous, state] as const)));
