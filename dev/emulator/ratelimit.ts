@@ -13,6 +13,8 @@ export interface RequestRecord {
   outcome: RequestOutcome;
   /** The error code answered, if any. */
   code: string | null;
+  /** The agent the request named (its `Uuid` parameter), for the per-agent actions. */
+  uuid?: string;
 }
 
 export interface ActionStats {

@@ -100,8 +100,9 @@ function answerFault(res: ServerResponse, fault: FaultSpec, requestId: string): 
 export async function handleApi(core: ApiCore, req: IncomingMessage, res: ServerResponse, body: string | null): Promise<void> {
   const action = header(req, 'x-tc-action') ?? '';
   const requestId = randomUUID();
+  const uuid = requestUuid(body);
   const record = (outcome: RequestRecord['outcome'], code: string | null, at = core.now()) => {
-    core.limiter.record({ at, action, outcome, code });
+    core.limiter.record({ at, action, outcome, code, ...(uuid ? { uuid } : {}) });
     if (!core.quiet) process.stderr.write(`[emulator] ${action || '-'} ${outcome}${code ? ' ' + code : ''}\n`);
   };
 
@@ -144,6 +145,17 @@ export async function handleApi(core: ApiCore, req: IncomingMessage, res: Server
     const err = e instanceof ApiError ? e : new ApiError('InternalError', e instanceof Error ? e.message : String(e));
     record(admittedAt === null ? 'rejected' : 'accepted', err.code, admittedAt ?? undefined);
     sendJson(res, 200, { Response: { Error: { Code: err.code, Message: err.message }, RequestId: requestId } });
+  }
+}
+
+/** The request's `Uuid` parameter, when it has one (the per-agent actions): the request log names the agent. */
+function requestUuid(body: string | null): string | null {
+  if (body === null || body.length > 4096 || !body.includes('"Uuid"')) return null;
+  try {
+    const v = (JSON.parse(body) as { Uuid?: unknown }).Uuid;
+    return typeof v === 'string' ? v.toLowerCase() : null;
+  } catch {
+    return null;
   }
 }
 

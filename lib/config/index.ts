@@ -262,8 +262,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (present.WATCH_DISCOVER_FILTERS !== undefined && discoverTargets.length === 0 && !present.WATCH_DISCOVER) {
     problems.push('WATCH_DISCOVER_FILTERS: is set but WATCH_DISCOVER is not; set WATCH_DISCOVER (e.g. CVM:ap-guangzhou) or unset the filters');
   }
-  if (e && e.CWP_IDLE_RATE !== undefined && e.CWP_IDLE_RATE > e.CWP_RATE_LIMIT) {
-    problems.push(`CWP_IDLE_RATE: ${e.CWP_IDLE_RATE} is above CWP_RATE_LIMIT (${e.CWP_RATE_LIMIT}); spare checks cannot go past the rate limit, use at most ${e.CWP_RATE_LIMIT}`);
+  // Judged on the raw values, so it is reported beside the other problems (the parsed settings exist only without any).
+  const idleRate = Number(present.CWP_IDLE_RATE);
+  const rateLimit = present.CWP_RATE_LIMIT === undefined ? 20 : Number(present.CWP_RATE_LIMIT);
+  if (present.CWP_IDLE_RATE !== undefined && Number.isInteger(idleRate) && Number.isInteger(rateLimit) && idleRate > rateLimit) {
+    problems.push(`CWP_IDLE_RATE: ${idleRate} is above CWP_RATE_LIMIT (${rateLimit}); spare checks cannot go past the rate limit, use at most ${rateLimit}`);
   }
 
   const apiTokens = list(present.API_TOKENS);

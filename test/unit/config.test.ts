@@ -143,3 +143,58 @@ describe('API limits', () => {
     expect(problemsOf({ ...CREDS, MAX_WATCHES: 'lots', API_RATE_LIMIT: '0', API_TOKENS: 'a-token-of-enough-length' }, { role: 'api' }).map((p) => p.split(':')[0]).sort()).toEqual(['API_RATE_LIMIT', 'MAX_WATCHES']);
   });
 });
+
+describe('configuration of the fleet (WATCH_DISCOVER, CWP_IDLE_RATE)', () => {
+  test('discovery is off by default, and spare budget is the whole rate limit', () => {
+    const c = loadConfig(CREDS);
+    expect(c.watch.discover).toBeNull();
+    expect(c.cwp.idleRate).toBe(20);
+  });
+
+  test('WATCH_DISCOVER lists each (type, region) once, in order, with filters and DISCOVER_EVERY', () => {
+    const c = loadConfig({ ...CREDS, WATCH_DISCOVER: 'CVM:ap-guangzhou, ap-shanghai;BM:ap-guangzhou;CVM:ap-guangzhou', WATCH_DISCOVER_FILTERS: 'Keywords=web;Version=PRO_VERSION', DISCOVER_EVERY: '30m' });
+    expect(c.watch.discover).toMatchObject({
+      targets: [
+        { machineType: 'CVM', machineRegion: 'ap-guangzhou' },
+        { machineType: 'CVM', machineRegion: 'ap-shanghai' },
+        { machineType: 'BM', machineRegion: 'ap-guangzhou' },
+      ],
+      filters: [{ Name: 'Keywords', Values: ['web'] }, { Name: 'Version', Values: ['PRO_VERSION'] }],
+      everyMs: 1_800_000,
+    });
+  });
+
+  test('WATCH_DISCOVER=all lists CVM and BM in every region of the documented list', () => {
+    const c = loadConfig({ ...CREDS, WATCH_DISCOVER: 'all' });
+    expect(c.watch.discover!.targets.length).toBe(2 * 21);
+    expect(c.watch.discover!.everyMs).toBe(600_000);
+  });
+
+  test('a different target list or filter is a different discovery key (a stored cursor of others starts over)', () => {
+    const a = loadConfig({ ...CREDS, WATCH_DISCOVER: 'CVM:ap-guangzhou' }).watch.discover!.key;
+    const b = loadConfig({ ...CREDS, WATCH_DISCOVER: 'CVM:ap-guangzhou', WATCH_DISCOVER_FILTERS: 'Keywords=db' }).watch.discover!.key;
+    expect(a).not.toBe(b);
+  });
+
+  test('every bad discovery setting is named with its fix', () => {
+    const problems = problemsOf({ ...CREDS, WATCH_DISCOVER: 'VM:ap-guangzhou;CVM:Guangzhou;ap-shanghai', WATCH_DISCOVER_FILTERS: 'Status=GONE;Colour=red;Keywords', DISCOVER_EVERY: '5s', CWP_IDLE_RATE: '30' });
+    expect(problems).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^WATCH_DISCOVER: "VM" is not a machine type; use CVM, BM/),
+      expect.stringMatching(/^WATCH_DISCOVER: "Guangzhou" is not a region/),
+      expect.stringMatching(/^WATCH_DISCOVER: "ap-shanghai" has no machine type/),
+      expect.stringMatching(/^WATCH_DISCOVER_FILTERS: Status=GONE is not allowed; use one of ONLINE, OFFLINE, UNINSTALLED/),
+      expect.stringMatching(/^WATCH_DISCOVER_FILTERS: "Colour" is not a DescribeMachines filter/),
+      expect.stringMatching(/^WATCH_DISCOVER_FILTERS: Keywords has no value/),
+      expect.stringMatching(/^DISCOVER_EVERY: must be a period of at least 10s/),
+      expect.stringMatching(/^CWP_IDLE_RATE: 30 is above CWP_RATE_LIMIT \(20\)/),
+    ]));
+  });
+
+  test('filters without WATCH_DISCOVER are a mistake, named', () => {
+    expect(problemsOf({ ...CREDS, WATCH_DISCOVER_FILTERS: 'Keywords=web' })).toEqual([expect.stringMatching(/^WATCH_DISCOVER_FILTERS: is set but WATCH_DISCOVER is not/)]);
+  });
+
+  test('CWP_IDLE_RATE=0 turns spare budget off', () => {
+    expect(loadConfig({ ...CREDS, CWP_IDLE_RATE: '0' }).cwp.idleRate).toBe(0);
+  });
+});
