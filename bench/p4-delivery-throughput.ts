@@ -5,10 +5,13 @@
 //     every event received exactly once.
 // (b) CMQ: 200 events published to a topic with PublishCmqMsg through the emulator's tdmq and its 20 requests/s
 //     limit, paced by the bridge's own rate limiter (TDMQ_RATE_LIMIT 20). Goal >= 95 % of 20/s.
+// (c) EventBridge: events put on a bus with PutEvents through the emulator's eb, in calls of 10 (the batch sink
+//     path of the drain), paced by EB_RATE_LIMIT: once at 20 calls/s with the emulator enforcing 20/s (goal
+//     >= 95 % of 20 × 10 = 200 events/s), once with the defaults (EB_RATE_LIMIT 500, the emulator's 1000/s).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { EMULATOR_CREDENTIALS, startEmulator } from '../dev/emulator';
+import { EB_DEMO_BUS, EB_MAX_EVENTS_PER_CALL, EMULATOR_CREDENTIALS, startEmulator } from '../dev/emulator';
 import { loadConfig } from '../lib/config';
 import { buildStatusChangedEvent } from '../lib/events';
 import { createLogger } from '../lib/log';
@@ -151,7 +154,45 @@ async function cmq(events: number): Promise<void> {
   }
 }
 
-export async function p4(webhookEvents = 5_000, cmqEvents = 200): Promise<void> {
+async function eventBridge(events: number, callsPerSecond: number | null): Promise<void> {
+  const emulator = await startEmulator({ quiet: true, ...(callsPerSecond === null ? {} : { ebRateLimitPerSecond: callsPerSecond }) });
+  const runtime = await benchRuntime(emulator, { EB_EVENT_BUS_ID: EB_DEMO_BUS, EB_ENDPOINT: emulator.url, ...(callsPerSecond === null ? {} : { EB_RATE_LIMIT: String(callsPerSecond) }) });
+  try {
+    await seed(runtime.store, events, runtime.config.eventSource);
+    emulator.resetStats();
+    const started = performance.now();
+    const result = await drainOutbox(runtime.store, runtime.sinks, { maxAttempts: runtime.config.delivery.maxAttempts, logger: runtime.logger });
+    const seconds = (performance.now() - started) / 1000;
+    const arrived = emulator.busEvents(EB_DEMO_BUS);
+    const ids = new Set(arrived.map((a) => a.event.Id));
+    const stats = emulator.stats().PutEvents;
+    const limit = runtime.config.eb!.rateLimit;
+    const perSecond = events / seconds;
+    report(`P4c EventBridge delivery throughput (EB_RATE_LIMIT ${limit})`, {
+      events,
+      published: result.published,
+      outboxLeft: result.left,
+      retried: result.retried,
+      calls: stats?.accepted ?? 0,
+      eventsPerCall: round(arrived.length / Math.max(1, stats?.accepted ?? 1), 2),
+      everyEventOnce: arrived.length === events && ids.size === events,
+      throttledByApi: stats?.throttled ?? 0,
+      maxAcceptedCallsInAnyWindow: stats?.maxInAnyWindow ?? 0,
+      seconds: round(seconds, 2),
+      eventsPerSecond: round(perSecond, 1),
+      limitEventsPerSecond: limit * EB_MAX_EVENTS_PER_CALL,
+      utilisationPct: round((100 * perSecond) / (limit * EB_MAX_EVENTS_PER_CALL)),
+      ...(callsPerSecond === null ? {} : { goalPct: 95 }),
+    });
+  } finally {
+    await runtime.close();
+    await emulator.close();
+  }
+}
+
+export async function p4(webhookEvents = 5_000, cmqEvents = 200, ebEvents = 2_000): Promise<void> {
   await webhook(webhookEvents);
   await cmq(cmqEvents);
+  await eventBridge(ebEvents, 20);
+  await eventBridge(10_000, null);
 }

@@ -13,6 +13,8 @@
 //   --every N      fire the poll function every N seconds (1-3600) instead of on the cron
 //   --no-receiver  no local receiver (deliver to WEBHOOK_URLS, or to the console sink)
 //   --state DIR    keep state in DIR across runs (or a STATE_STORE URL: memory:, file:DIR, redis://...)
+//   --sink-preview print a few demo events as each chat robot would receive them (WeCom, DingTalk, Feishu,
+//                  Slack: the request bodies, signed with demo secrets at a fixed time) and exit
 //   -h, --help     print the flags and exit
 // A bad flag exits 2; a bad configuration exits 1 after listing every problem (lib/config), before anything
 // is started.
@@ -36,6 +38,8 @@ const USAGE = `usage: npm start -- [flags]    (or: node scripts/run-ts.mjs dev/s
   --state DIR    keep the state in DIR across runs; also takes a STATE_STORE URL (memory:, file:DIR, redis://...).
                  Default with the emulator: a fresh temp dir per run, removed at exit (STATE_STORE is ignored);
                  with real credentials: STATE_STORE, else file:.state
+  --sink-preview print demo events as each chat robot would receive them (WeCom, DingTalk, Feishu, Slack) and exit;
+                 WECOM_TEMPLATE, DINGTALK_TEMPLATE, FEISHU_TEMPLATE, SLACK_TEMPLATE change the single-event wording
   -h, --help     print this and exit
 `;
 
@@ -49,6 +53,7 @@ interface StartFlags {
   withReceiver: boolean;
   /** --state as given: a directory or a STATE_STORE URL. */
   state: string | null;
+  sinkPreview: boolean;
 }
 
 const VALUE_FLAGS = ['--port', '--every', '--state'] as const;
@@ -62,13 +67,19 @@ function wholeNumber(text: string, min: number, max: number, name: string, unit:
 }
 
 function parseFlags(argv: string[], env: NodeJS.ProcessEnv): StartFlags {
-  if (argv.includes('--help') || argv.includes('-h')) return { help: true, apiPort: 0, everySeconds: null, withReceiver: true, state: null };
+  if (argv.includes('--help') || argv.includes('-h')) return { help: true, apiPort: 0, everySeconds: null, withReceiver: true, state: null, sinkPreview: false };
   const values = new Map<ValueFlag, string>();
   let withReceiver = true;
+  let sinkPreview = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
     const name = eq > 0 ? arg.slice(0, eq) : arg;
+    if (name === '--sink-preview') {
+      if (eq > 0) throw new UsageError('--sink-preview takes no value');
+      sinkPreview = true;
+      continue;
+    }
     if (name === '--no-receiver') {
       if (eq > 0) throw new UsageError('--no-receiver takes no value');
       withReceiver = false;
@@ -98,7 +109,64 @@ function parseFlags(argv: string[], env: NodeJS.ProcessEnv): StartFlags {
     everySeconds: every !== undefined ? wholeNumber(every, 1, 3_600, '--every', 'a whole number of seconds') : null,
     withReceiver,
     state: values.get('--state') ?? null,
+    sinkPreview,
   };
+}
+
+/** Demo secrets and a fixed clock for --sink-preview, so its output is the same on every run (the README shows it). */
+const PREVIEW_AT = Date.parse('2026-11-24T10:00:05Z');
+const PREVIEW_ROBOTS = [
+  { kind: 'wecom', url: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=<key>', secret: null },
+  { kind: 'dingtalk', url: 'https://oapi.dingtalk.com/robot/send?access_token=<token>', secret: 'SECdemo0123456789abcdef0123456789abcdef' },
+  { kind: 'feishu', url: 'https://open.feishu.cn/open-apis/bot/v2/hook/<token>', secret: 'demo-feishu-secret' },
+  { kind: 'slack', url: 'https://hooks.slack.com/services/<T>/<B>/<token>', secret: null },
+] as const;
+
+/**
+ * --sink-preview: three demo cases (an agent offline, its ports changed, and a sweep in which 23 agents went
+ * offline and 2 collections failed, as a digest), rendered and signed exactly as each chat sink sends them.
+ * The chat code is loaded only here, as in the poll function.
+ */
+async function printSinkPreview(env: NodeJS.ProcessEnv): Promise<void> {
+  const { buildStatusChangedEvent, buildResultsChangedEvent } = await import('../lib/events');
+  const { vendorOf } = await import('../lib/sinks/chat/build');
+  const { digestPlan } = await import('../lib/sinks/chat/chat-sink');
+  const { eventFields, singleMessage } = await import('../lib/sinks/chat/message');
+  const { compileTemplate } = await import('../lib/sinks/chat/template');
+  const at = Date.parse('2026-11-24T10:00:00Z');
+  const agent = (i: number) => `6b6cd843-6bc1-4011-a74c-${(0xdc3fd26a7dd1 + i).toString(16)}`;
+  const machine = (i: number) => ({ machineName: `web-${String(i + 1).padStart(2, '0')}`, machineIp: `10.0.1.${11 + i}` });
+  const status = (i: number, state: 'AGENT_OFFLINE' | 'FAILED') => {
+    const e = buildStatusChangedEvent({ source: '/cwp-task-bridge/ap-guangzhou', uuid: agent(i), kind: 'process', previous: 'COLLECTING', state, version: 2, observedAt: at + i * 150, requestId: `demo-${i}` });
+    Object.assign(e.data, machine(i));
+    return e;
+  };
+  const ports = buildResultsChangedEvent({
+    source: '/cwp-task-bridge/ap-guangzhou', uuid: agent(0), kind: 'port',
+    added: [{ port: 6379, pid: 3021, processName: 'redis-server' }], removed: [{ port: 80, pid: 911, processName: 'nginx' }],
+    addedCount: 1, removedCount: 1, total: 12, truncated: false, takenAt: at, previousTakenAt: at - 600_000, requestId: 'demo-ports', forVersion: 3,
+  });
+  Object.assign(ports.data, machine(0));
+  const sweep = [...Array.from({ length: 23 }, (_, i) => status(i, 'AGENT_OFFLINE')), status(30, 'FAILED'), status(31, 'FAILED')];
+  for (const robot of PREVIEW_ROBOTS) {
+    const vendor = vendorOf(robot);
+    const source = env[`${robot.kind.toUpperCase()}_TEMPLATE`]?.trim();
+    const compiled = source ? compileTemplate(source) : null;
+    if (compiled && !compiled.ok) throw new UsageError(`${robot.kind.toUpperCase()}_TEMPLATE: ${compiled.problems.join('; ')}`);
+    const single = (e: typeof ports | ReturnType<typeof status>) => singleMessage(e, compiled?.ok ? compiled.template.render(eventFields(e)) : undefined);
+    const cases = [
+      ['one event', single(status(0, 'AGENT_OFFLINE'))],
+      ['ports changed', single(ports)],
+      ['digest of one sweep (25 events, no room for one message each)', digestPlan(sweep, (m) => vendor.fits(m))[0]!.message],
+    ] as const;
+    for (const [what, message] of cases) {
+      const req = vendor.request(robot.url, vendor.render(message), PREVIEW_AT);
+      process.stdout.write(`[preview] ${vendor.name}, ${what}: POST ${req.url}
+${JSON.stringify(JSON.parse(req.body), null, 2)}
+
+`);
+    }
+  }
 }
 
 /** --state's value as a STATE_STORE: a store URL as it is, anything else a directory for the file store. */
@@ -174,6 +242,16 @@ async function main(): Promise<void> {
   }
   if (flags.help) {
     process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  if (flags.sinkPreview) {
+    try {
+      await printSinkPreview(process.env);
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      process.stderr.write(`[start] ${e.message}\n`);
+      process.exit(2);
+    }
     process.exit(0);
   }
 

@@ -50,19 +50,49 @@ compileFunction(code, ['exports', 'require', 'module', '__filename', '__dirname'
   },
 };
 
+// The chat robots' code (lib/sinks/chat/build.ts: the four vendors, the wording, the templates) is deferred the
+// same way: lib/sinks/chat/index.ts imports it only on a configured robot's first send, so a poll function
+// without robots never decompresses, parses or runs it; one with robots pays ~1 ms once, at that first send.
+let deferredChat;
+const deferChat = {
+  name: 'deferred-chat',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/build$/ }, (args) =>
+      args.importer.replace(/\\/g, '/').endsWith('lib/sinks/chat/index.ts') ? { path: 'chat-build', namespace: 'deferred-chat' } : undefined);
+    b.onLoad({ filter: /.*/, namespace: 'deferred-chat' }, async () => {
+      if (deferredChat === undefined) {
+        const r = await build({ ...common, entryPoints: ['lib/sinks/chat/build.ts'], write: false });
+        const code = r.outputFiles[0].contents;
+        const packed = brotliCompressSync(code, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: code.length } }).toString('base64');
+        deferredChat = { packed, bytes: code.length, stringBytes: packed.length };
+      }
+      return {
+        loader: 'js',
+        resolveDir: process.cwd(),
+        contents: `// lib/sinks/chat/build.ts, built by scripts/build.mjs and stored compressed: see the comment there.
+const { brotliDecompressSync } = require('node:zlib');
+const { compileFunction } = require('node:vm');
+const code = brotliDecompressSync(Buffer.from(${JSON.stringify(deferredChat.packed)}, 'base64')).toString('utf8');
+compileFunction(code, ['exports', 'require', 'module', '__filename', '__dirname'], { filename: 'chat-sinks.js' })
+  .call(module.exports, module.exports, require, module, 'chat-sinks.js', __dirname);`,
+      };
+    });
+  },
+};
+
 const common = { bundle: true, platform: 'node', target: 'node18', format: 'cjs', minify: true, legalComments: 'none', logLevel: 'warning' };
 const sizes = {};
 for (const name of FUNCTIONS) {
   const entry = `functions/${name}/index.ts`;
-  const result = await build({ ...common, entryPoints: [entry], outfile: path.join(outdir, `${name}.js`), sourcemap: 'external', metafile: true, plugins: [deferredIoredis] });
+  const result = await build({ ...common, entryPoints: [entry], outfile: path.join(outdir, `${name}.js`), sourcemap: 'external', metafile: true, plugins: [deferredIoredis, deferChat] });
   const bytes = result.metafile.outputs[path.join(outdir, `${name}.js`)].bytes;
   // The same bundle with ioredis left out, to show what everything else costs; and without the whole Redis
   // path (ioredis plus our Redis store and limiter), which only a redis:// STATE_STORE loads, lazily.
-  const lean = await build({ ...common, entryPoints: [entry], write: false, external: ['ioredis'], metafile: true });
+  const lean = await build({ ...common, entryPoints: [entry], write: false, external: ['ioredis'], metafile: true, plugins: [deferChat] });
   const leanBytes = lean.outputFiles[0].contents.length;
   const inputs = Object.values(lean.metafile.outputs)[0].inputs;
   const redisModules = ['lib/state/redis.ts', 'lib/ratelimit/redis.ts'].reduce((n, f) => n + (inputs[f]?.bytesInOutput ?? 0), 0);
-  sizes[name] = { bytes, withoutRedisClient: leanBytes, withoutRedisPath: leanBytes - redisModules, deferredRedisClient: { bytes: deferred?.bytes ?? 0, shippedAs: deferred?.stringBytes ?? 0 } };
+  sizes[name] = { bytes, withoutRedisClient: leanBytes, withoutRedisPath: leanBytes - redisModules, deferredRedisClient: { bytes: deferred?.bytes ?? 0, shippedAs: deferred?.stringBytes ?? 0 }, deferredChatSinks: { bytes: deferredChat?.bytes ?? 0, shippedAs: deferredChat?.stringBytes ?? 0 } };
 }
 
 const files = {};

@@ -78,6 +78,10 @@ export const CONTROL_ROUTES: Record<string, Handler> = {
     throw new Error('topic or queue is required');
   },
 
+  'POST /_emulator/eb/buses': (e, b) => (e.createEventBus(str(b.id, 'id')), { ok: true }),
+  'GET /_emulator/eb/events': (e, _b, q) => e.busEvents(str(q.get('bus'), 'bus')),
+  'DELETE /_emulator/eb/events': (e) => (e.resetEventBuses(), { ok: true }),
+
   'POST /_emulator/scf/functions': (e, b) => (e.addFunction(str(b.name, 'name'), { namespace: b.namespace }), { ok: true }),
   'POST /_emulator/scf/triggers': (e, b) =>
     e.addTrigger(

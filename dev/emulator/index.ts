@@ -13,6 +13,7 @@ import { RateLimiter, type ActionStats, type RequestRecord } from './ratelimit';
 import { Scf, type NewTrigger, type ScfTrigger } from './scf';
 import { handleApi, readBody, type ApiCore } from './server';
 import { Tdmq, type CmqMessage } from './tdmq';
+import { EventBridge, type EbArrival } from './eb';
 import type { Host, HostPort, HostSpec } from './hosts';
 import { Agents, type CollectionResults, type FleetOptions, type ScriptStep, type TaskOutcome, type Transition } from './yunjing';
 
@@ -20,6 +21,7 @@ export { maxInWindow, type ActionStats, type RequestRecord } from './ratelimit';
 export type { EmulatorCredential } from './auth';
 export type { FaultKind, FaultSpec } from './faults';
 export type { CmqMessage } from './tdmq';
+export { EB_DEMO_BUS, EB_MAX_EVENT_BYTES, EB_MAX_EVENTS_PER_CALL, EB_RATE_LIMIT_PER_SECOND, type EbArrival, type EbEventRecord } from './eb';
 export { EMULATOR_APP_ID, type NewTrigger, type ScfTrigger } from './scf';
 export type { CollectionResults, FleetOptions, ScriptStep, TaskOutcome, Transition } from './yunjing';
 export { DEFAULT_HOST_SIZE, PID_MAX, churnedPid, type Host, type HostChurn, type HostPort, type HostProcess, type HostSpec, type OpenPort, type Process } from './hosts';
@@ -48,6 +50,8 @@ export interface EmulatorOptions {
   quiet?: boolean;
   /** How long a task started with CreateProcessTask/CreateOpenPortTask collects. Default 3000 ms. */
   defaultCollectMs?: number;
+  /** Accepted PutEvents calls in any 1000 ms window. Default 1000, as documented. */
+  ebRateLimitPerSecond?: number;
 }
 
 export interface Emulator {
@@ -118,6 +122,14 @@ export interface Emulator {
   createQueue(name: string, options?: { maxMsgSize?: number }): void;
   messages(target: string | { topic: string } | { queue: string }): CmqMessage[];
 
+  // eb (EventBridge): a bus EB_DEMO_BUS exists from the start
+  /** Adds a custom event bus (idempotent). */
+  createEventBus(id: string): void;
+  /** What a bus received, in order, each with its call's RequestId and its index in that call. */
+  busEvents(busId: string): EbArrival[];
+  /** Forgets what every bus received, and PutEvents' rate window. */
+  resetEventBuses(): void;
+
   // scf (the deploy step's trigger actions)
   /** A function as `serverless deploy` leaves it, without triggers (idempotent). Namespace default `default`. */
   addFunction(name: string, options?: { namespace?: string }): void;
@@ -137,6 +149,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     agents,
     machines: new Machines(agents),
     tdmq: new Tdmq(now),
+    eb: new EventBridge(now, options.ebRateLimitPerSecond),
     scf: new Scf(now),
     faults: new Faults(),
     limiter: new RateLimiter(rateLimitPerSecond),
@@ -215,6 +228,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     createTopic: (name, o) => core.tdmq.createTopic(name, o),
     createQueue: (name, o) => core.tdmq.createQueue(name, o),
     messages: (target) => core.tdmq.messages(target),
+
+    createEventBus: (id) => core.eb.createBus(id),
+    busEvents: (busId) => core.eb.events(busId),
+    resetEventBuses: () => core.eb.reset(),
 
     addFunction: (name, o) => core.scf.addFunction(name, o),
     addTrigger: (functionName, trigger, o) => core.scf.addTrigger(functionName, trigger, o),

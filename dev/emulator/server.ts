@@ -1,9 +1,10 @@
-// The HTTP front: API 3.0 requests (POST / with X-TC-* headers) for yunjing, tdmq and scf on one port, and the
+// The HTTP front: API 3.0 requests (POST / with X-TC-* headers) for yunjing, tdmq, eb and scf on one port, and the
 // control routes under /_emulator/. Every API answer is HTTP 200 with {"Response":{...,"RequestId"}} unless a
 // fault says otherwise.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { verifyRequest, type EmulatorCredential } from './auth';
+import { EB_ACTIONS, EB_VERSION, type EventBridge } from './eb';
 import { ApiError, rateLimitMessage } from './errors';
 import type { Faults, FaultSpec } from './faults';
 import { MACHINE_ACTIONS, type Machines } from './machines';
@@ -17,6 +18,7 @@ export interface ApiCore {
   agents: Agents;
   machines: Machines;
   tdmq: Tdmq;
+  eb: EventBridge;
   scf: Scf;
   faults: Faults;
   limiter: RateLimiter;
@@ -33,6 +35,7 @@ const MAX_BODY_BYTES = 10 * 1024 * 1024; // the TC3 POST limit
 const SERVICES = [
   { service: 'yunjing', version: YUNJING_VERSION, actions: [...YUNJING_ACTIONS, ...MACHINE_ACTIONS] },
   { service: 'tdmq', version: TDMQ_VERSION, actions: TDMQ_ACTIONS },
+  { service: 'eb', version: EB_VERSION, actions: EB_ACTIONS },
   { service: 'scf', version: SCF_VERSION, actions: SCF_ACTIONS },
 ];
 
@@ -123,10 +126,12 @@ export async function handleApi(core: ApiCore, req: IncomingMessage, res: Server
     if (core.revoked.has(secretId)) throw new ApiError('UnauthorizedOperation');
 
     const at = core.now();
-    const admitted = core.limiter.admit(action, at);
+    // PutEvents has its own documented limit; every other action the common one. All are recorded in one log.
+    const limit = service === 'eb' ? { limiter: core.eb.limiter, perSecond: core.eb.rateLimitPerSecond } : { limiter: core.limiter, perSecond: core.rateLimitPerSecond };
+    const admitted = limit.limiter.admit(action, at);
     if (!admitted.ok) {
       record('throttled', 'RequestLimitExceeded', at);
-      const err = new ApiError('RequestLimitExceeded', rateLimitMessage(admitted.count, core.rateLimitPerSecond));
+      const err = new ApiError('RequestLimitExceeded', rateLimitMessage(admitted.count, limit.perSecond));
       sendJson(res, 200, { Response: { Error: { Code: err.code, Message: err.message }, RequestId: requestId } });
       return;
     }
@@ -138,7 +143,9 @@ export async function handleApi(core: ApiCore, req: IncomingMessage, res: Server
           : handleYunjing(core.agents, action, body)
         : service === 'scf'
           ? core.scf.handle(action, body, header(req, 'x-tc-region') ?? 'ap-guangzhou')
-          : core.tdmq.handle(action, body);
+          : service === 'eb'
+            ? core.eb.handle(action, body, requestId)
+            : core.tdmq.handle(action, body);
     record('accepted', null, at);
     sendJson(res, 200, { Response: { ...fields, RequestId: requestId } });
   } catch (e) {

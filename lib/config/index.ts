@@ -4,12 +4,18 @@
 import * as z from 'zod/mini';
 import { isAgentUuid, normalizeUuid } from '../cwp/uuid';
 import { TASK_KINDS, type TaskKind } from '../types';
+import { CHAT_ENV, parseChatConfig, type ChatConfig } from './chat';
+import { EB_ENV, parseEventBridge, type EventBridgeConfig } from './eventbridge';
 import { discoverKey, parseDiscoverFilters, parseDiscoverTargets, type DiscoverConfig } from './discover';
 import { redisUrlProblem } from './redis-url';
+import { parseRoutes, ROUTING_ENV, type Routes } from './routing';
 import { judgeWebhookUrl } from './webhook-url';
 
 export { isLoopbackUrl, judgeWebhookUrl, type WebhookUrlVerdict } from './webhook-url';
 export { DISCOVER_ALL_REGIONS, DISCOVER_ALL_TYPES, type DiscoverConfig, type DiscoverTarget } from './discover';
+export { SINK_PREFIXES, type Routes, type SinkPrefix } from './routing';
+export type { EventBridgeConfig } from './eventbridge';
+export { CHAT_ENV, type ChatConfig, type ChatRobotConfig, type ChatRobotKind } from './chat';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -73,6 +79,12 @@ export interface Config {
   };
   webhook: { urls: string[]; secret: string | null; allowHttp: boolean; timeoutMs: number; concurrency: number };
   cmq: { topic: string | null; queue: string | null };
+  /** The EventBridge sink (lib/config/eventbridge.ts); null when EB_EVENT_BUS_ID is unset. */
+  eb: EventBridgeConfig | null;
+  /** Which events each sink takes (<PREFIX>_MIN_SEVERITY, _KINDS, _STATES, _EVENT_TYPES; lib/config/routing.ts). */
+  routes: Routes;
+  /** The chat robots (WeCom, DingTalk, Feishu/Lark, Slack; lib/config/chat.ts). */
+  chat: ChatConfig;
   delivery: { maxAttempts: number };
   eventSource: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -87,6 +99,7 @@ export const ENV = [
   'POLL_COLLECTING_SECONDS', 'POLL_OFFLINE_SECONDS', 'POLL_TERMINAL_SECONDS', 'POLL_UNKNOWN_AGENT_SECONDS', 'POLL_UNOBSERVED_SECONDS',
   'API_TOKENS', 'API_BASE_PATH', 'API_RATE_LIMIT', 'API_RATE_BURST', 'MAX_WATCHES', 'WEBHOOK_URLS', 'WEBHOOK_SECRET', 'WEBHOOK_ALLOW_HTTP', 'WEBHOOK_TIMEOUT_MS', 'WEBHOOK_CONCURRENCY',
   'CMQ_TOPIC', 'CMQ_QUEUE', 'DELIVERY_MAX_ATTEMPTS', 'EVENT_SOURCE', 'LOG_LEVEL',
+  ...EB_ENV, ...ROUTING_ENV, ...CHAT_ENV,
 ] as const;
 
 const list = (v: string | undefined): string[] => (v ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
@@ -193,6 +206,8 @@ export const VARIABLE_OWNER: Partial<Record<(typeof ENV)[number], FunctionRole>>
   CMQ_TOPIC: 'poll',
   CMQ_QUEUE: 'poll',
   DELIVERY_MAX_ATTEMPTS: 'poll',
+  ...Object.fromEntries([...EB_ENV, ...ROUTING_ENV].map((name) => [name, 'poll'] as const)),
+  ...Object.fromEntries(CHAT_ENV.map((name) => [name, 'poll'] as const)),
 };
 
 const DURATION_UNITS_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -302,6 +317,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push('WEBHOOK_SECRET: must be whsec_ followed by base64 of 24 to 64 random bytes (e.g. "whsec_$(openssl rand -base64 32)")');
   }
 
+  const routing = parseRoutes(present);
+  problems.push(...routing.problems);
+  const eventBridge = parseEventBridge(present, e?.TENCENTCLOUD_REGION ?? 'ap-guangzhou');
+  problems.push(...eventBridge.problems);
+  const chat = parseChatConfig(present, allowHttp, problems);
+
   if (problems.length > 0 || !e || !secretId || !secretKey) throw new ConfigError(problems.length > 0 ? problems : ['unknown configuration problem']);
 
   return {
@@ -331,6 +352,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     api: { tokens: apiTokens, basePath: e.API_BASE_PATH.replace(/\/$/, ''), rateLimit: e.API_RATE_LIMIT, rateBurst: e.API_RATE_BURST, maxWatches: e.MAX_WATCHES },
     webhook: { urls: webhookUrls, secret: webhookSecret, allowHttp, timeoutMs: e.WEBHOOK_TIMEOUT_MS, concurrency: e.WEBHOOK_CONCURRENCY },
     cmq: { topic: e.CMQ_TOPIC ?? null, queue: e.CMQ_QUEUE ?? null },
+    eb: eventBridge.eb,
+    routes: routing.routes,
+    chat,
     delivery: { maxAttempts: e.DELIVERY_MAX_ATTEMPTS },
     eventSource: e.EVENT_SOURCE ?? `/cwp-task-bridge/${e.TENCENTCLOUD_REGION}`,
     logLevel: e.LOG_LEVEL,

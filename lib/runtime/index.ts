@@ -4,7 +4,7 @@
 // The sinks are passed in by the poll function only, so the api bundle does not carry them.
 import { ConfigError, loadConfig, type Config, type FunctionRole } from '../config';
 import { CwpClient } from '../cwp/client';
-import { CWP_SERVICE, CWP_VERSION, TDMQ_SERVICE, TDMQ_VERSION } from '../tencent/services';
+import { CWP_SERVICE, CWP_VERSION, EB_SERVICE, EB_VERSION, TDMQ_SERVICE, TDMQ_VERSION } from '../tencent/services';
 import { createLogger, type Logger } from '../log';
 import type { RateLimiter } from '../ratelimit/limiter';
 import type { RequestBudget } from '../ratelimit/budget';
@@ -26,8 +26,12 @@ export interface Runtime {
 }
 
 
-/** Builds the sinks from the config (lib/sinks createSinks); `tdmq` is a client for TDMQ, or null if no CMQ is set. */
-export type SinkFactory = (config: Config, deps: { tdmq: TencentCaller | null; logger: Logger }) => Sink[];
+/**
+ * Builds the sinks from the config (lib/sinks createSinks); `tdmq` is a client for TDMQ, or null if no CMQ is set;
+ * `eb` one for EventBridge (in the bus's region), or null if EB_EVENT_BUS_ID is unset; `budget` a request budget
+ * shared as widely as the store is (each chat robot's rate limit).
+ */
+export type SinkFactory = (config: Config, deps: { tdmq: TencentCaller | null; eb: TencentCaller | null; logger: Logger; budget: (ratePerSecond: number, burst: number) => RequestBudget }) => Sink[];
 
 export interface RuntimeOptions {
   /** Where log lines go (default stdout). */
@@ -55,7 +59,10 @@ export async function createRuntime(role: FunctionRole, env: Record<string, stri
   const cwpCaller = new TencentClient({ ...common, endpoint: config.cwp.endpoint, service: CWP_SERVICE, version: CWP_VERSION, rateLimiter: limiter(config.cwp.rateLimit) });
   const needsTdmq = makeSinks !== undefined && (config.cmq.topic !== null || config.cmq.queue !== null);
   const tdmq = needsTdmq ? new TencentClient({ ...common, endpoint: config.tdmq.endpoint, service: TDMQ_SERVICE, version: TDMQ_VERSION, rateLimiter: limiter(config.tdmq.rateLimit) }) : null;
-  const sinks = makeSinks ? makeSinks(config, { tdmq, logger }) : [];
+  const eb = makeSinks !== undefined && config.eb !== null
+    ? new TencentClient({ ...common, region: config.eb.region, endpoint: config.eb.endpoint, service: EB_SERVICE, version: EB_VERSION, rateLimiter: limiter(config.eb.rateLimit) })
+    : null;
+  const sinks = makeSinks ? makeSinks(config, { tdmq, eb, logger, budget: requestBudget }) : [];
   return {
     config,
     logger,

@@ -27,6 +27,25 @@
 //   run skipped those events, and their subjects' successors, for five minutes. So with the defaults a webhook
 //   delivery a killed drain had in flight goes out again 10 s after its claim. A sink that does not bound its
 //   sends (no maxSendMs) keeps DEFAULT_LEASE_MS. DrainOptions.leaseMs overrides both (tests).
+// - Deferred (SendResult `deferred`: the sink had no room in its own rate limit): not an attempt. The attempts
+//   and last error stay, the delivery is due again after retryAfterMs, the claim is cleared, and it blocks later
+//   events of its subject on that sink for this drain like any pending delivery. Logged at debug, counted in
+//   DrainResult.deferred (not in retried).
+// - Routing (Sink.accepts): an event a sink does not accept is not pending there at all: never claimed, sent,
+//   retried or dead-lettered on it, and it keeps no outbox entry alive. An entry leaves the outbox when every
+//   sink that accepts it is final (an entry no sink accepts leaves at once). A replayed dead letter (targets)
+//   goes to its target sink whatever that sink accepts now: someone asked for it by id.
+// - Batch sinks (BatchSink): one sendBatch of up to maxBatch due events instead of one send each. A batch is
+//   filled with subject chains in outbox order of their heads, and may hold consecutive events of one subject
+//   (in order); the rest of a chain that did not fit goes in the same worker's next batch, so one subject is
+//   never in two batches at once. Each event is claimed before the call (an unclaimable one, and its
+//   successors, are left out and block the subject). Each result goes through nextDelivery as for send().
+//   Order within a batch: once an event of a subject ends the batch still pending (retry, released, deferred),
+//   an `ok` answered for a later event of that subject is not recorded as delivered: its claim is released
+//   (not an attempt), so it is sent again after its predecessor. A duplicate rather than a reordering: the
+//   receiver's last word on the subject is still its newest event. A dead event does not hold successors
+//   back, as everywhere. Well-behaved batch sinks never answer so: one PutEvents call or one chat message is
+//   accepted or refused as a whole.
 // - A failed attempt that will be retried is logged at warn the first time in a run for its (event, sink), and
 //   at debug on later retries in that run: someone watching a run sees each event a sink missed once, at the
 //   default level, without a line per backoff step. "A run" is what shares one DeliveryRun, as for the
@@ -38,8 +57,8 @@ import type { OutboxPort } from '../state/store';
 import type { Delivery, OutboxEntry } from '../types';
 import { anySignal } from '../util/abort';
 import { redactSinkSecrets, sinkLabel } from '../util/redact';
-import { deadDelivery, nextDelivery } from './retry-policy';
-import type { SendResult, Sink } from './sink';
+import { deadDelivery, nextDelivery, releasedDelivery } from './retry-policy';
+import { isBatchSink, type BatchSink, type SendResult, type Sink } from './sink';
 
 /** How a sink id is shown (logs, reasons, the API): one definition, in lib/util/redact.ts, which the api bundle imports without the sinks. */
 export { sinkLabel } from '../util/redact';
@@ -88,6 +107,8 @@ export interface DrainResult {
   published: number;
   /** Failed attempts left for a later drain. */
   retried: number;
+  /** Sends a sink deferred (no room in its rate limit): not attempts, due again shortly. */
+  deferred: number;
   /** Deliveries that became dead letters in this drain. */
   dead: number;
   /** Outbox entries still pending after the drain. */
@@ -97,6 +118,21 @@ export interface DrainResult {
 }
 
 const isFinal = (d: Delivery | undefined): boolean => d !== undefined && d.status !== 'pending';
+
+/** Whether `sink` takes `event` (routing). A throwing accepts() means yes: rather a send than a silent drop. */
+function accepts(sink: Sink, event: OutboxEntry['event']): boolean {
+  if (!sink.accepts) return true;
+  try {
+    return sink.accepts(event) !== false;
+  } catch {
+    return true;
+  }
+}
+
+/** The sinks an entry is pending on until final: its targets (a replay), else every configured sink that accepts it. */
+function destinationsOf(entry: OutboxEntry, sinks: readonly Sink[]): string[] {
+  return entry.targets ?? sinks.filter((s) => accepts(s, entry.event)).map((s) => s.id);
+}
 
 /** What the drains of one run (one sweep) share: the sinks it disabled, and the retries it already warned of. */
 export class DeliveryRun {
@@ -117,7 +153,7 @@ export async function drainOutbox(store: OutboxPort, sinks: Sink[], options: Dra
   const random = options.random ?? Math.random;
   const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
   const log = options.logger;
-  const result: DrainResult = { published: 0, retried: 0, dead: 0, left: 0, disabled: [] };
+  const result: DrainResult = { published: 0, retried: 0, deferred: 0, dead: 0, left: 0, disabled: [] };
   // One listener on the caller's signal for the whole drain; every send in flight listens on this drain-local
   // signal instead, which may legitimately have as many listeners as all sinks' concurrency together (Node
   // warns past 10 listeners on one AbortSignal otherwise). Disposed when the drain ends.
@@ -151,17 +187,22 @@ export async function drainOutbox(store: OutboxPort, sinks: Sink[], options: Dra
     log.warn('event is a dead letter for this sink', { eventId: entry.event.id, subject: entry.event.subject, sink: sinkLabel(sinkId), attempts: delivery.attempts, reason });
   };
 
-  /** One attempt of one (event, sink): claim, send once, write what nextDelivery decides. Returns whether the chain of its subject may go on. */
-  const attempt = async (job: Job, deliveries: Record<string, Delivery>): Promise<boolean> => {
+  const claim = (job: Job): Promise<boolean> => store.claimDelivery(job.entry.event.id, job.sink.id, now(), leaseFor(job.sink, options.leaseMs));
+
+  /** A sink's exception as a retryable result. Its message may quote the sink's URL (a fetch error, a bug): shown only scrubbed. */
+  const thrown = (sink: Sink, e: unknown): SendResult => ({ ok: false, retry: true, reason: `${sinkLabel(sink.id)} failed: ${redactSinkSecrets(e instanceof Error ? e.message : String(e), sink.id)}` });
+
+  /**
+   * Writes what one send's result does to its (event, sink) delivery. Returns whether the chain of its subject
+   * may go on. `afterPending`: an earlier event of the subject in the same batch is still pending, so an `ok`
+   * is released instead of recorded (see the header).
+   */
+  const record = async (job: Job, r: SendResult, deliveries: Record<string, Delivery>, afterPending = false): Promise<boolean> => {
     const { entry, sink } = job;
-    // Another drain is sending it, or has just finished it: leave it (and its subject's successors) to them.
-    if (!(await store.claimDelivery(entry.event.id, sink.id, now(), leaseFor(sink, options.leaseMs)))) return false;
-    let r: SendResult;
-    try {
-      r = await sink.send(entry.event, sendSignal);
-    } catch (e) {
-      // The message of a sink's exception may quote its URL (a fetch error, a bug): shown only scrubbed.
-      r = { ok: false, retry: true, reason: `${sinkLabel(sink.id)} failed: ${redactSinkSecrets(e instanceof Error ? e.message : String(e), sink.id)}` };
+    if (afterPending && r.ok) {
+      await store.updateDelivery(entry.event.id, sink.id, releasedDelivery(deliveries[sink.id], now()));
+      log.warn('batch sink accepted an event after an earlier event of its subject failed; it will be sent again after it', { eventId: entry.event.id, subject: entry.event.subject, sink: sinkLabel(sink.id) });
+      return false;
     }
     const decision = nextDelivery({ previous: deliveries[sink.id], result: r, now: now(), maxAttempts: options.maxAttempts, abortedByUs: sendSignal.aborted, random });
     switch (decision.kind) {
@@ -175,6 +216,14 @@ export async function drainOutbox(store: OutboxPort, sinks: Sink[], options: Dra
         await store.updateDelivery(entry.event.id, sink.id, decision.delivery);
         result.retried++;
         return false;
+      case 'deferred': {
+        const d = decision.delivery;
+        await store.updateDelivery(entry.event.id, sink.id, d);
+        deliveries[sink.id] = d;
+        result.deferred++;
+        log.debug('delivery deferred by the sink', { eventId: entry.event.id, subject: entry.event.subject, sink: sinkLabel(sink.id), reason: r.ok ? null : r.reason, nextAttemptAt: new Date(d.nextAttemptAt).toISOString() });
+        return false;
+      }
       case 'retry': {
         const d = decision.delivery;
         await store.updateDelivery(entry.event.id, sink.id, d);
@@ -199,6 +248,19 @@ export async function drainOutbox(store: OutboxPort, sinks: Sink[], options: Dra
     }
   };
 
+  /** One attempt of one (event, sink): claim, send once, record. Returns whether the chain of its subject may go on. */
+  const attempt = async (job: Job, deliveries: Record<string, Delivery>): Promise<boolean> => {
+    // Another drain is sending it, or has just finished it: leave it (and its subject's successors) to them.
+    if (!(await claim(job))) return false;
+    let r: SendResult;
+    try {
+      r = await job.sink.send(job.entry.event, sendSignal);
+    } catch (e) {
+      r = thrown(job.sink, e);
+    }
+    return record(job, r, deliveries);
+  };
+
   const runSink = async (sink: Sink, chains: Job[][], deliveriesOf: Map<string, Record<string, Delivery>>) => {
     let next = 0;
     const worker = async () => {
@@ -221,6 +283,79 @@ export async function drainOutbox(store: OutboxPort, sinks: Sink[], options: Dra
     await Promise.all(Array.from({ length: Math.min(sink.concurrency, chains.length) }, worker));
   };
 
+  /** One sendBatch: claims each job, calls the sink once, records each result in order. Returns the subjects that may go on. */
+  const sendOneBatch = async (sink: BatchSink, jobs: Job[], deliveriesOf: Map<string, Record<string, Delivery>>): Promise<Set<string>> => {
+    const claimed: Job[] = [];
+    const refused = new Set<string>();
+    for (const job of jobs) {
+      const subject = job.entry.event.subject;
+      // An unclaimable event is another drain's; its successors wait behind it.
+      if (refused.has(subject)) continue;
+      if (await claim(job)) claimed.push(job);
+      else refused.add(subject);
+    }
+    const goOn = new Set<string>();
+    if (claimed.length === 0) return goOn;
+    let results: SendResult[];
+    try {
+      results = await sink.sendBatch(claimed.map((j) => j.entry.event), sendSignal);
+      if (!Array.isArray(results) || results.length !== claimed.length) {
+        const n = Array.isArray(results) ? results.length : 0;
+        results = claimed.map(() => ({ ok: false, retry: true, reason: `${sinkLabel(sink.id)} answered ${n} results for ${claimed.length} events` }));
+      }
+    } catch (e) {
+      const r = thrown(sink, e);
+      results = claimed.map(() => r);
+    }
+    const pendingSubjects = new Set<string>();
+    for (const [i, job] of claimed.entries()) {
+      const subject = job.entry.event.subject;
+      const wentOn = await record(job, results[i]!, deliveriesOf.get(job.entry.event.id)!, pendingSubjects.has(subject));
+      if (wentOn && !pendingSubjects.has(subject)) goOn.add(subject);
+      else {
+        goOn.delete(subject);
+        pendingSubjects.add(subject);
+      }
+    }
+    for (const subject of refused) goOn.delete(subject);
+    return goOn;
+  };
+
+  /**
+   * A batch sink's share of a page: up to `concurrency` workers, each filling batches of up to maxBatch jobs with
+   * subject chains taken in order; the rest of a chain that did not fit opens the same worker's next batch.
+   */
+  const runBatchSink = async (sink: BatchSink, chains: Job[][], deliveriesOf: Map<string, Record<string, Delivery>>) => {
+    const maxBatch = Math.max(1, Math.floor(sink.maxBatch));
+    let next = 0;
+    const worker = async () => {
+      let carry: Job[] = [];
+      for (;;) {
+        if (disabled.has(sink.id) || stopped()) {
+          for (const job of carry) block(sink.id, job.entry.event.subject);
+          while (next < chains.length) block(sink.id, chains[next++]![0]!.entry.event.subject);
+          return;
+        }
+        const batch = carry.splice(0, maxBatch);
+        while (batch.length < maxBatch && carry.length === 0 && next < chains.length) {
+          const chain = chains[next++]!;
+          const room = maxBatch - batch.length;
+          batch.push(...chain.slice(0, room));
+          carry = chain.slice(room);
+        }
+        if (batch.length === 0) return;
+        const goOn = await sendOneBatch(sink, batch, deliveriesOf);
+        for (const job of batch) if (!goOn.has(job.entry.event.subject)) block(sink.id, job.entry.event.subject);
+        // The rest of a chain goes on only if every event of its subject in this batch went on.
+        if (carry.length > 0 && !goOn.has(carry[0]!.entry.event.subject)) {
+          block(sink.id, carry[0]!.entry.event.subject);
+          carry = [];
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(Math.max(1, sink.concurrency), chains.length) }, worker));
+  };
+
   const processBatch = async (entries: OutboxEntry[]): Promise<number> => {
     const t0 = now();
     // Our own copy of each entry's deliveries (a store may hand out its live objects).
@@ -231,7 +366,7 @@ export async function drainOutbox(store: OutboxPort, sinks: Sink[], options: Dra
       const blockedHere = blocked.get(sink.id)!;
       const chains = new Map<string, Job[]>();
       for (const entry of entries) {
-        if (entry.targets && !entry.targets.includes(sink.id)) continue;
+        if (entry.targets ? !entry.targets.includes(sink.id) : !accepts(sink, entry.event)) continue;
         const d = entry.deliveries[sink.id];
         if (isFinal(d)) continue;
         const subject = entry.event.subject;
@@ -244,7 +379,8 @@ export async function drainOutbox(store: OutboxPort, sinks: Sink[], options: Dra
         if (!chain) chains.set(subject, (chain = []));
         chain.push({ entry, sink });
       }
-      if (chains.size > 0) runs.push(runSink(sink, [...chains.values()], deliveriesOf));
+      if (chains.size === 0) continue;
+      runs.push(isBatchSink(sink) ? runBatchSink(sink, [...chains.values()], deliveriesOf) : runSink(sink, [...chains.values()], deliveriesOf));
     }
     await Promise.all(runs);
 
@@ -252,7 +388,7 @@ export async function drainOutbox(store: OutboxPort, sinks: Sink[], options: Dra
     for (const entry of entries) {
       const deliveries = deliveriesOf.get(entry.event.id)!;
       let pending = false;
-      for (const target of entry.targets ?? sinkIds) {
+      for (const target of destinationsOf(entry, sinks)) {
         if (byId.has(target)) {
           if (!isFinal(deliveries[target])) pending = true;
         } else if (!isFinal(deliveries[target])) {

@@ -58,19 +58,17 @@ export type DeliveryDecision =
   | { kind: 'retry'; delivery: Delivery }
   /** Our deadline cut the send short: not the sink's fault, so not counted; due again at once. */
   | { kind: 'released'; delivery: Delivery }
+  /** Not tried (the sink had no room: its rate limit): not an attempt; due again at delivery.nextAttemptAt. */
+  | { kind: 'deferred'; delivery: Delivery }
   /** Never again on this sink: a dead letter with `reason`; `disable` stops the sink for the run (HTTP 410). */
   | { kind: 'dead'; delivery: Delivery; reason: string; disable: boolean };
 
 export function nextDelivery(o: SendOutcome): DeliveryDecision {
   const { previous: prev, result: r, now: t } = o;
   const attempts = (prev?.attempts ?? 0) + 1;
+  if (isDeferred(r)) return { kind: 'deferred', delivery: deferredDelivery(prev, t + Math.max(0, r.retryAfterMs)) };
   if (r.ok) return { kind: 'delivered', delivery: { status: 'delivered', attempts, nextAttemptAt: t, lastError: null, finishedAt: t } };
-  if (r.retry && o.abortedByUs) {
-    const delivery: Delivery = prev
-      ? { status: prev.status, attempts: prev.attempts, nextAttemptAt: prev.nextAttemptAt, lastError: prev.lastError, finishedAt: prev.finishedAt }
-      : { status: 'pending', attempts: 0, nextAttemptAt: t, lastError: null, finishedAt: null };
-    return { kind: 'released', delivery };
-  }
+  if (r.retry && o.abortedByUs) return { kind: 'released', delivery: releasedDelivery(prev, t) };
   if (r.retry && attempts < o.maxAttempts) {
     const nextAttemptAt = t + retryDelayMs(attempts, r.retryAfterMs, o.random);
     return { kind: 'retry', delivery: { status: 'pending', attempts, nextAttemptAt, lastError: r.reason, finishedAt: null } };
@@ -78,6 +76,23 @@ export function nextDelivery(o: SendOutcome): DeliveryDecision {
   const reason = r.retry ? `gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}; last: ${r.reason}` : r.reason;
   const disable = !r.retry && 'disable' in r && r.disable === true;
   return { kind: 'dead', delivery: deadDelivery(attempts, reason, t), reason, disable };
+}
+
+/** A deferred send result: the sink did not try the event (no room in its rate limit). */
+export function isDeferred(r: SendResult): r is Extract<SendResult, { deferred: true }> {
+  return !r.ok && 'deferred' in r && r.deferred === true;
+}
+
+/** The delivery as it was (its claim cleared by the write), or a fresh pending one due at `now`. */
+export function releasedDelivery(prev: Delivery | undefined, now: number): Delivery {
+  return prev
+    ? { status: prev.status, attempts: prev.attempts, nextAttemptAt: prev.nextAttemptAt, lastError: prev.lastError, finishedAt: prev.finishedAt }
+    : { status: 'pending', attempts: 0, nextAttemptAt: now, lastError: null, finishedAt: null };
+}
+
+/** Attempts and last error unchanged; only when it is due again moves. */
+function deferredDelivery(prev: Delivery | undefined, dueAt: number): Delivery {
+  return { status: 'pending', attempts: prev?.attempts ?? 0, nextAttemptAt: dueAt, lastError: prev?.lastError ?? null, finishedAt: null };
 }
 
 /** A dead delivery: final, with its reason. */

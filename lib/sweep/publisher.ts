@@ -11,7 +11,7 @@ import type { OutboxPort } from '../state/store';
 export class BackgroundPublisher {
   private running: Promise<void> | null = null;
   private again = false;
-  private total: DrainResult = { published: 0, retried: 0, dead: 0, left: 0, disabled: [] };
+  private total: DrainResult = { published: 0, retried: 0, deferred: 0, dead: 0, left: 0, disabled: [] };
   /** Shared by every drain of this run: a URL that answered 410 stays off, a retry is warned of once. */
   private readonly run = new DeliveryRun();
   /** Aborted at the deadline: stops new sends and cuts the ones in flight. */
@@ -60,6 +60,7 @@ export class BackgroundPublisher {
       const r = await drainOutbox(this.store, this.sinks, { maxAttempts: this.maxAttempts, deadline: this.deadline, signal: this.stop.signal, now: this.now, logger: this.logger, run: this.run });
       this.total.published += r.published;
       this.total.retried += r.retried;
+      this.total.deferred += r.deferred;
       this.total.dead += r.dead;
       this.total.left = r.left;
       for (const d of r.disabled) if (!this.total.disabled.includes(d)) this.total.disabled.push(d);

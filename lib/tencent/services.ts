@@ -8,3 +8,7 @@ export const CWP_VERSION = '2018-02-28';
 /** TDMQ for CMQ on API 3.0 (the legacy CMQ API is retired). */
 export const TDMQ_SERVICE = 'tdmq';
 export const TDMQ_VERSION = '2020-02-17';
+
+/** EventBridge (event bus), PutEvents. */
+export const EB_SERVICE = 'eb';
+export const EB_VERSION = '2021-04-16';

@@ -119,7 +119,23 @@ describe('npm start', () => {
   test('--help lists the flags and exits 0', async () => {
     const r = await runToExit(['--help']);
     expect(r.code).toBe(0);
-    for (const flag of ['--port N', '--every N', '--no-receiver', '--state DIR', '--help']) expect(r.stdout).toContain(flag);
+    for (const flag of ['--port N', '--every N', '--no-receiver', '--state DIR', '--sink-preview', '--help']) expect(r.stdout).toContain(flag);
+  });
+
+  test('--sink-preview prints each chat robot\'s request body, signed where the vendor signs, and exits 0', async () => {
+    const r = await runToExit(['--sink-preview'], {}, 20_000);
+    expect(r.code).toBe(0);
+    for (const vendor of ['WeCom robot', 'DingTalk robot', 'Feishu bot', 'Slack webhook']) expect(r.stdout).toContain(`[preview] ${vendor}, digest of one sweep`);
+    expect(r.stdout).toMatch(/robot\/send\?access_token=%3Ctoken%3E&timestamp=\d{13}&sign=/);
+    expect(r.stdout).toMatch(/"sign": "[A-Za-z0-9+/]{43}="/);
+    expect(r.stdout).toContain('23 agents went offline');
+    expect(r.stdout).not.toContain('poll fires');
+  });
+
+  test('--sink-preview with a bad template exits 2 naming it', async () => {
+    const r = await runToExit(['--sink-preview'], { SLACK_TEMPLATE: '{{nope}}' }, 20_000);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('SLACK_TEMPLATE: unknown field {{nope}}');
   });
 
   test.each([

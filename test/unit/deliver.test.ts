@@ -5,7 +5,7 @@ import { createLogger, silentLogger } from '../../lib/log';
 import { createSinks } from '../../lib/sinks';
 import { ConsoleSink } from '../../lib/sinks/console';
 import { BACKOFF_BASE_MS, BACKOFF_CAP_MS, DeliveryRun, backoffCeilingMs, backoffMs, drainOutbox, retryDelayMs, sinkLabel, type DrainOptions } from '../../lib/sinks/deliver';
-import type { SendResult, Sink } from '../../lib/sinks/sink';
+import type { BatchSink, SendResult, Sink } from '../../lib/sinks/sink';
 import { MemoryStateStore } from '../../lib/state/memory';
 import { enqueue, T0 } from '../helpers/outbox-fixtures';
 import type { CloudEvent, TaskKind, TaskState } from '../../lib/types';
@@ -35,6 +35,28 @@ class ScriptedSink implements Sink {
 }
 
 const retry = (reason = 'HTTP 503'): SendResult => ({ ok: false, retry: true, reason });
+const deferred = (retryAfterMs = 500): SendResult => ({ ok: false, retry: true, deferred: true, reason: 'no room in the rate limit', retryAfterMs });
+
+/** An agent Uuid per number, for outboxes of many subjects. */
+const uuidOf = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+
+type BatchAnswer = (events: CloudEvent[], call: number) => SendResult[] | Promise<SendResult[]>;
+
+/** A batch sink that answers by script and records each batch it was handed (event ids, in order). */
+class ScriptedBatchSink implements BatchSink {
+  readonly batches: string[][] = [];
+  constructor(readonly id: string, readonly maxBatch: number, private readonly answer: BatchAnswer = (events) => events.map(() => ({ ok: true })), readonly concurrency = 1) {}
+  get sent(): string[] {
+    return this.batches.flat();
+  }
+  async send(): Promise<SendResult> {
+    throw new Error('a batch sink is sent batches');
+  }
+  async sendBatch(events: CloudEvent[]): Promise<SendResult[]> {
+    this.batches.push(events.map((e) => e.id));
+    return this.answer(events, this.batches.length);
+  }
+}
 
 function opts(clock: { t: number }, extra: Partial<DrainOptions> = {}): DrainOptions {
   return { maxAttempts: 12, now: () => clock.t, random: () => 0, logger: silentLogger, ...extra };
@@ -97,7 +119,7 @@ describe('drainOutbox', () => {
     await enqueue(store, UUID_A, 'process', ['COLLECTING', 'COMPLETE']);
     const sink = new ScriptedSink('s');
     const r = await drainOutbox(store, [sink], opts({ t: T0 }));
-    expect(r).toEqual({ published: 2, retried: 0, dead: 0, left: 0, disabled: [] });
+    expect(r).toEqual({ published: 2, retried: 0, deferred: 0, dead: 0, left: 0, disabled: [] });
     expect(await store.countOutbox()).toBe(0);
   });
 
@@ -412,6 +434,212 @@ describe('drainOutbox', () => {
   });
 });
 
+describe('drainOutbox: deferred sends', () => {
+  test('a deferred send is not an attempt: attempts unchanged, due after retryAfterMs, counted as deferred', async () => {
+    const store = new MemoryStateStore();
+    await enqueue(store, UUID_A, 'process', ['COLLECTING']);
+    const sink = new ScriptedSink('s', () => deferred(500));
+    expect(await drainOutbox(store, [sink], opts({ t: T0 }))).toMatchObject({ published: 0, retried: 0, deferred: 1, dead: 0, left: 1 });
+    const [entry] = await store.listOutbox(10);
+    expect(entry!.deliveries.s).toEqual({ status: 'pending', attempts: 0, nextAttemptAt: T0 + 500, lastError: null, finishedAt: null });
+  });
+
+  test('a deferred event is due again after retryAfterMs, not before', async () => {
+    const store = new MemoryStateStore();
+    const [e] = await enqueue(store, UUID_A, 'process', ['COLLECTING']);
+    let room = false;
+    const sink = new ScriptedSink('s', () => (room ? { ok: true } : deferred(500)));
+    const clock = { t: T0 };
+    await drainOutbox(store, [sink], opts(clock));
+    room = true;
+    clock.t = T0 + 499;
+    await drainOutbox(store, [sink], opts(clock));
+    expect(sink.sent).toEqual([e!.id]);
+    clock.t = T0 + 500;
+    expect(await drainOutbox(store, [sink], opts(clock))).toMatchObject({ published: 1, left: 0 });
+  });
+
+  test('a deferred event holds back the later events of its subject on that sink; other subjects go on', async () => {
+    const store = new MemoryStateStore();
+    const [a1] = await enqueue(store, UUID_A, 'process', ['COLLECTING', 'COMPLETE']);
+    const [b1] = await enqueue(store, UUID_B, 'process', ['COLLECTING']);
+    const sink = new ScriptedSink('s', (e) => (e.id === a1!.id ? deferred() : { ok: true }));
+    expect(await drainOutbox(store, [sink], opts({ t: T0 }))).toMatchObject({ published: 1, deferred: 1, left: 2 });
+    expect(sink.sent).toEqual([a1!.id, b1!.id]);
+  });
+
+  test('deferrals never use up the attempts: no dead letter however often a sink defers', async () => {
+    const store = new MemoryStateStore();
+    await enqueue(store, UUID_A, 'process', ['COLLECTING']);
+    let deferrals = 3;
+    const sink = new ScriptedSink('s', () => (deferrals-- > 0 ? deferred(100) : { ok: true }));
+    const clock = { t: T0 };
+    for (let i = 0; i < 4; i++, clock.t += 100) await drainOutbox(store, [sink], opts(clock, { maxAttempts: 1 }));
+    expect(await store.listDeadLetters(10)).toEqual([]);
+    expect(await store.countOutbox()).toBe(0);
+    expect(sink.sent).toHaveLength(4);
+  });
+});
+
+describe('drainOutbox: routing (Sink.accepts)', () => {
+  const warningsOnly = (sink: ScriptedSink): ScriptedSink => Object.assign(sink, { accepts: (e: CloudEvent) => e.data.severity === 'warning' });
+
+  test('an event a sink does not accept is never sent there; the entry leaves when the accepting sinks are done', async () => {
+    const store = new MemoryStateStore();
+    const [collecting, failed] = await enqueue(store, UUID_A, 'process', ['COLLECTING', 'FAILED']);
+    const all = new ScriptedSink('all');
+    const alerts = warningsOnly(new ScriptedSink('alerts'));
+    expect(await drainOutbox(store, [all, alerts], opts({ t: T0 }))).toMatchObject({ published: 3, left: 0 });
+    expect(all.sent).toEqual([collecting!.id, failed!.id]);
+    expect(alerts.sent).toEqual([failed!.id]);
+  });
+
+  test('a filtered event does not keep its entry alive while the sink that filters it is down', async () => {
+    const store = new MemoryStateStore();
+    await enqueue(store, UUID_A, 'process', ['COLLECTING']);
+    const down = warningsOnly(new ScriptedSink('alerts', () => retry('connection refused')));
+    expect(await drainOutbox(store, [new ScriptedSink('all'), down], opts({ t: T0 }))).toMatchObject({ published: 1, retried: 0, left: 0 });
+    expect(down.sent).toEqual([]);
+  });
+
+  test('an entry no sink accepts leaves the outbox at once, with no dead letter', async () => {
+    const store = new MemoryStateStore();
+    await enqueue(store, UUID_A, 'process', ['COLLECTING']);
+    const only = warningsOnly(new ScriptedSink('alerts'));
+    expect(await drainOutbox(store, [only], opts({ t: T0 }))).toMatchObject({ published: 0, dead: 0, left: 0 });
+    expect(only.sent).toEqual([]);
+    expect(await store.listDeadLetters(10)).toEqual([]);
+  });
+
+  test('a replayed dead letter goes to its target sink even when that sink no longer accepts it', async () => {
+    const store = new MemoryStateStore();
+    const [e] = await enqueue(store, UUID_A, 'process', ['COLLECTING']);
+    await drainOutbox(store, [new ScriptedSink('s', () => ({ ok: false, retry: false, reason: 'HTTP 400' }))], opts({ t: T0 }));
+    await store.replayDeadLetters(null, T0);
+    const now = warningsOnly(new ScriptedSink('s'));
+    expect(await drainOutbox(store, [now], opts({ t: T0 }))).toMatchObject({ published: 1, left: 0 });
+    expect(now.sent).toEqual([e!.id]);
+  });
+});
+
+describe('drainOutbox: batch sinks', () => {
+  const refuse: SendResult = { ok: false, retry: false, reason: 'too big' };
+
+  test('a batch carries at most maxBatch events', async () => {
+    const store = new MemoryStateStore();
+    for (let i = 0; i < 25; i++) await enqueue(store, uuidOf(i), 'process', ['COLLECTING']);
+    const sink = new ScriptedBatchSink('b', 10);
+    expect(await drainOutbox(store, [sink], opts({ t: T0 }))).toMatchObject({ published: 25, left: 0 });
+    expect(sink.batches.map((b) => b.length)).toEqual([10, 10, 5]);
+  });
+
+  test('each result is applied to its own event: delivered, retried and dead in one batch', async () => {
+    const store = new MemoryStateStore();
+    const events: CloudEvent[] = [];
+    for (let i = 0; i < 3; i++) events.push(...(await enqueue(store, uuidOf(i), 'process', ['COLLECTING'])));
+    const sink = new ScriptedBatchSink('b', 10, () => [{ ok: true }, retry('HTTP 503'), refuse]);
+    expect(await drainOutbox(store, [sink], opts({ t: T0 }))).toMatchObject({ published: 1, retried: 1, dead: 1, left: 1 });
+    const [left] = await store.listOutbox(10);
+    expect(left!.event.id).toBe(events[1]!.id);
+    expect(left!.deliveries.b).toMatchObject({ status: 'pending', attempts: 1, lastError: 'HTTP 503' });
+    expect((await store.listDeadLetters(10)).map((d) => [d.event.id, d.reason])).toEqual([[events[2]!.id, 'too big']]);
+  });
+
+  test('consecutive events of one subject share a batch, in outbox order', async () => {
+    const store = new MemoryStateStore();
+    const events = await enqueue(store, UUID_A, 'process', ['COLLECTING', 'COMPLETE', 'COLLECTING', 'FAILED']);
+    const sink = new ScriptedBatchSink('b', 10);
+    await drainOutbox(store, [sink], opts({ t: T0 }));
+    expect(sink.batches).toEqual([events.map((e) => e.id)]);
+  });
+
+  test('a subject longer than maxBatch goes on in the next batch, in order, never in two batches at once', async () => {
+    const store = new MemoryStateStore();
+    const events = await enqueue(store, UUID_A, 'process', ['COLLECTING', 'COMPLETE', 'COLLECTING', 'FAILED', 'COLLECTING']);
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const sink = new ScriptedBatchSink('b', 2, async (batch) => {
+      maxInFlight = Math.max(maxInFlight, ++inFlight);
+      await new Promise((r) => setImmediate(r));
+      inFlight--;
+      return batch.map(() => ({ ok: true }));
+    }, 4);
+    expect(await drainOutbox(store, [sink], opts({ t: T0 }))).toMatchObject({ published: 5, left: 0 });
+    expect(sink.batches).toEqual([[events[0]!.id, events[1]!.id], [events[2]!.id, events[3]!.id], [events[4]!.id]]);
+    expect(maxInFlight).toBe(1);
+  });
+
+  test('an ok after a failed earlier event of its subject is not recorded: it is sent again after its predecessor', async () => {
+    const store = new MemoryStateStore();
+    const [a1, a2] = await enqueue(store, UUID_A, 'process', ['COLLECTING', 'COMPLETE']);
+    let fail = true;
+    const sink = new ScriptedBatchSink('b', 10, (batch) => batch.map((e) => (fail && e.id === a1!.id ? retry() : { ok: true })));
+    const clock = { t: T0 };
+    expect(await drainOutbox(store, [sink], opts(clock))).toMatchObject({ published: 0, retried: 1, left: 2 });
+    const entries = await store.listOutbox(10);
+    expect(entries.find((e) => e.event.id === a2!.id)!.deliveries.b).toMatchObject({ status: 'pending', attempts: 0 });
+
+    fail = false;
+    clock.t += BACKOFF_BASE_MS;
+    expect(await drainOutbox(store, [sink], opts(clock))).toMatchObject({ published: 2, left: 0 });
+    expect(sink.batches).toEqual([[a1!.id, a2!.id], [a1!.id, a2!.id]]);
+  });
+
+  test('a batch the sink defers is not an attempt for any of its events', async () => {
+    const store = new MemoryStateStore();
+    for (let i = 0; i < 3; i++) await enqueue(store, uuidOf(i), 'process', ['COLLECTING']);
+    const sink = new ScriptedBatchSink('b', 10, (batch) => batch.map(() => deferred(1_000)));
+    expect(await drainOutbox(store, [sink], opts({ t: T0 }))).toMatchObject({ published: 0, retried: 0, deferred: 3, left: 3 });
+    for (const entry of await store.listOutbox(10)) expect(entry.deliveries.b).toMatchObject({ attempts: 0, nextAttemptAt: T0 + 1_000 });
+  });
+
+  test('a batch sink that throws, or answers the wrong number of results, has every event of the batch retried', async () => {
+    for (const answer of [() => Promise.reject(new Error('boom')), () => [{ ok: true } as SendResult]]) {
+      const store = new MemoryStateStore();
+      for (let i = 0; i < 3; i++) await enqueue(store, uuidOf(i), 'process', ['COLLECTING']);
+      expect(await drainOutbox(store, [new ScriptedBatchSink('b', 10, answer)], opts({ t: T0 }))).toMatchObject({ published: 0, retried: 3, left: 3 });
+    }
+  });
+
+  test('a 410 in a batch disables the sink: no later batch in this drain', async () => {
+    const store = new MemoryStateStore();
+    for (let i = 0; i < 4; i++) await enqueue(store, uuidOf(i), 'process', ['COLLECTING']);
+    const sink = new ScriptedBatchSink('b', 2, (batch) => batch.map(() => ({ ok: false, retry: false, reason: 'HTTP 410', disable: true })));
+    expect(await drainOutbox(store, [sink], opts({ t: T0 }))).toMatchObject({ dead: 2, left: 2, disabled: ['b'] });
+    expect(sink.batches).toHaveLength(1);
+  });
+
+  test('an event another drain has claimed is left out of the batch, with the rest of its subject', async () => {
+    const store = new MemoryStateStore();
+    const [a1] = await enqueue(store, UUID_A, 'process', ['COLLECTING', 'COMPLETE']);
+    const [b1] = await enqueue(store, UUID_B, 'process', ['COLLECTING']);
+    await store.claimDelivery(a1!.id, 'b', T0, 60_000);
+    const sink = new ScriptedBatchSink('b', 10);
+    expect(await drainOutbox(store, [sink], opts({ t: T0 }))).toMatchObject({ published: 1, left: 2 });
+    expect(sink.batches).toEqual([[b1!.id]]);
+  });
+
+  test('concurrent drains on one store never send one (event, sink) twice in batch mode', async () => {
+    const store = new MemoryStateStore();
+    const events: CloudEvent[] = [];
+    for (let i = 0; i < 20; i++) events.push(...(await enqueue(store, uuidOf(i), 'process', ['COLLECTING', 'COMPLETE'])));
+    const slow: BatchAnswer = async (batch) => {
+      await new Promise((r) => setImmediate(r));
+      return batch.map(() => ({ ok: true }));
+    };
+    const drains = [0, 1, 2].map(() => new ScriptedBatchSink('b', 3, slow, 2));
+    await Promise.all(drains.map((sink) => drainOutbox(store, [sink], opts({ t: T0 }))));
+    const sent = drains.flatMap((d) => d.sent);
+    expect(new Set(sent).size).toBe(sent.length);
+    // Whatever a drain left behind another's claim, a later drain finishes, still without a second send.
+    const last = new ScriptedBatchSink('b', 3);
+    await drainOutbox(store, [last], opts({ t: T0 + 1 }));
+    const all = [...sent, ...last.sent];
+    expect(all.sort()).toEqual(events.map((e) => e.id).sort());
+    expect(await store.countOutbox()).toBe(0);
+  });
+});
+
 describe('createSinks', () => {
   const base = { TENCENTCLOUD_SECRET_ID: 'AKIDtest', TENCENTCLOUD_SECRET_KEY: 'key' };
   const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -444,6 +672,25 @@ describe('createSinks', () => {
   test('a URL listed twice is one sink', () => {
     const config = loadConfig({ ...base, WEBHOOK_URLS: 'https://a.example.com/h,https://a.example.com/h', WEBHOOK_SECRET: secret });
     expect(createSinks(config, { tdmq: null, logger: silentLogger }).map((s) => s.id)).toEqual(['webhook:https://a.example.com/h']);
+  });
+
+  test('EB_EVENT_BUS_ID adds the EventBridge sink, named by region and bus, a batch sink of 10', () => {
+    const sinks = createSinks(loadConfig({ ...base, EB_EVENT_BUS_ID: 'eb-abcd1234', EB_REGION: 'ap-shanghai' }), { tdmq: null, eb: tdmq, logger: silentLogger });
+    expect(sinks.map((s) => s.id)).toEqual(['eb:ap-shanghai/eb-abcd1234']);
+    expect((sinks[0] as unknown as { maxBatch: number }).maxBatch).toBe(10);
+  });
+
+  test('EventBridge configured without its caller is a wiring error', () => {
+    expect(() => createSinks(loadConfig({ ...base, EB_EVENT_BUS_ID: 'eb-abcd1234' }), { tdmq: null, logger: silentLogger })).toThrow(/no EventBridge caller/);
+  });
+
+  test('a sink with routing settings accepts only what they let through; one without takes everything', async () => {
+    const config = loadConfig({ ...base, WEBHOOK_URLS: 'https://a.example.com/h', WEBHOOK_SECRET: secret, WEBHOOK_MIN_SEVERITY: 'warning', CMQ_TOPIC: 't' });
+    const [webhook, cmq] = createSinks(config, { tdmq, logger: silentLogger });
+    const store = new MemoryStateStore();
+    const [info, warning] = await enqueue(store, UUID_A, 'process', ['COMPLETE', 'FAILED']);
+    expect([webhook!.accepts?.(info!), webhook!.accepts?.(warning!)]).toEqual([false, true]);
+    expect(cmq!.accepts).toBeUndefined();
   });
 
   test('CMQ configured without a TDMQ caller is a wiring error, not a silently missing sink', () => {

@@ -10,6 +10,7 @@ const ok: SendResult = { ok: true };
 const retry = (retryAfterMs?: number): SendResult => ({ ok: false, retry: true, reason: 'HTTP 503', ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
 const refuse: SendResult = { ok: false, retry: false, reason: 'HTTP 400: bad' };
 const gone: SendResult = { ok: false, retry: false, reason: 'HTTP 410', disable: true };
+const deferred = (retryAfterMs: number): SendResult => ({ ok: false, retry: true, deferred: true, reason: 'no room in the rate limit', retryAfterMs });
 
 type Row = [name: string, input: Partial<SendOutcome> & { result: SendResult }, expected: DeliveryDecision];
 
@@ -42,6 +43,12 @@ const rows: Row[] = [
     { kind: 'released', delivery: { status: 'pending', attempts: 11, nextAttemptAt: T - 1, lastError: 'earlier', finishedAt: null } }],
   ['a permanent refusal during our deadline is still dead (the sink answered)', { result: refuse, abortedByUs: true },
     { kind: 'dead', delivery: { status: 'dead', attempts: 1, nextAttemptAt: T, lastError: 'HTTP 400: bad', finishedAt: T }, reason: 'HTTP 400: bad', disable: false }],
+  ['a deferred first send is not an attempt: 0 attempts, due after retryAfterMs, no error', { result: deferred(250) },
+    { kind: 'deferred', delivery: { status: 'pending', attempts: 0, nextAttemptAt: T + 250, lastError: null, finishedAt: null } }],
+  ['a deferred retry keeps its attempts and last error; only the due time moves', { previous: pending(3), result: deferred(1_000) },
+    { kind: 'deferred', delivery: { status: 'pending', attempts: 3, nextAttemptAt: T + 1_000, lastError: 'earlier', finishedAt: null } }],
+  ['a deferral on the last attempt is not a dead letter', { previous: pending(11), result: deferred(100) },
+    { kind: 'deferred', delivery: { status: 'pending', attempts: 11, nextAttemptAt: T + 100, lastError: 'earlier', finishedAt: null } }],
 ];
 
 describe('nextDelivery: what a send result does to a delivery', () => {

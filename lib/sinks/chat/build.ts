@@ -1,0 +1,53 @@
+// One chat robot sink from its configuration: the vendor (with its secret), its template, its shared budget.
+// Loaded only when a robot is configured and first sends (index.ts), so an unconfigured chat costs nothing.
+import type { ChatRobotConfig } from '../../config/chat';
+import type { RequestBudget } from '../../ratelimit/budget';
+import { ChatRobotSink, type ChatVendor } from './chat-sink';
+import { dingtalk } from './dingtalk';
+import { feishu } from './feishu';
+import { slack } from './slack';
+import { compileTemplate } from './template';
+import { wecom } from './wecom';
+
+export function vendorOf(robot: Pick<ChatRobotConfig, 'kind' | 'secret'>): ChatVendor {
+  switch (robot.kind) {
+    case 'wecom':
+      return wecom;
+    case 'dingtalk':
+      return dingtalk(robot.secret);
+    case 'feishu':
+      return feishu(robot.secret);
+    case 'slack':
+      return slack;
+  }
+}
+
+export interface ChatSinkDeps {
+  /** A request budget of `ratePerSecond` with `burst`, shared as widely as the store is (lib/runtime/storage.ts). */
+  budget(ratePerSecond: number, burst: number): RequestBudget;
+  timeoutMs: number;
+  maxBatch?: number;
+  now?: () => number;
+  fetch?: typeof fetch;
+}
+
+export function buildChatRobotSink(robot: ChatRobotConfig, deps: ChatSinkDeps): ChatRobotSink {
+  const vendor = vendorOf(robot);
+  let template = null;
+  if (robot.template !== null) {
+    const compiled = compileTemplate(robot.template);
+    // lib/config refused a bad template at start-up; one reaching here is a wiring bug.
+    if (!compiled.ok) throw new Error(`${robot.kind} template: ${compiled.problems.join('; ')}`);
+    template = compiled.template;
+  }
+  return new ChatRobotSink({
+    vendor,
+    url: robot.url,
+    budget: deps.budget(vendor.rate.ratePerSecond, vendor.rate.burst),
+    timeoutMs: deps.timeoutMs,
+    template,
+    ...(deps.maxBatch !== undefined ? { maxBatch: deps.maxBatch } : {}),
+    ...(deps.now ? { now: deps.now } : {}),
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+  });
+}

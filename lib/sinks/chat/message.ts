@@ -1,0 +1,305 @@
+// What a chat message says, before any vendor's markup: a structured summary of one event, or a digest of
+// several grouped by what happened. The vendor files (wecom.ts, dingtalk.ts, feishu.ts, slack.ts) render it to
+// their markdown, card or blocks; this file owns the wording.
+//
+// One glance must tell a reader what happened (the agent, its machine name and IP when the event has them, the
+// kind, previous -> state, or the ports and processes that changed), how bad it is, when, and what to do next.
+// Every value that comes from outside (machine names, process names and paths) goes through `clean`, which drops
+// the characters the four markdown dialects give meaning to, so an event can never restyle or break a message.
+import type { CloudEvent, PortItem, ProcessItem, Severity, TaskState } from '../../types';
+import type { EventFields } from './template';
+
+export { EVENT_FIELDS, type EventField, type EventFields } from './template';
+
+/** One labelled fact of a single-event message ("State: COLLECTING -> AGENT_OFFLINE"). */
+export interface Fact {
+  label: string;
+  value: string;
+}
+
+/** One group of a message: a single event's facts, or one "what happened" of a digest. */
+export interface MessageSection {
+  /** "Agent went offline: web-01 (10.0.0.5)" or "23 agents went offline". */
+  heading: string;
+  severity: Severity;
+  /** A single event's facts (labelled); a digest's listed events (label ''), the first N of the group. */
+  facts: Fact[];
+  /** Events of the group not listed (counted only: "and 13 more"). */
+  more: number;
+  /** What to do next. */
+  action: string;
+}
+
+export interface ChatMessage {
+  /** The notification's one line (push preview, card header, DingTalk's `title`). */
+  title: string;
+  /** The highest severity of what it carries. */
+  severity: Severity;
+  sections: MessageSection[];
+  /** The events it carries, each once (a digest lists some and counts the rest; all of them are carried). */
+  eventIds: string[];
+  /** A template's rendering (WECOM_TEMPLATE, …), used by the vendor instead of the sections; single events only. */
+  text?: string;
+  /** "cwp-task-bridge · 2026-11-24T10:00:00Z" */
+  footer: string;
+}
+
+
+/** Longest value shown for one fact; longer ones are cut with "…" (a path, a very long machine name). */
+const MAX_VALUE_CHARS = 200;
+/** Items of a ports/processes change named in one event's "changes"; the rest are counted. */
+const CHANGED_ITEMS_SHOWN = 5;
+
+/** `s` without the characters that are markup in WeCom/DingTalk/Feishu markdown or Slack mrkdwn, on one line, cut. */
+export function clean(s: string, max = MAX_VALUE_CHARS): string {
+  const one = s.replace(/[*_`~<>[\]|#&\\]/g, ' ').replace(/\s+/g, ' ').trim();
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+}
+
+const STATE_WHAT: Record<TaskState, string> = {
+  AGENT_OFFLINE: 'Agent went offline',
+  COMPLETE: 'Collection completed',
+  FAILED: 'Collection failed',
+  COLLECTING: 'Collection started',
+  NO_TASK: 'No collection task',
+  UNKNOWN_AGENT: 'Agent unknown to CWP',
+};
+
+/** A digest heading per state: "23 agents went offline". */
+const STATE_GROUP: Record<TaskState, (n: number) => string> = {
+  AGENT_OFFLINE: (n) => `${n} ${n === 1 ? 'agent' : 'agents'} went offline`,
+  COMPLETE: (n) => `${n} ${n === 1 ? 'collection' : 'collections'} completed`,
+  FAILED: (n) => `${n} ${n === 1 ? 'collection' : 'collections'} failed`,
+  COLLECTING: (n) => `${n} ${n === 1 ? 'collection' : 'collections'} started`,
+  NO_TASK: (n) => `${n} ${n === 1 ? 'agent has' : 'agents have'} no collection task`,
+  UNKNOWN_AGENT: (n) => `${n} ${n === 1 ? 'agent is' : 'agents are'} unknown to CWP`,
+};
+
+const STATE_ACTION: Record<TaskState, string> = {
+  AGENT_OFFLINE: 'Check that the host is up and its CWP agent is running; the bridge keeps checking and says when it is back.',
+  FAILED: 'Start the collection again (POST /v1/collections/{uuid} or the CWP console); repeated failures point at the agent.',
+  COMPLETE: 'Nothing to do: the results are read next, and what changed follows as its own message.',
+  COLLECTING: 'Nothing to do: a message follows when it ends.',
+  NO_TASK: 'Nothing to do; start a collection if you expected one.',
+  UNKNOWN_AGENT: 'Check the Uuid in WATCH_UUIDS or the watch list: CWP does not know this agent.',
+};
+
+const KIND_LABEL = { process: 'process collection', port: 'open-port collection' } as const;
+
+const UNWATCHED_WHAT = 'Agent no longer watched';
+const UNWATCHED_ACTION = 'The machine listing (WATCH_DISCOVER) has not had this machine for two listings: nothing to do if it was retired; if not, check WATCH_DISCOVER_FILTERS and the machine in the CWP console.';
+
+/** The kind(s) an event is about: one, or those an agent.unwatched event stopped. */
+function kindsOf(e: CloudEvent): string {
+  return e.type === 'com.tencentcloud.cwp.agent.unwatched' ? e.data.kinds.join('+') : e.data.kind;
+}
+
+/** The machine fields another part of the bridge may add to events (StatusChangeData.machineName/machineIp). */
+function machineOf(e: CloudEvent): { name: string; ip: string } {
+  const d = e.data as { machineName?: unknown; machineIp?: unknown };
+  return {
+    name: typeof d.machineName === 'string' ? clean(d.machineName, 80) : '',
+    ip: typeof d.machineIp === 'string' ? clean(d.machineIp, 60) : '',
+  };
+}
+
+/** How a host is named: "web-01 (10.0.0.5)", "web-01", "10.0.0.5", else the agent's Uuid. */
+export function hostOf(e: CloudEvent): string {
+  const m = machineOf(e);
+  if (m.name && m.ip) return `${m.name} (${m.ip})`;
+  return m.name || m.ip || e.data.uuid;
+}
+
+function portItem(p: PortItem): string {
+  return `${p.port} (${clean(p.processName, 60)})`;
+}
+
+function processItem(p: ProcessItem): string {
+  return `${clean(p.processName, 60)} (${clean(p.fullPath, 100)}, ${clean(p.username, 40)})`;
+}
+
+function itemList(items: string[], count: number): string {
+  const shown = items.slice(0, CHANGED_ITEMS_SHOWN);
+  const rest = count - shown.length;
+  return shown.join(', ') + (rest > 0 ? ` and ${rest} more` : '');
+}
+
+/** "added 6379 (redis-server); removed 80 (nginx)" for a results change; '' for a status change. */
+function changesOf(e: CloudEvent): string {
+  if (e.type === 'com.tencentcloud.cwp.task.status.changed' || e.type === 'com.tencentcloud.cwp.agent.unwatched') return '';
+  const d = e.data;
+  const added = d.kind === 'port' ? d.added.map(portItem) : d.added.map(processItem);
+  const removed = d.kind === 'port' ? d.removed.map(portItem) : d.removed.map(processItem);
+  const parts: string[] = [];
+  if (d.addedCount > 0) parts.push(`added ${itemList(added, d.addedCount)}`);
+  if (d.removedCount > 0) parts.push(`removed ${itemList(removed, d.removedCount)}`);
+  return parts.join('; ') || 'no change';
+}
+
+/** Every template field of one event (all strings; '' where the event has no such thing). */
+export function eventFields(e: CloudEvent): EventFields {
+  const m = machineOf(e);
+  const base = {
+    id: e.id,
+    type: e.type,
+    subject: e.subject,
+    source: e.source,
+    time: e.time,
+    severity: e.data.severity,
+    agent: e.data.uuid,
+    machineName: m.name,
+    machineIp: m.ip,
+    host: hostOf(e),
+    kind: kindsOf(e),
+  };
+  if (e.type === 'com.tencentcloud.cwp.agent.unwatched') {
+    return { ...base, previous: '', state: 'UNWATCHED', transition: 'watched -> unwatched', what: UNWATCHED_WHAT, changes: '', action: UNWATCHED_ACTION };
+  }
+  if (e.type === 'com.tencentcloud.cwp.task.status.changed') {
+    const d = e.data;
+    return {
+      ...base,
+      previous: d.previous ?? '(first)',
+      state: d.state,
+      transition: `${d.previous ?? '(first)'} -> ${d.state}`,
+      what: STATE_WHAT[d.state],
+      changes: '',
+      action: STATE_ACTION[d.state],
+    };
+  }
+  const ports = e.type === 'com.tencentcloud.cwp.ports.changed';
+  return {
+    ...base,
+    previous: '',
+    state: '',
+    transition: '',
+    what: ports ? 'Open ports changed' : 'Processes changed',
+    changes: changesOf(e),
+    action: ports
+      ? e.data.addedCount > 0 ? 'Check that each new listening port is expected on this host.' : 'For your records: ports closed; check if a service should be running.'
+      : 'Check that each new process is expected on this host (name, path, user).',
+  };
+}
+
+/** What happened, as a digest groups it: one key per state, and one per results type. */
+export function groupKey(e: CloudEvent): string {
+  return e.type === 'com.tencentcloud.cwp.task.status.changed' ? `state:${e.data.state}` : e.type;
+}
+
+function groupHeading(sample: CloudEvent, n: number): string {
+  if (sample.type === 'com.tencentcloud.cwp.task.status.changed') return STATE_GROUP[sample.data.state](n);
+  if (sample.type === 'com.tencentcloud.cwp.agent.unwatched') return `${n} ${n === 1 ? 'agent is' : 'agents are'} no longer watched`;
+  const hosts = `${n} ${n === 1 ? 'host' : 'hosts'}`;
+  return sample.type === 'com.tencentcloud.cwp.ports.changed' ? `Open ports changed on ${hosts}` : `Processes changed on ${hosts}`;
+}
+
+function groupAction(sample: CloudEvent): string {
+  if (sample.type === 'com.tencentcloud.cwp.task.status.changed') return STATE_ACTION[sample.data.state];
+  if (sample.type === 'com.tencentcloud.cwp.agent.unwatched') return UNWATCHED_ACTION;
+  return sample.type === 'com.tencentcloud.cwp.ports.changed' ? 'Check that each new listening port is expected.' : 'Check that each new process is expected (name, path, user).';
+}
+
+/** The short time shown in a digest line: "10:00:00Z" (the footer has the date). */
+function clock(iso: string): string {
+  const m = /T(\d\d:\d\d:\d\d)/.exec(iso);
+  return m ? `${m[1]}Z` : iso;
+}
+
+/** One event as a digest line: "web-01 (10.0.0.5) · process · COLLECTING -> AGENT_OFFLINE · 10:00:00Z". */
+export function digestLine(e: CloudEvent): string {
+  const f = eventFields(e);
+  const what = e.type === 'com.tencentcloud.cwp.ports.changed' || e.type === 'com.tencentcloud.cwp.processes.changed' ? f.changes : f.transition;
+  return `${f.host} · ${f.kind} · ${what} · ${clock(e.time)}`;
+}
+
+const rank = (s: Severity) => (s === 'warning' ? 1 : 0);
+const highest = (events: CloudEvent[]): Severity => (events.some((e) => e.data.severity === 'warning') ? 'warning' : 'info');
+
+function footerOf(events: CloudEvent[]): string {
+  const last = events.reduce((t, e) => (e.time > t ? e.time : t), events[0]!.time);
+  return `cwp-task-bridge · ${last.replace(/\.\d+Z$/, 'Z')}`;
+}
+
+/** The message of one event: its facts, severity, time and what to do next; `text` when a template renders it. */
+export function singleMessage(e: CloudEvent, text?: string): ChatMessage {
+  const f = eventFields(e);
+  const kind = e.type === 'com.tencentcloud.cwp.agent.unwatched' ? e.data.kinds.map((k) => KIND_LABEL[k]).join(' and ') : KIND_LABEL[e.data.kind];
+  const facts: Fact[] = [{ label: 'Agent', value: f.host === f.agent ? f.agent : `${f.host} · ${f.agent}` }, { label: 'Kind', value: kind }];
+  if (e.type === 'com.tencentcloud.cwp.task.status.changed' || e.type === 'com.tencentcloud.cwp.agent.unwatched') facts.push({ label: 'State', value: f.transition });
+  else facts.push({ label: 'Changes', value: f.changes });
+  facts.push({ label: 'Severity', value: f.severity }, { label: 'When', value: f.time });
+  const title = `${f.what}: ${f.host}`;
+  const message: ChatMessage = {
+    title,
+    severity: e.data.severity,
+    sections: [{ heading: title, severity: e.data.severity, facts, more: 0, action: f.action }],
+    eventIds: [e.id],
+    footer: footerOf([e]),
+  };
+  if (text !== undefined) message.text = text;
+  return message;
+}
+
+/** Events grouped by what happened, groups with a warning first, then in the order they first appear. */
+export function groupEvents(events: CloudEvent[]): CloudEvent[][] {
+  const groups = new Map<string, CloudEvent[]>();
+  for (const e of events) {
+    const k = groupKey(e);
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = []));
+    g.push(e);
+  }
+  return [...groups.values()].sort((a, b) => rank(highest(b)) - rank(highest(a)));
+}
+
+/**
+ * A digest of `groups` (each one "what happened"), listing the first `listed` events of each group and counting
+ * the rest. Each event id once: a replayed event handed beside its original is shown (and counted) once.
+ */
+export function digestMessage(groups: CloudEvent[][], listed: number): ChatMessage {
+  const seen = new Set<string>();
+  const sections: MessageSection[] = [];
+  const all: CloudEvent[] = [];
+  for (const group of groups) {
+    const unique = group.filter((e) => !seen.has(e.id) && seen.add(e.id));
+    if (unique.length === 0) continue;
+    all.push(...unique);
+    const shown = unique.slice(0, Math.max(0, listed));
+    sections.push({
+      heading: groupHeading(unique[0]!, unique.length),
+      severity: highest(unique),
+      facts: shown.map((e) => ({ label: '', value: digestLine(e) })),
+      more: unique.length - shown.length,
+      action: groupAction(unique[0]!),
+    });
+  }
+  const title = sections.length === 1 ? sections[0]!.heading : sections.map((s) => s.heading).join(', ');
+  return { title: clean(title, 120), severity: highest(all), sections, eventIds: all.map((e) => e.id), footer: all.length ? footerOf(all) : 'cwp-task-bridge' };
+}
+
+/** How one vendor's markdown dialect writes the parts of a message (renderMarkdown). */
+export interface MarkdownStyle {
+  heading(text: string, severity: Severity): string;
+  fact(label: string, value: string): string;
+  item(value: string): string;
+  more(count: number): string;
+  action(text: string): string;
+  footer(text: string): string;
+  /** Between lines (DingTalk's markdown needs a blank line for a break). */
+  newline: string;
+}
+
+/** One section as markdown in `style`. */
+export function renderSection(s: MessageSection, style: MarkdownStyle): string {
+  const lines = [style.heading(s.heading, s.severity)];
+  for (const f of s.facts) lines.push(f.label ? style.fact(f.label, f.value) : style.item(f.value));
+  if (s.more > 0) lines.push(style.more(s.more));
+  lines.push(style.action(s.action));
+  return lines.join(style.newline);
+}
+
+/** The whole message as markdown in `style`: the template's text if it has one, else every section and the footer. */
+export function renderMarkdown(m: ChatMessage, style: MarkdownStyle): string {
+  if (m.text !== undefined) return m.text;
+  return [...m.sections.map((s) => renderSection(s, style)), style.footer(m.footer)].join(style.newline + style.newline);
+}
