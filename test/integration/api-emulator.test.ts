@@ -309,7 +309,9 @@ describe('dead letters after a poll run (GET /v1/deliveries, POST /v1/deliveries
   beforeAll(async () => {
     await configure(); // a fresh store: only ENV_AGENT is watched
     const summary = await pollHandler(TIMER_FIXTURE, scfContext({ remainingMs: 6_000 }));
-    expect(summary).toMatchObject({ outcome: 'ok', checked: 2, changed: 2, deadLetters: 2 });
+    // Both keys checked at least once (spare budget checks them again while the sweep runs), two changes.
+    expect(summary).toMatchObject({ outcome: 'ok', changed: 2, deadLetters: 2 });
+    expect(summary.checked).toBeGreaterThanOrEqual(2);
   });
 
   test.each(TRIGGER_SHAPES)('GET /v1/deliveries?status=dead lists the events the webhook refused (%s event)', async (shape) => {
@@ -637,6 +639,7 @@ describe('the same request through either trigger gets the same answer', () => {
   });
 
   test('an upstream error maps the same way through both', async () => {
+    await configure(); // a fresh runtime: the calls above have spent much of the token's request budget
     emu.inject({ action: 'DescribeOpenPortTaskStatus', fault: 'error', code: 'InvalidParameter.InvalidFormat', times: 2 });
     const a = await get('apigw', `/v1/status/port/${COLLECTING}`);
     const b = await get('function-url', `/v1/status/port/${COLLECTING}`);

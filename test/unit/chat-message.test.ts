@@ -8,6 +8,7 @@ import { slack, SLACK_SECTION_MAX_CHARS } from '../../lib/sinks/chat/slack';
 import { compileTemplate } from '../../lib/sinks/chat/template';
 import { wecom, WECOM_MARKDOWN_MAX_BYTES } from '../../lib/sinks/chat/wecom';
 import { agentUuid, offlineEvents, portsEvent, statusEvent } from '../helpers/chat-events';
+import { buildAgentUnwatchedEvent } from '../../lib/events';
 
 const VENDORS = [wecom, dingtalk('SEC0123456789abcdef0123'), feishu('s3cret'), slack];
 
@@ -126,5 +127,21 @@ describe('templates', () => {
   test('a templated message is rendered as the vendor markup', () => {
     const m = singleMessage(statusEvent(1, null, 'COMPLETE'), 'custom **text**');
     expect((wecom.render(m) as { markdown: { content: string } }).markdown.content).toBe('custom **text**');
+  });
+});
+
+describe('an agent.unwatched event (WATCH_DISCOVER)', () => {
+  const gone = (n: number) => buildAgentUnwatchedEvent({ source: '/s', uuid: agentUuid(n), kinds: ['process', 'port'], machine: { name: `web-0${n}`, ip: `10.0.0.${n}` }, lastSeenAt: Date.UTC(2026, 11, 1), unwatchedAt: Date.UTC(2026, 11, 2), listing: 4 });
+
+  test('says which machine left the watch list, for both kinds, and what to check', () => {
+    const m = singleMessage(gone(3));
+    expect(m.title).toBe('Agent no longer watched: web-03 (10.0.0.3)');
+    const facts = Object.fromEntries(m.sections[0]!.facts.map((f) => [f.label, f.value]));
+    expect(facts).toMatchObject({ Kind: 'process collection and open-port collection', State: 'watched -> unwatched', Severity: 'warning' });
+    expect(m.sections[0]!.action).toMatch(/WATCH_DISCOVER_FILTERS/);
+  });
+
+  test('several are one digest group', () => {
+    expect(groupEvents([gone(1), gone(2), statusEvent(5, 'COLLECTING', 'AGENT_OFFLINE')]).map((g) => g.length)).toEqual([2, 1]);
   });
 });

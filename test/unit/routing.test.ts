@@ -2,7 +2,7 @@
 // them (every problem named with its variable and the fix), and routeAccepts as a table of events.
 import { ConfigError, ENV, loadConfig, VARIABLE_OWNER } from '../../lib/config';
 import { ROUTING_ENV, SINK_PREFIXES } from '../../lib/config/routing';
-import { buildStatusChangedEvent } from '../../lib/events';
+import { buildAgentUnwatchedEvent, buildStatusChangedEvent } from '../../lib/events';
 import { EVERY_EVENT, routeAccepts, type EventRoute } from '../../lib/sinks/route';
 import type { CloudEvent, TaskKind, TaskState } from '../../lib/types';
 
@@ -61,7 +61,7 @@ describe('routing settings', () => {
     expect(problemsOf({ CMQ_KINDS: 'process,files,users' })).toEqual(['CMQ_KINDS: "files", "users" are not task kinds; use process, port (comma separated)']);
     expect(problemsOf({ FEISHU_STATES: 'DONE' })).toEqual(['FEISHU_STATES: "DONE" is not a task state; use COLLECTING, COMPLETE, FAILED, AGENT_OFFLINE, NO_TASK, UNKNOWN_AGENT (comma separated)']);
     expect(problemsOf({ EB_EVENT_TYPES: 'port.changed' })).toEqual([
-      'EB_EVENT_TYPES: "port.changed" is not an event type; use com.tencentcloud.cwp.task.status.changed, com.tencentcloud.cwp.ports.changed, com.tencentcloud.cwp.processes.changed (comma separated); the part after com.tencentcloud.cwp. is enough, e.g. ports.changed',
+      'EB_EVENT_TYPES: "port.changed" is not an event type; use com.tencentcloud.cwp.task.status.changed, com.tencentcloud.cwp.ports.changed, com.tencentcloud.cwp.processes.changed, com.tencentcloud.cwp.agent.unwatched (comma separated); the part after com.tencentcloud.cwp. is enough, e.g. ports.changed',
     ]);
   });
 
@@ -96,5 +96,19 @@ describe('routeAccepts', () => {
   ];
   test.each(rows)('%s', (_name, r, event, expected) => {
     expect(routeAccepts(route(r), event)).toBe(expected);
+  });
+});
+
+describe('routing of agent.unwatched events (WATCH_DISCOVER)', () => {
+  const unwatched = buildAgentUnwatchedEvent({ source: '/s', uuid: '6b6cd843-6bc1-4011-a74c-dc3fd26a7dd1', kinds: ['port'], lastSeenAt: 0, unwatchedAt: 1, listing: 3 });
+
+  test('a KINDS filter takes it when it names one of the kinds it stopped', () => {
+    expect(routeAccepts({ ...EVERY_EVENT, kinds: ['port'] }, unwatched)).toBe(true);
+    expect(routeAccepts({ ...EVERY_EVENT, kinds: ['process'] }, unwatched)).toBe(false);
+  });
+
+  test('EVENT_TYPES can leave it out, and STATES does not filter it (it has no task state)', () => {
+    expect(routeAccepts({ ...EVERY_EVENT, types: ['com.tencentcloud.cwp.task.status.changed'] }, unwatched)).toBe(false);
+    expect(routeAccepts({ ...EVERY_EVENT, states: ['FAILED'] }, unwatched)).toBe(true);
   });
 });
