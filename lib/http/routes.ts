@@ -51,14 +51,37 @@ export async function healthz(ctx: RouteContext): Promise<ScfHttpResponse> {
   const warnings = ctx.scf?.function_name && !store.durableAcrossInstances
     ? [`STATE_STORE ${store.description} does not survive across SCF instances: states, watches and dead letters can be lost; use redis:// in production`]
     : [];
+  const discovery = await discoveryHealth(ctx, warnings);
   return ok(ctx, 200, {
     status: bad ? 'degraded' : 'ok',
     store: store.description,
     durable: store.durableAcrossInstances,
     lastSweep: lastSweep && { ...lastSweep, error: lastSweep.error === null ? null : safeMessage(lastSweep.error) },
+    ...(discovery ? { discovery } : {}),
     problem,
     warnings,
   });
+}
+
+/**
+ * With WATCH_DISCOVER: where the listing is. A listing that has not completed for three DISCOVER_EVERY periods
+ * is a warning (DescribeMachines failing or retired: the log's 'discovery' lines say which); parked agents are
+ * then checked by status calls again once their horizon passes.
+ */
+async function discoveryHealth(ctx: RouteContext, warnings: string[]) {
+  const discover = ctx.deps.config.watch.discover;
+  if (!discover) return null;
+  const cursor = await ctx.deps.store.getDiscovery();
+  const last = cursor?.lastCompletedAt ?? null;
+  const stalled = last === null ? cursor?.startedAt !== null && cursor?.startedAt !== undefined && ctx.now() - cursor.startedAt > 3 * discover.everyMs : ctx.now() - last > 3 * discover.everyMs;
+  if (stalled) warnings.push(`discovery (WATCH_DISCOVER) has not completed a listing for over ${Math.round((3 * discover.everyMs) / 60_000)} min; see the poll function's 'discovery' log lines`);
+  return {
+    listing: cursor?.listing ?? null,
+    inProgress: cursor?.startedAt !== null && cursor?.startedAt !== undefined,
+    lastCompletedAt: last === null ? null : new Date(last).toISOString(),
+    skippedNoUuid: cursor?.lastSkippedNoUuid ?? 0,
+    every: `${Math.round(discover.everyMs / 1000)}s`,
+  };
 }
 
 // ------------------------------------------------------------------------------------------- /v1/status
