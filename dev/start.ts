@@ -30,6 +30,10 @@ import { DEMO_CYCLE_MS, DEMO_POLL_SECONDS } from './emulator/demo';
 import { nextCronTime, parseScfCron } from './cron';
 import { startLocalReceiver } from './webhook-receiver';
 
+/** Names of the demo agents' machines in the emulator's listing, and one more machine, listed OFFLINE. */
+const DEMO_MACHINE_NAMES = ['web-01', 'web-02', 'batch-01', 'batch-02', 'legacy-01'];
+const DEMO_OFFLINE_MACHINE = '5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9';
+
 const USAGE = `usage: npm start -- [flags]    (or: node scripts/run-ts.mjs dev/start.ts [flags])
 
   --port N       the api function's port on 127.0.0.1 (default: $PORT, else 8080; 0 picks a free port)
@@ -271,6 +275,13 @@ async function main(): Promise<void> {
     env.TDMQ_ENDPOINT = emulator.url;
     env.WATCH_UUIDS ||= agents.join(',');
     env.CMQ_TOPIC ||= 'cwp-task-events';
+    // The machine listing too (WATCH_DISCOVER): names and IPs in the events, and one machine listed OFFLINE,
+    // recorded AGENT_OFFLINE from the listing without a status call.
+    DEMO_MACHINE_NAMES.forEach((name, i) => agents[i] && emulator.addMachine({ uuid: agents[i], name, ip: `10.0.1.${11 + i}` }));
+    emulator.addMachine({ uuid: DEMO_OFFLINE_MACHINE, name: 'db-01', ip: '10.0.2.21' });
+    emulator.setMachineStatus(DEMO_OFFLINE_MACHINE, 'OFFLINE');
+    env.WATCH_DISCOVER ||= 'CVM:ap-guangzhou';
+    banner.push(`machine listing WATCH_DISCOVER=${env.WATCH_DISCOVER}: ${agents.length + 1} machines; db-01 is listed OFFLINE, so its keys are recorded AGENT_OFFLINE from the listing (no status call)`);
     banner.push(`emulator on ${emulator.url} with ${agents.length} demo agents (their tasks finish, fail and go offline every few seconds)`);
     banner.push(`CMQ messages: curl -s '${emulator.url}/_emulator/tdmq/messages?topic=cwp-task-events'`);
     const shortened: string[] = [];

@@ -62,7 +62,7 @@ export function describeEvent(event: CloudEvent): string {
   const level = event.data.severity === 'warning' ? 'WARN' : 'info';
   if (event.type === 'com.tencentcloud.cwp.task.status.changed') {
     const d = event.data;
-    return `${level} ${d.uuid} ${d.kind.padEnd(7)} ${String(d.previous ?? '(first)').padEnd(13)} -> ${d.state}${d.next ? `  (next: ${d.next})` : ''}`;
+    return `${level} ${d.uuid}${d.machineName ? ` ${d.machineName}` : ''} ${d.kind.padEnd(7)} ${String(d.previous ?? '(first)').padEnd(13)} -> ${d.state}${d.next ? `  (next: ${d.next})` : ''}`;
   }
   if (event.type === 'com.tencentcloud.cwp.agent.unwatched') {
     const d = event.data;

@@ -10,8 +10,8 @@ import { ENV } from '../../lib/config';
 
 const ROOT = path.resolve(__dirname, '../..');
 const VERIFIED = /^\[receiver\] verified /;
-/** A verified event that is a change of state, not a key's first observation. */
-const VERIFIED_CHANGE = /^\[receiver\] verified (info|WARN) \S+ \S+\s+(?!\(first\))[A-Z_]+\s+-> [A-Z_]+/;
+/** A verified event that is a change of state, not a key's first observation (the machine's name, when listed, after the uuid). */
+const VERIFIED_CHANGE = /^\[receiver\] verified (info|WARN) \S+( \S+)? \S+\s+(?!\(first\))[A-Z_]+\s+-> [A-Z_]+/;
 
 interface Line {
   /** Milliseconds since the spawn. */
