@@ -11,7 +11,7 @@ import { errorBody, HttpError, jsonResponse, safeMessage } from './respond';
 import { Router, type Route } from './router';
 import { storeCall } from './store-call';
 import { agentResults, startCollection, startCollections } from './collections';
-import { observationOutcome, stateView, statusDeadlineMs, upstreamError } from './upstream';
+import { observationOutcome, statusDeadlineMs, upstreamError } from './upstream';
 import { iso, kindsBody, lazy, parseJsonBody, parseKind, parseUuid } from './validate';
 
 export type RouteHandler = (ctx: RouteContext) => Promise<ScfHttpResponse>;

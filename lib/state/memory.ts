@@ -305,23 +305,14 @@ export class MemoryState {
   readonly snapshots = new Map<string, StoredSnapshot>();
   /** Completions whose results are to be read; insertion order is completion order. */
   readonly pendingReads = new Map<string, { forVersion: number; dueAt: number }>();
-  /** The spare-budget order per kind (rules.idleScore): scheduled, unparked keys by lastChecked. */
-  readonly idle = new Map<TaskKind, DueSchedule>();
+  /**
+   * Keys taken for a spare-budget check and not checked since: when they were taken (they count as checked
+   * then, rules.idleScore). Only keys in flight, so small; the order itself is found by a scan (claimIdleKeys).
+   */
+  readonly idleTaken = new Map<string, number>();
   readonly machines = new Map<string, MachineInfo>();
   discovery: { cursor: DiscoveryCursor | null; leaseUntil: number } = { cursor: null, leaseUntil: 0 };
 
-  private idleOf(kind: TaskKind): DueSchedule {
-    let d = this.idle.get(kind);
-    if (!d) this.idle.set(kind, (d = new DueSchedule()));
-    return d;
-  }
-
-  /** Puts a scheduled key in, or out of, the spare-budget order as its record says. */
-  private placeIdle(id: string, rec: KeyRecord): void {
-    if (!this.schedule.has(id)) return;
-    if (isIdleCandidate(rec)) this.idleOf(rec.kind).set(id, idleScore(rec));
-    else this.idleOf(rec.kind).delete(id);
-  }
 
   getRecord(key: TaskKey): KeyRecord | null {
     const r = this.records.get(keyId(key));
@@ -346,11 +337,7 @@ export class MemoryState {
     const wanted = new Set<string>();
     for (const key of keys) wanted.add(keyId(key));
     // Deleting the entry being visited is safe while iterating a Map.
-    for (const id of this.schedule.ids()) {
-      if (wanted.has(id)) continue;
-      this.schedule.delete(id);
-      this.idleOf(parseKeyId(id).kind).delete(id);
-    }
+    for (const id of this.schedule.ids()) if (!wanted.has(id)) this.schedule.delete(id);
     let added = 0;
     for (const id of wanted) {
       if (this.schedule.has(id)) continue;
@@ -360,7 +347,6 @@ export class MemoryState {
         if (!rec.parked) rec.nextDue = now;
       } else this.records.set(id, (rec = blankRecord(parseKeyId(id), now)));
       this.schedule.set(id, rec.kind, laneOf(rec.state), rec.nextDue);
-      this.placeIdle(id, rec);
       added++;
     }
     return added;
@@ -400,26 +386,32 @@ export class MemoryState {
     return this.schedule.nextDue(kind);
   }
 
-  /** Spare budget (claimIdleKeys): least recently checked first among scheduled, unparked keys neither due nor claimed. */
+  /**
+   * Spare budget (claimIdleKeys): least recently checked first among scheduled, unparked keys neither due nor
+   * claimed. A scan of the records with a running top `limit`, not an index: the memory and file stores serve
+   * fleets whose records fit one process, where an index would cost more memory (a heap entry per key) than the
+   * scan costs time (about a millisecond per 20,000 keys, a few times a second).
+   */
   claimIdleKeys(now: number, limit: number, kind: TaskKind, checkedBefore: number): KeyRecord[] {
-    const idle = this.idle.get(kind);
-    if (!idle || limit <= 0) return [];
-    const out: KeyRecord[] = [];
-    // Due or claimed keys are skipped; ask for more until enough are found or none are left.
-    for (let ask = limit * 2; ; ask *= 2) {
-      const candidates = idle.dueIds(checkedBefore, ask);
-      out.length = 0;
-      for (const { id } of candidates) {
-        const rec = this.records.get(id);
-        const due = this.schedule.dueOf(id);
-        if (!rec || due === undefined || due <= now || due !== rec.nextDue) continue;
-        out.push({ ...rec });
-        if (out.length >= limit) break;
+    if (limit <= 0) return [];
+    const best: Array<{ score: number; id: string; rec: KeyRecord }> = [];
+    for (const [id, rec] of this.records) {
+      if (rec.kind !== kind || !isIdleCandidate(rec)) continue;
+      const due = this.schedule.dueOf(id);
+      if (due === undefined || due <= now || due !== rec.nextDue) continue;
+      const score = Math.max(idleScore(rec), this.idleTaken.get(id) ?? 0);
+      if (score > checkedBefore) continue;
+      if (best.length >= limit) {
+        const last = best[best.length - 1]!;
+        if (score > last.score || (score === last.score && id > last.id)) continue;
+        best.pop();
       }
-      if (out.length >= limit || candidates.length < ask) break;
+      let i = best.length;
+      while (i > 0 && (best[i - 1]!.score > score || (best[i - 1]!.score === score && best[i - 1]!.id > id))) i--;
+      best.splice(i, 0, { score, id, rec });
     }
-    for (const r of out) idle.set(keyId(r), now);
-    return out;
+    for (const b of best) this.idleTaken.set(b.id, now);
+    return best.map((b) => ({ ...b.rec }));
   }
 
   recordCheck(check: CheckToRecord): void {
@@ -432,7 +424,7 @@ export class MemoryState {
     if (check.parked) rec.parked = true;
     else delete rec.parked;
     if (this.schedule.has(id)) this.schedule.set(id, check.key.kind, laneOf(rec.state), check.nextDue);
-    this.placeIdle(id, rec);
+    this.idleTaken.delete(id);
   }
 
   recordChange(change: ChangeToRecord): boolean {
@@ -452,7 +444,7 @@ export class MemoryState {
     if (change.parked) next.parked = true;
     this.records.set(id, next);
     if (this.schedule.has(id)) this.schedule.set(id, change.key.kind, laneOf(change.state), change.nextDue);
-    this.placeIdle(id, next);
+    this.idleTaken.delete(id);
     this.appendToOutbox(change.event, change.observedAt);
     if (readPendingAfter(change.state)) {
       this.pendingReads.delete(id); // re-inserted last: a newer completion waits behind older ones
@@ -646,13 +638,9 @@ export class MemoryState {
       const rec: KeyRecord = { uuid, kind, state, version, since, lastChecked, nextDue, requestId };
       if (parked === 1) rec.parked = true;
       s.records.set(id, rec);
-      if (scheduled) {
-        s.schedule.set(id, kind, laneOf(state), nextDue);
-        s.placeIdle(id, rec);
-      }
+      if (scheduled) s.schedule.set(id, kind, laneOf(state), nextDue);
     }
     s.schedule.rebuild();
-    for (const d of s.idle.values()) d.rebuild();
     for (const m of doc.machines ?? []) s.machines.set(m.uuid, m);
     if (doc.discovery) s.discovery = doc.discovery;
     for (const w of doc.watches ?? []) s.watches.set(w.uuid, w);

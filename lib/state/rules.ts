@@ -139,8 +139,9 @@ export function isForgotten(machine: Pick<MachineInfo, 'seenInListing'>, lastLis
 
 /**
  * The spare-budget order (claimIdleKeys): least recently checked first, never checked (0) before all, ties by
- * key id; only scheduled, unparked keys that are neither due nor claimed. Kept as an index of its own (Lua:
- * the idle zset of a kind), scored by lastChecked, and moved to `now` when taken.
+ * key id; only scheduled, unparked keys that are neither due nor claimed. A key taken counts as checked when it
+ * was taken, until its check is recorded. Redis keeps the order as a zset per kind (Lua: CLAIM_IDLE); memory and
+ * file find it by a scan of their records.
  */
 export function idleScore(record: Pick<KeyRecord, 'lastChecked'>): number {
   return record.lastChecked ?? 0;

@@ -4,49 +4,30 @@
 // budget sees a collection started outside the bridge.
 import { randomUUID } from 'node:crypto';
 import { startEmulator, type Emulator } from '../../dev/emulator';
-import { openStateStore } from '../../lib/state';
 import type { StateStore } from '../../lib/state/store';
 import { runSweep } from '../../lib/sweep';
 import { readAllWatches } from '../../lib/sweep/watchlist';
 import type { CloudEvent } from '../../lib/types';
 import { eventSchemaProblems } from '../helpers/event-schema';
 import { statusData } from '../helpers/events';
-import { testRedisUrl } from '../helpers/redis';
 import { harness, RecordingSink, sweepFor, uuidOf } from '../helpers/sweep-harness';
+import { memoryStore as openMemoryStore, redisStore as openRedisStore, runCleanups, type Cleanup } from '../helpers/test-stores';
 
-const REDIS_URL = testRedisUrl(0);
+const memoryStore = () => openMemoryStore(cleanups);
+const redisStore = () => openRedisStore(cleanups, 'discovery');
+
 const STATUS_ACTIONS = ['DescribeProcessTaskStatus', 'DescribeOpenPortTaskStatus'];
 let emulator: Emulator;
-const cleanups: Array<() => Promise<void> | void> = [];
+const cleanups: Cleanup[] = [];
 
 beforeEach(async () => {
   emulator = await startEmulator({ quiet: true });
 });
 
 afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
+  await runCleanups(cleanups);
   await emulator.close();
 });
-
-async function memoryStore(): Promise<StateStore> {
-  const store = await openStateStore({ type: 'memory' });
-  cleanups.push(() => store.close());
-  return store;
-}
-
-async function redisStore(): Promise<StateStore> {
-  const prefix = `test-discovery-${randomUUID()}`;
-  const store = await openStateStore({ type: 'redis', url: REDIS_URL }, { prefix });
-  cleanups.push(async () => {
-    const { default: Redis } = await import('ioredis');
-    const r = new Redis(REDIS_URL);
-    const keys = await r.keys(`${prefix}*`);
-    if (keys.length) await r.del(...keys);
-    r.disconnect();
-    await store.close().catch(() => undefined);
-  });
-  return store;
-}
 
 /** Makes the next sweep start a new listing at once, as if DISCOVER_EVERY had passed. */
 async function listAgainNow(store: StateStore): Promise<void> {

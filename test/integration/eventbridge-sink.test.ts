@@ -8,19 +8,17 @@ import { silentLogger } from '../../lib/log';
 import { RedisRateLimiter } from '../../lib/ratelimit';
 import { drainOutbox } from '../../lib/sinks/deliver';
 import { EB_MAX_EVENTS_PER_CALL, EB_SERVICE, EB_VERSION, EventBridgeSink, ebEvent, ebFailure } from '../../lib/sinks/eventbridge';
-import { openStateStore } from '../../lib/state';
 import { MemoryStateStore } from '../../lib/state/memory';
 import { RedisStateStore } from '../../lib/state/redis';
 import type { StateStore } from '../../lib/state/store';
 import { runSweep } from '../../lib/sweep';
 import { TencentClient } from '../../lib/tencent/client';
 import type { CloudEvent } from '../../lib/types';
-import { testRedisUrl } from '../helpers/redis';
 import { harness, sweepFor, uuidOf } from '../helpers/sweep-harness';
+import { redisPrefix, redisStore, runCleanups } from '../helpers/test-stores';
 
 const T0 = Date.parse('2026-11-24T10:00:00Z');
 const SOURCE = 'cwp-task-bridge.cloud.tencent';
-const REDIS_URL = testRedisUrl(0);
 
 let emu: Emulator;
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -29,7 +27,7 @@ beforeEach(async () => {
   emu = await startEmulator({ quiet: true });
 });
 afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
+  await runCleanups(cleanups);
   await emu.close();
 });
 
@@ -146,18 +144,10 @@ describe('three concurrent sweeps on one Redis store with the EventBridge sink',
       emu.script(u, 'process', [{ atMs: 0, state: 'COLLECTING' }, { atMs: 1500, state: 'COMPLETE' }]);
       emu.script(u, 'port', [{ atMs: 0, state: 'COLLECTING' }, { atMs: 1500, state: 'FAILED' }]);
     }
-    const prefix = `test-eb-${randomUUID()}`;
-    cleanups.push(async () => {
-      const { default: Redis } = await import('ioredis');
-      const r = new Redis(REDIS_URL);
-      const keys = await r.keys(`${prefix}*`);
-      if (keys.length) await r.del(...keys);
-      r.disconnect();
-    });
+    const prefix = redisPrefix(cleanups, 'eb');
     const sweeps = [];
     for (let i = 0; i < 3; i++) {
-      const store = await openStateStore({ type: 'redis', url: REDIS_URL }, { prefix });
-      cleanups.push(() => store.close().catch(() => undefined));
+      const store = await redisStore(cleanups, 'eb', prefix);
       // As the runtime wires it: the EventBridge caller paced by a limiter shared through the store.
       const limiter = RedisRateLimiter.onStore(store as RedisStateStore, 20);
       cleanups.push(() => limiter.close());
