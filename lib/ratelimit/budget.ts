@@ -8,6 +8,17 @@ export type BudgetAnswer = { ok: true } | { ok: false; retryAfterMs: number };
 export interface RequestBudget {
   /** Takes one request from `key`'s budget, or says when to come back. */
   take(key: string): Promise<BudgetAnswer>;
+  /**
+   * Refuses every take of `key` for the next `ms` (a receiver's own block, e.g. a chat robot's throttling
+   * answer), shared as widely as the budget is: another instance does not knock on a blocked door either.
+   * After the hold, takes resume one per interval (GCRA cannot refuse until a moment and then admit a burst).
+   */
+  holdOff(key: string, ms: number): Promise<void>;
+}
+
+/** The tat that refuses every take until `now + ms` (gcraStep admits while tat - now <= tolerance), or the current one if later. */
+export function heldTat(tat: number, now: number, ms: number, intervalMs: number, burst: number): number {
+  return Math.max(tat, now + Math.max(0, ms) + intervalMs * (burst - 1));
 }
 
 /**
@@ -38,5 +49,9 @@ export class LocalRequestBudget implements RequestBudget {
     // A key whose budget is full again needs no entry: keeps the map to the callers active right now.
     if (this.tats.size > 10_000) for (const [k, t] of this.tats) if (t <= now) this.tats.delete(k);
     return { ok: true };
+  }
+
+  async holdOff(key: string, ms: number): Promise<void> {
+    this.tats.set(key, heldTat(this.tats.get(key) ?? 0, this.now(), ms, this.intervalMs, this.burst));
   }
 }

@@ -120,7 +120,7 @@ describe.each(['wecom', 'dingtalk', 'feishu', 'slack'] as const)('%s', (kind) =>
 test('dingtalk: a 130101 block is waited out for 10 minutes, then every event arrives once', async () => {
   const h = await setup('dingtalk');
   // Another sender (a second deployment with its own budget) used up the robot's minute: it is blocked.
-  const other = buildChatRobotSink({ kind: 'dingtalk', url: h.receiver.url, secret: SECRETS.dingtalk, template: null }, { budget: () => ({ take: async () => ({ ok: true }) }), timeoutMs: 3000, now: () => h.clock.t });
+  const other = buildChatRobotSink({ kind: 'dingtalk', url: h.receiver.url, secret: SECRETS.dingtalk, template: null }, { budget: () => ({ take: async () => ({ ok: true as const }), holdOff: async () => undefined }), timeoutMs: 3000, now: () => h.clock.t });
   for (let i = 0; i < 21; i++) await other.send((await offline(new MemoryStateStore(), 1, 900 + i))[0]!, new AbortController().signal);
   expect(h.receiver.throttled).toBe(1);
   const events = await offline(h.store, 5);
@@ -161,6 +161,32 @@ test('on Redis, two instances share one robot\'s budget: together they stay with
     const fromB = await sinkOn(b).send(events[4]!, signal);
     expect(fromB).toMatchObject({ ok: false, retry: true, deferred: true });
     expect(receiver.accepted).toHaveLength(4);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
+test('on Redis, a vendor\'s block holds off every instance: after A hears 130101, B does not knock on the robot', async () => {
+  const prefix = `chat-test-${randomUUID()}`;
+  const a = await RedisStateStore.open(testRedisUrl(0), { prefix });
+  const b = await RedisStateStore.open(testRedisUrl(0), { prefix });
+  try {
+    const receiver = await ChatRobotReceiver.start('dingtalk');
+    receivers.push(receiver);
+    const signal = new AbortController().signal;
+    // Another sender, with no budget of ours, uses up the robot's minute: DingTalk blocks it for 10 minutes.
+    const other = buildChatRobotSink({ kind: 'dingtalk', url: receiver.url, secret: SECRETS.dingtalk, template: null }, { budget: () => ({ take: async () => ({ ok: true as const }), holdOff: async () => undefined }), timeoutMs: 3000 });
+    for (let i = 0; i < 21; i++) await other.send((await offline(new MemoryStateStore(), 1, 900 + i))[0]!, signal);
+    expect(receiver.throttled).toBe(1);
+    const sinkOn = (s: RedisStateStore) => buildChatRobotSink({ kind: 'dingtalk', url: receiver.url, secret: SECRETS.dingtalk, template: null }, { budget: (r, burst) => new RedisRequestBudget(s.redis, r, burst, s.prefix), timeoutMs: 3000 });
+    const [first, second] = await offline(new MemoryStateStore(), 2);
+    expect(await sinkOn(a).send(first!, signal)).toMatchObject({ ok: false, retry: true, retryAfterMs: 600_000 });
+    expect(receiver.throttled).toBe(2);
+    const fromB = await sinkOn(b).send(second!, signal);
+    expect(fromB).toMatchObject({ ok: false, retry: true, deferred: true });
+    expect((fromB as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(590_000);
+    expect(receiver.throttled).toBe(2); // B never sent
   } finally {
     await a.close();
     await b.close();

@@ -143,7 +143,7 @@ describe('throttling answers retry every event of the message after the vendor\'
   test('dingtalk: 130101 waits out the 10-minute block', async () => {
     const { receiver, sink } = await robot('dingtalk');
     // Unsigned requests are refused by this signed robot, so the window is used up through a second sink.
-    const other = buildChatRobotSink({ kind: 'dingtalk', url: receiver.url, secret: DINGTALK_SECRET, template: null }, { budget: () => ({ take: async () => ({ ok: true }) }), timeoutMs: 3000, now: () => T0 });
+    const other = buildChatRobotSink({ kind: 'dingtalk', url: receiver.url, secret: DINGTALK_SECRET, template: null }, { budget: () => ({ take: async () => ({ ok: true as const }), holdOff: async () => undefined }), timeoutMs: 3000, now: () => T0 });
     for (let i = 0; i < 20; i++) await other.send(statusEvent(100 + i, null, 'COMPLETE'), signal);
     const [r] = await send(sink, offlineEvents(1));
     expect(r).toMatchObject({ ok: false, retry: true, retryAfterMs: 600_000 });
@@ -152,7 +152,7 @@ describe('throttling answers retry every event of the message after the vendor\'
 
   test('feishu: 11232 waits a minute', async () => {
     const { receiver, sink } = await robot('feishu');
-    const other = buildChatRobotSink({ kind: 'feishu', url: receiver.url, secret: FEISHU_SECRET, template: null }, { budget: () => ({ take: async () => ({ ok: true }) }), timeoutMs: 3000, now: () => T0 });
+    const other = buildChatRobotSink({ kind: 'feishu', url: receiver.url, secret: FEISHU_SECRET, template: null }, { budget: () => ({ take: async () => ({ ok: true as const }), holdOff: async () => undefined }), timeoutMs: 3000, now: () => T0 });
     for (let i = 0; i < 5; i++) await other.send(statusEvent(100 + i, null, 'COMPLETE'), signal);
     const [r] = await send(sink, offlineEvents(1));
     expect(r).toMatchObject({ ok: false, retry: true, retryAfterMs: 60_000 });

@@ -91,4 +91,15 @@ describe('the request budget of a token', () => {
     }
     expect(admitted).toEqual([true, true, true, false]);
   });
+
+  test('holdOff refuses every take of that key until the hold ends, then takes resume at the rate, not in a burst', async () => {
+    let now = 10_000;
+    const budget = new LocalRequestBudget(1, 4, () => now);
+    await budget.holdOff('robot', 60_000);
+    expect(await budget.take('robot')).toEqual({ ok: false, retryAfterMs: 60_000 });
+    expect(await budget.take('other')).toEqual({ ok: true });
+    now += 60_000;
+    expect(await budget.take('robot')).toEqual({ ok: true });
+    expect(await budget.take('robot')).toEqual({ ok: false, retryAfterMs: 1_000 });
+  });
 });

@@ -209,6 +209,8 @@ export class ChatRobotSink implements BatchSink {
       for (const e of unit.events) byId.set(e.id, result);
       if (verdict.kind === 'throttled') {
         this.#blockedUntil = this.#now() + verdict.cooldownMs;
+        // Through the shared budget too, so other instances wait out the vendor's block instead of prolonging it.
+        await this.#budget.holdOff(this.#budgetKey, verdict.cooldownMs).catch(() => undefined);
         defer(unique, verdict.cooldownMs, `${this.#vendor.name} throttled an earlier message; waiting out its cooldown`);
         break;
       }
