@@ -12,69 +12,57 @@ const outdir = 'dist';
 // Files are replaced in place (the zip by a rename), so a reader of dist/ never finds it empty or half written.
 mkdirSync(outdir, { recursive: true });
 
-// ioredis is ~60% of each bundle, and only a redis:// STATE_STORE uses it. esbuild already defers *running*
-// it (lib/state/index.ts imports ./redis lazily), but V8 still has to *parse* all of it whenever the bundle is
-// required: several ms of every cold start, whatever the store. So ioredis is built on its own and shipped
-// inside the bundle as data: brotli-compressed, base64 in a plain string literal (V8 only scans it: ~52 KB
-// costs well under a ms at import, where 144 KB of code, or even of string, costs several). The first time
-// lib/state/redis.ts is evaluated, i.e. when a Redis store is opened, it is decompressed (~3 ms) and compiled
-// with vm.compileFunction as a CommonJS module (named `ioredis.js` in stack traces). Still one self-contained
-// file per function, and the same ioredis code esbuild would have bundled.
-let deferred; // { packed, bytes, stringBytes }: the same for both functions, built once
-const deferredIoredis = {
-  name: 'deferred-ioredis',
-  setup(b) {
-    b.onResolve({ filter: /^ioredis$/ }, () => ({ path: 'ioredis', namespace: 'deferred-ioredis' }));
-    b.onLoad({ filter: /.*/, namespace: 'deferred-ioredis' }, async () => {
-      if (deferred === undefined) {
-        const r = await build({
-          ...common,
-          stdin: { contents: "module.exports = require('ioredis');", resolveDir: process.cwd(), sourcefile: 'ioredis-entry.js' },
-          write: false,
-        });
-        const code = r.outputFiles[0].contents;
-        const packed = brotliCompressSync(code, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: code.length } }).toString('base64');
-        deferred = { packed, bytes: code.length, stringBytes: packed.length };
-      }
-      return {
-        loader: 'js',
-        resolveDir: process.cwd(),
-        contents: `// ioredis, built by scripts/build.mjs and stored compressed: see the comment there.
-const { brotliDecompressSync } = require('node:zlib');
-const { compileFunction } = require('node:vm');
-const code = brotliDecompressSync(Buffer.from(${JSON.stringify(deferred.packed)}, 'base64')).toString('utf8');
-compileFunction(code, ['exports', 'require', 'module', '__filename', '__dirname'], { filename: 'ioredis.js' })
-  .call(module.exports, module.exports, require, module, 'ioredis.js', __dirname);`,
-      };
-    });
-  },
-};
+// Deferred modules. ioredis alone was ~60% of each bundle, and only a redis:// STATE_STORE uses it; of the three
+// state stores a function runs one; the chat robots' code runs only when a robot is configured. esbuild already
+// defers *running* a dynamically imported module, but V8 still has to *parse* all of its code whenever the
+// bundle is required: several ms of every cold start. So each of these modules is built on its own (bundling
+// what it imports, ioredis included for the Redis store) and shipped inside the bundle as data: brotli-
+// compressed, base64 in a plain string literal (V8 only scans a string: tens of KB cost well under a ms at
+// import, where the same code costs several). The first time the module is imported (lib/state/index.ts opens
+// that store, lib/sinks/chat/index.ts sends its first message) it is decompressed (~1-3 ms) and compiled with
+// vm.compileFunction as a CommonJS module, named as below in stack traces. Still one self-contained file per
+// function. A deferred module has its own copy of what it imports (lib/state/rules.ts, errors.ts): nothing
+// relies on class identity across that line (isStoreError checks a registered symbol).
+const DEFERRED = [
+  { file: 'lib/state/redis.ts', name: 'redis-store.js', what: 'the Redis state store with ioredis' },
+  { file: 'lib/state/file.ts', name: 'file-store.js', what: 'the file state store' },
+  { file: 'lib/state/memory.ts', name: 'memory-store.js', what: 'the memory state store' },
+  { file: 'lib/sinks/chat/build.ts', name: 'chat-sinks.js', what: 'the chat robots' },
+];
+const packedModules = new Map(); // file -> { packed, bytes, shippedAs }: the same for both functions, built once
 
-// The chat robots' code (lib/sinks/chat/build.ts: the four vendors, the wording, the templates) is deferred the
-// same way: lib/sinks/chat/index.ts imports it only on a configured robot's first send, so a poll function
-// without robots never decompresses, parses or runs it; one with robots pays ~1 ms once, at that first send.
-let deferredChat;
-const deferChat = {
-  name: 'deferred-chat',
+async function packModule(file) {
+  let p = packedModules.get(file);
+  if (p === undefined) {
+    const r = await build({ ...common, entryPoints: [file], write: false });
+    const code = r.outputFiles[0].contents;
+    const packed = brotliCompressSync(code, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: code.length } }).toString('base64');
+    p = { packed, bytes: code.length, shippedAs: packed.length };
+    packedModules.set(file, p);
+  }
+  return p;
+}
+
+const deferModules = {
+  name: 'deferred-modules',
   setup(b) {
-    b.onResolve({ filter: /^\.\/build$/ }, (args) =>
-      args.importer.replace(/\\/g, '/').endsWith('lib/sinks/chat/index.ts') ? { path: 'chat-build', namespace: 'deferred-chat' } : undefined);
-    b.onLoad({ filter: /.*/, namespace: 'deferred-chat' }, async () => {
-      if (deferredChat === undefined) {
-        const r = await build({ ...common, entryPoints: ['lib/sinks/chat/build.ts'], write: false });
-        const code = r.outputFiles[0].contents;
-        const packed = brotliCompressSync(code, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: code.length } }).toString('base64');
-        deferredChat = { packed, bytes: code.length, stringBytes: packed.length };
-      }
+    b.onResolve({ filter: /^\.\.?\// }, (args) => {
+      const target = path.relative(process.cwd(), path.resolve(args.resolveDir, args.path)).replace(/\\/g, '/');
+      const d = DEFERRED.find((m) => m.file === `${target}.ts` || m.file === target);
+      return d ? { path: d.file, namespace: 'deferred-modules' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'deferred-modules' }, async (args) => {
+      const d = DEFERRED.find((m) => m.file === args.path);
+      const p = await packModule(d.file);
       return {
         loader: 'js',
         resolveDir: process.cwd(),
-        contents: `// lib/sinks/chat/build.ts, built by scripts/build.mjs and stored compressed: see the comment there.
+        contents: `// ${d.what} (${d.file}), built by scripts/build.mjs and stored compressed: see the comment there.
 const { brotliDecompressSync } = require('node:zlib');
 const { compileFunction } = require('node:vm');
-const code = brotliDecompressSync(Buffer.from(${JSON.stringify(deferredChat.packed)}, 'base64')).toString('utf8');
-compileFunction(code, ['exports', 'require', 'module', '__filename', '__dirname'], { filename: 'chat-sinks.js' })
-  .call(module.exports, module.exports, require, module, 'chat-sinks.js', __dirname);`,
+const code = brotliDecompressSync(Buffer.from(${JSON.stringify(p.packed)}, 'base64')).toString('utf8');
+compileFunction(code, ['exports', 'require', 'module', '__filename', '__dirname'], { filename: ${JSON.stringify(d.name)} })
+  .call(module.exports, module.exports, require, module, ${JSON.stringify(d.name)}, __dirname);`,
       };
     });
   },
@@ -84,15 +72,13 @@ const common = { bundle: true, platform: 'node', target: 'node18', format: 'cjs'
 const sizes = {};
 for (const name of FUNCTIONS) {
   const entry = `functions/${name}/index.ts`;
-  const result = await build({ ...common, entryPoints: [entry], outfile: path.join(outdir, `${name}.js`), sourcemap: 'external', metafile: true, plugins: [deferredIoredis, deferChat] });
+  const result = await build({ ...common, entryPoints: [entry], outfile: path.join(outdir, `${name}.js`), sourcemap: 'external', metafile: true, plugins: [deferModules] });
   const bytes = result.metafile.outputs[path.join(outdir, `${name}.js`)].bytes;
-  // The same bundle with ioredis left out, to show what everything else costs; and without the whole Redis
-  // path (ioredis plus our Redis store and limiter), which only a redis:// STATE_STORE loads, lazily.
-  const lean = await build({ ...common, entryPoints: [entry], write: false, external: ['ioredis'], metafile: true, plugins: [deferChat] });
-  const leanBytes = lean.outputFiles[0].contents.length;
-  const inputs = Object.values(lean.metafile.outputs)[0].inputs;
-  const redisModules = ['lib/state/redis.ts', 'lib/ratelimit/redis.ts'].reduce((n, f) => n + (inputs[f]?.bytesInOutput ?? 0), 0);
-  sizes[name] = { bytes, withoutRedisClient: leanBytes, withoutRedisPath: leanBytes - redisModules, deferredRedisClient: { bytes: deferred?.bytes ?? 0, shippedAs: deferred?.stringBytes ?? 0 }, deferredChatSinks: { bytes: deferredChat?.bytes ?? 0, shippedAs: deferredChat?.stringBytes ?? 0 } };
+  const redis = packedModules.get('lib/state/redis.ts') ?? { bytes: 0, shippedAs: 0 };
+  const deferred = Object.fromEntries(DEFERRED.map((d) => [d.name, { bytes: packedModules.get(d.file)?.bytes ?? 0, shippedAs: packedModules.get(d.file)?.shippedAs ?? 0 }]));
+  // Without the Redis path: what a function on a file or memory store carries besides the compressed Redis store
+  // (ioredis and our Redis code, shipped as one string).
+  sizes[name] = { bytes, withoutRedisClient: bytes - redis.shippedAs, withoutRedisPath: bytes - redis.shippedAs, deferredRedisClient: { bytes: redis.bytes, shippedAs: redis.shippedAs }, deferred };
 }
 
 const files = {};

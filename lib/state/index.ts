@@ -1,13 +1,11 @@
-// Opens the StateStore named by STATE_STORE. The Redis store (and ioredis with it) is loaded only when asked
-// for, so a bundle that never uses Redis does not evaluate ioredis at cold start.
+// Opens the StateStore named by STATE_STORE. Each backend is loaded only when asked for, so a function runs the
+// code of one store only: in the shipped bundles each backend is a separately compiled, compressed module
+// (scripts/build.mjs), and the Redis one carries ioredis, so a file store never parses the Redis code and a
+// Redis store never parses the file and memory stores.
 import type { StateStoreUrl } from '../config';
-import { FileStateStore } from './file';
-import { MemoryStateStore } from './memory';
 import type { StateStore } from './store';
 
 export type { StateStore } from './store';
-export { MemoryStateStore } from './memory';
-export { FileStateStore } from './file';
 
 export interface OpenStateStoreOptions {
   /** Redis key prefix (default `cwp-bridge`); ignored by the other stores. */
@@ -16,10 +14,14 @@ export interface OpenStateStoreOptions {
 
 export async function openStateStore(url: StateStoreUrl, options: OpenStateStoreOptions = {}): Promise<StateStore> {
   switch (url.type) {
-    case 'memory':
+    case 'memory': {
+      const { MemoryStateStore } = await import('./memory');
       return new MemoryStateStore();
-    case 'file':
+    }
+    case 'file': {
+      const { FileStateStore } = await import('./file');
       return FileStateStore.open(url.dir);
+    }
     case 'redis': {
       const { RedisStateStore } = await import('./redis');
       return RedisStateStore.open(url.url, options.prefix === undefined ? {} : { prefix: options.prefix });

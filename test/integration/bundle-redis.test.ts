@@ -82,12 +82,15 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-test('the bundles do not carry ioredis as code, only as data compiled on demand', () => {
+test('the bundles do not carry the state stores (nor ioredis) as code, only as data compiled on demand', () => {
   for (const fn of ['poll', 'api']) {
     const source = readFileSync(path.join(bundleDir, `${fn}.js`), 'utf8');
-    // An ioredis option that only ioredis's own source spells out.
+    // An ioredis option that only ioredis's own source spells out, and Lua of our Redis store.
     expect(source).not.toContain('autoResendUnfulfilledCommands');
-    expect(source).toContain('ioredis.js');
+    expect(source).not.toContain("redis.call('ZRANGEBYSCORE'");
+    // A message only the file store's code has.
+    expect(source).not.toContain('is not a state document');
+    for (const deferred of ['redis-store.js', 'file-store.js', 'memory-store.js']) expect(source).toContain(deferred);
   }
 });
 
