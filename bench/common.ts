@@ -7,6 +7,7 @@ import type { Emulator } from '../dev/emulator';
 import { hasRedisServer, redisDbUrl, startThrowawayRedis } from '../dev/redis-server';
 import { createRuntime, type Runtime } from '../lib/runtime';
 import { createSinks } from '../lib/sinks';
+import { runSweep } from '../lib/sweep';
 import type { SendResult, Sink } from '../lib/sinks/sink';
 import type { CloudEvent } from '../lib/types';
 
@@ -108,4 +109,21 @@ export function runBenchChild(name: string, file: string, env: Record<string, st
       else resolve(JSON.parse(line) as Record<string, unknown>);
     });
   });
+}
+
+/**
+ * Runs sweeps as the SCF timer does, for `totalMs` from now: a tick every `tickMs` whether or not the previous
+ * run has finished, each polling for its whole tick (keepPolling), publishing to `sinks`. Resolves when all end.
+ */
+export async function runTicks(runtime: Runtime, sinks: Sink[], totalMs: number, tickMs: number): Promise<number> {
+  const benchStart = Date.now();
+  const runs: Promise<unknown>[] = [];
+  for (let tick = 0; tick * tickMs < totalMs; tick++) {
+    const tickStart = benchStart + tick * tickMs;
+    const wait = tickStart - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    runs.push(runSweep({ ...runtime, sinks }, { requestId: requestId(), pollUntil: tickStart + tickMs, publishUntil: tickStart + tickMs + 1_000, keepPolling: true }));
+  }
+  await Promise.all(runs);
+  return benchStart;
 }

@@ -4,10 +4,9 @@
 // a random point of its interval, so the cold keys compete for the budget as they would in production.
 import { startEmulator } from '../dev/emulator';
 import { buildStatusChangedEvent } from '../lib/events';
-import { runSweep } from '../lib/sweep';
 import { intervalSeconds } from '../lib/sweep/schedule';
 import { TASK_KINDS } from '../lib/types';
-import { benchRuntime, percentile, RecordingSink, report, requestId, round } from './common';
+import { benchRuntime, percentile, RecordingSink, report, round, runTicks } from './common';
 
 export async function p2(agents = 10_000, ticks = 6, tickMs = 15_000): Promise<void> {
   const emulator = await startEmulator({ quiet: true });
@@ -32,17 +31,9 @@ export async function p2(agents = 10_000, ticks = 6, tickMs = 15_000): Promise<v
   }
 
   const sink = new RecordingSink();
-  const benchStart = Date.now();
   // As the SCF timer does: a tick fires on schedule whether or not the previous run has finished, and each
   // run polls for its whole tick (serverless.yml: 62 s budget, polling until 60 s, for a 60 s timer).
-  const runs: Promise<unknown>[] = [];
-  for (let i = 0; i < ticks; i++) {
-    const tickStart = benchStart + i * tickMs;
-    const wait = tickStart - Date.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    runs.push(runSweep({ ...runtime, sinks: [sink] }, { requestId: requestId(), pollUntil: tickStart + tickMs, publishUntil: tickStart + tickMs + 1_000, keepPolling: true }));
-  }
-  await Promise.all(runs);
+  const benchStart = await runTicks(runtime, [sink], ticks * tickMs, tickMs);
   const benchEnd = Date.now();
 
   const observed = new Map<string, number>();

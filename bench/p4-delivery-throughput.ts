@@ -11,7 +11,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { EB_DEMO_BUS, EB_MAX_EVENTS_PER_CALL, EMULATOR_CREDENTIALS, startEmulator } from '../dev/emulator';
+import { EB_DEMO_BUS, EB_MAX_EVENTS_PER_CALL, EMULATOR_CREDENTIALS, startEmulator, type Emulator } from '../dev/emulator';
 import { loadConfig } from '../lib/config';
 import { buildStatusChangedEvent } from '../lib/events';
 import { createLogger } from '../lib/log';
@@ -118,16 +118,21 @@ async function webhook(events: number): Promise<void> {
   }
 }
 
+/** Seeds the outbox with `events`, then times one drain to the runtime's sinks (the emulator's counts reset first). */
+async function seedAndDrain(runtime: Awaited<ReturnType<typeof benchRuntime>>, emulator: Emulator, events: number) {
+  await seed(runtime.store, events, runtime.config.eventSource);
+  emulator.resetStats();
+  const started = performance.now();
+  const result = await drainOutbox(runtime.store, runtime.sinks, { maxAttempts: runtime.config.delivery.maxAttempts, logger: runtime.logger });
+  return { result, seconds: (performance.now() - started) / 1000 };
+}
+
 async function cmq(events: number): Promise<void> {
   const emulator = await startEmulator({ quiet: true });
   emulator.createTopic('p4-bench');
   const runtime = await benchRuntime(emulator, { CMQ_TOPIC: 'p4-bench' });
   try {
-    await seed(runtime.store, events, runtime.config.eventSource);
-    emulator.resetStats();
-    const started = performance.now();
-    const result = await drainOutbox(runtime.store, runtime.sinks, { maxAttempts: runtime.config.delivery.maxAttempts, logger: runtime.logger });
-    const seconds = (performance.now() - started) / 1000;
+    const { result, seconds } = await seedAndDrain(runtime, emulator, events);
     const messages = emulator.messages({ topic: 'p4-bench' });
     const ids = new Set(messages.map((m) => (JSON.parse(m.content) as { id: string }).id));
     const stats = emulator.stats().PublishCmqMsg;
@@ -158,11 +163,7 @@ async function eventBridge(events: number, callsPerSecond: number | null): Promi
   const emulator = await startEmulator({ quiet: true, ...(callsPerSecond === null ? {} : { ebRateLimitPerSecond: callsPerSecond }) });
   const runtime = await benchRuntime(emulator, { EB_EVENT_BUS_ID: EB_DEMO_BUS, EB_ENDPOINT: emulator.url, ...(callsPerSecond === null ? {} : { EB_RATE_LIMIT: String(callsPerSecond) }) });
   try {
-    await seed(runtime.store, events, runtime.config.eventSource);
-    emulator.resetStats();
-    const started = performance.now();
-    const result = await drainOutbox(runtime.store, runtime.sinks, { maxAttempts: runtime.config.delivery.maxAttempts, logger: runtime.logger });
-    const seconds = (performance.now() - started) / 1000;
+    const { result, seconds } = await seedAndDrain(runtime, emulator, events);
     const arrived = emulator.busEvents(EB_DEMO_BUS);
     const ids = new Set(arrived.map((a) => a.event.Id));
     const stats = emulator.stats().PutEvents;

@@ -7,9 +7,8 @@
 // its own emulator (its own 20/s per action) and store, over repeated 30 s sweeps as the timer runs them.
 import { startEmulator, type Emulator } from '../dev/emulator';
 import { buildStatusChangedEvent } from '../lib/events';
-import { runSweep } from '../lib/sweep';
 import { TASK_KINDS, type TaskKind } from '../lib/types';
-import { benchRuntime, percentile, RecordingSink, report, requestId, round } from './common';
+import { benchRuntime, percentile, RecordingSink, report, round, runTicks } from './common';
 
 interface Case {
   agents: number;
@@ -59,14 +58,7 @@ async function runCase(c: Case, seed: number): Promise<Record<string, unknown>> 
     }, atMs));
   }
   const sink = new RecordingSink();
-  const runs: Promise<unknown>[] = [];
-  for (let tick = 0; tick * TICK_MS < totalMs; tick++) {
-    const tickStart = benchStart + tick * TICK_MS;
-    const wait = tickStart - Date.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    runs.push(runSweep({ ...runtime, sinks: [sink] }, { requestId: requestId(), pollUntil: tickStart + TICK_MS, publishUntil: tickStart + TICK_MS + 1_000, keepPolling: true }));
-  }
-  await Promise.all(runs);
+  await runTicks(runtime, [sink], totalMs, TICK_MS);
   for (const t of timers) clearTimeout(t);
 
   const delays: number[] = [];

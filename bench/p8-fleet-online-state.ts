@@ -7,10 +7,9 @@
 // once that long ago) and runs repeated 30 s sweeps; request counts per hour are extrapolated from the run.
 import { startEmulator } from '../dev/emulator';
 import { buildStatusChangedEvent } from '../lib/events';
-import { runSweep } from '../lib/sweep';
 import { intervalSeconds } from '../lib/sweep/schedule';
 import { TASK_KINDS } from '../lib/types';
-import { benchRuntime, RecordingSink, report, requestId, round } from './common';
+import { benchRuntime, RecordingSink, report, round, runTicks } from './common';
 
 const TICK_MS = 30_000;
 const STATUS_ACTIONS = new Set(['DescribeProcessTaskStatus', 'DescribeOpenPortTaskStatus']);
@@ -43,16 +42,7 @@ async function runCase(discover: boolean, agents: number, runMs: number): Promis
       await store.removeFromOutbox(event.id);
     }
   }
-  const sink = new RecordingSink();
-  const benchStart = Date.now();
-  const runs: Promise<unknown>[] = [];
-  for (let tick = 0; tick * TICK_MS < runMs; tick++) {
-    const tickStart = benchStart + tick * TICK_MS;
-    const wait = tickStart - Date.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    runs.push(runSweep({ ...runtime, sinks: [sink] }, { requestId: requestId(), pollUntil: tickStart + TICK_MS, publishUntil: tickStart + TICK_MS + 1_000, keepPolling: true }));
-  }
-  await Promise.all(runs);
+  const benchStart = await runTicks(runtime, [new RecordingSink()], runMs, TICK_MS);
   const hours = (Date.now() - benchStart) / 3_600_000;
   const log = emulator.requests().filter((r) => r.at >= benchStart && r.outcome === 'accepted');
   const status = log.filter((r) => STATUS_ACTIONS.has(r.action));
