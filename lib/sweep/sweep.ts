@@ -204,6 +204,8 @@ async function runWorkers(ctx: SweepContext, feeder: DueKeyFeeder, kinds: TaskKi
         // Nothing due for this kind now, and no spare-budget check either. Wait for the next due key (or spare
         // check) if it comes before the deadline; while discovery runs, new keys may come: wait for them too.
         const nextDue = keepPolling ? await store.nextDueAt(kind) : null;
+        // Nothing of this kind is scheduled (or the sweep does not wait): no due key and no spare check can come.
+        if (nextDue === null && !discovering()) return;
         const nextSpare = feeder.idleReadyAt(kind);
         const nextAt = Math.min(nextDue ?? Infinity, nextSpare ?? Infinity);
         if (nextAt >= ctx.pollUntil && !discovering()) return;
