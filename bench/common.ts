@@ -76,6 +76,21 @@ export function report(name: string, figures: Record<string, unknown>): void {
 
 export const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
+/** The SCF memory size the memory benchmarks (P5, P6) hold a sweep to. */
+export const MEMORY_GOAL_MB = 128;
+
+/** The end of a bench child's memory report: its heap at the end, and its peak RSS against MEMORY_GOAL_MB. */
+export function memoryFigures(child: Record<string, unknown>): Record<string, unknown> {
+  const peakMb = Number(child.maxRssKb) / 1024;
+  return {
+    heapUsedAtEndMb: round(Number(child.heapUsedMb)),
+    heapLiveAtEndMb: round(Number(child.heapLiveMb)),
+    peakRssMb: round(peakMb),
+    goalMb: MEMORY_GOAL_MB,
+    withinGoal: peakMb < MEMORY_GOAL_MB,
+  };
+}
+
 /** Deletes every key under `<prefix>:` in the Redis at `url`; returns how many. */
 export async function deleteRedisPrefix(url: string, prefix: string): Promise<number> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });

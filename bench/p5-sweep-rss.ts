@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { startEmulator } from '../dev/emulator';
-import { benchRedisUrl, deleteRedisPrefix, report, round, runBenchChild } from './common';
+import { benchRedisUrl, deleteRedisPrefix, memoryFigures, report, round, runBenchChild } from './common';
 
 const PREFIX = 'cwp-bridge';
 
@@ -41,7 +41,6 @@ export async function p5(agents = 10_000, budgetMs = 20_000): Promise<void> {
           P5_UUIDS_FILE: uuidsFile,
           P5_BUDGET_MS: String(budgetMs),
         });
-        const peakMb = Number(r.maxRssKb) / 1024;
         report('P5 sweep peak RSS', {
           store: r.store,
           agents,
@@ -58,11 +57,7 @@ export async function p5(agents = 10_000, budgetMs = 20_000): Promise<void> {
           rssAfterWatchSetupMb: round(Number(r.rssAfterWatchSetupMb)),
           rssBeforeSweepMb: round(Number(r.rssBeforeSweepMb)),
           rssAfterScheduleMb: round(Number(r.rssAfterScheduleMb)),
-          heapUsedAtEndMb: round(Number(r.heapUsedMb)),
-          heapLiveAtEndMb: round(Number(r.heapLiveMb)),
-          peakRssMb: round(peakMb),
-          goalMb: 128,
-          withinGoal: peakMb < 128,
+          ...memoryFigures(r),
         });
       } finally {
         if (redis) await deleteRedisPrefix(stateStore, PREFIX);

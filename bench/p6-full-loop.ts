@@ -35,7 +35,7 @@ import { RedisStateStore } from '../lib/state/redis';
 import { keyId } from '../lib/state/store';
 import { runSweep } from '../lib/sweep';
 import { TASK_KINDS, type TaskKind } from '../lib/types';
-import { benchRedisUrl, benchRuntime, deleteRedisPrefix, median, RecordingSink, report, requestId, round, runBenchChild } from './common';
+import { benchRedisUrl, benchRuntime, deleteRedisPrefix, median, RecordingSink, memoryFigures, report, requestId, round, runBenchChild } from './common';
 import { seedKeys, type Seed } from './p6-child';
 
 /** The prefix the poll runtime's Redis store uses (createRuntime passes none): what the child writes. */
@@ -228,7 +228,6 @@ async function fullLoop(agents: number, sweepMs: number): Promise<void> {
     });
 
     // 4. The poll process's memory during that sweep.
-    const peakMb = Number(r.maxRssKb) / 1024;
     report('P6 sweep peak RSS', {
       ...common,
       checked: r.checked,
@@ -246,11 +245,7 @@ async function fullLoop(agents: number, sweepMs: number): Promise<void> {
       baselineEncodedBytesMedian: median(baselineBytes),
       rssAfterRuntimeMb: round(Number(r.rssAfterRuntimeMb)),
       rssBeforeSweepMb: round(Number(r.rssBeforeSweepMb)),
-      heapUsedAtEndMb: round(Number(r.heapUsedMb)),
-      heapLiveAtEndMb: round(Number(r.heapLiveMb)),
-      peakRssMb: round(peakMb),
-      goalMb: 128,
-      withinGoal: peakMb < 128,
+      ...memoryFigures(r),
     });
   } finally {
     await emulator.close();

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { openStateStore } from '../../lib/state';
 import type { StateStore } from '../../lib/state/store';
 import { testRedisUrl } from './redis';
+import { deleteRedisPrefix } from './store-fixtures';
 
 export type Cleanup = () => Promise<void> | void;
 
@@ -22,19 +23,16 @@ export async function memoryStore(cleanups: Cleanup[]): Promise<StateStore> {
 /** A unique key prefix on the suite's Redis, its keys deleted at cleanup. */
 export function redisPrefix(cleanups: Cleanup[], label: string): string {
   const prefix = `test-${label}-${randomUUID()}`;
-  cleanups.push(async () => {
-    const { default: Redis } = await import('ioredis');
-    const r = new Redis(testRedisUrl(0));
-    const keys = await r.keys(`${prefix}*`);
-    if (keys.length) await r.del(...keys);
-    r.disconnect();
-  });
+  cleanups.push(() => deleteRedisPrefix(prefix));
   return prefix;
 }
 
-/** A Redis store under `prefix` (default: a fresh one); several connections may share one prefix. */
-export async function redisStore(cleanups: Cleanup[], label: string, prefix = redisPrefix(cleanups, label)): Promise<StateStore> {
-  const store = await openStateStore({ type: 'redis', url: testRedisUrl(0) }, { prefix });
+/**
+ * A Redis store under `prefix` (default: a fresh one; several connections may share one prefix), on the suite's
+ * Redis or at `url` (a proxy in front of it).
+ */
+export async function redisStore(cleanups: Cleanup[], label: string, prefix = redisPrefix(cleanups, label), url = testRedisUrl(0)): Promise<StateStore> {
+  const store = await openStateStore({ type: 'redis', url }, { prefix });
   cleanups.push(() => store.close().catch(() => undefined));
   return store;
 }

@@ -6,34 +6,28 @@ import { startEmulator, type Emulator } from '../../dev/emulator';
 import { buildStatusChangedEvent } from '../../lib/events';
 import { handleHttp } from '../../lib/http';
 import { createLogger } from '../../lib/log';
-import { openStateStore } from '../../lib/state';
 import type { StateStore } from '../../lib/state/store';
 import { runSweep } from '../../lib/sweep';
 import type { PortsChangedEvent, ProcessesChangedEvent } from '../../lib/types';
 import { eventSchemaProblems } from '../helpers/event-schema';
 import { statusData } from '../helpers/events';
-import { testRedisUrl } from '../helpers/redis';
 import { functionUrlEvent, parseResponse } from '../helpers/scf-events';
-import { deleteRedisPrefix } from '../helpers/store-fixtures';
 import { harness, RecordingSink, sweepFor } from '../helpers/sweep-harness';
+import { memoryStore as openMemoryStore, redisPrefix, redisStore, runCleanups, type Cleanup } from '../helpers/test-stores';
 
 let emulator: Emulator;
-const cleanups: Array<() => Promise<void> | void> = [];
+const cleanups: Cleanup[] = [];
 
 beforeEach(async () => {
   emulator = await startEmulator({ quiet: true, defaultCollectMs: 300 });
 });
 
 afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
+  await runCleanups(cleanups);
   await emulator.close();
 });
 
-async function memoryStore(): Promise<StateStore> {
-  const store = await openStateStore({ type: 'memory' });
-  cleanups.push(() => store.close());
-  return store;
-}
+const memoryStore = () => openMemoryStore(cleanups);
 
 const changes = (sink: RecordingSink) => sink.events.filter((e): e is PortsChangedEvent | ProcessesChangedEvent => e.type !== 'com.tencentcloud.cwp.task.status.changed');
 const transitions = (sink: RecordingSink, subject: string) => sink.events.filter((e) => e.subject === subject && e.type === 'com.tencentcloud.cwp.task.status.changed').map((e) => `${statusData(e).previous}->${statusData(e).state}`);
@@ -121,15 +115,10 @@ describe('results of a collection', () => {
   });
 
   test('three concurrent sweeps on one Redis publish each diff exactly once', async () => {
-    const prefix = `full-loop-${randomUUID()}`;
-    cleanups.push(() => deleteRedisPrefix(prefix, testRedisUrl(0)));
+    const prefix = redisPrefix(cleanups, 'full-loop');
     const uuids = Array.from({ length: 6 }, () => randomUUID());
     for (const u of uuids) emulator.setHost(u, { ports: [{ port: 22, pid: 1, processName: 'sshd' }], processes: [] });
-    const stores = await Promise.all([1, 2, 3].map(async () => {
-      const s = await openStateStore({ type: 'redis', url: testRedisUrl(0) }, { prefix });
-      cleanups.push(() => s.close());
-      return s;
-    }));
+    const stores = await Promise.all([1, 2, 3].map(() => redisStore(cleanups, 'full-loop', prefix)));
     const sink = new RecordingSink();
     const hs = stores.map((s) => {
       const h = harness(emulator, s, { WATCH_UUIDS: uuids.join(','), WATCH_KINDS: 'port', POLL_TERMINAL_SECONDS: '1' }, [sink]);

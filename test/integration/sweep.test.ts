@@ -1,11 +1,9 @@
 // The sweep against the emulator over real HTTP and real signatures, on real stores.
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startEmulator, type Emulator } from '../../dev/emulator';
 import { openStateStore } from '../../lib/state';
-import type { StateStore } from '../../lib/state/store';
 import { runSweep, WORKERS_PER_KIND } from '../../lib/sweep';
 import { startTcpProxy } from '../helpers/store-tcp-proxy';
 import { allRecordedEvents, harness, RecordingSink, sweepFor, uuidOf } from '../helpers/sweep-harness';
@@ -14,44 +12,24 @@ import { WebhookReceiver } from '../helpers/webhook-receiver';
 import { WebhookSink } from '../../lib/sinks/webhook';
 import { MemoryStateStore } from '../../lib/state/memory';
 import { StoreError, type ChangeToRecord, type CheckToRecord, type KeyClaim } from '../../lib/state/store';
-import { testRedisPort, testRedisUrl } from '../helpers/redis';
+import { testRedisPort } from '../helpers/redis';
+import { memoryStore as openMemoryStore, redisPrefix, redisStore as openRedisStore, runCleanups, type Cleanup } from '../helpers/test-stores';
 
-const REDIS_URL = testRedisUrl(0);
 let emulator: Emulator;
-const cleanups: Array<() => Promise<void> | void> = [];
+const cleanups: Cleanup[] = [];
 
 beforeEach(async () => {
   emulator = await startEmulator({ quiet: true });
 });
 
 afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
+  await runCleanups(cleanups);
   await emulator.close();
 });
 
-async function memoryStore(): Promise<StateStore> {
-  const store = await openStateStore({ type: 'memory' });
-  cleanups.push(() => store.close());
-  return store;
-}
-
-async function redisStore(prefix: string, url = REDIS_URL): Promise<StateStore> {
-  const store = await openStateStore({ type: 'redis', url }, { prefix });
-  cleanups.push(() => store.close().catch(() => undefined));
-  return store;
-}
-
-function uniquePrefix(): string {
-  const prefix = `test-sweep-${randomUUID()}`;
-  cleanups.push(async () => {
-    const { default: Redis } = await import('ioredis');
-    const r = new Redis(REDIS_URL);
-    const keys = await r.keys(`${prefix}*`);
-    if (keys.length) await r.del(...keys);
-    r.disconnect();
-  });
-  return prefix;
-}
+const memoryStore = () => openMemoryStore(cleanups);
+const uniquePrefix = () => redisPrefix(cleanups, 'sweep');
+const redisStore = (prefix: string, url?: string) => openRedisStore(cleanups, 'sweep', prefix, url);
 
 describe('a sweep against the emulator', () => {
   test('publishes exactly the scripted transitions, in order per key, with previous null first', async () => {
