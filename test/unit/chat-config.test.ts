@@ -1,23 +1,15 @@
 // The chat robot settings (lib/config/chat.ts) as loadConfig reads them: robots per vendor, secrets, templates,
 // and every problem named with its variable and the fix, never with a robot's key or secret.
-import { ConfigError, loadConfig, VARIABLE_OWNER, CHAT_ENV } from '../../lib/config';
+import { loadConfig, VARIABLE_OWNER, CHAT_ENV } from '../../lib/config';
+import { configProblems, TEST_CREDENTIALS } from '../helpers/config';
 
-const CREDS = { TENCENTCLOUD_SECRET_ID: 'AKIDtest', TENCENTCLOUD_SECRET_KEY: 'secret-key-value' };
+const CREDS = TEST_CREDENTIALS;
 const WECOM = 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=00000000-1111-2222-3333-444444444444';
 const DINGTALK = 'https://oapi.dingtalk.com/robot/send?access_token=0123abcd0123abcd';
 const FEISHU = 'https://open.feishu.cn/open-apis/bot/v2/hook/00000000-1111-2222-3333-444444444444';
 const SLACK = 'https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXX';
 const DINGTALK_SECRET = 'SECd8f3c1a2b4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f';
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig({ ...CREDS, ...env });
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
 
 test('no chat settings: no robots', () => {
   expect(loadConfig(CREDS).chat).toEqual({ robots: [] });
@@ -38,18 +30,18 @@ test('DingTalk and Feishu without a secret are unsigned robots (signing is optio
 });
 
 test('a plain-http robot off loopback is refused unless WEBHOOK_ALLOW_HTTP, naming the origin only', () => {
-  const p = problems({ WECOM_WEBHOOK_URLS: 'http://robots.internal/cgi-bin/webhook/send?key=abcdefgh12345678' });
+  const p = configProblems({ WECOM_WEBHOOK_URLS: 'http://robots.internal/cgi-bin/webhook/send?key=abcdefgh12345678' });
   expect(p).toEqual(['WECOM_WEBHOOK_URLS: entry 1 (http://robots.internal/…) is plain http to a non-loopback host; use https://, or set WEBHOOK_ALLOW_HTTP=true to accept it']);
-  expect(problems({ WECOM_WEBHOOK_URLS: 'http://robots.internal/cgi-bin/webhook/send?key=abcdefgh12345678', WEBHOOK_ALLOW_HTTP: 'true' })).toEqual([]);
+  expect(configProblems({ WECOM_WEBHOOK_URLS: 'http://robots.internal/cgi-bin/webhook/send?key=abcdefgh12345678', WEBHOOK_ALLOW_HTTP: 'true' })).toEqual([]);
 });
 
 test('a WeCom URL without its key, or a DingTalk URL without its token, is named with the fix', () => {
-  expect(problems({ WECOM_WEBHOOK_URLS: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send' })).toEqual([expect.stringMatching(/^WECOM_WEBHOOK_URLS: entry 1 .* has no key= in its query/)]);
-  expect(problems({ DINGTALK_WEBHOOK_URLS: 'https://oapi.dingtalk.com/robot/send' })).toEqual([expect.stringMatching(/^DINGTALK_WEBHOOK_URLS: entry 1 .* has no access_token=/)]);
+  expect(configProblems({ WECOM_WEBHOOK_URLS: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send' })).toEqual([expect.stringMatching(/^WECOM_WEBHOOK_URLS: entry 1 .* has no key= in its query/)]);
+  expect(configProblems({ DINGTALK_WEBHOOK_URLS: 'https://oapi.dingtalk.com/robot/send' })).toEqual([expect.stringMatching(/^DINGTALK_WEBHOOK_URLS: entry 1 .* has no access_token=/)]);
 });
 
 test('a secret without its robot, or a DingTalk secret that is not one, is named without showing it', () => {
-  const p = problems({ FEISHU_SECRET: 'fs-secret-value', DINGTALK_WEBHOOK_URLS: DINGTALK, DINGTALK_SECRET: 'not-a-secret-value' });
+  const p = configProblems({ FEISHU_SECRET: 'fs-secret-value', DINGTALK_WEBHOOK_URLS: DINGTALK, DINGTALK_SECRET: 'not-a-secret-value' });
   expect(p).toEqual([
     expect.stringMatching(/^DINGTALK_SECRET: is not a DingTalk signing secret/),
     'FEISHU_SECRET: is set but FEISHU_WEBHOOK_URLS is not; set the robot\'s URL too, or unset the secret',
@@ -58,7 +50,7 @@ test('a secret without its robot, or a DingTalk secret that is not one, is named
 });
 
 test('a template with an unknown field stops the start, naming the field', () => {
-  expect(problems({ WECOM_WEBHOOK_URLS: WECOM, WECOM_TEMPLATE: '{{hostname}} went {{state}}' })).toEqual([expect.stringMatching(/^WECOM_TEMPLATE: unknown field \{\{hostname\}\}; use one of id, type/)]);
+  expect(configProblems({ WECOM_WEBHOOK_URLS: WECOM, WECOM_TEMPLATE: '{{hostname}} went {{state}}' })).toEqual([expect.stringMatching(/^WECOM_TEMPLATE: unknown field \{\{hostname\}\}; use one of id, type/)]);
 });
 
 test('every chat variable is the poll function\'s: a bad one cannot stop the api function', () => {

@@ -1,23 +1,15 @@
 // Routing per sink: the <PREFIX>_MIN_SEVERITY / _KINDS / _STATES / _EVENT_TYPES settings as lib/config parses
 // them (every problem named with its variable and the fix), and routeAccepts as a table of events.
-import { ConfigError, ENV, loadConfig, VARIABLE_OWNER } from '../../lib/config';
+import { ENV, loadConfig, VARIABLE_OWNER } from '../../lib/config';
+import { configProblems, TEST_CREDENTIALS } from '../helpers/config';
 import { ROUTING_ENV, SINK_PREFIXES } from '../../lib/config/routing';
 import { buildAgentUnwatchedEvent, buildStatusChangedEvent } from '../../lib/events';
 import { EVERY_EVENT, routeAccepts, type EventRoute } from '../../lib/sinks/route';
 import type { CloudEvent, TaskKind, TaskState } from '../../lib/types';
 
-const base = { TENCENTCLOUD_SECRET_ID: 'AKIDtest', TENCENTCLOUD_SECRET_KEY: 'key' };
+const base = TEST_CREDENTIALS;
 const UUID = '6b6cd843-6bc1-4011-a74c-dc3fd26a7dd1';
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig({ ...base, ...env });
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
 
 function status(state: TaskState, kind: TaskKind = 'process'): CloudEvent {
   return buildStatusChangedEvent({ source: '/test', uuid: UUID, kind, previous: 'COLLECTING', state, version: 2, observedAt: 0, requestId: 'r' });
@@ -54,23 +46,23 @@ describe('routing settings', () => {
   });
 
   test('a bad severity names the variable and the two values', () => {
-    expect(problemsOf({ WECOM_MIN_SEVERITY: 'critical' })).toEqual(['WECOM_MIN_SEVERITY: "critical" must be info or warning']);
+    expect(configProblems({ WECOM_MIN_SEVERITY: 'critical' })).toEqual(['WECOM_MIN_SEVERITY: "critical" must be info or warning']);
   });
 
   test('unknown kinds, states and types are listed, with the values to use', () => {
-    expect(problemsOf({ CMQ_KINDS: 'process,files,users' })).toEqual(['CMQ_KINDS: "files", "users" are not task kinds; use process, port (comma separated)']);
-    expect(problemsOf({ FEISHU_STATES: 'DONE' })).toEqual(['FEISHU_STATES: "DONE" is not a task state; use COLLECTING, COMPLETE, FAILED, AGENT_OFFLINE, NO_TASK, UNKNOWN_AGENT (comma separated)']);
-    expect(problemsOf({ EB_EVENT_TYPES: 'port.changed' })).toEqual([
+    expect(configProblems({ CMQ_KINDS: 'process,files,users' })).toEqual(['CMQ_KINDS: "files", "users" are not task kinds; use process, port (comma separated)']);
+    expect(configProblems({ FEISHU_STATES: 'DONE' })).toEqual(['FEISHU_STATES: "DONE" is not a task state; use COLLECTING, COMPLETE, FAILED, AGENT_OFFLINE, NO_TASK, UNKNOWN_AGENT (comma separated)']);
+    expect(configProblems({ EB_EVENT_TYPES: 'port.changed' })).toEqual([
       'EB_EVENT_TYPES: "port.changed" is not an event type; use com.tencentcloud.cwp.task.status.changed, com.tencentcloud.cwp.ports.changed, com.tencentcloud.cwp.processes.changed, com.tencentcloud.cwp.agent.unwatched (comma separated); the part after com.tencentcloud.cwp. is enough, e.g. ports.changed',
     ]);
   });
 
   test('a list of only commas is a problem, not a sink that takes nothing', () => {
-    expect(problemsOf({ SLACK_KINDS: ',' })).toEqual(['SLACK_KINDS: names no task kind; use process, port (comma separated), or leave it unset for all']);
+    expect(configProblems({ SLACK_KINDS: ',' })).toEqual(['SLACK_KINDS: names no task kind; use process, port (comma separated), or leave it unset for all']);
   });
 
   test('every bad routing variable is reported at once', () => {
-    expect(problemsOf({ WEBHOOK_MIN_SEVERITY: 'x', DINGTALK_KINDS: 'y' })).toHaveLength(2);
+    expect(configProblems({ WEBHOOK_MIN_SEVERITY: 'x', DINGTALK_KINDS: 'y' })).toHaveLength(2);
   });
 
   test('a bad routing variable does not stop the api function', () => {
