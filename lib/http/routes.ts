@@ -5,7 +5,7 @@ import type { DeadLetter, KeyRecord, SweepSummary, TaskKind, Watch } from '../ty
 import type { ScfHttpResponse } from '../scf/types';
 import { TASK_KINDS } from '../types';
 import { redactSinkSecrets, sinkLabel } from '../util/redact';
-import { readAllWatches } from '../sweep/watchlist';
+import { readAllWatches, readWatch } from '../sweep/watchlist';
 import type { RouteContext } from './deps';
 import { errorBody, HttpError, jsonResponse, safeMessage } from './respond';
 import { Router, type Route } from './router';
@@ -73,11 +73,13 @@ async function discoveryHealth(ctx: RouteContext, warnings: string[]) {
   if (!discover) return null;
   const cursor = await ctx.deps.store.getDiscovery();
   const last = cursor?.lastCompletedAt ?? null;
-  const stalled = last === null ? cursor?.startedAt !== null && cursor?.startedAt !== undefined && ctx.now() - cursor.startedAt > 3 * discover.everyMs : ctx.now() - last > 3 * discover.everyMs;
-  if (stalled) warnings.push(`discovery (WATCH_DISCOVER) has not completed a listing for over ${Math.round((3 * discover.everyMs) / 60_000)} min; see the poll function's 'discovery' log lines`);
+  const startedAt = cursor?.startedAt ?? null;
+  // Stalled: no listing completed for three periods (counted from the first listing's start until one has).
+  const since = last ?? startedAt;
+  if (since !== null && ctx.now() - since > 3 * discover.everyMs) warnings.push(`discovery (WATCH_DISCOVER) has not completed a listing for over ${Math.round((3 * discover.everyMs) / 60_000)} min; see the poll function's 'discovery' log lines`);
   return {
     listing: cursor?.listing ?? null,
-    inProgress: cursor?.startedAt !== null && cursor?.startedAt !== undefined,
+    inProgress: startedAt !== null,
     lastCompletedAt: last === null ? null : new Date(last).toISOString(),
     skippedNoUuid: cursor?.lastSkippedNoUuid ?? 0,
     every: `${Math.round(discover.everyMs / 1000)}s`,
@@ -178,7 +180,7 @@ function recordView(r: KeyRecord) {
 export async function agent(ctx: RouteContext): Promise<ScfHttpResponse> {
   const uuid = parseUuid(ctx.params.uuid);
   const records = await storeCall('getRecordsForAgent', () => ctx.deps.store.getRecordsForAgent(uuid));
-  const watch = (await allWatches(ctx)).find((w) => w.uuid === uuid) ?? null;
+  const watch = await storeCall('getWatch', () => readWatch(ctx.deps.config.watch, ctx.deps.store, uuid));
   if (records.length === 0 && watch === null) {
     throw new HttpError(404, 'not_found', `agent ${uuid} is not watched and has no recorded state`);
   }

@@ -11,7 +11,7 @@
 // One sweep at a time lists (a lease in the store); a listing of a large fleet that the deadline cuts short
 // resumes where it stopped at the next sweep. A new listing starts at most every DISCOVER_EVERY. DescribeMachines
 // has its own rate budget (the limiter is per action), so listing never slows the status checks.
-import type { Config, DiscoverConfig } from '../config';
+import type { DiscoverConfig } from '../config';
 import type { CwpClient, CwpMachine as Machine } from '../cwp/client';
 import { isTencentError } from '../errors';
 import { buildAgentUnwatchedEvent } from '../events';
@@ -118,9 +118,8 @@ export async function runDiscovery(deps: DiscoveryDeps): Promise<DiscoveryCounts
       await applyOnlineState(deps, listed, page.requestId, counts);
 
       const end = page.machines.length === 0 || cursor.offset + page.machines.length >= page.total;
-      cursor = end
-        ? { ...cursor, target: cursor.target + 1, offset: 0, skippedNoUuid: cursor.skippedNoUuid + (page.machines.length - listed.length) }
-        : { ...cursor, offset: cursor.offset + page.machines.length, skippedNoUuid: cursor.skippedNoUuid + (page.machines.length - listed.length) };
+      const skippedNoUuid = cursor.skippedNoUuid + (page.machines.length - listed.length);
+      cursor = end ? { ...cursor, target: cursor.target + 1, offset: 0, skippedNoUuid } : { ...cursor, offset: cursor.offset + page.machines.length, skippedNoUuid };
       await store.saveDiscovery(cursor, now() + DISCOVERY_LEASE_MS);
     }
     if (cursor.target >= discover.targets.length) {
@@ -204,12 +203,4 @@ async function endListing(deps: DiscoveryDeps, listing: number, counts: Discover
       }
     }
   }
-}
-
-/** The kinds of every env and API watch (they win over discovery), from the config and the stored watches. */
-export function envAndApiKinds(config: Config, stored: ReadonlyArray<{ uuid: string; kinds: TaskKind[] }>): Map<string, TaskKind[]> {
-  const out = new Map<string, TaskKind[]>();
-  for (const uuid of config.watch.uuids) out.set(uuid, [...config.watch.kinds]);
-  for (const w of stored) out.set(w.uuid, [...new Set([...(out.get(w.uuid) ?? []), ...w.kinds])]);
-  return out;
 }

@@ -52,8 +52,6 @@ export class DueKeyFeeder {
   private readonly picks = new Map<TaskKind, number>();
 
   private readonly idle = new Map<TaskKind, IdleQueue>();
-  /** Keys of the current spare-budget checks, with their kind. */
-  private readonly idleIds = new Map<string, TaskKind>();
   /** Checks handed out from spare budget. */
   idleChecks = 0;
 
@@ -79,11 +77,7 @@ export class DueKeyFeeder {
   done(rec: KeyRecord): void {
     const id = keyId(rec);
     this.claimed.delete(id);
-    const kind = this.idleIds.get(id);
-    if (kind !== undefined) {
-      this.idleIds.delete(id);
-      this.idle.get(kind)?.inFlight.delete(id);
-    }
+    this.idle.get(rec.kind)?.inFlight.delete(id);
   }
 
   /** When a spare-budget check of `kind` may next be handed out (null: spare budget is off). */
@@ -117,9 +111,7 @@ export class DueKeyFeeder {
     const rec = q.queue.shift() ?? null;
     if (!rec) return null;
     q.nextAt = Math.max(q.nextAt, now) + 1000 / rate;
-    const id = keyId(rec);
-    q.inFlight.add(id);
-    this.idleIds.set(id, kind);
+    q.inFlight.add(keyId(rec));
     this.idleChecks++;
     return rec;
   }

@@ -14,7 +14,7 @@ import { checkKey, type SweepContext, type SweepCounts } from './check';
 import { DueKeyFeeder } from './feeder';
 import { BackgroundPublisher } from './publisher';
 import { readPendingResults, type ResultCounts } from './results';
-import { envAndApiKinds, runDiscovery, type DiscoveryCounts } from './discovery';
+import { runDiscovery, type DiscoveryCounts } from './discovery';
 import { listAllWatches, watchedKeys } from './watchlist';
 import { sleepUnlessAborted } from '../util/abort';
 
@@ -180,9 +180,13 @@ async function syncWatchedSchedule(config: Config, store: SweepStore, now: numbe
   }
   const watches = listAllWatches(config.watch, stored, [...machines.values()]);
   const kinds = new Set<TaskKind>(config.watch.discover ? config.watch.kinds : []);
-  for (const w of watches) for (const kind of w.kinds) kinds.add(kind);
+  const watchedKinds = new Map<string, TaskKind[]>();
+  for (const w of watches) {
+    for (const kind of w.kinds) kinds.add(kind);
+    if (w.source !== 'discovered') watchedKinds.set(w.uuid, w.kinds);
+  }
   await store.syncSchedule(watchedKeys(watches), now);
-  return { kinds: [...kinds], watchedKinds: envAndApiKinds(config, stored) };
+  return { kinds: [...kinds], watchedKinds };
 }
 
 /**

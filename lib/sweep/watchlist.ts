@@ -10,6 +10,13 @@ export function listAllWatches(watch: Config['watch'], stored: Watch[], machines
   return mergeWatchLists(watch.uuids, watch.kinds, stored, watch.discover ? machines : []);
 }
 
+/** One agent's entry of that list, or null: a lookup, not the whole list (the API's GET /v1/agents/{uuid}). */
+export async function readWatch(watch: Config['watch'], store: Pick<WatchPort, 'getWatch'> & Pick<FleetPort, 'getMachine'>, uuid: string): Promise<Watch | null> {
+  const [stored, machine] = await Promise.all([store.getWatch(uuid), watch.discover ? store.getMachine(uuid) : Promise.resolve(null)]);
+  const env = watch.uuids.includes(uuid) ? [uuid] : [];
+  return mergeWatchLists(env, watch.kinds, stored ? [stored] : [], machine ? [machine] : [])[0] ?? null;
+}
+
 /** The same, read from the store. */
 export async function readAllWatches(watch: Config['watch'], store: Pick<WatchPort, 'listWatches'> & Pick<FleetPort, 'listMachines'>): Promise<Watch[]> {
   const [stored, machines] = await Promise.all([store.listWatches(), watch.discover ? store.listMachines() : Promise.resolve([])]);

@@ -18,6 +18,14 @@ describe('the API with WATCH_DISCOVER', () => {
     expect(r.json.watches.filter((w: { source: string }) => w.source !== 'env')).toEqual([{ uuid: UUID, kinds: ['process', 'port'], source: 'discovered', addedAt: NOW - 60_000, machine: machine(UUID) }]);
   });
 
+  test('GET /v1/agents/{uuid} of a discovered agent shows its discovered watch and machine', async () => {
+    const h = harness({ env: { WATCH_DISCOVER: 'CVM:ap-guangzhou' } });
+    await h.store.putMachines([machine(UUID)]);
+    const r = await h.call(urlEvent('GET', `/v1/agents/${UUID}`));
+    expect(r.statusCode).toBe(200);
+    expect(r.json.watch).toEqual({ uuid: UUID, kinds: ['process', 'port'], source: 'discovered', addedAt: NOW - 60_000, machine: machine(UUID) });
+  });
+
   test('discovered machines are not watched while WATCH_DISCOVER is off', async () => {
     const h = harness();
     await h.store.putMachines([machine(UUID)]);
