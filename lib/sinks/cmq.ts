@@ -11,7 +11,7 @@
 // - SubscribeCmqTopic FilterTag: at most 5 tags of at most 16 characters each. Tags longer than 16 characters
 //   are accepted on publish but no subscription can filter on them (`state:AGENT_OFFLINE` and
 //   `state:UNKNOWN_AGENT` are 19).
-import { isTencentError, type TencentError } from '../errors';
+import { tencentSendFailure } from './tencent-failure';
 import type { TencentCaller } from '../tencent/types';
 import type { CloudEvent } from '../types';
 import { anySignal } from '../util/abort';
@@ -72,31 +72,8 @@ interface CmqSendResponse {
   MsgId?: string;
 }
 
-// Codes of the `internal` kind that mean our deployment is wrong: no retry will help, the event is dead.
-const PERMANENT_INTERNAL = /^(InvalidAction|ActionOffline|NoSuchVersion|NoSuchProduct|UnsupportedOperation(\..*)?|DryRunOperation)$/;
-
-/** Maps a failed TDMQ call to a SendResult. Exported for tests. */
-export function cmqFailure(e: unknown, target: string): SendResult {
-  if (!isTencentError(e)) {
-    return { ok: false, retry: true, reason: `${target}: ${e instanceof Error ? e.message : String(e)}` };
-  }
-  const err: TencentError = e;
-  const reason = `${target}: ${err.code}: ${err.message}${err.requestId ? ` (RequestId ${err.requestId})` : ''}`;
-  const kind = err.row.kind;
-  if (kind === 'retryable' || kind === 'throttled') {
-    return err.retryAfterSeconds !== null
-      ? { ok: false, retry: true, reason, retryAfterMs: err.retryAfterSeconds * 1000 }
-      : { ok: false, retry: true, reason };
-  }
-  // ResourceNotFound.* (no such topic/queue): the table only knows the bare code, so match the family here.
-  if (kind === 'auth' || kind === 'invalid' || kind === 'not-found' || err.code.startsWith('ResourceNotFound')) {
-    return { ok: false, retry: false, reason };
-  }
-  if (PERMANENT_INTERNAL.test(err.code)) return { ok: false, retry: false, reason };
-  // FailedOperation*, LimitExceeded*, codes we do not know: not known to be permanent, so retry; the attempt
-  // cap still ends them as dead letters (with this reason) if they persist.
-  return { ok: false, retry: true, reason };
-}
+/** Maps a failed TDMQ call to a SendResult (tencent-failure.ts). Exported for tests. */
+export const cmqFailure = tencentSendFailure;
 
 abstract class CmqSink implements Sink {
   abstract readonly id: string;

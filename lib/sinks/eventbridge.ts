@@ -19,6 +19,7 @@
 //   example for a custom bus uses ckafka.cloud.tencent); the SDK says a source "must follow EB's norms". We send
 //   EB_SOURCE, `cwp-task-bridge.cloud.tencent` by default.
 import { isTencentError } from '../errors';
+import { tencentSendFailure } from './tencent-failure';
 import type { TencentCaller } from '../tencent/types';
 import type { CloudEvent } from '../types';
 import { anySignal } from '../util/abort';
@@ -66,26 +67,8 @@ export function ebEvent(event: CloudEvent, source: string): EbEvent {
   return { Source: source, Type: event.type, Subject: event.subject, Data: JSON.stringify(event.data), Time: Date.parse(event.time), Id: event.id };
 }
 
-// Codes of the `internal` kind that mean our deployment is wrong: no retry will help.
-const PERMANENT_INTERNAL = /^(InvalidAction|ActionOffline|NoSuchVersion|NoSuchProduct|UnsupportedOperation(\..*)?|DryRunOperation)$/;
-
-/** Maps a failed PutEvents call to the SendResult of each event it carried. Exported for tests. */
-export function ebFailure(e: unknown, target: string): SendResult {
-  if (!isTencentError(e)) return { ok: false, retry: true, reason: `${target}: ${e instanceof Error ? e.message : String(e)}` };
-  const reason = `${target}: ${e.code}: ${e.message}${e.requestId ? ` (RequestId ${e.requestId})` : ''}`;
-  const hint = e.retryAfterSeconds !== null ? { retryAfterMs: e.retryAfterSeconds * 1000 } : {};
-  const kind = e.row.kind;
-  if (kind === 'retryable' || kind === 'throttled' || e.code.startsWith('LimitExceeded')) {
-    // Throttled past the client's own retries, the region's throughput quota, or an account EventBridge has
-    // suspended (overdue; it resumes by itself once paid): all pass, so retry; the attempt cap bounds it.
-    return { ok: false, retry: true, reason, ...hint };
-  }
-  // No such bus (ResourceNotFound.EventBus*, InvalidParameterValue.EventBusId/InvalidEventBus), a refused
-  // event, credentials or permission: the same call will be refused again.
-  if (kind === 'auth' || kind === 'invalid' || kind === 'not-found' || e.code.startsWith('ResourceNotFound')) return { ok: false, retry: false, reason };
-  if (PERMANENT_INTERNAL.test(e.code)) return { ok: false, retry: false, reason };
-  return { ok: false, retry: true, reason };
-}
+/** Maps a failed PutEvents call to the SendResult of each event it carried (tencent-failure.ts). Exported for tests. */
+export const ebFailure = tencentSendFailure;
 
 /** A refusal that may be about one event of the call, not the call: worth asking event by event. */
 const refusesAnEvent = (e: unknown): boolean => isTencentError(e) && (e.code === 'InvalidParameterValue.InvalidEvent' || e.code === 'InvalidParameter');
