@@ -1,6 +1,7 @@
 // The EventBridge sink's settings (issue #13): EB_EVENT_BUS_ID turns it on; the rest have defaults. Limits and
 // their sources are in lib/sinks/eventbridge.ts.
 import * as z from 'zod/mini';
+import { httpOrigin, int, REGION_PATTERN } from './fields';
 
 export const EB_ENV = ['EB_EVENT_BUS_ID', 'EB_REGION', 'EB_ENDPOINT', 'EB_SOURCE', 'EB_RATE_LIMIT'] as const;
 
@@ -28,14 +29,12 @@ export interface EventBridgeConfig {
   rateLimit: number;
 }
 
-const rateMsg = 'must be a whole number of PutEvents calls per second from 1 to 1000';
 const schema = z.object({
   EB_EVENT_BUS_ID: z.optional(z.string().check(z.regex(/^[A-Za-z0-9][\w-]{0,127}$/, { error: 'must be an event bus ID such as eb-abcd1234 (EventBridge console, Event bus)' }))),
-  EB_REGION: z.optional(z.string().check(z.regex(/^[a-z]{2,}(-[a-z0-9]+)+$/, { error: 'must be a region such as ap-guangzhou, or unset for TENCENTCLOUD_REGION' }))),
-  // The same rule as CWP_ENDPOINT: an origin, no path.
-  EB_ENDPOINT: z._default(z.string().check(z.refine((v) => /^https?:\/\/[^/\s]+\/?$/.test(v), { error: `must be an http(s) origin such as ${EB_DEFAULT_ENDPOINT} (no path)` })), EB_DEFAULT_ENDPOINT),
+  EB_REGION: z.optional(z.string().check(z.regex(REGION_PATTERN, { error: 'must be a region such as ap-guangzhou, or unset for TENCENTCLOUD_REGION' }))),
+  EB_ENDPOINT: httpOrigin(EB_DEFAULT_ENDPOINT),
   EB_SOURCE: z._default(z.string().check(z.regex(EB_SOURCE_PATTERN, { error: `must be a source of the form <name>.cloud.tencent in lower case, such as ${EB_DEFAULT_SOURCE}` })), EB_DEFAULT_SOURCE),
-  EB_RATE_LIMIT: z._default(z.coerce.number({ error: rateMsg }).check(z.int({ error: rateMsg }), z.minimum(1, { error: rateMsg }), z.maximum(1000, { error: rateMsg })), EB_DEFAULT_RATE_LIMIT),
+  EB_RATE_LIMIT: int(1, 1000, EB_DEFAULT_RATE_LIMIT, 'PutEvents calls per second'),
 });
 
 /** The EventBridge settings from the variables present (trimmed, non-empty); null when EB_EVENT_BUS_ID is unset. */

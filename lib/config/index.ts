@@ -7,6 +7,7 @@ import { TASK_KINDS, type TaskKind } from '../types';
 import { CHAT_ENV, parseChatConfig, type ChatConfig } from './chat';
 import { EB_ENV, parseEventBridge, type EventBridgeConfig } from './eventbridge';
 import { discoverKey, parseDiscoverFilters, parseDiscoverTargets, type DiscoverConfig } from './discover';
+import { httpOrigin, int, optionalInt, REGION_PATTERN } from './fields';
 import { redisUrlProblem } from './redis-url';
 import { parseRoutes, ROUTING_ENV, type Routes } from './routing';
 import { judgeWebhookUrl } from './webhook-url';
@@ -104,19 +105,6 @@ export const ENV = [
 
 const list = (v: string | undefined): string[] => (v ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 
-function int(min: number, max: number, fallback: number, unit: string) {
-  const msg = `must be a whole number of ${unit} from ${min} to ${max}`;
-  return z._default(z.coerce.number({ error: msg }).check(z.int({ error: msg }), z.minimum(min, { error: msg }), z.maximum(max, { error: msg })), fallback);
-}
-
-function optionalInt(min: number, max: number, unit: string) {
-  const msg = `must be a whole number of ${unit} from ${min} to ${max}, or unset`;
-  return z.optional(z.coerce.number({ error: msg }).check(z.int({ error: msg }), z.minimum(min, { error: msg }), z.maximum(max, { error: msg })));
-}
-
-const httpUrl = (fallback: string) =>
-  z._default(z.string().check(z.refine((v) => /^https?:\/\/[^/\s]+\/?$/.test(v), { error: 'must be an http(s) origin such as https://yunjing.tencentcloudapi.com (no path)' })), fallback);
-
 const bool = z._default(z.enum(['true', 'false', '1', '0', ''], { error: 'must be true or false' }), 'false');
 
 const envSchema = z.object({
@@ -126,9 +114,9 @@ const envSchema = z.object({
   TENCENTCLOUD_SECRETID: z.optional(z.string()),
   TENCENTCLOUD_SECRETKEY: z.optional(z.string()),
   TENCENTCLOUD_SESSIONTOKEN: z.optional(z.string()),
-  TENCENTCLOUD_REGION: z._default(z.string().check(z.regex(/^[a-z]{2,}(-[a-z0-9]+)+$/, { error: 'must be a region such as ap-guangzhou' })), 'ap-guangzhou'),
-  CWP_ENDPOINT: httpUrl('https://yunjing.tencentcloudapi.com'),
-  TDMQ_ENDPOINT: httpUrl('https://tdmq.tencentcloudapi.com'),
+  TENCENTCLOUD_REGION: z._default(z.string().check(z.regex(REGION_PATTERN, { error: 'must be a region such as ap-guangzhou' })), 'ap-guangzhou'),
+  CWP_ENDPOINT: httpOrigin('https://yunjing.tencentcloudapi.com'),
+  TDMQ_ENDPOINT: httpOrigin('https://tdmq.tencentcloudapi.com'),
   CWP_RATE_LIMIT: int(1, 1000, 20, 'requests per second per action'),
   TDMQ_RATE_LIMIT: int(1, 1000, 20, 'requests per second per action'),
   TENCENT_TIMEOUT_MS: int(100, 60_000, 5_000, 'milliseconds'),
