@@ -8,6 +8,7 @@
 //   secret without any URL of its vendor is a mistake and is named.
 // - Templates: `{{field}}` text per vendor (lib/sinks/chat/template.ts); an unknown field stops the start.
 import { compileTemplate } from '../sinks/chat/template';
+import { commaList } from './fields';
 import { judgeWebhookUrl } from './webhook-url';
 
 export const CHAT_ENV = [
@@ -49,14 +50,13 @@ const VENDORS: VendorSettings[] = [
   { kind: 'slack', urls: 'SLACK_WEBHOOK_URLS', secret: null, template: 'SLACK_TEMPLATE', needs: (u) => (u.pathname.length > 1 ? null : 'has no path; copy the whole incoming webhook URL (…/services/…)') },
 ];
 
-const list = (v: string | undefined): string[] => (v ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 
 /** The chat settings from the present (non-empty, trimmed) variables; every problem pushed onto `problems`. */
 export function parseChatConfig(present: Partial<Record<string, string>>, allowHttp: boolean, problems: string[]): ChatConfig {
   const robots: ChatRobotConfig[] = [];
   for (const v of VENDORS) {
     const urls: string[] = [];
-    for (const [i, raw] of list(present[v.urls]).entries()) {
+    for (const [i, raw] of commaList(present[v.urls]).entries()) {
       const entry = `entry ${i + 1}`;
       const verdict = judgeWebhookUrl(raw, allowHttp);
       if (!verdict.ok) {
@@ -77,7 +77,7 @@ export function parseChatConfig(present: Partial<Record<string, string>>, allowH
       const url = verdict.url.toString();
       if (!urls.includes(url)) urls.push(url);
     }
-    const configured = list(present[v.urls]).length > 0;
+    const configured = commaList(present[v.urls]).length > 0;
     let secret: string | null = null;
     if (v.secret) {
       secret = present[v.secret] ?? null;

@@ -3,6 +3,7 @@
 // (`CVM:ap-guangzhou,ap-shanghai;BM:ap-guangzhou`, or `all`), and each problem names the entry and the fix.
 import { createHash } from 'node:crypto';
 import type { MachineFilter } from '../cwp/client';
+import { commaList } from './fields';
 
 /** The machine types the yunjing DescribeMachines doc names (CVM, BM), and the ones later CWP consoles list. */
 export const DISCOVER_MACHINE_TYPES = ['CVM', 'BM', 'ECM', 'LH', 'Other'] as const;
@@ -67,7 +68,7 @@ export function parseDiscoverTargets(raw: string, problems: string[]): DiscoverT
       problems.push(`WATCH_DISCOVER: "${type}" is not a machine type; use ${DISCOVER_MACHINE_TYPES.join(', ')}`);
       continue;
     }
-    const regions = part.slice(colon + 1).split(',').map((r) => r.trim()).filter((r) => r !== '');
+    const regions = commaList(part.slice(colon + 1));
     if (regions.length === 0) problems.push(`WATCH_DISCOVER: ${type} names no region; ${hint}`);
     for (const region of regions) {
       if (region === 'all') for (const r of DISCOVER_ALL_REGIONS) add(type, r);

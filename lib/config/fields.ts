@@ -2,6 +2,9 @@
 // range, an API origin, a region. Each error says what the value must be.
 import * as z from 'zod/mini';
 
+/** The entries of a comma-separated setting, trimmed, empty ones left out. */
+export const commaList = (v: string | undefined): string[] => (v ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+
 /** A Tencent Cloud region such as ap-guangzhou. */
 export const REGION_PATTERN = /^[a-z]{2,}(-[a-z0-9]+)+$/;
 

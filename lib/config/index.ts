@@ -7,7 +7,7 @@ import { TASK_KINDS, type TaskKind } from '../types';
 import { CHAT_ENV, parseChatConfig, type ChatConfig } from './chat';
 import { EB_ENV, parseEventBridge, type EventBridgeConfig } from './eventbridge';
 import { discoverKey, parseDiscoverFilters, parseDiscoverTargets, type DiscoverConfig } from './discover';
-import { httpOrigin, int, optionalInt, REGION_PATTERN } from './fields';
+import { commaList, httpOrigin, int, optionalInt, REGION_PATTERN } from './fields';
 import { redisUrlProblem } from './redis-url';
 import { parseRoutes, ROUTING_ENV, type Routes } from './routing';
 import { judgeWebhookUrl } from './webhook-url';
@@ -103,7 +103,6 @@ export const ENV = [
   ...EB_ENV, ...ROUTING_ENV, ...CHAT_ENV,
 ] as const;
 
-const list = (v: string | undefined): string[] => (v ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 
 const bool = z._default(z.enum(['true', 'false', '1', '0', ''], { error: 'must be true or false' }), 'false');
 
@@ -246,17 +245,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (redisProblem) problems.push(`STATE_STORE: ${redisProblem}`);
 
   const watchUuids: string[] = [];
-  for (const raw of list(present.WATCH_UUIDS)) {
+  for (const raw of commaList(present.WATCH_UUIDS)) {
     if (isAgentUuid(raw)) watchUuids.push(normalizeUuid(raw));
     else problems.push(`WATCH_UUIDS: "${raw}" is not an agent Uuid; use the 8-4-4-4-12 hex form, e.g. 6b6cd843-6bc1-4011-a74c-dc3fd26a7dd1`);
   }
   const watchKinds: TaskKind[] = [];
-  for (const k of list(present.WATCH_KINDS ?? 'process,port')) {
+  for (const k of commaList(present.WATCH_KINDS ?? 'process,port')) {
     if ((TASK_KINDS as readonly string[]).includes(k)) {
       if (!watchKinds.includes(k as TaskKind)) watchKinds.push(k as TaskKind);
     } else problems.push(`WATCH_KINDS: "${k}" is not a task kind; use process, port or both (comma separated)`);
   }
-  if (present.WATCH_KINDS !== undefined && watchKinds.length === 0 && list(present.WATCH_KINDS).length === 0) {
+  if (present.WATCH_KINDS !== undefined && watchKinds.length === 0 && commaList(present.WATCH_KINDS).length === 0) {
     problems.push('WATCH_KINDS: names no kind; use process, port or both');
   }
 
@@ -272,7 +271,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push(`CWP_IDLE_RATE: ${idleRate} is above CWP_RATE_LIMIT (${rateLimit}); spare checks cannot go past the rate limit, use at most ${rateLimit}`);
   }
 
-  const apiTokens = list(present.API_TOKENS);
+  const apiTokens = commaList(present.API_TOKENS);
   for (const t of apiTokens) {
     if (t.length < 16) problems.push(`API_TOKENS: a token of ${t.length} characters is too short to be safe; use at least 16 (e.g. openssl rand -hex 24)`);
   }
@@ -282,7 +281,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
   const allowHttp = e ? e.WEBHOOK_ALLOW_HTTP === 'true' || e.WEBHOOK_ALLOW_HTTP === '1' : false;
   const webhookUrls: string[] = [];
-  for (const [i, raw] of list(present.WEBHOOK_URLS).entries()) {
+  for (const [i, raw] of commaList(present.WEBHOOK_URLS).entries()) {
     // A hook URL's path or credentials are often its secret: problems name the entry and the origin only.
     const entry = `entry ${i + 1}`;
     const v = judgeWebhookUrl(raw, allowHttp);
@@ -300,7 +299,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     else problems.push(`WEBHOOK_URLS: ${entry} carries credentials in the URL; remove them, the payload is signed with WEBHOOK_SECRET instead`);
   }
   const webhookSecret = present.WEBHOOK_SECRET ?? null;
-  if (list(present.WEBHOOK_URLS).length > 0 && !webhookSecret) problems.push('WEBHOOK_SECRET: is required when WEBHOOK_URLS is set; use whsec_ followed by base64 of 24 to 64 random bytes');
+  if (commaList(present.WEBHOOK_URLS).length > 0 && !webhookSecret) problems.push('WEBHOOK_SECRET: is required when WEBHOOK_URLS is set; use whsec_ followed by base64 of 24 to 64 random bytes');
   if (webhookSecret && !/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/.test(webhookSecret)) {
     problems.push('WEBHOOK_SECRET: must be whsec_ followed by base64 of 24 to 64 random bytes (e.g. "whsec_$(openssl rand -base64 32)")');
   }

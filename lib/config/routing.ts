@@ -2,6 +2,7 @@
 // <PREFIX>_EVENT_TYPES for every sink prefix. Parsed here into one EventRoute per prefix (lib/sinks/route.ts
 // says what a route does); every bad value is named with its variable, the values it does not know, and the fix.
 import * as z from 'zod/mini';
+import { commaList } from './fields';
 import { EVENT_TYPES, EVERY_EVENT, type EventRoute, type EventType } from '../sinks/route';
 import { TASK_KINDS, TASK_STATES, type TaskKind, type TaskState } from '../types';
 
@@ -19,7 +20,6 @@ export type Routes = Record<SinkPrefix, EventRoute>;
 
 const severity = z.enum(['info', 'warning'], { error: 'must be info or warning' });
 
-const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 
 const EVENT_TYPE_PREFIX = 'com.tencentcloud.cwp.';
 
@@ -33,7 +33,7 @@ function fullEventType(v: string): string {
  * commas) is a problem too: it would route nothing, which is never what someone who set it meant.
  */
 function knownValues<T extends string>(name: string, raw: string, known: readonly T[], what: string, normalise: (v: string) => string = (v) => v, hint = ''): { values: T[] | null; problem: string | null } {
-  const given = list(raw);
+  const given = commaList(raw);
   if (given.length === 0) return { values: null, problem: `${name}: names no ${what}; use ${known.join(', ')} (comma separated)${hint}, or leave it unset for all` };
   const unknown = given.filter((v) => !(known as readonly string[]).includes(normalise(v)));
   if (unknown.length > 0) {
