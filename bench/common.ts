@@ -9,7 +9,7 @@ import { createRuntime, type Runtime } from '../lib/runtime';
 import { createSinks } from '../lib/sinks';
 import { runSweep } from '../lib/sweep';
 import type { SendResult, Sink } from '../lib/sinks/sink';
-import type { CloudEvent } from '../lib/types';
+import type { CloudEvent } from '../lib/events/types';
 
 /**
  * The benchmarks' Redis: BENCH_REDIS_URL (a database of a server you run), or a throwaway redis-server started

@@ -15,7 +15,8 @@ import type { SendResult, Sink } from '../lib/sinks/sink';
 import type { OutboxPort, ResultsPort, SchedulePort } from '../lib/state/store';
 import { runSweep } from '../lib/sweep';
 import { liveHeapMbAfterGc } from './heap';
-import type { CloudEvent, TaskKind } from '../lib/types';
+import type { TaskKind } from '../lib/types';
+import type { CloudEvent } from '../lib/events/types';
 
 /** One key to seed: COMPLETE since long ago, with its baseline snapshot already stored. */
 export interface Seed {

@@ -2,7 +2,7 @@
 // real receiver must), drops duplicates by webhook-id, and prints one line per event.
 import http from 'node:http';
 import { Webhook } from 'standardwebhooks';
-import type { CloudEvent } from '../lib/types';
+import type { CloudEvent } from '../lib/events/types';
 
 export interface LocalReceiver {
   url: string;

@@ -2,7 +2,8 @@
 // listings in a row (WATCH_DISCOVER). One per agent, subject the uuid; the id is stable for that removal.
 import { digestId } from './ids';
 import { machineFields, type MachineLabel } from './status-changed';
-import type { AgentUnwatchedEvent, TaskKind } from '../types';
+import type { TaskKind } from '../types';
+import type { AgentUnwatchedEvent } from './types';
 
 export const AGENT_UNWATCHED = 'com.tencentcloud.cwp.agent.unwatched';
 

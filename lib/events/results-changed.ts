@@ -2,7 +2,8 @@
 // agent and kind when a snapshot differs from the one before (lib/results). CloudEvents 1.0, structured JSON.
 import { digestId } from './ids';
 import { machineFields, type MachineLabel } from './status-changed';
-import type { PortItem, PortsChangedEvent, ProcessItem, ProcessesChangedEvent, Severity, TaskKind } from '../types';
+import type { TaskKind } from '../types';
+import type { PortItem, PortsChangedEvent, ProcessItem, ProcessesChangedEvent, Severity } from './types';
 
 export const PORTS_CHANGED = 'com.tencentcloud.cwp.ports.changed';
 export const PROCESSES_CHANGED = 'com.tencentcloud.cwp.processes.changed';

@@ -8,9 +8,10 @@
 //   of it; several instances of one program (8 nginx workers) are one identity, so a change in their number is
 //   not reported, but a program that appears, disappears, runs from another path or as another user is.
 // The order CWP lists items in never matters: snapshots are kept sorted by identity.
-import type { PortItem, ProcessItem, TaskKind } from '../types';
+import type { TaskKind } from '../types';
+import type { PortItem, ProcessItem } from '../events/types';
 
-export type { PortItem, ProcessItem } from '../types';
+export type { PortItem, ProcessItem } from '../events/types';
 
 export type ResultItem = PortItem | ProcessItem;
 

@@ -13,7 +13,7 @@
 //   `state:UNKNOWN_AGENT` are 19).
 import { tencentSendFailure } from './tencent-failure';
 import type { TencentCaller } from '../tencent/types';
-import type { CloudEvent } from '../types';
+import type { CloudEvent } from '../events/types';
 import { anySignal } from '../util/abort';
 import { sinkLabel } from '../util/redact';
 import type { SendResult, Sink } from './sink';

@@ -1,6 +1,6 @@
 // The console sink: one JSON line per event on stdout. The local default when no other sink is configured, so
 // `npm start` shows what a webhook or queue would receive.
-import type { CloudEvent } from '../types';
+import type { CloudEvent } from '../events/types';
 import type { SendResult, Sink } from './sink';
 
 export type LineWriter = (line: string) => void;

@@ -21,7 +21,7 @@
 import { isTencentError } from '../errors';
 import { tencentSendFailure } from './tencent-failure';
 import type { TencentCaller } from '../tencent/types';
-import type { CloudEvent } from '../types';
+import type { CloudEvent } from '../events/types';
 import { anySignal } from '../util/abort';
 import { sinkLabel } from '../util/redact';
 import type { BatchSink, SendResult } from './sink';

@@ -6,7 +6,8 @@
 // state of status.changed events only: a ports.changed or processes.changed event has no state and passes it
 // (leave those out with EVENT_TYPES). Severity is ordered info < warning: MIN_SEVERITY=warning keeps warnings.
 // An agent.unwatched event (WATCH_DISCOVER) names the kinds it stopped: KINDS takes it if any of them matches.
-import type { CloudEvent, Severity, TaskKind, TaskState } from '../types';
+import type { TaskKind, TaskState } from '../types';
+import type { CloudEvent, Severity } from '../events/types';
 import type { Sink } from './sink';
 
 /** The event types the bridge publishes (schemas/*.json). */

@@ -1,7 +1,7 @@
 // The Sink interface: one file per output (webhook.ts, cmq.ts, console.ts), the way falcosidekick keeps
 // its outputs. The outbox drain (deliver.ts) owns retries, backoff and dead letters; a sink only tries once
 // and says how it went.
-import type { CloudEvent } from '../types';
+import type { CloudEvent } from '../events/types';
 
 export type SendResult =
   | { ok: true }

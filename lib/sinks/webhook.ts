@@ -3,7 +3,7 @@
 // maps the answer to a SendResult. Retries, backoff and dead letters belong to deliver.ts.
 import { Webhook } from 'standardwebhooks';
 import { judgeWebhookUrl } from '../config/webhook-url';
-import type { CloudEvent } from '../types';
+import type { CloudEvent } from '../events/types';
 import { anySignal } from '../util/abort';
 import { redactUrl } from '../util/redact';
 import { describeNetworkError, parseRetryAfter } from '../util/wire';

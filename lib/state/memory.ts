@@ -13,7 +13,8 @@
 //   still in the outbox adds the sink to that entry's targets and clears its delivery (fresh attempts).
 // - Dead letters are listed in order of addition; re-adding (event id, sink id) replaces and moves it last.
 // - putWatch keeps the first addedAt of a uuid and replaces its kinds.
-import type { CloudEvent, DeadLetter, Delivery, DiscoveryCursor, KeyRecord, MachineInfo, OutboxEntry, SweepSummary, TaskKey, TaskKind, Watch } from '../types';
+import type { DeadLetter, Delivery, DiscoveryCursor, KeyRecord, MachineInfo, OutboxEntry, SweepSummary, TaskKey, TaskKind, Watch } from '../types';
+import type { CloudEvent } from '../events/types';
 import { TASK_KINDS } from '../types';
 import {
   blankRecord, canClaimDelivery, claimedDelivery, compareWatches, deadLetterId, idleScore, isForgotten, isIdleCandidate, isSameRead, keyId, laneOf, LANES,

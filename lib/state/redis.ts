@@ -28,7 +28,8 @@
 // offline queue is off, so a call while the connection is down fails at once instead of waiting, and a call
 // on a hung connection fails after commandTimeoutMs. Every error names the store and the operation.
 import Redis, { type ChainableCommander } from 'ioredis';
-import { TASK_KINDS, type CloudEvent, type DeadLetter, type Delivery, type DiscoveryCursor, type KeyRecord, type MachineInfo, type OutboxEntry, type SweepSummary, type TaskKey, type TaskKind, type TaskState, type Watch } from '../types';
+import { TASK_KINDS, type DeadLetter, type Delivery, type DiscoveryCursor, type KeyRecord, type MachineInfo, type OutboxEntry, type SweepSummary, type TaskKey, type TaskKind, type TaskState, type Watch } from '../types';
+import type { CloudEvent } from '../events/types';
 import { StoreError } from './errors';
 import { compareWatches, deadLetterId, keyId, laneOf, LANES, parseKeyId, putWatchRecord, readPendingAfter, type Lane } from './rules';
 import type { ChangeToRecord, CheckToRecord, DueFilter, KeyClaim, PendingRead, StateStore, StoredSnapshot } from './store';

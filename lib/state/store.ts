@@ -4,7 +4,8 @@
 // rules they share are in rules.ts, their one error type in errors.ts, and one contract suite
 // (test/contract/state-store.test.ts) runs against all three. New state (collections, snapshots, machines)
 // gets a port of its own here.
-import type { CloudEvent, DeadLetter, Delivery, DiscoveryCursor, KeyRecord, MachineInfo, OutboxEntry, SweepSummary, TaskKey, TaskKind, TaskState, Watch } from '../types';
+import type { DeadLetter, Delivery, DiscoveryCursor, KeyRecord, MachineInfo, OutboxEntry, SweepSummary, TaskKey, TaskKind, TaskState, Watch } from '../types';
+import type { CloudEvent } from '../events/types';
 import type { Lane } from './rules';
 
 export { keyId, parseKeyId, laneOf, LANES, type Lane } from './rules';

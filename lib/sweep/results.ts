@@ -13,7 +13,8 @@ import { portItem, processItem, sortItems, type ResultItem } from '../results/it
 import { decodeSnapshotRecord, encodeSnapshotRecord, type Snapshot, type SnapshotRecord } from '../results/snapshot';
 import { keyId, type PendingRead, type ResultsPort } from '../state/store';
 import { sleepUnlessAborted } from '../util/abort';
-import { TASK_KINDS, type CloudEvent, type MachineInfo, type TaskKind } from '../types';
+import { TASK_KINDS, type MachineInfo, type TaskKind } from '../types';
+import type { CloudEvent } from '../events/types';
 
 /**
  * Readers per kind working through pending reads at once (each page is rate-limited per action anyway): each

@@ -1,7 +1,8 @@
 // Events for the chat sink tests: status changes and ports/processes changes of numbered agents, with the
 // machine name and IP the discovery of #12 adds to status events.
 import { buildResultsChangedEvent, buildStatusChangedEvent } from '../../lib/events';
-import type { CloudEvent, TaskState } from '../../lib/types';
+import type { TaskState } from '../../lib/types';
+import type { CloudEvent } from '../../lib/events/types';
 
 export const T0 = Date.parse('2026-11-24T10:00:00Z');
 

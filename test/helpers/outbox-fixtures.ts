@@ -1,7 +1,8 @@
 // Puts status changes into a store's outbox the way the sweep does (compare-and-set + event), for sink tests.
 import { buildStatusChangedEvent } from '../../lib/events';
 import type { StateStore } from '../../lib/state/store';
-import type { CloudEvent, TaskKind, TaskState } from '../../lib/types';
+import type { TaskKind, TaskState } from '../../lib/types';
+import type { CloudEvent } from '../../lib/events/types';
 
 export const T0 = Date.parse('2026-11-24T10:00:00Z');
 

@@ -8,7 +8,8 @@ import { FileStateStore, type FileStateStoreOptions } from '../../lib/state/file
 import { MemoryStateStore } from '../../lib/state/memory';
 import { RedisStateStore } from '../../lib/state/redis';
 import type { ChangeToRecord, DueFilter, StateStore } from '../../lib/state/store';
-import type { CloudEvent, DeadLetter, Delivery, KeyRecord, TaskKey, TaskKind, TaskState } from '../../lib/types';
+import type { DeadLetter, Delivery, KeyRecord, TaskKey, TaskKind, TaskState } from '../../lib/types';
+import type { CloudEvent } from '../../lib/events/types';
 import { testRedisUrl } from './redis';
 
 export const REDIS_URL = testRedisUrl(0);

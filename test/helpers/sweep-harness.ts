@@ -11,7 +11,7 @@ import type { SendResult, Sink } from '../../lib/sinks/sink';
 import type { StateStore } from '../../lib/state/store';
 import type { SweepDeps, SweepWindow } from '../../lib/sweep';
 import { TencentClient } from '../../lib/tencent/client';
-import type { CloudEvent } from '../../lib/types';
+import type { CloudEvent } from '../../lib/events/types';
 import type { Emulator } from '../../dev/emulator';
 import { statusData } from './events';
 

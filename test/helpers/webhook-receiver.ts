@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import type { CloudEvent } from '../../lib/types';
+import type { CloudEvent } from '../../lib/events/types';
 
 export interface Step {
   /** HTTP status to answer. Default 200. */

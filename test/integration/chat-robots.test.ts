@@ -12,7 +12,7 @@ import { drainOutbox, type DrainResult } from '../../lib/sinks/deliver';
 import { MemoryStateStore } from '../../lib/state/memory';
 import { RedisStateStore } from '../../lib/state/redis';
 import type { StateStore } from '../../lib/state/store';
-import type { CloudEvent } from '../../lib/types';
+import type { CloudEvent } from '../../lib/events/types';
 import { ChatRobotReceiver } from '../helpers/chat-receivers';
 import { enqueue, T0 } from '../helpers/outbox-fixtures';
 import { testRedisUrl } from '../helpers/redis';

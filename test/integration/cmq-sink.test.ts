@@ -10,7 +10,8 @@ import type { Sink } from '../../lib/sinks/sink';
 import { MemoryStateStore } from '../../lib/state/memory';
 import { TencentClient } from '../../lib/tencent/client';
 import type { TencentCaller } from '../../lib/tencent/types';
-import type { CloudEvent, TaskState } from '../../lib/types';
+import type { TaskState } from '../../lib/types';
+import type { CloudEvent } from '../../lib/events/types';
 import { statusData } from '../helpers/events';
 
 const UUID = '6b6cd843-6bc1-4011-a74c-dc3fd26a7dd1';

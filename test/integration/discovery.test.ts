@@ -7,7 +7,7 @@ import { startEmulator, type Emulator } from '../../dev/emulator';
 import type { StateStore } from '../../lib/state/store';
 import { runSweep } from '../../lib/sweep';
 import { readAllWatches } from '../../lib/sweep/watchlist';
-import type { CloudEvent } from '../../lib/types';
+import type { CloudEvent } from '../../lib/events/types';
 import { eventSchemaProblems } from '../helpers/event-schema';
 import { statusData } from '../helpers/events';
 import { harness, RecordingSink, sweepFor, uuidOf } from '../helpers/sweep-harness';

@@ -13,7 +13,7 @@ import { RedisStateStore } from '../../lib/state/redis';
 import type { StateStore } from '../../lib/state/store';
 import { runSweep } from '../../lib/sweep';
 import { TencentClient } from '../../lib/tencent/client';
-import type { CloudEvent } from '../../lib/types';
+import type { CloudEvent } from '../../lib/events/types';
 import { harness, sweepFor, uuidOf } from '../helpers/sweep-harness';
 import { redisPrefix, redisStore, runCleanups } from '../helpers/test-stores';
 

@@ -8,7 +8,7 @@ import { handleHttp } from '../../lib/http';
 import { createLogger } from '../../lib/log';
 import type { StateStore } from '../../lib/state/store';
 import { runSweep } from '../../lib/sweep';
-import type { PortsChangedEvent, ProcessesChangedEvent } from '../../lib/types';
+import type { PortsChangedEvent, ProcessesChangedEvent } from '../../lib/events/types';
 import { eventSchemaProblems } from '../helpers/event-schema';
 import { statusData } from '../helpers/events';
 import { functionUrlEvent, parseResponse } from '../helpers/scf-events';

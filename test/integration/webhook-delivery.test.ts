@@ -6,7 +6,7 @@ import { BACKOFF_CAP_MS, drainOutbox, type DrainOptions } from '../../lib/sinks/
 import { CLOUDEVENTS_JSON, GONE_REASON, WebhookSink } from '../../lib/sinks/webhook';
 import { MemoryStateStore } from '../../lib/state/memory';
 import { enqueue, T0 } from '../helpers/outbox-fixtures';
-import type { CloudEvent } from '../../lib/types';
+import type { CloudEvent } from '../../lib/events/types';
 import { WebhookReceiver } from '../helpers/webhook-receiver';
 
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;

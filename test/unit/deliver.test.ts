@@ -8,7 +8,7 @@ import { BACKOFF_BASE_MS, BACKOFF_CAP_MS, DeliveryRun, backoffCeilingMs, backoff
 import type { BatchSink, SendResult, Sink } from '../../lib/sinks/sink';
 import { MemoryStateStore } from '../../lib/state/memory';
 import { enqueue, T0 } from '../helpers/outbox-fixtures';
-import type { CloudEvent } from '../../lib/types';
+import type { CloudEvent } from '../../lib/events/types';
 
 const UUID_A = '6b6cd843-6bc1-4011-a74c-dc3fd26a7dd1';
 const UUID_B = '0f2e8a3b-1c4d-4e5f-8a9b-0c1d2e3f4a5b';

@@ -1,7 +1,8 @@
 // The JSON Schemas in schemas/ against the events the bridge builds: every kind, previous state and state
 // conforms, and the schema refuses what the documented contract forbids (so the check can fail).
 import { buildAgentUnwatchedEvent, buildResultsChangedEvent, buildStatusChangedEvent } from '../../lib/events';
-import { TASK_KINDS, TASK_STATES, type CloudEvent, type TaskState } from '../../lib/types';
+import { TASK_KINDS, TASK_STATES, type TaskState } from '../../lib/types';
+import type { CloudEvent } from '../../lib/events/types';
 import { eventSchemaProblems, schemaTypes } from '../helpers/event-schema';
 
 const UUID = '6b6cd843-6bc1-4011-a74c-dc3fd26a7dd1';

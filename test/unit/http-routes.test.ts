@@ -1,5 +1,6 @@
 // /healthz, /v1/agents, /v1/watches, /v1/deliveries over a MemoryStateStore.
-import type { CloudEvent, DeadLetter, SweepSummary } from '../../lib/types';
+import type { DeadLetter, SweepSummary } from '../../lib/types';
+import type { CloudEvent } from '../../lib/events/types';
 import { sinkLabel } from '../../lib/util/redact';
 import { apigwEvent, ENV_UUID, harness, NOW, UUID, urlEvent } from './http-helpers';
 

@@ -5,7 +5,8 @@ import { configProblems, TEST_CREDENTIALS } from '../helpers/config';
 import { ROUTING_ENV, SINK_PREFIXES } from '../../lib/config/routing';
 import { buildAgentUnwatchedEvent, buildStatusChangedEvent } from '../../lib/events';
 import { EVERY_EVENT, routeAccepts, type EventRoute } from '../../lib/sinks/route';
-import type { CloudEvent, TaskKind, TaskState } from '../../lib/types';
+import type { TaskKind, TaskState } from '../../lib/types';
+import type { CloudEvent } from '../../lib/events/types';
 
 const base = TEST_CREDENTIALS;
 const UUID = '6b6cd843-6bc1-4011-a74c-dc3fd26a7dd1';

@@ -2,7 +2,7 @@
 import { inspect } from 'node:util';
 import { Webhook } from 'standardwebhooks';
 import { CLOUDEVENTS_JSON, WebhookSink, checkWebhookUrl, parseRetryAfter, signWebhook } from '../../lib/sinks/webhook';
-import type { CloudEvent } from '../../lib/types';
+import type { CloudEvent } from '../../lib/events/types';
 import { loadFixture } from '../helpers/fixtures';
 
 interface Vector { secret: string; msgId: string; timestamp: number; payload: string; signedContent: string; signature: string }

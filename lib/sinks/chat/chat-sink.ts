@@ -24,7 +24,7 @@
 // deleted WeCom key or DingTalk token) is a dead letter and disables the sink for the run. Every reason is
 // scrubbed of the URL and its key (redactUrl) before it leaves.
 import type { RequestBudget } from '../../ratelimit/budget';
-import type { CloudEvent } from '../../types';
+import type { CloudEvent } from '../../events/types';
 import { anySignal } from '../../util/abort';
 import { redactUrl } from '../../util/redact';
 import { describeNetworkError, parseRetryAfter } from '../../util/wire';

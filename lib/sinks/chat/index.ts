@@ -4,7 +4,7 @@
 // does pays for it when the first event is due, not at cold start. This file imports nothing heavy.
 import { createHash } from 'node:crypto';
 import type { ChatRobotConfig, ChatRobotKind } from '../../config/chat';
-import type { CloudEvent } from '../../types';
+import type { CloudEvent } from '../../events/types';
 import type { BatchSink, SendResult } from '../sink';
 import type { ChatSinkDeps } from './build';
 import type { ChatRobotSink } from './chat-sink';

@@ -6,7 +6,8 @@
 // kind, previous -> state, or the ports and processes that changed), how bad it is, when, and what to do next.
 // Every value that comes from outside (machine names, process names and paths) goes through `clean`, which drops
 // the characters the four markdown dialects give meaning to, so an event can never restyle or break a message.
-import type { CloudEvent, PortItem, ProcessItem, Severity, TaskState } from '../../types';
+import type { TaskState } from '../../types';
+import type { CloudEvent, PortItem, ProcessItem, Severity } from '../../events/types';
 import type { EventFields } from './template';
 
 export { EVENT_FIELDS, type EventField, type EventFields } from './template';

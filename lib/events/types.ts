@@ -1,0 +1,128 @@
+// The events the bridge publishes (CloudEvents 1.0, structured JSON) and the items they list; their JSON Schemas
+// are in schemas/. The other domain types are in lib/types.ts.
+import type { TaskKind, TaskState } from '../types';
+
+export type Severity = 'info' | 'warning';
+
+/** The `data` of a status-change event (schemas/com.tencentcloud.cwp.task.status.changed.json). */
+export interface StatusChangeData {
+  uuid: string;
+  kind: TaskKind;
+  previous: TaskState | null;
+  state: TaskState;
+  severity: Severity;
+  /** ISO 8601 */
+  observedAt: string;
+  requestId: string;
+  /** The CWP action that reads the results after COMPLETE; null otherwise. */
+  next: 'DescribeProcesses' | 'DescribeOpenPorts' | null;
+  /** The machine's name and private IP, when the machine listing (WATCH_DISCOVER) has them. */
+  machineName?: string;
+  machineIp?: string;
+}
+
+/** A listening port and the process that holds it, as a snapshot keeps it and an event lists it (lib/results). */
+export interface PortItem {
+  port: number;
+  pid: number;
+  processName: string;
+}
+
+/** A running process, as a snapshot keeps it and an event lists it (lib/results). */
+export interface ProcessItem {
+  pid: number;
+  ppid: number;
+  processName: string;
+  username: string;
+  fullPath: string;
+}
+
+/** What both results-changed events carry beside their items. */
+interface ResultsChangeCommon {
+  uuid: string;
+  /** True counts, even when the lists are cut. */
+  addedCount: number;
+  removedCount: number;
+  /** Items in the new snapshot. */
+  total: number;
+  /** Some added or removed items are not listed (more than 50 of either). */
+  truncated: boolean;
+  severity: Severity;
+  /** ISO 8601: when this snapshot and the one before were read. */
+  takenAt: string;
+  previousTakenAt: string;
+  /** Tencent's RequestId of the read's last page. */
+  requestId: string;
+  /** The machine's name and private IP, when the machine listing (WATCH_DISCOVER) has them. */
+  machineName?: string;
+  machineIp?: string;
+}
+
+/** The `data` of a ports.changed event (schemas/com.tencentcloud.cwp.ports.changed.json). */
+export interface PortsChangeData extends ResultsChangeCommon {
+  kind: 'port';
+  added: PortItem[];
+  removed: PortItem[];
+}
+
+/** The `data` of a processes.changed event (schemas/com.tencentcloud.cwp.processes.changed.json). */
+export interface ProcessesChangeData extends ResultsChangeCommon {
+  kind: 'process';
+  added: ProcessItem[];
+  removed: ProcessItem[];
+}
+
+interface CloudEventEnvelope {
+  specversion: '1.0';
+  source: string;
+  id: string;
+  /** `<uuid>/<kind>` */
+  subject: string;
+  time: string;
+  datacontenttype: 'application/json';
+}
+
+/** A task changed state (CloudEvents 1.0, structured JSON mode). */
+export interface StatusChangedEvent extends CloudEventEnvelope {
+  type: 'com.tencentcloud.cwp.task.status.changed';
+  data: StatusChangeData;
+}
+
+/** The open ports of a host changed between two collections. */
+export interface PortsChangedEvent extends CloudEventEnvelope {
+  type: 'com.tencentcloud.cwp.ports.changed';
+  data: PortsChangeData;
+}
+
+/** The processes of a host changed between two collections. */
+export interface ProcessesChangedEvent extends CloudEventEnvelope {
+  type: 'com.tencentcloud.cwp.processes.changed';
+  data: ProcessesChangeData;
+}
+
+/** The `data` of an agent.unwatched event (schemas/com.tencentcloud.cwp.agent.unwatched.json). */
+export interface AgentUnwatchedData {
+  uuid: string;
+  /** Why: the machine listing no longer has it (two whole listings in a row). */
+  reason: 'not-listed';
+  /** The kinds that are no longer checked. */
+  kinds: TaskKind[];
+  severity: Severity;
+  machineName?: string;
+  machineIp?: string;
+  /** ISO 8601: when a listing last had it, and when it was unwatched. */
+  lastSeenAt: string;
+  unwatchedAt: string;
+}
+
+/** A discovered agent left the watch list: its machine is gone from the listing. Subject: the uuid. */
+export interface AgentUnwatchedEvent extends Omit<CloudEventEnvelope, 'subject'> {
+  type: 'com.tencentcloud.cwp.agent.unwatched';
+  /** `<uuid>` */
+  subject: string;
+  data: AgentUnwatchedData;
+}
+
+/** Every event the bridge publishes. */
+export type CloudEvent = StatusChangedEvent | PortsChangedEvent | ProcessesChangedEvent | AgentUnwatchedEvent;
+
