@@ -9,6 +9,7 @@ import { EB_ENV, parseEventBridge, type EventBridgeConfig } from './eventbridge'
 import { discoverKey, parseDiscoverFilters, parseDiscoverTargets, type DiscoverConfig } from './discover';
 import { commaList, httpOrigin, int, optionalInt, REGION_PATTERN } from './fields';
 import { redisUrlProblem } from './redis-url';
+import { parseApiTokens, type ApiToken } from './tokens';
 import { parseRoutes, ROUTING_ENV, type Routes } from './routing';
 import { judgeWebhookUrl } from './webhook-url';
 
@@ -16,6 +17,7 @@ export { isLoopbackUrl, judgeWebhookUrl, type WebhookUrlVerdict } from './webhoo
 export { DISCOVER_ALL_REGIONS, DISCOVER_ALL_TYPES, type DiscoverConfig, type DiscoverTarget } from './discover';
 export { SINK_PREFIXES, type Routes, type SinkPrefix } from './routing';
 export type { EventBridgeConfig } from './eventbridge';
+export { hasScope, SCOPES, UNNAMED_TOKEN, type ApiToken, type Scope } from './tokens';
 export { CHAT_ENV, type ChatConfig, type ChatRobotConfig, type ChatRobotKind } from './chat';
 
 export class ConfigError extends Error {
@@ -69,7 +71,8 @@ export interface Config {
     collectEveryMs: number | null;
   };
   api: {
-    tokens: string[];
+    /** API_TOKENS: each bearer token with its name and scopes (lib/config/tokens.ts). */
+    tokens: ApiToken[];
     /** A prefix the gateway leaves on paths (e.g. a stage), stripped before routing. */
     basePath: string;
     /** Requests per second each token may make (shared across instances through Redis), and the burst above it. */
@@ -176,7 +179,6 @@ export const VARIABLE_OWNER: Partial<Record<(typeof ENV)[number], FunctionRole>>
   MAX_WATCHES: 'api',
   TDMQ_RATE_LIMIT: 'poll',
   WATCH_DISCOVER_FILTERS: 'poll',
-  DISCOVER_EVERY: 'poll',
   CWP_IDLE_RATE: 'poll',
   SWEEP_BUDGET_MS: 'poll',
   COLLECT_EVERY: 'poll',
@@ -271,10 +273,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push(`CWP_IDLE_RATE: ${idleRate} is above CWP_RATE_LIMIT (${rateLimit}); spare checks cannot go past the rate limit, use at most ${rateLimit}`);
   }
 
-  const apiTokens = commaList(present.API_TOKENS);
-  for (const t of apiTokens) {
-    if (t.length < 16) problems.push(`API_TOKENS: a token of ${t.length} characters is too short to be safe; use at least 16 (e.g. openssl rand -hex 24)`);
-  }
+  const { tokens: apiTokens, problems: tokenProblems } = parseApiTokens(commaList(present.API_TOKENS));
+  problems.push(...tokenProblems);
   if ((options.requireApiTokens || options.role === 'api') && apiTokens.length === 0) {
     problems.push('API_TOKENS: is required by the api function; set one or more bearer tokens, comma separated');
   }

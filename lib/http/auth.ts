@@ -2,6 +2,7 @@
 // two 32-byte digests: neither the content nor the length of a token leaks through timing, and every
 // configured token is compared (no early exit on the first match).
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { hasScope, type ApiToken, type Scope } from '../config/tokens';
 import type { RequestBudget } from '../ratelimit/budget';
 import { HttpError } from './respond';
 
@@ -16,23 +17,30 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
 
-const digestCache = new WeakMap<readonly string[], Buffer[]>();
+const digestCache = new WeakMap<readonly unknown[], Buffer[]>();
 
-function tokenDigests(tokens: readonly string[]): Buffer[] {
+function tokenDigests(tokens: readonly string[] | readonly ApiToken[]): Buffer[] {
   let d = digestCache.get(tokens);
   if (!d) {
-    d = tokens.map(digest);
+    d = tokens.map((t) => digest(typeof t === 'string' ? t : t.secret));
     digestCache.set(tokens, d);
   }
   return d;
 }
 
+/** The index of `candidate` among `tokens`, or -1; compares against all of them whatever the outcome. */
+function indexOfToken(candidate: string, tokens: readonly string[] | readonly ApiToken[]): number {
+  const c = digest(candidate);
+  let found = -1;
+  tokenDigests(tokens).forEach((t, i) => {
+    if (timingSafeEqual(c, t) && found === -1) found = i;
+  });
+  return found;
+}
+
 /** Whether `candidate` equals one of `tokens`; compares against all of them whatever the outcome. */
 export function matchesAnyToken(candidate: string, tokens: readonly string[]): boolean {
-  const c = digest(candidate);
-  let hit = 0;
-  for (const t of tokenDigests(tokens)) hit |= timingSafeEqual(c, t) ? 1 : 0;
-  return hit === 1;
+  return indexOfToken(candidate, tokens) !== -1;
 }
 
 /** The token of an `Authorization: Bearer <token>` header; null when absent; undefined when malformed. */
@@ -49,7 +57,7 @@ export function bearerToken(headers: Record<string, string>): string | null | un
  * is, which 403 (known caller, not allowed) would misstate. No configured token is 503, not 401, so an
  * operator sees a configuration problem rather than blaming the caller.
  */
-export function authenticate(headers: Record<string, string>, tokens: readonly string[]): void {
+export function authenticate(headers: Record<string, string>, tokens: readonly ApiToken[]): ApiToken {
   if (tokens.length === 0) {
     throw new HttpError(503, 'config_invalid', 'API_TOKENS is not set: the API refuses every request until a bearer token is configured');
   }
@@ -64,11 +72,25 @@ export function authenticate(headers: Record<string, string>, tokens: readonly s
       headers: { 'www-authenticate': `Bearer realm="${REALM}", error="invalid_request"` },
     });
   }
-  if (!matchesAnyToken(token, tokens)) {
+  const i = indexOfToken(token, tokens);
+  if (i === -1) {
     throw new HttpError(401, 'unauthorized', 'the bearer token is not valid', {
       headers: { 'www-authenticate': `Bearer realm="${REALM}", error="invalid_token"` },
     });
   }
+  return tokens[i]!;
+}
+
+/**
+ * Throws 403 `insufficient_scope` when the caller's token lacks the scope a route needs (RFC 6750 section 3.1: the
+ * caller is known, it may not do this). The message names the scope, the token's name and what it has.
+ */
+export function requireScope(caller: ApiToken, scope: Scope): void {
+  if (hasScope(caller, scope)) return;
+  throw new HttpError(403, 'insufficient_scope', `this needs the "${scope}" scope; token "${caller.name}" has ${caller.scopes.join('+')}. Use a token with ${scope} (API_TOKENS name:${scope}:token), or admin`, {
+    headers: { 'www-authenticate': `Bearer realm="${REALM}", error="insufficient_scope", scope="${scope}"` },
+    details: { scope },
+  });
 }
 
 /**

@@ -1,6 +1,6 @@
 // What the HTTP core needs from the outside, injected so that tests (fakes) and the runtime wiring
 // (functions/api: real store, real CwpClient over the emulator or Tencent Cloud) pass the same shapes.
-import type { Config } from '../config';
+import type { ApiToken, Config } from '../config';
 import type { RequestBudget } from '../ratelimit/budget';
 import type { CwpClient } from '../cwp/client';
 import type { Logger } from '../log';
@@ -50,4 +50,6 @@ export interface RouteContext {
   options: HttpOptions;
   now: () => number;
   logger: Logger;
+  /** The token that made the request (its name and scopes); null on a public route (/healthz). */
+  caller: ApiToken | null;
 }

@@ -1,9 +1,10 @@
 // The core of the HTTP function: event in, integrated response out. functions/api builds the deps (or gets a
 // ConfigError from loadConfig) and calls handleHttp; tests call it with fakes.
 import { ConfigError } from '../config';
-import { createLogger, type Logger } from '../log';
+import { createLogger, NotSecret, type Logger } from '../log';
 import type { ScfContext, ScfHttpResponse } from '../scf/types';
-import { authenticate, spendTokenBudget } from './auth';
+import type { ApiToken } from '../config/tokens';
+import { authenticate, requireScope, spendTokenBudget } from './auth';
 import type { HttpDeps, HttpOptions, RouteContext } from './deps';
 import { normalizeEvent, requestIdOf } from '../scf/http-event';
 import type { HttpRequest } from './request';
@@ -42,13 +43,21 @@ function configHealth(err: ConfigError, requestId: string): ScfHttpResponse {
 
 let fallbackLogger: Logger | null = null;
 
+/** Who made the request, once the token is checked: what the audit line names. */
+interface Caller {
+  caller: ApiToken | null;
+}
+
+/** Methods that change nothing: every other one is a write, and gets an audit line. */
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /**
  * One readable request: route, authenticate, then everything that depends on the request's content. The order
  * is the point: until the caller has a token, every path but /healthz gets the same answer (401), whatever
  * its method, its encoding or its body. Only then come a bad body (`bodyError`, 400/413), a badly encoded
  * path parameter (400), 404 and 405, and the route itself.
  */
-async function dispatch(req: HttpRequest, bodyError: HttpError | null, scf: ScfContext | undefined, deps: HttpDeps | ConfigError, options: HttpOptions, logger: Logger): Promise<ScfHttpResponse> {
+async function dispatch(req: HttpRequest, bodyError: HttpError | null, scf: ScfContext | undefined, deps: HttpDeps | ConfigError, options: HttpOptions, logger: Logger, who: Caller): Promise<ScfHttpResponse> {
   const match = router.match(req.method, req.path);
   const publicMatch = (match.kind === 'found' && match.route.public === true) || (match.kind === 'method_not_allowed' && match.public);
 
@@ -59,16 +68,20 @@ async function dispatch(req: HttpRequest, bodyError: HttpError | null, scf: ScfC
     return configHealth(deps, req.requestId);
   }
   // Everything but /healthz needs a token, even to learn that a path does not exist.
+  let caller: ApiToken | null = null;
   if (!publicMatch) {
-    authenticate(req.headers, deps.config.api.tokens);
+    caller = authenticate(req.headers, deps.config.api.tokens);
+    who.caller = caller;
     if (deps.tokenBudget) await spendTokenBudget(req.headers, deps.tokenBudget, deps.config.api.rateLimit);
+    // A token without the route's scope learns nothing about the body it sent: 403 comes before 400.
+    if (match.kind === 'found' && match.route.scope !== undefined) requireScope(caller, match.route.scope);
   }
   if (bodyError) throw bodyError;
   if (match.kind === 'not_found') throw notFound(req.path);
   if (match.badParam !== null) throw badlyEncoded(match.badParam);
   if (match.kind === 'method_not_allowed') throw methodNotAllowed(req.method, req.path, match.allow);
 
-  const ctx: RouteContext = { req, params: match.params, deps, scf, options, now: deps.now ?? Date.now, logger };
+  const ctx: RouteContext = { req, params: match.params, deps, scf, options, now: deps.now ?? Date.now, logger, caller };
   return match.route.handler(ctx);
 }
 
@@ -134,9 +147,10 @@ async function answer(event: unknown, context: ScfContext | undefined, deps: Htt
 
   let response: ScfHttpResponse;
   let code: string | null = null;
+  const who: Caller = { caller: null };
   try {
-    if (n.ok) response = await dispatch(n.request, null, context, deps, options, logger);
-    else if (n.request) response = await dispatch(n.request, n.error, context, deps, options, logger);
+    if (n.ok) response = await dispatch(n.request, null, context, deps, options, logger, who);
+    else if (n.request) response = await dispatch(n.request, n.error, context, deps, options, logger, who);
     else throw n.error;
   } catch (e) {
     if (e instanceof HttpError) {
@@ -157,6 +171,8 @@ async function answer(event: unknown, context: ScfContext | undefined, deps: Htt
   try {
     if (response.statusCode >= 500) logger.warn('request', line);
     else logger.info('request', line);
+    // Every write by a known caller, allowed or refused, once: who (the token's name, never the token), what, and how it ended.
+    if (who.caller && !READ_METHODS.has(method)) logger.info('audit', { token: new NotSecret(who.caller.name), method, path, status: response.statusCode, requestId });
   } catch {
     // the answer stands without its access line
   }

@@ -3,16 +3,16 @@
 // Matching never throws, whatever the path: a parameter that is not validly percent-encoded is reported in
 // the match (`badParam`), and the handler answers it (400) only after authentication, so that an
 // unauthenticated caller cannot tell one route from another.
+import type { Scope } from '../config/tokens';
 import { HttpError } from './respond';
 
-export interface Route<H> {
+/** A route is either public (no token: /healthz) or needs a token with a scope. */
+export type Route<H> = {
   method: string;
   /** e.g. '/v1/status/{kind}/{uuid}' */
   pattern: string;
-  /** No auth (only /healthz). */
-  public?: boolean;
   handler: H;
-}
+} & ({ public: true; scope?: undefined } | { public?: undefined; scope: Scope });
 
 export type RouteMatch<H> =
   /**

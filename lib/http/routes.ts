@@ -316,18 +316,18 @@ export const HEALTHZ_PATH = '/healthz';
 
 export const ROUTES: readonly Route<RouteHandler>[] = [
   { method: 'GET', pattern: HEALTHZ_PATH, public: true, handler: healthz },
-  { method: 'GET', pattern: '/v1/status/{kind}/{uuid}', handler: statusOfKind },
-  { method: 'GET', pattern: '/v1/status/{uuid}', handler: statusOfAgent },
-  { method: 'GET', pattern: '/v1/agents/{uuid}', handler: agent },
-  { method: 'GET', pattern: '/v1/agents/{uuid}/ports', handler: agentResults('port') },
-  { method: 'GET', pattern: '/v1/agents/{uuid}/processes', handler: agentResults('process') },
-  { method: 'POST', pattern: '/v1/collections/{kind}/{uuid}', handler: startCollection },
-  { method: 'POST', pattern: '/v1/collections/{uuid}', handler: startCollections },
-  { method: 'GET', pattern: '/v1/watches', handler: listWatches },
-  { method: 'PUT', pattern: '/v1/watches/{uuid}', handler: putWatch },
-  { method: 'DELETE', pattern: '/v1/watches/{uuid}', handler: deleteWatch },
-  { method: 'GET', pattern: '/v1/deliveries', handler: listDeliveries },
-  { method: 'POST', pattern: '/v1/deliveries/replay', handler: replayDeliveries },
+  { method: 'GET', pattern: '/v1/status/{kind}/{uuid}', scope: 'read', handler: statusOfKind },
+  { method: 'GET', pattern: '/v1/status/{uuid}', scope: 'read', handler: statusOfAgent },
+  { method: 'GET', pattern: '/v1/agents/{uuid}', scope: 'read', handler: agent },
+  { method: 'GET', pattern: '/v1/agents/{uuid}/ports', scope: 'read', handler: agentResults('port') },
+  { method: 'GET', pattern: '/v1/agents/{uuid}/processes', scope: 'read', handler: agentResults('process') },
+  { method: 'POST', pattern: '/v1/collections/{kind}/{uuid}', scope: 'write', handler: startCollection },
+  { method: 'POST', pattern: '/v1/collections/{uuid}', scope: 'write', handler: startCollections },
+  { method: 'GET', pattern: '/v1/watches', scope: 'read', handler: listWatches },
+  { method: 'PUT', pattern: '/v1/watches/{uuid}', scope: 'write', handler: putWatch },
+  { method: 'DELETE', pattern: '/v1/watches/{uuid}', scope: 'write', handler: deleteWatch },
+  { method: 'GET', pattern: '/v1/deliveries', scope: 'read', handler: listDeliveries },
+  { method: 'POST', pattern: '/v1/deliveries/replay', scope: 'admin', handler: replayDeliveries },
 ];
 
 export const router = new Router<RouteHandler>(ROUTES);

@@ -15,13 +15,22 @@ export interface Logger {
 
 export type LogWriter = (line: string) => void;
 
+/**
+ * A value that may be logged under a field name that looks like a secret: the audit line's `token` is the token's
+ * name from API_TOKENS, never the token itself. Written as the plain string.
+ */
+export class NotSecret {
+  constructor(readonly value: string) {}
+}
+
 function redact(value: unknown, depth = 0): unknown {
   if (value === null || typeof value !== 'object') return value;
+  if (value instanceof NotSecret) return value.value;
   if (depth > 6) return '[deep]';
   if (value instanceof Error) return { name: value.name, message: value.message };
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = SECRET_FIELD.test(k) && v !== null && v !== undefined ? '[redacted]' : redact(v, depth + 1);
+  for (const [k, v] of Object.entries(value)) out[k] = SECRET_FIELD.test(k) && v !== null && v !== undefined && !(v instanceof NotSecret) ? '[redacted]' : redact(v, depth + 1);
   return out;
 }
 

@@ -147,7 +147,7 @@ describe('starting collections', () => {
     expect(transitions(sink, `${uuid}/process`)).toEqual(['null->COMPLETE']);
 
     const api = { config: h.config, store, cwp: h.deps.cwp, logger: createLogger({ write: () => undefined }) };
-    const started = parseResponse(await handleHttp(functionUrlEvent({ method: 'POST', path: `/v1/collections/process/${uuid}`, headers: { authorization: `Bearer ${h.config.api.tokens[0]}` } }), undefined, api));
+    const started = parseResponse(await handleHttp(functionUrlEvent({ method: 'POST', path: `/v1/collections/process/${uuid}`, headers: { authorization: `Bearer ${h.config.api.tokens[0]!.secret}` } }), undefined, api));
     expect(started.status).toBe(202);
     expect(emulator.state(uuid, 'process')).toBe('COLLECTING');
 

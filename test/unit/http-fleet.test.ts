@@ -1,7 +1,10 @@
 // The HTTP API with WATCH_DISCOVER: discovered watches in the list, their deletion refused with the fix, a
 // collection on a discovered agent accepted, and /healthz saying where discovery is.
 import type { MachineInfo } from '../../lib/types';
-import { harness, NOW, UUID, urlEvent } from './http-helpers';
+import { loadConfig } from '../../lib/config';
+import { harness, NOW, SECRET_KEY, TOKEN, UUID, urlEvent } from './http-helpers';
+
+const CREDS_FOR_API = { TENCENTCLOUD_SECRET_ID: 'AKIDexample', TENCENTCLOUD_SECRET_KEY: SECRET_KEY, API_TOKENS: TOKEN };
 
 const machine = (uuid: string, extra: Partial<MachineInfo> = {}): MachineInfo => ({
   uuid, name: 'web-01', ip: '10.0.0.5', tags: ['prod'], type: 'CVM', region: 'ap-guangzhou', status: 'ONLINE',
@@ -57,5 +60,15 @@ describe('the API with WATCH_DISCOVER', () => {
     await h.store.saveDiscovery({ ...cursor, lastCompletedAt: NOW - 31 * 60_000 }, null);
     const stale = await h.call(urlEvent('GET', '/healthz', { auth: false }));
     expect(stale.json.warnings).toEqual([expect.stringMatching(/has not completed a listing for over 30 min/)]);
+  });
+
+  test('the api function reads DISCOVER_EVERY too, so /healthz warns after three of the poll\'s periods, not 600 s', async () => {
+    const env = { WATCH_DISCOVER: 'CVM:ap-guangzhou', DISCOVER_EVERY: '10s' };
+    expect(loadConfig({ ...CREDS_FOR_API, ...env }, { role: 'api' }).watch.discover?.everyMs).toBe(10_000);
+    const h = harness({ env });
+    await h.store.saveDiscovery({ ...cursor, lastCompletedAt: NOW - 31_000 }, null);
+    const stale = await h.call(urlEvent('GET', '/healthz', { auth: false }));
+    expect(stale.json.discovery.every).toBe('10s');
+    expect(stale.json.warnings).toEqual([expect.stringMatching(/has not completed a listing for over/)]);
   });
 });
