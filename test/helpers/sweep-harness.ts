@@ -9,7 +9,8 @@ import { RedisStateStore } from '../../lib/state/redis';
 import type { RateLimiter } from '../../lib/ratelimit/limiter';
 import type { SendResult, Sink } from '../../lib/sinks/sink';
 import type { StateStore } from '../../lib/state/store';
-import type { SweepDeps, SweepWindow } from '../../lib/sweep';
+import { runSweep, type SweepDeps, type SweepWindow } from '../../lib/sweep';
+import type { SweepSummary } from '../../lib/types';
 import { TencentClient } from '../../lib/tencent/client';
 import type { CloudEvent } from '../../lib/events/types';
 import type { Emulator } from '../../dev/emulator';
@@ -74,6 +75,21 @@ export function harness(emulator: Emulator, store: StateStore, env: Record<strin
     logLines,
     close: () => limiter.close(),
   };
+}
+
+/**
+ * Runs rounds of sweeps, all of `harnesses` at once in each round (overlapping timer runs), until `done()` holds,
+ * and returns every summary. A round lasts `roundMs`; the whole wait is bounded by `ceilingMs`, generous on
+ * purpose: a loaded machine only makes it take more rounds, never fail a check of what was published.
+ */
+export async function sweepUntil(what: string, harnesses: Harness[], done: () => boolean, { roundMs = 2000, ceilingMs = 90_000 } = {}): Promise<SweepSummary[]> {
+  const summaries: SweepSummary[] = [];
+  const ceiling = Date.now() + ceilingMs;
+  while (!done()) {
+    if (Date.now() > ceiling) throw new Error(`timed out after ${ceilingMs} ms waiting for ${what}`);
+    summaries.push(...(await Promise.all(harnesses.map((h) => runSweep(h.deps, sweepFor(roundMs))))));
+  }
+  return summaries;
 }
 
 export function sweepFor(ms: number, keepPolling = true): SweepWindow {

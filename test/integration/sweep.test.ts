@@ -1,18 +1,19 @@
 // The sweep against the emulator over real HTTP and real signatures, on real stores.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startEmulator, type Emulator } from '../../dev/emulator';
 import { openStateStore } from '../../lib/state';
 import { runSweep, WORKERS_PER_KIND } from '../../lib/sweep';
 import { startTcpProxy } from '../helpers/store-tcp-proxy';
-import { allRecordedEvents, harness, RecordingSink, sweepFor, uuidOf } from '../helpers/sweep-harness';
+import { allRecordedEvents, harness, RecordingSink, sweepFor, sweepUntil, uuidOf, type Harness } from '../helpers/sweep-harness';
 import { eventSchemaProblems } from '../helpers/event-schema';
 import { WebhookReceiver } from '../helpers/webhook-receiver';
 import { WebhookSink } from '../../lib/sinks/webhook';
 import { MemoryStateStore } from '../../lib/state/memory';
 import { StoreError, type ChangeToRecord, type CheckToRecord, type KeyClaim } from '../../lib/state/store';
 import { testRedisPort } from '../helpers/redis';
+import { waitFor } from '../helpers/crash-poll';
 import { memoryStore as openMemoryStore, redisPrefix, redisStore as openRedisStore, runCleanups, type Cleanup } from '../helpers/test-stores';
 
 let emulator: Emulator;
@@ -34,14 +35,19 @@ const redisStore = (prefix: string, url?: string) => openRedisStore(cleanups, 's
 describe('a sweep against the emulator', () => {
   test('publishes exactly the scripted transitions, in order per key, with previous null first', async () => {
     const [a, b] = [uuidOf(1), uuidOf(2)];
-    emulator.script(a, 'process', [{ atMs: 0, state: 'COLLECTING' }, { atMs: 1500, state: 'COMPLETE' }]);
-    emulator.script(b, 'process', [{ atMs: 0, state: 'COLLECTING' }, { atMs: 1500, state: 'FAILED' }]);
-    emulator.script(b, 'port', [{ atMs: 0, state: 'COLLECTING' }, { atMs: 1200, state: 'AGENT_OFFLINE' }]);
+    emulator.script(a, 'process', [{ atMs: 0, state: 'COLLECTING' }]);
+    emulator.script(b, 'process', [{ atMs: 0, state: 'COLLECTING' }]);
+    emulator.script(b, 'port', [{ atMs: 0, state: 'COLLECTING' }]);
     const sink = new RecordingSink();
     const h = harness(emulator, await memoryStore(), { WATCH_UUIDS: `${a},${b}` }, [sink]);
     cleanups.push(h.close);
 
-    const summary = await runSweep(h.deps, sweepFor(3500));
+    // The ends are scripted once every start is seen, so a slow first round cannot skip a COLLECTING.
+    const summaries = await sweepUntil('every first observation', [h], () => sink.events.length >= 4);
+    emulator.script(a, 'process', [{ atMs: 0, state: 'COMPLETE' }]);
+    emulator.script(b, 'process', [{ atMs: 0, state: 'FAILED' }]);
+    emulator.script(b, 'port', [{ atMs: 0, state: 'AGENT_OFFLINE' }]);
+    summaries.push(...(await sweepUntil('every collection ending', [h], () => sink.events.length >= 7)));
 
     expect(sink.transitions()).toEqual({
       [`${a}/process`]: ['null->COLLECTING', 'COLLECTING->COMPLETE'],
@@ -49,7 +55,9 @@ describe('a sweep against the emulator', () => {
       [`${b}/process`]: ['null->COLLECTING', 'COLLECTING->FAILED'],
       [`${b}/port`]: ['null->COLLECTING', 'COLLECTING->AGENT_OFFLINE'],
     });
-    expect(summary).toMatchObject({ outcome: 'ok', changed: 7, published: 7, failed: 0, outboxLeft: 0 });
+    expect(summaries.reduce((n, s) => n + s.changed, 0)).toBe(7);
+    for (const summary of summaries) expect(summary).toMatchObject({ outcome: 'ok', failed: 0, outboxLeft: 0 });
+    expect(summaries.reduce((n, s) => n + s.published, 0)).toBe(7);
   });
 
   test('a transient error between two observations of the same state yields no event', async () => {
@@ -165,19 +173,24 @@ describe('a sweep against the emulator', () => {
   test('three concurrent sweeps on one Redis store publish each transition exactly once within 20 requests/s per action', async () => {
     const uuids = Array.from({ length: 25 }, (_, i) => uuidOf(200 + i));
     for (const u of uuids) {
-      emulator.script(u, 'process', [{ atMs: 0, state: 'COLLECTING' }, { atMs: 2500, state: 'COMPLETE' }]);
-      emulator.script(u, 'port', [{ atMs: 0, state: 'COLLECTING' }, { atMs: 2500, state: 'FAILED' }]);
+      emulator.script(u, 'process', [{ atMs: 0, state: 'COLLECTING' }]);
+      emulator.script(u, 'port', [{ atMs: 0, state: 'COLLECTING' }]);
     }
     const prefix = uniquePrefix();
     const sink = new RecordingSink();
-    const sweeps = [];
+    const harnesses: Harness[] = [];
     for (let i = 0; i < 3; i++) {
       const h = harness(emulator, await redisStore(prefix), { WATCH_UUIDS: uuids.join(',') }, [sink]);
       cleanups.push(h.close);
-      // A generous window: three sweeps share 40 checks/s for 50 keys, and a loaded CI machine slows them.
-      sweeps.push(runSweep(h.deps, sweepFor(9000)));
+      harnesses.push(h);
     }
-    const summaries = await Promise.all(sweeps);
+    // Each key is seen COLLECTING first, then its collection ends: the end is scripted once every start is seen.
+    const summaries = await sweepUntil('every key COLLECTING', harnesses, () => sink.events.length >= 50);
+    for (const u of uuids) {
+      emulator.script(u, 'process', [{ atMs: 0, state: 'COMPLETE' }]);
+      emulator.script(u, 'port', [{ atMs: 0, state: 'FAILED' }]);
+    }
+    summaries.push(...(await sweepUntil('every collection ending', harnesses, () => sink.events.length >= 100)));
 
     const ids = sink.events.map((e) => e.id);
     expect(new Set(ids).size).toBe(ids.length);
@@ -205,8 +218,9 @@ describe('a state store that fails in the middle of a sweep', () => {
     const h = harness(emulator, store, { WATCH_UUIDS: uuids.join(','), WATCH_KINDS: 'process' }, [sink]);
     cleanups.push(h.close);
 
-    const running = runSweep(h.deps, sweepFor(8000));
-    await new Promise((r) => setTimeout(r, 1200));
+    const running = runSweep(h.deps, sweepFor(10_000));
+    // Redis goes away once the sweep has recorded a change (not after a fixed time: a loaded machine is slow to start).
+    await waitFor('the sweep to record a change', async () => (await store.countOutbox()) > 0, 8_000);
     await proxy.stop();
     const summary = await running;
 
@@ -262,9 +276,11 @@ describe('a state store that fails in the middle of a sweep', () => {
     const h = harness(emulator, store, { WATCH_UUIDS: uuids.join(','), WATCH_KINDS: 'process' }, [sink]);
     cleanups.push(h.close);
 
-    const running = runSweep(h.deps, sweepFor(8000));
-    await new Promise((r) => setTimeout(r, 1200));
-    rmSync(stateDir, { recursive: true, force: true });
+    // The store is broken as soon as the sweep has written once (not after a fixed time: a loaded machine is slow to start).
+    const running = runSweep(h.deps, sweepFor(10_000));
+    await waitFor('the sweep to record a change', async () => (await store.countOutbox()) > 0, 8_000);
+    // Swapped out in one rename (removing a directory the store is writing into can fail half way), then blocked.
+    renameSync(stateDir, `${stateDir}.gone`);
     writeFileSync(stateDir, 'not a directory');
     const summary = await running;
 
