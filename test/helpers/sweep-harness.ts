@@ -2,7 +2,7 @@
 // limiter for the store, real CwpClient; only the sink is a recorder, so tests can see what was published.
 import { randomUUID } from 'node:crypto';
 import { loadConfig, type Config } from '../../lib/config';
-import { CWP_SERVICE, CWP_VERSION, CwpClient } from '../../lib/cwp/client';
+import { CWP_SERVICE, CWP_VERSION, YunjingClient as CwpClient } from '../../lib/cwp/yunjing';
 import { createLogger, type Logger } from '../../lib/log';
 import { LocalRateLimiter, RedisRateLimiter } from '../../lib/ratelimit';
 import { RedisStateStore } from '../../lib/state/redis';

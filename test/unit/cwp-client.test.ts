@@ -2,7 +2,7 @@
 // first against a scripted caller, then the whole way through TencentClient against the emulator.
 import { randomUUID } from 'node:crypto';
 import { startEmulator, type Emulator } from '../../dev/emulator';
-import { CREATE_ACTION, CwpClient, InvalidUuidError, MACHINES_ACTION, MACHINES_PAGE_LIMIT, RESULT_ACTION, RESULT_PAGE_LIMIT, STATUS_ACTION, type CwpMachine, type ResultPage } from '../../lib/cwp/client';
+import { CREATE_ACTION, InvalidUuidError, MACHINES_ACTION, MACHINES_PAGE_LIMIT, RESULT_ACTION, RESULT_PAGE_LIMIT, STATUS_ACTION, YunjingClient as CwpClient, type CwpMachine, type ResultPage } from '../../lib/cwp/yunjing';
 import { TencentError, TRANSPORT_CODES } from '../../lib/errors';
 import { TencentClient } from '../../lib/tencent/client';
 import type { CallOptions, TencentCaller, TencentResult } from '../../lib/tencent/types';
