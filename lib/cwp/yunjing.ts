@@ -231,7 +231,7 @@ export class YunjingClient implements CwpPort {
   }
 
   /** yunjing has no region-listing action: every type's regions are the fixed list of WATCH_DISCOVER=all. */
-  async machineRegions(): Promise<readonly string[]> {
+  async machineRegions(_machineType: string): Promise<readonly string[]> {
     return DISCOVER_ALL_REGIONS;
   }
 

@@ -11,6 +11,7 @@ import type { SendResult, Sink } from '../../lib/sinks/sink';
 import type { StateStore } from '../../lib/state/store';
 import type { SweepDeps, SweepWindow } from '../../lib/sweep';
 import { TencentClient } from '../../lib/tencent/client';
+import type { TencentCaller } from '../../lib/tencent/types';
 import type { CloudEvent } from '../../lib/events/types';
 import type { Emulator } from '../../dev/emulator';
 import { statusData } from './events';
@@ -54,7 +55,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export function harness(emulator: Emulator, store: StateStore, env: Record<string, string>, sinks: Sink[]): Harness {
+/** Builds the CWP backend over the harness's caller: yunjing unless a test brings another. */
+export type BackendFactory = (caller: TencentCaller) => SweepDeps['cwp'];
+
+export function harness(emulator: Emulator, store: StateStore, env: Record<string, string>, sinks: Sink[], backend: BackendFactory = (caller) => new CwpClient(caller)): Harness {
   const config = loadConfig({
     TENCENTCLOUD_SECRET_ID: emulator.credentials.secretId,
     TENCENTCLOUD_SECRET_KEY: emulator.credentials.secretKey,
@@ -68,7 +72,7 @@ export function harness(emulator: Emulator, store: StateStore, env: Record<strin
   const logLines: string[] = [];
   const logger: Logger = createLogger({ level: 'debug', write: (l) => logLines.push(l) });
   return {
-    deps: { config, store, cwp: new CwpClient(caller), sinks, logger },
+    deps: { config, store, cwp: backend(caller), sinks, logger },
     config,
     limiter,
     logLines,
