@@ -68,7 +68,9 @@ export interface CwpPort {
   /**
    * Starts a collection of one key. Every failure rejects, state-implying ones included (the caller decides what a
    * refused start means). A backend whose API starts many hosts in one request may coalesce concurrent starts into
-   * one and answer each with that request's RequestId: callers must not count requests by calls.
+   * one and answer each with that request's RequestId: callers must not count requests by calls. Per key rather than
+   * a batch method because every caller (a sweep worker, an HTTP route) decides and records one key's start, with
+   * its own event; gathering keys across workers for one backend's sake belongs in that backend.
    */
   createTask(kind: TaskKind, uuid: string, options?: CallOptions): Promise<{ requestId: string }>;
   /**

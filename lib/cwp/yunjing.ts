@@ -246,7 +246,7 @@ export class YunjingClient implements CwpPort {
   }
 
   stopFor(error: unknown): CwpStop | null {
-    return isTencentError(error) ? stopFor(error) : null;
+    return isTencentError(error) ? stopReason(error) : null;
   }
 }
 
@@ -258,7 +258,7 @@ function listedMachine(m: Machine, type: string, region: string): ListedMachine 
 }
 
 /** Whether a yunjing error stops the whole sweep: rejected credentials, a clock too far off, or an API that is not there. */
-function stopFor(e: TencentError): CwpStop | null {
+function stopReason(e: TencentError): CwpStop | null {
   const action = e.action ?? 'the CWP action';
   if (e.code === 'AuthFailure.SignatureExpire') {
     const fix = 'set this machine\'s clock right (NTP): TC3 signatures are valid for 5 minutes around Tencent Cloud\'s time';
