@@ -1,8 +1,9 @@
 // Builds a real sweep against the emulator: real config, real TencentClient (TC3 over HTTP), real rate
-// limiter for the store, real CwpClient; only the sink is a recorder, so tests can see what was published.
+// limiter for the store, the real yunjing backend (or one a test brings); only the sink is a recorder, so tests
+// can see what was published.
 import { randomUUID } from 'node:crypto';
 import { loadConfig, type Config } from '../../lib/config';
-import { CWP_SERVICE, CWP_VERSION, YunjingClient as CwpClient } from '../../lib/cwp/yunjing';
+import { CWP_SERVICE, CWP_VERSION, YunjingClient } from '../../lib/cwp/yunjing';
 import { createLogger, type Logger } from '../../lib/log';
 import { LocalRateLimiter, RedisRateLimiter } from '../../lib/ratelimit';
 import { RedisStateStore } from '../../lib/state/redis';
@@ -58,7 +59,7 @@ export interface Harness {
 /** Builds the CWP backend over the harness's caller: yunjing unless a test brings another. */
 export type BackendFactory = (caller: TencentCaller) => SweepDeps['cwp'];
 
-export function harness(emulator: Emulator, store: StateStore, env: Record<string, string>, sinks: Sink[], backend: BackendFactory = (caller) => new CwpClient(caller)): Harness {
+export function harness(emulator: Emulator, store: StateStore, env: Record<string, string>, sinks: Sink[], backend: BackendFactory = (caller) => new YunjingClient(caller)): Harness {
   const config = loadConfig({
     TENCENTCLOUD_SECRET_ID: emulator.credentials.secretId,
     TENCENTCLOUD_SECRET_KEY: emulator.credentials.secretKey,
