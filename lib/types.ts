@@ -69,8 +69,8 @@ export interface Watch {
   machine?: MachineInfo;
 }
 
-/** A machine as DescribeMachines listed it (WATCH_DISCOVER), kept for the watch list, events and messages. */
-export interface MachineInfo {
+/** A machine as a CWP backend's listing describes it (lib/cwp/port.ts): what the bridge keeps of one listed machine. */
+export interface ListedMachine {
   uuid: string;
   name: string | null;
   ip: string | null;
@@ -79,8 +79,12 @@ export interface MachineInfo {
   /** MachineType and MachineRegion of the listing it came from, e.g. CVM / ap-guangzhou. */
   type: string;
   region: string;
-  /** MachineStatus at the last listing. */
+  /** The agent's online state at the last listing. */
   status: 'ONLINE' | 'OFFLINE';
+}
+
+/** A listed machine as discovery keeps it (WATCH_DISCOVER), for the watch list, events and messages. */
+export interface MachineInfo extends ListedMachine {
   /** Epoch ms: first listed, and last listed. */
   firstSeenAt: number;
   lastSeenAt: number;

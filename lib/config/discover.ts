@@ -2,7 +2,7 @@
 // Parsed by hand rather than by a zod schema because the value is a small grammar
 // (`CVM:ap-guangzhou,ap-shanghai;BM:ap-guangzhou`, or `all`), and each problem names the entry and the fix.
 import { createHash } from 'node:crypto';
-import type { MachineFilter } from '../cwp/client';
+import type { MachineFilter } from '../cwp/port';
 import { commaList } from './fields';
 
 /** The machine types the yunjing DescribeMachines doc names (CVM, BM), and the ones later CWP consoles list. */
@@ -10,9 +10,10 @@ export const DISCOVER_MACHINE_TYPES = ['CVM', 'BM', 'ECM', 'LH', 'Other'] as con
 /** What `all` lists: the two types the yunjing API documents. */
 export const DISCOVER_ALL_TYPES = ['CVM', 'BM'] as const;
 /**
- * What `all` (or a type's `all`) lists: the public Tencent Cloud regions where CWP was sold when the yunjing API
- * was frozen. yunjing has no region-listing action (DescribeMachineRegions belongs to the newer cwp API), so the
- * list is ours; name regions explicitly to list fewer (each empty region still costs one request per listing).
+ * What `all` (or a type's `all`) lists unless the CWP backend names the regions itself (lib/cwp/port.ts
+ * machineRegions): the public Tencent Cloud regions where CWP was sold when the yunjing API was frozen. yunjing has
+ * no region-listing action (DescribeMachineRegions belongs to the newer cwp API), so the list is ours; name regions
+ * explicitly to list fewer (each empty region still costs one request per listing).
  */
 export const DISCOVER_ALL_REGIONS = [
   'ap-guangzhou', 'ap-shanghai', 'ap-nanjing', 'ap-beijing', 'ap-chengdu', 'ap-chongqing', 'ap-hongkong',
@@ -33,8 +34,11 @@ export interface DiscoverTarget {
 }
 
 export interface DiscoverConfig {
-  /** Every (type, region) listing, in order; a listing is one pass over all of them. */
+  /** Every (type, region) listing, in order, each `all` read as DISCOVER_ALL_REGIONS; a listing is one pass over all of them. */
   targets: DiscoverTarget[];
+  /** WATCH_DISCOVER as given, and the machine types it asks every region of: discovery reads those from the backend. */
+  spec: string;
+  everyRegionOf: string[];
   filters: MachineFilter[];
   /** DISCOVER_EVERY: a new listing starts at most this often. */
   everyMs: number;
@@ -44,8 +48,11 @@ export interface DiscoverConfig {
 
 const REGION = /^[a-z]{2,4}(-[a-z]+)+(-\d+)?$/;
 
-/** Parses WATCH_DISCOVER; pushes each problem (naming the variable, the entry and the fix) to `problems`. */
-export function parseDiscoverTargets(raw: string, problems: string[]): DiscoverTarget[] {
+/**
+ * Parses WATCH_DISCOVER; pushes each problem (naming the variable, the entry and the fix) to `problems`. A type's
+ * `all` is every region `regionsOf` gives for it.
+ */
+export function parseDiscoverTargets(raw: string, problems: string[], regionsOf: (machineType: string) => readonly string[] = () => DISCOVER_ALL_REGIONS): DiscoverTarget[] {
   const v = raw.trim();
   if (v === '' || v === 'off') return [];
   const targets: DiscoverTarget[] = [];
@@ -53,7 +60,7 @@ export function parseDiscoverTargets(raw: string, problems: string[]): DiscoverT
     if (!targets.some((t) => t.machineType === machineType && t.machineRegion === machineRegion)) targets.push({ machineType, machineRegion });
   };
   if (v === 'all') {
-    for (const type of DISCOVER_ALL_TYPES) for (const region of DISCOVER_ALL_REGIONS) add(type, region);
+    for (const type of DISCOVER_ALL_TYPES) for (const region of regionsOf(type)) add(type, region);
     return targets;
   }
   const hint = 'use TYPE:region,region;TYPE:region (e.g. CVM:ap-guangzhou,ap-shanghai;BM:ap-guangzhou), or all';
@@ -71,7 +78,7 @@ export function parseDiscoverTargets(raw: string, problems: string[]): DiscoverT
     const regions = commaList(part.slice(colon + 1));
     if (regions.length === 0) problems.push(`WATCH_DISCOVER: ${type} names no region; ${hint}`);
     for (const region of regions) {
-      if (region === 'all') for (const r of DISCOVER_ALL_REGIONS) add(type, r);
+      if (region === 'all') for (const r of regionsOf(type)) add(type, r);
       else if (REGION.test(region)) add(type, region);
       else problems.push(`WATCH_DISCOVER: "${region}" is not a region; use a region such as ap-guangzhou, or all`);
     }

@@ -6,7 +6,7 @@ import { isAgentUuid, normalizeUuid } from '../cwp/uuid';
 import { TASK_KINDS, type TaskKind } from '../types';
 import { CHAT_ENV, parseChatConfig, type ChatConfig } from './chat';
 import { EB_ENV, parseEventBridge, type EventBridgeConfig } from './eventbridge';
-import { discoverKey, parseDiscoverFilters, parseDiscoverTargets, type DiscoverConfig } from './discover';
+import { DISCOVER_ALL_REGIONS, discoverKey, parseDiscoverFilters, parseDiscoverTargets, type DiscoverConfig } from './discover';
 import { commaList, httpOrigin, int, optionalInt, REGION_PATTERN } from './fields';
 import { redisUrlProblem } from './redis-url';
 import { parseApiTokens, type ApiToken } from './tokens';
@@ -261,7 +261,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push('WATCH_KINDS: names no kind; use process, port or both');
   }
 
-  const discoverTargets = parseDiscoverTargets(present.WATCH_DISCOVER ?? '', problems);
+  const everyRegionOf = new Set<string>();
+  const discoverTargets = parseDiscoverTargets(present.WATCH_DISCOVER ?? '', problems, (type) => {
+    everyRegionOf.add(type);
+    return DISCOVER_ALL_REGIONS;
+  });
   const discoverFilters = parseDiscoverFilters(present.WATCH_DISCOVER_FILTERS ?? '', problems);
   if (present.WATCH_DISCOVER_FILTERS !== undefined && discoverTargets.length === 0 && !present.WATCH_DISCOVER) {
     problems.push('WATCH_DISCOVER_FILTERS: is set but WATCH_DISCOVER is not; set WATCH_DISCOVER (e.g. CVM:ap-guangzhou) or unset the filters');
@@ -322,7 +326,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     watch: {
       uuids: [...new Set(watchUuids)],
       kinds: watchKinds,
-      discover: discoverTargets.length === 0 ? null : { targets: discoverTargets, filters: discoverFilters, everyMs: parsePeriod(e.DISCOVER_EVERY, 10_000)!, key: discoverKey(discoverTargets, discoverFilters) },
+      discover: discoverTargets.length === 0 ? null : { targets: discoverTargets, spec: present.WATCH_DISCOVER ?? '', everyRegionOf: [...everyRegionOf], filters: discoverFilters, everyMs: parsePeriod(e.DISCOVER_EVERY, 10_000)!, key: discoverKey(discoverTargets, discoverFilters) },
     },
     sweep: {
       budgetMs: e.SWEEP_BUDGET_MS ?? null,

@@ -1,6 +1,6 @@
 // The one event the bridge publishes: a CloudEvents 1.0 structured-mode JSON object (the README's Events section; schemas/ holds its JSON Schema).
 import { digestId } from './ids';
-import { RESULT_ACTION } from '../cwp/client';
+import { RESULT_ACTION } from '../cwp/yunjing';
 import type { TaskKind, TaskState } from '../types';
 import type { Severity, StatusChangedEvent } from './types';
 

@@ -1,8 +1,8 @@
 // What the HTTP core needs from the outside, injected so that tests (fakes) and the runtime wiring
-// (functions/api: real store, real CwpClient over the emulator or Tencent Cloud) pass the same shapes.
+// (functions/api: real store, the CWP backend over the emulator or Tencent Cloud) pass the same shapes.
 import type { ApiToken, Config } from '../config';
 import type { RequestBudget } from '../ratelimit/budget';
-import type { CwpClient } from '../cwp/client';
+import type { CwpPort } from '../cwp/port';
 import type { Logger } from '../log';
 import type { AgentRecordsPort, DeadLetterPort, FleetPort, HealthPort, ResultsPort, SchedulePort, WatchPort } from '../state/store';
 import type { ScfContext } from '../scf/types';
@@ -16,7 +16,7 @@ export interface HttpDeps {
    */
   store: AgentRecordsPort & WatchPort & DeadLetterPort & HealthPort & Pick<SchedulePort, 'getRecord' | 'recordChange'> & Pick<ResultsPort, 'getSnapshot'>
     & Pick<FleetPort, 'listMachines' | 'getMachine' | 'getDiscovery'>;
-  cwp: Pick<CwpClient, 'getTaskStatus' | 'createTask'>;
+  cwp: Pick<CwpPort, 'getTaskStatus' | 'createTask'>;
   logger: Logger;
   /** Epoch ms; defaults to Date.now. Used for watch times and replays. */
   now?: () => number;

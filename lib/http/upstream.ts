@@ -1,5 +1,5 @@
 // Live CWP answers as HTTP: the status comes from the error table (lib/errors), nowhere else.
-import { InvalidUuidError } from '../cwp/client';
+import { InvalidUuidError } from '../cwp/port';
 import { ERROR_TABLE, isTencentError, TRANSPORT_CODES } from '../errors';
 import type { TaskKind, TaskObservation, TaskState } from '../types';
 import type { ScfContext } from '../scf/types';

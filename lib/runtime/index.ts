@@ -3,7 +3,8 @@
 // store is Redis (lib/state/index.ts imports it lazily), which keeps the cold start of the other setups small.
 // The sinks are passed in by the poll function only, so the api bundle does not carry them.
 import { ConfigError, loadConfig, type Config, type FunctionRole } from '../config';
-import { CwpClient } from '../cwp/client';
+import type { CwpPort } from '../cwp/port';
+import { YunjingClient } from '../cwp/yunjing';
 import { CWP_SERVICE, CWP_VERSION, EB_SERVICE, EB_VERSION, TDMQ_SERVICE, TDMQ_VERSION } from '../tencent/services';
 import { createLogger, type Logger } from '../log';
 import type { RateLimiter } from '../ratelimit/limiter';
@@ -18,7 +19,8 @@ export interface Runtime {
   config: Config;
   logger: Logger;
   store: StateStore;
-  cwp: CwpClient;
+  /** The CWP backend (lib/cwp/port.ts). */
+  cwp: CwpPort;
   sinks: Sink[];
   /** The api function's per-token request budget (API_RATE_LIMIT, API_RATE_BURST); null for the poll function. */
   tokenBudget: RequestBudget | null;
@@ -56,7 +58,8 @@ export async function createRuntime(role: FunctionRole, env: Record<string, stri
     return l;
   };
   const common = { region: config.region, credentials: config.credentials, timeoutMs: config.requestTimeoutMs };
-  const cwpCaller = new TencentClient({ ...common, endpoint: config.cwp.endpoint, service: CWP_SERVICE, version: CWP_VERSION, rateLimiter: limiter(config.cwp.rateLimit) });
+  // The CWP backend: yunjing is the only one; a second is its own file under lib/cwp and one choice here.
+  const cwp: CwpPort = new YunjingClient(new TencentClient({ ...common, endpoint: config.cwp.endpoint, service: CWP_SERVICE, version: CWP_VERSION, rateLimiter: limiter(config.cwp.rateLimit) }));
   const needsTdmq = makeSinks !== undefined && (config.cmq.topic !== null || config.cmq.queue !== null);
   const tdmq = needsTdmq ? new TencentClient({ ...common, endpoint: config.tdmq.endpoint, service: TDMQ_SERVICE, version: TDMQ_VERSION, rateLimiter: limiter(config.tdmq.rateLimit) }) : null;
   const eb = makeSinks !== undefined && config.eb !== null
@@ -67,7 +70,7 @@ export async function createRuntime(role: FunctionRole, env: Record<string, stri
     config,
     logger,
     store,
-    cwp: new CwpClient(cwpCaller),
+    cwp,
     sinks,
     tokenBudget: role === 'api' ? requestBudget(config.api.rateLimit, config.api.rateBurst) : null,
     async close() {

@@ -3,9 +3,8 @@
 // the stop signal, the counters).
 import type { Intervals } from '../config';
 import { createHash } from 'node:crypto';
-import { InvalidUuidError, type CwpClient } from '../cwp/client';
-import { isTencentError, type TencentError } from '../errors';
-import { CWP_SERVICE, CWP_VERSION } from '../tencent/services';
+import { InvalidUuidError, type CwpPort } from '../cwp/port';
+import { isTencentError } from '../errors';
 import { buildStatusChangedEvent } from '../events';
 import type { Logger } from '../log';
 import { keyId, type SchedulePort } from '../state/store';
@@ -29,7 +28,7 @@ export interface SweepContext {
   eventSource: string;
   intervals: Intervals;
   store: Pick<SchedulePort, 'getRecord' | 'recordCheck' | 'recordChange'>;
-  cwp: Pick<CwpClient, 'getTaskStatus' | 'createTask'>;
+  cwp: Pick<CwpPort, 'getTaskStatus' | 'createTask' | 'stopFor'>;
   /** COLLECT_EVERY in ms, or null: scheduled collections are off. */
   collectEveryMs: number | null;
   log: Logger;
@@ -61,16 +60,15 @@ export async function checkKey(ctx: SweepContext, rec: KeyRecord): Promise<boole
     obs = await ctx.cwp.getTaskStatus(rec.kind, rec.uuid, { signal: ctx.signal, deadline: ctx.pollUntil, stats: ctx.stats });
   } catch (e) {
     if (ctx.signal.aborted) return false; // the deadline: the key stays due for the next run
-    // Errors no further call can get past stop the sweep at once, each with a message that says what to do.
-    const stop = isTencentError(e) ? stopFor(e) : null;
+    // Errors no further call can get past stop the sweep at once, each with the backend's word on what to do.
+    const stop = ctx.cwp.stopFor(e);
     if (stop) {
-      log.error(stop.log, { ...(e as TencentError).toLog(), fix: stop.fix });
+      log.error(stop.log, { ...errorDetail(e), fix: stop.fix });
       ctx.fail(stop.outcome, stop.message);
       return false;
     }
     ctx.counts.failed++;
-    const detail = isTencentError(e) ? e.toLog() : { message: e instanceof Error ? e.message : String(e) };
-    log.warn('check failed; the last known state stays', { subject: keyId(rec), ...detail });
+    log.warn('check failed; the last known state stays', { subject: keyId(rec), ...errorDetail(e) });
     // A bad stored uuid will never succeed: push it far out. Anything else is retried soon.
     const due = e instanceof InvalidUuidError ? ctx.now() + intervals.unknownAgent * 1000 : retryDueAt(ctx.now(), intervals);
     await store.recordCheck({ key, observedAt: ctx.now(), nextDue: due });
@@ -116,7 +114,7 @@ async function startScheduledCollection(ctx: SweepContext, rec: KeyRecord): Prom
     ctx.log.info('scheduled collection started', { subject: keyId(rec), every: ctx.collectEveryMs, requestId });
     return { uuid: rec.uuid, kind: rec.kind, state: 'COLLECTING', requestId, observedAt: ctx.now() };
   } catch (e) {
-    if (!ctx.signal.aborted) ctx.log.warn('scheduled collection not started; tried again at the next check', { subject: keyId(rec), ...(isTencentError(e) ? e.toLog() : { message: e instanceof Error ? e.message : String(e) }) });
+    if (!ctx.signal.aborted) ctx.log.warn('scheduled collection not started; tried again at the next check', { subject: keyId(rec), ...errorDetail(e) });
     return null;
   }
 }
@@ -158,35 +156,7 @@ export async function recordTransition(ctx: SweepContext, rec: KeyRecord, obs: T
   return false;
 }
 
-interface SweepStopReason {
-  outcome: 'auth' | 'clock' | 'gone';
-  /** The log line's message. */
-  log: string;
-  /** What the operator should do. */
-  fix: string;
-  /** For the summary and /healthz: the code, the action, and the fix. */
-  message: string;
-}
-
-/** Whether an error stops the whole sweep: rejected credentials, a clock too far off, or an API that is not there. */
-export function stopFor(e: TencentError): SweepStopReason | null {
-  const action = e.action ?? 'the CWP action';
-  if (e.code === 'AuthFailure.SignatureExpire') {
-    const fix = 'set this machine\'s clock right (NTP): TC3 signatures are valid for 5 minutes around Tencent Cloud\'s time';
-    return { outcome: 'clock', log: 'the clock is more than 5 minutes off Tencent Cloud\'s (the signature expired even when signed again); stopping the sweep', fix, message: `${e.code} on ${action} after signing again: the clock is off; ${fix}` };
-  }
-  if (e.row.kind === 'auth') {
-    const fix = 'check TENCENTCLOUD_SECRET_ID/KEY or the execution role and its yunjing permissions';
-    return { outcome: 'auth', log: 'CWP rejected our credentials; stopping the sweep: every further call would fail the same way', fix, message: `${e.code}: ${e.message}` };
-  }
-  if (e.row.kind === 'gone') {
-    const fix = `check CWP_ENDPOINT (the ${CWP_SERVICE} endpoint) and TENCENTCLOUD_REGION, and whether Tencent Cloud still offers ${action} (${CWP_SERVICE} ${CWP_VERSION}) to this account; the ${CWP_SERVICE} API is frozen (its docs date from 2020, the cwp service dropped these actions in 2021)`;
-    return {
-      outcome: 'gone',
-      log: `CWP does not offer ${action} any more (${e.code}); stopping the sweep: no check can succeed`,
-      fix,
-      message: `${e.code} on ${action} (${CWP_SERVICE} ${CWP_VERSION}): ${e.row.meaning}; ${fix}`,
-    };
-  }
-  return null;
+/** A failed call for a log line: a TencentError's own fields (code, RequestId, action), else the message. */
+export function errorDetail(e: unknown): Record<string, unknown> {
+  return isTencentError(e) ? e.toLog() : { message: e instanceof Error ? e.message : String(e) };
 }

@@ -1,5 +1,6 @@
-// Discovery (WATCH_DISCOVER): the sweep pages through yunjing DescribeMachines for each configured (type,
-// region), 100 machines a request, and
+// Discovery (WATCH_DISCOVER): the sweep pages through the CWP backend's machine listing (yunjing: DescribeMachines,
+// 100 machines a request) for each configured (type, region), a WATCH_DISCOVER `all` standing for the regions the
+// backend names, and
 // - keeps every listed machine with an agent Uuid (name, IP, tags): those that no env or API watch names are
 //   watched (source "discovered"); machines listed without a Uuid (long offline, as the API's doc says) are
 //   counted and skipped;
@@ -9,24 +10,24 @@
 // - at the end of a whole listing, forgets the machines missing from it and from the one before, and unwatches
 //   their agents with one agent.unwatched event each (env and API watches stay: they win over discovery).
 // One sweep at a time lists (a lease in the store); a listing of a large fleet that the deadline cuts short
-// resumes where it stopped at the next sweep. A new listing starts at most every DISCOVER_EVERY. DescribeMachines
+// resumes where it stopped at the next sweep. A new listing starts at most every DISCOVER_EVERY. The listing's action
 // has its own rate budget (the limiter is per action), so listing never slows the status checks.
-import type { DiscoverConfig } from '../config';
-import type { CwpClient, CwpMachine as Machine } from '../cwp/client';
-import { isTencentError } from '../errors';
+import type { DiscoverConfig, DiscoverTarget } from '../config';
+import { parseDiscoverTargets } from '../config/discover';
+import type { CwpPort } from '../cwp/port';
 import { buildAgentUnwatchedEvent } from '../events';
 import type { Logger } from '../log';
 import type { FleetPort, SchedulePort } from '../state/store';
 import type { CallStats } from '../tencent/types';
-import type { DiscoveryCursor, KeyRecord, MachineInfo, TaskKey, TaskKind } from '../types';
+import type { DiscoveryCursor, KeyRecord, ListedMachine, MachineInfo, TaskKey, TaskKind } from '../types';
 import { blankRecord } from '../state/rules';
-import { recordTransition, stopFor, type SweepContext } from './check';
+import { errorDetail, recordTransition, type SweepContext } from './check';
 
 /** How long one sweep's hold on discovery lasts without renewal; renewed at every page. */
 export const DISCOVERY_LEASE_MS = 30_000;
 
 export interface DiscoveryCounts {
-  /** DescribeMachines requests made. */
+  /** Pages of the machine listing read. */
   pages: number;
   /** Machines with an Uuid listed, new ones among them, and those without an Uuid (skipped). */
   listed: number;
@@ -48,7 +49,7 @@ export interface DiscoveryDeps {
   watchKinds: TaskKind[];
   eventSource: string;
   store: FleetPort & Pick<SchedulePort, 'getRecords' | 'recordCheck' | 'recordChange' | 'getRecord'>;
-  cwp: Pick<CwpClient, 'listMachines'>;
+  cwp: Pick<CwpPort, 'readMachines' | 'machineRegions' | 'stopFor'>;
   /** The kinds of each env or API watch (they win over discovery; the listing's online state applies to them too). */
   watchedKinds: ReadonlyMap<string, TaskKind[]>;
   /** The sweep's lookup of listed machines: updated as pages come in, so the events carry names at once. */
@@ -83,46 +84,35 @@ export async function runDiscovery(deps: DiscoveryDeps): Promise<DiscoveryCounts
   if (!inProgress) cursor = { ...cursor, startedAt: now() };
 
   try {
-    while (cursor.target < discover.targets.length) {
+    const targets = await listingTargets(deps);
+    while (targets !== null && cursor.target < targets.length) {
       if (deps.signal.aborted || now() >= deps.pollUntil) break;
-      const target = discover.targets[cursor.target]!;
+      const target = targets[cursor.target]!;
       let page;
       try {
-        page = await deps.cwp.listMachines(
-          { machineType: target.machineType, machineRegion: target.machineRegion, offset: cursor.offset, ...(discover.filters.length > 0 ? { filters: discover.filters } : {}) },
+        page = await deps.cwp.readMachines(
+          { target, offset: cursor.offset, ...(discover.filters.length > 0 ? { filters: discover.filters } : {}) },
           { signal: deps.signal, deadline: deps.pollUntil, stats: deps.stats },
         );
       } catch (e) {
-        if (deps.signal.aborted) break;
-        const stop = isTencentError(e) ? stopFor(e) : null;
-        const detail = isTencentError(e) ? e.toLog() : { message: e instanceof Error ? e.message : String(e) };
-        // Loud, and named: a retired or refused DescribeMachines stops discovery, never the status checks.
-        if (stop) log.error(`discovery stopped: ${stop.message}`, { ...detail, fix: stop.fix, target });
-        else log.warn('discovery: a DescribeMachines page failed; the listing resumes here at the next sweep', { ...detail, target, offset: cursor.offset });
+        if (!deps.signal.aborted) listingFailed(deps, e, 'discovery: a page of the machine listing failed; the listing resumes here at the next sweep', { target, offset: cursor.offset });
         break;
       }
       counts.pages++;
       const t = now();
-      const listed: MachineInfo[] = [];
-      for (const m of page.machines) {
-        if (m.Uuid === '') {
-          counts.skippedNoUuid++;
-          continue;
-        }
-        listed.push(machineInfo(m, target.machineType, target.machineRegion, t, cursor.listing));
-      }
+      const listed = page.machines.map((m) => seen(m, t, cursor.listing));
+      counts.skippedNoUuid += page.skippedNoUuid;
       for (const m of listed) if (!deps.machines.has(m.uuid)) counts.added++;
       counts.listed += listed.length;
       await store.putMachines(listed);
       for (const m of listed) deps.machines.set(m.uuid, m);
       await applyOnlineState(deps, listed, page.requestId, counts);
 
-      const end = page.machines.length === 0 || cursor.offset + page.machines.length >= page.total;
-      const skippedNoUuid = cursor.skippedNoUuid + (page.machines.length - listed.length);
-      cursor = end ? { ...cursor, target: cursor.target + 1, offset: 0, skippedNoUuid } : { ...cursor, offset: cursor.offset + page.machines.length, skippedNoUuid };
+      const skippedNoUuid = cursor.skippedNoUuid + page.skippedNoUuid;
+      cursor = page.nextOffset === null ? { ...cursor, target: cursor.target + 1, offset: 0, skippedNoUuid } : { ...cursor, offset: page.nextOffset, skippedNoUuid };
       await store.saveDiscovery(cursor, now() + DISCOVERY_LEASE_MS);
     }
-    if (cursor.target >= discover.targets.length) {
+    if (targets !== null && cursor.target >= targets.length) {
       await endListing(deps, cursor.listing, counts);
       counts.completed = true;
       log.info('discovery: listing complete', { listing: cursor.listing, machines: deps.machines.size, skippedNoUuid: cursor.skippedNoUuid, forgotten: counts.forgotten, unwatched: counts.unwatched });
@@ -135,15 +125,34 @@ export async function runDiscovery(deps: DiscoveryDeps): Promise<DiscoveryCounts
   return counts;
 }
 
-function machineInfo(m: Machine, type: string, region: string, now: number, listing: number): MachineInfo {
-  const name = typeof m.MachineName === 'string' && m.MachineName !== '' ? m.MachineName : null;
-  const ip = typeof m.MachineIp === 'string' && m.MachineIp !== '' ? m.MachineIp : null;
-  const tags = Array.isArray(m.Tag) ? m.Tag.map((t) => (t && typeof t.Name === 'string' ? t.Name : '')).filter((n) => n !== '') : [];
-  return {
-    uuid: m.Uuid.toLowerCase(), name, ip, tags, type, region,
-    status: m.MachineStatus === 'ONLINE' ? 'ONLINE' : 'OFFLINE',
-    firstSeenAt: now, lastSeenAt: now, seenInListing: listing,
-  };
+/**
+ * The (type, region) targets of a listing: WATCH_DISCOVER as configured, each `all` standing for the regions the
+ * backend names (yunjing: the fixed list the configuration already holds, so no request). Null when the backend
+ * could not answer: the listing waits for the next sweep. The cursor stays keyed by the settings, not the answer.
+ */
+async function listingTargets(deps: DiscoveryDeps): Promise<DiscoverTarget[] | null> {
+  const { discover } = deps;
+  if (discover.everyRegionOf.length === 0) return discover.targets;
+  const regions = new Map<string, readonly string[]>();
+  try {
+    for (const type of discover.everyRegionOf) regions.set(type, await deps.cwp.machineRegions(type, { signal: deps.signal, deadline: deps.pollUntil, stats: deps.stats }));
+  } catch (e) {
+    if (!deps.signal.aborted) listingFailed(deps, e, 'discovery: the machine listing\'s regions could not be read; the listing waits for the next sweep', {});
+    return null;
+  }
+  return parseDiscoverTargets(discover.spec, [], (type) => regions.get(type) ?? []);
+}
+
+/** A failed listing request: an error that stops the sweep stops discovery (loud, in the backend's words), never the status checks. */
+function listingFailed(deps: DiscoveryDeps, e: unknown, message: string, context: Record<string, unknown>): void {
+  const stop = deps.cwp.stopFor(e);
+  if (stop) deps.log.error(`discovery stopped: ${stop.message}`, { ...errorDetail(e), fix: stop.fix, ...context });
+  else deps.log.warn(message, { ...errorDetail(e), ...context });
+}
+
+/** A listed machine as discovery keeps it: seen now, in this listing. */
+function seen(m: ListedMachine, now: number, listing: number): MachineInfo {
+  return { ...m, firstSeenAt: now, lastSeenAt: now, seenInListing: listing };
 }
 
 /**

@@ -1,15 +1,15 @@
 // Reading what a finished collection found: for each pending read (a key that became COMPLETE, marked by the
-// store), every page of DescribeProcesses / DescribeOpenPorts, normalised into a snapshot, compared with the
-// host's previous one, and stored with its ports.changed / processes.changed event in one compare-and-set. A read
-// that fails part-way stores nothing (no partial snapshot) and is tried again later. The first snapshot of a host
-// is its baseline: stored and shown by the API, not published, so connecting a fleet sends no flood.
-import type { CwpClient } from '../cwp/client';
-import { RESULT_PAGE_LIMIT } from '../cwp/client';
+// store), the host's items as the CWP backend reads them (lib/cwp/port.ts readResults; yunjing: every page of
+// DescribeProcesses / DescribeOpenPorts), made a snapshot, compared with the host's previous one, and stored with
+// its ports.changed / processes.changed event in one compare-and-set. A read that fails part-way stores nothing
+// (no partial snapshot) and is tried again later. The first snapshot of a host is its baseline: stored and shown
+// by the API, not published, so connecting a fleet sends no flood.
+import type { CwpPort } from '../cwp/port';
 import { isTencentError } from '../errors';
 import { buildResultsChangedEvent } from '../events';
 import type { Logger } from '../log';
 import { diffSnapshots, isEmptyDiff } from '../results/diff';
-import { portItem, processItem, sortItems, type ResultItem } from '../results/items';
+import { sortItems, type ResultItem } from '../results/items';
 import { decodeSnapshotRecord, encodeSnapshotRecord, type Snapshot, type SnapshotRecord } from '../results/snapshot';
 import { keyId, type PendingRead, type ResultsPort } from '../state/store';
 import { sleepUnlessAborted } from '../util/abort';
@@ -27,8 +27,6 @@ export const RESULT_RETRY_MS = 30_000;
 export const RESULT_LEASE_MS = 60_000;
 /** How long an idle reader waits before it looks for pending reads again. */
 const IDLE_READER_WAIT_MS = 1_000;
-/** The most pages one read takes (10,000 records): a host past that is read in part, its `total` still true. */
-export const MAX_RESULT_PAGES = 100;
 
 export interface ResultCounts {
   /** Completions read to the end and stored. */
@@ -41,7 +39,7 @@ export interface ResultCounts {
 
 export interface ResultsContext {
   store: ResultsPort;
-  cwp: Pick<CwpClient, 'readResultPage'>;
+  cwp: Pick<CwpPort, 'readResults'>;
   eventSource: string;
   log: Logger;
   now: () => number;
@@ -83,7 +81,7 @@ export async function readCompletion(ctx: ResultsContext, read: PendingRead): Pr
   let total: number;
   let requestId: string;
   try {
-    ({ items, total, requestId } = await readAllPages(ctx, read));
+    ({ items, total, requestId } = await ctx.cwp.readResults(key.kind, key.uuid, { signal: ctx.signal, deadline: ctx.pollUntil }));
   } catch (e) {
     // Our deadline (the signal, or a call refused because the deadline passed): due again at once for the next
     // run, not counted. Anything else: later, whole again.
@@ -118,20 +116,4 @@ export async function readCompletion(ctx: ResultsContext, read: PendingRead): Pr
   } else if (!previous) {
     ctx.log.info('baseline snapshot stored', { subject: keyId(key), total });
   }
-}
-
-async function readAllPages(ctx: ResultsContext, read: PendingRead): Promise<{ items: ResultItem[]; total: number; requestId: string }> {
-  const { uuid, kind } = read.key;
-  const items: ResultItem[] = [];
-  let total = 0;
-  let requestId = '';
-  for (let page = 0; page < MAX_RESULT_PAGES; page++) {
-    const r = await ctx.cwp.readResultPage(kind, uuid, page * RESULT_PAGE_LIMIT, { signal: ctx.signal, deadline: ctx.pollUntil });
-    total = r.total;
-    requestId = r.requestId;
-    if (r.kind === 'port') for (const p of r.items) items.push(portItem(p));
-    else for (const p of r.items) items.push(processItem(p));
-    if (r.items.length < RESULT_PAGE_LIMIT || (page + 1) * RESULT_PAGE_LIMIT >= total) break;
-  }
-  return { items, total, requestId };
 }

@@ -3,7 +3,7 @@
 // Changes are published while the sweep runs (publisher.ts); what is left stays in the outbox.
 import { setMaxListeners } from 'node:events';
 import type { Config } from '../config';
-import type { CwpClient } from '../cwp/client';
+import type { CwpPort } from '../cwp/port';
 import type { Logger } from '../log';
 import type { Sink } from '../sinks/sink';
 import { isStoreError, type DeadLetterPort, type FleetPort, type HealthPort, type OutboxPort, type ResultsPort, type SchedulePort, type WatchPort } from '../state/store';
@@ -24,8 +24,8 @@ export type SweepStore = SchedulePort & Pick<WatchPort, 'listWatches'> & OutboxP
 export interface SweepDeps {
   config: Config;
   store: SweepStore;
-  /** listMachines is needed only with WATCH_DISCOVER. */
-  cwp: Pick<CwpClient, 'getTaskStatus' | 'createTask' | 'readResultPage'> & Partial<Pick<CwpClient, 'listMachines'>>;
+  /** The machine listing (readMachines, machineRegions) is needed only with WATCH_DISCOVER. */
+  cwp: Pick<CwpPort, 'getTaskStatus' | 'createTask' | 'readResults' | 'stopFor'> & Partial<Pick<CwpPort, 'readMachines' | 'machineRegions'>>;
   sinks: Sink[];
   logger: Logger;
   now?: () => number;
@@ -125,13 +125,15 @@ export async function runSweep(deps: SweepDeps, window: SweepWindow): Promise<Sw
       throw e;
     });
     const discover = config.watch.discover;
-    const listMachines = deps.cwp.listMachines?.bind(deps.cwp);
-    const listing = discover && listMachines
+    const cwp = deps.cwp;
+    const readMachines = cwp.readMachines?.bind(cwp);
+    const machineRegions = cwp.machineRegions?.bind(cwp);
+    const listing = discover && readMachines && machineRegions
       ? (async () => {
           discovering = true;
           try {
             discovery = await runDiscovery({
-              discover, watchKinds: config.watch.kinds, eventSource: config.eventSource, store, cwp: { listMachines },
+              discover, watchKinds: config.watch.kinds, eventSource: config.eventSource, store, cwp: { readMachines, machineRegions, stopFor: (e) => cwp.stopFor(e) },
               watchedKinds, machines, ctx, log, now, signal: stop.signal, pollUntil: window.pollUntil, stats,
             });
             // New machines are watched, forgotten ones unwatched, in this very sweep.

@@ -4,7 +4,7 @@
 // nothing), ours refuses one the bridge could not page through, as Bridge.BadResponseBody.
 import { randomUUID } from 'node:crypto';
 import { startEmulator, type Emulator } from '../../dev/emulator';
-import { CwpClient, RESULT_ACTION, RESULT_PAGE_LIMIT } from '../../lib/cwp/client';
+import { RESULT_ACTION, RESULT_PAGE_LIMIT, YunjingClient as CwpClient } from '../../lib/cwp/yunjing';
 import { TRANSPORT_CODES } from '../../lib/errors';
 import { TencentClient } from '../../lib/tencent';
 import { apiSuccess, json, startCaptureServer, type CaptureServer, type ScriptedAnswer } from '../helpers/tencent-capture-server';

@@ -1,8 +1,9 @@
 // Builds a real sweep against the emulator: real config, real TencentClient (TC3 over HTTP), real rate
-// limiter for the store, real CwpClient; only the sink is a recorder, so tests can see what was published.
+// limiter for the store, the real yunjing backend (or one a test brings); only the sink is a recorder, so tests
+// can see what was published.
 import { randomUUID } from 'node:crypto';
 import { loadConfig, type Config } from '../../lib/config';
-import { CWP_SERVICE, CWP_VERSION, CwpClient } from '../../lib/cwp/client';
+import { CWP_SERVICE, CWP_VERSION, YunjingClient } from '../../lib/cwp/yunjing';
 import { createLogger, type Logger } from '../../lib/log';
 import { LocalRateLimiter, RedisRateLimiter } from '../../lib/ratelimit';
 import { RedisStateStore } from '../../lib/state/redis';
@@ -12,6 +13,7 @@ import type { StateStore } from '../../lib/state/store';
 import { runSweep, type SweepDeps, type SweepWindow } from '../../lib/sweep';
 import type { SweepSummary } from '../../lib/types';
 import { TencentClient } from '../../lib/tencent/client';
+import type { TencentCaller } from '../../lib/tencent/types';
 import type { CloudEvent } from '../../lib/events/types';
 import type { Emulator } from '../../dev/emulator';
 import { statusData } from './events';
@@ -55,7 +57,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export function harness(emulator: Emulator, store: StateStore, env: Record<string, string>, sinks: Sink[]): Harness {
+/** Builds the CWP backend over the harness's caller: yunjing unless a test brings another. */
+export type BackendFactory = (caller: TencentCaller) => SweepDeps['cwp'];
+
+export function harness(emulator: Emulator, store: StateStore, env: Record<string, string>, sinks: Sink[], backend: BackendFactory = (caller) => new YunjingClient(caller)): Harness {
   const config = loadConfig({
     TENCENTCLOUD_SECRET_ID: emulator.credentials.secretId,
     TENCENTCLOUD_SECRET_KEY: emulator.credentials.secretKey,
@@ -69,7 +74,7 @@ export function harness(emulator: Emulator, store: StateStore, env: Record<strin
   const logLines: string[] = [];
   const logger: Logger = createLogger({ level: 'debug', write: (l) => logLines.push(l) });
   return {
-    deps: { config, store, cwp: new CwpClient(caller), sinks, logger },
+    deps: { config, store, cwp: backend(caller), sinks, logger },
     config,
     limiter,
     logLines,

@@ -1,6 +1,8 @@
-// Test doubles for the Tencent client: a rate limiter that records what it was asked, and a client factory.
+// Test doubles for the Tencent client: a rate limiter that records what it was asked, a scripted caller, and a
+// client factory.
 import { TencentClient, type TencentClientOptions } from '../../lib/tencent';
 import type { RateLimiter } from '../../lib/ratelimit/limiter';
+import type { CallOptions, TencentCaller, TencentResult } from '../../lib/tencent/types';
 
 export const TEST_CREDENTIALS = { secretId: 'AKIDunitTestSecretId', secretKey: 'unit-test-secret-key-do-not-leak', token: null };
 export const TEST_TOKEN = 'unit-test-session-token-do-not-leak';
@@ -35,4 +37,17 @@ export function testClient(origin: string, overrides: Partial<TencentClientOptio
     random: () => 0,
     ...overrides,
   });
+}
+
+/** Answers each call with the next scripted result (or throws the next error), and records what it was asked. */
+export class ScriptedCaller implements TencentCaller {
+  readonly calls: { action: string; payload: Record<string, unknown>; options: CallOptions | undefined }[] = [];
+  constructor(private readonly answers: Array<TencentResult<unknown> | Error>) {}
+  async call<T>(action: string, payload: Record<string, unknown>, options?: CallOptions): Promise<TencentResult<T>> {
+    this.calls.push({ action, payload, options });
+    const answer = this.answers.shift();
+    if (!answer) throw new Error('no answer scripted');
+    if (answer instanceof Error) throw answer;
+    return answer as TencentResult<T>;
+  }
 }

@@ -4,13 +4,15 @@
 // budget sees a collection started outside the bridge.
 import { randomUUID } from 'node:crypto';
 import { startEmulator, type Emulator } from '../../dev/emulator';
+import { YunjingClient } from '../../lib/cwp/yunjing';
 import type { StateStore } from '../../lib/state/store';
+import { TencentError } from '../../lib/errors';
 import { runSweep } from '../../lib/sweep';
 import { readAllWatches } from '../../lib/sweep/watchlist';
 import type { CloudEvent } from '../../lib/events/types';
 import { eventSchemaProblems } from '../helpers/event-schema';
 import { statusData } from '../helpers/events';
-import { harness, RecordingSink, sweepFor, uuidOf } from '../helpers/sweep-harness';
+import { harness, RecordingSink, sweepFor, uuidOf, type BackendFactory } from '../helpers/sweep-harness';
 import { memoryStore as openMemoryStore, redisStore as openRedisStore, runCleanups, type Cleanup } from '../helpers/test-stores';
 
 const memoryStore = () => openMemoryStore(cleanups);
@@ -35,9 +37,9 @@ async function listAgainNow(store: StateStore): Promise<void> {
   if (cursor) await store.saveDiscovery({ ...cursor, lastCompletedAt: 0 }, null);
 }
 
-function setup(store: StateStore, env: Record<string, string>) {
+function setup(store: StateStore, env: Record<string, string>, backend?: BackendFactory) {
   const sink = new RecordingSink(`discovery-${randomUUID()}`);
-  const h = harness(emulator, store, { WATCH_DISCOVER: 'CVM:ap-guangzhou', ...env }, [sink]);
+  const h = harness(emulator, store, { WATCH_DISCOVER: 'CVM:ap-guangzhou', ...env }, [sink], backend);
   cleanups.push(() => h.close());
   return { h, sink, sweep: (ms: number) => runSweep(h.deps, sweepFor(ms)) };
 }
@@ -58,6 +60,52 @@ describe('discovery (WATCH_DISCOVER)', () => {
     expect(watches.every((w) => w.source === 'discovered' && w.kinds.length === 2)).toBe(true);
     expect(watches.find((w) => w.uuid === uuidOf(7))?.machine).toMatchObject({ name: 'vm-7', ip: '10.1.0.7', region: 'ap-guangzhou', type: 'CVM', status: 'ONLINE' });
     expect(emulator.requests().filter((r) => r.action === 'DescribeMachines')).toHaveLength(3);
+  });
+
+  test('with yunjing, a type\'s `all` is the fixed list of 21 regions: one DescribeMachines request each, no other', async () => {
+    emulator.addMachine({ uuid: uuidOf(1), region: 'ap-guangzhou' });
+    emulator.addMachine({ uuid: uuidOf(2), region: 'ap-tokyo' });
+    const store = await memoryStore();
+    const { h, sweep } = setup(store, { WATCH_DISCOVER: 'CVM:all' });
+    expect((await sweep(4_000)).outcome).toBe('ok');
+
+    expect((await readAllWatches(h.config.watch, store)).map((w) => w.uuid).sort()).toEqual([uuidOf(1), uuidOf(2)]);
+    const listing = emulator.requests().filter((r) => !STATUS_ACTIONS.includes(r.action));
+    expect(listing.map((r) => r.action)).toEqual(Array(21).fill('DescribeMachines'));
+  });
+
+  test('a backend that names its own regions for `all` is listed in those regions only', async () => {
+    class TwoRegions extends YunjingClient {
+      override async machineRegions(): Promise<readonly string[]> {
+        return ['ap-beijing', 'ap-shanghai'];
+      }
+    }
+    for (const [n, region] of [[1, 'ap-guangzhou'], [2, 'ap-beijing'], [3, 'ap-shanghai']] as const) emulator.addMachine({ uuid: uuidOf(n), region });
+    const store = await memoryStore();
+    const { h, sweep } = setup(store, { WATCH_DISCOVER: 'CVM:all' }, (caller) => new TwoRegions(caller));
+    expect((await sweep(2_000)).outcome).toBe('ok');
+
+    expect((await readAllWatches(h.config.watch, store)).map((w) => w.uuid).sort()).toEqual([uuidOf(2), uuidOf(3)]);
+    expect(emulator.requests().filter((r) => r.action === 'DescribeMachines')).toHaveLength(2);
+    expect(await store.getDiscovery()).toMatchObject({ listing: 2, lastCompletedAt: expect.any(Number) });
+  });
+
+  test('a backend that cannot name its regions leaves the listing for the next sweep, and the status checks run on', async () => {
+    class RegionsFail extends YunjingClient {
+      override async machineRegions(): Promise<readonly string[]> {
+        throw new TencentError({ code: 'InternalError', message: 'regions unavailable', action: 'DescribeMachineRegions' });
+      }
+    }
+    emulator.addMachine({ uuid: uuidOf(1), region: 'ap-guangzhou' });
+    const store = await memoryStore();
+    const { h, sweep } = setup(store, { WATCH_DISCOVER: 'CVM:all', WATCH_UUIDS: uuidOf(9) }, (caller) => new RegionsFail(caller));
+    const summary = await sweep(1_500);
+
+    expect(summary.outcome).toBe('ok');
+    for (const kind of ['process', 'port'] as const) expect((await store.getRecord({ uuid: uuidOf(9), kind }))?.lastChecked).toEqual(expect.any(Number));
+    expect(emulator.requests().filter((r) => r.action === 'DescribeMachines')).toEqual([]);
+    expect(h.logLines.some((l) => /regions could not be read/.test(l) && /DescribeMachineRegions/.test(l))).toBe(true);
+    expect(await store.getDiscovery()).toMatchObject({ listing: 1, target: 0, lastCompletedAt: null });
   });
 
   test('env and API watches win over discovery, and machines without a Uuid are counted and skipped', async () => {

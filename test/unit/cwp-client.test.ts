@@ -2,12 +2,12 @@
 // first against a scripted caller, then the whole way through TencentClient against the emulator.
 import { randomUUID } from 'node:crypto';
 import { startEmulator, type Emulator } from '../../dev/emulator';
-import { CREATE_ACTION, CwpClient, InvalidUuidError, MACHINES_ACTION, MACHINES_PAGE_LIMIT, RESULT_ACTION, RESULT_PAGE_LIMIT, STATUS_ACTION, type CwpMachine, type ResultPage } from '../../lib/cwp/client';
+import { CREATE_ACTION, InvalidUuidError, MACHINES_ACTION, MACHINES_PAGE_LIMIT, RESULT_ACTION, RESULT_PAGE_LIMIT, STATUS_ACTION, YunjingClient as CwpClient, type CwpMachine, type ResultPage } from '../../lib/cwp/yunjing';
 import { TencentError, TRANSPORT_CODES } from '../../lib/errors';
 import { TencentClient } from '../../lib/tencent/client';
-import type { CallOptions, TencentCaller, TencentResult } from '../../lib/tencent/types';
+import type { TencentResult } from '../../lib/tencent/types';
 import { loadFixture } from '../helpers/fixtures';
-import { RecordingLimiter } from '../helpers/tencent-fakes';
+import { RecordingLimiter, ScriptedCaller } from '../helpers/tencent-fakes';
 
 const UUID = '6b6cd843-6bc1-4011-a74c-dc3fd26a7dd1';
 
@@ -19,19 +19,6 @@ const fixture = loadFixture<ResultFixture>('cwp-result-responses.json');
 function documented(action: 'DescribeProcesses' | 'DescribeOpenPorts'): TencentResult<Record<string, unknown>> {
   const { RequestId, ...response } = fixture.actions[action].success.Response;
   return { response, requestId: RequestId };
-}
-
-/** Answers each call with the next scripted result (or throws the next error), and records what it was asked. */
-class ScriptedCaller implements TencentCaller {
-  readonly calls: { action: string; payload: Record<string, unknown>; options: CallOptions | undefined }[] = [];
-  constructor(private readonly answers: Array<TencentResult<unknown> | Error>) {}
-  async call<T>(action: string, payload: Record<string, unknown>, options?: CallOptions): Promise<TencentResult<T>> {
-    this.calls.push({ action, payload, options });
-    const answer = this.answers.shift();
-    if (!answer) throw new Error('no answer scripted');
-    if (answer instanceof Error) throw answer;
-    return answer as TencentResult<T>;
-  }
 }
 
 const ok = (response: Record<string, unknown>, requestId = 'req-1'): TencentResult<unknown> => ({ response, requestId });

@@ -1,5 +1,5 @@
 // GET /v1/status/{kind}/{uuid} and /v1/status/{uuid}: live CWP answers mapped through the error table.
-import { CwpClient } from '../../lib/cwp/client';
+import { YunjingClient as CwpClient } from '../../lib/cwp/yunjing';
 import { TencentError, TRANSPORT_CODES } from '../../lib/errors';
 import type { TencentCaller } from '../../lib/tencent/types';
 import { statusDeadlineMs } from '../../lib/http';

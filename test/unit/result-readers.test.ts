@@ -16,9 +16,9 @@ async function storeWithPendingRead(): Promise<MemoryStateStore> {
   return store;
 }
 
-function context(store: MemoryStateStore, now: number, pollUntil: number, readResultPage: ResultsContext['cwp']['readResultPage']): ResultsContext {
+function context(store: MemoryStateStore, now: number, pollUntil: number, readResults: ResultsContext['cwp']['readResults']): ResultsContext {
   return {
-    store, cwp: { readResultPage }, eventSource: 's', log: createLogger({ write: () => undefined }), now: () => now,
+    store, cwp: { readResults }, eventSource: 's', log: createLogger({ write: () => undefined }), now: () => now,
     signal: new AbortController().signal, pollUntil, keepPolling: false, counts: { read: 0, diffs: 0, failed: 0 }, onChange: () => undefined,
   };
 }

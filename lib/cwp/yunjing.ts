@@ -1,5 +1,7 @@
-// Typed calls to CWP (yunjing 2018-02-28). The request and response types are the official SDK's, imported
-// as types only, so they cost nothing in the bundle.
+// The yunjing backend of the CWP port (port.ts): the frozen yunjing 2018-02-28 actions, typed with the official
+// SDK's request and response types (imported as types only, so they cost nothing in the bundle). The raw calls
+// (getTaskStatus, createTask, readResultPage, listMachines) check each body; the port's reads page through them
+// and normalise what they return.
 import type {
   CreateOpenPortTaskRequest,
   CreateOpenPortTaskResponse,
@@ -16,12 +18,17 @@ import type {
   OpenPort,
   Process,
 } from 'tencentcloud-sdk-nodejs/tencentcloud/services/yunjing/v20180228/yunjing_models';
-import { TencentError, TRANSPORT_CODES } from '../errors';
+import { DISCOVER_ALL_REGIONS } from '../config/discover';
+import { isTencentError, TencentError, TRANSPORT_CODES } from '../errors';
+import { portItem, processItem, type ResultItem } from '../results/items';
+import { CWP_SERVICE, CWP_VERSION } from '../tencent/services';
 import type { CallOptions, TencentCaller } from '../tencent/types';
-import { CWP_STATUSES, type CwpStatus, type TaskKind, type TaskObservation } from '../types';
+import { CWP_STATUSES, type CwpStatus, type ListedMachine, type TaskKind, type TaskObservation } from '../types';
+import { InvalidUuidError, MAX_RESULT_ITEMS, type CwpPort, type CwpStop, type MachineFilter, type MachinesQuery, type MachinesRead, type ResultsRead } from './port';
 import { isAgentUuid, normalizeUuid } from './uuid';
 
 export { CWP_SERVICE, CWP_VERSION } from '../tencent/services';
+export { InvalidUuidError, type MachineFilter } from './port';
 export type { Machine as CwpMachine, OpenPort as CwpOpenPort, Process as CwpProcess } from 'tencentcloud-sdk-nodejs/tencentcloud/services/yunjing/v20180228/yunjing_models';
 
 /** The status action of each task kind. */
@@ -45,18 +52,14 @@ export const RESULT_ACTION: Record<TaskKind, 'DescribeProcesses' | 'DescribeOpen
 /** The largest `Limit` DescribeProcesses and DescribeOpenPorts accept (documented: default 10, at most 100). */
 export const RESULT_PAGE_LIMIT = 100;
 
+/** The most pages one read takes (MAX_RESULT_ITEMS records). */
+export const MAX_RESULT_PAGES = MAX_RESULT_ITEMS / RESULT_PAGE_LIMIT;
+
 /** The action that lists a region's machines. */
 export const MACHINES_ACTION = 'DescribeMachines';
 
 /** The largest `Limit` DescribeMachines accepts (documented: default 10, at most 100). */
 export const MACHINES_PAGE_LIMIT = 100;
-
-/** A DescribeMachines filter (documented: Keywords, Status, Version; each with exactly one value). */
-export interface MachineFilter {
-  Name: string;
-  Values: string[];
-  ExactMatch?: boolean;
-}
 
 /** Which page of which machines: MachineType (CVM, BM, ...) and MachineRegion (e.g. ap-guangzhou) are required. */
 export interface MachinesPageRequest {
@@ -93,13 +96,6 @@ const RESULT_SHAPE = {
   port: { list: 'OpenPorts', integers: ['Port', 'Pid'], strings: ['ProcessName'] },
 } as const satisfies Record<TaskKind, { list: string; integers: readonly string[]; strings: readonly string[] }>;
 
-export class InvalidUuidError extends Error {
-  override readonly name = 'InvalidUuidError';
-  constructor(readonly value: string) {
-    super(`"${value}" is not an agent Uuid; use the 8-4-4-4-12 hex form, e.g. 6b6cd843-6bc1-4011-a74c-dc3fd26a7dd1`);
-  }
-}
-
 function agentId(uuid: string): string {
   if (!isAgentUuid(uuid)) throw new InvalidUuidError(uuid);
   return normalizeUuid(uuid);
@@ -107,7 +103,7 @@ function agentId(uuid: string): string {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export class CwpClient {
+export class YunjingClient implements CwpPort {
   constructor(private readonly caller: TencentCaller, private readonly now: () => number = Date.now) {}
 
   /**
@@ -214,4 +210,72 @@ export class CwpClient {
     });
     return { total, machines: list as Machine[], requestId };
   }
+
+  /**
+   * The port's read: every page of DescribeProcesses / DescribeOpenPorts (RESULT_PAGE_LIMIT records a request, at
+   * most MAX_RESULT_PAGES), each record normalised. The RequestId is the last page's.
+   */
+  async readResults(kind: TaskKind, uuid: string, options: CallOptions = {}): Promise<ResultsRead> {
+    const items: ResultItem[] = [];
+    let total = 0;
+    let requestId = '';
+    for (let page = 0; page < MAX_RESULT_PAGES; page++) {
+      const r = await this.readResultPage(kind, uuid, page * RESULT_PAGE_LIMIT, options);
+      total = r.total;
+      requestId = r.requestId;
+      if (r.kind === 'port') for (const p of r.items) items.push(portItem(p));
+      else for (const p of r.items) items.push(processItem(p));
+      if (r.items.length < RESULT_PAGE_LIMIT || (page + 1) * RESULT_PAGE_LIMIT >= total) break;
+    }
+    return { items, total, requestId };
+  }
+
+  /** yunjing has no region-listing action: every type's regions are the fixed list of WATCH_DISCOVER=all. */
+  async machineRegions(_machineType: string): Promise<readonly string[]> {
+    return DISCOVER_ALL_REGIONS;
+  }
+
+  /** The port's page of a target's machines: one DescribeMachines request, each machine with an Uuid as the bridge keeps it. */
+  async readMachines(query: MachinesQuery, options: CallOptions = {}): Promise<MachinesRead> {
+    const { target, offset, filters } = query;
+    const page = await this.listMachines({ machineType: target.machineType, machineRegion: target.machineRegion, offset, ...(filters !== undefined ? { filters } : {}) }, options);
+    const machines: ListedMachine[] = [];
+    for (const m of page.machines) if (m.Uuid !== '') machines.push(listedMachine(m, target.machineType, target.machineRegion));
+    const end = page.machines.length === 0 || offset + page.machines.length >= page.total;
+    return { machines, skippedNoUuid: page.machines.length - machines.length, total: page.total, nextOffset: end ? null : offset + page.machines.length, requestId: page.requestId };
+  }
+
+  stopFor(error: unknown): CwpStop | null {
+    return isTencentError(error) ? stopReason(error) : null;
+  }
+}
+
+function listedMachine(m: Machine, type: string, region: string): ListedMachine {
+  const name = typeof m.MachineName === 'string' && m.MachineName !== '' ? m.MachineName : null;
+  const ip = typeof m.MachineIp === 'string' && m.MachineIp !== '' ? m.MachineIp : null;
+  const tags = Array.isArray(m.Tag) ? m.Tag.map((t) => (t && typeof t.Name === 'string' ? t.Name : '')).filter((n) => n !== '') : [];
+  return { uuid: m.Uuid.toLowerCase(), name, ip, tags, type, region, status: m.MachineStatus === 'ONLINE' ? 'ONLINE' : 'OFFLINE' };
+}
+
+/** Whether a yunjing error stops the whole sweep: rejected credentials, a clock too far off, or an API that is not there. */
+function stopReason(e: TencentError): CwpStop | null {
+  const action = e.action ?? 'the CWP action';
+  if (e.code === 'AuthFailure.SignatureExpire') {
+    const fix = 'set this machine\'s clock right (NTP): TC3 signatures are valid for 5 minutes around Tencent Cloud\'s time';
+    return { outcome: 'clock', log: 'the clock is more than 5 minutes off Tencent Cloud\'s (the signature expired even when signed again); stopping the sweep', fix, message: `${e.code} on ${action} after signing again: the clock is off; ${fix}` };
+  }
+  if (e.row.kind === 'auth') {
+    const fix = 'check TENCENTCLOUD_SECRET_ID/KEY or the execution role and its yunjing permissions';
+    return { outcome: 'auth', log: 'CWP rejected our credentials; stopping the sweep: every further call would fail the same way', fix, message: `${e.code}: ${e.message}` };
+  }
+  if (e.row.kind === 'gone') {
+    const fix = `check CWP_ENDPOINT (the ${CWP_SERVICE} endpoint) and TENCENTCLOUD_REGION, and whether Tencent Cloud still offers ${action} (${CWP_SERVICE} ${CWP_VERSION}) to this account; the ${CWP_SERVICE} API is frozen (its docs date from 2020, the cwp service dropped these actions in 2021)`;
+    return {
+      outcome: 'gone',
+      log: `CWP does not offer ${action} any more (${e.code}); stopping the sweep: no check can succeed`,
+      fix,
+      message: `${e.code} on ${action} (${CWP_SERVICE} ${CWP_VERSION}): ${e.row.meaning}; ${fix}`,
+    };
+  }
+  return null;
 }
