@@ -24,7 +24,7 @@ import { DeployStepError, deployTarget, ensureFunctionUrl, ensurePollTimer } fro
 import { formatDeployReport } from '../lib/deploy/report';
 import { openScfClient } from '../lib/deploy/scf-client';
 import { functionCredentialsNotice, readDeploySettings } from '../lib/deploy/settings';
-import { LIVE_ALIAS, publishAndPointAlias } from '../lib/deploy/versions';
+import { LIVE_ALIAS, publishAndPointAlias, versionDescription } from '../lib/deploy/versions';
 
 const USAGE = 'usage: npm run deploy [-- --no-build] [-- --skip-serverless]';
 
@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   const { scf } = client;
   process.stdout.write(`deploy: SCF ${settings.versions ? 'versions and triggers' : 'triggers'} of ${target.apiFunction} and ${target.pollFunction} (credentials from ${client.source})\n`);
   // Versions first: the triggers are bound to the alias, which must exist.
-  const description = `cwp-task-bridge ${new Date().toISOString()}${skipServerless ? '' : ' (serverless deploy)'}`;
+  const description = versionDescription(new Date(), !skipServerless);
   const versions = settings.versions
     ? [
         await publishAndPointAlias(scf, target, target.apiFunction, { deployedCode: !skipServerless, description }),

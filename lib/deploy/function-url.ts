@@ -197,7 +197,7 @@ export async function ensurePollTimer(scf: TencentCaller, target: DeployTarget):
       Namespace: target.namespace,
       Qualifier: target.qualifier,
       Enable: 'OPEN',
-      Description: `cwp-task-bridge sweep on ${target.qualifier} (the cron of ${POLL_TIMER_TRIGGER_NAME})`,
+      Description: `cwp-task-bridge sweep on ${target.qualifier}`,
     };
     await callScf(scf, target, 'CreateTrigger', { ...request }, functionName);
     action = 'created';

@@ -82,6 +82,16 @@ export async function listVersions(scf: TencentCaller, target: DeployTarget, fun
   return all.sort((a, b) => Number(a.version) - Number(b.version));
 }
 
+/**
+ * PublishVersion's Description, in the characters SCF documents for function descriptions (letters, digits,
+ * spaces, commas, full stops): when and after what it was published, e.g. "Published by npm run deploy 20261124
+ * 100000 UTC, after serverless deploy".
+ */
+export function versionDescription(at: Date, deployedCode: boolean): string {
+  const stamp = at.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', ' ');
+  return `Published by npm run deploy ${stamp} UTC${deployedCode ? ', after serverless deploy' : ''}`;
+}
+
 /** Publishes a version when $LATEST changed (see the header) and points `live` at the newest version. */
 export async function publishAndPointAlias(scf: TencentCaller, target: DeployTarget, functionName: string, options: { deployedCode: boolean; description: string }): Promise<VersionResult> {
   const versions = await listVersions(scf, target, functionName);
@@ -104,12 +114,13 @@ export async function publishAndPointAlias(scf: TencentCaller, target: DeployTar
     if (!response.FunctionVersion) throw new DeployStepError(`PublishVersion on ${functionName} answered no FunctionVersion; look in the SCF console (function > Versions) and run again`);
     published = newest = response.FunctionVersion;
   }
-  if (newest === null) throw new DeployStepError(`${functionName} has no published version to point ${LIVE_ALIAS} at`); // unreachable: reason 'first'
+  // Only for the type checker: with no version before, reason is 'first' and one was just published.
+  if (newest === null) throw new DeployStepError(`${functionName} has no published version to point ${LIVE_ALIAS} at`);
 
   const alias = await getAlias(scf, target, functionName);
   let clearedRouting: string | null = null;
   if (alias === null) {
-    const request: CreateAliasRequest = { Name: LIVE_ALIAS, FunctionName: functionName, FunctionVersion: newest, Namespace: target.namespace, Description: 'cwp-task-bridge: the version the triggers run' };
+    const request: CreateAliasRequest = { Name: LIVE_ALIAS, FunctionName: functionName, FunctionVersion: newest, Namespace: target.namespace, Description: 'The version the Function URL and the timer run' };
     await callScf(scf, target, 'CreateAlias', { ...request }, functionName);
   } else {
     clearedRouting = describeRouting(alias);

@@ -13,7 +13,7 @@ import { EMULATOR_CREDENTIALS, startEmulator, type Emulator, type RequestRecord 
 import {
   ALIAS_TIMER_TRIGGER_NAME, DeployStepError, FUNCTION_URL_TRIGGER_DESC, POLL_TIMER_TRIGGER_NAME, SCF_SERVICE, SCF_VERSION, deployTarget, ensureFunctionUrl, ensurePollTimer,
 } from '../../lib/deploy/function-url';
-import { LIVE_ALIAS, RollbackRefusedError, publishAndPointAlias, rollbackAliases } from '../../lib/deploy/versions';
+import { LIVE_ALIAS, RollbackRefusedError, publishAndPointAlias, rollbackAliases, versionDescription } from '../../lib/deploy/versions';
 import { TencentClient } from '../../lib/tencent/client';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -345,6 +345,13 @@ describe('lib/deploy in-process', () => {
 
     expect(await ensurePollTimer(scf, target)).toMatchObject({ action: 'updated', cron: CRON });
     expect(emu.triggers(target.pollFunction).find((t) => t.name === ALIAS_TIMER_TRIGGER_NAME)?.desc).toBe(JSON.stringify({ cron: CRON }));
+  });
+
+  test('a version\'s description says when and after what it was published, in the characters SCF documents for descriptions', () => {
+    const at = new Date('2026-11-24T10:00:00.123Z');
+    expect(versionDescription(at, true)).toBe('Published by npm run deploy 20261124 100000 UTC, after serverless deploy');
+    expect(versionDescription(at, false)).toMatch(/^[A-Za-z0-9 ,.]+$/);
+    expect(emu.versions(deployTarget('prod', 'ap-guangzhou').apiFunction)[0]?.description).toMatch(/^Published by npm run deploy \d{8} \d{6} UTC$/);
   });
 
   test('failures say what failed and what to do: bad credentials, a missing timer', async () => {
