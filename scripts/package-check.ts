@@ -10,8 +10,8 @@ import path from 'node:path';
 import { enabledFeatures, rolePolicyDocument, roleTrustPolicyDocument } from '../lib/deploy/role-policy';
 import { functionEnvironmentProblems } from '../lib/deploy/settings';
 
-export const ROLE_POLICY_FILE = path.join('.serverless', 'cam-role-policy.json');
-export const TRUST_POLICY_FILE = path.join('.serverless', 'cam-trust-policy.json');
+const ROLE_POLICY_FILE = path.join('.serverless', 'cam-role-policy.json');
+const TRUST_POLICY_FILE = path.join('.serverless', 'cam-trust-policy.json');
 
 const problems = functionEnvironmentProblems(process.env, { requireRole: false });
 if (problems.length > 0) {
