@@ -19,6 +19,9 @@ import { sinkLabel } from '../util/redact';
 import type { SendResult, Sink } from './sink';
 
 export { TDMQ_SERVICE, TDMQ_VERSION } from '../tencent/services';
+/** The TDMQ action of each CMQ sink (also listed in the execution role's policy, lib/deploy/role-policy.ts). */
+export const CMQ_TOPIC_ACTION = 'PublishCmqMsg';
+export const CMQ_QUEUE_ACTION = 'SendCmqMsg';
 /** The default MaxMsgSize of a CMQ topic and of a queue created with defaults (bytes). */
 export const CMQ_DEFAULT_MAX_MSG_BYTES = 65536;
 /** PublishCmqMsg: a tag may not exceed 64 characters. */
@@ -91,7 +94,7 @@ abstract class CmqSink implements Sink {
     this.maxSendMs = options.timeoutMs ?? CMQ_SEND_TIMEOUT_MS;
   }
 
-  protected abstract action: 'PublishCmqMsg' | 'SendCmqMsg';
+  protected abstract action: typeof CMQ_TOPIC_ACTION | typeof CMQ_QUEUE_ACTION;
   protected abstract payload(event: CloudEvent, content: string): Record<string, unknown>;
 
   async send(event: CloudEvent, signal: AbortSignal): Promise<SendResult> {
@@ -120,7 +123,7 @@ abstract class CmqSink implements Sink {
 /** Publishes each event to a CMQ topic, tagged for subscription filters. */
 export class CmqTopicSink extends CmqSink {
   readonly id: string;
-  protected readonly action = 'PublishCmqMsg' as const;
+  protected readonly action = CMQ_TOPIC_ACTION;
 
   constructor(options: CmqSinkOptions) {
     super(options);
@@ -136,7 +139,7 @@ export class CmqTopicSink extends CmqSink {
 /** Sends each event to a CMQ queue, visible at once. */
 export class CmqQueueSink extends CmqSink {
   readonly id: string;
-  protected readonly action = 'SendCmqMsg' as const;
+  protected readonly action = CMQ_QUEUE_ACTION;
 
   constructor(options: CmqSinkOptions) {
     super(options);

@@ -27,6 +27,8 @@ import { sinkLabel } from '../util/redact';
 import type { BatchSink, SendResult } from './sink';
 
 export { EB_SERVICE, EB_VERSION } from '../tencent/services';
+/** The sink's one action (also listed in the execution role's policy, lib/deploy/role-policy.ts). */
+export const EB_PUT_EVENTS_ACTION = 'PutEvents';
 /** Events per PutEvents call (not documented by Tencent; see the header). */
 export const EB_MAX_EVENTS_PER_CALL = 10;
 /** The largest event EventBridge takes: "maximum size of an event message body 64 KB". */
@@ -128,7 +130,7 @@ export class EventBridgeSink implements BatchSink {
     const timeout = AbortSignal.timeout(this.maxSendMs);
     const combined = anySignal([signal, timeout]);
     try {
-      await this.caller.call('PutEvents', { EventList: entries, EventBusId: this.options.busId }, { signal: combined.signal });
+      await this.caller.call(EB_PUT_EVENTS_ACTION, { EventList: entries, EventBusId: this.options.busId }, { signal: combined.signal });
       return true;
     } catch (e) {
       if (timeout.aborted && !signal.aborted) return { result: { ok: false, retry: true, reason: `${label}: PutEvents did not finish within ${this.maxSendMs} ms` }, error: e };
