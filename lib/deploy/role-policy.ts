@@ -9,7 +9,7 @@
 //
 // A new backend is one more row (or a few): e.g. the `cwp` API of a later issue would add rows of service `cwp`
 // turned on by `CWP_API=cwp` (and the yunjing rows would take `when: (env) => setting(env, 'CWP_API') !== 'cwp'`).
-import { CREATE_ACTION, MACHINES_ACTION, RESULT_ACTION, STATUS_ACTION } from '../cwp/client';
+import { CREATE_ACTION, MACHINES_ACTION, RESULT_ACTION, STATUS_ACTION } from '../cwp/yunjing';
 import { CMQ_QUEUE_ACTION, CMQ_TOPIC_ACTION } from '../sinks/cmq';
 import { EB_PUT_EVENTS_ACTION } from '../sinks/eventbridge';
 import { CWP_SERVICE, EB_SERVICE, TDMQ_SERVICE } from '../tencent/services';

@@ -1,7 +1,7 @@
 // The execution role's CAM documents (lib/deploy/role-policy.ts): the policy lists exactly the actions of the
 // features the environment turns on, each once, as `service:Action`; the trust policy lets SCF assume the role.
 // That the functions call nothing outside the policy is test/integration/role-policy.test.ts's, against the emulator.
-import { CREATE_ACTION, MACHINES_ACTION, RESULT_ACTION, STATUS_ACTION } from '../../lib/cwp/client';
+import { CREATE_ACTION, MACHINES_ACTION, RESULT_ACTION, STATUS_ACTION } from '../../lib/cwp/yunjing';
 import { ROLE_POLICY_FEATURES, enabledFeatures, roleActions, rolePolicyDocument, roleTrustPolicyDocument } from '../../lib/deploy/role-policy';
 import { CMQ_QUEUE_ACTION, CMQ_TOPIC_ACTION } from '../../lib/sinks/cmq';
 import { EB_PUT_EVENTS_ACTION } from '../../lib/sinks/eventbridge';
