@@ -4,6 +4,7 @@
 // lib/sinks/route.ts); a setting every sink kind shares is applied here, in the one loop over the kinds.
 import type { Config } from '../config/core';
 import type { Logger } from '../log';
+import { EB_SERVICE, TDMQ_SERVICE } from '../tencent/services';
 import type { TencentApi, TencentCaller } from '../tencent/types';
 import { sinkLabel } from '../util/redact';
 import type { RequestBudget } from '../ratelimit/budget';
@@ -49,14 +50,15 @@ export interface SinkDeps {
 
 /** The sinks of every registered kind (SINK_KINDS) from a configuration loaded with them, each with its route. */
 export function createSinks(config: Config, deps: SinkDeps): Sink[] {
-  const ready: Record<string, TencentCaller | null | undefined> = { tdmq: deps.tdmq, eb: deps.eb };
+  const ready: Record<string, TencentCaller | null | undefined> = { [TDMQ_SERVICE]: deps.tdmq, [EB_SERVICE]: deps.eb };
   const kindDeps = {
     config,
     tencent: deps.tencent ?? ((api: TencentApi) => ready[api.service] ?? null),
     budget: deps.budget ?? ((rate: number, burst: number) => new LocalRequestBudget(rate, burst)),
   };
   const sinks: Sink[] = [];
-  for (const kind of SINK_KINDS as readonly SinkKind[]) {
+  const kinds: readonly SinkKind[] = SINK_KINDS;
+  for (const kind of kinds) {
     const made = kind.create(settingsOf(config, kind), kindDeps);
     for (const prefix of Object.keys(made)) {
       if (!kind.prefixes.includes(prefix)) throw new Error(`the ${kind.key} sink kind built sinks under ${prefix}, which is not one of its prefixes (${kind.prefixes.join(', ')})`);
