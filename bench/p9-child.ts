@@ -161,7 +161,7 @@ async function main(): Promise<void> {
       warnings[msg] = (warnings[msg] ?? 0) + 1;
     }
   };
-  const runtime = await createRuntime('poll', process.env, { write, makeSinks: () => [sink] });
+  const runtime = await createRuntime('poll', process.env, { write, makeSinks: { kinds: [], create: () => [sink] } });
   if (!(runtime.store instanceof RedisStateStore)) throw new Error(`P9 measures the Redis store; STATE_STORE is ${runtime.store.description}`);
   const rssAfterRuntimeMb = rssMb();
   // P9_COUNT_TRAFFIC=0: no counting, to see what the counting itself costs in RSS and time.

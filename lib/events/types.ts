@@ -126,3 +126,6 @@ export interface AgentUnwatchedEvent extends Omit<CloudEventEnvelope, 'subject'>
 /** Every event the bridge publishes. */
 export type CloudEvent = StatusChangedEvent | PortsChangedEvent | ProcessesChangedEvent | AgentUnwatchedEvent;
 
+/** Every event type the bridge publishes (schemas/*.json), in the order settings and errors list them. */
+export const EVENT_TYPES = ['com.tencentcloud.cwp.task.status.changed', 'com.tencentcloud.cwp.ports.changed', 'com.tencentcloud.cwp.processes.changed', 'com.tencentcloud.cwp.agent.unwatched'] as const satisfies readonly CloudEvent['type'][];
+export type EventType = (typeof EVENT_TYPES)[number];

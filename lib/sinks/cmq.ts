@@ -11,11 +11,16 @@
 // - SubscribeCmqTopic FilterTag: at most 5 tags of at most 16 characters each. Tags longer than 16 characters
 //   are accepted on publish but no subscription can filter on them (`state:AGENT_OFFLINE` and
 //   `state:UNKNOWN_AGENT` are 19).
+// Its settings (CMQ_TOPIC, CMQ_QUEUE; TDMQ_ENDPOINT and TDMQ_RATE_LIMIT are core settings) and its factory are
+// `cmqSinks`, at the end.
+import * as z from 'zod/mini';
 import { tencentSendFailure } from './tencent-failure';
+import { TDMQ_SERVICE, TDMQ_VERSION } from '../tencent/services';
 import type { TencentCaller } from '../tencent/types';
 import type { CloudEvent } from '../events/types';
 import { anySignal } from '../util/abort';
 import { sinkLabel } from '../util/redact';
+import type { SinkKind } from './kind';
 import type { SendResult, Sink } from './sink';
 
 export { TDMQ_SERVICE, TDMQ_VERSION } from '../tencent/services';
@@ -150,3 +155,41 @@ export class CmqQueueSink extends CmqSink {
     return { QueueName: this.name, MsgContent: content, DelaySeconds: 0 };
   }
 }
+
+export const CMQ_ENV = ['CMQ_TOPIC', 'CMQ_QUEUE'] as const;
+
+/** The CMQ settings (config.cmq): a topic, a queue, both or neither. */
+export interface CmqSettings {
+  topic: string | null;
+  queue: string | null;
+}
+
+const schema = z.object({
+  CMQ_TOPIC: z.optional(z.string().check(z.regex(/^[A-Za-z][\w-]{0,63}$/, { error: 'must be a CMQ topic name: a letter, then up to 63 letters, digits, _ or -' }))),
+  CMQ_QUEUE: z.optional(z.string().check(z.regex(/^[A-Za-z][\w-]{0,63}$/, { error: 'must be a CMQ queue name: a letter, then up to 63 letters, digits, _ or -' }))),
+});
+
+/** TDMQ for CMQ: a topic sink (CMQ_TOPIC) and/or a queue sink (CMQ_QUEUE), sharing one TDMQ caller. */
+export const cmqSinks: SinkKind<'cmq', CmqSettings> = {
+  key: 'cmq',
+  prefixes: ['CMQ'],
+  variables: CMQ_ENV,
+  settings({ present, problems }) {
+    const parsed = z.safeParse(schema, { CMQ_TOPIC: present.CMQ_TOPIC, CMQ_QUEUE: present.CMQ_QUEUE });
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) problems.push(`${String(issue.path[0])}: ${issue.message}`);
+      return { topic: null, queue: null };
+    }
+    return { topic: parsed.data.CMQ_TOPIC ?? null, queue: parsed.data.CMQ_QUEUE ?? null };
+  },
+  create(cmq, { config, tencent }) {
+    if (!cmq.topic && !cmq.queue) return {};
+    const caller = tencent({ service: TDMQ_SERVICE, version: TDMQ_VERSION, endpoint: config.tdmq.endpoint, region: config.region, rateLimit: config.tdmq.rateLimit });
+    // A missing caller is a wiring bug; silently dropping the sink would strand its replayed dead letters.
+    if (!caller) throw new Error('CMQ_TOPIC/CMQ_QUEUE is set but no TDMQ caller was provided');
+    const sinks: Sink[] = [];
+    if (cmq.topic) sinks.push(new CmqTopicSink({ name: cmq.topic, caller }));
+    if (cmq.queue) sinks.push(new CmqQueueSink({ name: cmq.queue, caller }));
+    return { CMQ: sinks };
+  },
+};

@@ -3,7 +3,7 @@
 // (test/helpers/chat-receivers.ts). One injected clock drives the drain, the budgets and the robots; the tests
 // advance it between drains and never sleep. The last test shares one robot's budget through the suite's Redis.
 import { randomUUID } from 'node:crypto';
-import type { ChatRobotKind } from '../../lib/config/chat';
+import type { ChatRobotKind } from '../../lib/sinks/chat/settings';
 import { silentLogger } from '../../lib/log';
 import { LocalRequestBudget, type RequestBudget } from '../../lib/ratelimit/budget';
 import { RedisRequestBudget } from '../../lib/ratelimit/redis-budget';

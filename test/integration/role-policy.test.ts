@@ -16,7 +16,7 @@ import { YUNJING_ACTIONS } from '../../dev/emulator/yunjing';
 import { roleActions } from '../../lib/deploy/role-policy';
 import { handleHttp } from '../../lib/http';
 import { createRuntime, type Runtime } from '../../lib/runtime';
-import { createSinks } from '../../lib/sinks';
+import { sinkFactory } from '../../lib/sinks';
 import { runSweep } from '../../lib/sweep';
 import { functionUrlEvent, parseResponse } from '../helpers/scf-events';
 import { sweepFor } from '../helpers/sweep-harness';
@@ -73,7 +73,7 @@ async function runBothFunctions(features: Record<string, string>, agent: string,
     ...features,
   };
   const quiet = () => undefined;
-  const poll = await createRuntime('poll', env, { write: quiet, makeSinks: (config, deps) => createSinks(config, { ...deps, consoleWrite: quiet }) });
+  const poll = await createRuntime('poll', env, { write: quiet, makeSinks: { kinds: sinkFactory.kinds, create: (config, deps) => sinkFactory.create(config, { ...deps, consoleWrite: quiet }) } });
   const api = await createRuntime('api', env, { write: quiet });
   runtimes.push(poll, api);
   const sweep = () => runSweep({ config: poll.config, store: poll.store, cwp: poll.cwp, sinks: poll.sinks, logger: poll.logger }, sweepFor(2500));
