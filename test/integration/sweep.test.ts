@@ -10,7 +10,7 @@ import { allRecordedEvents, harness, RecordingSink, sweepFor, uuidOf } from '../
 import { eventSchemaProblems } from '../helpers/event-schema';
 import { WebhookReceiver } from '../helpers/webhook-receiver';
 import { WebhookSink } from '../../lib/sinks/webhook';
-import { MemoryStateStore } from '../../lib/state/memory';
+import { MemoryStateStore } from '../../lib/state/local/memory';
 import { StoreError, type ChangeToRecord, type CheckToRecord, type KeyClaim } from '../../lib/state/store';
 import { testRedisPort } from '../helpers/redis';
 import { memoryStore as openMemoryStore, redisPrefix, redisStore as openRedisStore, runCleanups, type Cleanup } from '../helpers/test-stores';
