@@ -170,8 +170,9 @@ export interface StoredSnapshot {
  */
 export interface ResultsPort {
   /**
-   * Takes up to `limit` pending reads due at `now` (of `kind` only, if given), oldest first within a kind, for `leaseMs` (a
-   * crashed reader's come back). Per kind, so the quick port reads need not queue behind the long process reads.
+   * Takes up to `limit` pending reads due at `now` (of `kind` only, if given) for `leaseMs` (a crashed reader's
+   * come back): earliest due first (ties by key id), kind by kind in TASK_KINDS order. Per kind, so the quick
+   * port reads need not queue behind the long process reads.
    */
   claimPendingReads(now: number, limit: number, leaseMs: number, kind?: TaskKind): Promise<PendingRead[]>;
   /** A claimed read failed: it is due again at `retryAt` (unless a newer completion replaced it). */

@@ -39,7 +39,7 @@ export class LocalState {
   readonly dead = new Map<string, DeadLetter>();
   lastSweep: SweepSummary | null = null;
   readonly snapshots = new Map<string, StoredSnapshot>();
-  /** Completions whose results are to be read; insertion order is completion order. */
+  /** Completions whose results are to be read, by key id: the version to read, and when it is due. */
   readonly pendingReads = new Map<string, { forVersion: number; dueAt: number }>();
   /**
    * Keys taken for a spare-budget check and not checked since: when they were taken (they count as checked

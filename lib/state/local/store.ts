@@ -207,10 +207,7 @@ export class LocalStateStore implements StateStore {
       if (s.schedule.has(id)) s.schedule.set(id, change.key.kind, laneOf(change.state), change.nextDue);
       s.idleTaken.delete(id);
       s.appendToOutbox(change.event, change.observedAt);
-      if (readPendingAfter(change.state)) {
-        s.pendingReads.delete(id); // re-inserted last: a newer completion waits behind older ones
-        s.pendingReads.set(id, { forVersion: change.expectedVersion + 1, dueAt: change.observedAt });
-      }
+      if (readPendingAfter(change.state)) s.pendingReads.set(id, { forVersion: change.expectedVersion + 1, dueAt: change.observedAt });
       return true;
     }, (applied) => applied);
   }
@@ -220,11 +217,14 @@ export class LocalStateStore implements StateStore {
   claimPendingReads(now: number, limit: number, leaseMs: number, kind?: TaskKind): Promise<PendingRead[]> {
     return this.persistence.write((s) => {
       const out: PendingRead[] = [];
-      for (const [id, read] of s.pendingReads) {
-        if (out.length >= limit) break;
-        if (read.dueAt > now || (kind !== undefined && parseKeyId(id).kind !== kind)) continue;
-        read.dueAt = now + leaseMs;
-        out.push({ key: parseKeyId(id), forVersion: read.forVersion });
+      for (const k of kind === undefined ? TASK_KINDS : [kind]) {
+        const due: Array<{ id: string; read: { forVersion: number; dueAt: number } }> = [];
+        for (const [id, read] of s.pendingReads) if (read.dueAt <= now && parseKeyId(id).kind === k) due.push({ id, read });
+        due.sort((a, b) => a.read.dueAt - b.read.dueAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        for (const { id, read } of due.slice(0, limit - out.length)) {
+          read.dueAt = now + leaseMs;
+          out.push({ key: parseKeyId(id), forVersion: read.forVersion });
+        }
       }
       return out;
     }, (reads) => reads.length > 0);
