@@ -6,6 +6,7 @@
 // event id, a version, a claim) are picked from what the stores held after the previous step, so most steps act
 // on real data. A failure prints fast-check's seed and the shrunk sequence of steps. STORE_DIFF_SEED,
 // STORE_DIFF_RUNS and STORE_DIFF_TIME_LIMIT_MS run other or more sequences.
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { MemoryStateStore } from '../../lib/state/local/memory';
 import { RedisStateStore } from '../../lib/state/redis/store';
@@ -16,7 +17,7 @@ import { TASK_STATES, type DeadLetter, type Delivery, type KeyRecord, type Machi
 import { REDIS_URL, deleteRedisPrefix, eventFor, keyOf, uniquePrefix, uuidOf, type InspectableStore } from '../helpers/store-fixtures';
 
 const SEED = Number(process.env.STORE_DIFF_SEED ?? 0x5eed_d1ff);
-const RUNS = Number(process.env.STORE_DIFF_RUNS ?? 60);
+const RUNS = Number(process.env.STORE_DIFF_RUNS ?? 100);
 const MAX_STEPS = 50;
 /** A bound on the whole property, so a loaded machine shortens the test instead of failing it. */
 const TIME_LIMIT_MS = Number(process.env.STORE_DIFF_TIME_LIMIT_MS ?? 10_000);
@@ -36,7 +37,7 @@ type Step = { dt: number } & (
   | { op: 'releaseClaims'; take: number }
   | { op: 'countDue'; kind?: TaskKind; lane?: Lane }
   | { op: 'nextDueAt'; kind?: TaskKind }
-  | { op: 'claimIdleKeys'; limit: number; kind: TaskKind; lookbackMs: number }
+  | { op: 'claimIdleKeys'; limit: number; kind: TaskKind; pick: number; plusMs: number }
   | { op: 'recordCheck'; key: number; nextInMs: number; parked: boolean }
   | { op: 'recordChange'; key: number; state: TaskState; stale: boolean; nextInMs: number; parked: boolean }
   | { op: 'getRecordsForAgent'; agent: number }
@@ -84,7 +85,7 @@ const STEP: fc.Arbitrary<Step> = fc.oneof(
   step(fc.record({ dt, op: fc.constant('releaseClaims' as const), take: fc.integer({ min: 0, max: 4 }) })),
   step(fc.record({ dt, op: fc.constant('countDue' as const), kind: maybeKind, lane: maybeLane })),
   step(fc.record({ dt, op: fc.constant('nextDueAt' as const), kind: maybeKind })),
-  step(fc.record({ dt, op: fc.constant('claimIdleKeys' as const), limit: fc.integer({ min: 1, max: 3 }), kind, lookbackMs: fc.integer({ min: -4_000, max: 1_000 }) }), 3),
+  step(fc.record({ dt, op: fc.constant('claimIdleKeys' as const), limit: fc.integer({ min: 1, max: 3 }), kind, pick, plusMs: fc.integer({ min: -1, max: 1 }) }), 3),
   step(fc.record({ dt, op: fc.constant('recordCheck' as const), key: keyIndex, nextInMs: fc.integer({ min: 0, max: 20_000 }), parked: rarely }), 4),
   step(fc.record({ dt, op: fc.constant('recordChange' as const), key: keyIndex, state: taskState, stale: rarely, nextInMs: fc.integer({ min: 0, max: 20_000 }), parked: rarely }), 6),
   step(fc.record({ dt, op: fc.constant('getRecordsForAgent' as const), agent })),
@@ -159,8 +160,11 @@ function callOf(s: Step, now: number, ctx: Context): (store: InspectableStore) =
       return (store) => store.countDue(now, { ...(s.kind ? { kind: s.kind } : {}), ...(s.lane ? { lane: s.lane } : {}) });
     case 'nextDueAt':
       return (store) => store.nextDueAt(s.kind);
-    case 'claimIdleKeys':
-      return (store) => store.claimIdleKeys(now, s.limit, s.kind, now - s.lookbackMs);
+    case 'claimIdleKeys': {
+      // checkedBefore at, just before or just after a time something was checked: where the idle order decides.
+      const checked = [now, ...ctx.stored.records.flatMap((r) => (r?.lastChecked ? [r.lastChecked] : []))];
+      return (store) => store.claimIdleKeys(now, s.limit, s.kind, nth(checked, s.pick)! + s.plusMs);
+    }
     case 'recordCheck':
       return (store) => store.recordCheck({ key: KEYS[s.key]!, observedAt: now, nextDue: now + s.nextInMs, ...(s.parked ? { parked: true } : {}) });
     case 'recordChange': {
@@ -251,12 +255,27 @@ function remember(s: Step, answer: unknown, now: number, ctx: Context): void {
 const plain = (v: unknown): unknown => (v === undefined ? null : JSON.parse(JSON.stringify(v)));
 const settled = (p: Promise<unknown>): Promise<unknown> => p.then(plain, () => ({ threw: true }));
 
+/**
+ * Fails with the steps that led to a difference. fast-check shrinks a sequence from its front, so its
+ * counterexample may keep steps after the one that failed; this list ends at that step.
+ */
+function same(what: string, redis: unknown, local: unknown, ran: Step[]): void {
+  if (isDeepStrictEqual(redis, local)) return;
+  let diff = '';
+  try {
+    expect(redis).toEqual(local);
+  } catch (e) {
+    diff = (e as Error).message;
+  }
+  throw new Error(`${what}, after these steps (step 0 is the start):\n${ran.map((s, i) => `  ${i}: ${JSON.stringify(s)}`).join('\n')}\n${diff}`);
+}
+
 // ------------------------------------------------------------------------------------------------ the test
 
 /** Step 0 of every sequence: every key scheduled, as at the start of a sweep. */
 const SWEEP_START: Step = { dt: 0, op: 'syncSchedule', keys: [...KEYS.keys()] };
 const base = uniquePrefix();
-let run = 0;
+let sequences = 0;
 
 afterAll(() => deleteRedisPrefix(base));
 
@@ -264,18 +283,19 @@ test(`memory and Redis give the same answers and hold the same state after every
   await fc.assert(
     fc.asyncProperty(fc.array(STEP, { minLength: 1, maxLength: MAX_STEPS, size: 'max' }), async (steps) => {
       const local = new MemoryStateStore();
-      const redis = await RedisStateStore.open(REDIS_URL, { prefix: `${base}:${++run}` });
+      const redis = await RedisStateStore.open(REDIS_URL, { prefix: `${base}:${++sequences}` });
       try {
         let now = T0;
         const ctx: Context = { stored: await readAll(local, now), claims: [], reads: [] };
-        for (const [i, s] of [SWEEP_START, ...steps].entries()) {
+        const run = [SWEEP_START, ...steps];
+        for (const [i, s] of run.entries()) {
           now += s.dt;
           const call = callOf(s, now, ctx);
           const answer = await settled(call(local));
-          expect({ step: i, op: s.op, answer: await settled(call(redis)) }).toEqual({ step: i, op: s.op, answer });
+          same(`step ${i} (${s.op}): Redis answered otherwise`, await settled(call(redis)), answer, run.slice(0, i + 1));
           remember(s, answer, now, ctx);
           ctx.stored = await readAll(local, now);
-          expect({ after: i, op: s.op, stored: await settled(readAll(redis, now)) }).toEqual({ after: i, op: s.op, stored: plain(ctx.stored) });
+          same(`after step ${i} (${s.op}): Redis holds otherwise`, await settled(readAll(redis, now)), plain(ctx.stored), run.slice(0, i + 1));
         }
       } finally {
         await redis.close();
