@@ -28,7 +28,7 @@
 // offline queue is off, so a call while the connection is down fails at once instead of waiting, and a call
 // on a hung connection fails after commandTimeoutMs. Every error names the store and the operation.
 import Redis, { type ChainableCommander } from 'ioredis';
-import { TASK_KINDS, type KeyRecord, type TaskKind, type TaskState } from '../../types';
+import { TASK_KINDS, type KeyRecord, type MachineInfo, type TaskKind, type TaskState } from '../../types';
 import { StoreError } from '../errors';
 import { LANES, parseKeyId, type Lane } from '../rules';
 import type { DueFilter } from '../store';
@@ -185,13 +185,26 @@ export abstract class RedisConnection {
     };
   }
 
-  /** The records of these ids, in order, one round trip. */
-  protected async recordsOf(ids: string[], dues?: number[]): Promise<KeyRecord[]> {
+  /** The record hashes of these key ids, in order ({} where there is none), one round trip. */
+  protected async recordHashes(ids: string[]): Promise<Array<Record<string, string>>> {
     if (ids.length === 0) return [];
     const p = this.redis.pipeline();
     for (const id of ids) p.hgetall(this.k('rec', id));
-    const hashes = (await this.exec(p)) as Array<Record<string, string>>;
+    return (await this.exec(p)) as Array<Record<string, string>>;
+  }
+
+  /** The records of these key ids, in order; `dues` stand in for a missing nextDue. */
+  protected async recordsOf(ids: string[], dues?: number[]): Promise<KeyRecord[]> {
+    const hashes = await this.recordHashes(ids);
     return ids.map((id, i) => this.toRecord(id, hashes[i] ?? {}, dues?.[i]));
+  }
+
+  /** A machine from its JSON and the first sighting kept aside (rules.mergeMachine: the earlier one counts). */
+  protected toMachine(json: string, first: string | null | undefined): MachineInfo {
+    const m = JSON.parse(json) as MachineInfo;
+    const f = Number(first);
+    if (first && Number.isFinite(f) && f < m.firstSeenAt) m.firstSeenAt = f;
+    return m;
   }
 
   ping(): Promise<void> {

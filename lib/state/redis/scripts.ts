@@ -335,7 +335,7 @@ export type ScriptName = keyof typeof SCRIPTS;
 export type ScriptKeys<N extends ScriptName> = Record<(typeof SCRIPTS)[N]['keys'][number], string>;
 /** The ARGV of a script, by name. */
 export type ScriptArgs<N extends ScriptName> = Record<(typeof SCRIPTS)[N]['args'][number], string | number>;
-/** The KEYS and ARGV after the named ones, of a script over a list (`more`). */
+/** The KEYS and ARGV after the named ones, of a script over a list ("More:" in its comment). */
 export interface MoreKeysAndArgs {
   keys: string[];
   args: Array<string | number>;

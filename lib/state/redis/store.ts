@@ -38,25 +38,16 @@ export class RedisStateStore extends RedisConnection implements StateStore {
 
   getRecords(keys: TaskKey[]): Promise<Array<KeyRecord | null>> {
     return this.run('getRecords', async () => {
-      if (keys.length === 0) return [];
-      const p = this.redis.pipeline();
-      for (const key of keys) p.hgetall(this.k('rec', keyId(key)));
-      const hashes = (await this.exec(p)) as Array<Record<string, string>>;
-      return hashes.map((h, i) => (Object.keys(h).length === 0 ? null : this.toRecord(keyId(keys[i]!), h)));
+      const ids = keys.map(keyId);
+      return (await this.recordHashes(ids)).map((h, i) => (Object.keys(h).length === 0 ? null : this.toRecord(ids[i]!, h)));
     });
   }
 
   getRecordsForAgent(uuid: string): Promise<KeyRecord[]> {
     return this.run('getRecordsForAgent', async () => {
       const ids = TASK_KINDS.map((kind) => keyId({ uuid, kind }));
-      const p = this.redis.pipeline();
-      for (const id of ids) p.hgetall(this.k('rec', id));
-      const hashes = (await this.exec(p)) as Array<Record<string, string>>;
-      const out: KeyRecord[] = [];
-      hashes.forEach((h, i) => {
-        if (Object.keys(h).length > 0) out.push(this.toRecord(ids[i]!, h));
-      });
-      return out;
+      const hashes = await this.recordHashes(ids);
+      return ids.flatMap((id, i) => (Object.keys(hashes[i]!).length === 0 ? [] : [this.toRecord(id, hashes[i]!)]));
     });
   }
 
@@ -399,24 +390,17 @@ export class RedisStateStore extends RedisConnection implements StateStore {
     });
   }
 
-  private machineOf(json: string, first: string | null | undefined): MachineInfo {
-    const m = JSON.parse(json) as MachineInfo;
-    const f = Number(first);
-    if (first && Number.isFinite(f) && f < m.firstSeenAt) m.firstSeenAt = f;
-    return m;
-  }
-
   listMachines(): Promise<MachineInfo[]> {
     return this.run('listMachines', async () => {
       const [all, first] = await Promise.all([this.redis.hgetall(this.k('machines')), this.redis.hgetall(this.k('machines', 'first'))]);
-      return Object.entries(all).map(([uuid, json]) => this.machineOf(json, first[uuid])).sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
+      return Object.entries(all).map(([uuid, json]) => this.toMachine(json, first[uuid])).sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
     });
   }
 
   getMachine(uuid: string): Promise<MachineInfo | null> {
     return this.run('getMachine', async () => {
       const [json, first] = await Promise.all([this.redis.hget(this.k('machines'), uuid), this.redis.hget(this.k('machines', 'first'), uuid)]);
-      return json ? this.machineOf(json, first) : null;
+      return json ? this.toMachine(json, first) : null;
     });
   }
 
