@@ -15,9 +15,8 @@
 // - Dead letters are listed in order of addition; re-adding (event id, sink id) replaces and moves it last.
 // - putWatch keeps the first addedAt of a uuid and replaces its kinds.
 // Returned objects are copies: changing them changes nothing stored.
-import type { DeadLetter, Delivery, DiscoveryCursor, KeyRecord, MachineInfo, OutboxEntry, SweepSummary, TaskKey, TaskKind, Watch } from '../../types';
+import { TASK_KINDS, type DeadLetter, type Delivery, type DiscoveryCursor, type KeyRecord, type MachineInfo, type OutboxEntry, type SweepSummary, type TaskKey, type TaskKind, type Watch } from '../../types';
 import type { CloudEvent } from '../../events/types';
-import { TASK_KINDS } from '../../types';
 import {
   blankRecord, canClaimDelivery, claimedDelivery, compareWatches, deadLetterId, idleScore, isForgotten, isIdleCandidate, isSameRead, keyId, laneOf,
   mergeMachine, parseKeyId, putWatchRecord, readPendingAfter, replayedEntry, sinceAfterChange,
