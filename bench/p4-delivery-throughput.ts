@@ -16,7 +16,7 @@ import { loadConfig } from '../lib/config';
 import { buildStatusChangedEvent } from '../lib/events';
 import { createLogger } from '../lib/log';
 import { createSinks, drainOutbox, eventBridgeSinks, settingsOf } from '../lib/sinks';
-import { MemoryStateStore } from '../lib/state/memory';
+import { MemoryStateStore } from '../lib/state/local/memory';
 import type { StateStore } from '../lib/state/store';
 import { benchRuntime, report, round } from './common';
 

@@ -16,7 +16,7 @@ import type Redis from 'ioredis';
 import { createRuntime } from '../lib/runtime';
 import type { SendResult, Sink } from '../lib/sinks/sink';
 import type { StateStore } from '../lib/state/store';
-import { RedisStateStore } from '../lib/state/redis';
+import { RedisStateStore } from '../lib/state/redis/store';
 import { runSweep } from '../lib/sweep';
 import { liveHeapMbAfterGc } from './heap';
 

@@ -6,7 +6,7 @@ import { loadConfig, type Config } from '../../lib/config';
 import { CWP_SERVICE, CWP_VERSION, YunjingClient } from '../../lib/cwp/yunjing';
 import { createLogger, type Logger } from '../../lib/log';
 import { LocalRateLimiter, RedisRateLimiter } from '../../lib/ratelimit';
-import { RedisStateStore } from '../../lib/state/redis';
+import { RedisStateStore } from '../../lib/state/redis/store';
 import type { RateLimiter } from '../../lib/ratelimit/limiter';
 import type { SendResult, Sink } from '../../lib/sinks/sink';
 import type { StateStore } from '../../lib/state/store';

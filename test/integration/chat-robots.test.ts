@@ -9,8 +9,8 @@ import { LocalRequestBudget, type RequestBudget } from '../../lib/ratelimit/budg
 import { RedisRequestBudget } from '../../lib/ratelimit/redis-budget';
 import { buildChatRobotSink } from '../../lib/sinks/chat/build';
 import { drainOutbox, type DrainResult } from '../../lib/sinks/deliver';
-import { MemoryStateStore } from '../../lib/state/memory';
-import { RedisStateStore } from '../../lib/state/redis';
+import { MemoryStateStore } from '../../lib/state/local/memory';
+import { RedisStateStore } from '../../lib/state/redis/store';
 import type { StateStore } from '../../lib/state/store';
 import type { CloudEvent } from '../../lib/events/types';
 import { ChatRobotReceiver } from '../helpers/chat-receivers';

@@ -2,7 +2,7 @@
 import { RedisRateLimiter } from '../../lib/ratelimit/redis';
 import { RedisRequestBudget } from '../../lib/ratelimit/redis-budget';
 import { openStorage } from '../../lib/runtime/storage';
-import type { RedisStateStore } from '../../lib/state/redis';
+import type { RedisStateStore } from '../../lib/state/redis/store';
 import { REDIS_URL, redisFixture } from '../helpers/store-fixtures';
 import { maxInWindow } from '../../dev/emulator/ratelimit';
 
