@@ -1,8 +1,10 @@
 // LocalStateStore: every port of lib/state/store.ts on a LocalState (state.ts), for the stores that keep their
 // state in the process: memory.ts (nothing else) and file.ts (a JSON document on disk). Each port method is
-// written once, here, on the shared rules (lib/state/rules.ts), and says whether it only reads the state or
-// changes it; a Persistence decides what that costs (the memory store: nothing; the file store: a reload when
-// another process saved, and a locked, atomic save of every change). A new port method is one method here.
+// written once, on the shared rules (lib/state/rules.ts), and says whether it only reads the state or changes it;
+// a Persistence (persistence.ts) decides what that costs (the memory store: nothing; the file store: a reload when
+// another process saved, and a locked, atomic save of every change). Port groups sit in a chain of classes, one
+// file each, so no file grows past a screenful of ports: delivery.ts (outbox, deliveries, dead letters) is the base,
+// this file the rest. A new port method is one method in its group's file; a new port group, one class in the chain.
 //
 // Semantics every backend shares (the contract suite checks them; the differential test holds this store and
 // Redis to the same answers):
@@ -15,54 +17,23 @@
 // - Dead letters are listed in order of addition; re-adding (event id, sink id) replaces and moves it last.
 // - putWatch keeps the first addedAt of a uuid and replaces its kinds.
 // Returned objects are copies: changing them changes nothing stored.
-import { TASK_KINDS, type DeadLetter, type Delivery, type DiscoveryCursor, type KeyRecord, type MachineInfo, type OutboxEntry, type SweepSummary, type TaskKey, type TaskKind, type Watch } from '../../types';
+import { TASK_KINDS, type DiscoveryCursor, type KeyRecord, type MachineInfo, type SweepSummary, type TaskKey, type TaskKind, type Watch } from '../../types';
 import type { CloudEvent } from '../../events/types';
 import {
-  blankRecord, canClaimDelivery, claimedDelivery, compareWatches, deadLetterId, idleScore, isForgotten, isIdleCandidate, isSameRead, keyId, laneOf,
-  mergeMachine, parseKeyId, putWatchRecord, readPendingAfter, replayedEntry, sinceAfterChange,
+  blankRecord, compareWatches, idleScore, isForgotten, isIdleCandidate, isSameRead, keyId, laneOf, mergeMachine, parseKeyId, putWatchRecord,
+  readPendingAfter, sinceAfterChange,
 } from '../rules';
 import type { ChangeToRecord, CheckToRecord, DueFilter, KeyClaim, PendingRead, StateStore, StoredSnapshot } from '../store';
-import type { LocalState } from './state';
+import { clone, LocalDeliveryStore } from './delivery';
+export type { Persistence } from './persistence';
 
-/**
- * Where a local store keeps its LocalState: the primitives every port method runs through. A method passes a
- * function of the state; the Persistence runs it on the current state, one call at a time.
- */
-export interface Persistence {
-  /** For logs and /healthz: `memory:`, `file:<dir>`. */
-  readonly description: string;
-  /** Runs `fn` on the current state. `fn` changes nothing that is saved (claimIdleKeys' idleTaken is not). */
-  read<T>(fn: (state: LocalState) => T): Promise<T>;
-  /**
-   * Runs `fn` on the current state and makes its change durable before resolving. `changed` tells from its
-   * answer whether it changed anything (a refused compare-and-set needs no save); without it, it did.
-   */
-  write<T>(fn: (state: LocalState) => T, changed?: (result: T) => boolean): Promise<T>;
-  /** recordCheck (LocalState.recordCheck): losing one only means a key is polled again, so it may be saved later. */
-  check(check: CheckToRecord): Promise<void>;
-  close(): Promise<void>;
-}
 
-const clone = <T>(v: T): T => structuredClone(v);
-
-/** Copies of the first `limit` values, in order (insertion order is outbox and dead-letter order). */
-function firstCopies<T>(values: Iterable<T>, limit: number): T[] {
-  const out: T[] = [];
-  if (limit <= 0) return out;
-  for (const v of values) {
-    out.push(clone(v));
-    if (out.length >= limit) break;
-  }
-  return out;
-}
 /** A Watch is flat but for its kinds: copied by hand, not structuredClone'd (listWatches copies 10,000 of them). */
 const copyWatch = (w: Watch): Watch => ({ uuid: w.uuid, kinds: [...w.kinds], source: w.source, addedAt: w.addedAt });
 const copyMachine = (m: MachineInfo): MachineInfo => ({ ...m, tags: [...m.tags] });
 
-export class LocalStateStore implements StateStore {
+export class LocalStateStore extends LocalDeliveryStore implements StateStore {
   readonly durableAcrossInstances = false;
-
-  constructor(private readonly persistence: Persistence) {}
 
   get description(): string {
     return this.persistence.description;
@@ -287,71 +258,6 @@ export class LocalStateStore implements StateStore {
 
   deleteWatch(uuid: string): Promise<boolean> {
     return this.persistence.write((s) => s.watches.delete(uuid), (deleted) => deleted);
-  }
-
-  // --- the outbox, deliveries and dead letters ---
-
-  listOutbox(limit: number): Promise<OutboxEntry[]> {
-    return this.persistence.read((s) => firstCopies(s.outbox.values(), limit));
-  }
-
-  countOutbox(): Promise<number> {
-    return this.persistence.read((s) => s.outbox.size);
-  }
-
-  claimDelivery(eventId: string, sinkId: string, now: number, leaseMs: number): Promise<boolean> {
-    return this.persistence.write((s) => {
-      const e = s.outbox.get(eventId);
-      if (!e) return false;
-      const d = e.deliveries[sinkId];
-      if (!canClaimDelivery(d, now)) return false;
-      e.deliveries[sinkId] = claimedDelivery(d, now, leaseMs);
-      return true;
-    }, (claimed) => claimed);
-  }
-
-  updateDelivery(eventId: string, sinkId: string, delivery: Delivery): Promise<void> {
-    return this.persistence.write((s) => {
-      const e = s.outbox.get(eventId);
-      if (e) e.deliveries[sinkId] = { ...delivery };
-    });
-  }
-
-  removeFromOutbox(eventId: string): Promise<void> {
-    return this.persistence.write((s) => {
-      s.outbox.delete(eventId);
-    });
-  }
-
-  addDeadLetter(letter: DeadLetter): Promise<void> {
-    return this.persistence.write((s) => {
-      const id = deadLetterId(letter.event.id, letter.sinkId);
-      s.dead.delete(id);
-      s.dead.set(id, clone(letter));
-    });
-  }
-
-  listDeadLetters(limit: number): Promise<DeadLetter[]> {
-    return this.persistence.read((s) => firstCopies(s.dead.values(), limit));
-  }
-
-  countDeadLetters(): Promise<number> {
-    return this.persistence.read((s) => s.dead.size);
-  }
-
-  replayDeadLetters(eventIds: string[] | null, now: number): Promise<number> {
-    return this.persistence.write((s) => {
-      const only = eventIds ? new Set(eventIds) : null;
-      let moved = 0;
-      for (const [id, letter] of [...s.dead]) {
-        if (only && !only.has(letter.event.id)) continue;
-        s.dead.delete(id);
-        // Map.set on an existing key keeps its place: a merged entry stays where it was in the outbox.
-        s.outbox.set(letter.event.id, replayedEntry(s.outbox.get(letter.event.id), letter, now));
-        moved++;
-      }
-      return moved;
-    }, (moved) => moved > 0);
   }
 
   // --- the fleet (discovery) ---
