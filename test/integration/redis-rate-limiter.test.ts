@@ -40,6 +40,30 @@ describe('RedisRateLimiter', () => {
     expect(granted.length).toBeLessThanOrEqual(Math.ceil(1.6 * RATE) + 1);
   });
 
+  test('callers of one instance wait in turn: about one round trip to Redis per grant, however many wait', async () => {
+    const store = await openStore();
+    const limiter = RedisRateLimiter.onStore(store, 40);
+    const redis = store.redis as unknown as { cwpRateAcquire: (...args: unknown[]) => Promise<number> };
+    const ask = redis.cwpRateAcquire.bind(redis);
+    let asked = 0;
+    redis.cwpRateAcquire = (...args) => {
+      asked++;
+      return ask(...args);
+    };
+    // Ten workers, three grants each, as a sweep's workers of one kind ask.
+    const granted: number[] = [];
+    await Promise.all(Array.from({ length: 10 }, async () => {
+      for (let i = 0; i < 3; i++) {
+        await limiter.acquire('DescribeProcessTaskStatus');
+        granted.push(Date.now());
+      }
+    }));
+    expect(granted).toHaveLength(30);
+    expect(maxInWindow(granted)).toBeLessThanOrEqual(40);
+    // One ask per grant, plus one per wait the bucket named: never each waiting caller asking in turn.
+    expect(asked).toBeLessThanOrEqual(2 * granted.length);
+  });
+
   test('a pause by one instance holds the action for every instance', async () => {
     const [a, b] = await Promise.all([1, 2].map(async () => RedisRateLimiter.onStore(await openStore(), 50)));
     await a!.pause('DescribeOpenPortTaskStatus', 400);
