@@ -74,7 +74,7 @@ async function dispatch(req: HttpRequest, bodyError: HttpError | null, scf: ScfC
     who.caller = caller;
     if (deps.tokenBudget) await spendTokenBudget(req.headers, deps.tokenBudget, deps.config.api.rateLimit);
     // A token without the route's scope learns nothing about the body it sent: 403 comes before 400.
-    if (match.kind === 'found' && match.route.scope !== undefined) requireScope(caller, match.route.scope);
+    if (match.kind === 'found' && match.route.scope !== undefined && match.route.scope !== 'any') requireScope(caller, match.route.scope);
   }
   if (bodyError) throw bodyError;
   if (match.kind === 'not_found') throw notFound(req.path);
