@@ -11,6 +11,7 @@ import type { HttpRequest } from './request';
 import { errorBody, errorResponse, HttpError, JSON_CONTENT_TYPE, jsonResponse } from './respond';
 import { badlyEncoded, methodNotAllowed, notFound } from './router';
 import { router } from './routes';
+import { isConsolePath, serveConsole } from '../console/serve';
 
 export function isConfigError(v: unknown): v is ConfigError {
   return v instanceof ConfigError || (v instanceof Error && v.name === 'ConfigError' && Array.isArray((v as { problems?: unknown }).problems));
@@ -58,6 +59,8 @@ const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * path parameter (400), 404 and 405, and the route itself.
  */
 async function dispatch(req: HttpRequest, bodyError: HttpError | null, scf: ScfContext | undefined, deps: HttpDeps | ConfigError, options: HttpOptions, logger: Logger, who: Caller): Promise<ScfHttpResponse> {
+  // The console's page and files hold no data: no token, and served even when the config is invalid.
+  if (isConsolePath(req.path)) return serveConsole(req);
   const match = router.match(req.method, req.path);
   const publicMatch = (match.kind === 'found' && match.route.public === true) || (match.kind === 'method_not_allowed' && match.public);
 
