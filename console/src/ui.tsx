@@ -58,7 +58,7 @@ export function ErrorBox({ error, onRetry, what }: { error: ApiError; onRetry?: 
 }
 
 export function NotAvailable({ what }: { what: string }) {
-  return <p class="unavailable" role="status">{what} is not available on this server yet.</p>;
+  return <p class="unavailable" role="status">{what}: not available on this server yet.</p>;
 }
 
 export function Loading({ what }: { what: string }) {

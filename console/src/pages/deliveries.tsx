@@ -77,7 +77,7 @@ export function Deliveries({ who }: { who: Whoami }) {
                   {canDiscard ? <ConfirmButton label="Discard all" confirmLabel={`Discard all ${count(p.total, 'dead letter')} for good?`} disabled={busy} onConfirm={() => discard(null)} /> : null}
                 </div>
               ) : <p class="muted">This token may read dead letters; replaying and discarding need the admin scope.</p>}
-              <TableWrap label="Dead letters">
+              <TableWrap label="Dead letter list">
                 <thead>
                   <tr>
                     {offerAny ? <th scope="col"><span class="visually-hidden">Choose</span></th> : null}
