@@ -89,7 +89,7 @@ export function Deliveries({ who }: { who: Whoami }) {
                     <tr key={`${d.eventId} ${d.sinkId}`}>
                       {offerAny ? <td><input type="checkbox" id={`pick-${d.eventId}`} checked={chosen.has(d.eventId)} onChange={() => toggle(d.eventId)} aria-label={`Choose ${whatHappened(d)}`} /></td> : null}
                       <td><a href={link('agents', d.event.data.uuid)}>{whatHappened(d)}</a><div class="muted small"><code>{d.eventId}</code></div></td>
-                      <td><code>{d.sinkId}</code></td>
+                      <td class="nowrap"><code>{d.sinkId}</code></td>
                       <td class="reason">{d.reason}</td>
                       <td>{d.attempts}</td>
                       <td><Time iso={d.deadAt} relative /></td>
