@@ -14,7 +14,7 @@ import type { CloudEvent } from '../../../lib/events/types';
 import type { TaskKind, Watch } from '../../../lib/types';
 
 /** Agents whose states are read at a time (one request each, within a token's burst of API_RATE_BURST). */
-export const AGENT_STATES_PAGE = 40;
+export const AGENT_STATES_PAGE = 25;
 const WATCH_PAGE = 1000;
 const MAX_WATCH_PAGES = 20;
 
