@@ -11,6 +11,7 @@ import type { HttpRequest } from './request';
 import { errorBody, errorResponse, HttpError, JSON_CONTENT_TYPE, jsonResponse } from './respond';
 import { badlyEncoded, methodNotAllowed, notFound } from './router';
 import { router } from './routes';
+import { isConsolePath, serveConsole } from '../console/serve';
 
 export function isConfigError(v: unknown): v is ConfigError {
   return v instanceof ConfigError || (v instanceof Error && v.name === 'ConfigError' && Array.isArray((v as { problems?: unknown }).problems));
@@ -58,6 +59,8 @@ const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * path parameter (400), 404 and 405, and the route itself.
  */
 async function dispatch(req: HttpRequest, bodyError: HttpError | null, scf: ScfContext | undefined, deps: HttpDeps | ConfigError, options: HttpOptions, logger: Logger, who: Caller): Promise<ScfHttpResponse> {
+  // The console's page and files hold no data: no token, and served even when the config is invalid.
+  if (isConsolePath(req.path)) return serveConsole(req);
   const match = router.match(req.method, req.path);
   const publicMatch = (match.kind === 'found' && match.route.public === true) || (match.kind === 'method_not_allowed' && match.public);
 
@@ -74,7 +77,7 @@ async function dispatch(req: HttpRequest, bodyError: HttpError | null, scf: ScfC
     who.caller = caller;
     if (deps.tokenBudget) await spendTokenBudget(req.headers, deps.tokenBudget, deps.config.api.rateLimit);
     // A token without the route's scope learns nothing about the body it sent: 403 comes before 400.
-    if (match.kind === 'found' && match.route.scope !== undefined) requireScope(caller, match.route.scope);
+    if (match.kind === 'found' && match.route.scope !== undefined && match.route.scope !== 'any') requireScope(caller, match.route.scope);
   }
   if (bodyError) throw bodyError;
   if (match.kind === 'not_found') throw notFound(req.path);

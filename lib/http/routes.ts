@@ -310,12 +310,24 @@ export async function replayDeliveries(ctx: RouteContext): Promise<ScfHttpRespon
   return ok(ctx, 202, { replayed });
 }
 
+// ----------------------------------------------------------------------------------------------- /v1/whoami
+
+/**
+ * The calling token's name and scopes, for any valid token: how the console learns what to offer (a read-only
+ * token sees no write action). Never the token itself.
+ */
+export async function whoami(ctx: RouteContext): Promise<ScfHttpResponse> {
+  const caller = ctx.caller!;
+  return ok(ctx, 200, { name: caller.name, scopes: caller.scopes });
+}
+
 // ---------------------------------------------------------------------------------------------- the table
 
 export const HEALTHZ_PATH = '/healthz';
 
 export const ROUTES: readonly Route<RouteHandler>[] = [
   { method: 'GET', pattern: HEALTHZ_PATH, public: true, handler: healthz },
+  { method: 'GET', pattern: '/v1/whoami', scope: 'any', handler: whoami },
   { method: 'GET', pattern: '/v1/status/{kind}/{uuid}', scope: 'read', handler: statusOfKind },
   { method: 'GET', pattern: '/v1/status/{uuid}', scope: 'read', handler: statusOfAgent },
   { method: 'GET', pattern: '/v1/agents/{uuid}', scope: 'read', handler: agent },
