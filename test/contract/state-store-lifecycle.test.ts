@@ -210,14 +210,18 @@ describe('file store: one sweeping process per directory', () => {
   });
 });
 
-/** Opens the file store in a child process and tries its sweep lease: what it got (released at once unless `keep`). */
+/**
+ * Opens the file store in a child process and tries its sweep lease: what it got (released at once unless `keep`),
+ * once the child has exited (so a kept lease's holder is gone).
+ */
 function runChild(bundle: string, dir: string, options: { keep?: boolean } = {}): Promise<{ kind: string; holder?: string }> {
   const script = path.join(__dirname, '../helpers/store-lease-child.js');
   return new Promise((resolve, reject) => {
     const child = fork(script, [bundle, dir, options.keep ? 'keep' : 'release'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-    child.once('message', (m) => resolve(m as { kind: string; holder?: string }));
+    let answer: { kind: string; holder?: string } | null = null;
+    child.once('message', (m) => (answer = m as { kind: string; holder?: string }));
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`lease child exited with ${code}`))));
+    child.once('exit', (code) => (code === 0 && answer ? resolve(answer) : reject(new Error(`lease child exited with ${code}${answer ? '' : ', no answer'}`))));
   });
 }
 
