@@ -11,6 +11,11 @@ export abstract class LocalLifecycleStore extends LocalDeliveryStore implements 
   // --- the store itself ---
 
   identity(now: number): Promise<StoreIdentity> {
+    // A read once it exists (the api function asks on every request); a write only the first time.
+    return this.persistence.read((s) => (s.identity ? { ...s.identity } : null)).then((known) => known ?? this.makeIdentity(now));
+  }
+
+  private makeIdentity(now: number): Promise<StoreIdentity> {
     return this.persistence.write((s) => {
       const created = s.identity === null;
       if (created) s.identity = { storeId: randomUUID(), createdAt: now };
