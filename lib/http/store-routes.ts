@@ -61,19 +61,42 @@ export async function exportWatches(ctx: RouteContext): Promise<ScfHttpResponse>
   }, ctx.req.requestId);
 }
 
-const importBody = lazy(() => z.strictObject({
-  version: z.literal(1, { error: 'must be 1 (the version GET /v1/watches/export writes)' }),
-  exportedAt: z.optional(z.string({ error: 'must be the export\'s ISO 8601 time' })),
-  storeId: z.optional(z.string({ error: 'must be the exporting store\'s id' })),
-  total: z.optional(z.number({ error: 'must be a number' })),
-  nextOffset: z.optional(z.nullable(z.number({ error: 'must be a number or null' }))),
-  watches: z.array(z.strictObject({
-    uuid: z.string({ error: `must be an agent Uuid (${UUID_FORM})` }).check(z.refine(isAgentUuid, { error: `must be an agent Uuid (${UUID_FORM})` })),
-    kinds: z.array(z.enum(TASK_KINDS as [TaskKind, ...TaskKind[]], { error: 'must be process or port' }), { error: 'must be an array of kinds' })
-      .check(z.minLength(1, { error: 'must name at least one kind: process, port' })),
-    addedAt: z.optional(z.nullable(z.number({ error: 'must be epoch milliseconds or null' }).check(z.int({ error: 'must be whole epoch milliseconds' }), z.minimum(0, { error: 'must be epoch milliseconds' })))),
-  }, { error: 'must be an object {uuid, kinds, addedAt}' }), { error: 'must be an array of watches' }).check(z.maxLength(IMPORT_MAX, { error: `must hold at most ${IMPORT_MAX} watches; import in parts` })),
-}, { error: 'must be the body GET /v1/watches/export answers: {"version": 1, "watches": [...]}' }));
+/** What an export's body may hold at its top level; anything else is a mistake, named. */
+const IMPORT_FIELDS = new Set(['version', 'exportedAt', 'storeId', 'watches', 'total', 'nextOffset']);
+
+/**
+ * The body of POST /v1/watches/import, checked by hand (the api bundle carries only the zod it already needs): the
+ * first problem is a 400 naming the field, `watches[i].uuid` and the like.
+ */
+function parseImportBody(raw: string | null): ExportedWatch[] {
+  const bad = (field: string, message: string) => new HttpError(400, 'invalid_body', `${field}: ${message}`, { details: { field } });
+  let body: unknown;
+  try {
+    body = JSON.parse(raw ?? '');
+  } catch {
+    throw bad('body', 'is not JSON; send the body GET /v1/watches/export answers');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad('body', 'must be the body GET /v1/watches/export answers: {"version": 1, "watches": [...]}');
+  const top = body as Record<string, unknown>;
+  for (const key of Object.keys(top)) if (!IMPORT_FIELDS.has(key)) throw bad(key, 'is not a field of an export');
+  if (top.version !== 1) throw bad('version', 'must be 1 (the version GET /v1/watches/export writes)');
+  if (!Array.isArray(top.watches)) throw bad('watches', 'must be an array of watches');
+  if (top.watches.length > IMPORT_MAX) throw bad('watches', `must hold at most ${IMPORT_MAX} watches; import in parts`);
+  return top.watches.map((w: unknown, i): ExportedWatch => {
+    const at = `watches[${i}]`;
+    if (typeof w !== 'object' || w === null || Array.isArray(w)) throw bad(at, 'must be an object {uuid, kinds, addedAt}');
+    const entry = w as Record<string, unknown>;
+    for (const key of Object.keys(entry)) if (key !== 'uuid' && key !== 'kinds' && key !== 'addedAt') throw bad(`${at}.${key}`, 'is not a field of a watch');
+    if (typeof entry.uuid !== 'string' || !isAgentUuid(entry.uuid)) throw bad(`${at}.uuid`, `must be an agent Uuid (${UUID_FORM})`);
+    if (!Array.isArray(entry.kinds) || entry.kinds.length === 0) throw bad(`${at}.kinds`, 'must name at least one kind: process, port');
+    entry.kinds.forEach((k: unknown, j) => {
+      if (!(TASK_KINDS as readonly unknown[]).includes(k)) throw bad(`${at}.kinds[${j}]`, 'must be process or port');
+    });
+    const addedAt = entry.addedAt ?? null;
+    if (addedAt !== null && !(typeof addedAt === 'number' && Number.isInteger(addedAt) && addedAt >= 0)) throw bad(`${at}.addedAt`, 'must be whole epoch milliseconds, or null');
+    return { uuid: normalizeUuid(entry.uuid), kinds: [...new Set(entry.kinds as TaskKind[])], addedAt };
+  });
+}
 
 const sameKinds = (a: readonly TaskKind[], b: readonly TaskKind[]): boolean => new Set(a).size === new Set(b).size && a.every((k) => b.includes(k));
 
@@ -84,9 +107,8 @@ const sameKinds = (a: readonly TaskKind[], b: readonly TaskKind[]): boolean => n
  * replaced; a new one keeps its addedAt. 200 `{imported, unchanged, total}`.
  */
 export async function importWatches(ctx: RouteContext): Promise<ScfHttpResponse> {
-  const body = parseJsonBody(ctx.req, importBody(), { version: 1, watches: [] });
+  const entries = parseImportBody(ctx.req.body);
   const { config } = ctx.deps;
-  const entries = body.watches.map((w) => ({ ...w, uuid: normalizeUuid(w.uuid) }));
   const firstAt = new Map<string, number>();
   entries.forEach((w, i) => {
     const first = firstAt.get(w.uuid);
