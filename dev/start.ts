@@ -141,11 +141,11 @@ async function printSinkPreview(env: NodeJS.ProcessEnv): Promise<void> {
   const agent = (i: number) => `6b6cd843-6bc1-4011-a74c-${(0xdc3fd26a7dd1 + i).toString(16)}`;
   const machine = (i: number) => ({ machineName: `web-${String(i + 1).padStart(2, '0')}`, machineIp: `10.0.1.${11 + i}` });
   const status = (i: number, state: 'AGENT_OFFLINE' | 'FAILED') => {
-    const e = buildStatusChangedEvent({ source: '/cwp-task-bridge/ap-guangzhou', uuid: agent(i), kind: 'process', previous: 'COLLECTING', state, version: 2, observedAt: at + i * 150, requestId: `demo-${i}` });
+    const e = buildStatusChangedEvent({ storeId: 'sink-preview', source: '/cwp-task-bridge/ap-guangzhou', uuid: agent(i), kind: 'process', previous: 'COLLECTING', state, version: 2, observedAt: at + i * 150, requestId: `demo-${i}` });
     Object.assign(e.data, machine(i));
     return e;
   };
-  const ports = buildResultsChangedEvent({
+  const ports = buildResultsChangedEvent({ storeId: 'sink-preview',
     source: '/cwp-task-bridge/ap-guangzhou', uuid: agent(0), kind: 'port',
     added: [{ port: 6379, pid: 3021, processName: 'redis-server' }], removed: [{ port: 80, pid: 911, processName: 'nginx' }],
     addedCount: 1, removedCount: 1, total: 12, truncated: false, takenAt: at, previousTakenAt: at - 600_000, requestId: 'demo-ports', forVersion: 3,

@@ -1,6 +1,6 @@
 // The events of what a collection found: `com.tencentcloud.cwp.ports.changed` and `….processes.changed`, one per
 // agent and kind when a snapshot differs from the one before (lib/results). CloudEvents 1.0, structured JSON.
-import { digestId } from './ids';
+import { eventId } from './ids';
 import { machineFields, type MachineLabel } from './status-changed';
 import type { TaskKind } from '../types';
 import type { PortItem, PortsChangedEvent, ProcessItem, ProcessesChangedEvent, Severity } from './types';
@@ -9,6 +9,8 @@ export const PORTS_CHANGED = 'com.tencentcloud.cwp.ports.changed';
 export const PROCESSES_CHANGED = 'com.tencentcloud.cwp.processes.changed';
 
 export interface ResultsChangeInput {
+  /** The store's id (StorePort.identity). */
+  storeId: string;
   source: string;
   uuid: string;
   kind: TaskKind;
@@ -32,9 +34,9 @@ export function resultsSeverity(kind: TaskKind, addedCount: number): Severity {
   return kind === 'port' && addedCount > 0 ? 'warning' : 'info';
 }
 
-/** Stable for one read of one completion: a racing sweep that reads the same completion builds the same id. */
-export function resultsChangeId(uuid: string, kind: TaskKind, forVersion: number): string {
-  return digestId(`results|${uuid}|${kind}|${forVersion}`);
+/** Stable for one read of one completion in one store: a racing sweep that reads the same completion builds the same id. */
+export function resultsChangeId(storeId: string, uuid: string, kind: TaskKind, forVersion: number): string {
+  return eventId(storeId, ['results', uuid, kind, forVersion]);
 }
 
 export function buildResultsChangedEvent(r: ResultsChangeInput): PortsChangedEvent | ProcessesChangedEvent {
@@ -42,7 +44,7 @@ export function buildResultsChangedEvent(r: ResultsChangeInput): PortsChangedEve
   const common = {
     specversion: '1.0' as const,
     source: r.source,
-    id: resultsChangeId(r.uuid, r.kind, r.forVersion),
+    id: resultsChangeId(r.storeId, r.uuid, r.kind, r.forVersion),
     subject: `${r.uuid}/${r.kind}`,
     time,
     datacontenttype: 'application/json' as const,

@@ -8,10 +8,12 @@ import { authenticate, requireScope, spendTokenBudget } from './auth';
 import type { HttpDeps, HttpOptions, RouteContext } from './deps';
 import { normalizeEvent, requestIdOf } from '../scf/http-event';
 import type { HttpRequest } from './request';
-import { errorBody, errorResponse, HttpError, JSON_CONTENT_TYPE, jsonResponse } from './respond';
+import { errorBody, errorResponse, HttpError, JSON_CONTENT_TYPE, jsonResponse, safeMessage } from './respond';
 import { badlyEncoded, methodNotAllowed, notFound } from './router';
 import { router } from './routes';
 import { isConsolePath, serveConsole } from '../console/serve';
+import { isStoreError } from '../state/errors';
+import type { StoreIdentity } from '../types';
 
 export function isConfigError(v: unknown): v is ConfigError {
   return v instanceof ConfigError || (v instanceof Error && v.name === 'ConfigError' && Array.isArray((v as { problems?: unknown }).problems));
@@ -84,8 +86,25 @@ async function dispatch(req: HttpRequest, bodyError: HttpError | null, scf: ScfC
   if (match.badParam !== null) throw badlyEncoded(match.badParam);
   if (match.kind === 'method_not_allowed') throw methodNotAllowed(req.method, req.path, match.allow);
 
-  const ctx: RouteContext = { req, params: match.params, deps, scf, options, now: deps.now ?? Date.now, logger, caller };
+  const now = deps.now ?? Date.now;
+  const identity = await storeIdentity(deps, now(), logger, match.route.public === true);
+  const ctx: RouteContext = { req, params: match.params, deps, scf, options, now, logger, caller, identity };
   return match.route.handler(ctx);
+}
+
+/**
+ * The store's identity for this request (one round trip), compared with the one this instance saw last, so a reset
+ * store is noticed by whichever function looks first. A store that does not answer is a 503 here, except on
+ * /healthz (`lenient`), which reports it itself.
+ */
+async function storeIdentity(deps: HttpDeps, now: number, logger: Logger, lenient: boolean): Promise<StoreIdentity | null> {
+  try {
+    return deps.identityWatch ? (await deps.identityWatch.check(deps.store, now, logger)).identity : await deps.store.identity(now);
+  } catch (e) {
+    if (lenient) return null;
+    if (!isStoreError(e)) throw e;
+    throw new HttpError(503, 'store_unavailable', safeMessage(`the state store failed (identity): ${e.message}`));
+  }
 }
 
 /** What a method or path looks like in the access log: at most 512 characters. */

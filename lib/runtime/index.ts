@@ -15,6 +15,8 @@ import type { Sink } from '../sinks/sink';
 import type { TencentApi, TencentCaller } from '../tencent/types';
 import type { StateStore } from '../state/store';
 import { TencentClient } from '../tencent/client';
+import { ServerClock } from '../tencent/clock';
+import { StoreIdentityWatch } from '../state/identity-watch';
 import { openStorage } from './storage';
 
 export interface Runtime {
@@ -26,6 +28,10 @@ export interface Runtime {
   sinks: Sink[];
   /** The api function's per-token request budget (API_RATE_LIMIT, API_RATE_BURST); null for the poll function. */
   tokenBudget: RequestBudget | null;
+  /** The store id this instance saw last: a change is a reset (lib/state/identity-watch.ts). */
+  identityWatch: StoreIdentityWatch;
+  /** The Date readings of every Tencent client of this instance: how far its clock is off (lib/tencent/clock.ts). */
+  clock: ServerClock;
   close(): Promise<void>;
 }
 
@@ -73,7 +79,8 @@ export async function createRuntime(role: FunctionRole, env: Record<string, stri
     limiters.push(l);
     return l;
   };
-  const tencent = ({ rateLimit, ...api }: TencentApi) => new TencentClient({ ...api, credentials: config.credentials, timeoutMs: config.requestTimeoutMs, rateLimiter: limiter(rateLimit) });
+  const clock = new ServerClock();
+  const tencent = ({ rateLimit, ...api }: TencentApi) => new TencentClient({ ...api, credentials: config.credentials, timeoutMs: config.requestTimeoutMs, rateLimiter: limiter(rateLimit), clock });
   // The CWP backend: yunjing is the only one; a second is its own file under lib/cwp and one choice here.
   const cwp: CwpPort = new YunjingClient(tencent({ service: CWP_SERVICE, version: CWP_VERSION, endpoint: config.cwp.endpoint, region: config.region, rateLimit: config.cwp.rateLimit }));
   const sinks = makeSinks ? makeSinks.create(config, { tencent, logger, budget: requestBudget }) : [];
@@ -84,6 +91,8 @@ export async function createRuntime(role: FunctionRole, env: Record<string, stri
     cwp,
     sinks,
     tokenBudget: role === 'api' ? requestBudget(config.api.rateLimit, config.api.rateBurst) : null,
+    identityWatch: new StoreIdentityWatch(role),
+    clock,
     async close() {
       for (const s of sinks) await s.close?.();
       for (const l of limiters) await l.close();

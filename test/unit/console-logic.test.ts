@@ -7,6 +7,7 @@ import { count, duration, hostName, local, utc } from '../../console/src/format'
 import { ACTION_SCOPE, may } from '../../console/src/permissions';
 import { link, parseRoute } from '../../console/src/router';
 import { buildStatusChangedEvent } from '../../lib/events';
+import { TEST_STORE_ID } from '../helpers/events';
 
 describe('words', () => {
   test('counts what people count, in the singular for one', () => {
@@ -78,7 +79,7 @@ describe('what a token is offered', () => {
 describe('the charts\' numbers', () => {
   const NOW = Date.parse('2026-11-24T10:30:00Z');
   const status = (uuid: string, state: 'AGENT_OFFLINE' | 'COMPLETE', at: string) =>
-    Object.assign(buildStatusChangedEvent({ source: '/s', uuid, kind: 'process', previous: 'COLLECTING', state, version: 2, observedAt: Date.parse(at), requestId: 'r' }), { time: at });
+    Object.assign(buildStatusChangedEvent({ storeId: TEST_STORE_ID, source: '/s', uuid, kind: 'process', previous: 'COLLECTING', state, version: 2, observedAt: Date.parse(at), requestId: 'r' }), { time: at });
 
   test('events per hour: 24 bars ending with the current hour; older and future events left out', () => {
     const bars = eventsPerHour([{ time: '2026-11-24T10:05:00Z' }, { time: '2026-11-24T10:59:59Z' }, { time: '2026-11-24T09:00:00Z' }, { time: '2026-11-23T10:59:59Z' }, { time: '2026-11-23T11:00:00Z' }, { time: '2026-11-24T11:00:00Z' }], NOW);
