@@ -8,12 +8,13 @@ import * as z from 'zod/mini';
 import { isAgentUuid, normalizeUuid } from '../cwp/uuid';
 import { TASK_KINDS, type TaskKind } from '../types';
 import { DISCOVER_ALL_REGIONS, discoverKey, parseDiscoverFilters, parseDiscoverTargets, type DiscoverConfig } from './discover';
-import { commaList, httpOrigin, int, optionalInt, REGION_PATTERN } from './fields';
+import { commaList, duration, durationMs, httpOrigin, int, optionalInt, parsePeriod, REGION_PATTERN } from './fields';
 import { redisUrlProblem } from './redis-url';
 import { parseApiTokens, type ApiToken } from './tokens';
 import { parseRoutes, routingVariables, type Routes } from './routing';
 import type { SinkSettingsKind } from './sink-kind';
 
+export { parsePeriod } from './fields';
 export { DISCOVER_ALL_REGIONS, DISCOVER_ALL_TYPES, type DiscoverConfig, type DiscoverTarget } from './discover';
 export { EVERY_EVENT, type EventRoute, type Routes } from './routing';
 export { hasScope, SCOPES, UNNAMED_TOKEN, type ApiToken, type Scope } from './tokens';
@@ -89,9 +90,27 @@ export interface Config {
    */
   routes: Routes;
   delivery: { maxAttempts: number };
+  /** Incidents (lib/alerts): when they fire, repeat, and how long resolved ones are kept. */
+  alerts: AlertSettings;
   eventSource: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
+
+/** What decides when incidents fire and repeat (lib/alerts/rules.ts), and how long resolved ones are kept. */
+export interface AlertSettings {
+  /** ALERT_OFFLINE_FOR: an agent.offline incident fires once the agent has been offline this long (0: at once). */
+  offlineForMs: number;
+  /** ALERT_REPEAT_EVERY: a firing, unacknowledged incident is notified again this often; null: never. */
+  repeatEveryMs: number | null;
+  /** ALERT_PROCESS_NAMES: process names (exact) that open a process.suspicious incident wherever they run from. */
+  processNames: string[];
+  /** INCIDENT_RETENTION: resolved incidents are purged this long after they resolved. */
+  retentionMs: number;
+}
+
+const ALERT_OFFLINE_FOR = { fallback: '2m', minMs: 1_000, zero: 'fires at once' };
+const ALERT_REPEAT_EVERY = { fallback: '4h', minMs: 1_000, zero: 'never repeats' };
+const INCIDENT_RETENTION = { fallback: '30d', minMs: 60_000, zero: null };
 
 /** The core settings' variables, as documented in the README; each sink kind adds its own (envNames). */
 export const CORE_ENV = [
@@ -101,6 +120,7 @@ export const CORE_ENV = [
   'STATE_STORE', 'WATCH_UUIDS', 'WATCH_KINDS', 'WATCH_DISCOVER', 'WATCH_DISCOVER_FILTERS', 'DISCOVER_EVERY', 'CWP_IDLE_RATE', 'SWEEP_BUDGET_MS', 'SWEEP_MARGIN_MS', 'COLLECT_EVERY',
   'POLL_COLLECTING_SECONDS', 'POLL_OFFLINE_SECONDS', 'POLL_TERMINAL_SECONDS', 'POLL_UNKNOWN_AGENT_SECONDS', 'POLL_UNOBSERVED_SECONDS',
   'API_TOKENS', 'API_BASE_PATH', 'API_RATE_LIMIT', 'API_RATE_BURST', 'MAX_WATCHES', 'DELIVERY_MAX_ATTEMPTS', 'EVENT_SOURCE', 'LOG_LEVEL',
+  'ALERT_OFFLINE_FOR', 'ALERT_REPEAT_EVERY', 'ALERT_PROCESS_NAMES', 'INCIDENT_RETENTION',
 ] as const;
 
 const envSchema = z.object({
@@ -141,6 +161,10 @@ const envSchema = z.object({
   DELIVERY_MAX_ATTEMPTS: int(1, 100, 12, 'attempts'),
   EVENT_SOURCE: z.optional(z.string().check(z.minLength(1, { error: 'must not be empty' }))),
   LOG_LEVEL: z._default(z.enum(['debug', 'info', 'warn', 'error'], { error: 'must be debug, info, warn or error' }), 'info'),
+  ALERT_OFFLINE_FOR: duration(ALERT_OFFLINE_FOR),
+  ALERT_REPEAT_EVERY: duration(ALERT_REPEAT_EVERY),
+  ALERT_PROCESS_NAMES: z._default(z.string(), ''),
+  INCIDENT_RETENTION: duration(INCIDENT_RETENTION),
 });
 
 export type FunctionRole = 'poll' | 'api';
@@ -175,6 +199,11 @@ export const CORE_VARIABLE_OWNER: Partial<Record<(typeof CORE_ENV)[number], Func
   POLL_UNKNOWN_AGENT_SECONDS: 'poll',
   POLL_UNOBSERVED_SECONDS: 'poll',
   DELIVERY_MAX_ATTEMPTS: 'poll',
+  // Incidents are opened, fired, repeated and purged by the sweep; the api function only reads and acknowledges them.
+  ALERT_OFFLINE_FOR: 'poll',
+  ALERT_REPEAT_EVERY: 'poll',
+  ALERT_PROCESS_NAMES: 'poll',
+  INCIDENT_RETENTION: 'poll',
 };
 
 /** The variables of these sink kinds: each kind's own, then the routing variables of every prefix. */
@@ -195,19 +224,9 @@ export function variableOwners(kinds: readonly SinkSettingsKind[]): Readonly<Rec
   return owners;
 }
 
-const DURATION_UNITS_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
 /** `30m`, `6h`, `1d` as milliseconds; null when not such a period or shorter than 10 minutes. */
 export function parseDuration(v: string): number | null {
   return parsePeriod(v, 600_000);
-}
-
-/** `10s`, `30m`, `6h`, `1d` as milliseconds; null when not such a period or shorter than `minMs`. */
-export function parsePeriod(v: string, minMs: number): number | null {
-  const m = /^(\d{1,6})([smhd])$/.exec(v.trim());
-  if (!m) return null;
-  const ms = Number(m[1]) * DURATION_UNITS_MS[m[2]!]!;
-  return ms >= minMs ? ms : null;
 }
 
 function parseStateStore(v: string): StateStoreUrl {
@@ -318,6 +337,12 @@ export function loadConfigWith(env: Record<string, string | undefined>, kinds: r
     api: { tokens: apiTokens, basePath: e.API_BASE_PATH.replace(/\/$/, ''), rateLimit: e.API_RATE_LIMIT, rateBurst: e.API_RATE_BURST, maxWatches: e.MAX_WATCHES },
     routes: routing.routes,
     delivery: { maxAttempts: e.DELIVERY_MAX_ATTEMPTS },
+    alerts: {
+      offlineForMs: durationMs(e.ALERT_OFFLINE_FOR, ALERT_OFFLINE_FOR)!,
+      repeatEveryMs: durationMs(e.ALERT_REPEAT_EVERY, ALERT_REPEAT_EVERY) || null,
+      processNames: [...new Set(commaList(e.ALERT_PROCESS_NAMES))],
+      retentionMs: durationMs(e.INCIDENT_RETENTION, INCIDENT_RETENTION)!,
+    },
     eventSource: e.EVENT_SOURCE ?? `/cwp-task-bridge/${e.TENCENTCLOUD_REGION}`,
     logLevel: e.LOG_LEVEL,
   };
