@@ -6,7 +6,7 @@ import type { Config } from '../config';
 import type { CwpPort } from '../cwp/port';
 import type { Logger } from '../log';
 import type { Sink } from '../sinks/sink';
-import { isStoreError, type DeadLetterPort, type FleetPort, type HealthPort, type OutboxPort, type ResultsPort, type SchedulePort, type WatchPort } from '../state/store';
+import { isStoreError, type DeadLetterPort, type FleetPort, type HealthPort, type IncidentPort, type OutboxPort, type ResultsPort, type SchedulePort, type WatchPort } from '../state/store';
 import type { CallStats } from '../tencent/types';
 import type { MachineInfo, SweepSummary, TaskKind } from '../types';
 import { sinkLabel } from '../util/redact';
@@ -15,11 +15,13 @@ import { DueKeyFeeder } from './feeder';
 import { BackgroundPublisher } from './publisher';
 import { readPendingResults, type ResultCounts } from './results';
 import { runDiscovery, type DiscoveryCounts } from './discovery';
+import { purgeOldIncidents, resolveUnwatchedIncidents, runIncidentClock, type IncidentCounts, type IncidentSweepContext } from './incidents';
 import { listAllWatches, watchedKeys } from './watchlist';
 import { sleepUnlessAborted } from '../util/abort';
 
 /** The ports a sweep uses. */
-export type SweepStore = SchedulePort & Pick<WatchPort, 'listWatches'> & OutboxPort & ResultsPort & FleetPort & Pick<DeadLetterPort, 'countDeadLetters'> & Pick<HealthPort, 'putLastSweep'>;
+export type SweepStore = SchedulePort & Pick<WatchPort, 'listWatches'> & OutboxPort & ResultsPort & FleetPort & Pick<DeadLetterPort, 'countDeadLetters'> & Pick<HealthPort, 'putLastSweep'>
+  & Pick<IncidentPort, 'openIncidentsOf' | 'applyIncidents' | 'claimDueIncidents' | 'nextIncidentDueAt' | 'agentsWithOpenIncidents' | 'purgeResolvedIncidents'>;
 
 export interface SweepDeps {
   config: Config;
@@ -103,9 +105,14 @@ export async function runSweep(deps: SweepDeps, window: SweepWindow): Promise<Sw
   /** The machine listing's machines by uuid (WATCH_DISCOVER), for the watch list and the events' names. */
   const machines = new Map<string, MachineInfo>();
   const machineOf = (uuid: string) => machines.get(uuid);
+  const alerts = { source: config.eventSource, settings: config.alerts };
+  const incidentCounts: IncidentCounts = { fired: 0, resolved: 0 };
+  const incidents: IncidentSweepContext = {
+    store, alerts, log, now, signal: stop.signal, pollUntil: window.pollUntil, keepPolling: window.keepPolling, counts: incidentCounts, onChange: () => publisher.kick(),
+  };
   const ctx: SweepContext = {
     eventSource: config.eventSource, intervals: config.sweep.intervals, collectEveryMs: config.sweep.collectEveryMs, store, cwp: deps.cwp, log, now, random: deps.random ?? Math.random,
-    signal: stop.signal, pollUntil: window.pollUntil, stats, counts,
+    signal: stop.signal, pollUntil: window.pollUntil, stats, counts, alerts, incidentCounts,
     onChange: () => publisher.kick(),
     fail: (outcome, message) => stop.fail(outcome, message),
     machineOf,
@@ -116,10 +123,11 @@ export async function runSweep(deps: SweepDeps, window: SweepWindow): Promise<Sw
   let discovery: DiscoveryCounts | null = null;
   let discovering = false;
   try {
-    const { kinds, watchedKinds } = await syncWatchedSchedule(config, store, now(), machines);
+    const { kinds, watchedKinds } = await syncWatchedSchedule(config, store, now(), machines, incidents);
+    await purgeOldIncidents(incidents);
     const readers = readPendingResults({
       store, cwp: deps.cwp, eventSource: config.eventSource, log, now, signal: stop.signal, pollUntil: window.pollUntil,
-      keepPolling: window.keepPolling, counts: results, onChange: () => publisher.kick(), machineOf,
+      keepPolling: window.keepPolling, counts: results, onChange: () => publisher.kick(), machineOf, incidents,
     }).catch((e: unknown) => {
       stop.failWith(e);
       throw e;
@@ -134,10 +142,10 @@ export async function runSweep(deps: SweepDeps, window: SweepWindow): Promise<Sw
           try {
             discovery = await runDiscovery({
               discover, watchKinds: config.watch.kinds, eventSource: config.eventSource, store, cwp: { readMachines, machineRegions, stopFor: (e) => cwp.stopFor(e) },
-              watchedKinds, machines, ctx, log, now, signal: stop.signal, pollUntil: window.pollUntil, stats,
+              watchedKinds, machines, ctx, incidents, log, now, signal: stop.signal, pollUntil: window.pollUntil, stats,
             });
-            // New machines are watched, forgotten ones unwatched, in this very sweep.
-            if (discovery.added > 0 || discovery.forgotten > 0) await syncWatchedSchedule(config, store, now(), machines);
+            // New machines are watched, forgotten ones unwatched (and their incidents resolved), in this very sweep.
+            if (discovery.added > 0 || discovery.forgotten > 0) await syncWatchedSchedule(config, store, now(), machines, incidents);
           } finally {
             discovering = false;
           }
@@ -146,7 +154,11 @@ export async function runSweep(deps: SweepDeps, window: SweepWindow): Promise<Sw
           throw e;
         })
       : null;
-    await Promise.all([runWorkers(ctx, feeder, kinds, window.keepPolling, store, stop, () => discovering), readers, listing]);
+    const clock = runIncidentClock(incidents).catch((e: unknown) => {
+      stop.failWith(e);
+      throw e;
+    });
+    await Promise.all([runWorkers(ctx, feeder, kinds, window.keepPolling, store, stop, () => discovering), readers, listing, clock]);
   } catch (e) {
     log.error(isStoreError(e) ? 'the state store failed; stopping the sweep (recorded changes are kept)' : 'the sweep failed', { error: e instanceof Error ? e.message : String(e) });
     stop.failWith(e);
@@ -160,7 +172,8 @@ export async function runSweep(deps: SweepDeps, window: SweepWindow): Promise<Sw
   const listed = discovery as DiscoveryCounts | null;
   const line = {
     ...summary.summary, conflicts: counts.conflicts, collectionsStarted: counts.collectionsStarted, spareChecks: feeder.idleChecks,
-    resultsRead: results.read, resultsChanged: results.diffs, resultReadsFailed: results.failed, ...summary.delivery,
+    resultsRead: results.read, resultsChanged: results.diffs, resultReadsFailed: results.failed,
+    incidentsFired: incidentCounts.fired, incidentsResolved: incidentCounts.resolved, ...summary.delivery,
     ...(listed ? { discovery: listed } : {}),
   };
   if (summary.summary.outcome === 'ok') log.info('sweep summary', line);
@@ -170,11 +183,12 @@ export async function runSweep(deps: SweepDeps, window: SweepWindow): Promise<Sw
 
 /**
  * Makes the store's schedule hold exactly the watched keys (with WATCH_DISCOVER, the machines found too, loaded
- * into `machines`); returns the kinds to work on and the kinds of each env and API watch. A function of its own so
- * that the watch list and its keys (tens of thousands of objects with a large watch list) are garbage once the
- * schedule is synced, instead of staying reachable from runSweep's frame for the whole sweep.
+ * into `machines`), and resolves the incidents of agents no longer watched; returns the kinds to work on and the
+ * kinds of each env and API watch. A function of its own so that the watch list and its keys (tens of thousands of
+ * objects with a large watch list) are garbage once the schedule is synced, instead of staying reachable from
+ * runSweep's frame for the whole sweep.
  */
-async function syncWatchedSchedule(config: Config, store: SweepStore, now: number, machines: Map<string, MachineInfo>): Promise<{ kinds: TaskKind[]; watchedKinds: Map<string, TaskKind[]> }> {
+async function syncWatchedSchedule(config: Config, store: SweepStore, now: number, machines: Map<string, MachineInfo>, incidents: IncidentSweepContext): Promise<{ kinds: TaskKind[]; watchedKinds: Map<string, TaskKind[]> }> {
   const stored = await store.listWatches();
   if (config.watch.discover) {
     machines.clear();
@@ -188,6 +202,7 @@ async function syncWatchedSchedule(config: Config, store: SweepStore, now: numbe
     if (w.source !== 'discovered') watchedKinds.set(w.uuid, w.kinds);
   }
   await store.syncSchedule(watchedKeys(watches), now);
+  await resolveUnwatchedIncidents(incidents, watches);
   return { kinds: [...kinds], watchedKinds };
 }
 
