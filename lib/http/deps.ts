@@ -4,7 +4,7 @@ import type { ApiToken, Config } from '../config';
 import type { RequestBudget } from '../ratelimit/budget';
 import type { CwpPort } from '../cwp/port';
 import type { Logger } from '../log';
-import type { AgentRecordsPort, DeadLetterPort, FleetPort, HealthPort, ResultsPort, SchedulePort, WatchPort } from '../state/store';
+import type { AgentRecordsPort, DeadLetterPort, FleetPort, HealthPort, IncidentPort, ResultsPort, SchedulePort, WatchPort } from '../state/store';
 import type { ScfContext } from '../scf/types';
 import type { HttpRequest } from './request';
 
@@ -12,10 +12,11 @@ export interface HttpDeps {
   config: Config;
   /**
    * The ports the routes read and write: recorded states, watches, dead letters, health; a started collection
-   * records its key's COLLECTING (getRecord, recordChange) and the results routes read snapshots.
+   * records its key's COLLECTING (getRecord, recordChange), the results routes read snapshots, and the incident
+   * routes read incidents and write acknowledgements.
    */
   store: AgentRecordsPort & WatchPort & DeadLetterPort & HealthPort & Pick<SchedulePort, 'getRecord' | 'recordChange'> & Pick<ResultsPort, 'getSnapshot'>
-    & Pick<FleetPort, 'listMachines' | 'getMachine' | 'getDiscovery'>;
+    & Pick<FleetPort, 'listMachines' | 'getMachine' | 'getDiscovery'> & Pick<IncidentPort, 'getIncident' | 'listIncidents' | 'applyIncidents'>;
   cwp: Pick<CwpPort, 'getTaskStatus' | 'createTask'>;
   logger: Logger;
   /** Epoch ms; defaults to Date.now. Used for watch times and replays. */

@@ -11,6 +11,7 @@ import { errorBody, HttpError, jsonResponse, safeMessage } from './respond';
 import { Router, type Route } from './router';
 import { storeCall } from './store-call';
 import { agentResults, startCollection, startCollections } from './collections';
+import { acknowledge, getIncident, listIncidents } from './incidents';
 import { observationOutcome, statusDeadlineMs, upstreamError } from './upstream';
 import { iso, kindsBody, lazy, parseJsonBody, parseKind, parseUuid } from './validate';
 
@@ -328,6 +329,9 @@ export const ROUTES: readonly Route<RouteHandler>[] = [
   { method: 'DELETE', pattern: '/v1/watches/{uuid}', scope: 'write', handler: deleteWatch },
   { method: 'GET', pattern: '/v1/deliveries', scope: 'read', handler: listDeliveries },
   { method: 'POST', pattern: '/v1/deliveries/replay', scope: 'admin', handler: replayDeliveries },
+  { method: 'GET', pattern: '/v1/incidents', scope: 'read', handler: listIncidents },
+  { method: 'GET', pattern: '/v1/incidents/{key}', scope: 'read', handler: getIncident },
+  { method: 'POST', pattern: '/v1/incidents/{key}/ack', scope: 'alerts', handler: acknowledge },
 ];
 
 export const router = new Router<RouteHandler>(ROUTES);
