@@ -17,6 +17,8 @@
 //   world-writable or hidden place, or whose name is in ALERT_PROCESS_NAMES.
 // - Every open incident of an agent no longer watched resolves with reason `unwatched` (and those of a kind no
 //   longer watched).
+// ALERT_TYPES chooses the types that open; an open incident of another type (opened before it changed) still
+// fires, repeats and resolves.
 import { createHash } from 'node:crypto';
 import type { AlertSettings } from '../config/core';
 import { buildIncidentChangedEvent } from '../events/incident-changed';
@@ -167,8 +169,12 @@ interface OpenInput {
   fields?: Pick<Incident, 'kind' | 'port' | 'processName' | 'fullPath' | 'username'>;
 }
 
-/** A new incident: pending until fireAt, or firing at once (its firing notified, previous null). */
-function open(ctx: AlertContext, o: OpenInput): IncidentWrite {
+/**
+ * A new incident: pending until fireAt, or firing at once (its firing notified, previous null). Null when its type
+ * is not one ALERT_TYPES opens.
+ */
+function open(ctx: AlertContext, o: OpenInput): IncidentWrite | null {
+  if (!ctx.settings.types.includes(o.type)) return null;
   const fields = o.fields ?? {};
   const agent = agentOf(o.uuid, o.machine);
   const firing = o.fireAt === null;
@@ -317,6 +323,9 @@ export interface ResultsChangeInput {
 /** What a results change does to incidents, and how many incidents it did not open past MAX_OPENED_PER_RESULTS. */
 export function incidentsForResultsChange(ctx: AlertContext, r: ResultsChangeInput): { writes: IncidentWrite[]; notOpened: number } {
   const writes: IncidentWrite[] = [];
+  const push = (w: IncidentWrite | null) => {
+    if (w) writes.push(w);
+  };
   let notOpened = 0;
   const type: IncidentType = r.kind === 'port' ? 'port.opened' : 'process.suspicious';
   const subjectOf = (item: PortItem | ProcessItem) => (r.kind === 'port' ? subjects.portOpened(r.uuid, item as PortItem) : subjects.processSuspicious(r.uuid, item as ProcessItem));
@@ -340,10 +349,10 @@ export function incidentsForResultsChange(ctx: AlertContext, r: ResultsChangeInp
     }
     if (r.kind === 'port') {
       const p = item as PortItem;
-      writes.push(open(ctx, { type, subject, uuid: r.uuid, detail: `${p.port}.${shortHash(p.processName)}`, machine: r.machine, at: r.at, eventId: r.eventId, fireAt: null, fields: { kind: 'port', port: p.port, processName: p.processName } }));
+      push(open(ctx, { type, subject, uuid: r.uuid, detail: `${p.port}.${shortHash(p.processName)}`, machine: r.machine, at: r.at, eventId: r.eventId, fireAt: null, fields: { kind: 'port', port: p.port, processName: p.processName } }));
     } else {
       const p = item as ProcessItem;
-      writes.push(open(ctx, { type, subject, uuid: r.uuid, detail: shortHash(subject), machine: r.machine, at: r.at, eventId: r.eventId, fireAt: null, fields: { kind: 'process', processName: p.processName, fullPath: p.fullPath, username: p.username } }));
+      push(open(ctx, { type, subject, uuid: r.uuid, detail: shortHash(subject), machine: r.machine, at: r.at, eventId: r.eventId, fireAt: null, fields: { kind: 'process', processName: p.processName, fullPath: p.fullPath, username: p.username } }));
     }
   }
   return { writes, notOpened };

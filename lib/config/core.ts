@@ -7,6 +7,7 @@
 import * as z from 'zod/mini';
 import { isAgentUuid, normalizeUuid } from '../cwp/uuid';
 import { TASK_KINDS, type TaskKind } from '../types';
+import { INCIDENT_TYPES, type IncidentType } from '../alerts/types';
 import { DISCOVER_ALL_REGIONS, discoverKey, parseDiscoverFilters, parseDiscoverTargets, type DiscoverConfig } from './discover';
 import { commaList, duration, durationMs, httpOrigin, int, optionalInt, parsePeriod, REGION_PATTERN } from './fields';
 import { redisUrlProblem } from './redis-url';
@@ -104,6 +105,8 @@ export interface AlertSettings {
   repeatEveryMs: number | null;
   /** ALERT_PROCESS_NAMES: process names (exact) that open a process.suspicious incident wherever they run from. */
   processNames: string[];
+  /** ALERT_TYPES: the incident types the sweep opens (default all; none: no new incidents, open ones still resolve). */
+  types: IncidentType[];
   /** INCIDENT_RETENTION: resolved incidents are purged this long after they resolved. */
   retentionMs: number;
 }
@@ -120,7 +123,7 @@ export const CORE_ENV = [
   'STATE_STORE', 'WATCH_UUIDS', 'WATCH_KINDS', 'WATCH_DISCOVER', 'WATCH_DISCOVER_FILTERS', 'DISCOVER_EVERY', 'CWP_IDLE_RATE', 'SWEEP_BUDGET_MS', 'SWEEP_MARGIN_MS', 'COLLECT_EVERY',
   'POLL_COLLECTING_SECONDS', 'POLL_OFFLINE_SECONDS', 'POLL_TERMINAL_SECONDS', 'POLL_UNKNOWN_AGENT_SECONDS', 'POLL_UNOBSERVED_SECONDS',
   'API_TOKENS', 'API_BASE_PATH', 'API_RATE_LIMIT', 'API_RATE_BURST', 'MAX_WATCHES', 'DELIVERY_MAX_ATTEMPTS', 'EVENT_SOURCE', 'LOG_LEVEL',
-  'ALERT_OFFLINE_FOR', 'ALERT_REPEAT_EVERY', 'ALERT_PROCESS_NAMES', 'INCIDENT_RETENTION',
+  'ALERT_OFFLINE_FOR', 'ALERT_REPEAT_EVERY', 'ALERT_PROCESS_NAMES', 'ALERT_TYPES', 'INCIDENT_RETENTION',
 ] as const;
 
 const envSchema = z.object({
@@ -164,6 +167,7 @@ const envSchema = z.object({
   ALERT_OFFLINE_FOR: duration(ALERT_OFFLINE_FOR),
   ALERT_REPEAT_EVERY: duration(ALERT_REPEAT_EVERY),
   ALERT_PROCESS_NAMES: z._default(z.string(), ''),
+  ALERT_TYPES: z._default(z.string(), ''),
   INCIDENT_RETENTION: duration(INCIDENT_RETENTION),
 });
 
@@ -203,6 +207,7 @@ export const CORE_VARIABLE_OWNER: Partial<Record<(typeof CORE_ENV)[number], Func
   ALERT_OFFLINE_FOR: 'poll',
   ALERT_REPEAT_EVERY: 'poll',
   ALERT_PROCESS_NAMES: 'poll',
+  ALERT_TYPES: 'poll',
   INCIDENT_RETENTION: 'poll',
 };
 
@@ -227,6 +232,19 @@ export function variableOwners(kinds: readonly SinkSettingsKind[]): Readonly<Rec
 /** `30m`, `6h`, `1d` as milliseconds; null when not such a period or shorter than 10 minutes. */
 export function parseDuration(v: string): number | null {
   return parsePeriod(v, 600_000);
+}
+
+/** ALERT_TYPES: unset, every incident type; `none`, none; else the types listed, each one known. */
+function parseAlertTypes(raw: string | undefined, problems: string[]): IncidentType[] {
+  if (raw === undefined) return [...INCIDENT_TYPES];
+  if (raw.trim() === 'none') return [];
+  const given = commaList(raw);
+  const unknown = given.filter((t) => !(INCIDENT_TYPES as readonly string[]).includes(t));
+  if (given.length === 0 || unknown.length > 0) {
+    problems.push(`ALERT_TYPES: ${given.length === 0 ? 'names no incident type' : `${unknown.map((t) => `"${t}"`).join(', ')} ${unknown.length === 1 ? 'is not an incident type' : 'are not incident types'}`}; use ${INCIDENT_TYPES.join(', ')} (comma separated), none, or leave it unset for all`);
+    return [];
+  }
+  return INCIDENT_TYPES.filter((t) => given.includes(t));
 }
 
 function parseStateStore(v: string): StateStoreUrl {
@@ -296,6 +314,8 @@ export function loadConfigWith(env: Record<string, string | undefined>, kinds: r
     problems.push(`CWP_IDLE_RATE: ${idleRate} is above CWP_RATE_LIMIT (${rateLimit}); spare checks cannot go past the rate limit, use at most ${rateLimit}`);
   }
 
+  const alertTypes = parseAlertTypes(present.ALERT_TYPES, problems);
+
   const { tokens: apiTokens, problems: tokenProblems } = parseApiTokens(commaList(present.API_TOKENS));
   problems.push(...tokenProblems);
   if ((options.requireApiTokens || options.role === 'api') && apiTokens.length === 0) {
@@ -341,6 +361,7 @@ export function loadConfigWith(env: Record<string, string | undefined>, kinds: r
       offlineForMs: durationMs(e.ALERT_OFFLINE_FOR, ALERT_OFFLINE_FOR)!,
       repeatEveryMs: durationMs(e.ALERT_REPEAT_EVERY, ALERT_REPEAT_EVERY) || null,
       processNames: [...new Set(commaList(e.ALERT_PROCESS_NAMES))],
+      types: alertTypes,
       retentionMs: durationMs(e.INCIDENT_RETENTION, INCIDENT_RETENTION)!,
     },
     eventSource: e.EVENT_SOURCE ?? `/cwp-task-bridge/${e.TENCENTCLOUD_REGION}`,

@@ -136,7 +136,7 @@ const STEP: fc.Arbitrary<Step> = fc.oneof(
 );
 
 /** The incident rules' settings: an offline agent's incident fires after a minute, repeats every two. */
-const ALERTS: AlertContext = { source: '/s', settings: { offlineForMs: 60_000, repeatEveryMs: 120_000, processNames: [], retentionMs: 86_400_000 } };
+const ALERTS: AlertContext = { source: '/s', settings: { offlineForMs: 60_000, repeatEveryMs: 120_000, processNames: [], types: [...INCIDENT_TYPES], retentionMs: 86_400_000 } };
 
 // ------------------------------------------------------------------------------------------- what is stored
 

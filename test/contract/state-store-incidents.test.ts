@@ -3,13 +3,13 @@
 // status change or a snapshot (a conflict on any part writes nothing), one open incident per subject, the clock's
 // due index, listings newest first by cursor, retention. The incidents come from the real rules (lib/alerts).
 import { acknowledgeIncident, incidentForClock, incidentsForStatusChange, resolveIncident, type AlertContext } from '../../lib/alerts/rules';
-import type { Incident, IncidentWrite } from '../../lib/alerts/types';
+import { INCIDENT_TYPES, type Incident, type IncidentWrite } from '../../lib/alerts/types';
 import { BadCursorError, INCIDENT_SCAN_MAX } from '../../lib/state/rules';
 import type { TaskKind, TaskState } from '../../lib/types';
 import { changeOf, FIXTURES, keyOf, uuidOf, type InspectableStore, type StoreFixture } from '../helpers/store-fixtures';
 
 const T = 1_700_000_000_000;
-const ctx: AlertContext = { source: '/s', settings: { offlineForMs: 60_000, repeatEveryMs: 3_600_000, processNames: [], retentionMs: 86_400_000 } };
+const ctx: AlertContext = { source: '/s', settings: { offlineForMs: 60_000, repeatEveryMs: 3_600_000, processNames: [], types: [...INCIDENT_TYPES], retentionMs: 86_400_000 } };
 
 /** The writes a status change of agent `n` makes, given its open incidents. */
 const writesOf = (n: number, state: TaskState, open: Incident[] = [], at = T, kind: TaskKind = 'process'): IncidentWrite[] =>

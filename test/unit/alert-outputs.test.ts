@@ -2,7 +2,7 @@
 // incident.changed is routed (KINDS and STATES by what the incident is about, every notification alike), its CMQ
 // tags, its chat wording, and the chat robots' default route (incident.changed only, others selectable).
 import { incidentForClock, incidentsForStatusChange, type AlertContext } from '../../lib/alerts/rules';
-import type { IncidentWrite } from '../../lib/alerts/types';
+import { INCIDENT_TYPES, type IncidentWrite } from '../../lib/alerts/types';
 import { loadConfig } from '../../lib/config';
 import type { IncidentChangedEvent } from '../../lib/events/types';
 import { silentLogger } from '../../lib/log';
@@ -15,7 +15,7 @@ import { configProblems, TEST_CREDENTIALS } from '../helpers/config';
 
 const UUID = '6b6cd843-6bc1-4011-a74c-dc3fd26a7dd1';
 const T = Date.UTC(2026, 10, 24, 10);
-const ctx: AlertContext = { source: '/s', settings: { offlineForMs: 0, repeatEveryMs: 60_000, processNames: [], retentionMs: 86_400_000 } };
+const ctx: AlertContext = { source: '/s', settings: { offlineForMs: 0, repeatEveryMs: 60_000, processNames: [], types: [...INCIDENT_TYPES], retentionMs: 86_400_000 } };
 
 function incidentEvent(state: TaskState, kind: TaskKind = 'port'): { event: IncidentChangedEvent; write: IncidentWrite } {
   const [write] = incidentsForStatusChange(ctx, { uuid: UUID, kind, state, eventId: 'ev-1', at: T, machine: { name: 'web-01', ip: '10.0.0.5' }, open: [] });
@@ -23,13 +23,21 @@ function incidentEvent(state: TaskState, kind: TaskKind = 'port'): { event: Inci
 }
 
 describe('settings', () => {
-  test('defaults: offline for 2m, repeats every 4h, kept 30d, no process names', () => {
-    expect(loadConfig(TEST_CREDENTIALS).alerts).toEqual({ offlineForMs: 120_000, repeatEveryMs: 4 * 3_600_000, processNames: [], retentionMs: 30 * 86_400_000 });
+  test('defaults: offline for 2m, repeats every 4h, kept 30d, no process names, every incident type', () => {
+    expect(loadConfig(TEST_CREDENTIALS).alerts).toEqual({ offlineForMs: 120_000, repeatEveryMs: 4 * 3_600_000, processNames: [], types: [...INCIDENT_TYPES], retentionMs: 30 * 86_400_000 });
+  });
+
+  test('ALERT_TYPES chooses the incident types that open, or none', () => {
+    expect(loadConfig({ ...TEST_CREDENTIALS, ALERT_TYPES: 'port.opened, agent.offline' }).alerts.types).toEqual(['agent.offline', 'port.opened']);
+    expect(loadConfig({ ...TEST_CREDENTIALS, ALERT_TYPES: 'none' }).alerts.types).toEqual([]);
+    expect(configProblems({ ALERT_TYPES: 'agent.offline,port.open' })).toEqual([
+      'ALERT_TYPES: "port.open" is not an incident type; use agent.offline, collection.failed, agent.unknown, port.opened, process.suspicious (comma separated), none, or leave it unset for all',
+    ]);
   });
 
   test('periods are read in s, m, h and d; 0 fires at once and turns repeats off', () => {
     const c = loadConfig({ ...TEST_CREDENTIALS, ALERT_OFFLINE_FOR: '0', ALERT_REPEAT_EVERY: '0', INCIDENT_RETENTION: '7d', ALERT_PROCESS_NAMES: 'xmrig, kdevtmpfsi,xmrig' });
-    expect(c.alerts).toEqual({ offlineForMs: 0, repeatEveryMs: null, processNames: ['xmrig', 'kdevtmpfsi'], retentionMs: 7 * 86_400_000 });
+    expect(c.alerts).toMatchObject({ offlineForMs: 0, repeatEveryMs: null, processNames: ['xmrig', 'kdevtmpfsi'], retentionMs: 7 * 86_400_000 });
     expect(loadConfig({ ...TEST_CREDENTIALS, ALERT_OFFLINE_FOR: '30s', ALERT_REPEAT_EVERY: '2s' }).alerts).toMatchObject({ offlineForMs: 30_000, repeatEveryMs: 2_000 });
   });
 

@@ -5,7 +5,7 @@ import {
   acknowledgeIncident, EVENT_IDS_FIRST, EVENT_IDS_LAST, hostLabel, incidentDueAt, incidentForClock, incidentKey, incidentsForAgentOnline, incidentsForResultsChange,
   incidentsForStatusChange, incidentsForUnwatched, isSuspicious, TIMELINE_FIRST, TIMELINE_LAST, type AlertContext,
 } from '../../lib/alerts/rules';
-import type { Incident, IncidentWrite } from '../../lib/alerts/types';
+import { INCIDENT_TYPES, type Incident, type IncidentWrite } from '../../lib/alerts/types';
 import type { PortItem, ProcessItem } from '../../lib/events/types';
 import type { TaskKind, TaskState } from '../../lib/types';
 import { eventSchemaProblems } from '../helpers/event-schema';
@@ -15,7 +15,7 @@ const T = Date.UTC(2026, 10, 24, 10);
 const MACHINE = { name: 'web-01', ip: '10.0.0.5' };
 const ctx = (over: Partial<AlertContext['settings']> = {}): AlertContext => ({
   source: '/cwp-task-bridge/ap-guangzhou',
-  settings: { offlineForMs: 120_000, repeatEveryMs: 4 * 3_600_000, processNames: ['xmrig'], retentionMs: 30 * 86_400_000, ...over },
+  settings: { offlineForMs: 120_000, repeatEveryMs: 4 * 3_600_000, processNames: ['xmrig'], types: [...INCIDENT_TYPES], retentionMs: 30 * 86_400_000, ...over },
 });
 
 /** Every write's event conforms to the schema; the writes, for the test to look at. */
