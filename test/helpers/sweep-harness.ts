@@ -89,14 +89,14 @@ export function harness(emulator: Emulator, store: StateStore, env: Record<strin
 }
 
 /**
- * Runs rounds of sweeps, all of `harnesses` at once in each round (overlapping timer runs), until `done()` holds,
- * and returns every summary. A round lasts `roundMs`; the whole wait is bounded by `ceilingMs`, generous on
+ * Runs rounds of sweeps, all of `harnesses` at once in each round (overlapping timer runs), until `done()` holds
+ * (it may read the store), and returns every summary. A round lasts `roundMs`; the whole wait is bounded by `ceilingMs`, generous on
  * purpose: a loaded machine only makes it take more rounds, never fail a check of what was published.
  */
-export async function sweepUntil(what: string, harnesses: Harness[], done: () => boolean, { roundMs = 2000, ceilingMs = 90_000 } = {}): Promise<SweepSummary[]> {
+export async function sweepUntil(what: string, harnesses: Harness[], done: () => boolean | Promise<boolean>, { roundMs = 2000, ceilingMs = 90_000 } = {}): Promise<SweepSummary[]> {
   const summaries: SweepSummary[] = [];
   const ceiling = Date.now() + ceilingMs;
-  while (!done()) {
+  while (!(await done())) {
     if (Date.now() > ceiling) throw new Error(`timed out after ${ceilingMs} ms waiting for ${what}`);
     summaries.push(...(await Promise.all(harnesses.map((h) => runSweep(h.deps, sweepFor(roundMs))))));
   }
