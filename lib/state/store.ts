@@ -200,8 +200,8 @@ export interface IncidentPort {
   getIncident(key: string): Promise<Incident | null>;
   /** The pending and firing incidents of one agent. */
   openIncidentsOf(uuid: string): Promise<Incident[]>;
-  /** The agents that have pending or firing incidents, by uuid, at most `limit`. */
-  agentsWithOpenIncidents(limit: number): Promise<string[]>;
+  /** The agents that have pending or firing incidents, by uuid, at most `limit`, after `after` (a page at a time). */
+  agentsWithOpenIncidents(limit: number, after?: string): Promise<string[]>;
   /**
    * A page of incidents, newest first (openedAt, then key, descending), filtered; a page looks at most
    * rules.INCIDENT_SCAN_MAX incidents, so it may hold fewer than `limit` with a nextCursor still to follow.

@@ -19,7 +19,11 @@ export interface IncidentCounts {
 export const CLOCK_BATCH = 50;
 export const CLOCK_LEASE_MS = 30_000;
 export const CLOCK_IDLE_MS = 1_000;
-/** Per sweep, at most this many agents have their incidents resolved as unwatched, and this many resolved incidents are purged. */
+/**
+ * The agents with open incidents are looked at this many at a time; per sweep, at most UNWATCHED_PER_SWEEP of them
+ * have their incidents resolved as unwatched (the rest at the next), and PURGE_PER_SWEEP resolved incidents purged.
+ */
+export const AGENTS_PAGE = 500;
 export const UNWATCHED_PER_SWEEP = 200;
 export const PURGE_PER_SWEEP = 500;
 /** Attempts at a compare-and-set of an agent's incidents before leaving it to the next sweep. */
@@ -103,18 +107,27 @@ export async function runIncidentClock(ctx: IncidentSweepContext): Promise<void>
  * open incidents only of agents that are not watched for every kind. Returns how many it resolved.
  */
 export async function resolveUnwatchedIncidents(ctx: IncidentSweepContext, watches: readonly Watch[]): Promise<number> {
-  const agents = await ctx.store.agentsWithOpenIncidents(UNWATCHED_PER_SWEEP);
-  if (agents.length === 0) return 0;
-  const watchedKinds = new Map<string, TaskKind[]>(agents.map((uuid) => [uuid, []]));
-  for (const w of watches) watchedKinds.get(w.uuid)?.push(...w.kinds);
   let resolved = 0;
-  for (const uuid of agents) {
-    const kinds = watchedKinds.get(uuid)!;
-    if (TASK_KINDS.every((k) => kinds.includes(k))) continue;
-    const at = ctx.now();
-    resolved += (await writeAgentIncidents(ctx, uuid, (open) => incidentsForUnwatched(ctx.alerts, open, kinds.length === 0 ? null : kinds, at))).length;
+  let agentsResolved = 0;
+  let after: string | undefined;
+  for (;;) {
+    const agents = await ctx.store.agentsWithOpenIncidents(AGENTS_PAGE, after);
+    if (agents.length === 0) return resolved;
+    after = agents[agents.length - 1];
+    // The watched kinds of this page's agents only: one pass over the watch list, no index of it kept.
+    const watchedKinds = new Map<string, TaskKind[]>(agents.map((uuid) => [uuid, []]));
+    for (const w of watches) watchedKinds.get(w.uuid)?.push(...w.kinds);
+    for (const uuid of agents) {
+      const kinds = watchedKinds.get(uuid)!;
+      if (TASK_KINDS.every((k) => kinds.includes(k))) continue;
+      if (agentsResolved >= UNWATCHED_PER_SWEEP) return resolved;
+      const at = ctx.now();
+      const writes = await writeAgentIncidents(ctx, uuid, (open) => incidentsForUnwatched(ctx.alerts, open, kinds.length === 0 ? null : kinds, at));
+      if (writes.length > 0) agentsResolved++;
+      resolved += writes.length;
+    }
+    if (agents.length < AGENTS_PAGE) return resolved;
   }
-  return resolved;
 }
 
 /** Purges resolved incidents past INCIDENT_RETENTION, at most PURGE_PER_SWEEP a sweep. */

@@ -156,7 +156,7 @@ async function readAll(store: InspectableStore, now: number) {
     store.getDiscovery(),
     Promise.all([store.countWatches(), store.countOutbox(), store.countDeadLetters()]),
     store.listIncidents({ limit: 1_000 }),
-    Promise.all([store.nextIncidentDueAt(), store.agentsWithOpenIncidents(10)]),
+    Promise.all([store.nextIncidentDueAt(), store.agentsWithOpenIncidents(10), store.agentsWithOpenIncidents(10, uuidOf(1))]),
     Promise.all(AGENTS.map((n) => store.openIncidentsOf(uuidOf(n)))),
   ]);
   return { records, due, dueNow, nextDue, watches, outbox, deadLetters, lastSweep, snapshots, machines, discovery, counts, incidents: incidents.incidents, incidentsDue, openIncidents };

@@ -56,6 +56,13 @@ describe.each(FIXTURES)('IncidentPort contract: %s', (_name, makeFixture) => {
     expect((await store.listOutbox(10)).map((e) => e.event)).toEqual([w.event]);
   });
 
+  test('the agents with open incidents are listed by uuid, a page at a time', async () => {
+    for (const n of [3, 1, 2, 5]) await apply(one(n, 'FAILED'));
+    expect(await store.agentsWithOpenIncidents(2)).toEqual([uuidOf(1), uuidOf(2)]);
+    expect(await store.agentsWithOpenIncidents(2, uuidOf(2))).toEqual([uuidOf(3), uuidOf(5)]);
+    expect(await store.agentsWithOpenIncidents(2, uuidOf(5))).toEqual([]);
+  });
+
   test('a second incident of a subject already open is refused, and nothing of its step is written', async () => {
     await apply(one(1, 'FAILED'));
     const again = one(1, 'FAILED', [], T + 5);

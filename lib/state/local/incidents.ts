@@ -30,12 +30,12 @@ export abstract class LocalIncidentStore extends LocalDeliveryStore implements I
     return this.persistence.read((s) => openOf(s, uuid).map(clone));
   }
 
-  agentsWithOpenIncidents(limit: number): Promise<string[]> {
+  agentsWithOpenIncidents(limit: number, after?: string): Promise<string[]> {
     return this.persistence.read((s) => {
       const uuids = new Set<string>();
       for (const key of s.openIncidents.values()) {
         const i = s.incidents.get(key);
-        if (i) uuids.add(i.agent.uuid);
+        if (i && (after === undefined || i.agent.uuid > after)) uuids.add(i.agent.uuid);
       }
       return [...uuids].sort().slice(0, Math.max(0, limit));
     });

@@ -49,8 +49,9 @@ export abstract class RedisIncidentStore extends RedisDeliveryStore implements I
     return this.run('openIncidentsOf', async () => (await this.incidentsOf(await this.redis.smembers(this.k('inc', 'open', uuid)))).sort(byOpenedAt));
   }
 
-  agentsWithOpenIncidents(limit: number): Promise<string[]> {
-    return this.run('agentsWithOpenIncidents', async () => (limit <= 0 ? [] : this.redis.zrange(this.k('inc', 'agents'), 0, limit - 1)));
+  agentsWithOpenIncidents(limit: number, after?: string): Promise<string[]> {
+    // Every member has score 0, so the zset's order is the uuids' and ZRANGEBYLEX pages through it.
+    return this.run('agentsWithOpenIncidents', async () => (limit <= 0 ? [] : this.redis.zrangebylex(this.k('inc', 'agents'), after === undefined ? '-' : `(${after}`, '+', 'LIMIT', 0, limit)));
   }
 
   private indexKey(index: IncidentIndex): string {
