@@ -120,7 +120,7 @@ describe('agents going offline', () => {
     expect(incidentEvents(h.sink.events)).toEqual([]);
     const shown = await api(h, { method: 'GET', path: `/v1/incidents/${blip!.key}` });
     expect(shown.body.timeline.map((t: { what: string }) => t.what)).toEqual(['opened', 'event', 'event', 'resolved']);
-  }, 120_000);
+  }, 180_000);
 });
 
 describe('three concurrent sweeps on one Redis', () => {
@@ -180,7 +180,7 @@ describe('the API and acknowledgement', () => {
     expect((await api(h, { method: 'GET', path: '/v1/incidents', query: { cursor: 'x' } })).body.error).toMatchObject({ code: 'invalid_cursor', field: 'cursor' });
     expect((await api(h, { method: 'GET', path: '/v1/incidents/agent.offline.nope.1' })).status).toBe(404);
     expect((await api(h, { method: 'GET', path: '/v1/incidents/Not_A_Key' })).body.error).toMatchObject({ code: 'invalid_key', field: 'key' });
-  }, 60_000);
+  }, 180_000);
 
   test('an acknowledgement is told once and stops the repeats; a pending incident is 409 not_firing; a read-only token is 403', async () => {
     const [failing, offline] = [uuidOf(0xd2001), uuidOf(0xd2002)];
@@ -214,7 +214,7 @@ describe('the API and acknowledgement', () => {
     const ofKey = incidentEvents(h.sink.events).filter((e) => e.data.key === key).map((e) => e.data.notification);
     expect(ofKey.slice(ofKey.indexOf('acknowledged'))).toEqual(['acknowledged']);
     expectValid(h.sink.events);
-  }, 60_000);
+  }, 180_000);
 });
 
 describe('what a collection found', () => {
@@ -249,7 +249,7 @@ describe('what a collection found', () => {
     const [closed] = notifications(h.sink.events, 'resolved');
     expect(closed!.data).toMatchObject({ key: opened!.data.key, reason: 'recovered', port: 6379 });
     expectValid(h.sink.events);
-  }, 60_000);
+  }, 180_000);
 
   test('a process started from /tmp is a process.suspicious incident; other new processes stay events', async () => {
     const uuid = randomUUID();
@@ -273,7 +273,7 @@ describe('what a collection found', () => {
     await collect('process.suspicious resolved', () => notifications(h.sink.events, 'resolved').length >= 1);
     expect(notifications(h.sink.events, 'resolved')[0]!.data).toMatchObject({ key: fired[0]!.data.key, reason: 'recovered' });
     expectValid(h.sink.events);
-  }, 60_000);
+  }, 180_000);
 });
 
 describe('an agent no longer watched', () => {
@@ -291,5 +291,5 @@ describe('an agent no longer watched', () => {
     expect(resolved!.data).toMatchObject({ key: notifications(h.sink.events, 'firing')[0]!.data.key, reason: 'unwatched', state: 'resolved' });
     expect(await store.openIncidentsOf(uuid)).toEqual([]);
     expectValid(h.sink.events);
-  }, 60_000);
+  }, 180_000);
 });
