@@ -68,6 +68,10 @@ export function describeEvent(event: CloudEvent): string {
     const d = event.data;
     return `${level} ${d.uuid} unwatched: the machine listing no longer has it${d.machineName ? ` (${d.machineName}${d.machineIp ? `, ${d.machineIp}` : ''})` : ''}`;
   }
+  if (event.type === 'com.tencentcloud.cwp.incident.changed') {
+    const d = event.data;
+    return `${level} incident ${d.notification.padEnd(12)} ${d.summary}  [${d.key}]`;
+  }
   const d = event.data;
   const name = (i: { processName: string; port?: number }) => (i.port !== undefined ? `${i.port} (${i.processName})` : i.processName);
   const list = (items: Array<{ processName: string; port?: number }>, count: number) => items.map(name).join(', ') + (count > items.length ? `, +${count - items.length} more` : '');

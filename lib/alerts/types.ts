@@ -1,5 +1,8 @@
-// The vocabulary of alerts: what an incident is about and where it stands. The incident record and its rules are
-// built on these in lib/alerts; the event that tells a receiver of a change is in lib/events (incident.changed).
+// The vocabulary of alerts: what an incident is about and where it stands, the incident record the store keeps,
+// and the writes the rules (rules.ts) hand the store. The event that tells a receiver of a change is in
+// lib/events (incident.changed).
+import type { IncidentAgent, IncidentChangedEvent, Severity } from '../events/types';
+import type { TaskKind } from '../types';
 
 /**
  * What an incident is about. `agent.offline`: one per agent, whatever the number of kinds. `collection.failed`:
@@ -22,3 +25,96 @@ export type IncidentNotification = 'firing' | 'repeat' | 'acknowledged' | 'resol
 
 /** Why an incident resolved: the condition ended, its agent is no longer watched, or a person accepted it. */
 export type ResolvedReason = 'recovered' | 'unwatched' | 'accepted';
+
+/** What a timeline entry records: the incident opened, fired, was repeated, acknowledged, resolved, or saw an event. */
+export type TimelineWhat = 'opened' | 'fired' | 'repeated' | 'acknowledged' | 'resolved' | 'event';
+
+/**
+ * One line of an incident's timeline. `eventId`: on `event`, the state or results event that changed it; on a
+ * notification (fired, repeated, acknowledged, resolved), the incident.changed event that told of it (none for a
+ * pending incident that resolved unseen).
+ */
+export interface TimelineEntry {
+  /** Epoch ms. */
+  at: number;
+  what: TimelineWhat;
+  eventId?: string;
+  /** On `acknowledged`: who, and what they said. */
+  by?: string;
+  comment?: string;
+}
+
+/**
+ * An incident as the store keeps it. Times are epoch ms. One record per episode: the same subject opening again
+ * after it resolved is a new incident with a new key.
+ */
+export interface Incident {
+  /** Unique per episode, `[a-z0-9.-]` only (no encoding in a path; a valid PagerDuty dedup_key). */
+  key: string;
+  /** What it is about, unique among open incidents: `agent.offline/<uuid>`, `collection.failed/<uuid>/<kind>`, … */
+  subject: string;
+  type: IncidentType;
+  state: IncidentState;
+  acknowledged: boolean;
+  acknowledgedBy?: string;
+  acknowledgedAt?: number;
+  ackComment?: string;
+  severity: Severity;
+  agent: IncidentAgent;
+  /**
+   * What it is about, where its type has it: the kind (collection.failed; `port` for port.opened, `process` for
+   * process.suspicious: the collection that found it); the port and its process; the process.
+   */
+  kind?: TaskKind;
+  port?: number;
+  processName?: string;
+  fullPath?: string;
+  username?: string;
+  /** One line a person reads: "web-01 (10.0.0.5) offline". */
+  summary: string;
+  openedAt: number;
+  firingAt: number | null;
+  resolvedAt: number | null;
+  resolvedReason?: ResolvedReason;
+  /** The state and results events that changed it, bounded (the first few and the latest). */
+  eventIds: string[];
+  /** The compare-and-set token: 1 when opened, one more with every write. */
+  revision: number;
+  /** While pending: when it fires. */
+  fireAt: number | null;
+  /** While firing, unacknowledged, with repeats on: when it is notified again. */
+  nextRepeatAt: number | null;
+  /** How many repeats were notified. */
+  repeats: number;
+  /** Whether its firing was notified (silences will hold notifications back; today true once fired). */
+  notified: boolean;
+  /** Bounded: the first few entries and the latest. */
+  timeline: TimelineEntry[];
+}
+
+/**
+ * One incident write of an atomic step: the incident as it is to be stored, the revision it was computed from (0:
+ * a new incident, which applies only while no open incident has its subject), and the incident.changed event to
+ * append to the outbox with it, if the change is one a receiver is told of.
+ */
+export interface IncidentWrite {
+  incident: Incident;
+  expectedRevision: number;
+  event: IncidentChangedEvent | null;
+}
+
+/** A page of GET /v1/incidents. */
+export interface IncidentQuery {
+  state?: IncidentState;
+  type?: IncidentType;
+  uuid?: string;
+  limit: number;
+  /** Opaque: where the previous page stopped (rules.ts in lib/state encodes it). */
+  cursor?: string;
+}
+
+export interface IncidentPage {
+  incidents: Incident[];
+  /** Null at the end. */
+  nextCursor: string | null;
+}

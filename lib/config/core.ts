@@ -7,6 +7,7 @@
 import * as z from 'zod/mini';
 import { isAgentUuid, normalizeUuid } from '../cwp/uuid';
 import { TASK_KINDS, type TaskKind } from '../types';
+import { INCIDENT_TYPES, type IncidentType } from '../alerts/types';
 import { DISCOVER_ALL_REGIONS, discoverKey, parseDiscoverFilters, parseDiscoverTargets, type DiscoverConfig } from './discover';
 import { commaList, durationSetting, httpOrigin, int, optionalInt, parseDurationMs, REGION_PATTERN } from './fields';
 import { redisUrlProblem } from './redis-url';
@@ -95,9 +96,26 @@ export interface Config {
    * DEAD_LETTER_MAX per sink, oldest first.
    */
   retention: { forgetAfterMs: number; deadLetterRetentionMs: number; deadLetterMax: number };
+  /** Incidents (lib/alerts): when they fire, repeat, and how long resolved ones are kept. */
+  alerts: AlertSettings;
   eventSource: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
+
+/** What decides when incidents fire and repeat (lib/alerts/rules.ts), and how long resolved ones are kept. */
+export interface AlertSettings {
+  /** ALERT_OFFLINE_FOR: an agent.offline incident fires once the agent has been offline this long (0: at once). */
+  offlineForMs: number;
+  /** ALERT_REPEAT_EVERY: a firing, unacknowledged incident is notified again this often; null: never. */
+  repeatEveryMs: number | null;
+  /** ALERT_PROCESS_NAMES: process names (exact) that open a process.suspicious incident wherever they run from. */
+  processNames: string[];
+  /** ALERT_TYPES: the incident types the sweep opens (default all; none: no new incidents, open ones still resolve). */
+  types: IncidentType[];
+  /** INCIDENT_RETENTION: resolved incidents are purged this long after they resolved. */
+  retentionMs: number;
+}
+
 
 /** The core settings' variables, as documented in the README; each sink kind adds its own (envNames). */
 export const CORE_ENV = [
@@ -108,6 +126,7 @@ export const CORE_ENV = [
   'POLL_COLLECTING_SECONDS', 'POLL_OFFLINE_SECONDS', 'POLL_TERMINAL_SECONDS', 'POLL_UNKNOWN_AGENT_SECONDS', 'POLL_UNOBSERVED_SECONDS',
   'API_TOKENS', 'API_BASE_PATH', 'API_RATE_LIMIT', 'API_RATE_BURST', 'MAX_WATCHES', 'DELIVERY_MAX_ATTEMPTS', 'EVENT_SOURCE', 'LOG_LEVEL',
   'FORGET_AFTER', 'DEAD_LETTER_RETENTION', 'DEAD_LETTER_MAX',
+  'ALERT_OFFLINE_FOR', 'ALERT_REPEAT_EVERY', 'ALERT_PROCESS_NAMES', 'ALERT_TYPES', 'INCIDENT_RETENTION',
 ] as const;
 
 const envSchema = z.object({
@@ -130,7 +149,7 @@ const envSchema = z.object({
   WATCH_KINDS: z._default(z.string(), 'process,port'),
   WATCH_DISCOVER: z._default(z.string(), ''),
   WATCH_DISCOVER_FILTERS: z._default(z.string(), ''),
-  DISCOVER_EVERY: z._default(z.string().check(z.refine((v) => parsePeriod(v, 10_000) !== null, { error: 'must be a period of at least 10s such as 10m or 1h (s, m, h, d)' })), '10m'),
+  DISCOVER_EVERY: z._default(z.string().check(z.refine((v) => parseDurationMs(v, { minMs: 10_000 }) !== null, { error: 'must be a period of at least 10s such as 10m or 1h (s, m, h, d)' })), '10m'),
   CWP_IDLE_RATE: optionalInt(0, 1000, 'status checks per second per action'),
   SWEEP_BUDGET_MS: optionalInt(1_000, 900_000, 'milliseconds'),
   SWEEP_MARGIN_MS: int(0, 60_000, 3_000, 'milliseconds'),
@@ -151,6 +170,11 @@ const envSchema = z.object({
   DEAD_LETTER_MAX: int(1, 1_000_000, 10_000, 'dead letters per sink'),
   EVENT_SOURCE: z.optional(z.string().check(z.minLength(1, { error: 'must not be empty' }))),
   LOG_LEVEL: z._default(z.enum(['debug', 'info', 'warn', 'error'], { error: 'must be debug, info, warn or error' }), 'info'),
+  ALERT_OFFLINE_FOR: durationSetting('2m', { zeroMeans: 'to fire at once' }),
+  ALERT_REPEAT_EVERY: durationSetting('4h', { zeroMeans: 'never to repeat' }),
+  ALERT_PROCESS_NAMES: z._default(z.string(), ''),
+  ALERT_TYPES: z._default(z.string(), ''),
+  INCIDENT_RETENTION: durationSetting('30d', { minMs: 60_000 }),
 });
 
 export type FunctionRole = 'poll' | 'api';
@@ -188,6 +212,12 @@ export const CORE_VARIABLE_OWNER: Partial<Record<(typeof CORE_ENV)[number], Func
   FORGET_AFTER: 'poll',
   DEAD_LETTER_RETENTION: 'poll',
   DEAD_LETTER_MAX: 'poll',
+  // Incidents are opened, fired, repeated and purged by the sweep; the api function only reads and acknowledges them.
+  ALERT_OFFLINE_FOR: 'poll',
+  ALERT_REPEAT_EVERY: 'poll',
+  ALERT_PROCESS_NAMES: 'poll',
+  ALERT_TYPES: 'poll',
+  INCIDENT_RETENTION: 'poll',
 };
 
 /** The variables of these sink kinds: each kind's own, then the routing variables of every prefix. */
@@ -208,19 +238,22 @@ export function variableOwners(kinds: readonly SinkSettingsKind[]): Readonly<Rec
   return owners;
 }
 
-const DURATION_UNITS_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
 /** `30m`, `6h`, `1d` as milliseconds; null when not such a period or shorter than 10 minutes. */
 export function parseDuration(v: string): number | null {
-  return parsePeriod(v, 600_000);
+  return parseDurationMs(v, { minMs: 600_000 });
 }
 
-/** `10s`, `30m`, `6h`, `1d` as milliseconds; null when not such a period or shorter than `minMs`. */
-export function parsePeriod(v: string, minMs: number): number | null {
-  const m = /^(\d{1,6})([smhd])$/.exec(v.trim());
-  if (!m) return null;
-  const ms = Number(m[1]) * DURATION_UNITS_MS[m[2]!]!;
-  return ms >= minMs ? ms : null;
+/** ALERT_TYPES: unset, every incident type; `none`, none; else the types listed, each one known. */
+function parseAlertTypes(raw: string | undefined, problems: string[]): IncidentType[] {
+  if (raw === undefined) return [...INCIDENT_TYPES];
+  if (raw.trim() === 'none') return [];
+  const given = commaList(raw);
+  const unknown = given.filter((t) => !(INCIDENT_TYPES as readonly string[]).includes(t));
+  if (given.length === 0 || unknown.length > 0) {
+    problems.push(`ALERT_TYPES: ${given.length === 0 ? 'names no incident type' : `${unknown.map((t) => `"${t}"`).join(', ')} ${unknown.length === 1 ? 'is not an incident type' : 'are not incident types'}`}; use ${INCIDENT_TYPES.join(', ')} (comma separated), none, or leave it unset for all`);
+    return [];
+  }
+  return INCIDENT_TYPES.filter((t) => given.includes(t));
 }
 
 function parseStateStore(v: string): StateStoreUrl {
@@ -290,6 +323,8 @@ export function loadConfigWith(env: Record<string, string | undefined>, kinds: r
     problems.push(`CWP_IDLE_RATE: ${idleRate} is above CWP_RATE_LIMIT (${rateLimit}); spare checks cannot go past the rate limit, use at most ${rateLimit}`);
   }
 
+  const alertTypes = parseAlertTypes(present.ALERT_TYPES, problems);
+
   const { tokens: apiTokens, problems: tokenProblems } = parseApiTokens(commaList(present.API_TOKENS));
   problems.push(...tokenProblems);
   if ((options.requireApiTokens || options.role === 'api') && apiTokens.length === 0) {
@@ -314,7 +349,7 @@ export function loadConfigWith(env: Record<string, string | undefined>, kinds: r
     watch: {
       uuids: [...new Set(watchUuids)],
       kinds: watchKinds,
-      discover: discoverTargets.length === 0 ? null : { targets: discoverTargets, spec: present.WATCH_DISCOVER ?? '', everyRegionOf: [...everyRegionOf], filters: discoverFilters, everyMs: parsePeriod(e.DISCOVER_EVERY, 10_000)!, key: discoverKey(discoverTargets, discoverFilters) },
+      discover: discoverTargets.length === 0 ? null : { targets: discoverTargets, spec: present.WATCH_DISCOVER ?? '', everyRegionOf: [...everyRegionOf], filters: discoverFilters, everyMs: parseDurationMs(e.DISCOVER_EVERY, { minMs: 10_000 })!, key: discoverKey(discoverTargets, discoverFilters) },
     },
     sweep: {
       budgetMs: e.SWEEP_BUDGET_MS ?? null,
@@ -335,6 +370,13 @@ export function loadConfigWith(env: Record<string, string | undefined>, kinds: r
       forgetAfterMs: parseDurationMs(e.FORGET_AFTER, { allowZero: true })!,
       deadLetterRetentionMs: parseDurationMs(e.DEAD_LETTER_RETENTION)!,
       deadLetterMax: e.DEAD_LETTER_MAX,
+    },
+    alerts: {
+      offlineForMs: parseDurationMs(e.ALERT_OFFLINE_FOR, { allowZero: true })!,
+      repeatEveryMs: parseDurationMs(e.ALERT_REPEAT_EVERY, { allowZero: true }) || null,
+      processNames: [...new Set(commaList(e.ALERT_PROCESS_NAMES))],
+      types: alertTypes,
+      retentionMs: parseDurationMs(e.INCIDENT_RETENTION, { minMs: 60_000 })!,
     },
     eventSource: e.EVENT_SOURCE ?? `/cwp-task-bridge/${e.TENCENTCLOUD_REGION}`,
     logLevel: e.LOG_LEVEL,

@@ -1,5 +1,5 @@
-// The field rules the settings share (lib/config/index.ts and the sink settings beside it): a whole number in a
-// range, an API origin, a region. Each error says what the value must be.
+// The field rules the settings share (lib/config/core.ts and the sink settings beside it): a whole number in a
+// range, a period of time, an API origin, a region. Each error says what the value must be.
 import * as z from 'zod/mini';
 
 /** The entries of a comma-separated setting, trimmed, empty ones left out. */

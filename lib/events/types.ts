@@ -140,6 +140,8 @@ export interface IncidentChangedData {
   /** Stable for the incident, URL-safe: what a receiver passes as PagerDuty's dedup_key. */
   key: string;
   type: IncidentType;
+  /** The agent's Uuid (also agent.uuid): every event type's data has it, so a consumer filters by agent alike. */
+  uuid: string;
   state: 'firing' | 'resolved';
   /** The state before: pending (it waited ALERT_OFFLINE_FOR), firing, or null when it fired at once. */
   previous: 'pending' | 'firing' | null;
@@ -179,8 +181,11 @@ export interface IncidentChangedEvent extends CloudEventEnvelope {
 }
 
 /** Every event the bridge publishes. */
-export type CloudEvent = StatusChangedEvent | PortsChangedEvent | ProcessesChangedEvent | AgentUnwatchedEvent;
+export type CloudEvent = StatusChangedEvent | PortsChangedEvent | ProcessesChangedEvent | AgentUnwatchedEvent | IncidentChangedEvent;
 
 /** Every event type the bridge publishes (schemas/*.json), in the order settings and errors list them. */
-export const EVENT_TYPES = ['com.tencentcloud.cwp.task.status.changed', 'com.tencentcloud.cwp.ports.changed', 'com.tencentcloud.cwp.processes.changed', 'com.tencentcloud.cwp.agent.unwatched'] as const satisfies readonly CloudEvent['type'][];
+export const EVENT_TYPES = [
+  'com.tencentcloud.cwp.task.status.changed', 'com.tencentcloud.cwp.ports.changed', 'com.tencentcloud.cwp.processes.changed', 'com.tencentcloud.cwp.agent.unwatched',
+  'com.tencentcloud.cwp.incident.changed',
+] as const satisfies readonly CloudEvent['type'][];
 export type EventType = (typeof EVENT_TYPES)[number];

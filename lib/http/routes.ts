@@ -12,6 +12,7 @@ import { Router, type Route } from './router';
 import { storeCall } from './store-call';
 import { agentResults, startCollection, startCollections } from './collections';
 import { acknowledgeStoreReset, discardDeliveries, exportWatches, importWatches, resetProblem } from './store-routes';
+import { acknowledge, getIncident, listIncidents } from './incidents';
 import { observationOutcome, statusDeadlineMs, upstreamError } from './upstream';
 import { iso, kindsBody, lazy, parseJsonBody, parseKind, parseUuid, parseWholeNumber } from './validate';
 
@@ -359,6 +360,9 @@ export const ROUTES: readonly Route<RouteHandler>[] = [
   { method: 'DELETE', pattern: '/v1/deliveries', scope: 'admin', handler: discardDeliveries },
   { method: 'POST', pattern: '/v1/deliveries/replay', scope: 'admin', handler: replayDeliveries },
   { method: 'POST', pattern: '/v1/store/reset-acknowledged', scope: 'admin', handler: acknowledgeStoreReset },
+  { method: 'GET', pattern: '/v1/incidents', scope: 'read', handler: listIncidents },
+  { method: 'GET', pattern: '/v1/incidents/{key}', scope: 'read', handler: getIncident },
+  { method: 'POST', pattern: '/v1/incidents/{key}/ack', scope: 'alerts', handler: acknowledge },
 ];
 
 export const router = new Router<RouteHandler>(ROUTES);

@@ -17,6 +17,7 @@ import * as z from 'zod/mini';
 import { tencentSendFailure } from './tencent-failure';
 import { TDMQ_SERVICE, TDMQ_VERSION } from '../tencent/services';
 import type { TencentCaller } from '../tencent/types';
+import type { IncidentType } from '../alerts/types';
 import type { CloudEvent } from '../events/types';
 import { anySignal } from '../util/abort';
 import { sinkLabel } from '../util/redact';
@@ -61,12 +62,24 @@ export const CMQ_MAX_FILTER_TAG_CHARS = 16;
  * `warning`). Bare, because `state:AGENT_OFFLINE` would be 19 characters: publishable, but no subscription
  * could filter on it. The three value sets do not overlap, so a bare value is still unambiguous. A
  * ports.changed or processes.changed event has `CHANGED` in the state's place; an agent.unwatched event is
- * `agent`, `UNWATCHED` and its severity.
+ * `agent`, `UNWATCHED` and its severity; an incident.changed event is `incident`, its type (INCIDENT_TAG, within
+ * 16 characters), `firing` or `resolved`, and its severity.
  */
 export function cmqTags(event: CloudEvent): string[] {
   if (event.type === 'com.tencentcloud.cwp.agent.unwatched') return [AGENT_TAG, UNWATCHED_TAG, event.data.severity];
+  if (event.type === 'com.tencentcloud.cwp.incident.changed') return [INCIDENT_TAG, INCIDENT_TYPE_TAG[event.data.type], event.data.state, event.data.severity];
   return [event.data.kind, event.type === 'com.tencentcloud.cwp.task.status.changed' ? event.data.state : CHANGED_TAG, event.data.severity];
 }
+
+/** The tags of an incident.changed event: `incident`, then its type as a subscription can filter on it (16 characters at most). */
+export const INCIDENT_TAG = 'incident';
+export const INCIDENT_TYPE_TAG: Readonly<Record<IncidentType, string>> = {
+  'agent.offline': 'agent.offline',
+  'collection.failed': 'collect.failed',
+  'agent.unknown': 'agent.unknown',
+  'port.opened': 'port.opened',
+  'process.suspicious': 'proc.suspicious',
+};
 
 /** The tags of an agent.unwatched event: it is about the agent (both kinds), where the others have a kind and a state. */
 export const AGENT_TAG = 'agent';

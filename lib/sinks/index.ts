@@ -64,7 +64,10 @@ export function createSinks(config: Config, deps: SinkDeps): Sink[] {
       if (!kind.prefixes.includes(prefix)) throw new Error(`the ${kind.key} sink kind built sinks under ${prefix}, which is not one of its prefixes (${kind.prefixes.join(', ')})`);
     }
     for (const prefix of kind.prefixes) {
-      for (const sink of made[prefix] ?? []) sinks.push(withRoute(sink, config.routes[prefix] ?? EVERY_EVENT));
+      const route = config.routes[prefix] ?? EVERY_EVENT;
+      // <PREFIX>_EVENT_TYPES unset: the kind's default types, if it has some.
+      const routed = route.types === null && kind.defaultEventTypes ? { ...route, types: kind.defaultEventTypes } : route;
+      for (const sink of made[prefix] ?? []) sinks.push(withRoute(sink, routed));
     }
   }
   if (sinks.length === 0) sinks.push(new ConsoleSink(deps.consoleWrite));

@@ -2,6 +2,7 @@
 // validation; lib/config loops over them), its routing prefixes, and its factory (createSinks loops over them).
 // lib/sinks/kinds.ts registers every kind; adding a sink is one such file and one line there.
 import type { Config, SinkSettingsKind } from '../config/core';
+import type { EventType } from '../events/types';
 import type { RequestBudget } from '../ratelimit/budget';
 import type { TencentApi, TencentCaller } from '../tencent/types';
 import type { Sink } from './sink';
@@ -25,6 +26,11 @@ export interface SinkKindDeps {
 export interface SinkKind<Key extends string = string, Settings = unknown> extends SinkSettingsKind<Key, Settings> {
   /** The kind's sinks from its settings (none when it is not configured), by routing prefix; createSinks routes them. */
   create(settings: Settings, deps: SinkKindDeps): SinksByPrefix;
+  /**
+   * The event types its sinks take while `<PREFIX>_EVENT_TYPES` is unset (createSinks applies it); unset: every
+   * type. The chat robots take incident.changed only: a person reads them.
+   */
+  readonly defaultEventTypes?: readonly EventType[];
 }
 
 /** A kind's settings in a configuration loaded with it (lib/config loadConfigWith puts them under its key). */

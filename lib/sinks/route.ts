@@ -6,8 +6,15 @@
 // state of status.changed events only: a ports.changed or processes.changed event has no state and passes it
 // (leave those out with EVENT_TYPES). Severity is ordered info < warning: MIN_SEVERITY=warning keeps warnings.
 // An agent.unwatched event (WATCH_DISCOVER) names the kinds it stopped: KINDS takes it if any of them matches.
+// An incident.changed event is routed by what its incident is about: KINDS by its kind when it has one
+// (collection.failed; port for port.opened, process for process.suspicious; agent.offline and agent.unknown are
+// about every kind and pass), STATES by the task state that opens it (agent.offline: AGENT_OFFLINE,
+// collection.failed: FAILED, agent.unknown: UNKNOWN_AGENT; port.opened and process.suspicious pass), all of its
+// notifications alike, so a sink that takes an incident's firing takes its resolution too.
+import type { IncidentType } from '../alerts/types';
 import type { EventRoute } from '../config/routing';
 import type { CloudEvent, Severity } from '../events/types';
+import type { TaskKind, TaskState } from '../types';
 import type { Sink } from './sink';
 
 export { EVERY_EVENT, type EventRoute } from '../config/routing';
@@ -15,14 +22,38 @@ export { EVENT_TYPES, type EventType } from '../events/types';
 
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1 };
 
+/** The task state that opens an incident of each type, for STATES (null: none, so STATES does not filter it). */
+const INCIDENT_STATE: Record<IncidentType, TaskState | null> = {
+  'agent.offline': 'AGENT_OFFLINE',
+  'collection.failed': 'FAILED',
+  'agent.unknown': 'UNKNOWN_AGENT',
+  'port.opened': null,
+  'process.suspicious': null,
+};
+
+/** The kinds an event is about, for KINDS (null: every kind). */
+function kindsOf(event: CloudEvent): readonly TaskKind[] | null {
+  // An agent.unwatched event is about every kind it stopped: a sink takes it when it takes any of them.
+  if (event.type === 'com.tencentcloud.cwp.agent.unwatched') return event.data.kinds;
+  if (event.type === 'com.tencentcloud.cwp.incident.changed') return event.data.kind === undefined ? null : [event.data.kind];
+  return [event.data.kind];
+}
+
+/** The task state an event is about, for STATES (null: it has none, and STATES lets it through). */
+function stateOf(event: CloudEvent): TaskState | null {
+  if (event.type === 'com.tencentcloud.cwp.task.status.changed') return event.data.state;
+  if (event.type === 'com.tencentcloud.cwp.incident.changed') return INCIDENT_STATE[event.data.type];
+  return null;
+}
+
 /** Whether a sink with this route takes the event. */
 export function routeAccepts(route: EventRoute, event: CloudEvent): boolean {
   if (SEVERITY_RANK[event.data.severity] < SEVERITY_RANK[route.minSeverity]) return false;
-  // An agent.unwatched event is about every kind it stopped: a sink takes it when it takes any of them.
-  const kinds = event.type === 'com.tencentcloud.cwp.agent.unwatched' ? event.data.kinds : [event.data.kind];
-  if (route.kinds && !kinds.some((k) => route.kinds!.includes(k))) return false;
+  const kinds = kindsOf(event);
+  if (route.kinds && kinds !== null && !kinds.some((k) => route.kinds!.includes(k))) return false;
   if (route.types && !route.types.includes(event.type)) return false;
-  if (route.states && event.type === 'com.tencentcloud.cwp.task.status.changed' && !route.states.includes(event.data.state)) return false;
+  const state = stateOf(event);
+  if (route.states && state !== null && !route.states.includes(state)) return false;
   return true;
 }
 

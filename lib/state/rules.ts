@@ -3,6 +3,7 @@
 // restate them, each script naming in `restates` the rules it follows; "(Lua: x)" below names where. The
 // contract suite and the differential test (test/contract/) keep the stores equal.
 import type { DeadLetter, Delivery, KeyRecord, MachineInfo, OutboxEntry, StoreReset, TaskKey, TaskKind, TaskState, Watch } from '../types';
+import type { Incident, IncidentPage, IncidentQuery, IncidentState, IncidentWrite } from '../alerts/types';
 
 // ------------------------------------------------------------------------------------------- keys and lanes
 
@@ -238,4 +239,98 @@ export function mergedReset(stored: StoreReset | null, incoming: StoreReset): St
       deadLetters: stored.lost.deadLetters ?? incoming.lost.deadLetters,
     },
   };
+}
+
+// ----------------------------------------------------------------------------------------------- incidents
+
+export { incidentDueAt } from '../alerts/rules';
+
+/**
+ * Whether an incident write applies to what is stored: the stored revision of its key is the one it was computed
+ * from (0: none stored), and a new incident's subject has no open incident. Every write of a step must apply, or
+ * none is made. (Lua: the incidents fragment.)
+ */
+export function incidentWriteApplies(stored: Pick<Incident, 'revision'> | undefined, openKeyOfSubject: string | undefined, write: Pick<IncidentWrite, 'expectedRevision'>): boolean {
+  if ((stored?.revision ?? 0) !== write.expectedRevision) return false;
+  return write.expectedRevision !== 0 || openKeyOfSubject === undefined;
+}
+
+/** A page of GET /v1/incidents looks at no more incidents than this (filters that match few end a page early). */
+export const INCIDENT_SCAN_MAX = 1000;
+
+/** Where a listing is: the last incident it looked at, in newest-first order (openedAt, then key, descending). */
+export interface IncidentPosition {
+  openedAt: number;
+  key: string;
+}
+
+/** A cursor that is not one the store wrote. */
+export class BadCursorError extends Error {
+  override readonly name = 'BadCursorError';
+}
+
+export function encodeIncidentCursor(p: IncidentPosition): string {
+  return Buffer.from(JSON.stringify([p.openedAt, p.key])).toString('base64url');
+}
+
+export function decodeIncidentCursor(cursor: string): IncidentPosition {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) && typeof v[1] === 'string') return { openedAt: v[0] as number, key: v[1] };
+  } catch {
+    // answered below
+  }
+  throw new BadCursorError('cursor is not one this API gave; start without it');
+}
+
+/** Whether `p` comes after `cursor` in newest-first order (so belongs to the next page). */
+export function isAfterCursor(p: IncidentPosition, cursor: IncidentPosition | null): boolean {
+  return cursor === null || p.openedAt < cursor.openedAt || (p.openedAt === cursor.openedAt && p.key < cursor.key);
+}
+
+/** Newest first: openedAt, then key, descending. */
+export function compareIncidentsNewestFirst(a: IncidentPosition, b: IncidentPosition): number {
+  return b.openedAt - a.openedAt || (a.key < b.key ? 1 : a.key > b.key ? -1 : 0);
+}
+
+/** Which index a listing walks: an agent's incidents, one state's, or all. The other filters are checked as it walks. */
+export type IncidentIndex = { by: 'uuid'; uuid: string } | { by: 'state'; state: IncidentState } | { by: 'all' };
+
+export function incidentIndexOf(q: Pick<IncidentQuery, 'uuid' | 'state'>): IncidentIndex {
+  if (q.uuid !== undefined) return { by: 'uuid', uuid: q.uuid };
+  if (q.state !== undefined) return { by: 'state', state: q.state };
+  return { by: 'all' };
+}
+
+export function matchesIncidentQuery(i: Pick<Incident, 'state' | 'type' | 'agent'>, q: Pick<IncidentQuery, 'uuid' | 'state' | 'type'>): boolean {
+  return (q.state === undefined || i.state === q.state) && (q.type === undefined || i.type === q.type) && (q.uuid === undefined || i.agent.uuid === q.uuid);
+}
+
+/**
+ * One page of a listing: offered the incidents of its index newest first, after the cursor, it keeps up to `limit`
+ * matches among at most INCIDENT_SCAN_MAX looked at. `offer` answers false once the page is done (that incident is
+ * then the first of the next page); the page has a nextCursor only if it stopped so.
+ */
+export class IncidentPager {
+  private readonly found: Incident[] = [];
+  private looked = 0;
+  private last: Incident | null = null;
+  private stopped = false;
+
+  constructor(private readonly query: IncidentQuery) {}
+
+  offer(i: Incident): boolean {
+    if (this.found.length >= this.query.limit || this.looked >= INCIDENT_SCAN_MAX) {
+      this.stopped = true;
+      return false;
+    }
+    this.looked++;
+    this.last = i;
+    if (matchesIncidentQuery(i, this.query)) this.found.push(i);
+    return true;
+  }
+
+  page(): IncidentPage {
+    return { incidents: this.found, nextCursor: this.stopped && this.last ? encodeIncidentCursor(this.last) : null };
+  }
 }

@@ -6,6 +6,7 @@
 // machines) gets a port of its own here; docs/architecture.md ("Adding a store operation") has the steps.
 import type { DeadLetter, Delivery, DiscoveryCursor, KeyRecord, MachineInfo, OutboxEntry, StoreIdentity, StoreReset, SweepSummary, TaskKey, TaskKind, TaskState, Watch } from '../types';
 import type { CloudEvent } from '../events/types';
+import type { Incident, IncidentPage, IncidentQuery, IncidentWrite } from '../alerts/types';
 import type { DeadLetterFilter, Lane } from './rules';
 
 export { keyId, parseKeyId, laneOf, LANES, type DeadLetterFilter, type Lane } from './rules';
@@ -30,6 +31,8 @@ export interface ChangeToRecord {
   event: CloudEvent;
   /** True: the machine listing said OFFLINE (KeyRecord.parked). Unset or false: the key is not parked. */
   parked?: boolean;
+  /** The incident writes the change makes (lib/alerts/rules.ts), in the same atomic step; a conflict on any fails it. */
+  incidents?: IncidentWrite[];
 }
 
 /** An observation that did not change the state: only the schedule moves. */
@@ -86,8 +89,9 @@ export interface SchedulePort {
   /** Updates lastChecked and nextDue of a key whose state did not change. */
   recordCheck(check: CheckToRecord): Promise<void>;
   /**
-   * Atomically: if the stored version equals expectedVersion, set state/since/requestId/lastChecked/nextDue,
-   * bump the version, and append the event to the outbox. Returns false (and writes nothing) on a conflict.
+   * Atomically: if the stored version equals expectedVersion and every incident write applies
+   * (rules.incidentWriteApplies), set state/since/requestId/lastChecked/nextDue, bump the version, append the event
+   * to the outbox, and make the incident writes with their events. Returns false (and writes nothing) on a conflict.
    */
   recordChange(change: ChangeToRecord): Promise<boolean>;
 }
@@ -184,11 +188,43 @@ export interface ResultsPort {
   releasePendingRead(read: PendingRead, retryAt: number): Promise<void>;
   getSnapshot(key: TaskKey): Promise<StoredSnapshot | null>;
   /**
-   * Atomically, if the stored snapshot is still the one taken at `expectedTakenAt` (null: none yet): store
-   * `snapshot`, append `event` (when not null) to the outbox, and clear the pending read of `forVersion` (a newer
-   * completion's read stays). Returns false, writing nothing, on a conflict.
+   * Atomically, if the stored snapshot is still the one taken at `expectedTakenAt` (null: none yet) and every
+   * incident write applies: store `snapshot`, append `event` (when not null) to the outbox, clear the pending read
+   * of `forVersion` (a newer completion's read stays), and make the incident writes. Returns false, writing
+   * nothing, on a conflict.
    */
-  recordSnapshot(key: TaskKey, expectedTakenAt: number | null, snapshot: StoredSnapshot, forVersion: number, event: CloudEvent | null): Promise<boolean>;
+  recordSnapshot(key: TaskKey, expectedTakenAt: number | null, snapshot: StoredSnapshot, forVersion: number, event: CloudEvent | null, incidents?: IncidentWrite[]): Promise<boolean>;
+}
+
+/**
+ * Incidents (lib/alerts): what a person on call reads. Written with the change that causes them (recordChange,
+ * recordSnapshot) or on their own (applyIncidents: the clock, an acknowledgement, the listing's ONLINE, an agent
+ * no longer watched), always by compare-and-set on their revision.
+ */
+export interface IncidentPort {
+  getIncident(key: string): Promise<Incident | null>;
+  /** The pending and firing incidents of one agent. */
+  openIncidentsOf(uuid: string): Promise<Incident[]>;
+  /** The agents that have pending or firing incidents, by uuid, at most `limit`, after `after` (a page at a time). */
+  agentsWithOpenIncidents(limit: number, after?: string): Promise<string[]>;
+  /**
+   * A page of incidents, newest first (openedAt, then key, descending), filtered; a page looks at most
+   * rules.INCIDENT_SCAN_MAX incidents, so it may hold fewer than `limit` with a nextCursor still to follow.
+   * A cursor the store cannot read throws rules.BadCursorError.
+   */
+  listIncidents(query: IncidentQuery): Promise<IncidentPage>;
+  /**
+   * Atomically takes up to `limit` incidents due at `now` (rules.incidentDueAt: pending past fireAt, firing with a
+   * repeat due), most overdue first (ties by key), moving them to now + leaseMs so an overlapping sweep does not
+   * take them too; the write that follows sets their next due time.
+   */
+  claimDueIncidents(now: number, limit: number, leaseMs: number): Promise<Incident[]>;
+  /** The earliest due time of any incident (claimed ones at their claim's end), or null. */
+  nextIncidentDueAt(): Promise<number | null>;
+  /** Atomically makes every write with its event if each applies (rules.incidentWriteApplies); else false, nothing written. */
+  applyIncidents(writes: IncidentWrite[]): Promise<boolean>;
+  /** Deletes up to `limit` incidents resolved at or before `before`, earliest first; returns how many. */
+  purgeResolvedIncidents(before: number, limit: number): Promise<number>;
 }
 
 /**
@@ -258,6 +294,6 @@ export interface RetentionPort {
 }
 
 /** A whole backend: every port, and the connection or file it holds. */
-export interface StateStore extends SchedulePort, AgentRecordsPort, WatchPort, OutboxPort, DeadLetterPort, HealthPort, ResultsPort, FleetPort, StorePort, RetentionPort {
+export interface StateStore extends SchedulePort, AgentRecordsPort, WatchPort, OutboxPort, DeadLetterPort, HealthPort, ResultsPort, FleetPort, StorePort, RetentionPort, IncidentPort {
   close(): Promise<void>;
 }

@@ -3,13 +3,15 @@
 // the stop signal, the counters).
 import type { Intervals } from '../config';
 import { createHash } from 'node:crypto';
+import { incidentsForStatusChange, type AlertContext } from '../alerts/rules';
 import { InvalidUuidError, type CwpPort } from '../cwp/port';
 import { isTencentError } from '../errors';
 import { buildStatusChangedEvent } from '../events';
 import type { Logger } from '../log';
-import { keyId, type SchedulePort } from '../state/store';
+import { keyId, type IncidentPort, type SchedulePort } from '../state/store';
 import type { CallStats } from '../tencent/types';
 import type { KeyRecord, MachineInfo, TaskObservation } from '../types';
+import { noteIncidentWrites, type IncidentCounts } from './incidents';
 import { nextDueAt, retryDueAt } from './schedule';
 
 export interface SweepCounts {
@@ -29,7 +31,7 @@ export interface SweepContext {
   /** The CloudEvent source (EVENT_SOURCE). */
   eventSource: string;
   intervals: Intervals;
-  store: Pick<SchedulePort, 'getRecord' | 'recordCheck' | 'recordChange'>;
+  store: Pick<SchedulePort, 'getRecord' | 'recordCheck' | 'recordChange'> & Pick<IncidentPort, 'openIncidentsOf'>;
   cwp: Pick<CwpPort, 'getTaskStatus' | 'createTask' | 'stopFor'>;
   /** COLLECT_EVERY in ms, or null: scheduled collections are off. */
   collectEveryMs: number | null;
@@ -41,6 +43,9 @@ export interface SweepContext {
   pollUntil: number;
   stats: CallStats;
   counts: SweepCounts;
+  /** The incident rules' source and settings (lib/alerts), and what the sweep's incident writes added up to. */
+  alerts: AlertContext;
+  incidentCounts: IncidentCounts;
   /** A change was recorded: its event is in the outbox, ready to publish. */
   onChange(): void;
   /** What the machine listing knows of an agent's machine (WATCH_DISCOVER), for the events; undefined if unlisted. */
@@ -127,31 +132,40 @@ export interface TransitionOptions {
   parked: boolean;
 }
 
+/** Attempts at recording one transition: conflicts come from another sweep on the key, or on the agent's incidents. */
+const TRANSITION_ATTEMPTS = 5;
+
 /**
- * Records a changed state with its event, exactly once: compare-and-set on the key's version. A conflict means
- * another invocation wrote this key meanwhile; re-read and decide again, a few times at most. Returns whether
- * this call recorded it.
+ * Records a changed state with its event and the incident writes it makes (lib/alerts/rules.ts), exactly once:
+ * compare-and-set on the key's version and on each incident's revision, in one step. A conflict means another
+ * invocation wrote this key meanwhile, or an incident of the agent (its other kind's change, the clock); re-read
+ * and decide again, a few times at most. Returns whether this call recorded it.
  */
 export async function recordTransition(ctx: SweepContext, rec: KeyRecord, obs: TaskObservation, options?: TransitionOptions): Promise<boolean> {
   const { store } = ctx;
   const key = { uuid: rec.uuid, kind: rec.kind };
   let current = rec;
-  for (let attempt = 0; attempt < 3; attempt++) {
+  for (let attempt = 0; attempt < TRANSITION_ATTEMPTS; attempt++) {
+    const machine = ctx.machineOf(rec.uuid);
     const event = buildStatusChangedEvent({
       storeId: ctx.storeId, source: ctx.eventSource, uuid: rec.uuid, kind: rec.kind, previous: current.state, state: obs.state,
-      version: current.version + 1, observedAt: obs.observedAt, requestId: obs.requestId, machine: ctx.machineOf(rec.uuid),
+      version: current.version + 1, observedAt: obs.observedAt, requestId: obs.requestId, machine,
     });
+    const open = await store.openIncidentsOf(rec.uuid);
+    const incidents = incidentsForStatusChange(ctx.alerts, { uuid: rec.uuid, kind: rec.kind, state: obs.state, eventId: event.id, at: obs.observedAt, machine, open });
     const nextDue = options?.nextDue ?? nextDueAt(obs.state, obs.observedAt, ctx.intervals, ctx.random);
-    const change = { key, expectedVersion: current.version, state: obs.state, requestId: obs.requestId, observedAt: obs.observedAt, nextDue, event, parked: options?.parked === true };
+    const change = { key, expectedVersion: current.version, state: obs.state, requestId: obs.requestId, observedAt: obs.observedAt, nextDue, event, parked: options?.parked === true, incidents };
     if (await store.recordChange(change)) {
       ctx.counts.changed++;
       ctx.log.info('state changed', { subject: event.subject, previous: current.state, state: obs.state, eventId: event.id, ...(options?.parked ? { by: 'machine listing' } : {}) });
+      noteIncidentWrites(ctx.incidentCounts, ctx.log, incidents);
       ctx.onChange();
       return true;
     }
     ctx.counts.conflicts++;
     const fresh = await store.getRecord(key);
-    // Someone else recorded this very state, or holds a newer observation: nothing for us to add.
+    // Someone else recorded this very state, or holds a newer observation: nothing for us to add. (The same
+    // version means the key did not move: an incident of the agent did, and the next attempt reads it again.)
     if (!fresh || fresh.state === obs.state || (fresh.lastChecked !== null && fresh.lastChecked > obs.observedAt)) return false;
     current = fresh;
   }

@@ -22,6 +22,7 @@ import type { CallStats } from '../tencent/types';
 import type { DiscoveryCursor, KeyRecord, ListedMachine, MachineInfo, TaskKey, TaskKind } from '../types';
 import { blankRecord } from '../state/rules';
 import { errorDetail, recordTransition, type SweepContext } from './check';
+import { resolveAgentOnline, type IncidentSweepContext } from './incidents';
 
 /** How long one sweep's hold on discovery lasts without renewal; renewed at every page. */
 export const DISCOVERY_LEASE_MS = 30_000;
@@ -56,6 +57,8 @@ export interface DiscoveryDeps {
   machines: Map<string, MachineInfo>;
   /** The sweep's context, for recording transitions with their events. */
   ctx: SweepContext;
+  /** The sweep's incidents: an agent listed ONLINE again resolves its agent.offline incident. */
+  incidents: IncidentSweepContext;
   log: Logger;
   now: () => number;
   signal: AbortSignal;
@@ -158,7 +161,8 @@ function seen(m: ListedMachine, now: number, listing: number): MachineInfo {
 /**
  * The listing's online state, for the keys of each listed machine: OFFLINE records AGENT_OFFLINE (parked: due
  * only after a safety horizon of three DISCOVER_EVERY periods, in case the listing stops), with its event when
- * the state changes; ONLINE makes a parked or offline key due at once.
+ * the state changes; ONLINE makes a parked or offline key due at once, and resolves the agent's agent.offline
+ * incident (the status calls that follow find none to resolve).
  */
 async function applyOnlineState(deps: DiscoveryDeps, listed: MachineInfo[], requestId: string, counts: DiscoveryCounts): Promise<void> {
   const keys: TaskKey[] = [];
@@ -173,6 +177,7 @@ async function applyOnlineState(deps: DiscoveryDeps, listed: MachineInfo[], requ
   const records = await deps.store.getRecords(keys);
   const t = deps.now();
   const parkUntil = t + 3 * deps.discover.everyMs;
+  const back = new Set<string>();
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
     const rec: KeyRecord = records[i] ?? blankRecord(key, t);
@@ -187,8 +192,11 @@ async function applyOnlineState(deps: DiscoveryDeps, listed: MachineInfo[], requ
     } else if (rec.parked || rec.state === 'AGENT_OFFLINE') {
       await deps.store.recordCheck({ key, observedAt: rec.lastChecked ?? t, nextDue: t, parked: false });
       counts.unparked++;
+      back.add(key.uuid);
     }
   }
+  // Only agents whose keys were offline can have an agent.offline incident: no read for the rest of the page.
+  for (const uuid of back) await resolveAgentOnline(deps.incidents, uuid, t);
 }
 
 /** The end of listing `listing`: machines missing from it and from the one before are forgotten. */

@@ -4,6 +4,8 @@
 // its ports.changed / processes.changed event in one compare-and-set. A read that fails part-way stores nothing
 // (no partial snapshot) and is tried again later. The first snapshot of a host is its baseline: stored and shown
 // by the API, not published, so connecting a fleet sends no flood.
+import { incidentsForResultsChange } from '../alerts/rules';
+import type { IncidentWrite } from '../alerts/types';
 import type { CwpPort } from '../cwp/port';
 import { isTencentError } from '../errors';
 import { buildResultsChangedEvent } from '../events';
@@ -15,6 +17,7 @@ import { keyId, type PendingRead, type ResultsPort } from '../state/store';
 import { sleepUnlessAborted } from '../util/abort';
 import { TASK_KINDS, type MachineInfo, type TaskKind } from '../types';
 import type { CloudEvent } from '../events/types';
+import { noteIncidentWrites, type IncidentSweepContext } from './incidents';
 
 /**
  * Readers per kind working through pending reads at once (each page is rate-limited per action anyway): each
@@ -53,6 +56,8 @@ export interface ResultsContext {
   onChange(): void;
   /** What the machine listing knows of an agent's machine (WATCH_DISCOVER), for the events. */
   machineOf?(uuid: string): MachineInfo | undefined;
+  /** The sweep's incidents: a port opened, a suspicious process (lib/alerts/rules.ts), stored with the snapshot. None: no incidents. */
+  incidents?: IncidentSweepContext;
 }
 
 /** RESULT_READERS readers per kind, each claiming one pending read of its kind at a time until none is due (or the deadline). */
@@ -76,7 +81,10 @@ export async function readPendingResults(ctx: ResultsContext): Promise<void> {
   await Promise.all(readers);
 }
 
-/** Reads one completion to the end and records its snapshot (and its event when something changed). */
+/** Attempts at storing one snapshot while only its incidents conflict (another sweep wrote one of the agent's meanwhile). */
+const SNAPSHOT_ATTEMPTS = 3;
+
+/** Reads one completion to the end and records its snapshot (and its event and incident writes when something changed). */
 export async function readCompletion(ctx: ResultsContext, read: PendingRead): Promise<void> {
   const { key } = read;
   let items: ResultItem[];
@@ -108,8 +116,16 @@ export async function readCompletion(ctx: ResultsContext, read: PendingRead): Pr
       storeId: ctx.storeId, source: ctx.eventSource, uuid: key.uuid, kind: key.kind, ...diff, total, takenAt, previousTakenAt: previous.takenAt, requestId, forVersion: read.forVersion, machine: ctx.machineOf?.(key.uuid),
     });
   }
-  // A conflict means another sweep stored a snapshot of this host meanwhile: its word stands.
-  if (!(await ctx.store.recordSnapshot(key, stored?.takenAt ?? null, { encoded: encodeSnapshotRecord(record), takenAt }, read.forVersion, event))) return;
+  const encoded = encodeSnapshotRecord(record);
+  let incidents: IncidentWrite[] = [];
+  for (let attempt = 0; ; attempt++) {
+    if (previous && event && ctx.incidents) incidents = await resultsIncidents(ctx.incidents, ctx, key.kind, key.uuid, previous.items, latest.items, event.id, takenAt);
+    if (await ctx.store.recordSnapshot(key, stored?.takenAt ?? null, { encoded, takenAt }, read.forVersion, event, incidents)) break;
+    // Another sweep stored a snapshot of this host meanwhile: its word stands. The same snapshot still stored
+    // means an incident of the agent changed under us: decide again.
+    if (incidents.length === 0 || attempt + 1 >= SNAPSHOT_ATTEMPTS || (await ctx.store.getSnapshot(key))?.takenAt !== stored?.takenAt) return;
+  }
+  if (ctx.incidents) noteIncidentWrites(ctx.incidents.counts, ctx.log, incidents);
   ctx.counts.read++;
   if (event) {
     ctx.counts.diffs++;
@@ -118,4 +134,12 @@ export async function readCompletion(ctx: ResultsContext, read: PendingRead): Pr
   } else if (!previous) {
     ctx.log.info('baseline snapshot stored', { subject: keyId(key), total });
   }
+}
+
+/** The incident writes of a results change (a port opened or gone, a suspicious process come or gone). */
+async function resultsIncidents(incidents: IncidentSweepContext, ctx: ResultsContext, kind: TaskKind, uuid: string, previous: readonly ResultItem[], current: readonly ResultItem[], eventId: string, at: number): Promise<IncidentWrite[]> {
+  const open = await incidents.store.openIncidentsOf(uuid);
+  const { writes, notOpened } = incidentsForResultsChange(incidents.alerts, { uuid, kind, previous, current, eventId, at, machine: ctx.machineOf?.(uuid), open });
+  if (notOpened > 0) ctx.log.warn('a collection added more items than one read opens incidents for; the rest are in its event only', { uuid, kind, opened: writes.filter((w) => w.expectedRevision === 0).length, notOpened });
+  return writes;
 }

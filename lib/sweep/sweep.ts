@@ -8,7 +8,7 @@ import type { CwpPort } from '../cwp/port';
 import type { Logger } from '../log';
 import type { Sink } from '../sinks/sink';
 import { StoreIdentityWatch } from '../state/identity-watch';
-import { isStoreError, type DeadLetterPort, type FleetPort, type HealthPort, type OutboxPort, type ResultsPort, type RetentionPort, type SchedulePort, type StorePort, type SweepLease, type WatchPort } from '../state/store';
+import { isStoreError, type DeadLetterPort, type FleetPort, type HealthPort, type IncidentPort, type OutboxPort, type ResultsPort, type RetentionPort, type SchedulePort, type StorePort, type SweepLease, type WatchPort } from '../state/store';
 import type { ServerClock } from '../tencent/clock';
 import type { CallStats } from '../tencent/types';
 import type { MachineInfo, StoreReset, SweepSummary, TaskKind } from '../types';
@@ -19,12 +19,14 @@ import { BackgroundPublisher, CLOCK_WAIT_MS, RunClock } from './publisher';
 import { applyRetention, type RetentionCounts } from './retention';
 import { readPendingResults, type ResultCounts } from './results';
 import { runDiscovery, type DiscoveryCounts } from './discovery';
+import { purgeOldIncidents, resolveUnwatchedIncidents, runIncidentClock, type IncidentCounts, type IncidentSweepContext } from './incidents';
 import { listAllWatches, watchedKeys } from './watchlist';
 import { sleepUnlessAborted } from '../util/abort';
 
 /** The ports a sweep uses. */
 export type SweepStore = SchedulePort & Pick<WatchPort, 'listWatches'> & OutboxPort & ResultsPort & FleetPort & Pick<DeadLetterPort, 'countDeadLetters'> & Pick<HealthPort, 'putLastSweep'>
-  & Pick<StorePort, 'identity' | 'recordReset' | 'acquireSweepLease'> & Pick<RetentionPort, 'purgeUnwatched' | 'expireDeadLetters'>;
+  & Pick<StorePort, 'identity' | 'recordReset' | 'acquireSweepLease'> & Pick<RetentionPort, 'purgeUnwatched' | 'expireDeadLetters'>
+  & Pick<IncidentPort, 'openIncidentsOf' | 'applyIncidents' | 'claimDueIncidents' | 'nextIncidentDueAt' | 'agentsWithOpenIncidents' | 'purgeResolvedIncidents'>;
 
 export interface SweepDeps {
   config: Config;
@@ -164,6 +166,7 @@ async function sweep(deps: SweepDeps, window: SweepWindow, log: Logger, startedA
   /** The machine listing's machines by uuid (WATCH_DISCOVER), for the watch list and the events' names. */
   const machines = new Map<string, MachineInfo>();
   const machineOf = (uuid: string) => machines.get(uuid);
+  const incidentCounts: IncidentCounts = { fired: 0, resolved: 0 };
 
   // Spare budget only in a sweep that keeps polling until its deadline (the timer's sweep).
   const feeder = new DueKeyFeeder(store, now, window.keepPolling ? { ratePerSecond: config.cwp.idleRate } : null);
@@ -175,18 +178,23 @@ async function sweep(deps: SweepDeps, window: SweepWindow, log: Logger, startedA
     const { identity, reset } = await identityWatch.check(store, now(), log);
     if (reset) stop.report('store_reset', resetMessage(reset));
     const storeId = identity.storeId;
+    const alerts = { storeId, source: config.eventSource, settings: config.alerts };
+    const incidents: IncidentSweepContext = {
+      store, alerts, log, now, signal: stop.signal, pollUntil: window.pollUntil, keepPolling: window.keepPolling, counts: incidentCounts, onChange: () => publisher.kick(),
+    };
     const ctx: SweepContext = {
       storeId, eventSource: config.eventSource, intervals: config.sweep.intervals, collectEveryMs: config.sweep.collectEveryMs, store, cwp: deps.cwp, log, now, random: deps.random ?? Math.random,
-      signal: stop.signal, pollUntil: window.pollUntil, stats, counts,
+      signal: stop.signal, pollUntil: window.pollUntil, stats, counts, alerts, incidentCounts,
       onChange: () => publisher.kick(),
       fail: (outcome, message) => stop.fail(outcome, message),
       machineOf,
     };
-    const { kinds, watchedKinds, apiWatches } = await syncWatchedSchedule(config, store, now(), machines);
+    const { kinds, watchedKinds, apiWatches } = await syncWatchedSchedule(config, store, now(), machines, incidents);
     identityWatch.saw({ apiWatches });
+    await purgeOldIncidents(incidents);
     const readers = readPendingResults({
       storeId, store, cwp: deps.cwp, eventSource: config.eventSource, log, now, signal: stop.signal, pollUntil: window.pollUntil,
-      keepPolling: window.keepPolling, counts: results, onChange: () => publisher.kick(), machineOf,
+      keepPolling: window.keepPolling, counts: results, onChange: () => publisher.kick(), machineOf, incidents,
     }).catch((e: unknown) => {
       stop.failWith(e);
       throw e;
@@ -201,10 +209,10 @@ async function sweep(deps: SweepDeps, window: SweepWindow, log: Logger, startedA
           try {
             discovery = await runDiscovery({
               discover, watchKinds: config.watch.kinds, eventSource: config.eventSource, store, cwp: { readMachines, machineRegions, stopFor: (e) => cwp.stopFor(e) },
-              watchedKinds, machines, ctx, log, now, signal: stop.signal, pollUntil: window.pollUntil, stats,
+              watchedKinds, machines, ctx, incidents, log, now, signal: stop.signal, pollUntil: window.pollUntil, stats,
             });
-            // New machines are watched, forgotten ones unwatched, in this very sweep.
-            if (discovery.added > 0 || discovery.forgotten > 0) await syncWatchedSchedule(config, store, now(), machines);
+            // New machines are watched, forgotten ones unwatched (and their incidents resolved), in this very sweep.
+            if (discovery.added > 0 || discovery.forgotten > 0) await syncWatchedSchedule(config, store, now(), machines, incidents);
           } finally {
             discovering = false;
           }
@@ -213,7 +221,11 @@ async function sweep(deps: SweepDeps, window: SweepWindow, log: Logger, startedA
           throw e;
         })
       : null;
-    await Promise.all([runWorkers(ctx, feeder, kinds, window.keepPolling, store, stop, () => discovering), readers, listing]);
+    const clock = runIncidentClock(incidents).catch((e: unknown) => {
+      stop.failWith(e);
+      throw e;
+    });
+    await Promise.all([runWorkers(ctx, feeder, kinds, window.keepPolling, store, stop, () => discovering), readers, listing, clock]);
   } catch (e) {
     log.error(isStoreError(e) ? 'the state store failed; stopping the sweep (recorded changes are kept)' : 'the sweep failed', { error: e instanceof Error ? e.message : String(e) });
     stop.failWith(e);
@@ -235,7 +247,8 @@ async function sweep(deps: SweepDeps, window: SweepWindow, log: Logger, startedA
   const listed = discovery as DiscoveryCounts | null;
   const line = {
     ...summary.summary, conflicts: counts.conflicts, collectionsStarted: counts.collectionsStarted, spareChecks: feeder.idleChecks,
-    resultsRead: results.read, resultsChanged: results.diffs, resultReadsFailed: results.failed, ...summary.delivery,
+    resultsRead: results.read, resultsChanged: results.diffs, resultReadsFailed: results.failed,
+    incidentsFired: incidentCounts.fired, incidentsResolved: incidentCounts.resolved, ...summary.delivery,
     ...(listed ? { discovery: listed } : {}),
     ...(clockHeld ? { clock: { state: clockHeld.state, offsetSeconds: clockHeld.offsetMs === null ? null : Math.round(clockHeld.offsetMs / 1000) } } : {}),
   };
@@ -246,11 +259,12 @@ async function sweep(deps: SweepDeps, window: SweepWindow, log: Logger, startedA
 
 /**
  * Makes the store's schedule hold exactly the watched keys (with WATCH_DISCOVER, the machines found too, loaded
- * into `machines`); returns the kinds to work on and the kinds of each env and API watch. A function of its own so
- * that the watch list and its keys (tens of thousands of objects with a large watch list) are garbage once the
- * schedule is synced, instead of staying reachable from runSweep's frame for the whole sweep.
+ * into `machines`), and resolves the incidents of agents no longer watched; returns the kinds to work on and the
+ * kinds of each env and API watch. A function of its own so that the watch list and its keys (tens of thousands of
+ * objects with a large watch list) are garbage once the schedule is synced, instead of staying reachable from
+ * runSweep's frame for the whole sweep.
  */
-async function syncWatchedSchedule(config: Config, store: SweepStore, now: number, machines: Map<string, MachineInfo>): Promise<{ kinds: TaskKind[]; watchedKinds: Map<string, TaskKind[]>; apiWatches: number }> {
+async function syncWatchedSchedule(config: Config, store: SweepStore, now: number, machines: Map<string, MachineInfo>, incidents: IncidentSweepContext): Promise<{ kinds: TaskKind[]; watchedKinds: Map<string, TaskKind[]>; apiWatches: number }> {
   const stored = await store.listWatches();
   if (config.watch.discover) {
     machines.clear();
@@ -264,6 +278,7 @@ async function syncWatchedSchedule(config: Config, store: SweepStore, now: numbe
     if (w.source !== 'discovered') watchedKinds.set(w.uuid, w.kinds);
   }
   await store.syncSchedule(watchedKeys(watches), now);
+  await resolveUnwatchedIncidents(incidents, watches);
   return { kinds: [...kinds], watchedKinds, apiWatches: stored.length };
 }
 

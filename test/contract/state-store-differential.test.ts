@@ -12,9 +12,12 @@ import { MemoryStateStore } from '../../lib/state/local/memory';
 import { RedisStateStore } from '../../lib/state/redis/store';
 import type { Lane } from '../../lib/state/rules';
 import type { KeyClaim, PendingRead } from '../../lib/state/store';
+import { acknowledgeIncident, incidentForClock, incidentsForStatusChange, resolveIncident, type AlertContext } from '../../lib/alerts/rules';
+import { INCIDENT_STATES, INCIDENT_TYPES, type Incident, type IncidentState, type IncidentType } from '../../lib/alerts/types';
 import type { CloudEvent } from '../../lib/events/types';
 import { TASK_STATES, type DeadLetter, type Delivery, type KeyRecord, type MachineInfo, type OutboxEntry, type TaskKind, type TaskState } from '../../lib/types';
 import { REDIS_URL, deleteRedisPrefix, eventFor, keyOf, uniquePrefix, uuidOf, type InspectableStore } from '../helpers/store-fixtures';
+import { TEST_STORE_ID } from '../helpers/events';
 
 const SEED = Number(process.env.STORE_DIFF_SEED ?? 0x5eed_d1ff);
 const RUNS = Number(process.env.STORE_DIFF_RUNS ?? 100);
@@ -66,6 +69,15 @@ type Step = { dt: number } & (
   | { op: 'discardDeadLetters'; by: 'all' | 'events' | 'sink'; picks: number[]; sink: number }
   | { op: 'recordReset'; storeId: number; apiWatches: number | null }
   | { op: 'acknowledgeReset' }
+  | { op: 'recordChangeWithIncidents'; key: number; state: TaskState; stale: boolean; staleIncidents: boolean }
+  | { op: 'applyIncidents'; agent: number; kind: TaskKind; state: TaskState; staleIncidents: boolean }
+  | { op: 'claimDueIncidents'; limit: number; leaseMs: number }
+  | { op: 'clockIncident'; pick: number }
+  | { op: 'acknowledgeIncident'; pick: number }
+  | { op: 'resolveIncident'; pick: number; stale: boolean }
+  | { op: 'listIncidents'; limit: number; state?: IncidentState; type?: IncidentType; agent?: number; fromCursor: boolean }
+  | { op: 'openIncidentsOf'; agent: number }
+  | { op: 'purgeResolvedIncidents'; agoMs: number; limit: number }
 );
 
 const dt = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 1_500 }));
@@ -83,6 +95,8 @@ const rarely = fc.nat(3).map((n) => n === 0); // one in four
 /** Mostly the states that do something (COMPLETE makes a read pending; COLLECTING keeps a key hot). */
 const taskState = fc.oneof({ arbitrary: fc.constant<TaskState>('COMPLETE'), weight: 3 }, { arbitrary: fc.constant<TaskState>('COLLECTING'), weight: 2 }, fc.constantFrom(...TASK_STATES));
 const step = <T>(arbitrary: fc.Arbitrary<T>, weight = 1) => ({ arbitrary, weight });
+/** The states that open, note and resolve incidents, as often as the rest. */
+const incidentState = fc.oneof(fc.constantFrom<TaskState>('AGENT_OFFLINE', 'FAILED', 'UNKNOWN_AGENT'), fc.constantFrom(...TASK_STATES));
 
 /** Any step; the weights favour the ones that change what the others read. */
 const STEP: fc.Arbitrary<Step> = fc.oneof(
@@ -120,13 +134,28 @@ const STEP: fc.Arbitrary<Step> = fc.oneof(
   step(fc.record({ dt, op: fc.constant('discardDeadLetters' as const), by: fc.constantFrom<'all' | 'events' | 'sink'>('all', 'events', 'sink'), picks: fc.array(pick, { minLength: 1, maxLength: 2 }), sink })),
   step(fc.record({ dt, op: fc.constant('recordReset' as const), storeId: fc.nat(1), apiWatches: fc.option(fc.nat(9), { nil: null }) })),
   step(fc.record({ dt, op: fc.constant('acknowledgeReset' as const) })),
+  step(fc.record({ dt, op: fc.constant('recordChangeWithIncidents' as const), key: keyIndex, state: incidentState, stale: rarely, staleIncidents: rarely }), 4),
+  step(fc.record({ dt, op: fc.constant('applyIncidents' as const), agent, kind, state: incidentState, staleIncidents: rarely }), 2),
+  step(fc.record({ dt: fc.oneof(dt, fc.integer({ min: 50_000, max: 200_000 })), op: fc.constant('claimDueIncidents' as const), limit: fc.integer({ min: 1, max: 3 }), leaseMs }), 2),
+  step(fc.record({ dt, op: fc.constant('clockIncident' as const), pick }), 2),
+  step(fc.record({ dt, op: fc.constant('acknowledgeIncident' as const), pick })),
+  step(fc.record({ dt, op: fc.constant('resolveIncident' as const), pick, stale: rarely })),
+  step(fc.record({
+    dt, op: fc.constant('listIncidents' as const), limit: fc.integer({ min: 1, max: 3 }), state: fc.option(fc.constantFrom(...INCIDENT_STATES), { nil: undefined }),
+    type: fc.option(fc.constantFrom(...INCIDENT_TYPES), { nil: undefined }), agent: fc.option(agent, { nil: undefined }), fromCursor: fc.boolean(),
+  })),
+  step(fc.record({ dt, op: fc.constant('openIncidentsOf' as const), agent })),
+  step(fc.record({ dt, op: fc.constant('purgeResolvedIncidents' as const), agoMs: fc.nat(5_000), limit: fc.integer({ min: 1, max: 3 }) })),
 );
+
+/** The incident rules' settings: an offline agent's incident fires after a minute, repeats every two. */
+const ALERTS: AlertContext = { storeId: TEST_STORE_ID, source: '/s', settings: { offlineForMs: 60_000, repeatEveryMs: 120_000, processNames: [], types: [...INCIDENT_TYPES], retentionMs: 86_400_000 } };
 
 // ------------------------------------------------------------------------------------------- what is stored
 
 /** Everything a store holds that the ports can read without changing it, plus the dueKeys inspection. */
 async function readAll(store: InspectableStore, now: number) {
-  const [records, due, dueNow, nextDue, watches, outbox, deadLetters, lastSweep, snapshots, machines, discovery, counts, left, deadSinks, reset] = await Promise.all([
+  const [records, due, dueNow, nextDue, watches, outbox, deadLetters, lastSweep, snapshots, machines, discovery, counts, left, deadSinks, reset, incidents, incidentsDue, openIncidents] = await Promise.all([
     store.getRecords(KEYS),
     store.dueKeys(FAR, 100),
     store.countDue(now),
@@ -142,8 +171,11 @@ async function readAll(store: InspectableStore, now: number) {
     store.leftKeys(),
     store.deadLetterSinks(),
     store.getReset(),
+    store.listIncidents({ limit: 1_000 }),
+    Promise.all([store.nextIncidentDueAt(), store.agentsWithOpenIncidents(10), store.agentsWithOpenIncidents(10, uuidOf(1))]),
+    Promise.all(AGENTS.map((n) => store.openIncidentsOf(uuidOf(n)))),
   ]);
-  return { records, due, dueNow, nextDue, watches, outbox, deadLetters, lastSweep, snapshots, machines, discovery, counts, left, deadSinks, reset };
+  return { records, due, dueNow, nextDue, watches, outbox, deadLetters, lastSweep, snapshots, machines, discovery, counts, left, deadSinks, reset, incidents: incidents.incidents, incidentsDue, openIncidents };
 }
 type Stored = Awaited<ReturnType<typeof readAll>>;
 
@@ -152,6 +184,9 @@ interface Context {
   stored: Stored;
   claims: KeyClaim[];
   reads: PendingRead[];
+  /** The incidents the last claimDueIncidents took, and the cursor the last listing gave. */
+  dueIncidents: Incident[];
+  cursor: string | null;
 }
 
 const nth = <T>(list: readonly T[], i: number): T | undefined => (list.length === 0 ? undefined : list[i % list.length]);
@@ -161,6 +196,10 @@ const machine = (n: number, now: number, listing: number, offline: boolean): Mac
   uuid: uuidOf(n), name: `vm-${n}`, ip: `10.0.0.${n}`, tags: offline ? [] : ['prod'], type: 'CVM', region: 'ap-guangzhou',
   status: offline ? 'OFFLINE' : 'ONLINE', firstSeenAt: now, lastSeenAt: now, seenInListing: listing,
 });
+
+/** The open incidents of agent `n` as stored, or none (a sweep that read them before another wrote). */
+const openOf = (ctx: Context, n: number, stale: boolean): Incident[] => (stale ? [] : ctx.stored.openIncidents[AGENTS.indexOf(n)] ?? []);
+const agentOfKey = (i: number): number => AGENTS[Math.floor(i / 2)]!;
 
 /** The call a step makes, the same for both stores: its arguments resolved against what is stored. */
 function callOf(s: Step, now: number, ctx: Context): (store: InspectableStore) => Promise<unknown> {
@@ -271,6 +310,47 @@ function callOf(s: Step, now: number, ctx: Context): (store: InspectableStore) =
       return (store) => store.recordReset({ at: now, storeId: `store-${s.storeId}`, previousStoreId: 'store-before', noticedBy: 'poll', lost: { apiWatches: s.apiWatches, outbox: null, deadLetters: 3 } });
     case 'acknowledgeReset':
       return (store) => store.acknowledgeReset();
+    case 'recordChangeWithIncidents': {
+      const key = KEYS[s.key]!;
+      const rec: KeyRecord | null = ctx.stored.records[s.key] ?? null;
+      const version = (rec?.version ?? 0) + (s.stale ? (rec?.version ? -1 : 1) : 0);
+      const event = eventFor(key, rec?.state ?? null, s.state, version + 1, now);
+      const incidents = incidentsForStatusChange(ALERTS, { uuid: key.uuid, kind: key.kind, state: s.state, eventId: event.id, at: now, open: openOf(ctx, agentOfKey(s.key), s.staleIncidents) });
+      const change = { key, expectedVersion: version, state: s.state, requestId: `req-${now}`, observedAt: now, nextDue: now + 5_000, event, incidents };
+      return (store) => store.recordChange(change);
+    }
+    case 'applyIncidents': {
+      const writes = incidentsForStatusChange(ALERTS, { uuid: uuidOf(s.agent), kind: s.kind, state: s.state, eventId: `ev-inc-${now}`, at: now, open: openOf(ctx, s.agent, s.staleIncidents) });
+      return (store) => store.applyIncidents(writes);
+    }
+    case 'claimDueIncidents':
+      return (store) => store.claimDueIncidents(now, s.limit, s.leaseMs);
+    case 'clockIncident': {
+      const incident = nth(ctx.dueIncidents, s.pick);
+      const writes = incident ? [incidentForClock(ALERTS, incident, now)] : [];
+      return (store) => store.applyIncidents(writes);
+    }
+    case 'acknowledgeIncident': {
+      const incident = nth(ctx.stored.incidents, s.pick);
+      const w = incident ? acknowledgeIncident(ALERTS, incident, `user-${s.pick}`, s.pick % 2 ? 'on it' : undefined, now) : 'not_firing';
+      return (store) => (typeof w === 'string' ? Promise.resolve(w) : store.applyIncidents([w]));
+    }
+    case 'resolveIncident': {
+      const incident = nth(ctx.stored.incidents.filter((i) => i.state !== 'resolved'), s.pick);
+      const writes = incident ? [resolveIncident(ALERTS, s.stale ? { ...incident, revision: incident.revision + 1 } : incident, 'recovered', now, null)] : [];
+      return (store) => store.applyIncidents(writes);
+    }
+    case 'listIncidents': {
+      const query = {
+        limit: s.limit, ...(s.state ? { state: s.state } : {}), ...(s.type ? { type: s.type } : {}), ...(s.agent ? { uuid: uuidOf(s.agent) } : {}),
+        ...(s.fromCursor && ctx.cursor ? { cursor: ctx.cursor } : {}),
+      };
+      return (store) => store.listIncidents(query);
+    }
+    case 'openIncidentsOf':
+      return (store) => store.openIncidentsOf(uuidOf(s.agent));
+    case 'purgeResolvedIncidents':
+      return (store) => store.purgeResolvedIncidents(now - s.agoMs, s.limit);
   }
 }
 
@@ -278,6 +358,8 @@ function callOf(s: Step, now: number, ctx: Context): (store: InspectableStore) =
 function remember(s: Step, answer: unknown, now: number, ctx: Context): void {
   if (s.op === 'claimDueKeys') ctx.claims = (answer as KeyRecord[]).map((record) => ({ record, claimedUntil: now + s.leaseMs }));
   if (s.op === 'claimPendingReads') ctx.reads = answer as PendingRead[];
+  if (s.op === 'claimDueIncidents') ctx.dueIncidents = answer as Incident[];
+  if (s.op === 'listIncidents') ctx.cursor = (answer as { nextCursor: string | null }).nextCursor;
 }
 
 /** An answer or a state as both stores must show it: as JSON (no undefined fields), or that it threw. */
@@ -315,7 +397,7 @@ test(`memory and Redis give the same answers and hold the same state after every
       const redis = await RedisStateStore.open(REDIS_URL, { prefix: `${base}:${++sequences}` });
       try {
         let now = T0;
-        const ctx: Context = { stored: await readAll(local, now), claims: [], reads: [] };
+        const ctx: Context = { stored: await readAll(local, now), claims: [], reads: [], dueIncidents: [], cursor: null };
         const run = [SWEEP_START, ...steps];
         for (const [i, s] of run.entries()) {
           now += s.dt;

@@ -57,6 +57,8 @@ beforeAll(async () => {
     API_TOKENS: TOKEN,
     SWEEP_BUDGET_MS: '3000',
     POLL_COLLECTING_SECONDS: '1',
+    // The runs count status events; incidents are test/integration/alerts.test.ts's.
+    ALERT_TYPES: 'none',
   };
 }, 120_000);
 

@@ -12,7 +12,8 @@ const LIMIT = 500;
 /** "agent web-01 (10.0.1.11) process COLLECTING -> FAILED", from the event a dead letter carries. */
 function whatHappened(d: DeadLetterView): string {
   const e = d.event;
-  const host = 'machineName' in e.data && e.data.machineName ? e.data.machineName : e.data.uuid;
+  const named = e.type === 'com.tencentcloud.cwp.incident.changed' ? e.data.agent.machineName : 'machineName' in e.data ? e.data.machineName : undefined;
+  const host = named ?? e.data.uuid;
   switch (e.type) {
     case 'com.tencentcloud.cwp.task.status.changed':
       return `${host} ${e.data.kind} ${e.data.previous ?? '(first)'} -> ${e.data.state}`;
@@ -22,6 +23,8 @@ function whatHappened(d: DeadLetterView): string {
       return `${host} processes: +${e.data.addedCount} −${e.data.removedCount}`;
     case 'com.tencentcloud.cwp.agent.unwatched':
       return `${host} unwatched (${e.data.reason})`;
+    case 'com.tencentcloud.cwp.incident.changed':
+      return `${host} incident ${e.data.notification}: ${e.data.summary}`;
   }
 }
 

@@ -24,7 +24,15 @@ function summary(e: CloudEvent): string {
       return `${e.data.kind === 'port' ? 'ports' : 'processes'} +${e.data.addedCount} −${e.data.removedCount} (${e.data.total} in all)`;
     case 'com.tencentcloud.cwp.agent.unwatched':
       return `unwatched: ${e.data.reason}`;
+    case 'com.tencentcloud.cwp.incident.changed':
+      return `${e.data.notification}: ${e.data.summary}`;
   }
+}
+
+/** The machine an event names: an incident's agent, or the event's own fields. */
+function machineOf(e: CloudEvent): { name: string | null; ip: string | null } {
+  const m = e.type === 'com.tencentcloud.cwp.incident.changed' ? e.data.agent : e.data;
+  return { name: m.machineName ?? null, ip: m.machineIp ?? null };
 }
 
 export function History({ query, go }: { query: URLSearchParams; go: (hash: string) => void }) {
@@ -73,7 +81,7 @@ export function History({ query, go }: { query: URLSearchParams; go: (hash: stri
                 {events.map((e) => (
                   <tr key={e.id}>
                     <td><Time iso={e.time} /></td>
-                    <td><a href={link('agents', e.data.uuid)}>{hostName(e.data.uuid, { name: e.data.machineName ?? null, ip: e.data.machineIp ?? null })}</a></td>
+                    <td><a href={link('agents', e.data.uuid)}>{hostName(e.data.uuid, machineOf(e))}</a></td>
                     <td>{e.type.replace('com.tencentcloud.cwp.', '')}</td>
                     <td>{summary(e)}</td>
                   </tr>

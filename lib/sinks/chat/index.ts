@@ -64,6 +64,9 @@ export const chatRobotSinks: SinkKind<'chat', ChatConfig> = {
   key: 'chat',
   prefixes: Object.values(CHAT_ROUTE_PREFIX),
   variables: CHAT_ENV,
+  // A person reads a robot's messages: incidents (firing, repeat, acknowledged, resolved), not every state change.
+  // <PREFIX>_EVENT_TYPES chooses others (e.g. DINGTALK_EVENT_TYPES=incident.changed,ports.changed).
+  defaultEventTypes: ['com.tencentcloud.cwp.incident.changed'],
   settings: ({ present, problems }) => parseChatConfig(present, allowsPlainHttp(present), problems),
   create(chat, { config, budget }) {
     const timeoutMs = settingsOf(config, webhookSinks).timeoutMs;

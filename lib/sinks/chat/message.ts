@@ -6,8 +6,9 @@
 // kind, previous -> state, or the ports and processes that changed), how bad it is, when, and what to do next.
 // Every value that comes from outside (machine names, process names and paths) goes through `clean`, which drops
 // the characters the four markdown dialects give meaning to, so an event can never restyle or break a message.
+import type { IncidentNotification, IncidentType } from '../../alerts/types';
 import type { TaskState } from '../../types';
-import type { CloudEvent, PortItem, ProcessItem, Severity } from '../../events/types';
+import type { CloudEvent, IncidentChangedEvent, PortItem, ProcessItem, Severity } from '../../events/types';
 import type { EventFields } from './template';
 
 export { EVENT_FIELDS, type EventField, type EventFields } from './template';
@@ -90,14 +91,65 @@ const KIND_LABEL = { process: 'process collection', port: 'open-port collection'
 const UNWATCHED_WHAT = 'Agent no longer watched';
 const UNWATCHED_ACTION = 'The machine listing (WATCH_DISCOVER) has not had this machine for two listings: nothing to do if it was retired; if not, check WATCH_DISCOVER_FILTERS and the machine in the CWP console.';
 
-/** The kind(s) an event is about: one, or those an agent.unwatched event stopped. */
+/** What an incident.changed message says happened, by notification. */
+const INCIDENT_WHAT: Record<IncidentNotification, string> = {
+  firing: 'Incident firing',
+  repeat: 'Still firing',
+  acknowledged: 'Incident acknowledged',
+  resolved: 'Incident resolved',
+};
+
+const INCIDENT_GROUP: Record<IncidentNotification, (n: number) => string> = {
+  firing: (n) => `${n} ${n === 1 ? 'incident' : 'incidents'} firing`,
+  repeat: (n) => `${n} ${n === 1 ? 'incident' : 'incidents'} still firing`,
+  acknowledged: (n) => `${n} ${n === 1 ? 'incident' : 'incidents'} acknowledged`,
+  resolved: (n) => `${n} ${n === 1 ? 'incident' : 'incidents'} resolved`,
+};
+
+/** What to do about a firing incident of each type. */
+const INCIDENT_ACTION: Record<IncidentType, string> = {
+  'agent.offline': STATE_ACTION.AGENT_OFFLINE,
+  'collection.failed': STATE_ACTION.FAILED,
+  'agent.unknown': STATE_ACTION.UNKNOWN_AGENT,
+  'port.opened': 'Check that the port is expected on this host; the incident resolves when a collection no longer lists it.',
+  'process.suspicious': 'Check the process (name, path, user): it runs from a world-writable or hidden place, or its name is on ALERT_PROCESS_NAMES.',
+};
+
+/** What to do after a notification: the type's action while it fires; nothing once acknowledged or resolved. */
+function incidentAction(e: IncidentChangedEvent): string {
+  const d = e.data;
+  if (d.notification === 'resolved') return 'Nothing to do: it is over.';
+  if (d.notification === 'acknowledged') return 'Acknowledged: no repeats until it resolves.';
+  return `${INCIDENT_ACTION[d.type]} Acknowledge with POST /v1/incidents/${d.key}/ack to stop the repeats.`;
+}
+
+/** "pending -> firing", "firing -> resolved (recovered)", "firing, acknowledged by alice". */
+function incidentTransition(e: IncidentChangedEvent): string {
+  const d = e.data;
+  if (d.notification === 'acknowledged') return `firing, acknowledged by ${clean(d.acknowledgedBy ?? '', 60)}`;
+  if (d.notification === 'repeat') return `firing (repeat ${d.repeat ?? 1})`;
+  const to = d.notification === 'resolved' && d.reason ? `${d.state} (${d.reason})` : d.state;
+  return `${d.previous ?? '(new)'} -> ${to}`;
+}
+
+/** "since 2026-11-24T10:00:00Z, 5m 10s" */
+function incidentSince(e: IncidentChangedEvent): string {
+  const s = e.data.durationSeconds;
+  const d = Math.floor(s / 86_400), h = Math.floor((s % 86_400) / 3_600), m = Math.floor((s % 3_600) / 60);
+  const parts = [d ? `${d}d` : '', h ? `${h}h` : '', m ? `${m}m` : '', `${s % 60}s`].filter(Boolean).slice(0, 2);
+  return `since ${e.data.openedAt.replace(/\.\d+Z$/, 'Z')}, ${parts.join(' ')}`;
+}
+
+/** The kind(s) an event is about: one, those an agent.unwatched event stopped, or `agent` for an incident of the agent. */
 function kindsOf(e: CloudEvent): string {
-  return e.type === 'com.tencentcloud.cwp.agent.unwatched' ? e.data.kinds.join('+') : e.data.kind;
+  if (e.type === 'com.tencentcloud.cwp.agent.unwatched') return e.data.kinds.join('+');
+  if (e.type === 'com.tencentcloud.cwp.incident.changed') return e.data.kind ?? 'agent';
+  return e.data.kind;
 }
 
 /** The machine fields another part of the bridge may add to events (StatusChangeData.machineName/machineIp). */
 function machineOf(e: CloudEvent): { name: string; ip: string } {
-  const d = e.data as { machineName?: unknown; machineIp?: unknown };
+  const d = (e.type === 'com.tencentcloud.cwp.incident.changed' ? e.data.agent : e.data) as { machineName?: unknown; machineIp?: unknown };
   return {
     name: typeof d.machineName === 'string' ? clean(d.machineName, 80) : '',
     ip: typeof d.machineIp === 'string' ? clean(d.machineIp, 60) : '',
@@ -128,6 +180,7 @@ function itemList(items: string[], count: number): string {
 /** "added 6379 (redis-server); removed 80 (nginx)" for a results change; '' for a status change. */
 function changesOf(e: CloudEvent): string {
   if (e.type === 'com.tencentcloud.cwp.task.status.changed' || e.type === 'com.tencentcloud.cwp.agent.unwatched') return '';
+  if (e.type === 'com.tencentcloud.cwp.incident.changed') return clean(e.data.summary);
   const d = e.data;
   const added = d.kind === 'port' ? d.added.map(portItem) : d.added.map(processItem);
   const removed = d.kind === 'port' ? d.removed.map(portItem) : d.removed.map(processItem);
@@ -155,6 +208,10 @@ export function eventFields(e: CloudEvent): EventFields {
   };
   if (e.type === 'com.tencentcloud.cwp.agent.unwatched') {
     return { ...base, previous: '', state: 'UNWATCHED', transition: 'watched -> unwatched', what: UNWATCHED_WHAT, changes: '', action: UNWATCHED_ACTION };
+  }
+  if (e.type === 'com.tencentcloud.cwp.incident.changed') {
+    const d = e.data;
+    return { ...base, previous: d.previous ?? '', state: d.state, transition: incidentTransition(e), what: INCIDENT_WHAT[d.notification], changes: changesOf(e), action: incidentAction(e) };
   }
   if (e.type === 'com.tencentcloud.cwp.task.status.changed') {
     const d = e.data;
@@ -184,11 +241,13 @@ export function eventFields(e: CloudEvent): EventFields {
 
 /** What happened, as a digest groups it: one key per state, and one per results type. */
 export function groupKey(e: CloudEvent): string {
+  if (e.type === 'com.tencentcloud.cwp.incident.changed') return `incident:${e.data.notification}`;
   return e.type === 'com.tencentcloud.cwp.task.status.changed' ? `state:${e.data.state}` : e.type;
 }
 
 function groupHeading(sample: CloudEvent, n: number): string {
   if (sample.type === 'com.tencentcloud.cwp.task.status.changed') return STATE_GROUP[sample.data.state](n);
+  if (sample.type === 'com.tencentcloud.cwp.incident.changed') return INCIDENT_GROUP[sample.data.notification](n);
   if (sample.type === 'com.tencentcloud.cwp.agent.unwatched') return `${n} ${n === 1 ? 'agent is' : 'agents are'} no longer watched`;
   const hosts = `${n} ${n === 1 ? 'host' : 'hosts'}`;
   return sample.type === 'com.tencentcloud.cwp.ports.changed' ? `Open ports changed on ${hosts}` : `Processes changed on ${hosts}`;
@@ -196,6 +255,11 @@ function groupHeading(sample: CloudEvent, n: number): string {
 
 function groupAction(sample: CloudEvent): string {
   if (sample.type === 'com.tencentcloud.cwp.task.status.changed') return STATE_ACTION[sample.data.state];
+  if (sample.type === 'com.tencentcloud.cwp.incident.changed') {
+    if (sample.data.notification === 'resolved') return 'Nothing to do: they are over.';
+    if (sample.data.notification === 'acknowledged') return 'Acknowledged: no repeats until they resolve.';
+    return 'Look at each host; acknowledge with POST /v1/incidents/{key}/ack to stop the repeats.';
+  }
   if (sample.type === 'com.tencentcloud.cwp.agent.unwatched') return UNWATCHED_ACTION;
   return sample.type === 'com.tencentcloud.cwp.ports.changed' ? 'Check that each new listening port is expected.' : 'Check that each new process is expected (name, path, user).';
 }
@@ -209,6 +273,7 @@ function clock(iso: string): string {
 /** One event as a digest line: "web-01 (10.0.0.5) · process · COLLECTING -> AGENT_OFFLINE · 10:00:00Z". */
 export function digestLine(e: CloudEvent): string {
   const f = eventFields(e);
+  if (e.type === 'com.tencentcloud.cwp.incident.changed') return `${f.changes} · ${f.transition} · ${clock(e.time)}`;
   const what = e.type === 'com.tencentcloud.cwp.ports.changed' || e.type === 'com.tencentcloud.cwp.processes.changed' ? f.changes : f.transition;
   return `${f.host} · ${f.kind} · ${what} · ${clock(e.time)}`;
 }
@@ -224,12 +289,35 @@ function footerOf(events: CloudEvent[]): string {
 /** The message of one event: its facts, severity, time and what to do next; `text` when a template renders it. */
 export function singleMessage(e: CloudEvent, text?: string): ChatMessage {
   const f = eventFields(e);
+  if (e.type === 'com.tencentcloud.cwp.incident.changed') return incidentMessage(e, f, text);
   const kind = e.type === 'com.tencentcloud.cwp.agent.unwatched' ? e.data.kinds.map((k) => KIND_LABEL[k]).join(' and ') : KIND_LABEL[e.data.kind];
   const facts: Fact[] = [{ label: 'Agent', value: f.host === f.agent ? f.agent : `${f.host} · ${f.agent}` }, { label: 'Kind', value: kind }];
   if (e.type === 'com.tencentcloud.cwp.task.status.changed' || e.type === 'com.tencentcloud.cwp.agent.unwatched') facts.push({ label: 'State', value: f.transition });
   else facts.push({ label: 'Changes', value: f.changes });
   facts.push({ label: 'Severity', value: f.severity }, { label: 'When', value: f.time });
   const title = `${f.what}: ${f.host}`;
+  const message: ChatMessage = {
+    title,
+    severity: e.data.severity,
+    sections: [{ heading: title, severity: e.data.severity, facts, more: 0, action: f.action }],
+    eventIds: [e.id],
+    footer: footerOf([e]),
+  };
+  if (text !== undefined) message.text = text;
+  return message;
+}
+
+/** One incident.changed event: its summary, where it stands, since when, and its key (to acknowledge it by). */
+function incidentMessage(e: IncidentChangedEvent, f: EventFields, text: string | undefined): ChatMessage {
+  const facts: Fact[] = [
+    { label: 'Incident', value: f.changes },
+    { label: 'State', value: f.transition },
+    { label: 'Since', value: incidentSince(e) },
+    { label: 'Key', value: clean(e.data.key) },
+  ];
+  if (e.data.notification === 'acknowledged' && e.data.comment) facts.push({ label: 'Comment', value: clean(e.data.comment) });
+  facts.push({ label: 'Severity', value: f.severity });
+  const title = clean(`${f.what}: ${e.data.summary}`, 120);
   const message: ChatMessage = {
     title,
     severity: e.data.severity,

@@ -4,7 +4,8 @@
 // state it reloaded (file.ts).
 import type { DeadLetter, DiscoveryCursor, KeyRecord, MachineInfo, OutboxEntry, StoreIdentity, StoreReset, SweepSummary, Watch } from '../../types';
 import type { CloudEvent } from '../../events/types';
-import { blankRecord, deadLetterId, keyId, laneOf, leftAtAfterWrite, parseKeyId } from '../rules';
+import type { Incident, IncidentWrite } from '../../alerts/types';
+import { blankRecord, deadLetterId, incidentDueAt, incidentWriteApplies, keyId, laneOf, leftAtAfterWrite, parseKeyId } from '../rules';
 import type { CheckToRecord, DueFilter, StoredSnapshot } from '../store';
 import { LaneSchedule } from './schedule';
 
@@ -28,6 +29,9 @@ export interface LocalStateDocument {
   /** The store's identity and an unacknowledged reset (absent before they existed: created on first use). */
   identity?: StoreIdentity | null;
   reset?: StoreReset | null;
+  /** Incidents, and when each is due to the clock where that differs from rules.incidentDueAt (absent before alerts). */
+  incidents?: Incident[];
+  incidentDue?: Record<string, number>;
 }
 
 /**
@@ -58,6 +62,36 @@ export class LocalState {
   readonly left = new Map<string, number>();
   identity: StoreIdentity | null = null;
   reset: StoreReset | null = null;
+  /** Every incident by key (open and resolved, until purged); nothing per key or agent without one. */
+  readonly incidents = new Map<string, Incident>();
+  /** The open (pending, firing) incident of each subject: subject -> key. */
+  readonly openIncidents = new Map<string, string>();
+  /** The clock's index: key -> when it is due (rules.incidentDueAt, or the end of a claim). */
+  readonly incidentDue = new Map<string, number>();
+
+  /** Whether every incident write applies to what is stored (rules.incidentWriteApplies). */
+  incidentWritesApply(writes: readonly IncidentWrite[] | undefined): boolean {
+    return (writes ?? []).every((w) => incidentWriteApplies(this.incidents.get(w.incident.key), this.openIncidents.get(w.incident.subject), w));
+  }
+
+  /** Makes incident writes that apply: each incident, its indexes, and its event in the outbox. */
+  applyIncidentWrites(writes: readonly IncidentWrite[] | undefined): void {
+    for (const w of writes ?? []) {
+      const i = structuredClone(w.incident);
+      this.incidents.set(i.key, i);
+      this.indexIncident(i);
+      if (w.event) this.appendToOutbox(w.event, Date.parse(w.event.time));
+    }
+  }
+
+  private indexIncident(i: Incident): void {
+    if (i.state === 'resolved') {
+      if (this.openIncidents.get(i.subject) === i.key) this.openIncidents.delete(i.subject);
+    } else this.openIncidents.set(i.subject, i.key);
+    const due = incidentDueAt(i);
+    if (due === null) this.incidentDue.delete(i.key);
+    else this.incidentDue.set(i.key, due);
+  }
 
   /** recordCheck: lastChecked and nextDue of a key (a blank record if unknown); moves it only while scheduled. */
   recordCheck(check: CheckToRecord): void {
@@ -124,6 +158,8 @@ export class LocalState {
       left: Object.fromEntries(this.left),
       identity: this.identity,
       reset: this.reset,
+      incidents: [...this.incidents.values()],
+      incidentDue: Object.fromEntries(this.incidentDue),
     };
   }
 
@@ -155,6 +191,12 @@ export class LocalState {
     }
     s.identity = doc.identity ?? null;
     s.reset = doc.reset ?? null;
+    for (const i of doc.incidents ?? []) {
+      s.incidents.set(i.key, i);
+      s.indexIncident(i);
+    }
+    // A claim's due time is kept as saved (a document without them has the due times the incidents give).
+    for (const [key, due] of Object.entries(doc.incidentDue ?? {})) if (s.incidentDue.has(key)) s.incidentDue.set(key, due);
     return s;
   }
 }

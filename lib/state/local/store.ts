@@ -4,7 +4,8 @@
 // a Persistence (persistence.ts) decides what that costs (the memory store: nothing; the file store: a reload when
 // another process saved, and a locked, atomic save of every change). Port groups sit in a chain of classes, one
 // file each, so no file grows past a screenful of ports: delivery.ts (outbox, deliveries, dead letters) is the base,
-// lifecycle.ts (the store's identity and retention) the next, this file the rest. A new port method is one method in its group's file; a new port group, one class in the chain.
+// lifecycle.ts (the store's identity and retention) the next, incidents.ts (incidents) the next, this file the rest. A new port
+// method is one method in its group's file; a new port group, one class in the chain.
 //
 // Semantics every backend shares (the contract suite checks them; the differential test holds this store and
 // Redis to the same answers):
@@ -19,13 +20,14 @@
 // Returned objects are copies: changing them changes nothing stored.
 import { TASK_KINDS, type DiscoveryCursor, type KeyRecord, type MachineInfo, type SweepSummary, type TaskKey, type TaskKind, type Watch } from '../../types';
 import type { CloudEvent } from '../../events/types';
+import type { IncidentWrite } from '../../alerts/types';
 import {
   blankRecord, compareWatches, idleScore, isForgotten, isIdleCandidate, isSameRead, keyId, laneOf, mergeMachine, parseKeyId, putWatchRecord,
   readPendingAfter, sinceAfterChange,
 } from '../rules';
 import type { ChangeToRecord, CheckToRecord, DueFilter, KeyClaim, PendingRead, StateStore, StoredSnapshot } from '../store';
 import { clone } from './delivery';
-import { LocalLifecycleStore } from './lifecycle';
+import { LocalIncidentStore } from './incidents';
 export type { Persistence } from './persistence';
 
 
@@ -33,7 +35,7 @@ export type { Persistence } from './persistence';
 const copyWatch = (w: Watch): Watch => ({ uuid: w.uuid, kinds: [...w.kinds], source: w.source, addedAt: w.addedAt });
 const copyMachine = (m: MachineInfo): MachineInfo => ({ ...m, tags: [...m.tags] });
 
-export class LocalStateStore extends LocalLifecycleStore implements StateStore {
+export class LocalStateStore extends LocalIncidentStore implements StateStore {
   readonly durableAcrossInstances = false;
 
   get description(): string {
@@ -172,7 +174,7 @@ export class LocalStateStore extends LocalLifecycleStore implements StateStore {
     return this.persistence.write((s) => {
       const id = keyId(change.key);
       const rec = s.records.get(id);
-      if ((rec?.version ?? 0) !== change.expectedVersion) return false;
+      if ((rec?.version ?? 0) !== change.expectedVersion || !s.incidentWritesApply(change.incidents)) return false;
       const next: KeyRecord = {
         uuid: change.key.uuid,
         kind: change.key.kind,
@@ -190,6 +192,7 @@ export class LocalStateStore extends LocalLifecycleStore implements StateStore {
       s.markIfUnscheduled(id, change.observedAt);
       s.appendToOutbox(change.event, change.observedAt);
       if (readPendingAfter(change.state)) s.pendingReads.set(id, { forVersion: change.expectedVersion + 1, dueAt: change.observedAt });
+      s.applyIncidentWrites(change.incidents);
       return true;
     }, (applied) => applied);
   }
@@ -228,14 +231,15 @@ export class LocalStateStore extends LocalLifecycleStore implements StateStore {
     });
   }
 
-  recordSnapshot(key: TaskKey, expectedTakenAt: number | null, snapshot: StoredSnapshot, forVersion: number, event: CloudEvent | null): Promise<boolean> {
+  recordSnapshot(key: TaskKey, expectedTakenAt: number | null, snapshot: StoredSnapshot, forVersion: number, event: CloudEvent | null, incidents?: IncidentWrite[]): Promise<boolean> {
     return this.persistence.write((s) => {
       const id = keyId(key);
-      if ((s.snapshots.get(id)?.takenAt ?? null) !== expectedTakenAt) return false;
+      if ((s.snapshots.get(id)?.takenAt ?? null) !== expectedTakenAt || !s.incidentWritesApply(incidents)) return false;
       s.snapshots.set(id, { ...snapshot });
       s.markIfUnscheduled(id, snapshot.takenAt);
       if (event) s.appendToOutbox(event, snapshot.takenAt);
       if (isSameRead(s.pendingReads.get(id), forVersion)) s.pendingReads.delete(id);
+      s.applyIncidentWrites(incidents);
       return true;
     }, (applied) => applied);
   }

@@ -21,6 +21,14 @@
 //   <p>:machines               hash   uuid -> MachineInfo JSON (discovery), firstSeenAt aside:
 //   <p>:machines:first         hash   uuid -> firstSeenAt (HSETNX: the first sighting is kept, rules.mergeMachine)
 //   <p>:discovery              hash   cursor (DiscoveryCursor JSON), leaseUntil
+//   <p>:incident:<key>         hash   rev (the compare-and-set revision), json (the Incident), uuid, state
+//   <p>:inc:open               hash   subject -> key of its open (pending or firing) incident
+//   <p>:inc:open:<uuid>        set    keys of the agent's open incidents
+//   <p>:inc:agents             zset   uuid -> 0: the agents with open incidents, by uuid
+//   <p>:inc:all, <p>:inc:state:<state>, <p>:inc:agent:<uuid>
+//                              zset   key -> openedAt: every incident, those of a state, those of an agent (listings)
+//   <p>:inc:due                zset   key -> when the clock must look at it (rules.incidentDueAt, or a claim's end)
+//   <p>:inc:resolved           zset   key -> resolvedAt (retention)
 //   <p>:rate:<action>          string the rate limiter's theoretical arrival time (lib/ratelimit/redis.ts)
 //   <p>:store                  hash   storeId, createdAt: the store's identity (StorePort.identity), made on first use
 //   <p>:reset                  hash   the unacknowledged reset: at, storeId, previousStoreId, noticedBy, apiWatches,

@@ -2,11 +2,13 @@
 // names its KEYS and ARGV (the script sees each as a Lua local of that name, and the store passes them by
 // name, so no call can put one in the wrong place), the rules of rules.ts it restates (it runs inside Redis, so
 // it cannot call them), and the shared fragments it uses. One loop registers them all (defineScripts).
-// A new atomic step is one entry here and a call in store.ts (`this.script('name', { keys }, { args })`).
+// A new atomic step is one entry here and a call in store.ts (`this.script('name', { keys }, { args })`); a port
+// group whose Lua would make this file too long keeps it in a table of its own, merged here (incident-scripts.ts).
 import type Redis from 'ioredis';
 import type { ChainableCommander } from 'ioredis';
 import type * as rules from '../rules';
 import { LIFECYCLE_SCRIPTS } from './lifecycle-scripts';
+import { INCIDENT_FRAGMENTS, INCIDENT_SCRIPTS } from './incident-scripts';
 
 /** Lua functions more than one script needs, each the one Lua copy of a rule or a step. */
 export const FRAGMENTS = {
@@ -51,6 +53,7 @@ local function remove_dead_letter(dead, letters, deadAt, sinks, sinkPrefix, memb
   if redis.call('ZCARD', sinkKey) == 0 then redis.call('SREM', sinks, sinkId) end
   return true
 end`,
+  ...INCIDENT_FRAGMENTS,
 };
 
 /**
@@ -129,17 +132,20 @@ return 1`,
   },
 
   /**
-   * recordChange: compare-and-set of the record on its version, the move in the schedule, the outbox append, and
-   * (readPending 1: a change to COMPLETE) the result read made pending, in one step. 1 = applied.
+   * recordChange: compare-and-set of the record on its version, the move in the schedule, the outbox append,
+   * (readPending 1: a change to COMPLETE) the result read made pending, and the incident writes (a JSON array, '[]'
+   * for none) in one step. 1 = applied.
    */
   change: {
     keys: ['rec', 'dueHot', 'dueCold', 'idle', 'outbox', 'entry', 'seq', 'reads', 'readsV', 'left'],
-    args: ['expectedVersion', 'uuid', 'kind', 'state', 'requestId', 'observedAt', 'nextDue', 'id', 'eventId', 'eventJson', 'readPending', 'parked'],
-    restates: ['sinceAfterChange', 'laneOf', 'isIdleCandidate', 'readPendingAfter', 'leftAtAfterWrite'],
-    uses: ['laneOf', 'placeIdle', 'appendToOutbox'],
+    args: ['expectedVersion', 'uuid', 'kind', 'state', 'requestId', 'observedAt', 'nextDue', 'id', 'eventId', 'eventJson', 'readPending', 'parked', 'prefix', 'incidents'],
+    restates: ['sinceAfterChange', 'laneOf', 'isIdleCandidate', 'readPendingAfter', 'leftAtAfterWrite', 'incidentWriteApplies'],
+    uses: ['laneOf', 'placeIdle', 'appendToOutbox', 'incidents'],
     lua: `local cur = redis.call('HMGET', rec, 'version', 'state', 'since')
 local v = tonumber(cur[1] or '0') or 0
 if v ~= tonumber(expectedVersion) then return 0 end
+local writes = cjson.decode(incidents)
+if not incident_writes_apply(prefix, writes) then return 0 end
 local since = observedAt
 if cur[2] == state and cur[3] and cur[3] ~= '' then since = cur[3] end
 redis.call('HSET', rec, 'uuid', uuid, 'kind', kind, 'state', state, 'version', tostring(v + 1), 'since', since, 'lastChecked', observedAt, 'nextDue', nextDue, 'requestId', requestId)
@@ -155,6 +161,7 @@ if readPending == '1' then
   redis.call('ZADD', reads, observedAt, id)
   redis.call('HSET', readsV, id, tostring(v + 1))
 end
+apply_incident_writes(prefix, writes, outbox, seq)
 return 1`,
   },
 
@@ -243,14 +250,16 @@ return 1`,
 
   /**
    * recordSnapshot: compare-and-set of the snapshot on its takenAt (expectedTakenAt '' = none yet), with its
-   * event (eventId '' = none) and the end of the read it answers. 1 = applied.
+   * event (eventId '' = none), the end of the read it answers and the incident writes ('[]' for none). 1 = applied.
    */
   recordSnapshot: {
     keys: ['snap', 'reads', 'readsV', 'outbox', 'entry', 'seq', 'dueHot', 'dueCold', 'left'],
-    args: ['expectedTakenAt', 'enc', 'takenAt', 'id', 'forVersion', 'eventId', 'eventJson'],
-    restates: ['isSameRead', 'leftAtAfterWrite'],
-    uses: ['appendToOutbox', 'markIfUnscheduled'],
+    args: ['expectedTakenAt', 'enc', 'takenAt', 'id', 'forVersion', 'eventId', 'eventJson', 'prefix', 'incidents'],
+    restates: ['isSameRead', 'leftAtAfterWrite', 'incidentWriteApplies'],
+    uses: ['appendToOutbox', 'markIfUnscheduled', 'incidents'],
     lua: `if (redis.call('HGET', snap, 'takenAt') or '') ~= expectedTakenAt then return 0 end
+local writes = cjson.decode(incidents)
+if not incident_writes_apply(prefix, writes) then return 0 end
 redis.call('HSET', snap, 'enc', enc, 'takenAt', takenAt)
 mark_if_unscheduled(dueHot, dueCold, left, id, takenAt)
 if eventId ~= '' then append_to_outbox(outbox, entry, seq, eventId, eventJson, takenAt) end
@@ -258,6 +267,7 @@ if redis.call('HGET', readsV, id) == forVersion then
   redis.call('ZREM', reads, id)
   redis.call('HDEL', readsV, id)
 end
+apply_incident_writes(prefix, writes, outbox, seq)
 return 1`,
   },
 
@@ -362,6 +372,8 @@ if lease > tonumber(now) then return false end
 redis.call('HSET', discovery, 'leaseUntil', tostring(tonumber(now) + tonumber(leaseMs)))
 return { redis.call('HGET', discovery, 'cursor') or '' }`,
   },
+
+  ...INCIDENT_SCRIPTS,
 } as const satisfies Record<string, Script>;
 
 /** Every script, one registry: the store's, and each port group's table of its own (lifecycle-scripts.ts). */

@@ -2,13 +2,15 @@
 // Each port method is one method: plain commands where one command (or a pipeline of reads) is atomic enough,
 // else one Lua script of scripts.ts, run by name. Port groups sit in a chain of classes, one file each: the
 // connection, the key layout and the failure behaviour (connection.ts), the delivery ports (delivery.ts: outbox,
-// deliveries, dead letters), the lifecycle ports (lifecycle.ts: identity, retention), then this file, the rest. A new port group is one more class in the chain.
+// deliveries, dead letters), the lifecycle ports (lifecycle.ts: identity, retention), the incidents (incidents.ts), then this
+// file, the rest. A new port group is one more class in the chain.
 import { TASK_KINDS, type DiscoveryCursor, type KeyRecord, type MachineInfo, type SweepSummary, type TaskKey, type TaskKind, type Watch } from '../../types';
 import type { CloudEvent } from '../../events/types';
+import type { IncidentWrite } from '../../alerts/types';
 import { compareWatches, keyId, laneOf, parseKeyId, putWatchRecord, readPendingAfter } from '../rules';
 import type { ChangeToRecord, CheckToRecord, DueFilter, KeyClaim, PendingRead, StateStore, StoredSnapshot } from '../store';
 import { DEFAULT_PREFIX, describeRedisUrl, newRedisClient, type RedisStateStoreOptions } from './connection';
-import { RedisLifecycleStore } from './lifecycle';
+import { RedisIncidentStore } from './incidents';
 
 export { DEFAULT_PREFIX, describeRedisUrl, type RedisStateStoreOptions } from './connection';
 
@@ -19,7 +21,7 @@ function pairs(flat: string[]): Array<[string, string]> {
   return out;
 }
 
-export class RedisStateStore extends RedisLifecycleStore implements StateStore {
+export class RedisStateStore extends RedisIncidentStore implements StateStore {
   /** Connects (failing after connectTimeoutMs with a message naming the server) and returns the store. */
   static async open(url: string, options: RedisStateStoreOptions = {}): Promise<RedisStateStore> {
     const store = new RedisStateStore(newRedisClient(url, options), describeRedisUrl(url), options.prefix ?? DEFAULT_PREFIX);
@@ -189,7 +191,7 @@ export class RedisStateStore extends RedisLifecycleStore implements StateStore {
       }, {
         expectedVersion: change.expectedVersion, uuid: key.uuid, kind: key.kind, state: change.state, requestId: change.requestId,
         observedAt: change.observedAt, nextDue: change.nextDue, id, eventId: event.id, eventJson: JSON.stringify(event),
-        readPending: readPendingAfter(change.state) ? '1' : '0', parked: change.parked ? '1' : '0',
+        readPending: readPendingAfter(change.state) ? '1' : '0', parked: change.parked ? '1' : '0', prefix: this.keyPrefix, incidents: this.incidentArgs(change.incidents),
       });
       return Number(r) === 1;
     });
@@ -255,7 +257,7 @@ export class RedisStateStore extends RedisLifecycleStore implements StateStore {
     });
   }
 
-  recordSnapshot(key: TaskKey, expectedTakenAt: number | null, snapshot: StoredSnapshot, forVersion: number, event: CloudEvent | null): Promise<boolean> {
+  recordSnapshot(key: TaskKey, expectedTakenAt: number | null, snapshot: StoredSnapshot, forVersion: number, event: CloudEvent | null, incidents?: IncidentWrite[]): Promise<boolean> {
     return this.run('recordSnapshot', async () => {
       const id = keyId(key);
       const r = await this.script('recordSnapshot', {
@@ -263,7 +265,7 @@ export class RedisStateStore extends RedisLifecycleStore implements StateStore {
         ...this.lanesOf(key.kind), left: this.k('left'),
       }, {
         expectedTakenAt: expectedTakenAt === null ? '' : String(expectedTakenAt), enc: snapshot.encoded, takenAt: String(snapshot.takenAt), id, forVersion,
-        eventId: event?.id ?? '', eventJson: event ? JSON.stringify(event) : '',
+        eventId: event?.id ?? '', eventJson: event ? JSON.stringify(event) : '', prefix: this.keyPrefix, incidents: this.incidentArgs(incidents),
       });
       return Number(r) === 1;
     });
