@@ -160,7 +160,7 @@ suite('the console in Chromium', () => {
     await page.close();
   });
 
-  test('the overview reads the last sweep, the agents by state, the dead letters per sink; incidents and the history say they are not there yet', async () => {
+  test('the overview reads the last sweep, the agents by state, the incidents firing, the dead letters per sink; the history says it is not there yet', async () => {
     const page = await open();
     await login(page, ADMIN_TOKEN);
     await page.getByText('3 agents watched').waitFor();
@@ -173,7 +173,8 @@ suite('the console in Chromium', () => {
     expect(await health.textContent()).toMatch(/Checked\d+ keys?/);
     expect(await health.textContent()).toContain('listing');
     await page.getByRole('region', { name: 'Dead letters per sink' }).getByText('webhook:http://127.0.0.1').waitFor();
-    await page.getByText('Incidents: not available on this server yet.').waitFor();
+    // web-01's new port 6379 opened an incident at the second sweep; db-01 is offline for less than ALERT_OFFLINE_FOR.
+    await page.getByRole('region', { name: 'Incidents firing' }).getByText('port 6379 (redis-server) opened on web-01 (10.0.1.11)').waitFor();
     await page.getByText('The event history: not available on this server yet.').waitFor();
     // Times in the viewer's zone, UTC on hover.
     expect(await page.locator('time').first().getAttribute('title')).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
@@ -184,7 +185,7 @@ suite('the console in Chromium', () => {
   test('an agent\'s page: its machine, each kind\'s state, its open ports and what the last read changed', async () => {
     const page = await open();
     await login(page, ADMIN_TOKEN);
-    await page.getByRole('link', { name: 'web-01 (10.0.1.11)' }).click();
+    await page.getByRole('link', { name: 'web-01 (10.0.1.11)', exact: true }).click();
     await page.getByRole('heading', { level: 2, name: 'web-01 (10.0.1.11)' }).waitFor();
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Agent');
     const states = page.getByRole('region', { name: 'States by kind' });
@@ -281,11 +282,15 @@ suite('the console in Chromium', () => {
     await page.close();
   });
 
-  test('incidents, their filters and the rules pages say their routes are not on this server yet, not an error', async () => {
+  test('incidents filtered by state and type; the rules pages say their routes are not on this server yet, not an error', async () => {
     const page = await open('#/incidents?state=firing');
     await login(page, ADMIN_TOKEN);
-    await page.getByText('Incidents: not available on this server yet.').waitFor();
+    await page.getByRole('region', { name: 'Incidents' }).getByText('port 6379 (redis-server) opened on web-01 (10.0.1.11)').waitFor();
     expect(await page.getByLabel('State').inputValue()).toBe('firing');
+    await page.getByLabel('Type').selectOption('agent.offline');
+    await page.getByText('No incidents match these filters.').waitFor();
+    await page.getByLabel('State').selectOption('pending');
+    await page.getByRole('region', { name: 'Incidents' }).getByText('db-01 (10.0.2.21) offline').waitFor();
     await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Silences & windows' }).click();
     for (const what of ['Silences', 'Maintenance windows', 'Expectations']) await page.getByText(`${what}: not available on this server yet.`).waitFor();
     expect(await page.getByRole('alert').count()).toBe(0);
