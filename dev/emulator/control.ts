@@ -58,6 +58,16 @@ export const CONTROL_ROUTES: Record<string, Handler> = {
     return e.results(str(q.get('uuid'), 'uuid'), kind);
   },
 
+  'POST /_emulator/cwp/scans': (e, b) => e.startScan({ quuids: b.quuids, kinds: b.kinds, scanMs: b.scanMs }),
+  'GET /_emulator/cwp/scans': (e) => e.scans(),
+  'GET /_emulator/cwp/scan': (e) => e.scanState(),
+  'POST /_emulator/cwp/skip': (e, b) => (e.skipInNextScan(str(b.uuid, 'uuid')), { ok: true }),
+  'GET /_emulator/cwp/inventory': (e, _b, q) => {
+    const kind = q.get('kind');
+    if (kind !== 'process' && kind !== 'port') throw new Error('kind must be process or port');
+    return e.inventory(str(q.get('uuid'), 'uuid'), kind);
+  },
+
   'GET /_emulator/faults': (e) => e.faults(),
   'POST /_emulator/faults': (e, b) => {
     const times = b.times === 'Infinity' || b.times === -1 ? Infinity : b.times;

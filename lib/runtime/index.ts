@@ -4,8 +4,9 @@
 // The sinks are passed in by the poll function only, so the api bundle does not carry them.
 import { ConfigError, loadConfig, type Config, type FunctionRole } from '../config';
 import type { CwpPort } from '../cwp/port';
+import { CwpClient } from '../cwp/cwp';
 import { YunjingClient } from '../cwp/yunjing';
-import { CWP_SERVICE, CWP_VERSION, EB_SERVICE, EB_VERSION, TDMQ_SERVICE, TDMQ_VERSION } from '../tencent/services';
+import { CWP_APIS, EB_SERVICE, EB_VERSION, TDMQ_SERVICE, TDMQ_VERSION } from '../tencent/services';
 import { createLogger, type Logger } from '../log';
 import type { RateLimiter } from '../ratelimit/limiter';
 import type { RequestBudget } from '../ratelimit/budget';
@@ -58,8 +59,10 @@ export async function createRuntime(role: FunctionRole, env: Record<string, stri
     return l;
   };
   const common = { region: config.region, credentials: config.credentials, timeoutMs: config.requestTimeoutMs };
-  // The CWP backend: yunjing is the only one; a second is its own file under lib/cwp and one choice here.
-  const cwp: CwpPort = new YunjingClient(new TencentClient({ ...common, endpoint: config.cwp.endpoint, service: CWP_SERVICE, version: CWP_VERSION, rateLimiter: limiter(config.cwp.rateLimit) }));
+  // The CWP backend CWP_API names: the frozen yunjing API (the default) or the current cwp API.
+  const api = CWP_APIS[config.cwp.api];
+  const cwpCaller = new TencentClient({ ...common, endpoint: config.cwp.endpoint, service: api.service, version: api.version, rateLimiter: limiter(config.cwp.rateLimit) });
+  const cwp: CwpPort = config.cwp.api === 'cwp' ? new CwpClient(cwpCaller) : new YunjingClient(cwpCaller);
   const needsTdmq = makeSinks !== undefined && (config.cmq.topic !== null || config.cmq.queue !== null);
   const tdmq = needsTdmq ? new TencentClient({ ...common, endpoint: config.tdmq.endpoint, service: TDMQ_SERVICE, version: TDMQ_VERSION, rateLimiter: limiter(config.tdmq.rateLimit) }) : null;
   const eb = makeSinks !== undefined && config.eb !== null

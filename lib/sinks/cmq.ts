@@ -13,7 +13,7 @@
 //   `state:UNKNOWN_AGENT` are 19).
 import { tencentSendFailure } from './tencent-failure';
 import type { TencentCaller } from '../tencent/types';
-import type { CloudEvent } from '../events/types';
+import type { BridgeEvent } from '../events/types';
 import { anySignal } from '../util/abort';
 import { sinkLabel } from '../util/redact';
 import type { SendResult, Sink } from './sink';
@@ -53,16 +53,21 @@ export const CMQ_MAX_FILTER_TAG_CHARS = 16;
  * `warning`). Bare, because `state:AGENT_OFFLINE` would be 19 characters: publishable, but no subscription
  * could filter on it. The three value sets do not overlap, so a bare value is still unambiguous. A
  * ports.changed or processes.changed event has `CHANGED` in the state's place; an agent.unwatched event is
- * `agent`, `UNWATCHED` and its severity.
+ * `agent`, `UNWATCHED` and its severity; a scan.status.changed event `scan`, the scan's state and its severity.
  */
-export function cmqTags(event: CloudEvent): string[] {
+export function cmqTags(event: BridgeEvent): string[] {
   if (event.type === 'com.tencentcloud.cwp.agent.unwatched') return [AGENT_TAG, UNWATCHED_TAG, event.data.severity];
+  // The account's scan (cwp): `scan`, its state (NOTASK, SYNCING, FINISHED: no other event has these) and severity.
+  if (event.type === 'com.tencentcloud.cwp.scan.status.changed') return [SCAN_TAG, event.data.state, event.data.severity];
   return [event.data.kind, event.type === 'com.tencentcloud.cwp.task.status.changed' ? event.data.state : CHANGED_TAG, event.data.severity];
 }
 
 /** The tags of an agent.unwatched event: it is about the agent (both kinds), where the others have a kind and a state. */
 export const AGENT_TAG = 'agent';
 export const UNWATCHED_TAG = 'UNWATCHED';
+
+/** The first tag of a scan.status.changed event (the account's scan on cwp), where the others have a kind. */
+export const SCAN_TAG = 'scan';
 
 /** The tag of a results-changed event (what changed on the host), where a status event has its state. */
 export const CHANGED_TAG = 'CHANGED';
@@ -92,9 +97,9 @@ abstract class CmqSink implements Sink {
   }
 
   protected abstract action: 'PublishCmqMsg' | 'SendCmqMsg';
-  protected abstract payload(event: CloudEvent, content: string): Record<string, unknown>;
+  protected abstract payload(event: BridgeEvent, content: string): Record<string, unknown>;
 
-  async send(event: CloudEvent, signal: AbortSignal): Promise<SendResult> {
+  async send(event: BridgeEvent, signal: AbortSignal): Promise<SendResult> {
     const content = JSON.stringify(event);
     const bytes = Buffer.byteLength(content, 'utf8');
     if (bytes > this.maxMessageBytes) {
@@ -127,7 +132,7 @@ export class CmqTopicSink extends CmqSink {
     this.id = `cmq-topic:${options.name}`;
   }
 
-  protected payload(event: CloudEvent, content: string): Record<string, unknown> {
+  protected payload(event: BridgeEvent, content: string): Record<string, unknown> {
     const tags = cmqTags(event).filter((t) => t.length <= CMQ_MAX_TAG_CHARS).slice(0, CMQ_MAX_TAGS);
     return { TopicName: this.name, MsgContent: content, MsgTag: tags };
   }
@@ -143,7 +148,7 @@ export class CmqQueueSink extends CmqSink {
     this.id = `cmq-queue:${options.name}`;
   }
 
-  protected payload(_event: CloudEvent, content: string): Record<string, unknown> {
+  protected payload(_event: BridgeEvent, content: string): Record<string, unknown> {
     return { QueueName: this.name, MsgContent: content, DelaySeconds: 0 };
   }
 }

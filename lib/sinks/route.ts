@@ -7,11 +7,11 @@
 // (leave those out with EVENT_TYPES). Severity is ordered info < warning: MIN_SEVERITY=warning keeps warnings.
 // An agent.unwatched event (WATCH_DISCOVER) names the kinds it stopped: KINDS takes it if any of them matches.
 import type { TaskKind, TaskState } from '../types';
-import type { CloudEvent, Severity } from '../events/types';
+import type { BridgeEvent, Severity } from '../events/types';
 import type { Sink } from './sink';
 
 /** The event types the bridge publishes (schemas/*.json). */
-export const EVENT_TYPES = ['com.tencentcloud.cwp.task.status.changed', 'com.tencentcloud.cwp.ports.changed', 'com.tencentcloud.cwp.processes.changed', 'com.tencentcloud.cwp.agent.unwatched'] as const;
+export const EVENT_TYPES = ['com.tencentcloud.cwp.task.status.changed', 'com.tencentcloud.cwp.ports.changed', 'com.tencentcloud.cwp.processes.changed', 'com.tencentcloud.cwp.agent.unwatched', 'com.tencentcloud.cwp.scan.status.changed'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** Which events one sink takes. `null`: every value. */
@@ -29,11 +29,12 @@ export const EVERY_EVENT: EventRoute = Object.freeze({ minSeverity: 'info', kind
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1 };
 
 /** Whether a sink with this route takes the event. */
-export function routeAccepts(route: EventRoute, event: CloudEvent): boolean {
+export function routeAccepts(route: EventRoute, event: BridgeEvent): boolean {
   if (SEVERITY_RANK[event.data.severity] < SEVERITY_RANK[route.minSeverity]) return false;
   // An agent.unwatched event is about every kind it stopped: a sink takes it when it takes any of them.
-  const kinds = event.type === 'com.tencentcloud.cwp.agent.unwatched' ? event.data.kinds : [event.data.kind];
-  if (route.kinds && !kinds.some((k) => route.kinds!.includes(k))) return false;
+  // A scan.status.changed event (cwp) is about the account's scan, not a kind: KINDS does not filter it (EVENT_TYPES does).
+  const kinds = event.type === 'com.tencentcloud.cwp.agent.unwatched' ? event.data.kinds : event.type === 'com.tencentcloud.cwp.scan.status.changed' ? null : [event.data.kind];
+  if (route.kinds && kinds && !kinds.some((k) => route.kinds!.includes(k))) return false;
   if (route.types && !route.types.includes(event.type)) return false;
   if (route.states && event.type === 'com.tencentcloud.cwp.task.status.changed' && !route.states.includes(event.data.state)) return false;
   return true;

@@ -1,7 +1,7 @@
 // The Sink interface: one file per output (webhook.ts, cmq.ts, console.ts), the way falcosidekick keeps
 // its outputs. The outbox drain (deliver.ts) owns retries, backoff and dead letters; a sink only tries once
 // and says how it went.
-import type { CloudEvent } from '../events/types';
+import type { BridgeEvent } from '../events/types';
 
 export type SendResult =
   | { ok: true }
@@ -28,12 +28,12 @@ export interface Sink {
    * holds its deliveries off only about as long as its sends could have run. Undefined: unbounded, the default lease.
    */
   readonly maxSendMs?: number;
-  send(event: CloudEvent, signal: AbortSignal): Promise<SendResult>;
+  send(event: BridgeEvent, signal: AbortSignal): Promise<SendResult>;
   /**
    * Routing (per-sink settings such as DINGTALK_MIN_SEVERITY): false means this sink does not take the event,
    * and the event is never pending, retried or dead-lettered there. Undefined: the sink takes every event.
    */
-  accepts?(event: CloudEvent): boolean;
+  accepts?(event: BridgeEvent): boolean;
   close?(): Promise<void>;
 }
 
@@ -47,7 +47,7 @@ export interface Sink {
 export interface BatchSink extends Sink {
   /** The most events one sendBatch is handed. */
   readonly maxBatch: number;
-  sendBatch(events: CloudEvent[], signal: AbortSignal): Promise<SendResult[]>;
+  sendBatch(events: BridgeEvent[], signal: AbortSignal): Promise<SendResult[]>;
 }
 
 export function isBatchSink(sink: Sink): sink is BatchSink {

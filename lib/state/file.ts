@@ -19,7 +19,7 @@ import { promises as fsp } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { DeadLetter, Delivery, DiscoveryCursor, MachineInfo, SweepSummary, TaskKey, TaskKind } from '../types';
-import type { CloudEvent } from '../events/types';
+import type { BridgeEvent } from '../events/types';
 import { StoreError } from './errors';
 import { MemoryState, type MemoryStateDocument } from './memory';
 import { keyId } from './rules';
@@ -188,7 +188,7 @@ export class FileStateStore implements StateStore {
   claimDiscovery(now: number, leaseMs: number) { return this.write((s) => s.claimDiscovery(now, leaseMs), (r) => r !== 'busy'); }
   saveDiscovery(cursor: DiscoveryCursor, leaseUntil: number | null) { return this.write((s) => s.saveDiscovery(cursor, leaseUntil)); }
   putMachines(machines: MachineInfo[]) { return this.write((s) => s.putMachines(machines), () => machines.length > 0); }
-  forgetMachine(uuid: string, lastListing: number, event: CloudEvent | null) { return this.write((s) => s.forgetMachine(uuid, lastListing, event), (forgotten) => forgotten); }
+  forgetMachine(uuid: string, lastListing: number, event: BridgeEvent | null) { return this.write((s) => s.forgetMachine(uuid, lastListing, event), (forgotten) => forgotten); }
   deleteWatch(uuid: string) { return this.write((s) => s.deleteWatch(uuid), (deleted) => deleted); }
   updateDelivery(eventId: string, sinkId: string, delivery: Delivery) { return this.write((s) => s.updateDelivery(eventId, sinkId, delivery)); }
   claimDelivery(eventId: string, sinkId: string, now: number, leaseMs: number) { return this.write((s) => s.claimDelivery(eventId, sinkId, now, leaseMs), (claimed) => claimed); }
@@ -198,7 +198,7 @@ export class FileStateStore implements StateStore {
   putLastSweep(summary: SweepSummary) { return this.write((s) => s.putLastSweep(summary)); }
   claimPendingReads(now: number, limit: number, leaseMs: number, kind?: TaskKind) { return this.write((s) => s.claimPendingReads(now, limit, leaseMs, kind), (reads) => reads.length > 0); }
   releasePendingRead(read: PendingRead, retryAt: number) { return this.write((s) => s.releasePendingRead(read, retryAt), (released) => released).then(() => undefined); }
-  recordSnapshot(key: TaskKey, expectedTakenAt: number | null, snapshot: StoredSnapshot, forVersion: number, event: CloudEvent | null) {
+  recordSnapshot(key: TaskKey, expectedTakenAt: number | null, snapshot: StoredSnapshot, forVersion: number, event: BridgeEvent | null) {
     return this.write((s) => s.recordSnapshot(key, expectedTakenAt, snapshot, forVersion, event), (applied) => applied);
   }
 

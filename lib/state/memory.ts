@@ -14,7 +14,7 @@
 // - Dead letters are listed in order of addition; re-adding (event id, sink id) replaces and moves it last.
 // - putWatch keeps the first addedAt of a uuid and replaces its kinds.
 import type { DeadLetter, Delivery, DiscoveryCursor, KeyRecord, MachineInfo, OutboxEntry, SweepSummary, TaskKey, TaskKind, Watch } from '../types';
-import type { CloudEvent } from '../events/types';
+import type { BridgeEvent } from '../events/types';
 import { TASK_KINDS } from '../types';
 import {
   blankRecord, canClaimDelivery, claimedDelivery, compareWatches, deadLetterId, idleScore, isForgotten, isIdleCandidate, isSameRead, keyId, laneOf, LANES,
@@ -454,7 +454,7 @@ export class MemoryState {
     return true;
   }
 
-  private appendToOutbox(event: CloudEvent, at: number): void {
+  private appendToOutbox(event: BridgeEvent, at: number): void {
     if (!this.outbox.has(event.id)) this.outbox.set(event.id, { event: clone(event), createdAt: at, targets: null, deliveries: {} });
   }
 
@@ -481,7 +481,7 @@ export class MemoryState {
     return s ? { ...s } : null;
   }
 
-  recordSnapshot(key: TaskKey, expectedTakenAt: number | null, snapshot: StoredSnapshot, forVersion: number, event: CloudEvent | null): boolean {
+  recordSnapshot(key: TaskKey, expectedTakenAt: number | null, snapshot: StoredSnapshot, forVersion: number, event: BridgeEvent | null): boolean {
     const id = keyId(key);
     if ((this.snapshots.get(id)?.takenAt ?? null) !== expectedTakenAt) return false;
     this.snapshots.set(id, { ...snapshot });
@@ -595,7 +595,7 @@ export class MemoryState {
     return m ? { ...m, tags: [...m.tags] } : null;
   }
 
-  forgetMachine(uuid: string, lastListing: number, event: CloudEvent | null): boolean {
+  forgetMachine(uuid: string, lastListing: number, event: BridgeEvent | null): boolean {
     const m = this.machines.get(uuid);
     if (!m || !isForgotten(m, lastListing)) return false;
     this.machines.delete(uuid);
@@ -683,7 +683,7 @@ export class MemoryStateStore implements StateStore {
   async putMachines(machines: MachineInfo[]) { this.live().putMachines(machines); }
   async listMachines() { return this.live().listMachines(); }
   async getMachine(uuid: string) { return this.live().getMachine(uuid); }
-  async forgetMachine(uuid: string, lastListing: number, event: CloudEvent | null) { return this.live().forgetMachine(uuid, lastListing, event); }
+  async forgetMachine(uuid: string, lastListing: number, event: BridgeEvent | null) { return this.live().forgetMachine(uuid, lastListing, event); }
   async recordChange(change: ChangeToRecord) { return this.live().recordChange(change); }
   async listWatches() { return this.live().listWatches(); }
   async getWatch(uuid: string) { return this.live().getWatch(uuid); }
@@ -704,7 +704,7 @@ export class MemoryStateStore implements StateStore {
   async claimPendingReads(now: number, limit: number, leaseMs: number, kind?: TaskKind) { return this.live().claimPendingReads(now, limit, leaseMs, kind); }
   async releasePendingRead(read: PendingRead, retryAt: number) { this.live().releasePendingRead(read, retryAt); }
   async getSnapshot(key: TaskKey) { return this.live().getSnapshot(key); }
-  async recordSnapshot(key: TaskKey, expectedTakenAt: number | null, snapshot: StoredSnapshot, forVersion: number, event: CloudEvent | null) { return this.live().recordSnapshot(key, expectedTakenAt, snapshot, forVersion, event); }
+  async recordSnapshot(key: TaskKey, expectedTakenAt: number | null, snapshot: StoredSnapshot, forVersion: number, event: BridgeEvent | null) { return this.live().recordSnapshot(key, expectedTakenAt, snapshot, forVersion, event); }
   async ping() { this.live(); }
   async close() { /* nothing to release */ }
 }

@@ -7,7 +7,7 @@
 //   <p>:due:<kind>:<lane>      zset   key id -> nextDue; one per (kind, lane); a key is in at most one
 //   <p>:watches                hash   uuid -> Watch JSON
 //   <p>:outbox                 zset   event id -> sequence number (outbox order)
-//   <p>:outbox:<eventId>       hash   event (CloudEvent JSON), createdAt, targets (JSON array, absent = all
+//   <p>:outbox:<eventId>       hash   event (BridgeEvent JSON), createdAt, targets (JSON array, absent = all
 //                                     sinks), d:<sinkId> (Delivery JSON) per sink
 //   <p>:dead                   zset   "<eventId>\n<sinkId>" -> sequence number (dead-letter order)
 //   <p>:dead:letters           hash   "<eventId>\n<sinkId>" -> DeadLetter JSON
@@ -29,7 +29,7 @@
 // on a hung connection fails after commandTimeoutMs. Every error names the store and the operation.
 import Redis, { type ChainableCommander } from 'ioredis';
 import { TASK_KINDS, type DeadLetter, type Delivery, type DiscoveryCursor, type KeyRecord, type MachineInfo, type OutboxEntry, type SweepSummary, type TaskKey, type TaskKind, type TaskState, type Watch } from '../types';
-import type { CloudEvent } from '../events/types';
+import type { BridgeEvent } from '../events/types';
 import { StoreError } from './errors';
 import { compareWatches, deadLetterId, keyId, laneOf, LANES, parseKeyId, putWatchRecord, readPendingAfter, type Lane } from './rules';
 import type { ChangeToRecord, CheckToRecord, DueFilter, KeyClaim, PendingRead, StateStore, StoredSnapshot } from './store';
@@ -770,7 +770,7 @@ export class RedisStateStore implements StateStore {
     });
   }
 
-  recordSnapshot(key: TaskKey, expectedTakenAt: number | null, snapshot: StoredSnapshot, forVersion: number, event: CloudEvent | null): Promise<boolean> {
+  recordSnapshot(key: TaskKey, expectedTakenAt: number | null, snapshot: StoredSnapshot, forVersion: number, event: BridgeEvent | null): Promise<boolean> {
     return this.run('recordSnapshot', async () => {
       const id = keyId(key);
       const r = await this.scripts.cwpStoreRecordSnapshot(
@@ -840,7 +840,7 @@ export class RedisStateStore implements StateStore {
     });
   }
 
-  forgetMachine(uuid: string, lastListing: number, event: CloudEvent | null): Promise<boolean> {
+  forgetMachine(uuid: string, lastListing: number, event: BridgeEvent | null): Promise<boolean> {
     return this.run('forgetMachine', async () => {
       const r = await this.scripts.cwpStoreForget(
         this.k('machines'), this.k('machines', 'first'), this.k('outbox'), this.k('outbox', event?.id ?? '-'), this.k('seq'),

@@ -5,7 +5,7 @@ import type { DeadLetter, Delivery, KeyRecord, MachineInfo, OutboxEntry, TaskKey
 
 // ------------------------------------------------------------------------------------------- keys and lanes
 
-/** The store key of a (uuid, kind): `<uuid>/<kind>`, also the CloudEvent subject. */
+/** The store key of a (uuid, kind): `<uuid>/<kind>`, also the BridgeEvent subject. */
 export function keyId(key: TaskKey): string {
   return `${key.uuid}/${key.kind}`;
 }

@@ -5,7 +5,7 @@
 // (test/contract/state-store.test.ts) runs against all three. New state (collections, snapshots, machines)
 // gets a port of its own here.
 import type { DeadLetter, Delivery, DiscoveryCursor, KeyRecord, MachineInfo, OutboxEntry, SweepSummary, TaskKey, TaskKind, TaskState, Watch } from '../types';
-import type { CloudEvent } from '../events/types';
+import type { BridgeEvent } from '../events/types';
 import type { Lane } from './rules';
 
 export { keyId, parseKeyId, laneOf, LANES, type Lane } from './rules';
@@ -27,7 +27,7 @@ export interface ChangeToRecord {
   observedAt: number;
   nextDue: number;
   /** The event of the transition; stored in the outbox in the same atomic step. */
-  event: CloudEvent;
+  event: BridgeEvent;
   /** True: the machine listing said OFFLINE (KeyRecord.parked). Unset or false: the key is not parked. */
   parked?: boolean;
 }
@@ -182,7 +182,7 @@ export interface ResultsPort {
    * `snapshot`, append `event` (when not null) to the outbox, and clear the pending read of `forVersion` (a newer
    * completion's read stays). Returns false, writing nothing, on a conflict.
    */
-  recordSnapshot(key: TaskKey, expectedTakenAt: number | null, snapshot: StoredSnapshot, forVersion: number, event: CloudEvent | null): Promise<boolean>;
+  recordSnapshot(key: TaskKey, expectedTakenAt: number | null, snapshot: StoredSnapshot, forVersion: number, event: BridgeEvent | null): Promise<boolean>;
 }
 
 /**
@@ -208,7 +208,7 @@ export interface FleetPort {
    * Atomically, if the machine's last listing is still at or before `lastListing` (rules.isForgotten): deletes
    * it and appends `event` (when not null) to the outbox. Returns false, writing nothing, otherwise.
    */
-  forgetMachine(uuid: string, lastListing: number, event: CloudEvent | null): Promise<boolean>;
+  forgetMachine(uuid: string, lastListing: number, event: BridgeEvent | null): Promise<boolean>;
 }
 
 /** A whole backend: every port, and the connection or file it holds. */

@@ -74,8 +74,12 @@ export async function readPendingResults(ctx: ResultsContext): Promise<void> {
   await Promise.all(readers);
 }
 
-/** Reads one completion to the end and records its snapshot (and its event when something changed). */
-export async function readCompletion(ctx: ResultsContext, read: PendingRead): Promise<void> {
+/**
+ * Reads one completion to the end and records its snapshot (and its event when something changed). `again`: the
+ * read is of a host whose inventory changed without a new completion of the key (cwp's account-wide look), so the
+ * event's id also names the snapshot it is compared with: one key version can then have several changes.
+ */
+export async function readCompletion(ctx: ResultsContext, read: PendingRead, again = false): Promise<boolean> {
   const { key } = read;
   let items: ResultItem[];
   let total: number;
@@ -91,8 +95,9 @@ export async function readCompletion(ctx: ResultsContext, read: PendingRead): Pr
       ctx.counts.failed++;
       ctx.log.warn('reading a collection\'s results failed; nothing stored, tried again later', { subject: keyId(key), ...(isTencentError(e) ? e.toLog() : { message: e instanceof Error ? e.message : String(e) }), retryAt: new Date(retryAt).toISOString() });
     }
-    await ctx.store.releasePendingRead(read, retryAt);
-    return;
+    // The look's read has no pending read to give back: the next look finds the host again.
+    if (!again) await ctx.store.releasePendingRead(read, retryAt);
+    return false;
   }
   const takenAt = ctx.now();
   const latest: Snapshot = { uuid: key.uuid, kind: key.kind, takenAt, forVersion: read.forVersion, requestId, items: sortItems(key.kind, items) };
@@ -104,10 +109,11 @@ export async function readCompletion(ctx: ResultsContext, read: PendingRead): Pr
   if (previous && diff && !isEmptyDiff(diff)) {
     event = buildResultsChangedEvent({
       source: ctx.eventSource, uuid: key.uuid, kind: key.kind, ...diff, total, takenAt, previousTakenAt: previous.takenAt, requestId, forVersion: read.forVersion, machine: ctx.machineOf?.(key.uuid),
+      ...(again ? { again: true } : {}),
     });
   }
   // A conflict means another sweep stored a snapshot of this host meanwhile: its word stands.
-  if (!(await ctx.store.recordSnapshot(key, stored?.takenAt ?? null, { encoded: encodeSnapshotRecord(record), takenAt }, read.forVersion, event))) return;
+  if (!(await ctx.store.recordSnapshot(key, stored?.takenAt ?? null, { encoded: encodeSnapshotRecord(record), takenAt }, read.forVersion, event))) return false;
   ctx.counts.read++;
   if (event) {
     ctx.counts.diffs++;
@@ -116,4 +122,5 @@ export async function readCompletion(ctx: ResultsContext, read: PendingRead): Pr
   } else if (!previous) {
     ctx.log.info('baseline snapshot stored', { subject: keyId(key), total });
   }
+  return true;
 }

@@ -3,18 +3,19 @@
 // Changes are published while the sweep runs (publisher.ts); what is left stays in the outbox.
 import { setMaxListeners } from 'node:events';
 import type { Config } from '../config';
-import type { CwpPort } from '../cwp/port';
+import { scansAccount, type AccountScanPort, type CwpPort } from '../cwp/port';
 import type { Logger } from '../log';
 import type { Sink } from '../sinks/sink';
 import { isStoreError, type DeadLetterPort, type FleetPort, type HealthPort, type OutboxPort, type ResultsPort, type SchedulePort, type WatchPort } from '../state/store';
 import type { CallStats } from '../tencent/types';
-import type { MachineInfo, SweepSummary, TaskKind } from '../types';
+import type { MachineInfo, SweepSummary, TaskKey, TaskKind } from '../types';
 import { sinkLabel } from '../util/redact';
 import { checkKey, type SweepContext, type SweepCounts } from './check';
 import { DueKeyFeeder } from './feeder';
 import { BackgroundPublisher } from './publisher';
 import { readPendingResults, type ResultCounts } from './results';
 import { runDiscovery, type DiscoveryCounts } from './discovery';
+import { runAccountScan, type ScanCounts } from './scan';
 import { listAllWatches, watchedKeys } from './watchlist';
 import { sleepUnlessAborted } from '../util/abort';
 
@@ -24,8 +25,11 @@ export type SweepStore = SchedulePort & Pick<WatchPort, 'listWatches'> & OutboxP
 export interface SweepDeps {
   config: Config;
   store: SweepStore;
-  /** The machine listing (readMachines, machineRegions) is needed only with WATCH_DISCOVER. */
-  cwp: Pick<CwpPort, 'getTaskStatus' | 'createTask' | 'readResults' | 'stopFor'> & Partial<Pick<CwpPort, 'readMachines' | 'machineRegions'>>;
+  /**
+   * The machine listing (readMachines, machineRegions) is needed only with WATCH_DISCOVER; a backend that scans the
+   * account (AccountScanPort: cwp) also has its scan followed, COLLECT_EVERY started as one scan, and the look.
+   */
+  cwp: Pick<CwpPort, 'getTaskStatus' | 'createTask' | 'readResults' | 'stopFor'> & Partial<Pick<CwpPort, 'readMachines' | 'machineRegions'>> & Partial<AccountScanPort>;
   sinks: Sink[];
   logger: Logger;
   now?: () => number;
@@ -103,8 +107,11 @@ export async function runSweep(deps: SweepDeps, window: SweepWindow): Promise<Sw
   /** The machine listing's machines by uuid (WATCH_DISCOVER), for the watch list and the events' names. */
   const machines = new Map<string, MachineInfo>();
   const machineOf = (uuid: string) => machines.get(uuid);
+  const cwp = deps.cwp;
+  const accountScan = scansAccount(cwp) ? cwp : null;
   const ctx: SweepContext = {
-    eventSource: config.eventSource, intervals: config.sweep.intervals, collectEveryMs: config.sweep.collectEveryMs, store, cwp: deps.cwp, log, now, random: deps.random ?? Math.random,
+    // On an account-scanning backend COLLECT_EVERY starts one scan per period (scan.ts), not one per key.
+    eventSource: config.eventSource, intervals: config.sweep.intervals, collectEveryMs: accountScan ? null : config.sweep.collectEveryMs, store, cwp, log, now, random: deps.random ?? Math.random,
     signal: stop.signal, pollUntil: window.pollUntil, stats, counts,
     onChange: () => publisher.kick(),
     fail: (outcome, message) => stop.fail(outcome, message),
@@ -114,18 +121,28 @@ export async function runSweep(deps: SweepDeps, window: SweepWindow): Promise<Sw
   // Spare budget only in a sweep that keeps polling until its deadline (the timer's sweep).
   const feeder = new DueKeyFeeder(store, now, window.keepPolling ? { ratePerSecond: config.cwp.idleRate } : null);
   let discovery: DiscoveryCounts | null = null;
+  let scanned: ScanCounts | null = null;
   let discovering = false;
   try {
-    const { kinds, watchedKinds } = await syncWatchedSchedule(config, store, now(), machines);
-    const readers = readPendingResults({
-      store, cwp: deps.cwp, eventSource: config.eventSource, log, now, signal: stop.signal, pollUntil: window.pollUntil,
+    const { kinds, watchedKinds, keys } = await syncWatchedSchedule(config, store, now(), machines, accountScan !== null);
+    const resultsCtx = {
+      store, cwp, eventSource: config.eventSource, log, now, signal: stop.signal, pollUntil: window.pollUntil,
       keepPolling: window.keepPolling, counts: results, onChange: () => publisher.kick(), machineOf,
-    }).catch((e: unknown) => {
+    };
+    const readers = readPendingResults(resultsCtx).catch((e: unknown) => {
       stop.failWith(e);
       throw e;
     });
+    const scanning = accountScan
+      ? (async () => {
+          accountScan.rememberMachines([...machines.values()]);
+          scanned = await runAccountScan({ cwp: accountScan, store, watched: keys, collectEveryMs: config.sweep.collectEveryMs, ctx, results: resultsCtx, keepPolling: window.keepPolling });
+        })().catch((e: unknown) => {
+          stop.failWith(e);
+          throw e;
+        })
+      : null;
     const discover = config.watch.discover;
-    const cwp = deps.cwp;
     const readMachines = cwp.readMachines?.bind(cwp);
     const machineRegions = cwp.machineRegions?.bind(cwp);
     const listing = discover && readMachines && machineRegions
@@ -146,7 +163,7 @@ export async function runSweep(deps: SweepDeps, window: SweepWindow): Promise<Sw
           throw e;
         })
       : null;
-    await Promise.all([runWorkers(ctx, feeder, kinds, window.keepPolling, store, stop, () => discovering), readers, listing]);
+    await Promise.all([runWorkers(ctx, feeder, kinds, window.keepPolling, store, stop, () => discovering), readers, listing, scanning]);
   } catch (e) {
     log.error(isStoreError(e) ? 'the state store failed; stopping the sweep (recorded changes are kept)' : 'the sweep failed', { error: e instanceof Error ? e.message : String(e) });
     stop.failWith(e);
@@ -158,10 +175,11 @@ export async function runSweep(deps: SweepDeps, window: SweepWindow): Promise<Sw
 
   const summary = await summarise(store, await publisher.finish(), { requestId: window.requestId, startedAt, now, stats, counts, stop });
   const listed = discovery as DiscoveryCounts | null;
+  const scan = scanned as ScanCounts | null;
   const line = {
     ...summary.summary, conflicts: counts.conflicts, collectionsStarted: counts.collectionsStarted, spareChecks: feeder.idleChecks,
     resultsRead: results.read, resultsChanged: results.diffs, resultReadsFailed: results.failed, ...summary.delivery,
-    ...(listed ? { discovery: listed } : {}),
+    ...(listed ? { discovery: listed } : {}), ...(scan ? { scan } : {}),
   };
   if (summary.summary.outcome === 'ok') log.info('sweep summary', line);
   else log.error('sweep summary', line);
@@ -174,7 +192,7 @@ export async function runSweep(deps: SweepDeps, window: SweepWindow): Promise<Sw
  * that the watch list and its keys (tens of thousands of objects with a large watch list) are garbage once the
  * schedule is synced, instead of staying reachable from runSweep's frame for the whole sweep.
  */
-async function syncWatchedSchedule(config: Config, store: SweepStore, now: number, machines: Map<string, MachineInfo>): Promise<{ kinds: TaskKind[]; watchedKinds: Map<string, TaskKind[]> }> {
+async function syncWatchedSchedule(config: Config, store: SweepStore, now: number, machines: Map<string, MachineInfo>, keepKeys = false): Promise<{ kinds: TaskKind[]; watchedKinds: Map<string, TaskKind[]>; keys: TaskKey[] }> {
   const stored = await store.listWatches();
   if (config.watch.discover) {
     machines.clear();
@@ -187,8 +205,10 @@ async function syncWatchedSchedule(config: Config, store: SweepStore, now: numbe
     for (const kind of w.kinds) kinds.add(kind);
     if (w.source !== 'discovered') watchedKinds.set(w.uuid, w.kinds);
   }
-  await store.syncSchedule(watchedKeys(watches), now);
-  return { kinds: [...kinds], watchedKinds };
+  const keys = watchedKeys(watches);
+  await store.syncSchedule(keys, now);
+  // Only the account's scan needs the keys past this point (COLLECT_EVERY's batch, the look).
+  return { kinds: [...kinds], watchedKinds, keys: keepKeys ? keys : [] };
 }
 
 /**
@@ -205,6 +225,8 @@ async function runWorkers(ctx: SweepContext, feeder: DueKeyFeeder, kinds: TaskKi
           // A key whose check recorded nothing (cut by the deadline, or a store failure) stays with the feeder,
           // so release() gives it back at once instead of leaving it claimed for the whole lease.
           if (await checkKey(ctx, rec)) feeder.done(rec);
+          // A check may answer without I/O (cwp infers a state from what it has read): let timers and sockets run.
+          await new Promise<void>((resolve) => setImmediate(resolve));
           continue;
         }
         // Nothing due for this kind now, and no spare-budget check either. Wait for the next due key (or spare

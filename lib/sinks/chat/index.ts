@@ -4,7 +4,7 @@
 // does pays for it when the first event is due, not at cold start. This file imports nothing heavy.
 import { createHash } from 'node:crypto';
 import type { ChatRobotConfig, ChatRobotKind } from '../../config/chat';
-import type { CloudEvent } from '../../events/types';
+import type { BridgeEvent } from '../../events/types';
 import type { BatchSink, SendResult } from '../sink';
 import type { ChatSinkDeps } from './build';
 import type { ChatRobotSink } from './chat-sink';
@@ -49,11 +49,11 @@ export class LazyChatRobotSink implements BatchSink {
     return this.#sink;
   }
 
-  async send(event: CloudEvent, signal: AbortSignal): Promise<SendResult> {
+  async send(event: BridgeEvent, signal: AbortSignal): Promise<SendResult> {
     return (await this.#load()).send(event, signal);
   }
 
-  async sendBatch(events: CloudEvent[], signal: AbortSignal): Promise<SendResult[]> {
+  async sendBatch(events: BridgeEvent[], signal: AbortSignal): Promise<SendResult[]> {
     return (await this.#load()).sendBatch(events, signal);
   }
 }
