@@ -27,7 +27,7 @@ export const CONTROL_ROUTES: Record<string, Handler> = {
   'POST /_emulator/tasks': (e, b) => (e.startTask(str(b.uuid, 'uuid'), b.kind, { collectMs: b.collectMs, outcome: b.outcome }), { ok: true }),
   'POST /_emulator/script': (e, b) => (e.script(str(b.uuid, 'uuid'), b.kind, b.steps ?? []), { ok: true }),
   'POST /_emulator/fleet': (e, b) => ({ uuids: e.addFleet(Number(b.count), b) }),
-  'POST /_emulator/demo': (e) => ({ uuids: e.demo() }),
+  'POST /_emulator/demo': (e, b) => ({ uuids: e.demo({ scans: b.scans === true }) }),
   'GET /_emulator/state': (e, _b, q) => {
     const uuid = str(q.get('uuid'), 'uuid');
     return { uuid, process: e.state(uuid, 'process'), port: e.state(uuid, 'port') };

@@ -8,7 +8,7 @@ import type { EmulatorCredential } from './auth';
 import { handleControl } from './control';
 import { CwpFace, type ScanRequest, type ScanTask } from './cwp';
 import { Machines, quuidFor, type MachineFleetOptions, type MachineSpec } from './machines';
-import { startDemo } from './demo';
+import { DEMO_SCAN_MS, startDemo } from './demo';
 import { Faults, type FaultSpec } from './faults';
 import { RateLimiter, type ActionStats, type RequestRecord } from './ratelimit';
 import { Scf, type NewTrigger, type ScfTrigger } from './scf';
@@ -105,8 +105,8 @@ export interface Emulator {
   stopProcess(uuid: string, pid: number): void;
   /** What the kind's result action answers for the agent now (all records of its last finished collection). */
   results<K extends TaskKind>(uuid: string, kind: K): CollectionResults<K>;
-  /** Starts the npm-start preset (idempotent); returns its uuids. */
-  demo(): string[];
+  /** Starts the npm-start preset (idempotent); returns its uuids. `scans`: the cwp face also scans the account every cycle. */
+  demo(options?: { scans?: boolean }): string[];
 
   // cwp: the account's asset scan and the inventory it collects (the same agents and hosts)
   /** Starts a scan as ScanAsset does (every host, both kinds, unless the request narrows it); throws FailedOperation while one runs. */
@@ -235,7 +235,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     startProcess: (uuid, process) => core.agents.startProcess(uuid, process),
     stopProcess: (uuid, pid) => core.agents.stopProcess(uuid, pid),
     results: (uuid, kind) => core.agents.results(uuid, kind),
-    demo: () => (demo ??= startDemo(core.agents)).uuids,
+    demo: (options) => (demo ??= startDemo(core.agents, options?.scans ? () => void cwp.startScan({ scanMs: DEMO_SCAN_MS }) : undefined)).uuids,
 
     startScan: (request) => cwp.startScan(request),
     skipInNextScan: (uuid) => cwp.skipInNextScan(uuid),
