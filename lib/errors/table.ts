@@ -90,6 +90,8 @@ export const ERROR_TABLE: readonly ErrorRow[] = [
   // Our deployment is wrong.
   row('DryRunOperation', 'internal', 'never', 502, null, 'a dry run was answered'),
   row('FailedOperation*', 'internal', 'never', 502, null, 'the operation failed'),
+  // cwp's ScanAsset documents it, without saying when: the account may not do this (its edition, a quota).
+  row('OperationDenied*', 'internal', 'never', 502, null, 'CWP refused the operation for this account'),
 ];
 
 const UNKNOWN: Omit<ErrorRow, 'code'> = { kind: 'internal', retry: 'never', httpStatus: 502, state: null, meaning: 'an error code this bridge does not know' };
