@@ -78,6 +78,13 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
  */
 function route(action: string | undefined, version: string | undefined, named: readonly string[]): string {
   if (!action) throw new ApiError('MissingParameter', 'The request is missing a required parameter `X-TC-Action`.');
+  // yunjing and cwp are two hosts of one product: a request for one of them (its scope or host) asking for the
+  // other's action (cwp dropped yunjing's tasks in 2021; yunjing never had cwp's scan) is InvalidAction there.
+  const cwpFamily = SERVICES.filter((s) => s.service === 'yunjing' || s.service === 'cwp');
+  const namedCwp = cwpFamily.find((s) => named.includes(s.service));
+  if (namedCwp && !namedCwp.actions.includes(action) && cwpFamily.some((s) => s.actions.includes(action))) {
+    throw new ApiError('InvalidAction', `The action \`${action}\` does not exist.`);
+  }
   const candidates = SERVICES.filter((s) => s.actions.includes(action));
   const svc = candidates.find((s) => named.includes(s.service)) ?? candidates[0];
   if (!svc) throw new ApiError('InvalidAction', `The action \`${action}\` does not exist.`);
