@@ -346,9 +346,9 @@ export class CwpClient implements CwpPort, AccountScanPort {
     // A COMPLETE key stays COMPLETE: a later scan's changes reach the bridge through the account-wide look.
     if (previous === 'COMPLETE') return seen('COMPLETE', host.requestId);
     const inventory = await this.inventoryUpdate(kind, host.quuid, options);
-    if (inventory.updatedAt === null) return seen('NO_TASK', inventory.requestId);
-    if (previous === 'FAILED' && since !== null && inventory.updatedAt <= since) return seen('FAILED', inventory.requestId);
-    return seen('COMPLETE', inventory.requestId);
+    // A failed collection left the inventory as it was (none, or older): it stays FAILED until a scan moves it.
+    if (previous === 'FAILED' && since !== null && (inventory.updatedAt === null || inventory.updatedAt <= since)) return seen('FAILED', inventory.requestId);
+    return seen(inventory.updatedAt === null ? 'NO_TASK' : 'COMPLETE', inventory.requestId);
   }
 
   /** When the host's inventory of a kind was last updated (one item's UpdateTime: a scan updates a host's items together), or null: none yet. */

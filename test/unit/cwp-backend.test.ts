@@ -145,6 +145,11 @@ describe('getTaskStatus: a state inferred, and what it costs', () => {
     expect(await b.cwp.getTaskStatus('port', UUID, {}, { state: 'FAILED', since })).toMatchObject({ state: 'COMPLETE', requestId: 'req-moved' });
   });
 
+  test('a FAILED key of a host with no inventory at all stays FAILED (not NO_TASK)', async () => {
+    const b = backend([machine(), ports(0, [])]);
+    expect(await b.cwp.getTaskStatus('port', UUID, {}, { state: 'FAILED', since: T })).toMatchObject({ state: 'FAILED' });
+  });
+
   test('a bad Uuid is refused before any request; a State cwp does not document is Bridge.UnknownStatus', async () => {
     const b = backend([ok({ State: 'PAUSED', TaskId: 1 })]);
     await expect(b.cwp.getTaskStatus('port', 'not-a-uuid')).rejects.toBeInstanceOf(InvalidUuidError);
