@@ -6,7 +6,7 @@ import Redis from 'ioredis';
 import type { Emulator } from '../dev/emulator';
 import { hasRedisServer, redisDbUrl, startThrowawayRedis } from '../dev/redis-server';
 import { createRuntime, type Runtime } from '../lib/runtime';
-import { createSinks } from '../lib/sinks';
+import { sinkFactory } from '../lib/sinks';
 import { runSweep } from '../lib/sweep';
 import type { SendResult, Sink } from '../lib/sinks/sink';
 import type { CloudEvent } from '../lib/events/types';
@@ -53,7 +53,7 @@ export function benchRuntime(emulator: Emulator, env: Record<string, string> = {
     STATE_STORE: 'memory:',
     LOG_LEVEL: 'error',
     ...env,
-  }, { write: () => undefined, makeSinks: createSinks });
+  }, { write: () => undefined, makeSinks: sinkFactory });
 }
 
 export function percentile(sorted: number[], p: number): number {

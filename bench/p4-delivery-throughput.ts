@@ -15,8 +15,8 @@ import { EB_DEMO_BUS, EB_MAX_EVENTS_PER_CALL, EMULATOR_CREDENTIALS, startEmulato
 import { loadConfig } from '../lib/config';
 import { buildStatusChangedEvent } from '../lib/events';
 import { createLogger } from '../lib/log';
-import { createSinks, drainOutbox } from '../lib/sinks';
-import { MemoryStateStore } from '../lib/state/memory';
+import { createSinks, drainOutbox, eventBridgeSinks, settingsOf } from '../lib/sinks';
+import { MemoryStateStore } from '../lib/state/local/memory';
 import type { StateStore } from '../lib/state/store';
 import { benchRuntime, report, round } from './common';
 
@@ -167,7 +167,7 @@ async function eventBridge(events: number, callsPerSecond: number | null): Promi
     const arrived = emulator.busEvents(EB_DEMO_BUS);
     const ids = new Set(arrived.map((a) => a.event.Id));
     const stats = emulator.stats().PutEvents;
-    const limit = runtime.config.eb!.rateLimit;
+    const limit = settingsOf(runtime.config, eventBridgeSinks)!.rateLimit;
     const perSecond = events / seconds;
     report(`P4c EventBridge delivery throughput (EB_RATE_LIMIT ${limit})`, {
       events,

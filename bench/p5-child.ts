@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   const uuids = readFileSync(process.env.P5_UUIDS_FILE!, 'utf8').split('\n').filter((u) => u.length > 0);
   const budgetMs = Number(process.env.P5_BUDGET_MS ?? 20_000);
   const sink = new CountingSink();
-  const runtime = await createRuntime('poll', process.env, { write: () => undefined, makeSinks: () => [sink] });
+  const runtime = await createRuntime('poll', process.env, { write: () => undefined, makeSinks: { kinds: [], create: () => [sink] } });
   const rssAfterRuntimeMb = rssMb();
   const t0 = Date.now();
   for (const uuid of uuids) await runtime.store.putWatch(uuid, ['process', 'port'], t0);

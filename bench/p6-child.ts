@@ -81,7 +81,7 @@ async function main(): Promise<void> {
       warningSamples[msg] ??= detail;
     }
   };
-  const runtime = await createRuntime('poll', process.env, { write, makeSinks: () => [sink] });
+  const runtime = await createRuntime('poll', process.env, { write, makeSinks: { kinds: [], create: () => [sink] } });
   const rssAfterRuntimeMb = rssMb();
   if (process.env.P6_SEEDS_FILE) {
     const seeds = readFileSync(process.env.P6_SEEDS_FILE, 'utf8').split('\n').filter((l) => l.length > 0).map((l): Seed => {

@@ -31,7 +31,7 @@ import { startEmulator, type Emulator, type HostPort, type HostProcess, type Req
 import { seededRandom } from '../dev/emulator/timeline';
 import { portItem, processItem, sortItems, type ResultItem } from '../lib/results/items';
 import { decodeSnapshotRecord, encodeSnapshotRecord } from '../lib/results/snapshot';
-import { RedisStateStore } from '../lib/state/redis';
+import { RedisStateStore } from '../lib/state/redis/store';
 import { keyId } from '../lib/state/store';
 import { runSweep } from '../lib/sweep';
 import { TASK_KINDS, type TaskKind } from '../lib/types';

@@ -21,12 +21,13 @@ mkdirSync(outdir, { recursive: true });
 // import, where the same code costs several). The first time the module is imported (lib/state/index.ts opens
 // that store, lib/sinks/chat/index.ts sends its first message) it is decompressed (~1-3 ms) and compiled with
 // vm.compileFunction as a CommonJS module, named as below in stack traces. Still one self-contained file per
-// function. A deferred module has its own copy of what it imports (lib/state/rules.ts, errors.ts): nothing
-// relies on class identity across that line (isStoreError checks a registered symbol).
+// function. A deferred module has its own copy of what it imports (lib/state/rules.ts, errors.ts; the memory and
+// file stores each their lib/state/local/store.ts): nothing relies on class identity across that line
+// (isStoreError checks a registered symbol).
 const DEFERRED = [
-  { file: 'lib/state/redis.ts', name: 'redis-store.js', what: 'the Redis state store with ioredis' },
-  { file: 'lib/state/file.ts', name: 'file-store.js', what: 'the file state store' },
-  { file: 'lib/state/memory.ts', name: 'memory-store.js', what: 'the memory state store' },
+  { file: 'lib/state/redis/store.ts', name: 'redis-store.js', what: 'the Redis state store with ioredis' },
+  { file: 'lib/state/local/file.ts', name: 'file-store.js', what: 'the file state store' },
+  { file: 'lib/state/local/memory.ts', name: 'memory-store.js', what: 'the memory state store' },
   { file: 'lib/sinks/chat/build.ts', name: 'chat-sinks.js', what: 'the chat robots' },
 ];
 const packedModules = new Map(); // file -> { packed, bytes, shippedAs }: the same for both functions, built once
@@ -74,7 +75,7 @@ for (const name of FUNCTIONS) {
   const entry = `functions/${name}/index.ts`;
   const result = await build({ ...common, entryPoints: [entry], outfile: path.join(outdir, `${name}.js`), sourcemap: 'external', metafile: true, plugins: [deferModules] });
   const bytes = result.metafile.outputs[path.join(outdir, `${name}.js`)].bytes;
-  const redis = packedModules.get('lib/state/redis.ts') ?? { bytes: 0, shippedAs: 0 };
+  const redis = packedModules.get('lib/state/redis/store.ts') ?? { bytes: 0, shippedAs: 0 };
   const deferred = Object.fromEntries(DEFERRED.map((d) => [d.name, { bytes: packedModules.get(d.file)?.bytes ?? 0, shippedAs: packedModules.get(d.file)?.shippedAs ?? 0 }]));
   // Without the Redis path: what a function on a file or memory store carries besides the compressed Redis store
   // (ioredis and our Redis code, shipped as one string).

@@ -2,6 +2,9 @@
 # npm run package:scf [-- --no-build] [-- --strict]
 #
 # Packages the service for Tencent Cloud SCF with the Serverless Framework, offline:
+#   0. scripts/package-check.ts: fails (exit 2) when the functions' environment would not work in SCF, naming the
+#      variable (STATE_STORE must be redis:// or rediss://, unless ALLOW_FILE_STORE=true); writes the execution
+#      role's CAM policy for the configured features and its trust policy to .serverless/cam-*.json
 #   1. npm run build (dist/poll.js, dist/api.js -> dist/scf.zip); --no-build skips it when dist/scf.zip exists
 #   2. serverless package (serverless@3 + serverless-tencent-scf; no credentials, no network)
 #   3. scripts/serverless/describe.js: what `serverless deploy` would send to SCF (functions, runtime, timeouts,
@@ -23,12 +26,18 @@ for arg in "$@"; do
   case "$arg" in
     --no-build) build=0 ;;
     --strict) strict=1 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "package.sh: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
 
 fail() { echo "package.sh: FAILED: $*" >&2; exit 1; }
+
+# Before minutes of building: it prints its own problems (exit 2).
+node scripts/run-ts.mjs scripts/package-check.ts || exit $?
+# serverless.yml looks DEPLOY_CREDENTIALS up by name: pass it trimmed, and unset when blank (the default, role).
+credentials_mode="$(printf '%s' "${DEPLOY_CREDENTIALS:-}" | tr -d '[:space:]')"
+if [[ -n $credentials_mode ]]; then export DEPLOY_CREDENTIALS=$credentials_mode; else unset DEPLOY_CREDENTIALS; fi
 
 if [[ $build == 1 || ! -f dist/scf.zip ]]; then
   [[ $build == 0 ]] && echo "package.sh: dist/scf.zip is missing; building anyway" >&2

@@ -92,7 +92,10 @@ export const CONTROL_ROUTES: Record<string, Handler> = {
   'GET /_emulator/eb/events': (e, _b, q) => e.busEvents(str(q.get('bus'), 'bus')),
   'DELETE /_emulator/eb/events': (e) => (e.resetEventBuses(), { ok: true }),
 
-  'POST /_emulator/scf/functions': (e, b) => (e.addFunction(str(b.name, 'name'), { namespace: b.namespace }), { ok: true }),
+  'POST /_emulator/scf/functions': (e, b) => (e.addFunction(str(b.name, 'name'), { namespace: b.namespace, runtime: b.runtime }), { ok: true }),
+  'POST /_emulator/scf/functions/update-code': (e, b) => e.updateFunctionCode(str(b.name, 'name'), { namespace: b.namespace }),
+  'GET /_emulator/scf/versions': (e, _b, q) => e.versions(str(q.get('functionName'), 'functionName'), { namespace: q.get('namespace') ?? undefined }),
+  'GET /_emulator/scf/alias': (e, _b, q) => e.alias(str(q.get('functionName'), 'functionName'), str(q.get('name'), 'name'), { namespace: q.get('namespace') ?? undefined }),
   'POST /_emulator/scf/triggers': (e, b) =>
     e.addTrigger(
       str(b.functionName, 'functionName'),

@@ -1,5 +1,6 @@
 // The Tencent Cloud API emulator: CWP as yunjing and as cwp (two faces of one set of agents), tdmq (CMQ), eb and the
-// scf trigger actions of the deploy step on API 3.0, on one loopback port, with an in-process control API and the same over HTTP under /_emulator/
+// scf actions of the deploy and rollback steps on API 3.0, on one loopback port, with an in-process control API and
+// the same over HTTP under /_emulator/
 // (control.ts). See README.md.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,7 +12,7 @@ import { Machines, quuidFor, type MachineFleetOptions, type MachineSpec } from '
 import { DEMO_SCAN_MS, startDemo } from './demo';
 import { Faults, type FaultSpec } from './faults';
 import { RateLimiter, type ActionStats, type RequestRecord } from './ratelimit';
-import { Scf, type NewTrigger, type ScfTrigger } from './scf';
+import { Scf, type NewTrigger, type ScfAlias, type ScfTrigger, type ScfVersion } from './scf';
 import { handleApi, readBody, type ApiCore } from './server';
 import { Tdmq, type CmqMessage } from './tdmq';
 import { EventBridge, type EbArrival } from './eb';
@@ -23,7 +24,7 @@ export type { EmulatorCredential } from './auth';
 export type { FaultKind, FaultSpec } from './faults';
 export type { CmqMessage } from './tdmq';
 export { EB_DEMO_BUS, EB_MAX_EVENT_BYTES, EB_MAX_EVENTS_PER_CALL, EB_RATE_LIMIT_PER_SECOND, type EbArrival, type EbEventRecord } from './eb';
-export { EMULATOR_APP_ID, type NewTrigger, type ScfTrigger } from './scf';
+export { EMULATOR_APP_ID, type NewTrigger, type ScfAlias, type ScfTrigger, type ScfVersion } from './scf';
 export type { CollectionResults, FleetOptions, ScriptStep, TaskOutcome, Transition } from './yunjing';
 export { DEFAULT_HOST_SIZE, PID_MAX, churnedPid, type Host, type HostChurn, type HostPort, type HostProcess, type HostSpec, type OpenPort, type Process } from './hosts';
 export { RESULT_LIMIT } from './results';
@@ -150,9 +151,17 @@ export interface Emulator {
   /** Forgets what every bus received, and PutEvents' rate window. */
   resetEventBuses(): void;
 
-  // scf (the deploy step's trigger actions)
+  // scf (the deploy and rollback steps: triggers, versions, aliases)
   /** A function as `serverless deploy` leaves it, without triggers (idempotent). Namespace default `default`. */
-  addFunction(name: string, options?: { namespace?: string }): void;
+  addFunction(name: string, options?: { namespace?: string; runtime?: string }): void;
+  /** What `serverless deploy` does to an existing function: new code on $LATEST, and a new ModTime. */
+  updateFunctionCode(name: string, options?: { namespace?: string }): { codeRevision: number; modTime: string };
+  /** The published versions, oldest first. */
+  versions(functionName: string, options?: { namespace?: string }): ScfVersion[];
+  /** The alias, or null. */
+  alias(functionName: string, aliasName: string, options?: { namespace?: string }): ScfAlias | null;
+  /** Which updateFunctionCode revision a qualifier ($LATEST, a version, an alias) runs now (0: the first code). */
+  codeRevisionOf(functionName: string, qualifier: string, options?: { namespace?: string }): number;
   /** A trigger as CreateTrigger makes it, e.g. a disabled timer: `{ type: 'timer', name, desc: <7-field cron>, enabled: false }`. */
   addTrigger(functionName: string, trigger: NewTrigger, options?: { namespace?: string; region?: string }): ScfTrigger;
   /** The function's triggers now, as ListTriggers would show them. */
@@ -264,6 +273,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     resetEventBuses: () => core.eb.reset(),
 
     addFunction: (name, o) => core.scf.addFunction(name, o),
+    updateFunctionCode: (name, o) => core.scf.updateFunctionCode(name, o),
+    versions: (functionName, o) => core.scf.versions(functionName, o),
+    alias: (functionName, aliasName, o) => core.scf.alias(functionName, aliasName, o),
+    codeRevisionOf: (functionName, qualifier, o) => core.scf.codeRevisionOf(functionName, qualifier, o),
     addTrigger: (functionName, trigger, o) => core.scf.addTrigger(functionName, trigger, o),
     triggers: (functionName, o) => core.scf.triggers(functionName, o),
   };

@@ -1,7 +1,7 @@
 // SCF timer trigger: one sweep per tick. Thin on purpose: parse the event, run lib/sweep, shape the result.
 import { randomUUID } from 'node:crypto';
 import { ConfigError, getRuntime } from '../../lib/runtime';
-import { createSinks } from '../../lib/sinks';
+import { sinkFactory } from '../../lib/sinks';
 import { timerTriggerName } from '../../lib/scf/timer-event';
 import { runSweep, sweepWindow } from '../../lib/sweep';
 import type { SweepSummary } from '../../lib/types';
@@ -12,7 +12,7 @@ export async function main_handler(event: unknown, context?: ScfContext): Promis
   const now = Date.now();
   let runtime;
   try {
-    runtime = await getRuntime('poll', createSinks);
+    runtime = await getRuntime('poll', sinkFactory);
   } catch (e) {
     // One JSON line that names every bad variable; SCF marks the invocation failed.
     const problems = e instanceof ConfigError ? e.problems : [e instanceof Error ? e.message : String(e)];

@@ -1,22 +1,33 @@
-// Routing settings per sink (issue #13): <PREFIX>_MIN_SEVERITY, <PREFIX>_KINDS, <PREFIX>_STATES and
-// <PREFIX>_EVENT_TYPES for every sink prefix. Parsed here into one EventRoute per prefix (lib/sinks/route.ts
-// says what a route does); every bad value is named with its variable, the values it does not know, and the fix.
+// The settings every sink kind shares, per routing prefix (issue #13): <PREFIX>_MIN_SEVERITY, <PREFIX>_KINDS,
+// <PREFIX>_STATES and <PREFIX>_EVENT_TYPES for each prefix the sink kinds declare (lib/sinks/kinds.ts). Parsed here
+// into one EventRoute per prefix (lib/sinks/route.ts applies it); every bad value is named with its variable, the
+// values it does not know, and the fix. A further setting every sink kind takes goes here too, beside these four.
 import * as z from 'zod/mini';
-import { commaList } from './fields';
-import { EVENT_TYPES, EVERY_EVENT, type EventRoute, type EventType } from '../sinks/route';
+import { EVENT_TYPES, type EventType, type Severity } from '../events/types';
 import { TASK_KINDS, TASK_STATES, type TaskKind, type TaskState } from '../types';
+import { commaList } from './fields';
 
-/** The sinks that can be routed, by the prefix of their settings. */
-export const SINK_PREFIXES = ['WEBHOOK', 'CMQ', 'EB', 'WECOM', 'DINGTALK', 'FEISHU', 'SLACK'] as const;
-export type SinkPrefix = (typeof SINK_PREFIXES)[number];
+/** Which events one sink takes. `null`: every value. */
+export interface EventRoute {
+  minSeverity: Severity;
+  kinds: readonly TaskKind[] | null;
+  /** The states of status.changed events the sink takes; other event types are not filtered by it. */
+  states: readonly TaskState[] | null;
+  types: readonly EventType[] | null;
+}
+
+/** The route of a sink with no routing settings: every event. */
+export const EVERY_EVENT: EventRoute = Object.freeze({ minSeverity: 'info', kinds: null, states: null, types: null });
 
 const SUFFIXES = ['MIN_SEVERITY', 'KINDS', 'STATES', 'EVENT_TYPES'] as const;
-export type RoutingVariable = `${SinkPrefix}_${(typeof SUFFIXES)[number]}`;
 
-/** Every routing variable, as ENV lists them. */
-export const ROUTING_ENV: readonly RoutingVariable[] = SINK_PREFIXES.flatMap((p) => SUFFIXES.map((s) => `${p}_${s}` as const));
+/** The routing variables of these prefixes, four each. */
+export function routingVariables(prefixes: readonly string[]): string[] {
+  return prefixes.flatMap((p) => SUFFIXES.map((s) => `${p}_${s}`));
+}
 
-export type Routes = Record<SinkPrefix, EventRoute>;
+/** One route per routing prefix (WEBHOOK, EB, WECOM, …). */
+export type Routes = Readonly<Record<string, EventRoute>>;
 
 const severity = z.enum(['info', 'warning'], { error: 'must be info or warning' });
 
@@ -43,11 +54,11 @@ function knownValues<T extends string>(name: string, raw: string, known: readonl
   return { values: [...new Set(given.map(normalise))] as T[], problem: null };
 }
 
-/** One route per sink prefix from the (trimmed, non-empty) variables present; problems name each bad variable. */
-export function parseRoutes(present: Readonly<Record<string, string>>): { routes: Routes; problems: string[] } {
+/** One route per prefix from the (trimmed, non-empty) variables present; problems name each bad variable. */
+export function parseRoutes(present: Readonly<Record<string, string>>, prefixes: readonly string[]): { routes: Routes; problems: string[] } {
   const problems: string[] = [];
-  const routes = {} as Routes;
-  for (const prefix of SINK_PREFIXES) {
+  const routes: Record<string, EventRoute> = {};
+  for (const prefix of prefixes) {
     const route: { -readonly [K in keyof EventRoute]: EventRoute[K] } = { ...EVERY_EVENT };
     const sev = present[`${prefix}_MIN_SEVERITY`];
     if (sev !== undefined) {

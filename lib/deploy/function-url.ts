@@ -2,15 +2,22 @@
 //   - the api function's Function URL: an SCF trigger of type `http` (the plugin knows no such event type, and
 //     API Gateway triggers went offline on 2025-06-30);
 //   - the poll function's timer is enabled (someone may have switched it off in the console).
-// Idempotent: it lists the triggers first and calls CreateTrigger / UpdateTriggerStatus only for what is missing
-// or off, so a second run changes nothing. It talks to SCF API 3.0 through a TencentCaller (a TencentClient in
-// scripts/deploy.ts, the emulator's endpoint in tests) and returns what it found and did; printing is the CLI's.
+// Both are bound to the target's qualifier: the alias `live` (lib/deploy/versions.ts) by default, or $LATEST with
+// SCF_VERSIONS=off. The plugin can only make triggers on $LATEST, so on an alias the poll function gets its own
+// timer (cwp-task-bridge-poll-live, with the cron of serverless.yml's timer) and serverless.yml's timer on
+// $LATEST is switched off; `serverless deploy` switches it on again each time (it always recreates it), and the
+// next step switches it off: for those seconds both may fire, which overlapping sweeps allow.
+// Idempotent: it lists the triggers first and calls CreateTrigger / UpdateTrigger / UpdateTriggerStatus only for
+// what is missing, different or off, so a second run changes nothing. It talks to SCF API 3.0 through a
+// TencentCaller (a TencentClient in scripts/deploy.ts, the emulator's endpoint in tests) and returns what it
+// found and did; printing is the CLI's.
 import type {
   CreateTriggerRequest,
   CreateTriggerResponse,
   ListTriggersRequest,
   ListTriggersResponse,
   TriggerInfo,
+  UpdateTriggerRequest,
   UpdateTriggerStatusRequest,
 } from 'tencentcloud-sdk-nodejs/tencentcloud/services/scf/v20180416/scf_models';
 import { isTencentError, type TencentError } from '../errors';
@@ -24,6 +31,8 @@ export const SCF_DEFAULT_ENDPOINT = 'https://scf.tencentcloudapi.com';
 export const SERVICE_NAME = 'cwp-task-bridge';
 /** serverless.yml's timer event name on the poll function. */
 export const POLL_TIMER_TRIGGER_NAME = 'cwp-task-bridge-poll';
+/** The poll function's timer on an alias (the plugin's is on $LATEST). */
+export const ALIAS_TIMER_TRIGGER_NAME = 'cwp-task-bridge-poll-live';
 export const FUNCTION_URL_TRIGGER_NAME = 'cwp-task-bridge-url';
 
 /**
@@ -45,17 +54,17 @@ export interface DeployTarget {
   namespace: string;
   apiFunction: string;
   pollFunction: string;
-  /** The version or alias the triggers bind to: the plugin deploys and triggers `$LATEST`. */
+  /** The version or alias the triggers bind to: the alias `live`, or `$LATEST` (where the plugin deploys) with SCF_VERSIONS=off. */
   qualifier: string;
 }
 
-export function deployTarget(stage: string, region: string): DeployTarget {
+export function deployTarget(stage: string, region: string, qualifier = '$LATEST'): DeployTarget {
   return {
     region,
     namespace: 'default',
     apiFunction: `${SERVICE_NAME}-${stage}-api`,
     pollFunction: `${SERVICE_NAME}-${stage}-poll`,
-    qualifier: '$LATEST',
+    qualifier,
   };
 }
 
@@ -75,14 +84,21 @@ export interface FunctionUrlResult {
 export interface TimerResult {
   functionName: string;
   triggerName: string;
-  /** enabled: it was off and UpdateTriggerStatus turned it on; unchanged: it was on. */
-  action: 'enabled' | 'unchanged';
+  /**
+   * enabled: it was off and UpdateTriggerStatus turned it on; unchanged: it was on; created: the alias's timer was
+   * made; updated: the alias's timer had another cron than serverless.yml's and now has that one.
+   */
+  action: 'enabled' | 'unchanged' | 'created' | 'updated';
   cron: string | null;
+  /** The version or alias the timer fires. */
+  qualifier: string;
+  /** On an alias, serverless.yml's timer on $LATEST: switched off by this run, or found off; null on $LATEST. */
+  latestTimer: 'switched-off' | 'off' | null;
 }
 
 /** A failure of the deploy step, with a message that says what to do; `cause` is the TencentError, if any. */
 export class DeployStepError extends Error {
-  override readonly name = 'DeployStepError';
+  override readonly name: string = 'DeployStepError';
 }
 
 export interface EnsureFunctionUrlOptions {
@@ -97,7 +113,7 @@ export async function listTriggers(scf: TencentCaller, target: DeployTarget, fun
   const all: TriggerInfo[] = [];
   for (let offset = 0; ; offset += LIST_PAGE_SIZE) {
     const request: ListTriggersRequest = { FunctionName: functionName, Namespace: target.namespace, Offset: offset, Limit: LIST_PAGE_SIZE };
-    const { response } = await call<ListTriggersResponse>(scf, target, 'ListTriggers', { ...request }, functionName);
+    const { response } = await callScf<ListTriggersResponse>(scf, target, 'ListTriggers', { ...request }, functionName);
     const page = response.Triggers ?? [];
     all.push(...page);
     if (page.length < LIST_PAGE_SIZE || all.length >= (response.TotalCount ?? 0)) return all;
@@ -129,7 +145,7 @@ export async function ensureFunctionUrl(scf: TencentCaller, target: DeployTarget
       const now = pickHttpTrigger(await listTriggers(scf, target, functionName), target.qualifier);
       if (now) return describeExisting(functionName, now, target.qualifier);
     }
-    throw explain(e, target, 'CreateTrigger', functionName);
+    throw explainScfError(e, target, 'CreateTrigger', functionName);
   }
 
   let urls = functionUrls(created.TriggerInfo?.TriggerDesc);
@@ -144,7 +160,11 @@ export async function ensureFunctionUrl(scf: TencentCaller, target: DeployTarget
   return { functionName, action: 'created', triggerName: FUNCTION_URL_TRIGGER_NAME, qualifier: target.qualifier, ...urls, differences: [] };
 }
 
-/** Turns the poll function's timer on if it is off. The timer itself is serverless.yml's to create. */
+/**
+ * On $LATEST: turns serverless.yml's timer on if it is off. On an alias: makes sure the alias has its own timer,
+ * with serverless.yml's cron and switched on, then switches serverless.yml's timer on $LATEST off. The timer on
+ * $LATEST is serverless.yml's to create, and is where the cron comes from.
+ */
 export async function ensurePollTimer(scf: TencentCaller, target: DeployTarget): Promise<TimerResult> {
   const functionName = target.pollFunction;
   const triggers = await listTriggers(scf, target, functionName);
@@ -156,19 +176,52 @@ export async function ensurePollTimer(scf: TencentCaller, target: DeployTarget):
         '`serverless deploy` creates it from serverless.yml; run `npm run deploy` without --skip-serverless',
     );
   }
-  const result = { functionName, triggerName: POLL_TIMER_TRIGGER_NAME, cron: timerCron(timer.TriggerDesc) };
-  if (isEnabled(timer.Enable)) return { ...result, action: 'unchanged' };
+  const cron = timerCron(timer.TriggerDesc);
+  const timerQualifier = timer.Qualifier || '$LATEST';
+  if (target.qualifier === '$LATEST') {
+    const result = { functionName, triggerName: POLL_TIMER_TRIGGER_NAME, cron, qualifier: timerQualifier, latestTimer: null };
+    if (isEnabled(timer.Enable)) return { ...result, action: 'unchanged' };
+    await setTimerSwitch(scf, target, functionName, POLL_TIMER_TRIGGER_NAME, timerQualifier, 'OPEN');
+    return { ...result, action: 'enabled' };
+  }
 
-  const request: UpdateTriggerStatusRequest = {
-    Enable: 'OPEN',
-    FunctionName: functionName,
-    TriggerName: POLL_TIMER_TRIGGER_NAME,
-    Type: 'timer',
-    Qualifier: timer.Qualifier || target.qualifier,
-    Namespace: target.namespace,
-  };
-  await call(scf, target, 'UpdateTriggerStatus', { ...request }, functionName);
-  return { ...result, action: 'enabled' };
+  if (cron === null) throw new DeployStepError(`${functionName}: the cron of timer ${POLL_TIMER_TRIGGER_NAME} cannot be read from its TriggerDesc ${JSON.stringify(timer.TriggerDesc ?? '')}; check it in the SCF console`);
+  const onAlias = triggers.find((t) => t.Type === 'timer' && t.TriggerName === ALIAS_TIMER_TRIGGER_NAME && (t.Qualifier || '$LATEST') === target.qualifier);
+  let action: TimerResult['action'];
+  if (!onAlias) {
+    const request: CreateTriggerRequest = {
+      FunctionName: functionName,
+      TriggerName: ALIAS_TIMER_TRIGGER_NAME,
+      Type: 'timer',
+      TriggerDesc: cron,
+      Namespace: target.namespace,
+      Qualifier: target.qualifier,
+      Enable: 'OPEN',
+      Description: `cwp-task-bridge sweep on ${target.qualifier}`,
+    };
+    await callScf(scf, target, 'CreateTrigger', { ...request }, functionName);
+    action = 'created';
+  } else if (timerCron(onAlias.TriggerDesc) !== cron) {
+    const request: UpdateTriggerRequest = { FunctionName: functionName, TriggerName: ALIAS_TIMER_TRIGGER_NAME, Type: 'timer', Qualifier: target.qualifier, Namespace: target.namespace, TriggerDesc: cron, Enable: 'OPEN' };
+    await callScf(scf, target, 'UpdateTrigger', { ...request }, functionName);
+    action = 'updated';
+  } else if (!isEnabled(onAlias.Enable)) {
+    await setTimerSwitch(scf, target, functionName, ALIAS_TIMER_TRIGGER_NAME, target.qualifier, 'OPEN');
+    action = 'enabled';
+  } else action = 'unchanged';
+
+  // Only now, so the sweep never stops: the alias's timer is on before the one on $LATEST goes off.
+  let latestTimer: TimerResult['latestTimer'] = 'off';
+  if (isEnabled(timer.Enable)) {
+    await setTimerSwitch(scf, target, functionName, POLL_TIMER_TRIGGER_NAME, timerQualifier, 'CLOSE');
+    latestTimer = 'switched-off';
+  }
+  return { functionName, triggerName: ALIAS_TIMER_TRIGGER_NAME, action, cron, qualifier: target.qualifier, latestTimer };
+}
+
+async function setTimerSwitch(scf: TencentCaller, target: DeployTarget, functionName: string, triggerName: string, qualifier: string, enable: 'OPEN' | 'CLOSE'): Promise<void> {
+  const request: UpdateTriggerStatusRequest = { Enable: enable, FunctionName: functionName, TriggerName: triggerName, Type: 'timer', Qualifier: qualifier, Namespace: target.namespace };
+  await callScf(scf, target, 'UpdateTriggerStatus', { ...request }, functionName);
 }
 
 /** The http trigger bound to `qualifier`, else any http trigger (a Function URL made on an alias). */
@@ -217,16 +270,17 @@ function isEnabled(enable: unknown): boolean {
   return enable === 1 || enable === '1' || enable === 'OPEN' || enable === true;
 }
 
-async function call<T>(scf: TencentCaller, target: DeployTarget, action: string, payload: Record<string, unknown>, functionName: string) {
+/** One SCF call; a failure becomes a DeployStepError that names the action and function and says what to do. */
+export async function callScf<T = Record<string, unknown>>(scf: TencentCaller, target: DeployTarget, action: string, payload: Record<string, unknown>, functionName: string) {
   try {
     return await scf.call<T>(action, payload);
   } catch (e) {
-    throw explain(e, target, action, functionName);
+    throw explainScfError(e, target, action, functionName);
   }
 }
 
 /** A DeployStepError saying what failed and what to do, from the error table's kind of the TencentError. */
-function explain(e: unknown, target: DeployTarget, action: string, functionName: string): unknown {
+export function explainScfError(e: unknown, target: DeployTarget, action: string, functionName: string): unknown {
   if (!isTencentError(e)) return e;
   const where = `${functionName} (namespace ${target.namespace}, region ${target.region})`;
   const what = `${action} on ${where} failed with ${e.code}: ${e.message}`;

@@ -1,13 +1,24 @@
 // What the deploy step reads from the deploying shell: the same switches serverless.yml reads (SCF_STAGE,
-// TENCENTCLOUD_REGION, API_TRIGGER, SCF_VPC_ID/SCF_SUBNET_ID), SCF_ENDPOINT, and the credentials. Checked before
-// anything is built or deployed, so a typo fails in a second and not after `serverless deploy`. Blank values
-// count as unset, as in serverless.yml's `${env:NAME, default}` and lib/config.
+// TENCENTCLOUD_REGION, API_TRIGGER, SCF_VPC_ID/SCF_SUBNET_ID, SCF_ROLE, DEPLOY_CREDENTIALS), SCF_ENDPOINT,
+// SCF_VERSIONS, and the credentials. Checked before anything is built or deployed, so a typo fails in a second
+// and not after `serverless deploy`. Blank values count as unset, as in serverless.yml's `${env:NAME, default}`
+// and lib/config. What the functions' own environment must hold to work when deployed (a shared state store,
+// credentials for them) is functionEnvironmentProblems, which `npm run package:scf` checks as well.
+import { redisUrlProblem } from '../config/redis-url';
 import type { TencentCredentials } from '../tencent/types';
 import { SCF_DEFAULT_ENDPOINT } from './function-url';
 
 /** url: the deploy step makes a Function URL; apigw: the plugin makes an API Gateway trigger; none: no HTTP trigger. */
 export type ApiTrigger = 'url' | 'apigw' | 'none';
 const API_TRIGGERS: readonly ApiTrigger[] = ['url', 'apigw', 'none'];
+
+/**
+ * Where the functions get their Tencent Cloud credentials (DEPLOY_CREDENTIALS): `role`, the execution role
+ * SCF_ROLE (SCF injects short-lived keys); `env`, TENCENTCLOUD_SECRET_ID/KEY copied from the deploying shell into
+ * both functions' configuration (long-lived keys: only when asked for by name).
+ */
+export type FunctionCredentials = 'role' | 'env';
+const FUNCTION_CREDENTIALS: readonly FunctionCredentials[] = ['role', 'env'];
 
 export interface DeploySettings {
   stage: string;
@@ -16,6 +27,11 @@ export interface DeploySettings {
   endpoint: string;
   apiTrigger: ApiTrigger;
   vpc: { vpcId: string; subnetId: string } | null;
+  /** SCF_VERSIONS (default on): publish a version per deploy and bind the triggers to the alias `live`. */
+  versions: boolean;
+  /** SCF_ROLE, the functions' execution role. */
+  role: string | null;
+  credentials: FunctionCredentials;
 }
 
 type Env = Record<string, string | undefined>;
@@ -25,8 +41,16 @@ const value = (env: Env, name: string): string | undefined => {
   return v ? v : undefined;
 };
 
+export interface ReadOptions {
+  /**
+   * True when this run deploys the functions' configuration (`serverless deploy`): then their environment must
+   * work once deployed (functionEnvironmentProblems, with an execution role required unless DEPLOY_CREDENTIALS=env).
+   */
+  deploysFunctions?: boolean;
+}
+
 /** The settings, or every problem found (each names its variable). */
-export function readDeploySettings(env: Env): { settings: DeploySettings; problems: [] } | { settings: null; problems: string[] } {
+export function readDeploySettings(env: Env, options: ReadOptions = {}): { settings: DeploySettings; problems: [] } | { settings: null; problems: string[] } {
   const problems: string[] = [];
   const stage = value(env, 'SCF_STAGE') ?? 'dev';
   // Function names are cwp-task-bridge-<stage>-poll: SCF allows letters, digits, - and _, 60 characters in all.
@@ -53,9 +77,76 @@ export function readDeploySettings(env: Env): { settings: DeploySettings; proble
   if (vpcId !== undefined && !/^vpc-[a-z0-9]+$/.test(vpcId)) problems.push(`SCF_VPC_ID: "${vpcId}" is not a VPC id such as vpc-abcd1234`);
   if (subnetId !== undefined && !/^subnet-[a-z0-9]+$/.test(subnetId)) problems.push(`SCF_SUBNET_ID: "${subnetId}" is not a subnet id such as subnet-abcd1234`);
 
+  const versionsValue = value(env, 'SCF_VERSIONS') ?? 'on';
+  if (versionsValue !== 'on' && versionsValue !== 'off') problems.push(`SCF_VERSIONS: "${versionsValue}" must be on (publish a version per deploy, triggers on the alias live) or off (triggers on $LATEST)`);
+
+  // functionEnvironmentProblems reports a bad DEPLOY_CREDENTIALS itself.
+  const credentials = functionCredentialsOf(env, options.deploysFunctions ? [] : problems);
+  if (options.deploysFunctions) problems.push(...functionEnvironmentProblems(env, { requireRole: true }));
+
   if (problems.length > 0) return { settings: null, problems };
   const vpc = vpcId !== undefined && subnetId !== undefined ? { vpcId, subnetId } : null;
-  return { settings: { stage, region, endpoint, apiTrigger, vpc }, problems: [] };
+  return { settings: { stage, region, endpoint, apiTrigger, vpc, versions: versionsValue === 'on', role: value(env, 'SCF_ROLE') ?? null, credentials: credentials ?? 'role' }, problems: [] };
+}
+
+/** DEPLOY_CREDENTIALS, or undefined with a problem pushed. */
+function functionCredentialsOf(env: Env, problems: string[]): FunctionCredentials | undefined {
+  const v = value(env, 'DEPLOY_CREDENTIALS') ?? 'role';
+  if ((FUNCTION_CREDENTIALS as readonly string[]).includes(v)) return v as FunctionCredentials;
+  problems.push(`DEPLOY_CREDENTIALS: "${v}" must be role (the functions use the execution role SCF_ROLE) or env (copy TENCENTCLOUD_SECRET_ID/KEY into them)`);
+  return undefined;
+}
+
+/**
+ * What would make the deployed functions fail or misbehave, from the deploying shell's environment (which
+ * serverless.yml copies into them): a state store that is not shared (STATE_STORE must be redis:// or rediss://,
+ * unless ALLOW_FILE_STORE=true accepts a file store for a single-instance trial), and credentials: an execution
+ * role, or long-lived keys copied only with DEPLOY_CREDENTIALS=env. `requireRole`: a missing SCF_ROLE is a
+ * problem (deploy), not only a matter for the docs (package:scf, which describes what would be sent).
+ */
+export function functionEnvironmentProblems(env: Env, options: { requireRole: boolean }): string[] {
+  const problems: string[] = [];
+  const allowValue = value(env, 'ALLOW_FILE_STORE') ?? 'false';
+  if (allowValue !== 'true' && allowValue !== 'false') problems.push(`ALLOW_FILE_STORE: "${allowValue}" must be true or false`);
+  const allowFileStore = allowValue === 'true';
+  const store = value(env, 'STATE_STORE');
+  const shared = 'a deployed function needs a state store every instance and both functions share: redis://[:password@]host:port/db or rediss://... (TencentDB for Redis, docs/deploy.md)';
+  const perInstance = 'keeps state per instance: the api function\'s watches are not seen by poll, and each new instance starts over, publishing changes again';
+  if (store === undefined) {
+    if (!allowFileStore) problems.push(`STATE_STORE: is not set, so the functions would use serverless.yml's file:/tmp/cwp-task-bridge, which ${perInstance}; ${shared}. For a single-instance trial, ALLOW_FILE_STORE=true accepts the file store`);
+  } else if (/^rediss?:\/\//i.test(store)) {
+    const problem = redisUrlProblem(store);
+    if (problem) problems.push(`STATE_STORE: ${problem}`);
+  } else if (store.startsWith('file:')) {
+    if (!allowFileStore) problems.push(`STATE_STORE: a file: store ${perInstance}; ${shared}. For a single-instance trial, ALLOW_FILE_STORE=true accepts it`);
+  } else if (store === 'memory:') {
+    problems.push(`STATE_STORE: memory: loses every watch and state when an instance ends; ${shared}`);
+  } else {
+    problems.push(`STATE_STORE: must be redis://[:password@]host:port/db or rediss://... (the value is not shown)`);
+  }
+
+  const credentials = functionCredentialsOf(env, problems);
+  const role = value(env, 'SCF_ROLE');
+  if (credentials === 'env') {
+    if (value(env, 'TENCENTCLOUD_SECRET_ID') === undefined || value(env, 'TENCENTCLOUD_SECRET_KEY') === undefined) {
+      problems.push('DEPLOY_CREDENTIALS: env copies TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY into the functions, but they are not both set');
+    }
+    if (value(env, 'TENCENTCLOUD_SESSION_TOKEN') !== undefined) {
+      problems.push('DEPLOY_CREDENTIALS: env with TENCENTCLOUD_SESSION_TOKEN set: these are temporary keys, which would expire inside the functions; use an execution role (SCF_ROLE) instead');
+    }
+    // lib/config would pair the long-lived key with the session token SCF injects for the role: every call would fail.
+    if (role !== undefined) problems.push('DEPLOY_CREDENTIALS: env and SCF_ROLE are both set; the functions would mix the copied key with the role\'s session token. Use one: unset DEPLOY_CREDENTIALS (the role) or SCF_ROLE');
+  } else if (credentials === 'role' && role === undefined && options.requireRole) {
+    problems.push('SCF_ROLE: is required: the functions take their Tencent Cloud credentials from an execution role (docs/deploy.md, "The execution role"); DEPLOY_CREDENTIALS=env would copy TENCENTCLOUD_SECRET_ID/KEY into them instead (long-lived keys in the function configuration; not recommended)');
+  }
+  return problems;
+}
+
+/** The one line `npm run deploy` prints about the functions' credentials before `serverless deploy`. */
+export function functionCredentialsNotice(settings: Pick<DeploySettings, 'credentials' | 'role'>): string {
+  return settings.credentials === 'env'
+    ? 'deploy: DEPLOY_CREDENTIALS=env: TENCENTCLOUD_SECRET_ID/KEY are copied into both functions\' environment (long-lived keys; an execution role, SCF_ROLE, is safer)'
+    : `deploy: the functions get their Tencent Cloud credentials from the execution role ${settings.role ?? '(SCF_ROLE)'}; TENCENTCLOUD_SECRET_ID/KEY/SESSION_TOKEN are not copied into them (DEPLOY_CREDENTIALS=env would copy the first two)`;
 }
 
 export interface ResolvedCredentials {
@@ -66,9 +157,9 @@ export interface ResolvedCredentials {
 
 /**
  * The deploying user's keys: TENCENTCLOUD_SECRET_ID/KEY (and TENCENTCLOUD_SESSION_TOKEN for temporary keys), else
- * the `[default]` section of the plugin's credentials file (tencent_secret_id, tencent_secret_key). The fallback
- * matters with SCF_ROLE: then TENCENTCLOUD_SECRET_ID/KEY stay unset, since serverless.yml would deploy them into
- * the functions.
+ * the `[default]` section of the plugin's credentials file (tencent_secret_id, tencent_secret_key). They sign the
+ * SCF calls of the deploy and rollback steps only: serverless.yml copies them into the functions only with
+ * DEPLOY_CREDENTIALS=env.
  */
 export function resolveDeployCredentials(env: Env, credentialsFile: string, readFile: (path: string) => string | null): ResolvedCredentials | { problem: string } {
   const secretId = value(env, 'TENCENTCLOUD_SECRET_ID');

@@ -1,5 +1,6 @@
 // The events the bridge publishes (CloudEvents 1.0, structured JSON) and the items they list; their JSON Schemas
 // are in schemas/. The other domain types are in lib/types.ts.
+import type { IncidentNotification, IncidentType, ResolvedReason } from '../alerts/types';
 import type { ScanState, TaskKind, TaskState } from '../types';
 
 export type Severity = 'info' | 'warning';
@@ -126,6 +127,60 @@ export interface AgentUnwatchedEvent extends Omit<CloudEventEnvelope, 'subject'>
   data: AgentUnwatchedData;
 }
 
+/** The agent an incident is about, with its machine's name and IP when the machine listing has them. */
+export interface IncidentAgent {
+  uuid: string;
+  machineName?: string;
+  machineIp?: string;
+}
+
+/**
+ * The `data` of an incident.changed event (schemas/com.tencentcloud.cwp.incident.changed.json): an incident started
+ * firing, fires still (a repeat), was acknowledged, or resolved. A pending incident that resolves before it fires
+ * (a blip shorter than ALERT_OFFLINE_FOR) is never told.
+ */
+export interface IncidentChangedData {
+  /** Stable for the incident, URL-safe: what a receiver passes as PagerDuty's dedup_key. */
+  key: string;
+  type: IncidentType;
+  state: 'firing' | 'resolved';
+  /** The state before: pending (it waited ALERT_OFFLINE_FOR), firing, or null when it fired at once. */
+  previous: 'pending' | 'firing' | null;
+  notification: IncidentNotification;
+  acknowledged: boolean;
+  /** Who acknowledged it, and what they said (on an acknowledged notification and after). */
+  acknowledgedBy?: string;
+  comment?: string;
+  severity: Severity;
+  agent: IncidentAgent;
+  /** One line a person reads: "web-01 (10.0.0.5) offline". */
+  summary: string;
+  /** ISO 8601. */
+  openedAt: string;
+  firingAt: string | null;
+  resolvedAt: string | null;
+  /** From openedAt to resolvedAt, or to this notification while it is not resolved. */
+  durationSeconds: number;
+  /** On a resolved notification: why. */
+  reason?: ResolvedReason;
+  /** On a repeat: how many times it has been repeated (1, 2, ...). */
+  repeat?: number;
+  /** What the incident is about, where its type has it: the collection kind, the port, the process. */
+  kind?: TaskKind;
+  port?: number;
+  processName?: string;
+  fullPath?: string;
+  username?: string;
+  /** The ids of the events that changed the incident (its state events and result changes), oldest first. */
+  eventIds: string[];
+}
+
+/** An incident changed (CloudEvents 1.0, structured JSON mode). Subject: the incident key. */
+export interface IncidentChangedEvent extends CloudEventEnvelope {
+  type: 'com.tencentcloud.cwp.incident.changed';
+  data: IncidentChangedData;
+}
+
 /** The `data` of a scan.status.changed event (schemas/com.tencentcloud.cwp.scan.status.changed.json). */
 export interface ScanStatusChangeData {
   /** The scan's TaskId (0 while the account has had none). */
@@ -155,3 +210,9 @@ export type CloudEvent = StatusChangedEvent | PortsChangedEvent | ProcessesChang
 /** Every event the bridge publishes: the agents' (CloudEvent) and, on cwp, the account's scan. */
 export type BridgeEvent = CloudEvent | ScanStatusChangedEvent;
 
+/** Every event type the bridge publishes (schemas/*.json), in the order settings and errors list them. */
+export const EVENT_TYPES = [
+  'com.tencentcloud.cwp.task.status.changed', 'com.tencentcloud.cwp.ports.changed', 'com.tencentcloud.cwp.processes.changed', 'com.tencentcloud.cwp.agent.unwatched',
+  'com.tencentcloud.cwp.scan.status.changed',
+] as const satisfies readonly BridgeEvent['type'][];
+export type EventType = (typeof EVENT_TYPES)[number];

@@ -1,6 +1,6 @@
 // The core of the HTTP function: event in, integrated response out. functions/api builds the deps (or gets a
 // ConfigError from loadConfig) and calls handleHttp; tests call it with fakes.
-import { ConfigError } from '../config';
+import { ConfigError } from '../config/core';
 import { createLogger, NotSecret, type Logger } from '../log';
 import type { ScfContext, ScfHttpResponse } from '../scf/types';
 import type { ApiToken } from '../config/tokens';

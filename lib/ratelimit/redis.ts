@@ -1,12 +1,13 @@
 // The shared rate limiter: the same strict-spacing GCRA as local.ts, as a Lua script on the store's Redis,
 // so every instance of the function together stays under the rate. The script reads the time with Redis
 // TIME (one clock for all instances, none of theirs) and keeps the theoretical arrival time of each action
-// in `<prefix>:rate:<action>`. A caller that must wait sleeps locally for the time the script names, then
-// asks again. ioredis is only a type here: the connection comes from the RedisStateStore.
-import { setMaxListeners } from 'node:events';
+// in `<prefix>:rate:<action>`. Callers of one process wait in a local queue (queue.ts) whose pump asks the script,
+// sleeps for the time it names, and asks again: about one round trip per grant, however many callers wait.
+// ioredis is only a type here: the connection comes from the RedisStateStore.
 import type Redis from 'ioredis';
 import type { RateLimiter } from './limiter';
 import { realSleep, type Sleep } from './local';
+import { GrantQueues } from './queue';
 
 /** KEYS: tat. ARGV: interval ms. 0 = granted (tat moves to now + interval), else the ms to wait. */
 const ACQUIRE = `if redis.replicate_commands then pcall(redis.replicate_commands) end
@@ -46,18 +47,15 @@ export class RedisRateLimiter implements RateLimiter {
 
   readonly intervalMs: number;
   readonly prefix: string;
-  private readonly sleep: Sleep;
-  private readonly closing = new AbortController();
+  private readonly queues: GrantQueues;
 
   constructor(private readonly redis: Redis, readonly ratePerSecond: number, options: RedisRateLimiterOptions = {}) {
     if (!(ratePerSecond > 0) || !Number.isFinite(ratePerSecond)) throw new RangeError(`rate limiter: rate must be a positive number of requests per second, got ${ratePerSecond}`);
     this.intervalMs = 1000 / ratePerSecond;
     this.prefix = options.prefix ?? 'cwp-bridge';
-    this.sleep = options.sleep ?? realSleep;
-    // Every waiting acquire listens on `closing`: as many listeners as requests in flight, by design.
-    setMaxListeners(0, this.closing.signal);
     redis.defineCommand('cwpRateAcquire', { numberOfKeys: 1, lua: ACQUIRE });
     redis.defineCommand('cwpRatePause', { numberOfKeys: 1, lua: PAUSE });
+    this.queues = new GrantQueues((action) => this.take(action), options.sleep ?? realSleep);
   }
 
   private get scripts(): LimiterScripts {
@@ -68,35 +66,17 @@ export class RedisRateLimiter implements RateLimiter {
     return `${this.prefix}:rate:${action}`;
   }
 
-  async acquire(action: string, signal?: AbortSignal): Promise<void> {
-    // One signal for "the caller gave up or the limiter closed", without AbortSignal.any's retained listeners.
-    const local = new AbortController();
-    const onAbort = (e: Event) => local.abort((e.target as AbortSignal).reason);
-    for (const s of [signal, this.closing.signal]) {
-      if (s?.aborted) local.abort(s.reason);
-      else s?.addEventListener('abort', onAbort, { once: true });
-    }
+  /** One round trip: a grant now (0), or the ms until the shared bucket has one. */
+  private async take(action: string): Promise<number> {
     try {
-      await this.acquireUntil(action, local.signal);
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-      this.closing.signal.removeEventListener('abort', onAbort);
+      return Number(await this.scripts.cwpRateAcquire(this.key(action), this.intervalMs));
+    } catch (e) {
+      throw new Error(`rate limiter (redis): acquire ${action} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
   }
 
-  private async acquireUntil(action: string, stop: AbortSignal): Promise<void> {
-    for (;;) {
-      if (stop.aborted) throw stop.reason;
-      let wait: number;
-      try {
-        wait = Number(await this.scripts.cwpRateAcquire(this.key(action), this.intervalMs));
-      } catch (e) {
-        throw new Error(`rate limiter (redis): acquire ${action} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-      }
-      if (stop.aborted) throw stop.reason; // a grant that came too late for the caller is left unused
-      if (wait <= 0) return;
-      await this.sleep(wait, stop);
-    }
+  acquire(action: string, signal?: AbortSignal): Promise<void> {
+    return this.queues.acquire(action, signal);
   }
 
   async pause(action: string, ms: number): Promise<void> {
@@ -109,6 +89,6 @@ export class RedisRateLimiter implements RateLimiter {
 
   /** Stops waiting acquires; the connection belongs to the state store, which closes it. */
   async close(): Promise<void> {
-    this.closing.abort(new Error('rate limiter: closed'));
+    this.queues.close(new Error('rate limiter: closed'));
   }
 }

@@ -1,17 +1,19 @@
 // Builds what a function needs from the configuration, once per SCF instance: warm invocations reuse the
 // store connection, the rate limiter and the HTTP keep-alive pool. The Redis client is loaded only when the
 // store is Redis (lib/state/index.ts imports it lazily), which keeps the cold start of the other setups small.
-// The sinks are passed in by the poll function only, so the api bundle does not carry them.
-import { ConfigError, loadConfig, type Config, type FunctionRole } from '../config';
+// The sinks are passed in by the poll function only (their kinds, whose settings the config then validates too,
+// and their factory), so the api function reads no sink setting and its bundle does not carry them. Config
+// comes from lib/config/core.ts, not lib/config, which would bring every sink into the api bundle.
+import { ConfigError, loadConfigWith, type Config, type FunctionRole, type SinkSettingsKind } from '../config/core';
 import type { CwpPort } from '../cwp/port';
 import { CwpClient } from '../cwp/cwp';
 import { YunjingClient } from '../cwp/yunjing';
-import { CWP_APIS, EB_SERVICE, EB_VERSION, TDMQ_SERVICE, TDMQ_VERSION } from '../tencent/services';
+import { CWP_APIS } from '../tencent/services';
 import { createLogger, type Logger } from '../log';
 import type { RateLimiter } from '../ratelimit/limiter';
 import type { RequestBudget } from '../ratelimit/budget';
 import type { Sink } from '../sinks/sink';
-import type { TencentCaller } from '../tencent/types';
+import type { TencentApi, TencentCaller } from '../tencent/types';
 import type { StateStore } from '../state/store';
 import { TencentClient } from '../tencent/client';
 import { openStorage } from './storage';
@@ -29,12 +31,26 @@ export interface Runtime {
 }
 
 
+/** What a sink factory builds with: the runtime's callers, logger and budgets. */
+export interface SinkFactoryDeps {
+  /**
+   * A TencentClient for one API, with the runtime's credentials and timeout, its calls paced by a rate limiter of
+   * `api.rateLimit` shared as widely as the store is; a sink kind asks for the one it needs (CMQ: tdmq, EventBridge: eb).
+   */
+  tencent(api: TencentApi): TencentCaller;
+  logger: Logger;
+  /** A request budget shared as widely as the store is (each chat robot's rate limit). */
+  budget(ratePerSecond: number, burst: number): RequestBudget;
+}
+
 /**
- * Builds the sinks from the config (lib/sinks createSinks); `tdmq` is a client for TDMQ, or null if no CMQ is set;
- * `eb` one for EventBridge (in the bus's region), or null if EB_EVENT_BUS_ID is unset; `budget` a request budget
- * shared as widely as the store is (each chat robot's rate limit).
+ * The poll function's sinks (lib/sinks: SINK_KINDS and createSinks): the kinds whose settings the config validates
+ * beside the core ones, every problem in one ConfigError, and how the sinks are built from that config.
  */
-export type SinkFactory = (config: Config, deps: { tdmq: TencentCaller | null; eb: TencentCaller | null; logger: Logger; budget: (ratePerSecond: number, burst: number) => RequestBudget }) => Sink[];
+export interface SinkFactory {
+  kinds: readonly SinkSettingsKind[];
+  create(config: Config, deps: SinkFactoryDeps): Sink[];
+}
 
 export interface RuntimeOptions {
   /** Where log lines go (default stdout). */
@@ -46,7 +62,7 @@ export interface RuntimeOptions {
 
 export async function createRuntime(role: FunctionRole, env: Record<string, string | undefined> = process.env, options: RuntimeOptions = {}): Promise<Runtime> {
   const { write, makeSinks } = options;
-  const config = loadConfig(env, { role });
+  const config = loadConfigWith(env, makeSinks?.kinds ?? [], { role });
   const logger = createLogger({ level: config.logLevel, base: { fn: role }, ...(write ? { write } : {}) });
   const { store, rateLimiter, requestBudget } = await openStorage(config.stateStore);
   if (!store.durableAcrossInstances && env.TENCENTCLOUD_RUNENV === 'SCF') {
@@ -58,17 +74,12 @@ export async function createRuntime(role: FunctionRole, env: Record<string, stri
     limiters.push(l);
     return l;
   };
-  const common = { region: config.region, credentials: config.credentials, timeoutMs: config.requestTimeoutMs };
+  const tencent = ({ rateLimit, ...api }: TencentApi) => new TencentClient({ ...api, credentials: config.credentials, timeoutMs: config.requestTimeoutMs, rateLimiter: limiter(rateLimit) });
   // The CWP backend CWP_API names: the frozen yunjing API (the default) or the current cwp API.
   const api = CWP_APIS[config.cwp.api];
-  const cwpCaller = new TencentClient({ ...common, endpoint: config.cwp.endpoint, service: api.service, version: api.version, rateLimiter: limiter(config.cwp.rateLimit) });
+  const cwpCaller = tencent({ service: api.service, version: api.version, endpoint: config.cwp.endpoint, region: config.region, rateLimit: config.cwp.rateLimit });
   const cwp: CwpPort = config.cwp.api === 'cwp' ? new CwpClient(cwpCaller) : new YunjingClient(cwpCaller);
-  const needsTdmq = makeSinks !== undefined && (config.cmq.topic !== null || config.cmq.queue !== null);
-  const tdmq = needsTdmq ? new TencentClient({ ...common, endpoint: config.tdmq.endpoint, service: TDMQ_SERVICE, version: TDMQ_VERSION, rateLimiter: limiter(config.tdmq.rateLimit) }) : null;
-  const eb = makeSinks !== undefined && config.eb !== null
-    ? new TencentClient({ ...common, region: config.eb.region, endpoint: config.eb.endpoint, service: EB_SERVICE, version: EB_VERSION, rateLimiter: limiter(config.eb.rateLimit) })
-    : null;
-  const sinks = makeSinks ? makeSinks(config, { tdmq, eb, logger, budget: requestBudget }) : [];
+  const sinks = makeSinks ? makeSinks.create(config, { tencent, logger, budget: requestBudget }) : [];
   return {
     config,
     logger,

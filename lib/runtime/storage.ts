@@ -20,7 +20,7 @@ export interface Storage {
 
 export async function openStorage(url: StateStoreUrl, options: OpenStateStoreOptions = {}): Promise<Storage> {
   if (url.type === 'redis') {
-    const { RedisStateStore } = await import('../state/redis');
+    const { RedisStateStore } = await import('../state/redis/store');
     const store = await RedisStateStore.open(url.url, options.prefix === undefined ? {} : { prefix: options.prefix });
     return {
       store,

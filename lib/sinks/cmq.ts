@@ -11,14 +11,22 @@
 // - SubscribeCmqTopic FilterTag: at most 5 tags of at most 16 characters each. Tags longer than 16 characters
 //   are accepted on publish but no subscription can filter on them (`state:AGENT_OFFLINE` and
 //   `state:UNKNOWN_AGENT` are 19).
+// Its settings (CMQ_TOPIC, CMQ_QUEUE; TDMQ_ENDPOINT and TDMQ_RATE_LIMIT are core settings) and its factory are
+// `cmqSinks`, at the end.
+import * as z from 'zod/mini';
 import { tencentSendFailure } from './tencent-failure';
+import { TDMQ_SERVICE, TDMQ_VERSION } from '../tencent/services';
 import type { TencentCaller } from '../tencent/types';
 import type { BridgeEvent } from '../events/types';
 import { anySignal } from '../util/abort';
 import { sinkLabel } from '../util/redact';
+import type { SinkKind } from './kind';
 import type { SendResult, Sink } from './sink';
 
 export { TDMQ_SERVICE, TDMQ_VERSION } from '../tencent/services';
+/** The TDMQ action of each CMQ sink (also listed in the execution role's policy, lib/deploy/role-policy.ts). */
+export const CMQ_TOPIC_ACTION = 'PublishCmqMsg';
+export const CMQ_QUEUE_ACTION = 'SendCmqMsg';
 /** The default MaxMsgSize of a CMQ topic and of a queue created with defaults (bytes). */
 export const CMQ_DEFAULT_MAX_MSG_BYTES = 65536;
 /** PublishCmqMsg: a tag may not exceed 64 characters. */
@@ -96,7 +104,7 @@ abstract class CmqSink implements Sink {
     this.maxSendMs = options.timeoutMs ?? CMQ_SEND_TIMEOUT_MS;
   }
 
-  protected abstract action: 'PublishCmqMsg' | 'SendCmqMsg';
+  protected abstract action: typeof CMQ_TOPIC_ACTION | typeof CMQ_QUEUE_ACTION;
   protected abstract payload(event: BridgeEvent, content: string): Record<string, unknown>;
 
   async send(event: BridgeEvent, signal: AbortSignal): Promise<SendResult> {
@@ -125,7 +133,7 @@ abstract class CmqSink implements Sink {
 /** Publishes each event to a CMQ topic, tagged for subscription filters. */
 export class CmqTopicSink extends CmqSink {
   readonly id: string;
-  protected readonly action = 'PublishCmqMsg' as const;
+  protected readonly action = CMQ_TOPIC_ACTION;
 
   constructor(options: CmqSinkOptions) {
     super(options);
@@ -141,7 +149,7 @@ export class CmqTopicSink extends CmqSink {
 /** Sends each event to a CMQ queue, visible at once. */
 export class CmqQueueSink extends CmqSink {
   readonly id: string;
-  protected readonly action = 'SendCmqMsg' as const;
+  protected readonly action = CMQ_QUEUE_ACTION;
 
   constructor(options: CmqSinkOptions) {
     super(options);
@@ -152,3 +160,41 @@ export class CmqQueueSink extends CmqSink {
     return { QueueName: this.name, MsgContent: content, DelaySeconds: 0 };
   }
 }
+
+export const CMQ_ENV = ['CMQ_TOPIC', 'CMQ_QUEUE'] as const;
+
+/** The CMQ settings (config.cmq): a topic, a queue, both or neither. */
+export interface CmqSettings {
+  topic: string | null;
+  queue: string | null;
+}
+
+const schema = z.object({
+  CMQ_TOPIC: z.optional(z.string().check(z.regex(/^[A-Za-z][\w-]{0,63}$/, { error: 'must be a CMQ topic name: a letter, then up to 63 letters, digits, _ or -' }))),
+  CMQ_QUEUE: z.optional(z.string().check(z.regex(/^[A-Za-z][\w-]{0,63}$/, { error: 'must be a CMQ queue name: a letter, then up to 63 letters, digits, _ or -' }))),
+});
+
+/** TDMQ for CMQ: a topic sink (CMQ_TOPIC) and/or a queue sink (CMQ_QUEUE), sharing one TDMQ caller. */
+export const cmqSinks: SinkKind<'cmq', CmqSettings> = {
+  key: 'cmq',
+  prefixes: ['CMQ'],
+  variables: CMQ_ENV,
+  settings({ present, problems }) {
+    const parsed = z.safeParse(schema, { CMQ_TOPIC: present.CMQ_TOPIC, CMQ_QUEUE: present.CMQ_QUEUE });
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) problems.push(`${String(issue.path[0])}: ${issue.message}`);
+      return { topic: null, queue: null };
+    }
+    return { topic: parsed.data.CMQ_TOPIC ?? null, queue: parsed.data.CMQ_QUEUE ?? null };
+  },
+  create(cmq, { config, tencent }) {
+    if (!cmq.topic && !cmq.queue) return {};
+    const caller = tencent({ service: TDMQ_SERVICE, version: TDMQ_VERSION, endpoint: config.tdmq.endpoint, region: config.region, rateLimit: config.tdmq.rateLimit });
+    // A missing caller is a wiring bug; silently dropping the sink would strand its replayed dead letters.
+    if (!caller) throw new Error('CMQ_TOPIC/CMQ_QUEUE is set but no TDMQ caller was provided');
+    const sinks: Sink[] = [];
+    if (cmq.topic) sinks.push(new CmqTopicSink({ name: cmq.topic, caller }));
+    if (cmq.queue) sinks.push(new CmqQueueSink({ name: cmq.queue, caller }));
+    return { CMQ: sinks };
+  },
+};

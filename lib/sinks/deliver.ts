@@ -1,55 +1,17 @@
 // The outbox drain: delivers each outbox event to each sink at least once, keeps the delivery state per event
 // per sink, and turns what cannot be delivered into dead letters. Sinks only try once (sink.ts); what a send's
 // result does to a delivery (next attempt, dead letter, disable) is decided by retry-policy.ts; this file
-// claims, sends, and writes those decisions.
-//
-// Choices, in one place:
+// claims, sends, and writes those decisions. A drain (OutboxDrain) reads the outbox page by page, and each page in
+// four named steps: plan (which deliveries are due, as per-subject chains per sink), single send (sendChains) or
+// batch send (sendBatches), record (what each result does to its delivery), then settle (which entries leave the
+// outbox). Each step's choices are written beside it; these hold throughout:
 // - Delivery state is per (event, sink). A sink that is down never makes another sink see an event twice: the
 //   up sink's delivery is `delivered` and is skipped on every later drain; only the down sink is retried.
-// - Per-subject order, per sink: events of one subject (`<uuid>/<kind>`) go to a sink in outbox order, and
-//   event N+1 is not sent to a sink while event N of that subject is still pending there (failed this drain,
-//   or waiting for its next attempt). A receiver therefore never sees COMPLETE before the COLLECTING that
-//   preceded it, except around a dead letter: a dead event no longer holds its successors back, and a replayed
-//   dead letter is appended to the outbox, so it arrives after newer events of its subject. Ordering across
-//   subjects is not kept: subjects run in parallel up to the sink's concurrency.
-// - A sink that answers "disable" (webhook 410) gets no more sends in this drain (or in this run, when the
-//   caller passes one DeliveryRun to all its drains); its other pending deliveries stay in the outbox.
-// - The deadline and the signal stop new sends; sends already started finish (each has its own timeout).
-// - An attempt cut short by the caller's signal is not counted: the deadline is ours, not the sink's fault.
 // - Concurrent drains (two SCF instances on one Redis store, or a sweep and an API replay) do not send one
 //   (event, sink) twice: each send is preceded by store.claimDelivery, a lease that the delivery's next write
-//   clears; a drain that crashes mid-send leaves a claim that simply expires.
-// - How long a claim lasts (leaseFor): the sink's own bound on one send (Sink.maxSendMs: a webhook's timeout,
-//   WEBHOOK_TIMEOUT_MS, 5 s by default) plus LEASE_MARGIN_MS for writing the outcome after the send, event-loop
-//   lag and clock skew between instances. It must outlast any send of a live drain, or a second drain would
-//   send the event again while the first is still waiting for its answer; beyond that, a longer lease only
-//   delays what a killed drain (SCF timeout, OOM, SIGKILL) had claimed: with a fixed 5-minute lease the next
-//   run skipped those events, and their subjects' successors, for five minutes. So with the defaults a webhook
-//   delivery a killed drain had in flight goes out again 10 s after its claim. A sink that does not bound its
-//   sends (no maxSendMs) keeps DEFAULT_LEASE_MS. DrainOptions.leaseMs overrides both (tests).
-// - Deferred (SendResult `deferred`: the sink had no room in its own rate limit): not an attempt. The attempts
-//   and last error stay, the delivery is due again after retryAfterMs, the claim is cleared, and it blocks later
-//   events of its subject on that sink for this drain like any pending delivery. Logged at debug, counted in
-//   DrainResult.deferred (not in retried).
-// - Routing (Sink.accepts): an event a sink does not accept is not pending there at all: never claimed, sent,
-//   retried or dead-lettered on it, and it keeps no outbox entry alive. An entry leaves the outbox when every
-//   sink that accepts it is final (an entry no sink accepts leaves at once). A replayed dead letter (targets)
-//   goes to its target sink whatever that sink accepts now: someone asked for it by id.
-// - Batch sinks (BatchSink): one sendBatch of up to maxBatch due events instead of one send each. A batch is
-//   filled with subject chains in outbox order of their heads, and may hold consecutive events of one subject
-//   (in order); the rest of a chain that did not fit goes in the same worker's next batch, so one subject is
-//   never in two batches at once. Each event is claimed before the call (an unclaimable one, and its
-//   successors, are left out and block the subject). Each result goes through nextDelivery as for send().
-//   Order within a batch: once an event of a subject ends the batch still pending (retry, released, deferred),
-//   an `ok` answered for a later event of that subject is not recorded as delivered: its claim is released
-//   (not an attempt), so it is sent again after its predecessor. A duplicate rather than a reordering: the
-//   receiver's last word on the subject is still its newest event. A dead event does not hold successors
-//   back, as everywhere. Well-behaved batch sinks never answer so: one PutEvents call or one chat message is
-//   accepted or refused as a whole.
-// - A failed attempt that will be retried is logged at warn the first time in a run for its (event, sink), and
-//   at debug on later retries in that run: someone watching a run sees each event a sink missed once, at the
-//   default level, without a line per backoff step. "A run" is what shares one DeliveryRun, as for the
-//   410 rule: one sweep (every drain of a lib/sweep run); a drain without one is a run of its own.
+//   clears; a drain that crashes mid-send leaves a claim that simply expires (how long: leaseFor).
+// - "A run" is what shares one DeliveryRun: one sweep (every drain of a lib/sweep run); a drain without one is a
+//   run of its own. A run remembers the sinks it disabled and the retries it already warned of.
 import { setMaxListeners } from 'node:events';
 import type { Logger } from '../log';
 import { canClaimDelivery } from '../state/rules';
@@ -70,7 +32,16 @@ export const DEFAULT_LEASE_MS = 5 * 60_000;
 /** Added to a sink's maxSendMs: the outcome's write after the send, event-loop lag, clock skew between instances. */
 export const LEASE_MARGIN_MS = 5_000;
 
-/** How long a drain's claim on one delivery to `sink` holds off other drains (see the header). */
+/**
+ * How long a drain's claim on one delivery to `sink` holds off other drains: the sink's own bound on one send
+ * (Sink.maxSendMs: a webhook's timeout, WEBHOOK_TIMEOUT_MS, 5 s by default) plus LEASE_MARGIN_MS for writing the
+ * outcome after the send, event-loop lag and clock skew between instances. It must outlast any send of a live
+ * drain, or a second drain would send the event again while the first is still waiting for its answer; beyond
+ * that, a longer lease only delays what a killed drain (SCF timeout, OOM, SIGKILL) had claimed: with a fixed
+ * 5-minute lease the next run skipped those events, and their subjects' successors, for five minutes. So with the
+ * defaults a webhook delivery a killed drain had in flight goes out again 10 s after its claim. A sink that does
+ * not bound its sends (no maxSendMs) keeps DEFAULT_LEASE_MS. DrainOptions.leaseMs overrides both (tests).
+ */
 export function leaseFor(sink: Pick<Sink, 'maxSendMs'>, override?: number): number {
   if (override !== undefined) return override;
   const max = sink.maxSendMs;
@@ -92,7 +63,7 @@ export interface DrainOptions {
   /**
    * The run this drain belongs to: pass one DeliveryRun to every drain of a sweep. Sinks it disabled are
    * skipped (a 410'd URL stays off for the whole run instead of losing one more event per drain), and a retried
-   * failure is a warn once per (event, sink) per run (see the header). Default: a run of its own.
+   * failure is a warn once per (event, sink) per run (OutboxDrain.record). Default: a run of its own.
    */
   run?: DeliveryRun;
   /**
@@ -142,228 +113,127 @@ export class DeliveryRun {
   readonly warnedRetries = new Set<string>();
 }
 
+/** One (event, sink) delivery of a page, with the drain's copy of its entry's deliveries (kept up to date as it writes). */
 interface Job {
   entry: OutboxEntry;
   sink: Sink;
+  deliveries: Record<string, Delivery>;
+}
+
+/** A sink's share of a page: its due deliveries as subject chains, each in outbox order. */
+interface SinkPlan {
+  sink: Sink;
+  chains: Job[][];
 }
 
 /** Drains the outbox once: every due (event, sink) delivery is tried at most once. */
 export async function drainOutbox(store: OutboxPort, sinks: Sink[], options: DrainOptions): Promise<DrainResult> {
-  const now = options.now ?? Date.now;
-  const random = options.random ?? Math.random;
-  const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
-  const log = options.logger;
-  const result: DrainResult = { published: 0, retried: 0, deferred: 0, dead: 0, left: 0, disabled: [] };
-  // One listener on the caller's signal for the whole drain; every send in flight listens on this drain-local
-  // signal instead, which may legitimately have as many listeners as all sinks' concurrency together (Node
-  // warns past 10 listeners on one AbortSignal otherwise). Disposed when the drain ends.
-  const local = anySignal([options.signal]);
-  const sendSignal = local.signal;
-  setMaxListeners(sinks.reduce((n, s) => n + Math.max(1, s.concurrency), 0) + 10, sendSignal);
+  return new OutboxDrain(store, sinks, options).drain();
+}
 
-  const byId = new Map(sinks.map((s) => [s.id, s] as const));
-  const sinkIds = [...byId.keys()];
-  const run = options.run ?? new DeliveryRun();
-  const { disabled } = run;
+/** One drain of the outbox; drainOutbox makes one per call. */
+class OutboxDrain {
+  readonly #now: () => number;
+  readonly #random: () => number;
+  readonly #log: Logger;
+  readonly #run: DeliveryRun;
+  readonly #byId: Map<string, Sink>;
+  readonly #result: DrainResult = { published: 0, retried: 0, deferred: 0, dead: 0, left: 0, disabled: [] };
   /** Per sink, the subjects with an earlier event still pending there: later events of them wait. */
-  const blocked = new Map<string, Set<string>>(sinkIds.map((id) => [id, new Set<string>()] as const));
-  const block = (sinkId: string, subject: string) => blocked.get(sinkId)?.add(subject);
-  const stopped = () => sendSignal.aborted || (options.deadline !== undefined && now() >= options.deadline);
+  readonly #blocked: Map<string, Set<string>>;
+  /**
+   * One listener on the caller's signal for the whole drain; every send in flight listens on this drain-local
+   * signal instead, which may legitimately have as many listeners as all sinks' concurrency together (Node
+   * warns past 10 listeners on one AbortSignal otherwise). Disposed when the drain ends.
+   */
+  readonly #local: ReturnType<typeof anySignal>;
+  /** The signal every send gets: the caller's, through this drain's own. */
+  readonly #sendSignal: AbortSignal;
 
-  if (sinks.length === 0) {
-    // Nothing could take the events: keep them all rather than calling them delivered.
-    local.dispose();
-    result.left = await store.countOutbox();
-    return result;
+  constructor(
+    private readonly store: OutboxPort,
+    private readonly sinks: Sink[],
+    private readonly options: DrainOptions,
+  ) {
+    this.#now = options.now ?? Date.now;
+    this.#random = options.random ?? Math.random;
+    this.#log = options.logger;
+    this.#run = options.run ?? new DeliveryRun();
+    this.#byId = new Map(sinks.map((s) => [s.id, s] as const));
+    this.#blocked = new Map([...this.#byId.keys()].map((id) => [id, new Set<string>()] as const));
+    this.#local = anySignal([options.signal]);
+    this.#sendSignal = this.#local.signal;
+    setMaxListeners(sinks.reduce((n, s) => n + Math.max(1, s.concurrency), 0) + 10, this.#sendSignal);
   }
 
-  const deadLetter = async (entry: OutboxEntry, sinkId: string, delivery: Delivery, reason: string, deliveries: Record<string, Delivery>) => {
-    // The dead letter first: if we crash between the two writes, the event is tried again (at least once),
-    // rather than being dropped from the outbox with no record of why.
-    await store.addDeadLetter({ event: entry.event, sinkId, reason, attempts: delivery.attempts, deadAt: delivery.finishedAt ?? now() });
-    await store.updateDelivery(entry.event.id, sinkId, delivery);
-    deliveries[sinkId] = delivery;
-    result.dead++;
-    log.warn('event is a dead letter for this sink', { eventId: entry.event.id, subject: entry.event.subject, sink: sinkLabel(sinkId), attempts: delivery.attempts, reason });
-  };
+  /** The deadline and the signal stop new sends; sends already started finish (each has its own timeout). */
+  #stopped(): boolean {
+    return this.#sendSignal.aborted || (this.options.deadline !== undefined && this.#now() >= this.options.deadline);
+  }
 
-  const claim = (job: Job): Promise<boolean> => store.claimDelivery(job.entry.event.id, job.sink.id, now(), leaseFor(job.sink, options.leaseMs));
+  #block(sinkId: string, subject: string): void {
+    this.#blocked.get(sinkId)?.add(subject);
+  }
 
-  /** A sink's exception as a retryable result. Its message may quote the sink's URL (a fetch error, a bug): shown only scrubbed. */
-  const thrown = (sink: Sink, e: unknown): SendResult => ({ ok: false, retry: true, reason: `${sinkLabel(sink.id)} failed: ${redactSinkSecrets(e instanceof Error ? e.message : String(e), sink.id)}` });
-
-  /**
-   * Writes what one send's result does to its (event, sink) delivery. Returns whether the chain of its subject
-   * may go on. `afterPending`: an earlier event of the subject in the same batch is still pending, so an `ok`
-   * is released instead of recorded (see the header).
-   */
-  const record = async (job: Job, r: SendResult, deliveries: Record<string, Delivery>, afterPending = false): Promise<boolean> => {
-    const { entry, sink } = job;
-    if (afterPending && r.ok) {
-      await store.updateDelivery(entry.event.id, sink.id, releasedDelivery(deliveries[sink.id], now()));
-      log.warn('batch sink accepted an event after an earlier event of its subject failed; it will be sent again after it', { eventId: entry.event.id, subject: entry.event.subject, sink: sinkLabel(sink.id) });
-      return false;
+  async drain(): Promise<DrainResult> {
+    const { store } = this;
+    if (this.sinks.length === 0) {
+      // Nothing could take the events: keep them all rather than calling them delivered.
+      this.#local.dispose();
+      this.#result.left = await store.countOutbox();
+      return this.#result;
     }
-    const decision = nextDelivery({ previous: deliveries[sink.id], result: r, now: now(), maxAttempts: options.maxAttempts, abortedByUs: sendSignal.aborted, random });
-    switch (decision.kind) {
-      case 'delivered':
-        await store.updateDelivery(entry.event.id, sink.id, decision.delivery);
-        deliveries[sink.id] = decision.delivery;
-        result.published++;
-        return true;
-      case 'released':
-        // The claim released; the delivery stays as it was.
-        await store.updateDelivery(entry.event.id, sink.id, decision.delivery);
-        result.retried++;
-        return false;
-      case 'deferred': {
-        const d = decision.delivery;
-        await store.updateDelivery(entry.event.id, sink.id, d);
-        deliveries[sink.id] = d;
-        result.deferred++;
-        log.debug('delivery deferred by the sink', { eventId: entry.event.id, subject: entry.event.subject, sink: sinkLabel(sink.id), reason: r.ok ? null : r.reason, nextAttemptAt: new Date(d.nextAttemptAt).toISOString() });
-        return false;
-      }
-      case 'retry': {
-        const d = decision.delivery;
-        await store.updateDelivery(entry.event.id, sink.id, d);
-        deliveries[sink.id] = d;
-        result.retried++;
-        const pair = `${entry.event.id}\n${sink.id}`;
-        const firstInRun = !run.warnedRetries.has(pair);
-        if (firstInRun) run.warnedRetries.add(pair);
-        const fields = { eventId: entry.event.id, subject: entry.event.subject, sink: sinkLabel(sink.id), attempts: d.attempts, reason: d.lastError, nextAttemptAt: new Date(d.nextAttemptAt).toISOString() };
-        if (firstInRun) log.warn('delivery failed; will retry', fields);
-        else log.debug('delivery failed; will retry', fields);
-        return false;
-      }
-      case 'dead':
-        await deadLetter(entry, sink.id, decision.delivery, decision.reason, deliveries);
-        if (decision.disable && !disabled.has(sink.id)) {
-          disabled.add(sink.id);
-          result.disabled.push(sink.id);
-          log.warn('sink disabled for the rest of this run', { sink: sinkLabel(sink.id), reason: decision.reason });
-        }
-        return true;
-    }
-  };
-
-  /** One attempt of one (event, sink): claim, send once, record. Returns whether the chain of its subject may go on. */
-  const attempt = async (job: Job, deliveries: Record<string, Delivery>): Promise<boolean> => {
-    // Another drain is sending it, or has just finished it: leave it (and its subject's successors) to them.
-    if (!(await claim(job))) return false;
-    let r: SendResult;
+    // Pages: the first `batchSize` entries, then the entries still present plus the next `batchSize`, and so on
+    // (entries still pending stay at the front of the outbox, so each page re-reads and skips them).
+    const batchSize = Math.max(1, this.options.batchSize ?? DEFAULT_BATCH_SIZE);
+    const seen = new Set<string>();
+    let present = 0;
     try {
-      r = await job.sink.send(job.entry.event, sendSignal);
-    } catch (e) {
-      r = thrown(job.sink, e);
-    }
-    return record(job, r, deliveries);
-  };
-
-  const runSink = async (sink: Sink, chains: Job[][], deliveriesOf: Map<string, Record<string, Delivery>>) => {
-    let next = 0;
-    const worker = async () => {
-      for (;;) {
-        const chain = chains[next++];
-        if (!chain) return;
-        for (const job of chain) {
-          if (disabled.has(sink.id) || stopped()) {
-            block(sink.id, job.entry.event.subject);
-            break;
-          }
-          const goOn = await attempt(job, deliveriesOf.get(job.entry.event.id)!);
-          if (!goOn) {
-            block(sink.id, job.entry.event.subject);
-            break;
-          }
-        }
+      while (!this.#stopped()) {
+        const limit = present + batchSize;
+        const entries = await store.listOutbox(limit);
+        const fresh = entries.filter((e) => !seen.has(e.event.id));
+        if (fresh.length === 0) break;
+        for (const e of fresh) seen.add(e.event.id);
+        const removed = await this.#page(fresh);
+        present = entries.length - removed;
+        if (entries.length < limit) break;
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(sink.concurrency, chains.length) }, worker));
-  };
-
-  /** One sendBatch: claims each job, calls the sink once, records each result in order. Returns the subjects that may go on. */
-  const sendOneBatch = async (sink: BatchSink, jobs: Job[], deliveriesOf: Map<string, Record<string, Delivery>>): Promise<Set<string>> => {
-    const claimed: Job[] = [];
-    const refused = new Set<string>();
-    for (const job of jobs) {
-      const subject = job.entry.event.subject;
-      // An unclaimable event is another drain's; its successors wait behind it.
-      if (refused.has(subject)) continue;
-      if (await claim(job)) claimed.push(job);
-      else refused.add(subject);
+    } finally {
+      this.#local.dispose();
     }
-    const goOn = new Set<string>();
-    if (claimed.length === 0) return goOn;
-    let results: SendResult[];
-    try {
-      results = await sink.sendBatch(claimed.map((j) => j.entry.event), sendSignal);
-      if (!Array.isArray(results) || results.length !== claimed.length) {
-        const n = Array.isArray(results) ? results.length : 0;
-        results = claimed.map(() => ({ ok: false, retry: true, reason: `${sinkLabel(sink.id)} answered ${n} results for ${claimed.length} events` }));
-      }
-    } catch (e) {
-      const r = thrown(sink, e);
-      results = claimed.map(() => r);
-    }
-    const pendingSubjects = new Set<string>();
-    for (const [i, job] of claimed.entries()) {
-      const subject = job.entry.event.subject;
-      const wentOn = await record(job, results[i]!, deliveriesOf.get(job.entry.event.id)!, pendingSubjects.has(subject));
-      if (wentOn && !pendingSubjects.has(subject)) goOn.add(subject);
-      else {
-        goOn.delete(subject);
-        pendingSubjects.add(subject);
-      }
-    }
-    for (const subject of refused) goOn.delete(subject);
-    return goOn;
-  };
+    this.#result.left = await store.countOutbox();
+    this.#log.debug('outbox drained', { ...this.#result, disabled: this.#result.disabled.map(sinkLabel) });
+    return this.#result;
+  }
 
-  /**
-   * A batch sink's share of a page: up to `concurrency` workers, each filling batches of up to maxBatch jobs with
-   * subject chains taken in order; the rest of a chain that did not fit opens the same worker's next batch.
-   */
-  const runBatchSink = async (sink: BatchSink, chains: Job[][], deliveriesOf: Map<string, Record<string, Delivery>>) => {
-    const maxBatch = Math.max(1, Math.floor(sink.maxBatch));
-    let next = 0;
-    const worker = async () => {
-      let carry: Job[] = [];
-      for (;;) {
-        if (disabled.has(sink.id) || stopped()) {
-          for (const job of carry) block(sink.id, job.entry.event.subject);
-          while (next < chains.length) block(sink.id, chains[next++]![0]!.entry.event.subject);
-          return;
-        }
-        const batch = carry.splice(0, maxBatch);
-        while (batch.length < maxBatch && carry.length === 0 && next < chains.length) {
-          const chain = chains[next++]!;
-          const room = maxBatch - batch.length;
-          batch.push(...chain.slice(0, room));
-          carry = chain.slice(room);
-        }
-        if (batch.length === 0) return;
-        const goOn = await sendOneBatch(sink, batch, deliveriesOf);
-        for (const job of batch) if (!goOn.has(job.entry.event.subject)) block(sink.id, job.entry.event.subject);
-        // The rest of a chain goes on only if every event of its subject in this batch went on.
-        if (carry.length > 0 && !goOn.has(carry[0]!.entry.event.subject)) {
-          block(sink.id, carry[0]!.entry.event.subject);
-          carry = [];
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(Math.max(1, sink.concurrency), chains.length) }, worker));
-  };
-
-  const processBatch = async (entries: OutboxEntry[]): Promise<number> => {
-    const t0 = now();
+  /** One page: plan, send (one by one or in batches, every sink at once), settle. Returns how many entries left the outbox. */
+  async #page(entries: OutboxEntry[]): Promise<number> {
     // Our own copy of each entry's deliveries (a store may hand out its live objects).
     const deliveriesOf = new Map(entries.map((e) => [e.event.id, { ...e.deliveries }] as const));
-    const runs: Promise<void>[] = [];
-    for (const sink of sinks) {
-      if (disabled.has(sink.id)) continue;
-      const blockedHere = blocked.get(sink.id)!;
+    await Promise.all(this.#plan(entries, deliveriesOf).map(({ sink, chains }) => (isBatchSink(sink) ? this.#sendBatches(sink, chains) : this.#sendChains(sink, chains))));
+    return this.#settle(entries, deliveriesOf);
+  }
+
+  /**
+   * Plan: per sink, the page's due deliveries as subject chains in outbox order.
+   * - Per-subject order, per sink: events of one subject (`<uuid>/<kind>`) go to a sink in outbox order, and
+   *   event N+1 is not sent to a sink while event N of that subject is still pending there (failed this drain,
+   *   or waiting for its next attempt). A receiver therefore never sees COMPLETE before the COLLECTING that
+   *   preceded it, except around a dead letter: a dead event no longer holds its successors back, and a replayed
+   *   dead letter is appended to the outbox, so it arrives after newer events of its subject. Ordering across
+   *   subjects is not kept: subjects run in parallel up to the sink's concurrency.
+   * - Routing (Sink.accepts): an event a sink does not accept is not pending there at all: never claimed, sent,
+   *   retried or dead-lettered on it, and it keeps no outbox entry alive (settle). A replayed dead letter
+   *   (targets) goes to its target sink whatever that sink accepts now: someone asked for it by id.
+   * - A sink disabled in this run gets nothing.
+   */
+  #plan(entries: OutboxEntry[], deliveriesOf: Map<string, Record<string, Delivery>>): SinkPlan[] {
+    const t0 = this.#now();
+    const plans: SinkPlan[] = [];
+    for (const sink of this.sinks) {
+      if (this.#run.disabled.has(sink.id)) continue;
+      const blockedHere = this.#blocked.get(sink.id)!;
       const chains = new Map<string, Job[]>();
       for (const entry of entries) {
         if (entry.targets ? !entry.targets.includes(sink.id) : !accepts(sink, entry.event)) continue;
@@ -377,55 +247,248 @@ export async function drainOutbox(store: OutboxPort, sinks: Sink[], options: Dra
         }
         let chain = chains.get(subject);
         if (!chain) chains.set(subject, (chain = []));
-        chain.push({ entry, sink });
+        chain.push({ entry, sink, deliveries: deliveriesOf.get(entry.event.id)! });
       }
-      if (chains.size === 0) continue;
-      runs.push(isBatchSink(sink) ? runBatchSink(sink, [...chains.values()], deliveriesOf) : runSink(sink, [...chains.values()], deliveriesOf));
+      if (chains.size > 0) plans.push({ sink, chains: [...chains.values()] });
     }
-    await Promise.all(runs);
+    return plans;
+  }
 
+  /**
+   * Single send: up to `concurrency` workers, each taking subject chains in order and sending their events one
+   * at a time; a chain stops at the first event that does not go through (its subject is then blocked).
+   * - A sink that answers "disable" (webhook 410) gets no more sends in this drain (or in this run, when the
+   *   caller passes one DeliveryRun to all its drains); its other pending deliveries stay in the outbox.
+   */
+  async #sendChains(sink: Sink, chains: Job[][]): Promise<void> {
+    let next = 0;
+    const worker = async () => {
+      for (;;) {
+        const chain = chains[next++];
+        if (!chain) return;
+        for (const job of chain) {
+          if (this.#run.disabled.has(sink.id) || this.#stopped()) {
+            this.#block(sink.id, job.entry.event.subject);
+            break;
+          }
+          if (!(await this.#attempt(job))) {
+            this.#block(sink.id, job.entry.event.subject);
+            break;
+          }
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(sink.concurrency, chains.length) }, worker));
+  }
+
+  /** One attempt of one (event, sink): claim, send once, record. Returns whether the chain of its subject may go on. */
+  async #attempt(job: Job): Promise<boolean> {
+    // Another drain is sending it, or has just finished it: leave it (and its subject's successors) to them.
+    if (!(await this.#claim(job))) return false;
+    let r: SendResult;
+    try {
+      r = await job.sink.send(job.entry.event, this.#sendSignal);
+    } catch (e) {
+      r = thrown(job.sink, e);
+    }
+    return this.#record(job, r);
+  }
+
+  #claim(job: Job): Promise<boolean> {
+    return this.store.claimDelivery(job.entry.event.id, job.sink.id, this.#now(), leaseFor(job.sink, this.options.leaseMs));
+  }
+
+  /**
+   * Batch send (BatchSink): one sendBatch of up to maxBatch due events instead of one send each. Up to
+   * `concurrency` workers each fill batches with subject chains in outbox order of their heads; a batch may hold
+   * consecutive events of one subject (in order), and the rest of a chain that did not fit opens the same
+   * worker's next batch, so one subject is never in two batches at once.
+   */
+  async #sendBatches(sink: BatchSink, chains: Job[][]): Promise<void> {
+    const maxBatch = Math.max(1, Math.floor(sink.maxBatch));
+    let next = 0;
+    const worker = async () => {
+      let carry: Job[] = [];
+      for (;;) {
+        if (this.#run.disabled.has(sink.id) || this.#stopped()) {
+          for (const job of carry) this.#block(sink.id, job.entry.event.subject);
+          while (next < chains.length) this.#block(sink.id, chains[next++]![0]!.entry.event.subject);
+          return;
+        }
+        const batch = carry.splice(0, maxBatch);
+        while (batch.length < maxBatch && carry.length === 0 && next < chains.length) {
+          const chain = chains[next++]!;
+          const room = maxBatch - batch.length;
+          batch.push(...chain.slice(0, room));
+          carry = chain.slice(room);
+        }
+        if (batch.length === 0) return;
+        const goOn = await this.#sendBatch(sink, batch);
+        for (const job of batch) if (!goOn.has(job.entry.event.subject)) this.#block(sink.id, job.entry.event.subject);
+        // The rest of a chain goes on only if every event of its subject in this batch went on.
+        if (carry.length > 0 && !goOn.has(carry[0]!.entry.event.subject)) {
+          this.#block(sink.id, carry[0]!.entry.event.subject);
+          carry = [];
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(Math.max(1, sink.concurrency), chains.length) }, worker));
+  }
+
+  /**
+   * One sendBatch: claims each job, calls the sink once, records each result in order. Returns the subjects that
+   * may go on.
+   * - Each event is claimed before the call; an unclaimable one (another drain's), and its successors, are left
+   *   out and block the subject.
+   * - Each result goes through record as for send(). Order within a batch: once an event of a subject ends the
+   *   batch still pending (retry, released, deferred), an `ok` answered for a later event of that subject is not
+   *   recorded as delivered: its claim is released (not an attempt), so it is sent again after its predecessor. A
+   *   duplicate rather than a reordering: the receiver's last word on the subject is still its newest event. A
+   *   dead event does not hold successors back, as everywhere. Well-behaved batch sinks never answer so: one
+   *   PutEvents call or one chat message is accepted or refused as a whole.
+   */
+  async #sendBatch(sink: BatchSink, jobs: Job[]): Promise<Set<string>> {
+    const claimed: Job[] = [];
+    const refused = new Set<string>();
+    for (const job of jobs) {
+      const subject = job.entry.event.subject;
+      if (refused.has(subject)) continue;
+      if (await this.#claim(job)) claimed.push(job);
+      else refused.add(subject);
+    }
+    const goOn = new Set<string>();
+    if (claimed.length === 0) return goOn;
+    let results: SendResult[];
+    try {
+      results = await sink.sendBatch(claimed.map((j) => j.entry.event), this.#sendSignal);
+      if (!Array.isArray(results) || results.length !== claimed.length) {
+        const n = Array.isArray(results) ? results.length : 0;
+        results = claimed.map(() => ({ ok: false, retry: true, reason: `${sinkLabel(sink.id)} answered ${n} results for ${claimed.length} events` }));
+      }
+    } catch (e) {
+      const r = thrown(sink, e);
+      results = claimed.map(() => r);
+    }
+    const pendingSubjects = new Set<string>();
+    for (const [i, job] of claimed.entries()) {
+      const subject = job.entry.event.subject;
+      const wentOn = await this.#record(job, results[i]!, pendingSubjects.has(subject));
+      if (wentOn && !pendingSubjects.has(subject)) goOn.add(subject);
+      else {
+        goOn.delete(subject);
+        pendingSubjects.add(subject);
+      }
+    }
+    for (const subject of refused) goOn.delete(subject);
+    return goOn;
+  }
+
+  /**
+   * Record: writes what one send's result does to its (event, sink) delivery, as nextDelivery decides. Returns
+   * whether the chain of its subject may go on. `afterPending`: an earlier event of the subject in the same batch
+   * is still pending, so an `ok` is released instead of recorded (#sendBatch).
+   * - An attempt cut short by the caller's signal is not counted: the deadline is ours, not the sink's fault.
+   * - Deferred (SendResult `deferred`: the sink had no room in its own rate limit): not an attempt. The attempts
+   *   and last error stay, the delivery is due again after retryAfterMs, the claim is cleared, and it blocks later
+   *   events of its subject on that sink for this drain like any pending delivery. Logged at debug, counted in
+   *   DrainResult.deferred (not in retried).
+   * - A failed attempt that will be retried is logged at warn the first time in a run for its (event, sink), and
+   *   at debug on later retries in that run: someone watching a run sees each event a sink missed once, at the
+   *   default level, without a line per backoff step.
+   * - A disabling answer (webhook 410) stops the sink for the rest of the run (DeliveryRun.disabled).
+   */
+  async #record(job: Job, r: SendResult, afterPending = false): Promise<boolean> {
+    const { entry, sink, deliveries } = job;
+    const { store } = this;
+    const now = this.#now;
+    if (afterPending && r.ok) {
+      await store.updateDelivery(entry.event.id, sink.id, releasedDelivery(deliveries[sink.id], now()));
+      this.#log.warn('batch sink accepted an event after an earlier event of its subject failed; it will be sent again after it', { eventId: entry.event.id, subject: entry.event.subject, sink: sinkLabel(sink.id) });
+      return false;
+    }
+    const decision = nextDelivery({ previous: deliveries[sink.id], result: r, now: now(), maxAttempts: this.options.maxAttempts, abortedByUs: this.#sendSignal.aborted, random: this.#random });
+    switch (decision.kind) {
+      case 'delivered':
+        await store.updateDelivery(entry.event.id, sink.id, decision.delivery);
+        deliveries[sink.id] = decision.delivery;
+        this.#result.published++;
+        return true;
+      case 'released':
+        // The claim released; the delivery stays as it was.
+        await store.updateDelivery(entry.event.id, sink.id, decision.delivery);
+        this.#result.retried++;
+        return false;
+      case 'deferred': {
+        const d = decision.delivery;
+        await store.updateDelivery(entry.event.id, sink.id, d);
+        deliveries[sink.id] = d;
+        this.#result.deferred++;
+        this.#log.debug('delivery deferred by the sink', { eventId: entry.event.id, subject: entry.event.subject, sink: sinkLabel(sink.id), reason: r.ok ? null : r.reason, nextAttemptAt: new Date(d.nextAttemptAt).toISOString() });
+        return false;
+      }
+      case 'retry': {
+        const d = decision.delivery;
+        await store.updateDelivery(entry.event.id, sink.id, d);
+        deliveries[sink.id] = d;
+        this.#result.retried++;
+        const pair = `${entry.event.id}\n${sink.id}`;
+        const firstInRun = !this.#run.warnedRetries.has(pair);
+        if (firstInRun) this.#run.warnedRetries.add(pair);
+        const fields = { eventId: entry.event.id, subject: entry.event.subject, sink: sinkLabel(sink.id), attempts: d.attempts, reason: d.lastError, nextAttemptAt: new Date(d.nextAttemptAt).toISOString() };
+        if (firstInRun) this.#log.warn('delivery failed; will retry', fields);
+        else this.#log.debug('delivery failed; will retry', fields);
+        return false;
+      }
+      case 'dead':
+        await this.#deadLetter(entry, sink.id, decision.delivery, decision.reason, deliveries);
+        if (decision.disable && !this.#run.disabled.has(sink.id)) {
+          this.#run.disabled.add(sink.id);
+          this.#result.disabled.push(sink.id);
+          this.#log.warn('sink disabled for the rest of this run', { sink: sinkLabel(sink.id), reason: decision.reason });
+        }
+        return true;
+    }
+  }
+
+  async #deadLetter(entry: OutboxEntry, sinkId: string, delivery: Delivery, reason: string, deliveries: Record<string, Delivery>): Promise<void> {
+    // The dead letter first: if we crash between the two writes, the event is tried again (at least once),
+    // rather than being dropped from the outbox with no record of why.
+    await this.store.addDeadLetter({ event: entry.event, sinkId, reason, attempts: delivery.attempts, deadAt: delivery.finishedAt ?? this.#now() });
+    await this.store.updateDelivery(entry.event.id, sinkId, delivery);
+    deliveries[sinkId] = delivery;
+    this.#result.dead++;
+    this.#log.warn('event is a dead letter for this sink', { eventId: entry.event.id, subject: entry.event.subject, sink: sinkLabel(sinkId), attempts: delivery.attempts, reason });
+  }
+
+  /**
+   * Settle: an entry leaves the outbox when every sink it is pending on is final there: its targets (a replay),
+   * else every configured sink that accepts it (an entry no sink accepts leaves at once). Returns how many left.
+   */
+  async #settle(entries: OutboxEntry[], deliveriesOf: Map<string, Record<string, Delivery>>): Promise<number> {
     let removed = 0;
     for (const entry of entries) {
       const deliveries = deliveriesOf.get(entry.event.id)!;
       let pending = false;
-      for (const target of destinationsOf(entry, sinks)) {
-        if (byId.has(target)) {
+      for (const target of destinationsOf(entry, this.sinks)) {
+        if (this.#byId.has(target)) {
           if (!isFinal(deliveries[target])) pending = true;
         } else if (!isFinal(deliveries[target])) {
           // A replayed letter for a sink that is no longer configured: back to the dead letters, where it
           // stays visible and can be replayed again once the sink is back.
           const reason = `sink ${sinkLabel(target)} is not configured in this run`;
-          await deadLetter(entry, target, deadDelivery(deliveries[target]?.attempts ?? 0, reason, now()), reason, deliveries);
+          await this.#deadLetter(entry, target, deadDelivery(deliveries[target]?.attempts ?? 0, reason, this.#now()), reason, deliveries);
         }
       }
       if (!pending) {
-        await store.removeFromOutbox(entry.event.id);
+        await this.store.removeFromOutbox(entry.event.id);
         removed++;
       }
     }
     return removed;
-  };
-
-  // Pages: the first `batchSize` entries, then the entries still present plus the next `batchSize`, and so on
-  // (entries still pending stay at the front of the outbox, so each page re-reads and skips them).
-  const seen = new Set<string>();
-  let present = 0;
-  try {
-    while (!stopped()) {
-      const limit = present + batchSize;
-      const entries = await store.listOutbox(limit);
-      const fresh = entries.filter((e) => !seen.has(e.event.id));
-      if (fresh.length === 0) break;
-      for (const e of fresh) seen.add(e.event.id);
-      const removed = await processBatch(fresh);
-      present = entries.length - removed;
-      if (entries.length < limit) break;
-    }
-  } finally {
-    local.dispose();
   }
+}
 
-  result.left = await store.countOutbox();
-  log.debug('outbox drained', { ...result, disabled: result.disabled.map(sinkLabel) });
-  return result;
+/** A sink's exception as a retryable result. Its message may quote the sink's URL (a fetch error, a bug): shown only scrubbed. */
+function thrown(sink: Sink, e: unknown): SendResult {
+  return { ok: false, retry: true, reason: `${sinkLabel(sink.id)} failed: ${redactSinkSecrets(e instanceof Error ? e.message : String(e), sink.id)}` };
 }

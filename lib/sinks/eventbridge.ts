@@ -18,15 +18,23 @@
 // - Source: EventBridge's events carry `<product>.cloud.tencent` (cos.cloud.tencent; Tencent's own PutEvents
 //   example for a custom bus uses ckafka.cloud.tencent); the SDK says a source "must follow EB's norms". We send
 //   EB_SOURCE, `cwp-task-bridge.cloud.tencent` by default.
+// Its settings (EB_*: EB_EVENT_BUS_ID turns it on, the rest have defaults) and its factory are `eventBridgeSinks`,
+// at the end: with the registration line in kinds.ts, this file is all there is of the EventBridge sink.
+import * as z from 'zod/mini';
+import { httpOrigin, int, REGION_PATTERN } from '../config/fields';
 import { isTencentError } from '../errors';
 import { tencentSendFailure } from './tencent-failure';
+import { EB_SERVICE, EB_VERSION } from '../tencent/services';
 import type { TencentCaller } from '../tencent/types';
 import type { BridgeEvent } from '../events/types';
 import { anySignal } from '../util/abort';
 import { sinkLabel } from '../util/redact';
+import type { SinkKind } from './kind';
 import type { BatchSink, SendResult } from './sink';
 
 export { EB_SERVICE, EB_VERSION } from '../tencent/services';
+/** The sink's one action (also listed in the execution role's policy, lib/deploy/role-policy.ts). */
+export const EB_PUT_EVENTS_ACTION = 'PutEvents';
 /** Events per PutEvents call (not documented by Tencent; see the header). */
 export const EB_MAX_EVENTS_PER_CALL = 10;
 /** The largest event EventBridge takes: "maximum size of an event message body 64 KB". */
@@ -128,7 +136,7 @@ export class EventBridgeSink implements BatchSink {
     const timeout = AbortSignal.timeout(this.maxSendMs);
     const combined = anySignal([signal, timeout]);
     try {
-      await this.caller.call('PutEvents', { EventList: entries, EventBusId: this.options.busId }, { signal: combined.signal });
+      await this.caller.call(EB_PUT_EVENTS_ACTION, { EventList: entries, EventBusId: this.options.busId }, { signal: combined.signal });
       return true;
     } catch (e) {
       if (timeout.aborted && !signal.aborted) return { result: { ok: false, retry: true, reason: `${label}: PutEvents did not finish within ${this.maxSendMs} ms` }, error: e };
@@ -138,3 +146,66 @@ export class EventBridgeSink implements BatchSink {
     }
   }
 }
+
+// Settings and factory.
+
+export const EB_ENV = ['EB_EVENT_BUS_ID', 'EB_REGION', 'EB_ENDPOINT', 'EB_SOURCE', 'EB_RATE_LIMIT'] as const;
+
+export const EB_DEFAULT_ENDPOINT = 'https://eb.tencentcloudapi.com';
+/**
+ * Our custom source, in the `<name>.cloud.tencent` form of EventBridge's event structure (cos.cloud.tencent,
+ * ckafka.cloud.tencent): event rules match on it, e.g. {"source": "cwp-task-bridge.cloud.tencent"}.
+ */
+export const EB_DEFAULT_SOURCE = 'cwp-task-bridge.cloud.tencent';
+/**
+ * PutEvents calls per second. Tencent documents 1000 requests/s for the action and 5,000 TPS of PutEvents
+ * throughput per region; 500 calls of at most 10 events stay within both readings of "TPS" (calls or events).
+ */
+export const EB_DEFAULT_RATE_LIMIT = 500;
+
+/** `<name>.cloud.tencent`: lower-case labels of letters, digits and hyphens. */
+export const EB_SOURCE_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)*\.cloud\.tencent$/;
+
+export interface EventBridgeConfig {
+  busId: string;
+  region: string;
+  endpoint: string;
+  source: string;
+  /** PutEvents calls per second (shared across instances through Redis). */
+  rateLimit: number;
+}
+
+const settingsSchema = z.object({
+  EB_EVENT_BUS_ID: z.optional(z.string().check(z.regex(/^[A-Za-z0-9][\w-]{0,127}$/, { error: 'must be an event bus ID such as eb-abcd1234 (EventBridge console, Event bus)' }))),
+  EB_REGION: z.optional(z.string().check(z.regex(REGION_PATTERN, { error: 'must be a region such as ap-guangzhou, or unset for TENCENTCLOUD_REGION' }))),
+  EB_ENDPOINT: httpOrigin(EB_DEFAULT_ENDPOINT),
+  EB_SOURCE: z._default(z.string().check(z.regex(EB_SOURCE_PATTERN, { error: `must be a source of the form <name>.cloud.tencent in lower case, such as ${EB_DEFAULT_SOURCE}` })), EB_DEFAULT_SOURCE),
+  EB_RATE_LIMIT: int(1, 1000, EB_DEFAULT_RATE_LIMIT, 'PutEvents calls per second'),
+});
+
+/** The EventBridge sink: one BatchSink on the bus EB_EVENT_BUS_ID, in EB_REGION, through a caller paced to EB_RATE_LIMIT. */
+export const eventBridgeSinks: SinkKind<'eb', EventBridgeConfig | null> = {
+  key: 'eb',
+  prefixes: ['EB'],
+  variables: EB_ENV,
+  /** config.eb: null when EB_EVENT_BUS_ID is unset. */
+  settings({ present, region, problems }) {
+    const input: Record<string, string> = {};
+    for (const name of EB_ENV) if (present[name] !== undefined) input[name] = present[name]!;
+    const parsed = z.safeParse(settingsSchema, input);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) problems.push(`${String(issue.path[0])}: ${issue.message}`);
+      return null;
+    }
+    const e = parsed.data;
+    // Without a bus the sink is off; its other settings (still checked above) wait for one.
+    if (!e.EB_EVENT_BUS_ID) return null;
+    return { busId: e.EB_EVENT_BUS_ID, region: e.EB_REGION ?? region, endpoint: e.EB_ENDPOINT.replace(/\/$/, ''), source: e.EB_SOURCE, rateLimit: e.EB_RATE_LIMIT };
+  },
+  create(eb, { tencent }) {
+    if (!eb) return {};
+    const caller = tencent({ service: EB_SERVICE, version: EB_VERSION, endpoint: eb.endpoint, region: eb.region, rateLimit: eb.rateLimit });
+    if (!caller) throw new Error('EB_EVENT_BUS_ID is set but no EventBridge caller was provided');
+    return { EB: [new EventBridgeSink({ busId: eb.busId, region: eb.region, source: eb.source, caller })] };
+  },
+};

@@ -1,34 +1,42 @@
-// Builds the sinks a run delivers to, from the configuration: one webhook sink per URL, a CMQ topic and/or
-// queue sink, the EventBridge sink, and the console sink when nothing else is configured (the local default).
-// Each configured sink takes the events its routing settings let through (config.routes, lib/sinks/route.ts).
-import type { Config } from '../config';
+// Builds the sinks a run delivers to, from the configuration: each registered sink kind's (kinds.ts: the webhooks,
+// the CMQ topic and/or queue, EventBridge, the chat robots), and the console sink when none is configured (the
+// local default). Each sink takes the events its routing prefix's settings let through (config.routes,
+// lib/sinks/route.ts); a setting every sink kind shares is applied here, in the one loop over the kinds.
+import type { Config } from '../config/core';
 import type { Logger } from '../log';
-import type { TencentCaller } from '../tencent/types';
+import { EB_SERVICE, TDMQ_SERVICE } from '../tencent/services';
+import type { TencentApi, TencentCaller } from '../tencent/types';
 import { sinkLabel } from '../util/redact';
 import type { RequestBudget } from '../ratelimit/budget';
 import { LocalRequestBudget } from '../ratelimit/budget';
-import { CHAT_ROUTE_PREFIX, createChatSinks } from './chat';
-import { CmqQueueSink, CmqTopicSink } from './cmq';
 import { ConsoleSink } from './console';
-import { EventBridgeSink } from './eventbridge';
-import { withRoute } from './route';
-import { WebhookSink } from './webhook';
+import { settingsOf, type SinkKind } from './kind';
+import { SINK_KINDS } from './kinds';
+import { EVERY_EVENT, withRoute } from './route';
+import { webhookSinks } from './webhook';
 import type { Sink } from './sink';
 
 export type { SendResult, Sink } from './sink';
-export { WebhookSink, checkWebhookUrl, parseRetryAfter, signWebhook, GONE_REASON, CLOUDEVENTS_JSON, type WebhookSinkOptions } from './webhook';
-export { CmqTopicSink, CmqQueueSink, cmqTags, cmqFailure, TDMQ_SERVICE, TDMQ_VERSION, CMQ_DEFAULT_MAX_MSG_BYTES, type CmqSinkOptions } from './cmq';
+export { WebhookSink, checkWebhookUrl, parseRetryAfter, signWebhook, webhookSinks, GONE_REASON, CLOUDEVENTS_JSON, type WebhookSettings, type WebhookSinkOptions } from './webhook';
+export { CmqTopicSink, CmqQueueSink, cmqSinks, cmqTags, cmqFailure, TDMQ_SERVICE, TDMQ_VERSION, CMQ_DEFAULT_MAX_MSG_BYTES, type CmqSettings, type CmqSinkOptions } from './cmq';
 export { ConsoleSink, type LineWriter } from './console';
-export { EventBridgeSink, ebEvent, ebFailure, EB_SERVICE, EB_VERSION, EB_MAX_EVENTS_PER_CALL, EB_MAX_EVENT_BYTES, type EventBridgeSinkOptions } from './eventbridge';
+export { EventBridgeSink, eventBridgeSinks, ebEvent, ebFailure, EB_SERVICE, EB_VERSION, EB_MAX_EVENTS_PER_CALL, EB_MAX_EVENT_BYTES, type EventBridgeConfig, type EventBridgeSinkOptions } from './eventbridge';
 export { routeAccepts, withRoute, EVERY_EVENT, EVENT_TYPES, type EventRoute, type EventType } from './route';
 export { sinkLabel, redactSinkSecrets, redactUrl } from '../util/redact';
 export { drainOutbox, leaseFor, DeliveryRun, DEFAULT_LEASE_MS, LEASE_MARGIN_MS, type DrainOptions, type DrainResult } from './deliver';
 export { nextDelivery, backoffMs, backoffCeilingMs, retryDelayMs, BACKOFF_BASE_MS, BACKOFF_CAP_MS, type DeliveryDecision, type SendOutcome } from './retry-policy';
+export { settingsOf, type SinkKind, type SinkKindDeps, type SinksByPrefix } from './kind';
+export { SINK_KINDS, SINK_PREFIXES, ROUTING_ENV, type SinkSettings } from './kinds';
 
 export interface SinkDeps {
-  /** A TencentCaller for tdmq 2020-02-17; required when CMQ_TOPIC or CMQ_QUEUE is set, else may be null. */
-  tdmq: TencentCaller | null;
-  /** A TencentCaller for eb 2021-04-16; required when EB_EVENT_BUS_ID is set. */
+  /**
+   * Builds a rate-limited caller of one Tencent Cloud API (lib/runtime's, shared limiter and all); each kind asks for
+   * the one it needs. Without it, a kind gets the ready caller named after its API's service below, or none.
+   */
+  tencent?: (api: TencentApi) => TencentCaller;
+  /** A ready caller for TDMQ (service `tdmq`), for tests and benches without `tencent`. */
+  tdmq?: TencentCaller | null;
+  /** A ready caller for EventBridge (service `eb`), for tests and benches without `tencent`. */
   eb?: TencentCaller | null;
   logger: Logger;
   /** Where the console sink writes its lines (tests); default stdout. */
@@ -40,34 +48,24 @@ export interface SinkDeps {
   budget?: (ratePerSecond: number, burst: number) => RequestBudget;
 }
 
+/** The sinks of every registered kind (SINK_KINDS) from a configuration loaded with them, each with its route. */
 export function createSinks(config: Config, deps: SinkDeps): Sink[] {
+  const ready: Record<string, TencentCaller | null | undefined> = { [TDMQ_SERVICE]: deps.tdmq, [EB_SERVICE]: deps.eb };
+  const kindDeps = {
+    config,
+    tencent: deps.tencent ?? ((api: TencentApi) => ready[api.service] ?? null),
+    budget: deps.budget ?? ((rate: number, burst: number) => new LocalRequestBudget(rate, burst)),
+  };
   const sinks: Sink[] = [];
-  if (config.webhook.urls.length > 0) {
-    if (!config.webhook.secret) throw new Error('WEBHOOK_SECRET is required when WEBHOOK_URLS is set');
-    for (const url of config.webhook.urls) {
-      sinks.push(withRoute(new WebhookSink({
-        url,
-        secret: config.webhook.secret,
-        timeoutMs: config.webhook.timeoutMs,
-        concurrency: config.webhook.concurrency,
-        allowHttp: config.webhook.allowHttp,
-      }), config.routes.WEBHOOK));
+  const kinds: readonly SinkKind[] = SINK_KINDS;
+  for (const kind of kinds) {
+    const made = kind.create(settingsOf(config, kind), kindDeps);
+    for (const prefix of Object.keys(made)) {
+      if (!kind.prefixes.includes(prefix)) throw new Error(`the ${kind.key} sink kind built sinks under ${prefix}, which is not one of its prefixes (${kind.prefixes.join(', ')})`);
     }
-  }
-  if (config.cmq.topic || config.cmq.queue) {
-    // A missing caller is a wiring bug; silently dropping the sink would strand its replayed dead letters.
-    if (!deps.tdmq) throw new Error('CMQ_TOPIC/CMQ_QUEUE is set but no TDMQ caller was provided');
-    if (config.cmq.topic) sinks.push(withRoute(new CmqTopicSink({ name: config.cmq.topic, caller: deps.tdmq }), config.routes.CMQ));
-    if (config.cmq.queue) sinks.push(withRoute(new CmqQueueSink({ name: config.cmq.queue, caller: deps.tdmq }), config.routes.CMQ));
-  }
-  if (config.eb) {
-    if (!deps.eb) throw new Error('EB_EVENT_BUS_ID is set but no EventBridge caller was provided');
-    sinks.push(withRoute(new EventBridgeSink({ busId: config.eb.busId, region: config.eb.region, source: config.eb.source, caller: deps.eb }), config.routes.EB));
-  }
-  // Chat robots (lib/sinks/chat): stand-ins that load the vendor code on their first send.
-  const chatBudget = deps.budget ?? ((rate: number, burst: number) => new LocalRequestBudget(rate, burst));
-  for (const s of createChatSinks(config.chat.robots, { budget: chatBudget, timeoutMs: config.webhook.timeoutMs })) {
-    sinks.push(withRoute(s, config.routes[CHAT_ROUTE_PREFIX[s.kind]]));
+    for (const prefix of kind.prefixes) {
+      for (const sink of made[prefix] ?? []) sinks.push(withRoute(sink, config.routes[prefix] ?? EVERY_EVENT));
+    }
   }
   if (sinks.length === 0) sinks.push(new ConsoleSink(deps.consoleWrite));
   // Duplicate URLs would share one delivery record and race on it: keep the first of each id.
@@ -79,6 +77,9 @@ export function createSinks(config: Config, deps: SinkDeps): Sink[] {
     out.push(s);
   }
   // Webhooks by origin and hash only (sinkLabel): their URLs are credentials.
-  deps.logger.info('sinks', { sinks: out.map((s) => sinkLabel(s.id)), webhooks: config.webhook.urls.length });
+  deps.logger.info('sinks', { sinks: out.map((s) => sinkLabel(s.id)), webhooks: settingsOf(config, webhookSinks).urls.length });
   return out;
 }
+
+/** Every registered sink kind and how their sinks are built: what the poll function hands lib/runtime (getRuntime). */
+export const sinkFactory = { kinds: SINK_KINDS, create: createSinks };

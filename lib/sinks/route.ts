@@ -1,30 +1,17 @@
 // Routing per sink (issue #13): which events one sink takes, from its <PREFIX>_MIN_SEVERITY, _KINDS, _STATES and
-// _EVENT_TYPES settings (lib/config/routing.ts parses them). A pure predicate, so deliver.ts can ask it of every
-// event through Sink.accepts, and so the rules read and test as a table.
+// _EVENT_TYPES settings (lib/config/routing.ts parses them for every prefix the sink kinds declare). A pure
+// predicate, so deliver.ts can ask it of every event through Sink.accepts, and so the rules read and test as a table.
 //
 // Semantics: every setting that is set must match (AND); an unset one matches everything. STATES looks at the
 // state of status.changed events only: a ports.changed or processes.changed event has no state and passes it
 // (leave those out with EVENT_TYPES). Severity is ordered info < warning: MIN_SEVERITY=warning keeps warnings.
 // An agent.unwatched event (WATCH_DISCOVER) names the kinds it stopped: KINDS takes it if any of them matches.
-import type { TaskKind, TaskState } from '../types';
+import type { EventRoute } from '../config/routing';
 import type { BridgeEvent, Severity } from '../events/types';
 import type { Sink } from './sink';
 
-/** The event types the bridge publishes (schemas/*.json). */
-export const EVENT_TYPES = ['com.tencentcloud.cwp.task.status.changed', 'com.tencentcloud.cwp.ports.changed', 'com.tencentcloud.cwp.processes.changed', 'com.tencentcloud.cwp.agent.unwatched', 'com.tencentcloud.cwp.scan.status.changed'] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
-
-/** Which events one sink takes. `null`: every value. */
-export interface EventRoute {
-  minSeverity: Severity;
-  kinds: readonly TaskKind[] | null;
-  /** The states of status.changed events the sink takes; other event types are not filtered by it. */
-  states: readonly TaskState[] | null;
-  types: readonly EventType[] | null;
-}
-
-/** The route of a sink with no routing settings: every event. */
-export const EVERY_EVENT: EventRoute = Object.freeze({ minSeverity: 'info', kinds: null, states: null, types: null });
+export { EVERY_EVENT, type EventRoute } from '../config/routing';
+export { EVENT_TYPES, type EventType } from '../events/types';
 
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1 };
 

@@ -1,6 +1,6 @@
-// The Sink interface: one file per output (webhook.ts, cmq.ts, console.ts), the way falcosidekick keeps
-// its outputs. The outbox drain (deliver.ts) owns retries, backoff and dead letters; a sink only tries once
-// and says how it went.
+// The Sink interface: one file per output (webhook.ts, cmq.ts, eventbridge.ts, console.ts; the chat robots in
+// chat/), the way falcosidekick keeps its outputs, each declaring its sink kind (kind.ts) beside it. The outbox
+// drain (deliver.ts) owns retries, backoff and dead letters; a sink only tries once and says how it went.
 import type { BridgeEvent } from '../events/types';
 
 export type SendResult =

@@ -1,13 +1,17 @@
 // The webhook sink: one per URL. POSTs the BridgeEvent (structured JSON) signed the Standard Webhooks way
 // (webhook-id / webhook-timestamp / webhook-signature, via the `standardwebhooks` package), tries once, and
-// maps the answer to a SendResult. Retries, backoff and dead letters belong to deliver.ts.
+// maps the answer to a SendResult. Retries, backoff and dead letters belong to deliver.ts. Its settings
+// (WEBHOOK_*) and its factory are `webhookSinks`, at the end.
 import { Webhook } from 'standardwebhooks';
-import { judgeWebhookUrl } from '../config/webhook-url';
+import * as z from 'zod/mini';
+import { commaList, int } from '../config/fields';
 import type { BridgeEvent } from '../events/types';
 import { anySignal } from '../util/abort';
 import { redactUrl } from '../util/redact';
 import { describeNetworkError, parseRetryAfter } from '../util/wire';
+import type { SinkKind } from './kind';
 import type { SendResult, Sink } from './sink';
+import { allowsPlainHttp, judgeWebhookUrl } from './webhook-url';
 
 export { parseRetryAfter } from '../util/wire';
 
@@ -199,3 +203,67 @@ async function readSnippet(res: Response, url: string): Promise<string> {
   const text = redactUrl(read.slice(0, window), url, { cut: !done || read.length > window });
   return text.length > BODY_SNIPPET_CHARS ? text.slice(0, BODY_SNIPPET_CHARS) + '…' : text;
 }
+
+export const WEBHOOK_ENV = ['WEBHOOK_URLS', 'WEBHOOK_SECRET', 'WEBHOOK_ALLOW_HTTP', 'WEBHOOK_TIMEOUT_MS', 'WEBHOOK_CONCURRENCY'] as const;
+
+/** The webhook settings (config.webhook). WEBHOOK_ALLOW_HTTP and WEBHOOK_TIMEOUT_MS hold for the chat robots too. */
+export interface WebhookSettings {
+  urls: string[];
+  secret: string | null;
+  allowHttp: boolean;
+  /** Deadline of one request to any outgoing hook, headers and body included. */
+  timeoutMs: number;
+  concurrency: number;
+}
+
+const schema = z.object({
+  WEBHOOK_ALLOW_HTTP: z._default(z.enum(['true', 'false', '1', '0', ''], { error: 'must be true or false' }), 'false'),
+  WEBHOOK_TIMEOUT_MS: int(100, 60_000, 5_000, 'milliseconds'),
+  WEBHOOK_CONCURRENCY: int(1, 256, 16, 'requests'),
+});
+
+/** WEBHOOK_*: every problem names the variable, and a URL by its entry and origin only (its path is often its secret). */
+function webhookSettings(present: Readonly<Record<string, string>>, problems: string[]): WebhookSettings {
+  const parsed = z.safeParse(schema, { WEBHOOK_ALLOW_HTTP: present.WEBHOOK_ALLOW_HTTP, WEBHOOK_TIMEOUT_MS: present.WEBHOOK_TIMEOUT_MS, WEBHOOK_CONCURRENCY: present.WEBHOOK_CONCURRENCY });
+  if (!parsed.success) for (const issue of parsed.error.issues) problems.push(`${String(issue.path[0])}: ${issue.message}`);
+  const allowHttp = allowsPlainHttp(present);
+  const urls: string[] = [];
+  for (const [i, raw] of commaList(present.WEBHOOK_URLS).entries()) {
+    const entry = `entry ${i + 1}`;
+    const v = judgeWebhookUrl(raw, allowHttp);
+    if (v.ok) {
+      urls.push(v.url.toString());
+      continue;
+    }
+    if (v.reason === 'not-a-url') {
+      problems.push(`WEBHOOK_URLS: ${entry} is not a URL; use https://host/path`);
+      continue;
+    }
+    const shown = `${entry} (${v.url.protocol}//${v.url.host}/…)`;
+    if (v.reason === 'scheme') problems.push(`WEBHOOK_URLS: ${shown} must be https://`);
+    else if (v.reason === 'plain-http') problems.push(`WEBHOOK_URLS: ${shown} is plain http to a non-loopback host; use https://, or set WEBHOOK_ALLOW_HTTP=true to accept it`);
+    else problems.push(`WEBHOOK_URLS: ${entry} carries credentials in the URL; remove them, the payload is signed with WEBHOOK_SECRET instead`);
+  }
+  const secret = present.WEBHOOK_SECRET ?? null;
+  if (commaList(present.WEBHOOK_URLS).length > 0 && !secret) problems.push('WEBHOOK_SECRET: is required when WEBHOOK_URLS is set; use whsec_ followed by base64 of 24 to 64 random bytes');
+  if (secret && !/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/.test(secret)) {
+    problems.push('WEBHOOK_SECRET: must be whsec_ followed by base64 of 24 to 64 random bytes (e.g. "whsec_$(openssl rand -base64 32)")');
+  }
+  // With a problem the configuration is refused as a whole, so the defaults stand in for the numbers then.
+  const e = parsed.success ? parsed.data : null;
+  return { urls, secret, allowHttp, timeoutMs: e?.WEBHOOK_TIMEOUT_MS ?? 5_000, concurrency: e?.WEBHOOK_CONCURRENCY ?? 16 };
+}
+
+/** Webhooks: one sink per WEBHOOK_URLS entry, signed with WEBHOOK_SECRET. */
+export const webhookSinks: SinkKind<'webhook', WebhookSettings> = {
+  key: 'webhook',
+  prefixes: ['WEBHOOK'],
+  variables: WEBHOOK_ENV,
+  settings: ({ present, problems }) => webhookSettings(present, problems),
+  create(webhook) {
+    if (webhook.urls.length === 0) return {};
+    if (!webhook.secret) throw new Error('WEBHOOK_SECRET is required when WEBHOOK_URLS is set');
+    const secret = webhook.secret;
+    return { WEBHOOK: webhook.urls.map((url) => new WebhookSink({ url, secret, timeoutMs: webhook.timeoutMs, concurrency: webhook.concurrency, allowHttp: webhook.allowHttp })) };
+  },
+};

@@ -15,15 +15,15 @@ export interface OpenStateStoreOptions {
 export async function openStateStore(url: StateStoreUrl, options: OpenStateStoreOptions = {}): Promise<StateStore> {
   switch (url.type) {
     case 'memory': {
-      const { MemoryStateStore } = await import('./memory');
+      const { MemoryStateStore } = await import('./local/memory');
       return new MemoryStateStore();
     }
     case 'file': {
-      const { FileStateStore } = await import('./file');
+      const { FileStateStore } = await import('./local/file');
       return FileStateStore.open(url.dir);
     }
     case 'redis': {
-      const { RedisStateStore } = await import('./redis');
+      const { RedisStateStore } = await import('./redis/store');
       return RedisStateStore.open(url.url, options.prefix === undefined ? {} : { prefix: options.prefix });
     }
   }

@@ -1,6 +1,7 @@
-// The rules every state store must agree on, written once. memory.ts (and file.ts through it) calls these
-// functions; redis.ts calls them where it works in TypeScript and its Lua scripts restate them, each script
-// naming the rule it follows. The contract suite (test/contract/state-store.test.ts) keeps the three equal.
+// The rules every state store must agree on, written once. The local stores (local/store.ts) call these
+// functions; the Redis store calls them where it works in TypeScript, and its Lua scripts (redis/scripts.ts)
+// restate them, each script naming in `restates` the rules it follows; "(Lua: x)" below names where. The
+// contract suite and the differential test (test/contract/) keep the stores equal.
 import type { DeadLetter, Delivery, KeyRecord, MachineInfo, OutboxEntry, TaskKey, TaskKind, TaskState, Watch } from '../types';
 
 // ------------------------------------------------------------------------------------------- keys and lanes
@@ -18,7 +19,7 @@ export function parseKeyId(id: string): TaskKey {
 /**
  * The sweep's two priority lanes of a kind's schedule: `hot` holds keys never observed (state null) or
  * COLLECTING, where the next change is expected; `cold` holds every other state. A key moves between lanes
- * when its state changes. (Lua: LANE_OF.)
+ * when its state changes. (Lua: the laneOf fragment.)
  */
 export type Lane = 'hot' | 'cold';
 export const LANES: readonly Lane[] = ['hot', 'cold'];
@@ -29,14 +30,14 @@ export function laneOf(state: TaskState | null): Lane {
 
 // ------------------------------------------------------------------------------------------------- records
 
-/** The record of a key never observed: version 0, no state. (Lua: ADD_KEYS, CHECK.) */
+/** The record of a key never observed: version 0, no state. (Lua: the blankRecord fragment.) */
 export function blankRecord(key: TaskKey, nextDue: number, lastChecked: number | null = null): KeyRecord {
   return { uuid: key.uuid, kind: key.kind, state: null, version: 0, since: null, lastChecked, nextDue, requestId: null };
 }
 
 /**
  * `since` after a recorded change: kept when the state is the one already held (a conflict retried by a
- * racing sweep), else the time of this observation. (Lua: CHANGE.)
+ * racing sweep), else the time of this observation. (Lua: change.)
  */
 export function sinceAfterChange(previous: Pick<KeyRecord, 'state' | 'since'> | null, state: TaskState, observedAt: number): number {
   return previous && previous.state === state && previous.since !== null ? previous.since : observedAt;
@@ -44,14 +45,14 @@ export function sinceAfterChange(previous: Pick<KeyRecord, 'state' | 'since'> | 
 
 // ---------------------------------------------------------------------------------------------- deliveries
 
-/** A delivery not tried yet: what a first claim starts from. (Lua: CLAIM.) */
+/** A delivery not tried yet: what a first claim starts from. (Lua: claimDelivery.) */
 export function untriedDelivery(now: number): Delivery {
   return { status: 'pending', attempts: 0, nextAttemptAt: now, lastError: null, finishedAt: null };
 }
 
 /**
  * Whether a drain may claim a delivery now: it is untried, or pending, due (nextAttemptAt <= now) and not
- * claimed by another drain past `now`. The drain's own pre-check and every store's claim use this. (Lua: CLAIM.)
+ * claimed by another drain past `now`. The drain's own pre-check and every store's claim use this. (Lua: claimDelivery.)
  */
 export function canClaimDelivery(d: Delivery | undefined, now: number): boolean {
   return d === undefined || (d.status === 'pending' && d.nextAttemptAt <= now && (d.claimedUntil ?? 0) <= now);
@@ -72,7 +73,7 @@ export function deadLetterId(eventId: string, sinkId: string): string {
 /**
  * The outbox entry after replaying a dead letter: merged into the event's entry if it is still in the outbox
  * (the sink joins its targets, its delivery starts afresh), else a new entry targeted at that sink only,
- * appended at the end. Returns the entry to store; `existing` is not modified. (Lua: REPLAY.)
+ * appended at the end. Returns the entry to store; `existing` is not modified. (Lua: replay.)
  */
 export function replayedEntry(existing: OutboxEntry | undefined, letter: DeadLetter, now: number): OutboxEntry {
   if (!existing) return { event: letter.event, createdAt: now, targets: [letter.sinkId], deliveries: {} };
@@ -121,7 +122,7 @@ export function mergeWatchLists(envUuids: readonly string[], envKinds: readonly 
 
 // ----------------------------------------------------------------------------------------------- the fleet
 
-/** A machine listed again: its details replaced, its first sighting kept. (Lua: PUT_MACHINES.) */
+/** A machine listed again: its details replaced, its first sighting kept. (Redis: HSETNX in putMachines.) */
 export function mergeMachine(previous: MachineInfo | null, listed: MachineInfo): MachineInfo {
   return { ...listed, firstSeenAt: previous ? Math.min(previous.firstSeenAt, listed.firstSeenAt) : listed.firstSeenAt };
 }
@@ -129,7 +130,7 @@ export function mergeMachine(previous: MachineInfo | null, listed: MachineInfo):
 /**
  * Whether a machine is to be forgotten when listing `completed` ends: it was not in that listing nor in the one
  * before (its last listing is at or before completed - 2). forgetMachine is called with lastListing =
- * completed - 2, and applies only while that still holds (Lua: FORGET).
+ * completed - 2, and applies only while that still holds (Lua: forgetMachine).
  */
 export function isForgotten(machine: Pick<MachineInfo, 'seenInListing'>, lastListing: number): boolean {
   return machine.seenInListing <= lastListing;
@@ -140,7 +141,7 @@ export function isForgotten(machine: Pick<MachineInfo, 'seenInListing'>, lastLis
 /**
  * The spare-budget order (claimIdleKeys): least recently checked first, never checked (0) before all, ties by
  * key id; only scheduled, unparked keys that are neither due nor claimed. A key taken counts as checked when it
- * was taken, until its check is recorded. Redis keeps the order as a zset per kind (Lua: CLAIM_IDLE); memory and
+ * was taken, until its check is recorded. Redis keeps the order as a zset per kind (Lua: claimIdle); memory and
  * file find it by a scan of their records.
  */
 export function idleScore(record: Pick<KeyRecord, 'lastChecked'>): number {
@@ -154,7 +155,7 @@ export function isIdleCandidate(record: Pick<KeyRecord, 'parked'>): boolean {
 
 // ------------------------------------------------------------------------------------------- result reads
 
-/** A change to COMPLETE makes the results of that completion due to be read (Lua: CHANGE). */
+/** A change to COMPLETE makes the results of that completion due to be read (Lua: change). */
 export function readPendingAfter(state: TaskState): boolean {
   return state === 'COMPLETE';
 }

@@ -1,9 +1,9 @@
 // What the bridge persists, cut into ports by concern: each piece of code takes only the port it needs (the
 // sweep a schedule, delivery an outbox, the API watches, dead letters and health). Every backend implements
-// all of them as one StateStore: memory.ts (tests), file.ts (the embedded default), redis.ts (production); the
-// rules they share are in rules.ts, their one error type in errors.ts, and one contract suite
-// (test/contract/state-store.test.ts) runs against all three. New state (collections, snapshots, machines)
-// gets a port of its own here.
+// all of them as one StateStore: local/memory.ts (tests), local/file.ts (the embedded default), redis/store.ts
+// (production); the rules they share are in rules.ts, their one error type in errors.ts, and one contract
+// suite (test/contract/state-store.test.ts) runs against all three. New state (collections, snapshots,
+// machines) gets a port of its own here; docs/architecture.md ("Adding a store operation") has the steps.
 import type { DeadLetter, Delivery, DiscoveryCursor, KeyRecord, MachineInfo, OutboxEntry, SweepSummary, TaskKey, TaskKind, TaskState, Watch } from '../types';
 import type { BridgeEvent } from '../events/types';
 import type { Lane } from './rules';
@@ -170,8 +170,9 @@ export interface StoredSnapshot {
  */
 export interface ResultsPort {
   /**
-   * Takes up to `limit` pending reads due at `now` (of `kind` only, if given), oldest first within a kind, for `leaseMs` (a
-   * crashed reader's come back). Per kind, so the quick port reads need not queue behind the long process reads.
+   * Takes up to `limit` pending reads due at `now` (of `kind` only, if given) for `leaseMs` (a crashed reader's
+   * come back): earliest due first (ties by key id), kind by kind in TASK_KINDS order. Per kind, so the quick
+   * port reads need not queue behind the long process reads.
    */
   claimPendingReads(now: number, limit: number, leaseMs: number, kind?: TaskKind): Promise<PendingRead[]>;
   /** A claimed read failed: it is due again at `retryAt` (unless a newer completion replaced it). */

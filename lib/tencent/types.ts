@@ -35,3 +35,15 @@ export interface TencentCaller {
   /** Calls one action; resolves with the Response, or rejects with a TencentError (lib/errors). */
   call<T>(action: string, payload: Record<string, unknown>, options?: CallOptions): Promise<TencentResult<T>>;
 }
+
+/** One Tencent Cloud API a caller is built for (lib/runtime `tencent`): which service and version, where, how fast. */
+export interface TencentApi {
+  service: string;
+  version: string;
+  /** The API's origin, e.g. https://eb.tencentcloudapi.com. */
+  endpoint: string;
+  /** The region the calls are signed for and sent to (EventBridge: the bus's). */
+  region: string;
+  /** Requests per second per action, shared across instances as widely as the store is. */
+  rateLimit: number;
+}

@@ -3,7 +3,7 @@
 // also do: two processes (file) or two connections (Redis) racing on one compare-and-set.
 import { fork } from 'node:child_process';
 import path from 'node:path';
-import { describeRedisUrl } from '../../lib/state/redis';
+import { describeRedisUrl } from '../../lib/state/redis/store';
 import type { SweepSummary } from '../../lib/types';
 import {
   FIXTURES, type InspectableStore, changeOf, deadLetterOf, eventFor, fileFixture, keyOf, pending, redisFixture, uuidOf, type StoreFixture,

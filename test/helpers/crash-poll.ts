@@ -62,12 +62,4 @@ export function startPollChild(bundle: string, env: Record<string, string>, rema
   return { child, output: () => out, exited };
 }
 
-/** Polls `check` every 20 ms until it is true; fails after `timeoutMs` with `what`. */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { waitFor } from './wait';

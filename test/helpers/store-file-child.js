@@ -1,5 +1,5 @@
 // A separate OS process for the file-store race test (test/contract/state-store.test.ts). Plain JavaScript:
-// it requires a bundle of lib/state/file.ts that the test builds with esbuild.
+// it requires a bundle of lib/state/local/file.ts that the test builds with esbuild.
 // argv: <bundle> <dir> <name> <keys>. Says 'ready', waits for 'go', tries recordChange(expectedVersion 0) on
 // keys 0..keys-1 and answers { won: [key numbers it won] } (or { won: [], error }).
 'use strict';

@@ -8,7 +8,7 @@ import { YunjingClient } from '../../lib/cwp/yunjing';
 import { CWP_APIS } from '../../lib/tencent/services';
 import { createLogger, type Logger } from '../../lib/log';
 import { LocalRateLimiter, RedisRateLimiter } from '../../lib/ratelimit';
-import { RedisStateStore } from '../../lib/state/redis';
+import { RedisStateStore } from '../../lib/state/redis/store';
 import type { RateLimiter } from '../../lib/ratelimit/limiter';
 import type { SendResult, Sink } from '../../lib/sinks/sink';
 import type { StateStore } from '../../lib/state/store';

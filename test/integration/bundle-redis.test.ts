@@ -91,7 +91,16 @@ test('the bundles do not carry the state stores (nor ioredis) as code, only as d
     // A message only the file store's code has.
     expect(source).not.toContain('is not a state document');
     for (const deferred of ['redis-store.js', 'file-store.js', 'memory-store.js']) expect(source).toContain(deferred);
+    // The chat robots' vendor code (a key of the bodies WeCom and DingTalk take) is not code in either bundle.
+    expect(source).not.toContain('msgtype');
   }
+  expect(readFileSync(path.join(bundleDir, 'poll.js'), 'utf8')).toContain('chat-sinks.js');
+});
+
+test('the api bundle carries no sink code: the api function builds no sink and reads no sink setting', () => {
+  const source = readFileSync(path.join(bundleDir, 'api.js'), 'utf8');
+  // The webhook signature header, the CMQ and EventBridge actions, the chat robots' module, a chat setting.
+  for (const sinkOnly of ['webhook-signature', 'PublishCmqMsg', 'PutEvents', 'chat-sinks.js', 'DINGTALK_SECRET']) expect(source).not.toContain(sinkOnly);
 });
 
 test('poll.js sweeps into Redis, and api.js reads what it recorded', async () => {

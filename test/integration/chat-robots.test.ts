@@ -3,14 +3,14 @@
 // (test/helpers/chat-receivers.ts). One injected clock drives the drain, the budgets and the robots; the tests
 // advance it between drains and never sleep. The last test shares one robot's budget through the suite's Redis.
 import { randomUUID } from 'node:crypto';
-import type { ChatRobotKind } from '../../lib/config/chat';
+import type { ChatRobotKind } from '../../lib/sinks/chat/settings';
 import { silentLogger } from '../../lib/log';
 import { LocalRequestBudget, type RequestBudget } from '../../lib/ratelimit/budget';
 import { RedisRequestBudget } from '../../lib/ratelimit/redis-budget';
 import { buildChatRobotSink } from '../../lib/sinks/chat/build';
 import { drainOutbox, type DrainResult } from '../../lib/sinks/deliver';
-import { MemoryStateStore } from '../../lib/state/memory';
-import { RedisStateStore } from '../../lib/state/redis';
+import { MemoryStateStore } from '../../lib/state/local/memory';
+import { RedisStateStore } from '../../lib/state/redis/store';
 import type { StateStore } from '../../lib/state/store';
 import type { CloudEvent } from '../../lib/events/types';
 import { ChatRobotReceiver } from '../helpers/chat-receivers';

@@ -7,7 +7,7 @@ import { silentLogger } from '../../lib/log';
 import { CMQ_MAX_FILTER_TAG_CHARS, CMQ_DEFAULT_MAX_MSG_BYTES, CmqQueueSink, CmqTopicSink, TDMQ_SERVICE, TDMQ_VERSION, cmqFailure, cmqTags } from '../../lib/sinks/cmq';
 import { drainOutbox } from '../../lib/sinks/deliver';
 import type { Sink } from '../../lib/sinks/sink';
-import { MemoryStateStore } from '../../lib/state/memory';
+import { MemoryStateStore } from '../../lib/state/local/memory';
 import { TencentClient } from '../../lib/tencent/client';
 import type { TencentCaller } from '../../lib/tencent/types';
 import type { TaskState } from '../../lib/types';

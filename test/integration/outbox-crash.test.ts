@@ -13,7 +13,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { EMULATOR_CREDENTIALS, startEmulator, type Emulator } from '../../dev/emulator';
 import { LEASE_MARGIN_MS } from '../../lib/sinks/deliver';
-import { FileStateStore } from '../../lib/state/file';
+import { FileStateStore } from '../../lib/state/local/file';
 import type { StateStore } from '../../lib/state/store';
 import { buildPollBundle, startPollChild, waitFor } from '../helpers/crash-poll';
 import { uuidOf } from '../helpers/sweep-harness';
@@ -67,7 +67,7 @@ const variants: Variant[] = [
     // A dedicated db: the runtime uses the default key prefix, whose keys the test deletes before and after.
     name: 'redis store (db 13)',
     stateStore: () => REDIS_DB_URL,
-    open: async () => (await import('../../lib/state/redis')).RedisStateStore.open(REDIS_DB_URL),
+    open: async () => (await import('../../lib/state/redis/store')).RedisStateStore.open(REDIS_DB_URL),
     setup: deleteRuntimeKeys,
     teardown: deleteRuntimeKeys,
   },

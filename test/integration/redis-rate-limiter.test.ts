@@ -2,7 +2,7 @@
 import { RedisRateLimiter } from '../../lib/ratelimit/redis';
 import { RedisRequestBudget } from '../../lib/ratelimit/redis-budget';
 import { openStorage } from '../../lib/runtime/storage';
-import type { RedisStateStore } from '../../lib/state/redis';
+import type { RedisStateStore } from '../../lib/state/redis/store';
 import { REDIS_URL, redisFixture } from '../helpers/store-fixtures';
 import { maxInWindow } from '../../dev/emulator/ratelimit';
 
@@ -38,6 +38,30 @@ describe('RedisRateLimiter', () => {
     expect(maxInWindow(granted)).toBeLessThanOrEqual(RATE + 1);
     expect(granted.length).toBeGreaterThanOrEqual(RATE); // ~1.5 s at 20/s would be ~31
     expect(granted.length).toBeLessThanOrEqual(Math.ceil(1.6 * RATE) + 1);
+  });
+
+  test('callers of one instance wait in turn: about one round trip to Redis per grant, however many wait', async () => {
+    const store = await openStore();
+    const limiter = RedisRateLimiter.onStore(store, 40);
+    const redis = store.redis as unknown as { cwpRateAcquire: (...args: unknown[]) => Promise<number> };
+    const ask = redis.cwpRateAcquire.bind(redis);
+    let asked = 0;
+    redis.cwpRateAcquire = (...args) => {
+      asked++;
+      return ask(...args);
+    };
+    // Ten workers, three grants each, as a sweep's workers of one kind ask.
+    const granted: number[] = [];
+    await Promise.all(Array.from({ length: 10 }, async () => {
+      for (let i = 0; i < 3; i++) {
+        await limiter.acquire('DescribeProcessTaskStatus');
+        granted.push(Date.now());
+      }
+    }));
+    expect(granted).toHaveLength(30);
+    expect(maxInWindow(granted)).toBeLessThanOrEqual(40);
+    // One ask per grant, plus one per wait the bucket named: never each waiting caller asking in turn.
+    expect(asked).toBeLessThanOrEqual(2 * granted.length);
   });
 
   test('a pause by one instance holds the action for every instance', async () => {

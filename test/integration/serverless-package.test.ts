@@ -16,8 +16,8 @@ const STEP_TIMEOUT_MS = 240_000;
 
 /** ENV names that are not deployed: SCF injects the role spellings itself; a session token would expire. */
 const NOT_DEPLOYED = ['TENCENTCLOUD_SECRETID', 'TENCENTCLOUD_SECRETKEY', 'TENCENTCLOUD_SESSIONTOKEN', 'TENCENTCLOUD_SESSION_TOKEN'];
-/** Deploy-time switches read by serverless.yml. */
-const SWITCHES = ['SCF_RUNTIME', 'SCF_STAGE', 'SCF_ROLE', 'API_TRIGGER', 'APIGW_SERVICE_ID', 'SCF_VPC_ID', 'SCF_SUBNET_ID'];
+/** Deploy-time switches read by serverless.yml and scripts/package.sh. */
+const SWITCHES = ['SCF_RUNTIME', 'SCF_STAGE', 'SCF_ROLE', 'API_TRIGGER', 'APIGW_SERVICE_ID', 'SCF_VPC_ID', 'SCF_SUBNET_ID', 'DEPLOY_CREDENTIALS', 'ALLOW_FILE_STORE'];
 
 interface Trigger {
   type: string;
@@ -56,12 +56,16 @@ interface Description {
   warnings: string[];
 }
 
-/** The caller's environment without anything serverless.yml reads, so the description is deterministic. */
+/**
+ * The caller's environment without anything serverless.yml reads, so the description is deterministic. The
+ * default file store is accepted (ALLOW_FILE_STORE=true) unless `extra` says otherwise: most tests here are about
+ * what would be sent, not about the state store.
+ */
 function cleanEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of [...ENV, ...SWITCHES]) delete env[name];
   for (const name of Object.keys(env)) if (name.startsWith('SLS_')) delete env[name];
-  return { ...env, HOME: home, SLS_HOME: home, SLS_TIMEOUT: String(STEP_TIMEOUT_MS / 1000 - 20), ...extra };
+  return { ...env, HOME: home, SLS_HOME: home, SLS_TIMEOUT: String(STEP_TIMEOUT_MS / 1000 - 20), ALLOW_FILE_STORE: 'true', ...extra };
 }
 
 /** Runs a command to its end; `expectFailure` wants a non-zero exit instead of a zero one. */
@@ -175,6 +179,7 @@ describe('serverless package (offline) and the SCF deployment description', () =
       TENCENTCLOUD_REGION: 'ap-shanghai',
       TENCENTCLOUD_SECRET_KEY: secret,
       API_TOKENS: token,
+      DEPLOY_CREDENTIALS: 'env',
     }));
     expect(r.stdout).not.toContain(secret);
     expect(r.stdout).not.toContain(token);
@@ -209,5 +214,59 @@ describe('serverless package (offline) and the SCF deployment description', () =
       expect(r.stdout).not.toContain(u);
       expect(r.stderr).not.toContain(u);
     }
+  }, STEP_TIMEOUT_MS + 10_000);
+
+  test('the shell\'s TENCENTCLOUD_SECRET_ID/KEY are not deployed into the functions unless DEPLOY_CREDENTIALS=env asks for it', () => {
+    const keys = { TENCENTCLOUD_SECRET_ID: `AKID${process.pid}x`, TENCENTCLOUD_SECRET_KEY: `k-${process.pid}-${Date.now()}`, SCF_ROLE: 'CwpTaskBridgeRole' };
+    const byRole = JSON.parse(run('node', ['scripts/serverless/describe.js'], cleanEnv(home, keys)).stdout) as Description;
+    for (const f of Object.values(byRole.functions)) {
+      // The names stay (empty, so lib/config takes the role's TENCENTCLOUD_SECRETID/SECRETKEY); the values do not.
+      expect(f.environment.names).toEqual(expect.arrayContaining(['TENCENTCLOUD_SECRET_ID', 'TENCENTCLOUD_SECRET_KEY']));
+      expect(f.environment.set).not.toEqual(expect.arrayContaining(['TENCENTCLOUD_SECRET_ID']));
+      expect(f.environment.set).not.toEqual(expect.arrayContaining(['TENCENTCLOUD_SECRET_KEY']));
+      expect(f.role).toBe('CwpTaskBridgeRole');
+    }
+    const { SCF_ROLE: _role, ...withoutRole } = keys;
+    const copied = JSON.parse(run('node', ['scripts/serverless/describe.js'], cleanEnv(home, { ...withoutRole, DEPLOY_CREDENTIALS: 'env' })).stdout) as Description;
+    for (const f of Object.values(copied.functions)) expect(f.environment.set).toEqual(expect.arrayContaining(['TENCENTCLOUD_SECRET_ID', 'TENCENTCLOUD_SECRET_KEY']));
+  }, 2 * STEP_TIMEOUT_MS);
+
+  test.each([
+    ['no STATE_STORE', {}, /STATE_STORE: is not set, so the functions would use serverless\.yml's file:\/tmp\/cwp-task-bridge, which keeps state per instance/],
+    ['a file: store', { STATE_STORE: 'file:/tmp/cwp' }, /STATE_STORE: a file: store keeps state per instance/],
+    ['memory:', { STATE_STORE: 'memory:' }, /STATE_STORE: memory: loses every watch and state when an instance ends/],
+  ])('npm run package:scf refuses %s before building anything, naming STATE_STORE and ALLOW_FILE_STORE', (_what, env, message) => {
+    const r = run('bash', ['scripts/package.sh'], cleanEnv(home, { ALLOW_FILE_STORE: '', ...env }), true);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toContain('redis://[:password@]host:port/db');
+    // Refused first: no build, no serverless package.
+    expect(r.stdout).not.toContain('npm run build');
+    expect(r.stdout).not.toContain('packaged in');
+  }, STEP_TIMEOUT_MS);
+
+  test('with a redis:// STATE_STORE it packages, and writes the execution role\'s policy for exactly the configured features and its trust policy', () => {
+    // The default run of beforeAll: no optional feature.
+    const minimal = JSON.parse(readFileSync(path.join(ROOT, '.serverless', 'cam-role-policy.json'), 'utf8')) as { statement: { action: string[] }[] };
+    expect(minimal.statement[0]!.action.some((a) => a === 'yunjing:DescribeMachines' || a.startsWith('tdmq:') || a.startsWith('eb:'))).toBe(false);
+
+    const features = { STATE_STORE: 'redis://:pass@10.0.0.12:6379/0', ALLOW_FILE_STORE: '', WATCH_DISCOVER: 'CVM:ap-guangzhou', CMQ_TOPIC: 'cwp-task-events', EB_EVENT_BUS_ID: 'eb-abcd1234' };
+    const r = run('bash', ['scripts/package.sh', '--no-build'], cleanEnv(home, features));
+    expect(r.stdout).toContain('package.sh: execution role policy .serverless/cam-role-policy.json (9 actions), trust policy .serverless/cam-trust-policy.json');
+    const policy = JSON.parse(readFileSync(path.join(ROOT, '.serverless', 'cam-role-policy.json'), 'utf8'));
+    expect(policy).toEqual({
+      version: '2.0',
+      statement: [{
+        effect: 'allow',
+        action: [
+          'eb:PutEvents', 'tdmq:PublishCmqMsg',
+          'yunjing:CreateOpenPortTask', 'yunjing:CreateProcessTask', 'yunjing:DescribeMachines', 'yunjing:DescribeOpenPortTaskStatus',
+          'yunjing:DescribeOpenPorts', 'yunjing:DescribeProcessTaskStatus', 'yunjing:DescribeProcesses',
+        ],
+        resource: ['*'],
+      }],
+    });
+    const trust = JSON.parse(readFileSync(path.join(ROOT, '.serverless', 'cam-trust-policy.json'), 'utf8'));
+    expect(trust.statement).toEqual([{ effect: 'allow', action: 'name/sts:AssumeRole', principal: { service: ['scf.qcloud.com'] } }]);
   }, STEP_TIMEOUT_MS + 10_000);
 });

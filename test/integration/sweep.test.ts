@@ -10,10 +10,10 @@ import { allRecordedEvents, harness, RecordingSink, sweepFor, sweepUntil, uuidOf
 import { eventSchemaProblems } from '../helpers/event-schema';
 import { WebhookReceiver } from '../helpers/webhook-receiver';
 import { WebhookSink } from '../../lib/sinks/webhook';
-import { MemoryStateStore } from '../../lib/state/memory';
+import { MemoryStateStore } from '../../lib/state/local/memory';
 import { StoreError, type ChangeToRecord, type CheckToRecord, type KeyClaim } from '../../lib/state/store';
 import { testRedisPort } from '../helpers/redis';
-import { waitFor } from '../helpers/crash-poll';
+import { waitFor } from '../helpers/wait';
 import { memoryStore as openMemoryStore, redisPrefix, redisStore as openRedisStore, runCleanups, type Cleanup } from '../helpers/test-stores';
 
 let emulator: Emulator;

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { createLogger, silentLogger } from '../../lib/log';
 import { BACKOFF_CAP_MS, drainOutbox, type DrainOptions } from '../../lib/sinks/deliver';
 import { CLOUDEVENTS_JSON, GONE_REASON, WebhookSink } from '../../lib/sinks/webhook';
-import { MemoryStateStore } from '../../lib/state/memory';
+import { MemoryStateStore } from '../../lib/state/local/memory';
 import { enqueue, T0 } from '../helpers/outbox-fixtures';
 import type { CloudEvent } from '../../lib/events/types';
 import { WebhookReceiver } from '../helpers/webhook-receiver';

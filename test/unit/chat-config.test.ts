@@ -1,6 +1,7 @@
-// The chat robot settings (lib/config/chat.ts) as loadConfig reads them: robots per vendor, secrets, templates,
+// The chat robot settings (lib/sinks/chat/settings.ts) as loadConfig reads them: robots per vendor, secrets, templates,
 // and every problem named with its variable and the fix, never with a robot's key or secret.
-import { loadConfig, VARIABLE_OWNER, CHAT_ENV } from '../../lib/config';
+import { loadConfig, VARIABLE_OWNER } from '../../lib/config';
+import { CHAT_ENV } from '../../lib/sinks/chat/settings';
 import { configProblems, TEST_CREDENTIALS } from '../helpers/config';
 
 const CREDS = TEST_CREDENTIALS;

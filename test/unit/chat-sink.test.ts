@@ -1,6 +1,6 @@
 // The chat robot sink (chat-sink.ts) through sendBatch, against local robots that answer as each vendor does
 // (test/helpers/chat-receivers.ts). One clock drives the sink, its budget and the robot: nothing sleeps.
-import type { ChatRobotKind } from '../../lib/config/chat';
+import type { ChatRobotKind } from '../../lib/sinks/chat/settings';
 import { LocalRequestBudget } from '../../lib/ratelimit/budget';
 import type { SendResult } from '../../lib/sinks/sink';
 import { buildChatRobotSink } from '../../lib/sinks/chat/build';

@@ -6,7 +6,7 @@ import { createSinks } from '../../lib/sinks';
 import { ConsoleSink } from '../../lib/sinks/console';
 import { BACKOFF_BASE_MS, BACKOFF_CAP_MS, DeliveryRun, backoffCeilingMs, backoffMs, drainOutbox, retryDelayMs, sinkLabel, type DrainOptions } from '../../lib/sinks/deliver';
 import type { BatchSink, SendResult, Sink } from '../../lib/sinks/sink';
-import { MemoryStateStore } from '../../lib/state/memory';
+import { MemoryStateStore } from '../../lib/state/local/memory';
 import { enqueue, T0 } from '../helpers/outbox-fixtures';
 import type { CloudEvent } from '../../lib/events/types';
 

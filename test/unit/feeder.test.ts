@@ -1,7 +1,7 @@
 // The feeder's order (lib/sweep/feeder.ts) on a real memory store and a controlled clock: due keys first, then
 // spare budget for the keys checked longest ago, paced to CWP_IDLE_RATE, with few in flight, never a parked key.
 import { DueKeyFeeder, IDLE_MAX_IN_FLIGHT } from '../../lib/sweep/feeder';
-import { MemoryStateStore } from '../../lib/state/memory';
+import { MemoryStateStore } from '../../lib/state/local/memory';
 import type { KeyRecord } from '../../lib/types';
 
 const uuidOf = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;

@@ -16,7 +16,7 @@ import { handleHttp, type HttpDeps } from '../../lib/http';
 import { MAX_BODY_BYTES } from '../../lib/scf/http-event';
 import type { ScfHttpResponse } from '../../lib/scf/types';
 import { StoreError } from '../../lib/state/errors';
-import { MemoryStateStore } from '../../lib/state/memory';
+import { MemoryStateStore } from '../../lib/state/local/memory';
 import type { TaskKind } from '../../lib/types';
 import { apigwEvent as apigwFromCall, functionUrlEvent as functionUrlFromCall } from '../helpers/scf-events';
 import { apigwEvent, ENV_UUID, fakeCwp, fixture, NOW, recordingLogger, SECRET_KEY, tencentError, testConfig, TOKEN, TOKEN2, UUID, urlEvent, type Script } from './http-helpers';

@@ -4,7 +4,7 @@ import { loadConfig, type Config } from '../../lib/config';
 import { TencentError } from '../../lib/errors';
 import { handleHttp, type HttpDeps, type HttpOptions } from '../../lib/http';
 import { createLogger, type Logger } from '../../lib/log';
-import { MemoryStateStore } from '../../lib/state/memory';
+import { MemoryStateStore } from '../../lib/state/local/memory';
 import type { CallOptions } from '../../lib/tencent/types';
 import type { TaskKind, TaskObservation, TaskState } from '../../lib/types';
 import type { ScfContext, ScfHttpResponse } from '../../lib/scf/types';

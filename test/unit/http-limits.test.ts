@@ -1,7 +1,7 @@
 // Bounded state from the API: MAX_WATCHES caps the API's watches, GET /v1/watches is paged, a PUT costs O(1)
 // in the number of watches, and each token has a request budget (429 with Retry-After).
 import { LocalRequestBudget, gcraStep } from '../../lib/ratelimit/budget';
-import { MemoryStateStore } from '../../lib/state/memory';
+import { MemoryStateStore } from '../../lib/state/local/memory';
 import { apigwEvent, harness, TOKEN, TOKEN2, urlEvent } from './http-helpers';
 
 const uuidOf = (n: number): string => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;

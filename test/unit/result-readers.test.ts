@@ -2,7 +2,7 @@
 // deadline they start nothing, and a read cut short by the deadline is due again at once, not counted as failed.
 import { createLogger } from '../../lib/log';
 import { TencentError, TRANSPORT_CODES } from '../../lib/errors';
-import { MemoryStateStore } from '../../lib/state/memory';
+import { MemoryStateStore } from '../../lib/state/local/memory';
 import { readCompletion, readPendingResults, type ResultsContext } from '../../lib/sweep/results';
 import { buildStatusChangedEvent } from '../../lib/events';
 

@@ -2,7 +2,7 @@
 // them (every problem named with its variable and the fix), and routeAccepts as a table of events.
 import { ENV, loadConfig, VARIABLE_OWNER } from '../../lib/config';
 import { configProblems, TEST_CREDENTIALS } from '../helpers/config';
-import { ROUTING_ENV, SINK_PREFIXES } from '../../lib/config/routing';
+import { ROUTING_ENV, SINK_PREFIXES } from '../../lib/sinks/kinds';
 import { buildAgentUnwatchedEvent, buildStatusChangedEvent } from '../../lib/events';
 import { EVERY_EVENT, routeAccepts, type EventRoute } from '../../lib/sinks/route';
 import type { TaskKind, TaskState } from '../../lib/types';

@@ -5,6 +5,7 @@ import { TencentError, TRANSPORT_CODES } from '../../lib/errors';
 import { fullJitterBackoffMs, signTc3, type CallStats } from '../../lib/tencent';
 import { apiError, apiSuccess, json, startCaptureServer, type CaptureServer } from '../helpers/tencent-capture-server';
 import { RecordingLimiter, TEST_CREDENTIALS, TEST_TOKEN, testClient } from '../helpers/tencent-fakes';
+import { waitFor } from '../helpers/wait';
 
 const UUID = '6b6cd843-6bc1-4011-a74c-dc3fd26a7dd1';
 const ACTION = 'DescribeProcessTaskStatus';
@@ -152,11 +153,16 @@ describe('reading the answer', () => {
 describe('the operation deadline', () => {
   test('an aborted operation signal ends a hanging attempt at once with Bridge.Timeout saying the deadline passed', async () => {
     server.answer({ hang: true });
-    const started = Date.now();
-    const error = await failure(testClient(server.origin, { timeoutMs: 5_000 }).call(ACTION, {}, { signal: AbortSignal.timeout(50) }));
+    const deadline = new AbortController();
+    const call = failure(testClient(server.origin, { timeoutMs: 5_000 }).call(ACTION, {}, { signal: deadline.signal }));
+    // The deadline passes while the attempt hangs: once the server holds the request, not after a fixed time.
+    await waitFor('the request to reach the server', () => server.requests.length === 1, 10_000);
+    const aborted = Date.now();
+    deadline.abort(new Error('deadline'));
+    const error = await call;
     expect(error.code).toBe(TRANSPORT_CODES.timeout);
     expect(error.message).toContain('deadline passed');
-    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(Date.now() - aborted).toBeLessThan(1_000);
     expect(server.requests).toHaveLength(1);
   });
 

@@ -1,6 +1,6 @@
 // One chat robot sink from its configuration: the vendor (with its secret), its template, its shared budget.
 // Loaded only when a robot is configured and first sends (index.ts), so an unconfigured chat costs nothing.
-import type { ChatRobotConfig } from '../../config/chat';
+import type { ChatRobotConfig } from './settings';
 import type { RequestBudget } from '../../ratelimit/budget';
 import { ChatRobotSink, type ChatVendor } from './chat-sink';
 import { dingtalk } from './dingtalk';

@@ -30,11 +30,11 @@ import { redactUrl } from '../../util/redact';
 import { describeNetworkError, parseRetryAfter } from '../../util/wire';
 import type { BatchSink, SendResult } from '../sink';
 import { digestMessage, eventFields, groupEvents, singleMessage, type ChatMessage } from './message';
-import { chatSinkId, robotHash } from './index';
+import { chatSinkId, robotHash } from './id';
+import type { ChatRobotKind as ChatKind } from './settings';
 import type { ChatTemplate } from './template';
 
-export type { ChatRobotKind as ChatKind } from '../../config/chat';
-import type { ChatRobotKind as ChatKind } from '../../config/chat';
+export type { ChatRobotKind as ChatKind } from './settings';
 
 /** A robot's GCRA: `ratePerSecond` on average, `burst` at once after a quiet spell; `limit` as people say it. */
 export interface RobotRate {

@@ -1,33 +1,28 @@
-// The chat robot sinks as createSinks builds them: one per configured URL, each a small stand-in that knows its
-// id at once (stored with every delivery) and loads the real sink (build.ts: the vendors, the wording, the
-// signing) on its first send. So a run that configures no robot never evaluates any chat code, and one that
-// does pays for it when the first event is due, not at cold start. This file imports nothing heavy.
-import { createHash } from 'node:crypto';
-import type { ChatRobotConfig, ChatRobotKind } from '../../config/chat';
+// The chat robots' sink kind (`chatRobotSinks`): their settings (settings.ts) and the sinks createSinks builds
+// from them, one per configured URL, each a small stand-in that knows its id at once (stored with every delivery)
+// and loads the real sink (build.ts: the vendors, the wording, the signing) on its first send. So a run that
+// configures no robot never evaluates any chat code, and one that does pays for it when the first event is due,
+// not at cold start (scripts/build.mjs ships build.ts as a deferred module). This file imports none of that code.
 import type { BridgeEvent } from '../../events/types';
-import type { BatchSink, SendResult } from '../sink';
+import { settingsOf, type SinkKind } from '../kind';
+import type { BatchSink, SendResult, Sink } from '../sink';
+import { allowsPlainHttp } from '../webhook-url';
+import { webhookSinks } from '../webhook';
 import type { ChatSinkDeps } from './build';
 import type { ChatRobotSink } from './chat-sink';
+import { chatSinkId } from './id';
+import { CHAT_ENV, parseChatConfig, type ChatConfig, type ChatRobotConfig, type ChatRobotKind } from './settings';
 
 export type { ChatSinkDeps } from './build';
-
-/** 12 hex characters of the URL's SHA-256: the robot's stable name in sink ids and budget keys, never its key. */
-export function robotHash(url: string): string {
-  return createHash('sha256').update(url).digest('hex').slice(0, 12);
-}
-
-/** `wecom:qyapi.weixin.qq.com#1a2b3c4d5e6f`: no path, no query (the id is stored and shown; robot URLs are credentials). */
-export function chatSinkId(kind: ChatRobotKind, url: string): string {
-  const u = new URL(url);
-  return `${kind}:${u.host}#${robotHash(u.toString())}`;
-}
+export { chatSinkId, robotHash } from './id';
+export { CHAT_ENV, type ChatConfig, type ChatRobotConfig, type ChatRobotKind } from './settings';
 
 /** Matches ChatRobotSink's: one batch at a time; at most a burst of messages per batch (4), each within the timeout. */
 const MAX_MESSAGES_PER_BATCH = 4;
 const DEFAULT_MAX_BATCH = 100;
 
-/** The settings prefix of each kind's routing variables (WECOM_MIN_SEVERITY, …; lib/config/routing.ts). */
-export const CHAT_ROUTE_PREFIX = { wecom: 'WECOM', dingtalk: 'DINGTALK', feishu: 'FEISHU', slack: 'SLACK' } as const;
+/** The routing prefix of each vendor's robots (WECOM_MIN_SEVERITY, …; lib/config/routing.ts). */
+export const CHAT_ROUTE_PREFIX = { wecom: 'WECOM', dingtalk: 'DINGTALK', feishu: 'FEISHU', slack: 'SLACK' } as const satisfies Record<ChatRobotKind, string>;
 
 export class LazyChatRobotSink implements BatchSink {
   readonly id: string;
@@ -58,6 +53,19 @@ export class LazyChatRobotSink implements BatchSink {
   }
 }
 
-export function createChatSinks(robots: ChatRobotConfig[], deps: ChatSinkDeps): LazyChatRobotSink[] {
-  return robots.map((r) => new LazyChatRobotSink(r, deps));
-}
+/**
+ * The chat robots: a sink per URL of WECOM_WEBHOOK_URLS, DINGTALK_WEBHOOK_URLS, FEISHU_WEBHOOK_URLS and
+ * SLACK_WEBHOOK_URLS, each vendor routed on its own. WEBHOOK_ALLOW_HTTP and WEBHOOK_TIMEOUT_MS hold for them too.
+ */
+export const chatRobotSinks: SinkKind<'chat', ChatConfig> = {
+  key: 'chat',
+  prefixes: Object.values(CHAT_ROUTE_PREFIX),
+  variables: CHAT_ENV,
+  settings: ({ present, problems }) => parseChatConfig(present, allowsPlainHttp(present), problems),
+  create(chat, { config, budget }) {
+    const timeoutMs = settingsOf(config, webhookSinks).timeoutMs;
+    const byPrefix: Record<string, Sink[]> = {};
+    for (const robot of chat.robots) (byPrefix[CHAT_ROUTE_PREFIX[robot.kind]] ??= []).push(new LazyChatRobotSink(robot, { budget, timeoutMs }));
+    return byPrefix;
+  },
+};

@@ -5,7 +5,7 @@
 // break (environment variables rarely hold real ones). An unknown field is a configuration problem at start-up,
 // named with the list of known ones, never a blank in a message at 3 a.m. Digests keep the default wording:
 // a template describes one event; a digest lists many (each line still names host, kind, transition, time).
-// It has no imports so that lib/config can check templates at start-up without loading the sinks.
+// It has no imports, so the chat settings (settings.ts) check templates at start-up without the vendor code.
 
 /** The fields a template may use ({{field}}), one string each (message.ts eventFields). */
 export const EVENT_FIELDS = [

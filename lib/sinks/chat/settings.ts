@@ -1,15 +1,16 @@
 // The chat robot settings (WeCom, DingTalk, Feishu/Lark, Slack), checked at start-up like every other setting:
 // each problem names the variable and the fix, and never shows a robot's key, token or secret (a problem names
-// the entry by its position and origin only). Spread into lib/config's ENV; all of them are the poll function's.
+// the entry by its position and origin only). The chat robots' sink kind (index.ts) reads them with these rules;
+// all of them are the poll function's.
 // - URLs: comma separated, like WEBHOOK_URLS, judged by the same rule (https; plain http to loopback, or anywhere
 //   with WEBHOOK_ALLOW_HTTP): one switch for every outgoing hook rather than one per vendor.
 // - Secrets: DingTalk and Feishu signing is optional on the vendor's side (a robot may be secured by a keyword or an
 //   IP list instead). With DINGTALK_SECRET / FEISHU_SECRET set, every request is signed; without, none is. A
 //   secret without any URL of its vendor is a mistake and is named.
-// - Templates: `{{field}}` text per vendor (lib/sinks/chat/template.ts); an unknown field stops the start.
-import { compileTemplate } from '../sinks/chat/template';
-import { commaList } from './fields';
-import { judgeWebhookUrl } from './webhook-url';
+// - Templates: `{{field}}` text per vendor (template.ts); an unknown field stops the start.
+import { commaList } from '../../config/fields';
+import { judgeWebhookUrl } from '../webhook-url';
+import { compileTemplate } from './template';
 
 export const CHAT_ENV = [
   'WECOM_WEBHOOK_URLS', 'WECOM_TEMPLATE',

@@ -1,0 +1,122 @@
+// The state of a local store (memory or file): plain Maps and the schedule, synchronous, and serialisable as
+// one document (the file store's state.json). The port methods that read and change it are in store.ts; here
+// are only the steps more than one of them takes, and recordCheck, which the file store also replays onto a
+// state it reloaded (file.ts).
+import type { DeadLetter, DiscoveryCursor, KeyRecord, MachineInfo, OutboxEntry, SweepSummary, Watch } from '../../types';
+import type { BridgeEvent } from '../../events/types';
+import { blankRecord, deadLetterId, keyId, laneOf, parseKeyId } from '../rules';
+import type { CheckToRecord, DueFilter, StoredSnapshot } from '../store';
+import { LaneSchedule } from './schedule';
+
+/** The serialised form of a LocalState (the file store's document, less its header). */
+export interface LocalStateDocument {
+  /** keyId -> [state, version, since, lastChecked, nextDue, requestId, scheduled 0|1, parked 0|1 (absent before discovery)] */
+  records: Record<string, [KeyRecord['state'], number, number | null, number | null, number, string | null, 0 | 1, (0 | 1)?]>;
+  watches: Watch[];
+  outbox: OutboxEntry[];
+  deadLetters: DeadLetter[];
+  lastSweep: SweepSummary | null;
+  /** keyId -> snapshot (absent in documents written before the full loop). */
+  snapshots?: Record<string, StoredSnapshot>;
+  /** keyId -> [forVersion, dueAt] */
+  pendingReads?: Record<string, [number, number]>;
+  /** Discovery's machines and cursor (absent before discovery). */
+  machines?: MachineInfo[];
+  discovery?: { cursor: DiscoveryCursor | null; leaseUntil: number };
+}
+
+/**
+ * What a local store holds. A key is "scheduled" while it is in `schedule` (syncSchedule listed it); its record
+ * stays in `records` either way. Map insertion order is meaningful where noted.
+ */
+export class LocalState {
+  readonly records = new Map<string, KeyRecord>();
+  readonly schedule = new LaneSchedule();
+  readonly watches = new Map<string, Watch>();
+  /** Insertion order is outbox order. */
+  readonly outbox = new Map<string, OutboxEntry>();
+  /** Insertion order is dead-letter order; keyed by deadLetterId. */
+  readonly dead = new Map<string, DeadLetter>();
+  lastSweep: SweepSummary | null = null;
+  readonly snapshots = new Map<string, StoredSnapshot>();
+  /** Completions whose results are to be read, by key id: the version to read, and when it is due. */
+  readonly pendingReads = new Map<string, { forVersion: number; dueAt: number }>();
+  /**
+   * Keys taken for a spare-budget check and not checked since: when they were taken (they count as checked
+   * then, rules.idleScore). Only keys in flight, so small; the order itself is found by a scan (claimIdleKeys).
+   * Not saved: a reloaded state starts without it.
+   */
+  readonly idleTaken = new Map<string, number>();
+  readonly machines = new Map<string, MachineInfo>();
+  discovery: { cursor: DiscoveryCursor | null; leaseUntil: number } = { cursor: null, leaseUntil: 0 };
+
+  /** recordCheck: lastChecked and nextDue of a key (a blank record if unknown); moves it only while scheduled. */
+  recordCheck(check: CheckToRecord): void {
+    const id = keyId(check.key);
+    let rec = this.records.get(id);
+    if (rec) {
+      rec.lastChecked = check.observedAt;
+      rec.nextDue = check.nextDue;
+    } else this.records.set(id, (rec = blankRecord(check.key, check.nextDue, check.observedAt)));
+    if (check.parked) rec.parked = true;
+    else delete rec.parked;
+    if (this.schedule.has(id)) this.schedule.set(id, check.key.kind, laneOf(rec.state), check.nextDue);
+    this.idleTaken.delete(id);
+  }
+
+  /** Appends an event to the outbox unless it is there already (a retried step appends it once). */
+  appendToOutbox(event: BridgeEvent, at: number): void {
+    if (!this.outbox.has(event.id)) this.outbox.set(event.id, { event: structuredClone(event), createdAt: at, targets: null, deliveries: {} });
+  }
+
+  /** Up to `limit` due keys, most overdue first (ties by key id), without claiming them. */
+  dueKeys(now: number, limit: number, filter?: DueFilter): KeyRecord[] {
+    if (limit <= 0) return [];
+    return this.schedule.dueIds(now, limit, filter).map(({ id, due }) => {
+      const r = this.records.get(id);
+      return r ? { ...r } : blankRecord(parseKeyId(id), due);
+    });
+  }
+
+  toDocument(): LocalStateDocument {
+    const records: LocalStateDocument['records'] = {};
+    for (const [id, r] of this.records) {
+      records[id] = [r.state, r.version, r.since, r.lastChecked, r.nextDue, r.requestId, this.schedule.has(id) ? 1 : 0];
+      if (r.parked) records[id].push(1);
+    }
+    return {
+      records,
+      watches: [...this.watches.values()],
+      outbox: [...this.outbox.values()],
+      deadLetters: [...this.dead.values()],
+      lastSweep: this.lastSweep,
+      snapshots: Object.fromEntries(this.snapshots),
+      pendingReads: Object.fromEntries([...this.pendingReads].map(([id, r]) => [id, [r.forVersion, r.dueAt]])),
+      machines: [...this.machines.values()],
+      discovery: this.discovery,
+    };
+  }
+
+  /** Rebuilds a state from a document (objects are taken over, not copied). */
+  static fromDocument(doc: LocalStateDocument): LocalState {
+    const s = new LocalState();
+    for (const [id, t] of Object.entries(doc.records ?? {})) {
+      const { uuid, kind } = parseKeyId(id);
+      const [state, version, since, lastChecked, nextDue, requestId, scheduled, parked] = t;
+      const rec: KeyRecord = { uuid, kind, state, version, since, lastChecked, nextDue, requestId };
+      if (parked === 1) rec.parked = true;
+      s.records.set(id, rec);
+      if (scheduled) s.schedule.set(id, kind, laneOf(state), nextDue);
+    }
+    s.schedule.rebuild();
+    for (const m of doc.machines ?? []) s.machines.set(m.uuid, m);
+    if (doc.discovery) s.discovery = doc.discovery;
+    for (const w of doc.watches ?? []) s.watches.set(w.uuid, w);
+    for (const e of doc.outbox ?? []) s.outbox.set(e.event.id, e);
+    for (const d of doc.deadLetters ?? []) s.dead.set(deadLetterId(d.event.id, d.sinkId), d);
+    s.lastSweep = doc.lastSweep ?? null;
+    for (const [id, snap] of Object.entries(doc.snapshots ?? {})) s.snapshots.set(id, snap);
+    for (const [id, [forVersion, dueAt]] of Object.entries(doc.pendingReads ?? {})) s.pendingReads.set(id, { forVersion, dueAt });
+    return s;
+  }
+}

@@ -1,0 +1,382 @@
+// The Lua scripts of the Redis store: every step that must be atomic across keys, in one table. Each entry
+// names its KEYS and ARGV (the script sees each as a Lua local of that name, and the store passes them by
+// name, so no call can put one in the wrong place), the rules of rules.ts it restates (it runs inside Redis, so
+// it cannot call them), and the shared fragments it uses. One loop registers them all (defineScripts).
+// A new atomic step is one entry here and a call in store.ts (`this.script('name', { keys }, { args })`).
+import type Redis from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type * as rules from '../rules';
+
+/** Lua functions more than one script needs, each the one Lua copy of a rule or a step. */
+const FRAGMENTS = {
+  /** rules.laneOf: state null ('' or absent) or COLLECTING is the hot lane, else cold. */
+  laneOf: `local function lane_of(state, hot, cold) if state == false or state == '' or state == 'COLLECTING' then return hot end return cold end`,
+  /** rules.blankRecord: the record of a key never observed. */
+  blankRecord: `local function blank_record(rec, uuid, kind, nextDue, lastChecked)
+  redis.call('HSET', rec, 'uuid', uuid, 'kind', kind, 'state', '', 'version', '0', 'since', '', 'lastChecked', lastChecked, 'nextDue', nextDue, 'requestId', '')
+end`,
+  /** rules.isIdleCandidate, rules.idleScore: a scheduled key's place in the spare-budget order. */
+  placeIdle: `local function place_idle(idle, id, parked, last) if parked == '1' then redis.call('ZREM', idle, id) else redis.call('ZADD', idle, last, id) end end`,
+  /** An event enters the outbox once, last in its order (LocalState.appendToOutbox). True if it was appended. */
+  appendToOutbox: `local function append_to_outbox(outbox, entry, seq, eventId, eventJson, createdAt)
+  if redis.call('EXISTS', entry) == 1 then return false end
+  redis.call('ZADD', outbox, redis.call('INCR', seq), eventId)
+  redis.call('HSET', entry, 'event', eventJson, 'createdAt', createdAt)
+  return true
+end`,
+};
+
+/**
+ * A script: its KEYS and ARGV in order (a script over a list takes more of each after these, "More:" in its
+ * comment, and reads them by index).
+ */
+interface Script {
+  readonly keys: readonly string[];
+  readonly args: readonly string[];
+  /** The rules of rules.ts it restates. */
+  readonly restates: ReadonlyArray<keyof typeof rules>;
+  readonly uses?: ReadonlyArray<keyof typeof FRAGMENTS>;
+  readonly lua: string;
+}
+
+export const SCRIPTS = {
+  /**
+   * Schedules each listed key not scheduled yet (a missing record is blank; a parked one keeps its nextDue, else
+   * it is due now) and puts it in the spare-budget order unless parked; returns how many it scheduled. One call
+   * per chunk of keys, not one command per key. More: per key of that kind, KEYS its record, ARGV its uuid and id.
+   */
+  addKeys: {
+    keys: ['dueHot', 'dueCold', 'idle'],
+    args: ['kind', 'now'],
+    restates: ['blankRecord', 'laneOf', 'isIdleCandidate', 'idleScore'],
+    uses: ['laneOf', 'blankRecord'],
+    lua: `local added = 0
+for i = 1, #KEYS - 3 do
+  local rec, uuid, id = KEYS[3 + i], ARGV[1 + 2 * i], ARGV[2 + 2 * i]
+  if not (redis.call('ZSCORE', dueHot, id) or redis.call('ZSCORE', dueCold, id)) then
+    local f = redis.call('HMGET', rec, 'state', 'parked', 'nextDue', 'lastChecked')
+    local state, due = f[1], now
+    if state == false then
+      blank_record(rec, uuid, kind, now, '')
+    elseif f[2] == '1' then
+      due = f[3]
+    else
+      redis.call('HSET', rec, 'nextDue', now)
+    end
+    redis.call('ZADD', lane_of(state, dueHot, dueCold), due, id)
+    if f[2] ~= '1' then
+      local last = f[4]
+      if last == false or last == '' then last = 0 end
+      redis.call('ZADD', idle, last, id)
+    end
+    added = added + 1
+  end
+end
+return added`,
+  },
+
+  /**
+   * recordCheck: lastChecked and nextDue (a missing record is blank); a scheduled key moves in the schedule and
+   * in the spare-budget order (out of it while parked).
+   */
+  check: {
+    keys: ['rec', 'dueHot', 'dueCold', 'idle'],
+    args: ['uuid', 'kind', 'observedAt', 'nextDue', 'id', 'parked'],
+    restates: ['blankRecord', 'laneOf', 'isIdleCandidate'],
+    uses: ['laneOf', 'blankRecord', 'placeIdle'],
+    lua: `local state = redis.call('HGET', rec, 'state')
+if state == false then
+  blank_record(rec, uuid, kind, nextDue, observedAt)
+else
+  redis.call('HSET', rec, 'lastChecked', observedAt, 'nextDue', nextDue)
+end
+if parked == '1' then redis.call('HSET', rec, 'parked', '1') else redis.call('HDEL', rec, 'parked') end
+local due = lane_of(state, dueHot, dueCold)
+if redis.call('ZSCORE', due, id) then
+  redis.call('ZADD', due, nextDue, id)
+  place_idle(idle, id, parked, observedAt)
+end
+return 1`,
+  },
+
+  /**
+   * recordChange: compare-and-set of the record on its version, the move in the schedule, the outbox append, and
+   * (readPending 1: a change to COMPLETE) the result read made pending, in one step. 1 = applied.
+   */
+  change: {
+    keys: ['rec', 'dueHot', 'dueCold', 'idle', 'outbox', 'entry', 'seq', 'reads', 'readsV'],
+    args: ['expectedVersion', 'uuid', 'kind', 'state', 'requestId', 'observedAt', 'nextDue', 'id', 'eventId', 'eventJson', 'readPending', 'parked'],
+    restates: ['sinceAfterChange', 'laneOf', 'isIdleCandidate', 'readPendingAfter'],
+    uses: ['laneOf', 'placeIdle', 'appendToOutbox'],
+    lua: `local cur = redis.call('HMGET', rec, 'version', 'state', 'since')
+local v = tonumber(cur[1] or '0') or 0
+if v ~= tonumber(expectedVersion) then return 0 end
+local since = observedAt
+if cur[2] == state and cur[3] and cur[3] ~= '' then since = cur[3] end
+redis.call('HSET', rec, 'uuid', uuid, 'kind', kind, 'state', state, 'version', tostring(v + 1), 'since', since, 'lastChecked', observedAt, 'nextDue', nextDue, 'requestId', requestId)
+if parked == '1' then redis.call('HSET', rec, 'parked', '1') else redis.call('HDEL', rec, 'parked') end
+if redis.call('ZREM', dueHot, id) + redis.call('ZREM', dueCold, id) > 0 then
+  redis.call('ZADD', lane_of(state, dueHot, dueCold), nextDue, id)
+  place_idle(idle, id, parked, observedAt)
+end
+append_to_outbox(outbox, entry, seq, eventId, eventJson, observedAt)
+if readPending == '1' then
+  redis.call('ZADD', reads, observedAt, id)
+  redis.call('HSET', readsV, id, tostring(v + 1))
+end
+return 1`,
+  },
+
+  /**
+   * claimDueKeys: takes up to `limit` due keys of one zset, most overdue first, moving them to claimedUntil.
+   * Flat [id, nextDue, ...].
+   */
+  claimDue: {
+    keys: ['due'],
+    args: ['now', 'limit', 'claimedUntil'],
+    restates: [],
+    lua: `local taken = redis.call('ZRANGEBYSCORE', due, '-inf', now, 'WITHSCORES', 'LIMIT', 0, tonumber(limit))
+for i = 1, #taken, 2 do redis.call('ZADD', due, 'XX', claimedUntil, taken[i]) end
+return taken`,
+  },
+
+  /**
+   * releaseClaims: puts each claimed key back at its nextDue if it is still at its claim. More: per claim, KEYS
+   * its due zset, ARGV its id, claimedUntil and nextDue.
+   */
+  release: {
+    keys: [],
+    args: [],
+    restates: [],
+    lua: `for i = 1, #KEYS do
+  local id, claimed, back = ARGV[3 * i - 2], ARGV[3 * i - 1], ARGV[3 * i]
+  local score = redis.call('ZSCORE', KEYS[i], id)
+  if score and tonumber(score) == tonumber(claimed) then redis.call('ZADD', KEYS[i], 'XX', back, id) end
+end
+return 1`,
+  },
+
+  /**
+   * claimIdleKeys: walks the idle order from the least recently checked, taking keys that are scheduled, not due
+   * and not claimed (a claim moves the due score away from the record's nextDue; the record is read under
+   * recPrefix, which shares the hash tag of the other keys), and moves each taken one to `now`. Flat [id, ...].
+   * Looks at most 8 x limit candidates.
+   */
+  claimIdle: {
+    keys: ['idle', 'dueHot', 'dueCold'],
+    args: ['now', 'limit', 'checkedBefore', 'recPrefix'],
+    restates: ['idleScore', 'isIdleCandidate'],
+    lua: `now, limit = tonumber(now), tonumber(limit)
+local ids = redis.call('ZRANGEBYSCORE', idle, '-inf', checkedBefore, 'LIMIT', 0, limit * 8)
+local out = {}
+for _, id in ipairs(ids) do
+  if #out >= limit then break end
+  local ds = redis.call('ZSCORE', dueHot, id) or redis.call('ZSCORE', dueCold, id)
+  if ds and tonumber(ds) > now then
+    local nd = redis.call('HGET', recPrefix .. id, 'nextDue')
+    if nd and tonumber(nd) == tonumber(ds) then
+      redis.call('ZADD', idle, now, id)
+      table.insert(out, id)
+    end
+  end
+end
+return out`,
+  },
+
+  /**
+   * claimPendingReads of one kind: takes due pending reads, moving them to claimedUntil. Flat [id, forVersion,
+   * ...].
+   */
+  claimReads: {
+    keys: ['reads', 'readsV'],
+    args: ['now', 'limit', 'claimedUntil'],
+    restates: [],
+    lua: `local ids = redis.call('ZRANGEBYSCORE', reads, '-inf', now, 'LIMIT', 0, tonumber(limit))
+local out = {}
+for _, id in ipairs(ids) do
+  redis.call('ZADD', reads, 'XX', claimedUntil, id)
+  table.insert(out, id)
+  table.insert(out, redis.call('HGET', readsV, id) or '0')
+end
+return out`,
+  },
+
+  /** releasePendingRead: the read is due again at retryAt, if it is still the one that was claimed. */
+  releaseRead: {
+    keys: ['reads', 'readsV'],
+    args: ['id', 'forVersion', 'retryAt'],
+    restates: ['isSameRead'],
+    lua: `if redis.call('HGET', readsV, id) == forVersion then redis.call('ZADD', reads, 'XX', retryAt, id) end
+return 1`,
+  },
+
+  /**
+   * recordSnapshot: compare-and-set of the snapshot on its takenAt (expectedTakenAt '' = none yet), with its
+   * event (eventId '' = none) and the end of the read it answers. 1 = applied.
+   */
+  recordSnapshot: {
+    keys: ['snap', 'reads', 'readsV', 'outbox', 'entry', 'seq'],
+    args: ['expectedTakenAt', 'enc', 'takenAt', 'id', 'forVersion', 'eventId', 'eventJson'],
+    restates: ['isSameRead'],
+    uses: ['appendToOutbox'],
+    lua: `if (redis.call('HGET', snap, 'takenAt') or '') ~= expectedTakenAt then return 0 end
+redis.call('HSET', snap, 'enc', enc, 'takenAt', takenAt)
+if eventId ~= '' then append_to_outbox(outbox, entry, seq, eventId, eventJson, takenAt) end
+if redis.call('HGET', readsV, id) == forVersion then
+  redis.call('ZREM', reads, id)
+  redis.call('HDEL', readsV, id)
+end
+return 1`,
+  },
+
+  /** updateDelivery: sets one sink's delivery, only while the event is in the outbox. */
+  updateDelivery: {
+    keys: ['entry'],
+    args: ['sinkId', 'deliveryJson'],
+    restates: [],
+    lua: `if redis.call('EXISTS', entry) == 1 then redis.call('HSET', entry, 'd:' .. sinkId, deliveryJson) return 1 end
+return 0`,
+  },
+
+  /**
+   * claimDelivery: 1 if the delivery may be claimed (a missing one starts untried), and then its lease; else 0.
+   * cjson is Redis's own JSON library; claimedUntil is the only field this adds.
+   */
+  claimDelivery: {
+    keys: ['entry'],
+    args: ['sinkId', 'now', 'leaseMs'],
+    restates: ['canClaimDelivery', 'untriedDelivery', 'claimedDelivery'],
+    lua: `if redis.call('EXISTS', entry) == 0 then return 0 end
+now = tonumber(now)
+local raw = redis.call('HGET', entry, 'd:' .. sinkId)
+local d
+if raw then
+  d = cjson.decode(raw)
+  if d.status ~= 'pending' or tonumber(d.nextAttemptAt) > now or (d.claimedUntil and tonumber(d.claimedUntil) > now) then return 0 end
+else
+  d = { status = 'pending', attempts = 0, nextAttemptAt = now, lastError = cjson.null, finishedAt = cjson.null }
+end
+d.claimedUntil = now + tonumber(leaseMs)
+redis.call('HSET', entry, 'd:' .. sinkId, cjson.encode(d))
+return 1`,
+  },
+
+  /** addDeadLetter: a re-added (event, sink) replaces the old letter and moves last. */
+  addDeadLetter: {
+    keys: ['dead', 'letters', 'seq'],
+    args: ['member', 'letterJson'],
+    restates: ['deadLetterId'],
+    lua: `redis.call('ZADD', dead, redis.call('INCR', seq), member)
+redis.call('HSET', letters, member, letterJson)
+return 1`,
+  },
+
+  /**
+   * replayDeadLetters, one letter: back to the outbox for its sink, merged into the event's entry if it is still
+   * there. 1 = moved.
+   */
+  replay: {
+    keys: ['dead', 'letters', 'outbox', 'entry', 'seq'],
+    args: ['member', 'sinkId', 'eventJson', 'now', 'eventId'],
+    restates: ['replayedEntry'],
+    uses: ['appendToOutbox'],
+    lua: `if redis.call('ZREM', dead, member) == 0 then return 0 end
+redis.call('HDEL', letters, member)
+if append_to_outbox(outbox, entry, seq, eventId, eventJson, now) then
+  redis.call('HSET', entry, 'targets', cjson.encode({ sinkId }))
+  return 1
+end
+local t = redis.call('HGET', entry, 'targets')
+if t then
+  local arr = cjson.decode(t)
+  local found = false
+  for _, s in ipairs(arr) do if s == sinkId then found = true end end
+  if not found then
+    table.insert(arr, sinkId)
+    redis.call('HSET', entry, 'targets', cjson.encode(arr))
+  end
+end
+redis.call('HDEL', entry, 'd:' .. sinkId)
+return 1`,
+  },
+
+  /**
+   * forgetMachine: deletes the machine (and appends its event, eventId '' = none) only if its last listing is
+   * still <= lastListing. 1 = forgotten.
+   */
+  forgetMachine: {
+    keys: ['machines', 'first', 'outbox', 'entry', 'seq'],
+    args: ['uuid', 'lastListing', 'eventId', 'eventJson', 'createdAt'],
+    restates: ['isForgotten'],
+    uses: ['appendToOutbox'],
+    lua: `local raw = redis.call('HGET', machines, uuid)
+if not raw then return 0 end
+if tonumber(cjson.decode(raw).seenInListing) > tonumber(lastListing) then return 0 end
+redis.call('HDEL', machines, uuid)
+redis.call('HDEL', first, uuid)
+if eventId ~= '' then append_to_outbox(outbox, entry, seq, eventId, eventJson, createdAt) end
+return 1`,
+  },
+
+  /** claimDiscovery: takes the lease if free: {cursorJson or ''}, or nil when busy. */
+  claimDiscovery: {
+    keys: ['discovery'],
+    args: ['now', 'leaseMs'],
+    restates: [],
+    lua: `local lease = tonumber(redis.call('HGET', discovery, 'leaseUntil') or '0') or 0
+if lease > tonumber(now) then return false end
+redis.call('HSET', discovery, 'leaseUntil', tostring(tonumber(now) + tonumber(leaseMs)))
+return { redis.call('HGET', discovery, 'cursor') or '' }`,
+  },
+} as const satisfies Record<string, Script>;
+
+export type ScriptName = keyof typeof SCRIPTS;
+/** The KEYS of a script, by name. */
+export type ScriptKeys<N extends ScriptName> = Record<(typeof SCRIPTS)[N]['keys'][number], string>;
+/** The ARGV of a script, by name. */
+export type ScriptArgs<N extends ScriptName> = Record<(typeof SCRIPTS)[N]['args'][number], string | number>;
+/** The KEYS and ARGV after the named ones, of a script over a list ("More:" in its comment). */
+export interface MoreKeysAndArgs {
+  keys: string[];
+  args: Array<string | number>;
+}
+
+const commandOf = (name: ScriptName): string => `cwpStore${name[0]!.toUpperCase()}${name.slice(1)}`;
+
+/** The Lua Redis runs: the fragments it uses, its KEYS and ARGV as locals of their names, then its body. */
+export function luaOf(script: Script): string {
+  const lines = (script.uses ?? []).map((f) => FRAGMENTS[f]);
+  const locals = (names: readonly string[], array: string) => `local ${names.join(', ')} = ${names.map((_, i) => `${array}[${i + 1}]`).join(', ')}`;
+  if (script.keys.length > 0) lines.push(locals(script.keys, 'KEYS'));
+  if (script.args.length > 0) lines.push(locals(script.args, 'ARGV'));
+  lines.push(script.lua);
+  return lines.join('\n');
+}
+
+/** Registers every script on the connection (ioredis runs it by EVALSHA, loading it when Redis lacks it). */
+export function defineScripts(redis: Redis): void {
+  for (const name of Object.keys(SCRIPTS) as ScriptName[]) redis.defineCommand(commandOf(name), { lua: luaOf(SCRIPTS[name]) });
+}
+
+/** The positional form of a call: the command, then numkeys, the KEYS in the script's order, and the ARGV. */
+function positional<N extends ScriptName>(name: N, keys: ScriptKeys<N>, args: ScriptArgs<N>, more: MoreKeysAndArgs): [string, Array<string | number>] {
+  const script: Script = SCRIPTS[name];
+  const named = keys as Record<string, string>;
+  const values = args as Record<string, string | number>;
+  const flatKeys = [...script.keys.map((k) => named[k]!), ...more.keys];
+  return [commandOf(name), [flatKeys.length, ...flatKeys, ...script.args.map((a) => values[a]!), ...more.args]];
+}
+
+type Commands = Record<string, (...argv: Array<string | number>) => unknown>;
+
+/** Runs a script; resolves to its answer. */
+export function runScript<N extends ScriptName>(redis: Redis, name: N, keys: ScriptKeys<N>, args: ScriptArgs<N>, more: MoreKeysAndArgs = { keys: [], args: [] }): Promise<unknown> {
+  const [command, argv] = positional(name, keys, args, more);
+  return (redis as unknown as Commands)[command]!(...argv) as Promise<unknown>;
+}
+
+/** Queues a script on a pipeline or transaction; its answer comes with the others at exec(). */
+export function queueScript<N extends ScriptName>(batch: ChainableCommander, name: N, keys: ScriptKeys<N>, args: ScriptArgs<N>, more: MoreKeysAndArgs = { keys: [], args: [] }): void {
+  const [command, argv] = positional(name, keys, args, more);
+  (batch as unknown as Commands)[command]!(...argv);
+}
