@@ -36,6 +36,14 @@ import { isAgentUuid, normalizeUuid } from './uuid';
 export const CWP_API_SERVICE = CWP_APIS.cwp.service;
 export const CWP_API_VERSION = CWP_APIS.cwp.version;
 
+/** The cwp actions the backend calls, each named once (the execution role's policy lists them: lib/deploy/role-policy.ts). */
+export const SCAN_STATE_ACTION = 'SyncAssetScan';
+export const MACHINE_INFO_ACTION = 'DescribeMachineInfo';
+export const SCAN_ACTION = 'ScanAsset';
+export const ASSET_TYPES_ACTION = 'DescribeAssetTypes';
+export const CWP_MACHINES_ACTION = 'DescribeMachines';
+export const MACHINE_REGIONS_ACTION = 'DescribeMachineRegions';
+
 /** The inventory list of each kind, and the array field of its Response. */
 export const INVENTORY_ACTION: Record<TaskKind, 'DescribeAssetProcessInfoList' | 'DescribeAssetPortInfoList'> = {
   process: 'DescribeAssetProcessInfoList',
@@ -137,7 +145,7 @@ export class CwpClient implements CwpPort, AccountScanPort {
   }
 
   private async describeMachine(uuid: string, options: CallOptions): Promise<HostEntry> {
-    const action = 'DescribeMachineInfo';
+    const action = MACHINE_INFO_ACTION;
     const request: DescribeMachineInfoRequest = { Uuid: uuid };
     let entry: HostEntry;
     try {
@@ -181,7 +189,7 @@ export class CwpClient implements CwpPort, AccountScanPort {
   }
 
   private async readScan(options: CallOptions): Promise<AccountScan> {
-    const action = 'SyncAssetScan';
+    const action = SCAN_STATE_ACTION;
     // The docs say only "是否同步 (whether to sync), default false" of Sync: false asks for the state and nothing else.
     const request: SyncAssetScanRequest = { Sync: false };
     const { response, requestId } = await this.caller.call<Record<string, unknown>>(action, { ...request }, options);
@@ -206,7 +214,7 @@ export class CwpClient implements CwpPort, AccountScanPort {
   /** The asset type id of each kind, from DescribeAssetTypes (once per instance); a kind it does not name is left out. */
   private async assetTypeIds(options: CallOptions): Promise<Partial<Record<TaskKind, number>>> {
     this.assetTypes ??= (async () => {
-      const action = 'DescribeAssetTypes';
+      const action = ASSET_TYPES_ACTION;
       const { response, requestId } = await this.caller.call<Record<string, unknown>>(action, {}, options);
       if (!Array.isArray(response.Types)) throw new TencentError({ code: TRANSPORT_CODES.badBody, message: `${action} answered no Types array`, requestId, action });
       const ids: Partial<Record<TaskKind, number>> = {};
@@ -256,7 +264,7 @@ export class CwpClient implements CwpPort, AccountScanPort {
     if (running.state === 'SYNCING') throw scanRunning(running);
     const types = await this.assetTypeIds(options);
     const typeIds = [...kinds].map((k) => types[k]);
-    const action = 'ScanAsset';
+    const action = SCAN_ACTION;
     // A kind DescribeAssetTypes does not name: every type is scanned (AssetTypeIds left out) rather than none.
     const request: ScanAssetRequest = { Quuids: [...quuids], ...(typeIds.every((id) => id !== undefined) ? { AssetTypeIds: typeIds as number[] } : {}) };
     let answer;
@@ -311,8 +319,8 @@ export class CwpClient implements CwpPort, AccountScanPort {
       for (const w of batch.waiters) {
         const refusal = r.refused.find((x) => x.key.uuid === w.key.uuid && x.key.kind === w.key.kind);
         if (!refusal) w.resolve({ requestId: r.requestId });
-        else if (refusal.state === 'UNKNOWN_AGENT') w.reject(new TencentError({ code: 'ResourceNotFound', message: `no machine has the agent Uuid ${w.key.uuid} (DescribeMachineInfo)`, requestId: r.requestId, action: 'DescribeMachineInfo' }));
-        else w.reject(new TencentError({ code: 'FailedOperation.AgentOffline', message: `the agent ${w.key.uuid} is offline (DescribeMachineInfo): a scan would skip it`, requestId: r.requestId, action: 'DescribeMachineInfo' }));
+        else if (refusal.state === 'UNKNOWN_AGENT') w.reject(new TencentError({ code: 'ResourceNotFound', message: `no machine has the agent Uuid ${w.key.uuid} (DescribeMachineInfo)`, requestId: r.requestId, action: MACHINE_INFO_ACTION }));
+        else w.reject(new TencentError({ code: 'FailedOperation.AgentOffline', message: `the agent ${w.key.uuid} is offline (DescribeMachineInfo): a scan would skip it`, requestId: r.requestId, action: MACHINE_INFO_ACTION }));
       }
     } catch (e) {
       for (const w of batch.waiters) w.reject(e);
@@ -388,7 +396,7 @@ export class CwpClient implements CwpPort, AccountScanPort {
   async readResults(kind: TaskKind, uuid: string, options: CallOptions = {}): Promise<ResultsRead> {
     const id = agentId(uuid);
     const host = await this.host(id, options, false);
-    if (host.quuid === null) throw new TencentError({ code: 'ResourceNotFound', message: `no machine has the agent Uuid ${id} (DescribeMachineInfo)`, requestId: host.requestId, action: 'DescribeMachineInfo' });
+    if (host.quuid === null) throw new TencentError({ code: 'ResourceNotFound', message: `no machine has the agent Uuid ${id} (DescribeMachineInfo)`, requestId: host.requestId, action: MACHINE_INFO_ACTION });
     const items: ResultItem[] = [];
     let total = 0;
     let requestId = '';
@@ -424,7 +432,7 @@ export class CwpClient implements CwpPort, AccountScanPort {
   /** DescribeMachineRegions (once an hour per instance): the regions the account has machines of this type in. */
   async machineRegions(machineType: string, options: CallOptions = {}): Promise<readonly string[]> {
     if (!this.regions || this.now() - this.regions.at >= REGIONS_TTL_MS) {
-      const action = 'DescribeMachineRegions';
+      const action = MACHINE_REGIONS_ACTION;
       const { response, requestId } = await this.caller.call<Record<string, unknown>>(action, {}, options);
       const byType: Record<string, string[]> = {};
       for (const [type, list] of Object.entries(response)) {
@@ -452,7 +460,7 @@ export class CwpClient implements CwpPort, AccountScanPort {
       Offset: offset,
       ...(filters !== undefined && filters.length > 0 ? { Filters: filters.map(cwpFilter) } : {}),
     };
-    const action = 'DescribeMachines';
+    const action = CWP_MACHINES_ACTION;
     const { response, requestId } = await this.caller.call<Record<string, unknown>>(action, { ...request }, options);
     const bad = (what: string) => new TencentError({ code: TRANSPORT_CODES.badBody, message: `${action} answered ${what}`, requestId, action });
     if (!isCount(response.TotalCount)) throw bad(`TotalCount ${JSON.stringify(response.TotalCount)}, not a count`);
@@ -493,7 +501,7 @@ function scanRunning(scan: AccountScan, cause?: unknown): TencentError {
     code: SCAN_RUNNING_CODE,
     message: `the account's asset scan (task ${scan.taskId}) is running${since}; cwp runs one scan at a time: start again when it has finished`,
     requestId: scan.requestId,
-    action: 'ScanAsset',
+    action: SCAN_ACTION,
     ...(cause === undefined ? {} : { cause }),
   });
 }
