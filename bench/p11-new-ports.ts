@@ -62,7 +62,7 @@ async function seed(emulator: Emulator, runtime: Awaited<ReturnType<typeof bench
   }
 }
 
-async function runCase(api: 'yunjing' | 'cwp', hosts: number, ports: number): Promise<Record<string, unknown>> {
+export async function runCase(api: 'yunjing' | 'cwp', hosts: number, ports: number): Promise<Record<string, unknown>> {
   const emulator = await startEmulator({ quiet: true, defaultCollectMs: COLLECT_MS, scanMs: COLLECT_MS });
   const uuids = emulator.addFleet(hosts, { kinds: ['port'], activeFraction: 0, offlineFraction: 0, processes: 16, ports, seed: 11, machines: { regions: ['ap-guangzhou'] } });
   // The fleet's first collection is a few seconds old when the baselines are taken (CWP's times have whole seconds).

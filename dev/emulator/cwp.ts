@@ -100,9 +100,21 @@ export interface CwpOptions {
 interface Inventory {
   seq: number;
   updatedAt: number;
-  /** Rendered items, in the host's order, each with its first-seen time for sorting. */
-  items: Array<{ first: number; start: number; record: Record<string, unknown> }>;
+  /** The items, in the host's order, each with its first-seen time for sorting; rendered when first asked for. */
+  items: InventoryItem[];
   firstSeen: Map<string, number>;
+}
+
+/**
+ * One inventory item: its first-seen time (sorting needs no more) and its record, built on first use: an
+ * account-wide listing sorts every item of a 10,000-host fleet and renders one page.
+ */
+class InventoryItem {
+  private built: Record<string, unknown> | null = null;
+  constructor(readonly first: number, readonly start: number, private readonly render: () => Record<string, unknown>) {}
+  get record(): Record<string, unknown> {
+    return (this.built ??= this.render());
+  }
 }
 
 /** One host as the cwp face shows it: its agent, Quuid, and where it is. */
@@ -225,23 +237,23 @@ export class CwpFace {
       ? seen.ports.map((p) => {
           const first = firstSeen.get(portIdentity(p)) ?? last.at;
           const owner = byPid.get(p.pid);
-          const record = {
+          const record = () => ({
             ...common, ProcessName: p.processName, ProcessVersion: '', ProcessPath: owner?.fullPath ?? '', Pid: String(p.pid), User: owner?.username ?? '',
             StartTime: cwpTime(first), Param: '', Teletype: '', Port: String(p.port), GroupName: owner?.username ?? '', Md5: '', Ppid: String(owner?.ppid ?? 0),
             ParentProcessName: (owner && byPid.get(owner.ppid)?.processName) ?? '', Proto: p.proto ?? 'tcp', BindIp: p.bindIp ?? '0.0.0.0',
             MachineName: seen.machineName, UpdateTime: updated, FirstTime: cwpTime(first), IsNew: hadEarlier && first === last.at ? 1 : 0, MachineExtraInfo: this.extraInfo(host, seen.machineIp, seen.machineName),
-          };
-          return { first, start: first, record };
+          });
+          return new InventoryItem(first, first, record);
         })
       : seen.processes.map((p) => {
           const first = firstSeen.get(processIdentity(p)) ?? last.at;
-          const record = {
+          const record = () => ({
             ...common, Name: p.processName, Desc: '', Path: p.fullPath, Pid: String(p.pid), User: p.username, StartTime: cwpTime(first), Param: '', Tty: '',
             Version: '', GroupName: p.username, Md5: '', Ppid: String(p.ppid), ParentProcessName: byPid.get(p.ppid)?.processName ?? '', Status: 'S', HasSign: 999,
             InstallByPackage: 999, PackageName: '', MachineName: seen.machineName, UpdateTime: updated, FirstTime: cwpTime(first),
             IsNew: hadEarlier && first === last.at ? 1 : 0, MachineExtraInfo: this.extraInfo(host, seen.machineIp, seen.machineName),
-          };
-          return { first, start: first, record };
+          });
+          return new InventoryItem(first, first, record);
         });
     const inventory: Inventory = { seq: last.seq, updatedAt: last.at, items, firstSeen };
     this.inventories.set(key, inventory);

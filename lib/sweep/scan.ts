@@ -76,6 +76,8 @@ export async function runAccountScan(deps: ScanDeps): Promise<ScanCounts> {
   const watched = new Set(deps.watched.map(keyId));
   // The period whose collections this sweep has started (or found none due): checked again when the period turns.
   let periodDone: number | null = null;
+  // Recording a period's keys COLLECTING (thousands, with their events) goes on while the rounds follow the scan.
+  const recordings: Array<Promise<void>> = [];
   while (!ctx.signal.aborted && ctx.now() < ctx.pollUntil) {
     let wait = SCAN_ROUND_MS;
     try {
@@ -84,7 +86,11 @@ export async function runAccountScan(deps: ScanDeps): Promise<ScanCounts> {
       const period = deps.collectEveryMs;
       if (period !== null) {
         const slot = Math.floor(ctx.now() / period) * period;
-        if (periodDone !== slot && (await startDueCollections(deps, scan, slot, counts))) periodDone = slot;
+        if (periodDone !== slot) {
+          const started = await startDueCollections(deps, scan, slot, counts);
+          if (started.settled) periodDone = slot;
+          if (started.recording) recordings.push(started.recording.catch((e: unknown) => ctx.log.warn('recording scheduled collections failed', errorDetail(e))));
+        }
       }
       for (const kind of kinds) await look(deps, kind, watched, counts);
     } catch (e) {
@@ -101,6 +107,7 @@ export async function runAccountScan(deps: ScanDeps): Promise<ScanCounts> {
     if (!deps.keepPolling || ctx.now() + wait >= ctx.pollUntil) break;
     await sleepUnlessAborted(wait, ctx.signal);
   }
+  await Promise.all(recordings);
   return counts;
 }
 
@@ -144,18 +151,23 @@ export async function followScan(deps: Pick<ScanDeps, 'store' | 'ctx'>, scan: Ac
   return false;
 }
 
+/** Keys recorded COLLECTING at once by a period's start. */
+const RECORDERS = 16;
+
 /**
  * COLLECT_EVERY on an account-scanning backend: the watched keys in a state that can take a collection and unchanged
- * since this period's start are started as one scan and recorded COLLECTING. Returns whether the period is settled
- * (started, or nothing due); false while the account's scan runs: the next round tries again.
+ * since this period's start are started as one scan. `settled`: the period is done (started, or nothing due); false
+ * while the account's scan runs, and the next round tries again. `recording`: the keys being recorded COLLECTING,
+ * each as of the moment before ScanAsset, so however long a large batch takes to record, each key waits for this scan.
  */
-async function startDueCollections(deps: ScanDeps, scan: AccountScan, slot: number, counts: ScanCounts): Promise<boolean> {
+async function startDueCollections(deps: ScanDeps, scan: AccountScan, slot: number, counts: ScanCounts): Promise<{ settled: boolean; recording: Promise<void> | null }> {
   const { ctx, store } = deps;
-  if (scan.state === 'SYNCING') return false;
+  if (scan.state === 'SYNCING') return { settled: false, recording: null };
   const records = await store.getRecords([...deps.watched]);
   const due: KeyRecord[] = [];
   for (const rec of records) if (rec && COLLECTABLE.has(rec.state ?? '') && rec.since !== null && rec.since < slot) due.push(rec);
-  if (due.length === 0) return true;
+  if (due.length === 0) return { settled: true, recording: null };
+  const observedAt = ctx.now();
   let started;
   try {
     started = await deps.cwp.startCollections(due.map((r) => ({ uuid: r.uuid, kind: r.kind })), { signal: ctx.signal, deadline: ctx.pollUntil, stats: ctx.stats });
@@ -163,20 +175,23 @@ async function startDueCollections(deps: ScanDeps, scan: AccountScan, slot: numb
     if (ctx.signal.aborted) throw e;
     // Another sweep, or the console, started a scan first: this period's keys go in once it has finished.
     ctx.log.warn('scheduled collections not started this round; tried again in a few seconds', { due: due.length, ...errorDetail(e) });
-    return false;
+    return { settled: false, recording: null };
   }
-  if (started.started.length === 0) return true;
+  if (started.started.length === 0) return { settled: true, recording: null };
   counts.scansStarted++;
   counts.keysStarted += started.started.length;
   ctx.counts.collectionsStarted += started.started.length;
   ctx.log.info('scheduled collections started as one scan', { taskId: started.taskId, keys: started.started.length, refused: started.refused.length, every: deps.collectEveryMs, requestId: started.requestId });
   const byId = new Map(due.map((r) => [keyId(r), r]));
-  const observedAt = ctx.now();
-  for (const key of started.started) {
-    const rec = byId.get(keyId(key));
-    if (rec) await recordTransition(ctx, rec, { uuid: key.uuid, kind: key.kind, state: 'COLLECTING', requestId: started.requestId, observedAt });
-  }
-  return true;
+  const pending = [...started.started];
+  const recorder = async () => {
+    for (let key = pending.shift(); key !== undefined; key = pending.shift()) {
+      const rec = byId.get(keyId(key));
+      if (rec) await recordTransition(ctx, rec, { uuid: key.uuid, kind: key.kind, state: 'COLLECTING', requestId: started.requestId, observedAt });
+    }
+  };
+  const recording = Promise.all(Array.from({ length: Math.min(RECORDERS, pending.length) }, recorder)).then(() => undefined);
+  return { settled: true, recording };
 }
 
 /** A host's snapshot as the look compares it: when it was taken, and the identities of its items. */
@@ -217,8 +232,8 @@ async function look(deps: ScanDeps, kind: TaskKind, watched: ReadonlySet<string>
       // A host without a baseline is read by its own first completion, not here.
       if (!host) continue;
       if (!host.identities.has(identityOf(kind, item.item))) toRead.add(item.uuid);
-      // Older than the host's last read, and in it: so is everything after it (a fresh instance stops here).
-      else if (until === null && item.firstSeenAt + LOOK_SEEN_MARGIN_MS <= host.takenAt) {
+      // Older than the host's last read, and in it: what comes after it is older still, and was looked at then.
+      else if (item.firstSeenAt + LOOK_SEEN_MARGIN_MS <= host.takenAt) {
         covered = true;
         break;
       }
