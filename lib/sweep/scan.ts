@@ -31,6 +31,8 @@ export const SCAN_REGISTER: TaskKey = { uuid: '00000000-0000-0000-0000-000000000
 export const SCAN_ROUND_MS = 3_000;
 /** After a round that failed (a throttled or faulty answer), the next comes sooner. */
 export const SCAN_RETRY_MS = 1_000;
+/** The last round starts this long before the sweep's deadline, to have time for the reads it finds. */
+const LAST_ROUND_MS = 1_000;
 /** The most pages one look reads of a kind (100 items each): a backlog past it waits for the hosts' own collections. */
 export const MAX_LOOK_PAGES = 10;
 /** An item first seen this close before a host's last read may not be in it (CWP's times have whole seconds). */
@@ -104,8 +106,12 @@ export async function runAccountScan(deps: ScanDeps): Promise<ScanCounts> {
       ctx.log.warn('the account\'s scan could not be followed this round; tried again in a second', errorDetail(e));
       wait = SCAN_RETRY_MS;
     }
-    if (!deps.keepPolling || ctx.now() + wait >= ctx.pollUntil) break;
-    await sleepUnlessAborted(wait, ctx.signal);
+    if (!deps.keepPolling) break;
+    // A round that would come after the deadline comes just before it instead: a sweep shorter than a round, or one
+    // whose first round was slow, still looks again before it ends.
+    const left = ctx.pollUntil - ctx.now();
+    if (left <= LAST_ROUND_MS) break;
+    await sleepUnlessAborted(Math.min(wait, left - LAST_ROUND_MS), ctx.signal);
   }
   await Promise.all(recordings);
   return counts;
