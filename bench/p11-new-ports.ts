@@ -51,7 +51,7 @@ async function seed(emulator: Emulator, runtime: Awaited<ReturnType<typeof bench
   const keys = uuids.map((uuid) => ({ uuid, kind: 'port' as const }));
   await store.syncSchedule(keys, t0);
   for (const key of keys) {
-    const event = buildStatusChangedEvent({ source: config.eventSource, ...key, previous: null, state: 'COMPLETE', version: 1, observedAt: since, requestId: 'seed' });
+    const event = buildStatusChangedEvent({ storeId: 'bench-seed', source: config.eventSource, ...key, previous: null, state: 'COMPLETE', version: 1, observedAt: since, requestId: 'seed' });
     await store.recordChange({ key, expectedVersion: 0, state: 'COMPLETE', requestId: 'seed', observedAt: since, nextDue: t0, event });
     await store.removeFromOutbox(event.id);
     const items = sortItems('port', emulator.hostOf(key.uuid).ports.map((p) => ({ port: p.port, pid: p.pid, processName: p.processName })));

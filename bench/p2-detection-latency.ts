@@ -23,7 +23,7 @@ export async function p2(agents = 10_000, ticks = 6, tickMs = 15_000): Promise<v
       const state = emulator.state(uuid, kind);
       if (state === 'COLLECTING') active++;
       const interval = intervalSeconds(state, config.sweep.intervals) * 1000;
-      const event = buildStatusChangedEvent({ source: config.eventSource, uuid, kind, previous: null, state, version: 1, observedAt: t0, requestId: 'seed' });
+      const event = buildStatusChangedEvent({ storeId: 'bench-seed', source: config.eventSource, uuid, kind, previous: null, state, version: 1, observedAt: t0, requestId: 'seed' });
       const nextDue = t0 + Math.floor(Math.random() * interval);
       await store.recordChange({ key: { uuid, kind }, expectedVersion: 0, state, requestId: 'seed', observedAt: t0, nextDue, event });
       await store.removeFromOutbox(event.id);

@@ -68,7 +68,7 @@ async function seed(store: StateStore, count: number, source: string): Promise<v
   const t = Date.now();
   for (let i = 0; i < count; i++) {
     const uuid = `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
-    const event = buildStatusChangedEvent({ source, uuid, kind: 'process', previous: null, state: 'COMPLETE', version: 1, observedAt: t, requestId: 'p4-seed' });
+    const event = buildStatusChangedEvent({ storeId: 'bench-seed', source, uuid, kind: 'process', previous: null, state: 'COMPLETE', version: 1, observedAt: t, requestId: 'p4-seed' });
     const ok = await store.recordChange({ key: { uuid, kind: 'process' }, expectedVersion: 0, state: 'COMPLETE', requestId: 'p4-seed', observedAt: t, nextDue: t + 600_000, event });
     if (!ok) throw new Error(`seed: recordChange conflicted for ${uuid}`);
   }

@@ -10,10 +10,10 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRuntime } from '../lib/runtime';
-import type { SendResult, Sink } from '../lib/sinks/sink';
 import type { StateStore } from '../lib/state/store';
 import { runSweep } from '../lib/sweep';
 import { liveHeapMbAfterGc } from './heap';
+import { CountingSink } from './counting-sink';
 
 const rssMb = (): number => process.memoryUsage().rss / 2 ** 20;
 
@@ -38,20 +38,10 @@ function afterSync(store: StateStore, onSynced: () => void): StateStore {
   });
 }
 
-class CountingSink implements Sink {
-  readonly id = 'p5-counter';
-  readonly concurrency = 16;
-  count = 0;
-  async send(): Promise<SendResult> {
-    this.count++;
-    return { ok: true };
-  }
-}
-
 async function main(): Promise<void> {
   const uuids = readFileSync(process.env.P5_UUIDS_FILE!, 'utf8').split('\n').filter((u) => u.length > 0);
   const budgetMs = Number(process.env.P5_BUDGET_MS ?? 20_000);
-  const sink = new CountingSink();
+  const sink = new CountingSink('p5-counter');
   const runtime = await createRuntime('poll', process.env, { write: () => undefined, makeSinks: { kinds: [], create: () => [sink] } });
   const rssAfterRuntimeMb = rssMb();
   const t0 = Date.now();

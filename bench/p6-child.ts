@@ -35,7 +35,7 @@ export async function seedKeys(store: SchedulePort & Pick<OutboxPort, 'removeFro
   await store.syncSchedule(seeds.map(({ uuid, kind }) => ({ uuid, kind })), observedAt);
   const one = async ({ uuid, kind, encoded }: Seed) => {
     const key = { uuid, kind };
-    const event = buildStatusChangedEvent({ source: 'p6-seed', uuid, kind, previous: null, state: 'COMPLETE', version: 1, observedAt, requestId: 'seed' });
+    const event = buildStatusChangedEvent({ storeId: 'bench-seed', source: 'p6-seed', uuid, kind, previous: null, state: 'COMPLETE', version: 1, observedAt, requestId: 'seed' });
     if (!(await store.recordChange({ key, expectedVersion: 0, state: 'COMPLETE', requestId: 'seed', observedAt, nextDue: observedAt + terminalSeconds * 1000, event }))) {
       throw new Error(`seeding ${uuid}/${kind}: the key already had a record`);
     }

@@ -35,7 +35,7 @@ async function runCase(c: Case, seed: number): Promise<Record<string, unknown>> 
   for (const uuid of uuids) {
     for (const kind of TASK_KINDS) {
       const observedAt = t0 - Math.floor(rnd() * 600_000);
-      const event = buildStatusChangedEvent({ source: config.eventSource, uuid, kind, previous: null, state: 'COMPLETE', version: 1, observedAt, requestId: 'seed' });
+      const event = buildStatusChangedEvent({ storeId: 'bench-seed', source: config.eventSource, uuid, kind, previous: null, state: 'COMPLETE', version: 1, observedAt, requestId: 'seed' });
       await store.recordChange({ key: { uuid, kind }, expectedVersion: 0, state: 'COMPLETE', requestId: 'seed', observedAt, nextDue: observedAt + config.sweep.intervals.terminal * 1000, event });
       await store.removeFromOutbox(event.id);
     }

@@ -37,7 +37,7 @@ async function runCase(discover: boolean, agents: number, runMs: number): Promis
       const state = emulator.state(uuid, kind);
       const interval = intervalSeconds(state, config.sweep.intervals) * 1000;
       const nextDue = t0 + Math.floor(Math.random() * interval);
-      const event = buildStatusChangedEvent({ source: config.eventSource, uuid, kind, previous: null, state, version: 1, observedAt: nextDue - interval, requestId: 'seed' });
+      const event = buildStatusChangedEvent({ storeId: 'bench-seed', source: config.eventSource, uuid, kind, previous: null, state, version: 1, observedAt: nextDue - interval, requestId: 'seed' });
       await store.recordChange({ key: { uuid, kind }, expectedVersion: 0, state, requestId: 'seed', observedAt: nextDue - interval, nextDue, event });
       await store.removeFromOutbox(event.id);
     }

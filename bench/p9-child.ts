@@ -14,11 +14,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
 import { createRuntime } from '../lib/runtime';
-import type { SendResult, Sink } from '../lib/sinks/sink';
 import type { StateStore } from '../lib/state/store';
 import { RedisStateStore } from '../lib/state/redis/store';
 import { runSweep } from '../lib/sweep';
 import { liveHeapMbAfterGc } from './heap';
+import { CountingSink } from './counting-sink';
 
 const rssMb = (): number => process.memoryUsage().rss / 2 ** 20;
 
@@ -139,19 +139,9 @@ class MemorySampler {
   }
 }
 
-class CountingSink implements Sink {
-  readonly id = 'p9-counter';
-  readonly concurrency = 16;
-  count = 0;
-  async send(): Promise<SendResult> {
-    this.count++;
-    return { ok: true };
-  }
-}
-
 async function main(): Promise<void> {
   const sweepMs = Number(process.env.P9_SWEEP_MS ?? 60_000);
-  const sink = new CountingSink();
+  const sink = new CountingSink('p9-counter');
   let summaryLine: Record<string, unknown> = {};
   const warnings: Record<string, number> = {};
   const write = (line: string) => {

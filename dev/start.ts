@@ -2,7 +2,8 @@
 //   - the CWP/TDMQ emulator with demo agents (unless real credentials are set and CWP_ENDPOINT is not), polled
 //     with short POLL_* intervals (dev/emulator/demo.ts DEMO_POLL_SECONDS; only those the user has not set) so
 //     that the demo's 15 s cycle keeps producing events,
-//   - the api function behind http://127.0.0.1:8080 (each request becomes a Function URL event),
+//   - the api function behind http://127.0.0.1:8080 (each request becomes a Function URL event), and its web
+//     console at http://127.0.0.1:8080/ui/,
 //   - the poll function fired at start and then on the timer cron of serverless.yml (or --every N seconds),
 //   - a local webhook receiver that verifies every signature and prints each event.
 // State: the emulator demo gets a fresh temp dir per run, removed at exit (STATE_STORE is ignored), so demo
@@ -21,8 +22,6 @@
 // is started.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../lib/config';
@@ -30,6 +29,7 @@ import { startEmulator } from './emulator';
 import { DEMO_CYCLE_MS, DEMO_POLL_SECONDS } from './emulator/demo';
 import { nextCronTime, parseScfCron } from './cron';
 import { startLocalReceiver } from './webhook-receiver';
+import { serveFunctionUrl } from './function-url-server';
 
 /** Names of the demo agents' machines in the emulator's listing, and one more machine, listed OFFLINE. */
 const DEMO_MACHINE_NAMES = ['web-01', 'web-02', 'batch-01', 'batch-02', 'legacy-01'];
@@ -150,11 +150,11 @@ async function printSinkPreview(env: NodeJS.ProcessEnv): Promise<void> {
   const agent = (i: number) => `6b6cd843-6bc1-4011-a74c-${(0xdc3fd26a7dd1 + i).toString(16)}`;
   const machine = (i: number) => ({ machineName: `web-${String(i + 1).padStart(2, '0')}`, machineIp: `10.0.1.${11 + i}` });
   const status = (i: number, state: 'AGENT_OFFLINE' | 'FAILED') => {
-    const e = buildStatusChangedEvent({ source: '/cwp-task-bridge/ap-guangzhou', uuid: agent(i), kind: 'process', previous: 'COLLECTING', state, version: 2, observedAt: at + i * 150, requestId: `demo-${i}` });
+    const e = buildStatusChangedEvent({ storeId: 'sink-preview', source: '/cwp-task-bridge/ap-guangzhou', uuid: agent(i), kind: 'process', previous: 'COLLECTING', state, version: 2, observedAt: at + i * 150, requestId: `demo-${i}` });
     Object.assign(e.data, machine(i));
     return e;
   };
-  const ports = buildResultsChangedEvent({
+  const ports = buildResultsChangedEvent({ storeId: 'sink-preview',
     source: '/cwp-task-bridge/ap-guangzhou', uuid: agent(0), kind: 'port',
     added: [{ port: 6379, pid: 3021, processName: 'redis-server' }], removed: [{ port: 80, pid: 911, processName: 'nginx' }],
     addedCount: 1, removedCount: 1, total: 12, truncated: false, takenAt: at, previousTakenAt: at - 600_000, requestId: 'demo-ports', forVersion: 3,
@@ -350,37 +350,11 @@ async function main(): Promise<void> {
   const poll = await import('../functions/poll');
   const api = await import('../functions/api');
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
-      const event = {
-        httpMethod: req.method ?? 'GET',
-        path: url.pathname,
-        headers,
-        queryString: Object.fromEntries(url.searchParams),
-        body: chunks.length ? Buffer.concat(chunks).toString('utf8') : '',
-        isBase64Encoded: false,
-      };
-      api.main_handler(event, { request_id: randomUUID() }).then(
-        (r) => {
-          res.writeHead(r.statusCode, r.headers);
-          res.end(r.isBase64Encoded ? Buffer.from(r.body, 'base64') : r.body);
-        },
-        () => res.writeHead(500).end(),
-      );
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(flags.apiPort, '127.0.0.1', resolve);
-  });
-  const apiPort = (server.address() as AddressInfo).port;
+  const server = await serveFunctionUrl(api.main_handler, flags.apiPort);
+  const apiPort = server.port;
   say(`api function on http://127.0.0.1:${apiPort}  (token: ${token})`);
   say(`try: curl -s -H 'Authorization: Bearer ${token}' http://127.0.0.1:${apiPort}/v1/watches`);
+  say(`console on http://127.0.0.1:${apiPort}/ui/  (log in with the token above)`);
 
   let ticks = 0;
   const tick = () => {
@@ -412,8 +386,7 @@ async function main(): Promise<void> {
     if (nextTick) clearTimeout(nextTick);
     say(`stopping after ${ticks} tick(s)`);
     setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS).unref();
-    server.close();
-    server.closeAllConnections();
+    void server.close();
     await closeReceiver?.();
     await closeEmulator?.();
     process.exit(0);

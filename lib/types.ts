@@ -180,12 +180,16 @@ export interface SweepSummary {
   /**
    * ok: ran to the end or the deadline, and some check succeeded (or none was due).
    * auth: stopped on rejected credentials (AuthFailure*, UnauthorizedOperation*).
-   * clock: stopped because this machine's clock is more than 5 minutes off (AuthFailure.SignatureExpire after signing again).
+   * clock: this machine's clock is off Tencent Cloud's: over 4 minutes (from the Date of its API answers), nothing
+   *   went to the sinks that check timestamps; over 5 minutes CWP refuses the signatures and the sweep stops.
    * gone: stopped because the CWP action or version is not offered (ActionOffline, InvalidAction, NoSuchVersion, UnsupportedOperation*).
    * failing: ran, but every check failed.
    * store: the state store failed. error: an unexpected error.
+   * store_reset: the state store is not the one this instance saw before (flushed, restarted without persistence,
+   *   replaced): what it held is gone. The sweep ran; /healthz is degraded until an operator acknowledges it.
+   * busy: another process holds this file store's sweep lease; this run did nothing (one writer per file store).
    */
-  outcome: 'ok' | 'auth' | 'clock' | 'gone' | 'failing' | 'store' | 'error';
+  outcome: 'ok' | 'auth' | 'clock' | 'gone' | 'failing' | 'store' | 'error' | 'store_reset' | 'busy';
   error: string | null;
   checked: number;
   changed: number;
@@ -198,5 +202,42 @@ export interface SweepSummary {
   /** Events still waiting in the outbox for some sink. */
   outboxLeft: number;
   deadLetters: number;
+  /** Keys of agents that left the watch list FORGET_AFTER ago, forgotten by this sweep (records, snapshots). */
+  forgotten?: number;
+  /** Dead letters dropped by this sweep: older than DEAD_LETTER_RETENTION, or past DEAD_LETTER_MAX of their sink. */
+  deadLettersExpired?: number;
   tookMs: number;
+}
+
+/** Who a state store is: a random id and when it was first used (StorePort.identity). A wiped store gets another. */
+export interface StoreIdentity {
+  storeId: string;
+  /** Epoch ms. */
+  createdAt: number;
+}
+
+/**
+ * A state store found reset: the store id an instance saw before is gone or changed. Recorded in the new store,
+ * so /healthz of every instance shows it until an operator acknowledges it (POST /v1/store/reset-acknowledged).
+ */
+export interface StoreReset {
+  /** Epoch ms when it was noticed. */
+  at: number;
+  storeId: string;
+  previousStoreId: string;
+  /** Which function noticed it first. */
+  noticedBy: 'poll' | 'api';
+  /** What the instance that noticed it last saw in the store before (null: it had not looked). */
+  lost: { apiWatches: number | null; outbox: number | null; deadLetters: number | null };
+}
+
+/**
+ * How this machine's clock stands against Tencent Cloud's, from the Date of the API's answers (lib/tencent/clock.ts):
+ * ok (within a minute), suspect (over a minute off, or unknown: a receiver's refusal may be the clock's fault),
+ * off (over 4 minutes: receivers that check timestamps would refuse every event).
+ */
+export interface ClockVerdict {
+  state: 'ok' | 'suspect' | 'off' | 'unknown';
+  /** Tencent Cloud's time minus ours, ms (rounded to seconds); null when unknown. */
+  offsetMs: number | null;
 }

@@ -5,6 +5,7 @@ import { build } from 'esbuild';
 import { zipSync } from 'fflate';
 import { brotliCompressSync, constants as zlib } from 'node:zlib';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 
 const FUNCTIONS = ['poll', 'api'];
@@ -69,16 +70,57 @@ compileFunction(code, ['exports', 'require', 'module', '__filename', '__dirname'
   },
 };
 
+// The web console (console/, served by the api function under /ui/): built here by console/build.ts (itself
+// bundled first, as it is TypeScript) and shipped like a deferred module, in place of lib/console/assets.ts: its
+// files as JSON, brotli-compressed, base64 in one string, unpacked the first time /ui/ is asked for. So the api
+// function's cold start for an API route parses only a string literal for it, and the bundle needs no esbuild.
+const CONSOLE_ASSETS = 'lib/console/assets.ts';
+let consolePacked = null; // { packed, bytes, shippedAs, files }
+
+async function packConsole() {
+  if (consolePacked) return consolePacked;
+  const builder = path.join('.cache', 'console-build.cjs');
+  await build({ entryPoints: ['console/build.ts'], outfile: builder, bundle: true, platform: 'node', target: 'node20', format: 'cjs', packages: 'external', logLevel: 'warning' });
+  const { buildConsole } = createRequire(import.meta.url)(path.resolve(builder));
+  const files = await buildConsole(process.cwd());
+  const json = Buffer.from(JSON.stringify(files), 'utf8');
+  const packed = brotliCompressSync(json, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: json.length } }).toString('base64');
+  consolePacked = { packed, bytes: json.length, shippedAs: packed.length, files: files.map((f) => f.name) };
+  return consolePacked;
+}
+
+const consoleAssets = {
+  name: 'console-assets',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/assets$/ }, (args) => {
+      const target = path.relative(process.cwd(), path.resolve(args.resolveDir, args.path)).replace(/\\/g, '/');
+      return `${target}.ts` === CONSOLE_ASSETS ? { path: CONSOLE_ASSETS, namespace: 'console-assets' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'console-assets' }, async () => {
+      const p = await packConsole();
+      return {
+        loader: 'js',
+        resolveDir: process.cwd(),
+        contents: `// The web console's files (console/), built by scripts/build.mjs and stored compressed: see the comment there.
+const { brotliDecompressSync } = require('node:zlib');
+let files = null;
+exports.loadConsoleAssets = async () => (files ??= JSON.parse(brotliDecompressSync(Buffer.from(${JSON.stringify(p.packed)}, 'base64')).toString('utf8')));`,
+      };
+    });
+  },
+};
+
 const common = { bundle: true, platform: 'node', target: 'node18', format: 'cjs', minify: true, legalComments: 'none', logLevel: 'warning' };
 const sizes = {};
 for (const name of FUNCTIONS) {
   const entry = `functions/${name}/index.ts`;
-  const result = await build({ ...common, entryPoints: [entry], outfile: path.join(outdir, `${name}.js`), sourcemap: 'external', metafile: true, plugins: [deferModules] });
+  const result = await build({ ...common, entryPoints: [entry], outfile: path.join(outdir, `${name}.js`), sourcemap: 'external', metafile: true, plugins: [deferModules, consoleAssets] });
   const bytes = result.metafile.outputs[path.join(outdir, `${name}.js`)].bytes;
   const redis = packedModules.get('lib/state/redis/store.ts') ?? { bytes: 0, shippedAs: 0 };
   const deferred = Object.fromEntries(DEFERRED.map((d) => [d.name, { bytes: packedModules.get(d.file)?.bytes ?? 0, shippedAs: packedModules.get(d.file)?.shippedAs ?? 0 }]));
   // Without the Redis path: what a function on a file or memory store carries besides the compressed Redis store
   // (ioredis and our Redis code, shipped as one string).
+  if (name === 'api') deferred.console = { bytes: consolePacked?.bytes ?? 0, shippedAs: consolePacked?.shippedAs ?? 0 };
   sizes[name] = { bytes, withoutRedisClient: bytes - redis.shippedAs, withoutRedisPath: bytes - redis.shippedAs, deferredRedisClient: { bytes: redis.bytes, shippedAs: redis.shippedAs }, deferred };
 }
 

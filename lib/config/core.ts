@@ -8,7 +8,7 @@ import * as z from 'zod/mini';
 import { isAgentUuid, normalizeUuid } from '../cwp/uuid';
 import { TASK_KINDS, type TaskKind } from '../types';
 import { DISCOVER_ALL_REGIONS, discoverKey, parseDiscoverFilters, parseDiscoverTargets, type DiscoverConfig } from './discover';
-import { commaList, httpOrigin, int, optionalHttpOrigin, optionalInt, REGION_PATTERN } from './fields';
+import { commaList, durationSetting, httpOrigin, int, optionalHttpOrigin, optionalInt, parseDurationMs, REGION_PATTERN } from './fields';
 import { CWP_APIS, type CwpApi } from '../tencent/services';
 import { redisUrlProblem } from './redis-url';
 import { parseApiTokens, type ApiToken } from './tokens';
@@ -92,6 +92,12 @@ export interface Config {
    */
   routes: Routes;
   delivery: { maxAttempts: number };
+  /**
+   * What the store forgets, so nothing grows forever: an agent's records and snapshots FORGET_AFTER after it
+   * leaves the watch list (0: at the next sweep); dead letters older than DEAD_LETTER_RETENTION or past
+   * DEAD_LETTER_MAX per sink, oldest first.
+   */
+  retention: { forgetAfterMs: number; deadLetterRetentionMs: number; deadLetterMax: number };
   eventSource: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -104,6 +110,7 @@ export const CORE_ENV = [
   'STATE_STORE', 'WATCH_UUIDS', 'WATCH_KINDS', 'WATCH_DISCOVER', 'WATCH_DISCOVER_FILTERS', 'DISCOVER_EVERY', 'CWP_IDLE_RATE', 'SWEEP_BUDGET_MS', 'SWEEP_MARGIN_MS', 'COLLECT_EVERY',
   'POLL_COLLECTING_SECONDS', 'POLL_OFFLINE_SECONDS', 'POLL_TERMINAL_SECONDS', 'POLL_UNKNOWN_AGENT_SECONDS', 'POLL_UNOBSERVED_SECONDS',
   'API_TOKENS', 'API_BASE_PATH', 'API_RATE_LIMIT', 'API_RATE_BURST', 'MAX_WATCHES', 'DELIVERY_MAX_ATTEMPTS', 'EVENT_SOURCE', 'LOG_LEVEL',
+  'FORGET_AFTER', 'DEAD_LETTER_RETENTION', 'DEAD_LETTER_MAX',
 ] as const;
 
 const envSchema = z.object({
@@ -144,6 +151,9 @@ const envSchema = z.object({
   API_RATE_BURST: int(1, 100_000, 50, 'requests'),
   MAX_WATCHES: int(0, 1_000_000, 1_000, 'watches'),
   DELIVERY_MAX_ATTEMPTS: int(1, 100, 12, 'attempts'),
+  FORGET_AFTER: durationSetting('7d', { zeroMeans: 'to forget at once' }),
+  DEAD_LETTER_RETENTION: durationSetting('14d', { minMs: 1_000 }),
+  DEAD_LETTER_MAX: int(1, 1_000_000, 10_000, 'dead letters per sink'),
   EVENT_SOURCE: z.optional(z.string().check(z.minLength(1, { error: 'must not be empty' }))),
   LOG_LEVEL: z._default(z.enum(['debug', 'info', 'warn', 'error'], { error: 'must be debug, info, warn or error' }), 'info'),
 });
@@ -180,6 +190,9 @@ export const CORE_VARIABLE_OWNER: Partial<Record<(typeof CORE_ENV)[number], Func
   POLL_UNKNOWN_AGENT_SECONDS: 'poll',
   POLL_UNOBSERVED_SECONDS: 'poll',
   DELIVERY_MAX_ATTEMPTS: 'poll',
+  FORGET_AFTER: 'poll',
+  DEAD_LETTER_RETENTION: 'poll',
+  DEAD_LETTER_MAX: 'poll',
 };
 
 /** The variables of these sink kinds: each kind's own, then the routing variables of every prefix. */
@@ -330,6 +343,11 @@ export function loadConfigWith(env: Record<string, string | undefined>, kinds: r
     api: { tokens: apiTokens, basePath: e.API_BASE_PATH.replace(/\/$/, ''), rateLimit: e.API_RATE_LIMIT, rateBurst: e.API_RATE_BURST, maxWatches: e.MAX_WATCHES },
     routes: routing.routes,
     delivery: { maxAttempts: e.DELIVERY_MAX_ATTEMPTS },
+    retention: {
+      forgetAfterMs: parseDurationMs(e.FORGET_AFTER, { allowZero: true })!,
+      deadLetterRetentionMs: parseDurationMs(e.DEAD_LETTER_RETENTION)!,
+      deadLetterMax: e.DEAD_LETTER_MAX,
+    },
     eventSource: e.EVENT_SOURCE ?? `/cwp-task-bridge/${e.TENCENTCLOUD_REGION}`,
     logLevel: e.LOG_LEVEL,
   };

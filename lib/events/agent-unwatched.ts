@@ -1,6 +1,6 @@
 // The event of a discovered agent leaving the watch list: its machine was missing from two whole machine
 // listings in a row (WATCH_DISCOVER). One per agent, subject the uuid; the id is stable for that removal.
-import { digestId } from './ids';
+import { eventId } from './ids';
 import { machineFields, type MachineLabel } from './status-changed';
 import type { TaskKind } from '../types';
 import type { AgentUnwatchedEvent } from './types';
@@ -8,6 +8,8 @@ import type { AgentUnwatchedEvent } from './types';
 export const AGENT_UNWATCHED = 'com.tencentcloud.cwp.agent.unwatched';
 
 export interface UnwatchInput {
+  /** The store's id (StorePort.identity). */
+  storeId: string;
   source: string;
   uuid: string;
   kinds: TaskKind[];
@@ -24,7 +26,7 @@ export function buildAgentUnwatchedEvent(u: UnwatchInput): AgentUnwatchedEvent {
     specversion: '1.0',
     type: AGENT_UNWATCHED,
     source: u.source,
-    id: digestId(`unwatched|${u.uuid}|${u.listing}`),
+    id: eventId(u.storeId, ['unwatched', u.uuid, u.listing]),
     subject: u.uuid,
     time,
     datacontenttype: 'application/json',

@@ -2,3 +2,4 @@ export { EVENT_TYPE, buildStatusChangedEvent, machineFields, severityOf, transit
 export { AGENT_UNWATCHED, buildAgentUnwatchedEvent, type UnwatchInput } from './agent-unwatched';
 export { PORTS_CHANGED, PROCESSES_CHANGED, buildResultsChangedEvent, resultsChangeId, resultsSeverity, type ResultsChangeInput } from './results-changed';
 export { SCAN_STATUS_CHANGED, SCAN_SUBJECT, buildScanStatusChangedEvent, scanChangeId, type ScanChangeInput } from './scan-status-changed';
+export { EVENT_ID_PATTERN, eventId } from './ids';

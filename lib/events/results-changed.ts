@@ -1,6 +1,6 @@
 // The events of what a collection found: `com.tencentcloud.cwp.ports.changed` and `….processes.changed`, one per
 // agent and kind when a snapshot differs from the one before (lib/results). CloudEvents 1.0, structured JSON.
-import { digestId } from './ids';
+import { eventId } from './ids';
 import { machineFields, type MachineLabel } from './status-changed';
 import type { TaskKind } from '../types';
 import type { PortItem, PortsChangedEvent, ProcessItem, ProcessesChangedEvent, Severity } from './types';
@@ -9,6 +9,8 @@ export const PORTS_CHANGED = 'com.tencentcloud.cwp.ports.changed';
 export const PROCESSES_CHANGED = 'com.tencentcloud.cwp.processes.changed';
 
 export interface ResultsChangeInput {
+  /** The store's id (StorePort.identity). */
+  storeId: string;
   source: string;
   uuid: string;
   kind: TaskKind;
@@ -35,11 +37,12 @@ export function resultsSeverity(kind: TaskKind, addedCount: number): Severity {
 }
 
 /**
- * Stable for one read of one completion: a racing sweep that reads the same completion builds the same id. A read
- * without a new completion (cwp's look: one key version, several changes) also names the snapshot it was compared with.
+ * Stable for one read of one completion in one store: a racing sweep that reads the same completion builds the same id.
+ * A read without a new completion (cwp's look: one key version, several changes) also names the snapshot it was
+ * compared with.
  */
-export function resultsChangeId(uuid: string, kind: TaskKind, forVersion: number, againstTakenAt?: number): string {
-  return digestId(againstTakenAt === undefined ? `results|${uuid}|${kind}|${forVersion}` : `results|${uuid}|${kind}|${forVersion}|${againstTakenAt}`);
+export function resultsChangeId(storeId: string, uuid: string, kind: TaskKind, forVersion: number, againstTakenAt?: number): string {
+  return eventId(storeId, againstTakenAt === undefined ? ['results', uuid, kind, forVersion] : ['results', uuid, kind, forVersion, againstTakenAt]);
 }
 
 export function buildResultsChangedEvent(r: ResultsChangeInput): PortsChangedEvent | ProcessesChangedEvent {
@@ -47,7 +50,7 @@ export function buildResultsChangedEvent(r: ResultsChangeInput): PortsChangedEve
   const common = {
     specversion: '1.0' as const,
     source: r.source,
-    id: resultsChangeId(r.uuid, r.kind, r.forVersion, r.again ? r.previousTakenAt : undefined),
+    id: resultsChangeId(r.storeId, r.uuid, r.kind, r.forVersion, r.again ? r.previousTakenAt : undefined),
     subject: `${r.uuid}/${r.kind}`,
     time,
     datacontenttype: 'application/json' as const,

@@ -1,7 +1,7 @@
 // The event of the account's asset scan on the cwp API (CWP_API=cwp): one scan runs for the account at a time
 // (ScanAsset starts it, SyncAssetScan tells its state), and each change of its state is published once, subject
 // `scan`. The id is stable for the change (the task and its state), so racing sweeps build the same one.
-import { digestId } from './ids';
+import { eventId } from './ids';
 import type { ScanState } from '../types';
 import type { ScanStatusChangedEvent } from './types';
 
@@ -11,6 +11,8 @@ export const SCAN_STATUS_CHANGED = 'com.tencentcloud.cwp.scan.status.changed';
 export const SCAN_SUBJECT = 'scan';
 
 export interface ScanChangeInput {
+  /** The store's id (StorePort.identity). */
+  storeId: string;
   source: string;
   taskId: number;
   state: ScanState;
@@ -22,8 +24,8 @@ export interface ScanChangeInput {
   requestId: string;
 }
 
-export function scanChangeId(c: Pick<ScanChangeInput, 'taskId' | 'previous' | 'state'>): string {
-  return digestId(`scan|${c.taskId}|${c.previous ?? 'null'}|${c.state}`);
+export function scanChangeId(c: Pick<ScanChangeInput, 'storeId' | 'taskId' | 'previous' | 'state'>): string {
+  return eventId(c.storeId, ['scan', c.taskId, c.previous, c.state]);
 }
 
 export function buildScanStatusChangedEvent(c: ScanChangeInput): ScanStatusChangedEvent {

@@ -1,5 +1,5 @@
 // The one event the bridge publishes: a CloudEvents 1.0 structured-mode JSON object (the README's Events section; schemas/ holds its JSON Schema).
-import { digestId } from './ids';
+import { eventId } from './ids';
 import { RESULT_ACTION } from '../cwp/yunjing';
 import type { TaskKind, TaskState } from '../types';
 import type { Severity, StatusChangedEvent } from './types';
@@ -13,6 +13,8 @@ export function severityOf(state: TaskState): Severity {
 }
 
 export interface TransitionInput {
+  /** The store's id (StorePort.identity): the same transition in another store, or after a reset, is another event. */
+  storeId: string;
   source: string;
   uuid: string;
   kind: TaskKind;
@@ -41,11 +43,11 @@ export function machineFields(machine: MachineLabel | undefined): { machineName?
 }
 
 /**
- * Stable for one transition, so a retried publish and a racing invocation produce the same id, and receivers
- * can dedupe on it (it is also the Standard Webhooks `webhook-id`).
+ * Stable for one transition in one store, so a retried publish and a racing invocation produce the same id, and
+ * receivers can dedupe on it (it is also the Standard Webhooks `webhook-id`).
  */
-export function transitionId(t: Pick<TransitionInput, 'uuid' | 'kind' | 'previous' | 'state' | 'version'>): string {
-  return digestId(`${t.uuid}|${t.kind}|${t.previous ?? 'null'}|${t.state}|${t.version}`);
+export function transitionId(t: Pick<TransitionInput, 'storeId' | 'uuid' | 'kind' | 'previous' | 'state' | 'version'>): string {
+  return eventId(t.storeId, ['status', t.uuid, t.kind, t.previous, t.state, t.version]);
 }
 
 export function buildStatusChangedEvent(t: TransitionInput): StatusChangedEvent {

@@ -9,7 +9,7 @@ import { nextDueAt } from '../sweep/schedule';
 import { TASK_KINDS, type TaskKind } from '../types';
 import type { RouteContext } from './deps';
 import { errorBody, HttpError, jsonResponse } from './respond';
-import { storeCall } from './store-call';
+import { identityOf, storeCall } from './store-call';
 import { upstreamError } from './upstream';
 import { iso, kindsBody, parseJsonBody, parseKind, parseUuid } from './validate';
 
@@ -44,7 +44,7 @@ async function startOne(ctx: RouteContext, kind: TaskKind, uuid: string): Promis
   }
   const now = ctx.now();
   const version = rec?.version ?? 0;
-  const event = buildStatusChangedEvent({ source: config.eventSource, uuid, kind, previous: rec?.state ?? null, state: 'COLLECTING', version: version + 1, observedAt: now, requestId });
+  const event = buildStatusChangedEvent({ storeId: identityOf(ctx).storeId, source: config.eventSource, uuid, kind, previous: rec?.state ?? null, state: 'COLLECTING', version: version + 1, observedAt: now, requestId });
   const recorded = await storeCall('recordChange', () => store.recordChange({
     key, expectedVersion: version, state: 'COLLECTING', requestId, observedAt: now, nextDue: nextDueAt('COLLECTING', now, config.sweep.intervals), event,
   }));

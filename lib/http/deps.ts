@@ -4,7 +4,9 @@ import type { ApiToken, Config } from '../config';
 import type { RequestBudget } from '../ratelimit/budget';
 import type { CwpPort } from '../cwp/port';
 import type { Logger } from '../log';
-import type { AgentRecordsPort, DeadLetterPort, FleetPort, HealthPort, ResultsPort, SchedulePort, WatchPort } from '../state/store';
+import type { StoreIdentityWatch } from '../state/identity-watch';
+import type { AgentRecordsPort, DeadLetterPort, FleetPort, HealthPort, ResultsPort, RetentionPort, SchedulePort, StorePort, WatchPort } from '../state/store';
+import type { StoreIdentity } from '../types';
 import type { ScfContext } from '../scf/types';
 import type { HttpRequest } from './request';
 
@@ -15,7 +17,7 @@ export interface HttpDeps {
    * records its key's COLLECTING (getRecord, recordChange) and the results routes read snapshots.
    */
   store: AgentRecordsPort & WatchPort & DeadLetterPort & HealthPort & Pick<SchedulePort, 'getRecord' | 'recordChange'> & Pick<ResultsPort, 'getSnapshot'>
-    & Pick<FleetPort, 'listMachines' | 'getMachine' | 'getDiscovery'>;
+    & Pick<FleetPort, 'listMachines' | 'getMachine' | 'getDiscovery'> & Pick<StorePort, 'identity' | 'recordReset' | 'getReset' | 'acknowledgeReset'> & Pick<RetentionPort, 'forgetAgent'>;
   cwp: Pick<CwpPort, 'getTaskStatus' | 'createTask'>;
   logger: Logger;
   /** Epoch ms; defaults to Date.now. Used for watch times and replays. */
@@ -27,6 +29,11 @@ export interface HttpDeps {
   replayDeadLetters?: (eventIds: string[] | null, now: number) => Promise<number>;
   /** Each token's request budget (API_RATE_LIMIT); none = unlimited (tests). */
   tokenBudget?: RequestBudget;
+  /**
+   * The store id this instance saw last (lib/runtime keeps one per instance), checked on every request: a change is
+   * a reset, logged and recorded for /healthz. None: the identity is read on each request, and nothing compared.
+   */
+  identityWatch?: StoreIdentityWatch;
 }
 
 /** Settings of the handler itself, valid even when the configuration failed to load. */
@@ -52,4 +59,6 @@ export interface RouteContext {
   logger: Logger;
   /** The token that made the request (its name and scopes); null on a public route (/healthz). */
   caller: ApiToken | null;
+  /** The store's identity, read for this request (its id is in event ids); null when /healthz could not read it. */
+  identity: StoreIdentity | null;
 }

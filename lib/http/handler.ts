@@ -8,9 +8,12 @@ import { authenticate, requireScope, spendTokenBudget } from './auth';
 import type { HttpDeps, HttpOptions, RouteContext } from './deps';
 import { normalizeEvent, requestIdOf } from '../scf/http-event';
 import type { HttpRequest } from './request';
-import { errorBody, errorResponse, HttpError, JSON_CONTENT_TYPE, jsonResponse } from './respond';
+import { errorBody, errorResponse, HttpError, JSON_CONTENT_TYPE, jsonResponse, safeMessage } from './respond';
 import { badlyEncoded, methodNotAllowed, notFound } from './router';
 import { router } from './routes';
+import { isConsolePath, serveConsole } from '../console/serve';
+import { isStoreError } from '../state/errors';
+import type { StoreIdentity } from '../types';
 
 export function isConfigError(v: unknown): v is ConfigError {
   return v instanceof ConfigError || (v instanceof Error && v.name === 'ConfigError' && Array.isArray((v as { problems?: unknown }).problems));
@@ -58,6 +61,8 @@ const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * path parameter (400), 404 and 405, and the route itself.
  */
 async function dispatch(req: HttpRequest, bodyError: HttpError | null, scf: ScfContext | undefined, deps: HttpDeps | ConfigError, options: HttpOptions, logger: Logger, who: Caller): Promise<ScfHttpResponse> {
+  // The console's page and files hold no data: no token, and served even when the config is invalid.
+  if (isConsolePath(req.path)) return serveConsole(req);
   const match = router.match(req.method, req.path);
   const publicMatch = (match.kind === 'found' && match.route.public === true) || (match.kind === 'method_not_allowed' && match.public);
 
@@ -74,15 +79,32 @@ async function dispatch(req: HttpRequest, bodyError: HttpError | null, scf: ScfC
     who.caller = caller;
     if (deps.tokenBudget) await spendTokenBudget(req.headers, deps.tokenBudget, deps.config.api.rateLimit);
     // A token without the route's scope learns nothing about the body it sent: 403 comes before 400.
-    if (match.kind === 'found' && match.route.scope !== undefined) requireScope(caller, match.route.scope);
+    if (match.kind === 'found' && match.route.scope !== undefined && match.route.scope !== 'any') requireScope(caller, match.route.scope);
   }
   if (bodyError) throw bodyError;
   if (match.kind === 'not_found') throw notFound(req.path);
   if (match.badParam !== null) throw badlyEncoded(match.badParam);
   if (match.kind === 'method_not_allowed') throw methodNotAllowed(req.method, req.path, match.allow);
 
-  const ctx: RouteContext = { req, params: match.params, deps, scf, options, now: deps.now ?? Date.now, logger, caller };
+  const now = deps.now ?? Date.now;
+  const identity = await storeIdentity(deps, now(), logger, match.route.public === true);
+  const ctx: RouteContext = { req, params: match.params, deps, scf, options, now, logger, caller, identity };
   return match.route.handler(ctx);
+}
+
+/**
+ * The store's identity for this request (one round trip), compared with the one this instance saw last, so a reset
+ * store is noticed by whichever function looks first. A store that does not answer is a 503 here, except on
+ * /healthz (`lenient`), which reports it itself.
+ */
+async function storeIdentity(deps: HttpDeps, now: number, logger: Logger, lenient: boolean): Promise<StoreIdentity | null> {
+  try {
+    return deps.identityWatch ? (await deps.identityWatch.check(deps.store, now, logger)).identity : await deps.store.identity(now);
+  } catch (e) {
+    if (lenient) return null;
+    if (!isStoreError(e)) throw e;
+    throw new HttpError(503, 'store_unavailable', safeMessage(`the state store failed (identity): ${e.message}`));
+  }
 }
 
 /** What a method or path looks like in the access log: at most 512 characters. */

@@ -4,6 +4,8 @@ export interface HttpRequest {
   method: string;
   /** Without the base path, without trailing slashes, never empty ('/' at least), no query. */
   path: string;
+  /** Whether the path as sent ended in '/' (`/ui` and `/ui/` route alike; the console redirects the first). */
+  trailingSlash: boolean;
   /** Keys lower-cased; repeated headers joined with ', '. */
   headers: Record<string, string>;
   query: Record<string, string>;

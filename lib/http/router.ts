@@ -6,13 +6,16 @@
 import type { Scope } from '../config/tokens';
 import { HttpError } from './respond';
 
-/** A route is either public (no token: /healthz) or needs a token with a scope. */
+/**
+ * A route is either public (no token: /healthz) or needs a token: with a scope, or `any` valid token whatever its
+ * scopes (GET /v1/whoami, which is how a caller learns what its token may do).
+ */
 export type Route<H> = {
   method: string;
   /** e.g. '/v1/status/{kind}/{uuid}' */
   pattern: string;
   handler: H;
-} & ({ public: true; scope?: undefined } | { public?: undefined; scope: Scope });
+} & ({ public: true; scope?: undefined } | { public?: undefined; scope: Scope | 'any' });
 
 export type RouteMatch<H> =
   /**

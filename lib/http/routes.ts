@@ -1,7 +1,7 @@
 // The routes of the HTTP function (the README's HTTP API table). Each handler returns a response or throws an HttpError;
 // anything else thrown is an unexpected exception (500, logged once by the handler).
 import * as z from 'zod/mini';
-import type { DeadLetter, KeyRecord, KnownState, SweepSummary, TaskKind, Watch } from '../types';
+import type { DeadLetter, KeyRecord, KnownState, StoreReset, SweepSummary, TaskKind, Watch } from '../types';
 import type { ScfHttpResponse } from '../scf/types';
 import { TASK_KINDS } from '../types';
 import { redactSinkSecrets, sinkLabel } from '../util/redact';
@@ -11,8 +11,9 @@ import { errorBody, HttpError, jsonResponse, safeMessage } from './respond';
 import { Router, type Route } from './router';
 import { storeCall } from './store-call';
 import { agentResults, startCollection, startCollections } from './collections';
+import { acknowledgeStoreReset, discardDeliveries, exportWatches, importWatches, resetProblem } from './store-routes';
 import { observationOutcome, statusDeadlineMs, upstreamError } from './upstream';
-import { iso, kindsBody, lazy, parseJsonBody, parseKind, parseUuid } from './validate';
+import { iso, kindsBody, lazy, parseJsonBody, parseKind, parseUuid, parseWholeNumber } from './validate';
 
 export type RouteHandler = (ctx: RouteContext) => Promise<ScfHttpResponse>;
 
@@ -22,7 +23,9 @@ const ok = (ctx: RouteContext, status: number, body: unknown, headers: Record<st
 
 const SWEEP_PROBLEM: Record<Exclude<SweepSummary['outcome'], 'ok'>, string> = {
   auth: 'the last sweep stopped: Tencent Cloud rejected the credentials (AuthFailure/UnauthorizedOperation); fix TENCENTCLOUD_SECRET_ID/KEY or the role\'s permissions',
-  clock: 'the last sweep stopped: the function\'s clock is more than 5 minutes off Tencent Cloud\'s (AuthFailure.SignatureExpire)',
+  clock: 'the function\'s clock is off Tencent Cloud\'s: over 4 minutes, nothing is sent to the sinks that check timestamps (the events wait in the outbox); over 5 minutes CWP refuses the signatures (AuthFailure.SignatureExpire); set it right (NTP)',
+  store_reset: 'the last sweep found the state store reset (see storeReset)',
+  busy: 'another process held this file store\'s sweep lease (use redis:// to run several poll processes)',
   gone: 'the last sweep stopped: CWP does not offer the action or API version the bridge calls (retired, or the wrong endpoint)',
   failing: 'every check of the last sweep failed',
   store: 'the last sweep stopped: the state store failed',
@@ -38,24 +41,30 @@ const SWEEP_PROBLEM: Record<Exclude<SweepSummary['outcome'], 'ok'>, string> = {
 export async function healthz(ctx: RouteContext): Promise<ScfHttpResponse> {
   const { store } = ctx.deps;
   let lastSweep: SweepSummary | null;
+  let reset: StoreReset | null;
   try {
     await store.ping();
-    lastSweep = await store.getLastSweep();
+    [lastSweep, reset] = await Promise.all([store.getLastSweep(), store.getReset()]);
   } catch (e) {
     const message = safeMessage(`the state store did not answer: ${e instanceof Error ? e.message : String(e)}`);
     return ok(ctx, 503, { status: 'unavailable', store: store.description, durable: store.durableAcrossInstances, lastSweep: null, ...errorBody('store_unavailable', message, ctx.req.requestId) });
   }
-  const bad = lastSweep !== null && lastSweep.outcome !== 'ok';
-  const problem = bad ? `${SWEEP_PROBLEM[lastSweep!.outcome as Exclude<SweepSummary['outcome'], 'ok'>]}${lastSweep!.error ? `: ${safeMessage(lastSweep!.error)}` : ''}` : null;
+  // A reset is a problem from when it is noticed until an operator acknowledges it (the stored reset, not the
+  // outcome of the sweep that noticed it, which would otherwise keep /healthz degraded after the acknowledgement).
+  const bad = lastSweep !== null && lastSweep.outcome !== 'ok' && lastSweep.outcome !== 'store_reset';
+  const sweepProblem = bad ? `${SWEEP_PROBLEM[lastSweep!.outcome as Exclude<SweepSummary['outcome'], 'ok'>]}${lastSweep!.error ? `: ${safeMessage(lastSweep!.error)}` : ''}` : null;
+  const problems = [reset ? resetProblem(reset) : null, sweepProblem].filter((p): p is string => p !== null);
+  const problem = problems.length > 0 ? problems.join('; and ') : null;
   // Inside SCF (the context names the function), a store that does not survive across instances loses state.
   const warnings = ctx.scf?.function_name && !store.durableAcrossInstances
     ? [`STATE_STORE ${store.description} does not survive across SCF instances: states, watches and dead letters can be lost; use redis:// in production`]
     : [];
   const discovery = await discoveryHealth(ctx, warnings);
   return ok(ctx, 200, {
-    status: bad ? 'degraded' : 'ok',
+    status: bad || reset ? 'degraded' : 'ok',
     store: store.description,
     durable: store.durableAcrossInstances,
+    ...(reset ? { storeResetAt: iso(reset.at), storeReset: { ...reset, at: iso(reset.at) } } : {}),
     lastSweep: lastSweep && { ...lastSweep, error: lastSweep.error === null ? null : safeMessage(lastSweep.error) },
     ...(discovery ? { discovery } : {}),
     problem,
@@ -232,16 +241,6 @@ export async function listWatches(ctx: RouteContext): Promise<ScfHttpResponse> {
   return ok(ctx, 200, { watches, count: watches.length, total: all.length, offset, limit, nextOffset });
 }
 
-/** A whole-number query parameter within [min, max], or `fallback` when absent; else 400 naming it. */
-function parseWholeNumber(raw: string | undefined, field: string, min: number, max: number, fallback: number): number {
-  if (raw === undefined || raw === '') return fallback;
-  const n = /^\d{1,16}$/.test(raw) ? Number(raw) : NaN;
-  if (!(n >= min && n <= max)) {
-    throw new HttpError(400, `invalid_${field}`, `${field} must be a whole number from ${min} to ${max} (default ${fallback})`, { details: { field } });
-  }
-  return n;
-}
-
 
 /** 201 when new, 200 when it replaced an API watch; 409 for an agent in WATCH_UUIDS. */
 export async function putWatch(ctx: RouteContext): Promise<ScfHttpResponse> {
@@ -262,16 +261,32 @@ export async function putWatch(ctx: RouteContext): Promise<ScfHttpResponse> {
   return ok(ctx, existed ? 200 : 201, { watch, created: !existed });
 }
 
-/** 200 `{deleted}`; 404 if there is no API watch; 409 for an agent in WATCH_UUIDS, or one only discovery watches. */
+/**
+ * 200 `{deleted}`; 404 if there is no API watch; 409 for an agent in WATCH_UUIDS, or one only discovery watches.
+ * `?forget=true` also forgets what the store keeps of the agent at once (records, snapshots, pending reads), not
+ * FORGET_AFTER later; it answers `{deleted, forgotten}` (deleted null for an agent no longer watched but still
+ * remembered), and 404 only when there was neither a watch nor anything to forget.
+ */
 export async function deleteWatch(ctx: RouteContext): Promise<ScfHttpResponse> {
   const uuid = parseUuid(ctx.params.uuid);
+  const forget = parseBoolean(ctx.req.query.forget, 'forget');
   if (ctx.deps.config.watch.uuids.includes(uuid)) throw envConflict(uuid, 'remove');
   const deleted = await storeCall('deleteWatch', () => ctx.deps.store.deleteWatch(uuid));
-  if (!deleted) {
-    if (ctx.deps.config.watch.discover && (await storeCall('getMachine', () => ctx.deps.store.getMachine(uuid)))) throw discoveredConflict(uuid);
-    throw new HttpError(404, 'not_found', `no API watch for ${uuid}`);
+  if (!deleted && ctx.deps.config.watch.discover && (await storeCall('getMachine', () => ctx.deps.store.getMachine(uuid)))) throw discoveredConflict(uuid);
+  if (!forget) {
+    if (!deleted) throw new HttpError(404, 'not_found', `no API watch for ${uuid}`);
+    return ok(ctx, 200, { deleted: uuid });
   }
-  return ok(ctx, 200, { deleted: uuid });
+  const forgotten = await storeCall('forgetAgent', () => ctx.deps.store.forgetAgent(uuid));
+  if (!deleted && forgotten === 0) throw new HttpError(404, 'not_found', `no API watch for ${uuid}, and nothing recorded of it to forget`);
+  return ok(ctx, 200, { deleted: deleted ? uuid : null, forgotten });
+}
+
+/** `true` or `false` (default false); anything else is 400 naming the parameter. */
+function parseBoolean(raw: string | undefined, field: string): boolean {
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw new HttpError(400, `invalid_${field}`, `${field} must be true or false`, { details: { field } });
 }
 
 // ----------------------------------------------------------------------------------------- /v1/deliveries
@@ -319,12 +334,24 @@ export async function replayDeliveries(ctx: RouteContext): Promise<ScfHttpRespon
   return ok(ctx, 202, { replayed });
 }
 
+// ----------------------------------------------------------------------------------------------- /v1/whoami
+
+/**
+ * The calling token's name and scopes, for any valid token: how the console learns what to offer (a read-only
+ * token sees no write action). Never the token itself.
+ */
+export async function whoami(ctx: RouteContext): Promise<ScfHttpResponse> {
+  const caller = ctx.caller!;
+  return ok(ctx, 200, { name: caller.name, scopes: caller.scopes });
+}
+
 // ---------------------------------------------------------------------------------------------- the table
 
 export const HEALTHZ_PATH = '/healthz';
 
 export const ROUTES: readonly Route<RouteHandler>[] = [
   { method: 'GET', pattern: HEALTHZ_PATH, public: true, handler: healthz },
+  { method: 'GET', pattern: '/v1/whoami', scope: 'any', handler: whoami },
   { method: 'GET', pattern: '/v1/status/{kind}/{uuid}', scope: 'read', handler: statusOfKind },
   { method: 'GET', pattern: '/v1/status/{uuid}', scope: 'read', handler: statusOfAgent },
   { method: 'GET', pattern: '/v1/agents/{uuid}', scope: 'read', handler: agent },
@@ -335,8 +362,12 @@ export const ROUTES: readonly Route<RouteHandler>[] = [
   { method: 'GET', pattern: '/v1/watches', scope: 'read', handler: listWatches },
   { method: 'PUT', pattern: '/v1/watches/{uuid}', scope: 'write', handler: putWatch },
   { method: 'DELETE', pattern: '/v1/watches/{uuid}', scope: 'write', handler: deleteWatch },
+  { method: 'GET', pattern: '/v1/watches/export', scope: 'admin', handler: exportWatches },
+  { method: 'POST', pattern: '/v1/watches/import', scope: 'admin', handler: importWatches },
   { method: 'GET', pattern: '/v1/deliveries', scope: 'read', handler: listDeliveries },
+  { method: 'DELETE', pattern: '/v1/deliveries', scope: 'admin', handler: discardDeliveries },
   { method: 'POST', pattern: '/v1/deliveries/replay', scope: 'admin', handler: replayDeliveries },
+  { method: 'POST', pattern: '/v1/store/reset-acknowledged', scope: 'admin', handler: acknowledgeStoreReset },
 ];
 
 export const router = new Router<RouteHandler>(ROUTES);

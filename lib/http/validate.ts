@@ -66,3 +66,13 @@ export const kindsBody = lazy(() => z.strictObject({
 
 /** Epoch ms as ISO 8601, null kept. */
 export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/** A whole-number query parameter within [min, max], or `fallback` when absent; else 400 naming it. */
+export function parseWholeNumber(raw: string | undefined, field: string, min: number, max: number, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = /^\d{1,16}$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= min && n <= max)) {
+    throw new HttpError(400, `invalid_${field}`, `${field} must be a whole number from ${min} to ${max} (default ${fallback})`, { details: { field } });
+  }
+  return n;
+}

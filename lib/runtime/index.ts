@@ -16,6 +16,8 @@ import type { Sink } from '../sinks/sink';
 import type { TencentApi, TencentCaller } from '../tencent/types';
 import type { StateStore } from '../state/store';
 import { TencentClient } from '../tencent/client';
+import { ServerClock } from '../tencent/clock';
+import { StoreIdentityWatch } from '../state/identity-watch';
 import { openStorage } from './storage';
 
 export interface Runtime {
@@ -27,6 +29,10 @@ export interface Runtime {
   sinks: Sink[];
   /** The api function's per-token request budget (API_RATE_LIMIT, API_RATE_BURST); null for the poll function. */
   tokenBudget: RequestBudget | null;
+  /** The store id this instance saw last: a change is a reset (lib/state/identity-watch.ts). */
+  identityWatch: StoreIdentityWatch;
+  /** The Date readings of every Tencent client of this instance: how far its clock is off (lib/tencent/clock.ts). */
+  clock: ServerClock;
   close(): Promise<void>;
 }
 
@@ -74,7 +80,8 @@ export async function createRuntime(role: FunctionRole, env: Record<string, stri
     limiters.push(l);
     return l;
   };
-  const tencent = ({ rateLimit, ...api }: TencentApi) => new TencentClient({ ...api, credentials: config.credentials, timeoutMs: config.requestTimeoutMs, rateLimiter: limiter(rateLimit) });
+  const clock = new ServerClock();
+  const tencent = ({ rateLimit, ...api }: TencentApi) => new TencentClient({ ...api, credentials: config.credentials, timeoutMs: config.requestTimeoutMs, rateLimiter: limiter(rateLimit), clock });
   // The CWP backend CWP_API names: the frozen yunjing API (the default) or the current cwp API.
   const api = CWP_APIS[config.cwp.api];
   const cwpCaller = tencent({ service: api.service, version: api.version, endpoint: config.cwp.endpoint, region: config.region, rateLimit: config.cwp.rateLimit });
@@ -87,6 +94,8 @@ export async function createRuntime(role: FunctionRole, env: Record<string, stri
     cwp,
     sinks,
     tokenBudget: role === 'api' ? requestBudget(config.api.rateLimit, config.api.rateBurst) : null,
+    identityWatch: new StoreIdentityWatch(role),
+    clock,
     async close() {
       for (const s of sinks) await s.close?.();
       for (const l of limiters) await l.close();

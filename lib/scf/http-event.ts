@@ -239,7 +239,8 @@ function readEvent(event: unknown, requestId: string, options: EventOptions): No
   const query = emptyMap();
   addQuery(query, event.queryStringParameters);
   addQuery(query, event.queryString);
-  const request: HttpRequest = { method, path, headers: normalizeHeaders(event.headers), query, body: null, requestId, trigger: rc ? 'apigw' : 'function-url' };
+  const trailingSlash = /\/$/.test(pathRaw.split('?')[0]!);
+  const request: HttpRequest = { method, path, trailingSlash, headers: normalizeHeaders(event.headers), query, body: null, requestId, trigger: rc ? 'apigw' : 'function-url' };
 
   try {
     request.body = decodeBody(event, options.maxBodyBytes ?? MAX_BODY_BYTES);

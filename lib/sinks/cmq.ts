@@ -95,6 +95,8 @@ abstract class CmqSink implements Sink {
   protected readonly caller: TencentCaller;
   protected readonly maxMessageBytes: number;
   readonly maxSendMs: number;
+  /** TDMQ refuses a TC3 signature more than 5 minutes off its clock. */
+  readonly checksTimestamps = true;
 
   constructor(options: CmqSinkOptions) {
     this.name = options.name;

@@ -16,7 +16,7 @@ import { setMaxListeners } from 'node:events';
 import type { Logger } from '../log';
 import { canClaimDelivery } from '../state/rules';
 import type { OutboxPort } from '../state/store';
-import type { Delivery, OutboxEntry } from '../types';
+import type { ClockVerdict, Delivery, OutboxEntry } from '../types';
 import { anySignal } from '../util/abort';
 import { redactSinkSecrets, sinkLabel } from '../util/redact';
 import { deadDelivery, nextDelivery, releasedDelivery } from './retry-policy';
@@ -71,6 +71,12 @@ export interface DrainOptions {
    * maxSendMs plus LEASE_MARGIN_MS, or DEFAULT_LEASE_MS (5 minutes) for a sink without a bound (leaseFor).
    */
   leaseMs?: number;
+  /**
+   * How this machine's clock stands against Tencent Cloud's (lib/tencent/clock.ts), for the sinks that check
+   * timestamps (Sink.checksTimestamps): `off`, they get nothing in this drain; `suspect` or `unknown`, their
+   * refusals are retried, not dead (retry-policy.ts). Default: ok (the caller knows no better).
+   */
+  clock?: ClockVerdict;
 }
 
 export interface DrainResult {
@@ -86,6 +92,10 @@ export interface DrainResult {
   left: number;
   /** Sinks disabled during this drain (webhook 410). */
   disabled: string[];
+  /** Deliveries not tried because their sink checks timestamps and this machine's clock is too far off (unset: none). */
+  heldForClock?: number;
+  /** The earliest time a delivery this drain left pending comes due (a retry, a deferral, a claim ending); unset: none. */
+  nextAttemptAt?: number;
 }
 
 const isFinal = (d: Delivery | undefined): boolean => d !== undefined && d.status !== 'pending';
@@ -175,6 +185,16 @@ class OutboxDrain {
     this.#blocked.get(sinkId)?.add(subject);
   }
 
+  /** A delivery left pending until `at`: the drain's answer says when the next one comes due. */
+  #pendingUntil(at: number): void {
+    if (this.#result.nextAttemptAt === undefined || at < this.#result.nextAttemptAt) this.#result.nextAttemptAt = at;
+  }
+
+  /** Whether the clock's verdict holds this sink's sends back (it checks timestamps, and the clock is too far off). */
+  #heldForClock(sink: Sink): boolean {
+    return sink.checksTimestamps === true && this.options.clock?.state === 'off';
+  }
+
   async drain(): Promise<DrainResult> {
     const { store } = this;
     if (this.sinks.length === 0) {
@@ -227,12 +247,20 @@ class OutboxDrain {
    *   retried or dead-lettered on it, and it keeps no outbox entry alive (settle). A replayed dead letter
    *   (targets) goes to its target sink whatever that sink accepts now: someone asked for it by id.
    * - A sink disabled in this run gets nothing.
+   * - A sink that checks timestamps gets nothing while the clock is off (DrainOptions.clock): its deliveries stay
+   *   as they are, not tried, not counted, for a run whose clock is right (counted in heldForClock).
    */
   #plan(entries: OutboxEntry[], deliveriesOf: Map<string, Record<string, Delivery>>): SinkPlan[] {
     const t0 = this.#now();
     const plans: SinkPlan[] = [];
     for (const sink of this.sinks) {
       if (this.#run.disabled.has(sink.id)) continue;
+      if (this.#heldForClock(sink)) {
+        for (const entry of entries) {
+          if ((entry.targets ? entry.targets.includes(sink.id) : accepts(sink, entry.event)) && !isFinal(entry.deliveries[sink.id])) this.#result.heldForClock = (this.#result.heldForClock ?? 0) + 1;
+        }
+        continue;
+      }
       const blockedHere = this.#blocked.get(sink.id)!;
       const chains = new Map<string, Job[]>();
       for (const entry of entries) {
@@ -243,6 +271,7 @@ class OutboxDrain {
         if (blockedHere.has(subject)) continue;
         if (!canClaimDelivery(d, t0)) {
           blockedHere.add(subject);
+          if (d) this.#pendingUntil(Math.max(d.nextAttemptAt, d.claimedUntil ?? 0));
           continue;
         }
         let chain = chains.get(subject);
@@ -406,7 +435,8 @@ class OutboxDrain {
       this.#log.warn('batch sink accepted an event after an earlier event of its subject failed; it will be sent again after it', { eventId: entry.event.id, subject: entry.event.subject, sink: sinkLabel(sink.id) });
       return false;
     }
-    const decision = nextDelivery({ previous: deliveries[sink.id], result: r, now: now(), maxAttempts: this.options.maxAttempts, abortedByUs: this.#sendSignal.aborted, random: this.#random });
+    const clockSuspect = sink.checksTimestamps === true && this.options.clock !== undefined && this.options.clock.state !== 'ok';
+    const decision = nextDelivery({ previous: deliveries[sink.id], result: r, now: now(), maxAttempts: this.options.maxAttempts, abortedByUs: this.#sendSignal.aborted, clockSuspect, random: this.#random });
     switch (decision.kind) {
       case 'delivered':
         await store.updateDelivery(entry.event.id, sink.id, decision.delivery);
@@ -423,6 +453,7 @@ class OutboxDrain {
         await store.updateDelivery(entry.event.id, sink.id, d);
         deliveries[sink.id] = d;
         this.#result.deferred++;
+        this.#pendingUntil(d.nextAttemptAt);
         this.#log.debug('delivery deferred by the sink', { eventId: entry.event.id, subject: entry.event.subject, sink: sinkLabel(sink.id), reason: r.ok ? null : r.reason, nextAttemptAt: new Date(d.nextAttemptAt).toISOString() });
         return false;
       }
@@ -431,6 +462,7 @@ class OutboxDrain {
         await store.updateDelivery(entry.event.id, sink.id, d);
         deliveries[sink.id] = d;
         this.#result.retried++;
+        this.#pendingUntil(d.nextAttemptAt);
         const pair = `${entry.event.id}\n${sink.id}`;
         const firstInRun = !this.#run.warnedRetries.has(pair);
         if (firstInRun) this.#run.warnedRetries.add(pair);

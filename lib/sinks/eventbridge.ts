@@ -86,6 +86,8 @@ export class EventBridgeSink implements BatchSink {
   readonly concurrency: number;
   readonly maxBatch: number;
   readonly maxSendMs: number;
+  /** EventBridge refuses a TC3 signature more than 5 minutes off its clock. */
+  readonly checksTimestamps = true;
   private readonly caller: TencentCaller;
 
   constructor(private readonly options: EventBridgeSinkOptions) {

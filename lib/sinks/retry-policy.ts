@@ -48,6 +48,11 @@ export interface SendOutcome {
   maxAttempts: number;
   /** The send was cut short by our own deadline or stop, not by the sink. */
   abortedByUs: boolean;
+  /**
+   * The sink checks timestamps (Sink.checksTimestamps) and this machine's clock is suspect (over a minute off
+   * Tencent Cloud's, or not known yet): a refusal may be the clock's fault, so it is retried, not dead.
+   */
+  clockSuspect?: boolean;
   random?: () => number;
 }
 
@@ -69,6 +74,12 @@ export function nextDelivery(o: SendOutcome): DeliveryDecision {
   if (isDeferred(r)) return { kind: 'deferred', delivery: deferredDelivery(prev, t + Math.max(0, r.retryAfterMs)) };
   if (r.ok) return { kind: 'delivered', delivery: { status: 'delivered', attempts, nextAttemptAt: t, lastError: null, finishedAt: t } };
   if (r.retry && o.abortedByUs) return { kind: 'released', delivery: releasedDelivery(prev, t) };
+  if (!r.retry && o.clockSuspect && !('disable' in r && r.disable === true)) {
+    // Not counted: a clock put right gets the full attempts; the next try is after the backoff of the attempts so far.
+    const tried = prev?.attempts ?? 0;
+    const lastError = `${r.reason} (retried, not counted: this machine's clock may be off, and the receiver checks timestamps)`;
+    return { kind: 'retry', delivery: { status: 'pending', attempts: tried, nextAttemptAt: t + backoffMs(tried + 1, o.random), lastError, finishedAt: null } };
+  }
   if (r.retry && attempts < o.maxAttempts) {
     const nextAttemptAt = t + retryDelayMs(attempts, r.retryAfterMs, o.random);
     return { kind: 'retry', delivery: { status: 'pending', attempts, nextAttemptAt, lastError: r.reason, finishedAt: null } };

@@ -28,6 +28,13 @@ export interface Sink {
    * holds its deliveries off only about as long as its sends could have run. Undefined: unbounded, the default lease.
    */
   readonly maxSendMs?: number;
+  /**
+   * Whether the receiver refuses what carries a timestamp too far from its own clock (a Standard Webhooks
+   * receiver, a robot that signs with one, a Tencent Cloud API's TC3 signature). The drain holds such a sink's
+   * sends while this machine's clock is too far off, and retries its refusals while the clock is suspect
+   * (retry-policy.ts). Undefined: it does not.
+   */
+  readonly checksTimestamps?: boolean;
   send(event: BridgeEvent, signal: AbortSignal): Promise<SendResult>;
   /**
    * Routing (per-sink settings such as DINGTALK_MIN_SEVERITY): false means this sink does not take the event,

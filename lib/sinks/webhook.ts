@@ -63,6 +63,8 @@ export class WebhookSink implements Sink {
   readonly url: string;
   /** send() never outlives its timeout (one AbortSignal.timeout covers the request and the body). */
   readonly maxSendMs: number;
+  /** The receiver checks webhook-timestamp (Standard Webhooks: within 5 minutes by default). */
+  readonly checksTimestamps = true;
   readonly #webhook: Webhook;
   readonly #timeoutMs: number;
   readonly #now: () => number;

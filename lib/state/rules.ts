@@ -2,7 +2,7 @@
 // functions; the Redis store calls them where it works in TypeScript, and its Lua scripts (redis/scripts.ts)
 // restate them, each script naming in `restates` the rules it follows; "(Lua: x)" below names where. The
 // contract suite and the differential test (test/contract/) keep the stores equal.
-import type { DeadLetter, Delivery, KeyRecord, MachineInfo, OutboxEntry, TaskKey, TaskKind, TaskState, Watch } from '../types';
+import type { DeadLetter, Delivery, KeyRecord, MachineInfo, OutboxEntry, StoreReset, TaskKey, TaskKind, TaskState, Watch } from '../types';
 
 // ------------------------------------------------------------------------------------------- keys and lanes
 
@@ -163,4 +163,79 @@ export function readPendingAfter(state: TaskState): boolean {
 /** Whether a claim of a pending read still stands when its reader comes to clear or release it. */
 export function isSameRead(stored: { forVersion: number } | undefined, forVersion: number): boolean {
   return stored !== undefined && stored.forVersion === forVersion;
+}
+
+// ----------------------------------------------------------------------------------------------- retention
+
+/**
+ * When a key left the watch list (the `left` index of each store, by key id), so FORGET_AFTER later its
+ * record, snapshot and pending read are forgotten (purgeUnwatched) without a scan of everything. syncSchedule
+ * marks the keys it unschedules and unmarks the keys it schedules; a write to a key that is not scheduled (a late
+ * check of a key just unwatched) marks it too, unless it is marked already: nothing unscheduled is kept for ever.
+ * (Lua: unschedule in syncSchedule's removal, markLeft.)
+ */
+export function leftAtAfterWrite(scheduled: boolean, marked: number | undefined, at: number): number | undefined {
+  return scheduled ? undefined : (marked ?? at);
+}
+
+/**
+ * Which marked keys a purge forgets: left at or before `leftBefore`, earliest first (ties by key id), at most
+ * `limit`. (Lua: purgeUnwatched.)
+ */
+export function keysToForget(left: Iterable<[string, number]>, leftBefore: number, limit: number): string[] {
+  const due: Array<[string, number]> = [];
+  for (const [id, at] of left) if (at <= leftBefore) due.push([id, at]);
+  due.sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return due.slice(0, Math.max(0, limit)).map(([id]) => id);
+}
+
+/**
+ * Which dead letters retention drops, at most `limit`: first those dead before `deadBefore`, oldest deadAt first
+ * (ties by letter id); then, sink by sink (in sinkId order), each sink's oldest in order of addition beyond
+ * `maxPerSink`. `letters` is in order of addition. (Lua: expireDeadLetters.)
+ */
+export function deadLettersToExpire(letters: ReadonlyArray<{ id: string; sinkId: string; deadAt: number }>, deadBefore: number, maxPerSink: number, limit: number): string[] {
+  const out: string[] = [];
+  const old = letters.filter((l) => l.deadAt < deadBefore).sort((a, b) => a.deadAt - b.deadAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (const l of old.slice(0, Math.max(0, limit))) out.push(l.id);
+  const gone = new Set(out);
+  const bySink = new Map<string, string[]>();
+  for (const l of letters) {
+    if (gone.has(l.id)) continue;
+    let list = bySink.get(l.sinkId);
+    if (!list) bySink.set(l.sinkId, (list = []));
+    list.push(l.id);
+  }
+  for (const sinkId of [...bySink.keys()].sort()) {
+    const list = bySink.get(sinkId)!;
+    const excess = Math.min(list.length - maxPerSink, limit - out.length);
+    if (excess > 0) out.push(...list.slice(0, excess));
+  }
+  return out;
+}
+
+/** Which dead letters a discard takes: all (null), those of these events, or those of these sinks. */
+export type DeadLetterFilter = null | { eventIds: readonly string[] } | { sinkIds: readonly string[] };
+
+export function isDiscarded(letter: { event: { id: string }; sinkId: string }, filter: DeadLetterFilter): boolean {
+  if (filter === null) return true;
+  return 'eventIds' in filter ? filter.eventIds.includes(letter.event.id) : filter.sinkIds.includes(letter.sinkId);
+}
+
+// ------------------------------------------------------------------------------------------ store identity
+
+/**
+ * A second notice of the same reset (another instance that also saw the store before) keeps the first one's time
+ * and fills in what it did not know; a reset of another store replaces it. (Lua: recordReset.)
+ */
+export function mergedReset(stored: StoreReset | null, incoming: StoreReset): StoreReset {
+  if (!stored || stored.storeId !== incoming.storeId) return incoming;
+  return {
+    ...stored,
+    lost: {
+      apiWatches: stored.lost.apiWatches ?? incoming.lost.apiWatches,
+      outbox: stored.lost.outbox ?? incoming.lost.outbox,
+      deadLetters: stored.lost.deadLetters ?? incoming.lost.deadLetters,
+    },
+  };
 }

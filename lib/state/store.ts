@@ -4,11 +4,11 @@
 // (production); the rules they share are in rules.ts, their one error type in errors.ts, and one contract
 // suite (test/contract/state-store.test.ts) runs against all three. New state (collections, snapshots,
 // machines) gets a port of its own here; docs/architecture.md ("Adding a store operation") has the steps.
-import type { DeadLetter, Delivery, DiscoveryCursor, KeyRecord, MachineInfo, OutboxEntry, SweepSummary, TaskKey, TaskKind, TaskState, Watch } from '../types';
+import type { DeadLetter, Delivery, DiscoveryCursor, KeyRecord, MachineInfo, OutboxEntry, StoreIdentity, StoreReset, SweepSummary, TaskKey, TaskKind, TaskState, Watch } from '../types';
 import type { BridgeEvent } from '../events/types';
-import type { Lane } from './rules';
+import type { DeadLetterFilter, Lane } from './rules';
 
-export { keyId, parseKeyId, laneOf, LANES, type Lane } from './rules';
+export { keyId, parseKeyId, laneOf, LANES, type DeadLetterFilter, type Lane } from './rules';
 export { StoreError, isStoreError } from './errors';
 
 /** Restricts countDue to one kind and/or one lane. */
@@ -51,7 +51,8 @@ export interface KeyClaim {
 export interface SchedulePort {
   /**
    * Makes the schedule hold exactly these keys: adds missing ones (due at `now`, a blank record) and removes
-   * from the schedule keys not listed (their records stay readable). Returns how many were added. A listed key
+   * from the schedule keys not listed (their records stay readable, marked as left at `now` for RetentionPort;
+   * a key scheduled again is unmarked). Returns how many were added. A listed key
    * that still has a record from earlier keeps its state and version and is due at `now`. recordCheck and
    * recordChange update a key's record either way, but move it in the schedule only while it is scheduled: a
    * late result for an unwatched key does not put it back.
@@ -138,6 +139,10 @@ export interface DeadLetterPort {
    * with fresh attempts. `eventIds` null = all. Returns the number of letters moved.
    */
   replayDeadLetters(eventIds: string[] | null, now: number): Promise<number>;
+  /** Deletes dead letters for good (rules.isDiscarded: all, of these events, or of these sinks); returns how many. */
+  discardDeadLetters(filter: DeadLetterFilter): Promise<number>;
+  /** The sinks that have dead letters, by sink id. */
+  deadLetterSinks(): Promise<string[]>;
 }
 
 /** What /healthz reads and each sweep's summary writes. */
@@ -212,7 +217,47 @@ export interface FleetPort {
   forgetMachine(uuid: string, lastListing: number, event: BridgeEvent | null): Promise<boolean>;
 }
 
+/**
+ * What a sweep may do on a store: `shared` (overlapping sweeps are safe: Redis, or one process's memory), `held`
+ * (this process has the store's one sweep lease until release(): a file store), or `busy` (another process holds
+ * it; `holder` says who, e.g. `pid 4242 on host-a since 2026-...`).
+ */
+export type SweepLease = { kind: 'shared' } | { kind: 'held'; release(): Promise<void> } | { kind: 'busy'; holder: string };
+
+/** The store itself: who it is, whether it was found reset, and who may sweep it. */
+export interface StorePort {
+  /**
+   * The store's identity, created on first use in one atomic step (so racing first uses agree). A store that
+   * is wiped (Redis FLUSHALL, a restart without persistence, a new directory) answers a new one.
+   */
+  identity(now: number): Promise<StoreIdentity>;
+  /** Records a reset noticed by an instance (rules.mergedReset: a second notice of it fills in what the first lacked). */
+  recordReset(reset: StoreReset): Promise<void>;
+  /** The reset not yet acknowledged, or null. */
+  getReset(): Promise<StoreReset | null>;
+  /** Clears the recorded reset (an operator has seen it); returns it, or null if there was none. */
+  acknowledgeReset(): Promise<StoreReset | null>;
+  /** Whether this process may sweep now (SweepLease); a file store has one writer at a time. */
+  acquireSweepLease(): Promise<SweepLease>;
+}
+
+/** What keeps the store from growing for ever: forgetting unwatched agents, expiring dead letters. */
+export interface RetentionPort {
+  /**
+   * Forgets up to `limit` keys that left the watch list at or before `leftBefore` (rules.keysToForget): their
+   * records, snapshots, pending reads and marks. Returns how many keys it forgot.
+   */
+  purgeUnwatched(leftBefore: number, limit: number): Promise<number>;
+  /**
+   * Forgets every key of an agent at once (DELETE /v1/watches/{uuid}?forget=true): out of the schedule, and its
+   * records, snapshots, pending reads and marks deleted. Returns how many keys had a record or a snapshot.
+   */
+  forgetAgent(uuid: string): Promise<number>;
+  /** Drops up to `limit` dead letters (rules.deadLettersToExpire); returns how many. */
+  expireDeadLetters(deadBefore: number, maxPerSink: number, limit: number): Promise<number>;
+}
+
 /** A whole backend: every port, and the connection or file it holds. */
-export interface StateStore extends SchedulePort, AgentRecordsPort, WatchPort, OutboxPort, DeadLetterPort, HealthPort, ResultsPort, FleetPort {
+export interface StateStore extends SchedulePort, AgentRecordsPort, WatchPort, OutboxPort, DeadLetterPort, HealthPort, ResultsPort, FleetPort, StorePort, RetentionPort {
   close(): Promise<void>;
 }

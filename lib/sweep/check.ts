@@ -24,6 +24,8 @@ export interface SweepCounts {
 
 /** What the checks of one sweep share. */
 export interface SweepContext {
+  /** The store's id (StorePort.identity), in every event id. */
+  storeId: string;
   /** The CloudEvent source (EVENT_SOURCE). */
   eventSource: string;
   intervals: Intervals;
@@ -137,7 +139,7 @@ export async function recordTransition(ctx: SweepContext, rec: KeyRecord, obs: T
   let current = rec;
   for (let attempt = 0; attempt < 3; attempt++) {
     const event = buildStatusChangedEvent({
-      source: ctx.eventSource, uuid: rec.uuid, kind: rec.kind, previous: current.state, state: obs.state,
+      storeId: ctx.storeId, source: ctx.eventSource, uuid: rec.uuid, kind: rec.kind, previous: current.state, state: obs.state,
       version: current.version + 1, observedAt: obs.observedAt, requestId: obs.requestId, machine: ctx.machineOf(rec.uuid),
     });
     const nextDue = options?.nextDue ?? nextDueAt(obs.state, obs.observedAt, ctx.intervals, ctx.random);

@@ -200,7 +200,7 @@ async function endListing(deps: DiscoveryDeps, listing: number, counts: Discover
     // Only a discovered watch is unwatched (and evented); an env or API watch just loses its machine details.
     const kinds = deps.watchedKinds.has(m.uuid) ? null : deps.watchKinds;
     const event = kinds
-      ? buildAgentUnwatchedEvent({ source: deps.eventSource, uuid: m.uuid, kinds, machine: m, lastSeenAt: m.lastSeenAt, unwatchedAt: deps.now(), listing })
+      ? buildAgentUnwatchedEvent({ storeId: deps.ctx.storeId, source: deps.eventSource, uuid: m.uuid, kinds, machine: m, lastSeenAt: m.lastSeenAt, unwatchedAt: deps.now(), listing })
       : null;
     if (await deps.store.forgetMachine(m.uuid, lastListing, event)) {
       counts.forgotten++;

@@ -38,6 +38,8 @@ export interface ResultCounts {
 }
 
 export interface ResultsContext {
+  /** The store's id (StorePort.identity), in every event id. */
+  storeId: string;
   store: ResultsPort;
   cwp: Pick<CwpPort, 'readResults'>;
   eventSource: string;
@@ -108,7 +110,7 @@ export async function readCompletion(ctx: ResultsContext, read: PendingRead, aga
   let event: CloudEvent | null = null;
   if (previous && diff && !isEmptyDiff(diff)) {
     event = buildResultsChangedEvent({
-      source: ctx.eventSource, uuid: key.uuid, kind: key.kind, ...diff, total, takenAt, previousTakenAt: previous.takenAt, requestId, forVersion: read.forVersion, machine: ctx.machineOf?.(key.uuid),
+      storeId: ctx.storeId, source: ctx.eventSource, uuid: key.uuid, kind: key.kind, ...diff, total, takenAt, previousTakenAt: previous.takenAt, requestId, forVersion: read.forVersion, machine: ctx.machineOf?.(key.uuid),
       ...(again ? { again: true } : {}),
     });
   }

@@ -141,7 +141,7 @@ export async function followScan(deps: Pick<ScanDeps, 'store' | 'ctx'>, scan: Ac
     if (!last && scan.state === 'NOTASK') return false;
     if (last && (scan.taskId < last.taskId || (scan.taskId === last.taskId && STATE_RANK[scan.state] <= STATE_RANK[last.state]))) return false;
     const event = buildScanStatusChangedEvent({
-      source: ctx.eventSource, taskId: scan.taskId, state: scan.state, previous: last?.state ?? null, startedAt: scan.startedAt, endedAt: scan.endedAt,
+      storeId: ctx.storeId, source: ctx.eventSource, taskId: scan.taskId, state: scan.state, previous: last?.state ?? null, startedAt: scan.startedAt, endedAt: scan.endedAt,
       observedAt: scan.observedAt, requestId: scan.requestId,
     });
     const recorded = await store.recordChange({

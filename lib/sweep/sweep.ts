@@ -1,18 +1,22 @@
-// One sweep: sync the schedule with the watch list, run the workers (each checks due keys, lib/sweep/check.ts,
-// until the deadline, within the rate budget), release what they claimed but did not check, and summarise.
-// Changes are published while the sweep runs (publisher.ts); what is left stays in the outbox.
+// One sweep: make sure of the store (the sweep lease of a file store; its identity, to notice a reset), sync the
+// schedule with the watch list, run the workers (each checks due keys, lib/sweep/check.ts, until the deadline,
+// within the rate budget), release what they claimed but did not check, forget what retention says is due, and
+// summarise. Changes are published while the sweep runs (publisher.ts); what is left stays in the outbox.
 import { setMaxListeners } from 'node:events';
 import type { Config } from '../config';
 import { scansAccount, type AccountScanPort, type CwpPort } from '../cwp/port';
 import type { Logger } from '../log';
 import type { Sink } from '../sinks/sink';
-import { isStoreError, type DeadLetterPort, type FleetPort, type HealthPort, type OutboxPort, type ResultsPort, type SchedulePort, type WatchPort } from '../state/store';
+import { StoreIdentityWatch } from '../state/identity-watch';
+import { isStoreError, type DeadLetterPort, type FleetPort, type HealthPort, type OutboxPort, type ResultsPort, type RetentionPort, type SchedulePort, type StorePort, type SweepLease, type WatchPort } from '../state/store';
+import type { ServerClock } from '../tencent/clock';
 import type { CallStats } from '../tencent/types';
-import type { MachineInfo, SweepSummary, TaskKey, TaskKind } from '../types';
+import type { MachineInfo, StoreReset, SweepSummary, TaskKey, TaskKind } from '../types';
 import { sinkLabel } from '../util/redact';
 import { checkKey, type SweepContext, type SweepCounts } from './check';
 import { DueKeyFeeder } from './feeder';
-import { BackgroundPublisher } from './publisher';
+import { BackgroundPublisher, CLOCK_WAIT_MS, RunClock } from './publisher';
+import { applyRetention, type RetentionCounts } from './retention';
 import { readPendingResults, type ResultCounts } from './results';
 import { runDiscovery, type DiscoveryCounts } from './discovery';
 import { runAccountScan, type ScanCounts } from './scan';
@@ -20,7 +24,8 @@ import { listAllWatches, watchedKeys } from './watchlist';
 import { sleepUnlessAborted } from '../util/abort';
 
 /** The ports a sweep uses. */
-export type SweepStore = SchedulePort & Pick<WatchPort, 'listWatches'> & OutboxPort & ResultsPort & FleetPort & Pick<DeadLetterPort, 'countDeadLetters'> & Pick<HealthPort, 'putLastSweep'>;
+export type SweepStore = SchedulePort & Pick<WatchPort, 'listWatches'> & OutboxPort & ResultsPort & FleetPort & Pick<DeadLetterPort, 'countDeadLetters'> & Pick<HealthPort, 'putLastSweep'>
+  & Pick<StorePort, 'identity' | 'recordReset' | 'acquireSweepLease'> & Pick<RetentionPort, 'purgeUnwatched' | 'expireDeadLetters'>;
 
 export interface SweepDeps {
   config: Config;
@@ -32,6 +37,16 @@ export interface SweepDeps {
   cwp: Pick<CwpPort, 'getTaskStatus' | 'createTask' | 'readResults' | 'stopFor'> & Partial<Pick<CwpPort, 'readMachines' | 'machineRegions'>> & Partial<AccountScanPort>;
   sinks: Sink[];
   logger: Logger;
+  /**
+   * The store id this function's instance saw last (lib/runtime keeps one per instance): a change is a reset. Default:
+   * one for this sweep alone, which notices nothing.
+   */
+  identityWatch?: StoreIdentityWatch;
+  /**
+   * The Date readings of the runtime's Tencent clients: the sweep sends to sinks that check timestamps only once it
+   * knows the clock is not too far off. Default: none; such sinks are sent to without waiting, as if the clock were right.
+   */
+  clock?: ServerClock;
   now?: () => number;
   random?: () => number;
 }
@@ -59,6 +74,8 @@ class SweepStop {
   readonly controller = new AbortController();
   outcome: Outcome = 'ok';
   error: string | null = null;
+  /** The outcome was reported by report(), not a stop: a stop that comes later wins over it. */
+  private reported = false;
 
   constructor() {
     // Every worker's in-flight call, rate-limit wait and sleep listens on this one signal: many listeners by design.
@@ -70,11 +87,20 @@ class SweepStop {
   }
 
   fail(outcome: Exclude<Outcome, 'ok'>, message: string): void {
-    if (this.outcome === 'ok') {
+    if (this.outcome === 'ok' || this.reported) {
       this.outcome = outcome;
       this.error = message;
+      this.reported = false;
     }
     this.controller.abort(new Error(message));
+  }
+
+  /** An outcome that does not stop the sweep (store_reset, clock): the run goes on, and says so at its end. */
+  report(outcome: 'store_reset' | 'clock', message: string): void {
+    if (this.outcome !== 'ok') return;
+    this.outcome = outcome;
+    this.error = message;
+    this.reported = true;
   }
 
   /** A failure thrown by a worker or a step: a store failure stops with `store`, anything else with `error`. */
@@ -90,13 +116,48 @@ class SweepStop {
 
 export async function runSweep(deps: SweepDeps, window: SweepWindow): Promise<SweepSummary> {
   const now = deps.now ?? Date.now;
-  const { config, store } = deps;
   const log = deps.logger.child({ requestId: window.requestId });
   const startedAt = now();
+  // One process at a time on a file store; a failure to take the lease is the store failing, reported as such.
+  let lease: SweepLease = { kind: 'shared' };
+  let leaseError: unknown = null;
+  try {
+    lease = await deps.store.acquireSweepLease();
+  } catch (e) {
+    leaseError = e;
+  }
+  if (lease.kind === 'busy') return busySummary(lease.holder, window.requestId, startedAt, now, log);
+  try {
+    return await sweep(deps, window, log, startedAt, leaseError);
+  } finally {
+    if (lease.kind === 'held') await lease.release().catch((e: unknown) => log.warn('could not give up the sweep lease; it lapses on its own', { error: e instanceof Error ? e.message : String(e) }));
+  }
+}
+
+/**
+ * Another process sweeps this file store: this run does nothing and says who holds it, at warn (not error: two
+ * overlapping timer runs are normal), without replacing the holder's last-sweep record that /healthz shows.
+ */
+function busySummary(holder: string, requestId: string, startedAt: number, now: () => number, log: Logger): SweepSummary {
+  const summary: SweepSummary = {
+    requestId, startedAt: new Date(startedAt).toISOString(), outcome: 'busy',
+    error: `another process holds this file store's sweep lease (${holder}); this run ends at once. Expected when two poll processes share a file: store (one sweeps at a time); use STATE_STORE=redis://... to run several`,
+    checked: 0, changed: 0, published: 0, retried: 0, throttled: 0, failed: 0, dueLeft: 0, outboxLeft: 0, deadLetters: 0, tookMs: now() - startedAt,
+  };
+  log.warn('sweep summary', { ...summary, holder });
+  return summary;
+}
+
+async function sweep(deps: SweepDeps, window: SweepWindow, log: Logger, startedAt: number, leaseError: unknown): Promise<SweepSummary> {
+  const now = deps.now ?? Date.now;
+  const { config, store } = deps;
   const stop = new SweepStop();
   const stopTimer = setTimeout(() => stop.controller.abort(new Error('sweep deadline reached')), Math.max(0, window.pollUntil - now()));
+  const identityWatch = deps.identityWatch ?? new StoreIdentityWatch('poll');
 
-  const publisher = new BackgroundPublisher(store, deps.sinks, config.delivery.maxAttempts, window.publishUntil, log, now);
+  // With a sink that checks timestamps, the first drain waits for the run's first Tencent Cloud answer (its Date).
+  const clock = deps.clock && deps.sinks.some((s) => s.checksTimestamps) ? new RunClock(deps.clock, startedAt, Math.min(startedAt + CLOCK_WAIT_MS, window.publishUntil)) : undefined;
+  const publisher = new BackgroundPublisher(store, deps.sinks, config.delivery.maxAttempts, window.publishUntil, log, now, clock ? { clock } : {});
   // What earlier runs left in the outbox (a run killed mid-publish, a delivery due for its retry) goes out now,
   // not at this run's end: only a recorded change kicks a drain, so a quiet run would hold it for its whole budget.
   publisher.kick();
@@ -109,14 +170,6 @@ export async function runSweep(deps: SweepDeps, window: SweepWindow): Promise<Sw
   const machineOf = (uuid: string) => machines.get(uuid);
   const cwp = deps.cwp;
   const accountScan = scansAccount(cwp) ? cwp : null;
-  const ctx: SweepContext = {
-    // On an account-scanning backend COLLECT_EVERY starts one scan per period (scan.ts), not one per key.
-    eventSource: config.eventSource, intervals: config.sweep.intervals, collectEveryMs: accountScan ? null : config.sweep.collectEveryMs, store, cwp, log, now, random: deps.random ?? Math.random,
-    signal: stop.signal, pollUntil: window.pollUntil, stats, counts,
-    onChange: () => publisher.kick(),
-    fail: (outcome, message) => stop.fail(outcome, message),
-    machineOf,
-  };
 
   // Spare budget only in a sweep that keeps polling until its deadline (the timer's sweep).
   const feeder = new DueKeyFeeder(store, now, window.keepPolling ? { ratePerSecond: config.cwp.idleRate } : null);
@@ -124,9 +177,23 @@ export async function runSweep(deps: SweepDeps, window: SweepWindow): Promise<Sw
   let scanned: ScanCounts | null = null;
   let discovering = false;
   try {
-    const { kinds, watchedKinds, keys } = await syncWatchedSchedule(config, store, now(), machines, accountScan !== null);
+    if (leaseError) throw leaseError;
+    // The store's id goes into every event id; a store that is not the one this instance saw is reported (the run goes on).
+    const { identity, reset } = await identityWatch.check(store, now(), log);
+    if (reset) stop.report('store_reset', resetMessage(reset));
+    const storeId = identity.storeId;
+    const ctx: SweepContext = {
+      // On an account-scanning backend COLLECT_EVERY starts one scan per period (scan.ts), not one per key.
+      storeId, eventSource: config.eventSource, intervals: config.sweep.intervals, collectEveryMs: accountScan ? null : config.sweep.collectEveryMs, store, cwp, log, now, random: deps.random ?? Math.random,
+      signal: stop.signal, pollUntil: window.pollUntil, stats, counts,
+      onChange: () => publisher.kick(),
+      fail: (outcome, message) => stop.fail(outcome, message),
+      machineOf,
+    };
+    const { kinds, watchedKinds, apiWatches, keys } = await syncWatchedSchedule(config, store, now(), machines, accountScan !== null);
+    identityWatch.saw({ apiWatches });
     const resultsCtx = {
-      store, cwp, eventSource: config.eventSource, log, now, signal: stop.signal, pollUntil: window.pollUntil,
+      storeId, store, cwp, eventSource: config.eventSource, log, now, signal: stop.signal, pollUntil: window.pollUntil,
       keepPolling: window.keepPolling, counts: results, onChange: () => publisher.kick(), machineOf,
     };
     const readers = readPendingResults(resultsCtx).catch((e: unknown) => {
@@ -172,14 +239,23 @@ export async function runSweep(deps: SweepDeps, window: SweepWindow): Promise<Sw
     stop.end();
   }
   await releaseClaims(feeder, window.publishUntil, now, log);
+  const retention = stop.outcome === 'store' ? { forgotten: 0, deadLettersExpired: 0 } : await applyRetention(store, config.retention, now, window.publishUntil, log).catch((e: unknown): RetentionCounts => {
+    stop.fail('store', `state store failed while forgetting what retention says is due: ${e instanceof Error ? e.message : String(e)}`);
+    return { forgotten: 0, deadLettersExpired: 0 };
+  });
 
-  const summary = await summarise(store, await publisher.finish(), { requestId: window.requestId, startedAt, now, stats, counts, stop });
+  const drained = await publisher.finish();
+  const clockHeld = publisher.clockHeld;
+  if (clockHeld?.state === 'off') stop.report('clock', clockMessage(clockHeld.offsetMs ?? 0, drained.heldForClock ?? 0));
+  const summary = await summarise(store, drained, { requestId: window.requestId, startedAt, now, stats, counts, stop, retention });
+  identityWatch.saw({ outbox: summary.summary.outboxLeft, deadLetters: summary.summary.deadLetters });
   const listed = discovery as DiscoveryCounts | null;
   const scan = scanned as ScanCounts | null;
   const line = {
     ...summary.summary, conflicts: counts.conflicts, collectionsStarted: counts.collectionsStarted, spareChecks: feeder.idleChecks,
     resultsRead: results.read, resultsChanged: results.diffs, resultReadsFailed: results.failed, ...summary.delivery,
     ...(listed ? { discovery: listed } : {}), ...(scan ? { scan } : {}),
+    ...(clockHeld ? { clock: { state: clockHeld.state, offsetSeconds: clockHeld.offsetMs === null ? null : Math.round(clockHeld.offsetMs / 1000) } } : {}),
   };
   if (summary.summary.outcome === 'ok') log.info('sweep summary', line);
   else log.error('sweep summary', line);
@@ -192,7 +268,7 @@ export async function runSweep(deps: SweepDeps, window: SweepWindow): Promise<Sw
  * that the watch list and its keys (tens of thousands of objects with a large watch list) are garbage once the
  * schedule is synced, instead of staying reachable from runSweep's frame for the whole sweep.
  */
-async function syncWatchedSchedule(config: Config, store: SweepStore, now: number, machines: Map<string, MachineInfo>, keepKeys = false): Promise<{ kinds: TaskKind[]; watchedKinds: Map<string, TaskKind[]>; keys: TaskKey[] }> {
+async function syncWatchedSchedule(config: Config, store: SweepStore, now: number, machines: Map<string, MachineInfo>, keepKeys = false): Promise<{ kinds: TaskKind[]; watchedKinds: Map<string, TaskKind[]>; apiWatches: number; keys: TaskKey[] }> {
   const stored = await store.listWatches();
   if (config.watch.discover) {
     machines.clear();
@@ -208,7 +284,26 @@ async function syncWatchedSchedule(config: Config, store: SweepStore, now: numbe
   const keys = watchedKeys(watches);
   await store.syncSchedule(keys, now);
   // Only the account's scan needs the keys past this point (COLLECT_EVERY's batch, the look).
-  return { kinds: [...kinds], watchedKinds, keys: keepKeys ? keys : [] };
+  return { kinds: [...kinds], watchedKinds, apiWatches: stored.length, keys: keepKeys ? keys : [] };
+}
+
+/** The summary's error for a reset store: what is gone, and what to do. */
+function resetMessage(reset: StoreReset): string {
+  const lost = reset.lost;
+  const known = [
+    lost.apiWatches !== null ? `${lost.apiWatches} API watch${lost.apiWatches === 1 ? '' : 'es'}` : null,
+    lost.outbox !== null ? `${lost.outbox} event${lost.outbox === 1 ? '' : 's'} waiting in the outbox` : null,
+    lost.deadLetters !== null ? `${lost.deadLetters} dead letter${lost.deadLetters === 1 ? '' : 's'}` : null,
+  ].filter((x): x is string => x !== null);
+  return `the state store was reset (store id ${reset.previousStoreId} is gone, now ${reset.storeId}): what it held is lost${known.length > 0 ? ` (${known.join(', ')} when this instance last looked)` : ''}; `
+    + 'restore the API watches with POST /v1/watches/import, then POST /v1/store/reset-acknowledged';
+}
+
+/** The summary's error for a clock too far off to send to the sinks that check timestamps. */
+function clockMessage(offsetMs: number, held: number): string {
+  const s = Math.round(Math.abs(offsetMs) / 1000);
+  return `this machine's clock is ${s} s ${offsetMs < 0 ? 'ahead of' : 'behind'} Tencent Cloud's (the Date of its API answers): nothing was sent to the sinks that check timestamps `
+    + `(${held} deliver${held === 1 ? 'y' : 'ies'} held in the outbox, none dead-lettered); set the clock right (NTP)`;
 }
 
 /**
@@ -280,6 +375,7 @@ interface SummaryInput {
   stats: CallStats;
   counts: SweepCounts;
   stop: SweepStop;
+  retention: RetentionCounts;
 }
 
 /** The summary line of the run, also kept in the store for /healthz; the delivery figures go only to the log. */
@@ -314,6 +410,8 @@ async function summarise(store: SweepStore, drained: Awaited<ReturnType<Backgrou
     dueLeft,
     outboxLeft,
     deadLetters,
+    forgotten: input.retention.forgotten,
+    deadLettersExpired: input.retention.deadLettersExpired,
     tookMs: now() - input.startedAt,
   };
   try {
@@ -321,5 +419,6 @@ async function summarise(store: SweepStore, drained: Awaited<ReturnType<Backgrou
   } catch {
     // Already reported as a store failure above or below; the summary log line still goes out.
   }
-  return { summary, delivery: { deliveryRetries: drained.retried, newDeadLetters: drained.dead, disabledSinks: drained.disabled.map((id) => sinkLabel(id)) } };
+  const delivery = { deliveryRetries: drained.retried, newDeadLetters: drained.dead, disabledSinks: drained.disabled.map((id) => sinkLabel(id)), ...(drained.heldForClock ? { heldForClock: drained.heldForClock } : {}) };
+  return { summary, delivery };
 }

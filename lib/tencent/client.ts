@@ -3,6 +3,7 @@
 // It imports nothing heavy: SCF cold starts pay for every module loaded here.
 import { TencentError, TRANSPORT_CODES } from '../errors';
 import type { RateLimiter } from '../ratelimit/limiter';
+import type { ServerClock } from './clock';
 import { JSON_CONTENT_TYPE, signTc3 } from './sign';
 import { abortableSleep, anySignal } from '../util/abort';
 import { describeNetworkError, parseRetryAfter } from '../util/wire';
@@ -31,6 +32,8 @@ export interface TencentClientOptions {
   fetch?: PostFn;
   /** In [0, 1); drives the backoff jitter. */
   random?: () => number;
+  /** Told the `Date` of every answer, so the runtime knows how far this machine's clock is from Tencent Cloud's. */
+  clock?: ServerClock;
 }
 
 /** Backoff for upstream faults (`bounded`). */
@@ -168,8 +171,10 @@ export class TencentClient implements TencentCaller {
     let status: number;
     let retryAfterSeconds: number | null;
     let text: string;
+    const sentAt = this.now();
     try {
       const res = await this.fetchImpl(this.url, { method: 'POST', headers, body, signal });
+      this.options.clock?.observe(res.headers.get('date'), sentAt, this.now());
       status = res.status;
       const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), this.now());
       retryAfterSeconds = retryAfterMs === undefined ? null : Math.ceil(retryAfterMs / 1000);

@@ -60,6 +60,12 @@ type Step = { dt: number } & (
   | { op: 'putMachines'; agents: number[]; offline: boolean; listing: number }
   | { op: 'getMachine'; agent: number }
   | { op: 'forgetMachine'; agent: number; lastListing: number; withEvent: boolean }
+  | { op: 'purgeUnwatched'; agoMs: number; limit: number }
+  | { op: 'forgetAgent'; agent: number }
+  | { op: 'expireDeadLetters'; agoMs: number; maxPerSink: number; limit: number }
+  | { op: 'discardDeadLetters'; by: 'all' | 'events' | 'sink'; picks: number[]; sink: number }
+  | { op: 'recordReset'; storeId: number; apiWatches: number | null }
+  | { op: 'acknowledgeReset' }
 );
 
 const dt = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 1_500 }));
@@ -108,13 +114,19 @@ const STEP: fc.Arbitrary<Step> = fc.oneof(
   step(fc.record({ dt, op: fc.constant('putMachines' as const), agents: fc.array(agent, { maxLength: 3 }), offline: fc.boolean(), listing: fc.integer({ min: 1, max: 4 }) })),
   step(fc.record({ dt, op: fc.constant('getMachine' as const), agent })),
   step(fc.record({ dt, op: fc.constant('forgetMachine' as const), agent, lastListing: fc.integer({ min: 0, max: 4 }), withEvent: fc.boolean() })),
+  step(fc.record({ dt, op: fc.constant('purgeUnwatched' as const), agoMs: fc.constantFrom(0, 500, 2_000), limit: fc.integer({ min: 1, max: 3 }) }), 2),
+  step(fc.record({ dt, op: fc.constant('forgetAgent' as const), agent })),
+  step(fc.record({ dt, op: fc.constant('expireDeadLetters' as const), agoMs: fc.constantFrom(0, 500, 2_000), maxPerSink: fc.integer({ min: 0, max: 3 }), limit: fc.integer({ min: 1, max: 3 }) }), 2),
+  step(fc.record({ dt, op: fc.constant('discardDeadLetters' as const), by: fc.constantFrom<'all' | 'events' | 'sink'>('all', 'events', 'sink'), picks: fc.array(pick, { minLength: 1, maxLength: 2 }), sink })),
+  step(fc.record({ dt, op: fc.constant('recordReset' as const), storeId: fc.nat(1), apiWatches: fc.option(fc.nat(9), { nil: null }) })),
+  step(fc.record({ dt, op: fc.constant('acknowledgeReset' as const) })),
 );
 
 // ------------------------------------------------------------------------------------------- what is stored
 
 /** Everything a store holds that the ports can read without changing it, plus the dueKeys inspection. */
 async function readAll(store: InspectableStore, now: number) {
-  const [records, due, dueNow, nextDue, watches, outbox, deadLetters, lastSweep, snapshots, machines, discovery, counts] = await Promise.all([
+  const [records, due, dueNow, nextDue, watches, outbox, deadLetters, lastSweep, snapshots, machines, discovery, counts, left, deadSinks, reset] = await Promise.all([
     store.getRecords(KEYS),
     store.dueKeys(FAR, 100),
     store.countDue(now),
@@ -127,8 +139,11 @@ async function readAll(store: InspectableStore, now: number) {
     store.listMachines(),
     store.getDiscovery(),
     Promise.all([store.countWatches(), store.countOutbox(), store.countDeadLetters()]),
+    store.leftKeys(),
+    store.deadLetterSinks(),
+    store.getReset(),
   ]);
-  return { records, due, dueNow, nextDue, watches, outbox, deadLetters, lastSweep, snapshots, machines, discovery, counts };
+  return { records, due, dueNow, nextDue, watches, outbox, deadLetters, lastSweep, snapshots, machines, discovery, counts, left, deadSinks, reset };
 }
 type Stored = Awaited<ReturnType<typeof readAll>>;
 
@@ -242,6 +257,20 @@ function callOf(s: Step, now: number, ctx: Context): (store: InspectableStore) =
       const event = s.withEvent ? extraEvent(`ev-gone-${uuidOf(s.agent)}-${now}`, now) : null;
       return (store) => store.forgetMachine(uuidOf(s.agent), s.lastListing, event);
     }
+    case 'purgeUnwatched':
+      return (store) => store.purgeUnwatched(now - s.agoMs, s.limit);
+    case 'forgetAgent':
+      return (store) => store.forgetAgent(uuidOf(s.agent));
+    case 'expireDeadLetters':
+      return (store) => store.expireDeadLetters(now - s.agoMs, s.maxPerSink, s.limit);
+    case 'discardDeadLetters': {
+      const filter = s.by === 'all' ? null : s.by === 'sink' ? { sinkIds: [SINKS[s.sink]!] } : { eventIds: s.picks.map((i) => nth(ctx.stored.deadLetters, i)?.event.id ?? 'ev-no-letter') };
+      return (store) => store.discardDeadLetters(filter);
+    }
+    case 'recordReset':
+      return (store) => store.recordReset({ at: now, storeId: `store-${s.storeId}`, previousStoreId: 'store-before', noticedBy: 'poll', lost: { apiWatches: s.apiWatches, outbox: null, deadLetters: 3 } });
+    case 'acknowledgeReset':
+      return (store) => store.acknowledgeReset();
   }
 }
 

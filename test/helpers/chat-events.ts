@@ -3,6 +3,7 @@
 import { buildResultsChangedEvent, buildStatusChangedEvent } from '../../lib/events';
 import type { TaskState } from '../../lib/types';
 import type { CloudEvent } from '../../lib/events/types';
+import { TEST_STORE_ID } from './events';
 
 export const T0 = Date.parse('2026-11-24T10:00:00Z');
 
@@ -13,7 +14,7 @@ export function agentUuid(i: number): string {
 }
 
 export function statusEvent(i: number, previous: TaskState | null, state: TaskState, options: { machine?: boolean; version?: number; at?: number } = {}): CloudEvent {
-  const e = buildStatusChangedEvent({ source: '/cwp-task-bridge/ap-guangzhou', uuid: agentUuid(i), kind: 'process', previous, state, version: options.version ?? 1, observedAt: options.at ?? T0 + i, requestId: `req-${i}` });
+  const e = buildStatusChangedEvent({ storeId: TEST_STORE_ID, source: '/cwp-task-bridge/ap-guangzhou', uuid: agentUuid(i), kind: 'process', previous, state, version: options.version ?? 1, observedAt: options.at ?? T0 + i, requestId: `req-${i}` });
   if (options.machine !== false) Object.assign(e.data, { machineName: `web-${String(i).padStart(2, '0')}`, machineIp: `10.0.${Math.floor(i / 256)}.${i % 256}` });
   return e;
 }
@@ -24,7 +25,7 @@ export function offlineEvents(n: number, from = 0): CloudEvent[] {
 }
 
 export function portsEvent(i: number, added: number, removed = 0): CloudEvent {
-  return buildResultsChangedEvent({
+  return buildResultsChangedEvent({ storeId: TEST_STORE_ID,
     source: '/cwp-task-bridge/ap-guangzhou', uuid: agentUuid(i), kind: 'port',
     added: Array.from({ length: Math.min(added, 50) }, (_, k) => ({ port: 20000 + k, pid: 100 + k, processName: 'nginx' })),
     removed: Array.from({ length: Math.min(removed, 50) }, (_, k) => ({ port: 80 + k, pid: 900 + k, processName: 'httpd' })),

@@ -44,10 +44,15 @@ export interface PollChild {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; summary: SweepSummary | null }>;
 }
 
-/** Starts one invocation of the poll function. `env` is the child's whole environment (PATH is added). */
-export function startPollChild(bundle: string, env: Record<string, string>, remainingMs: number): PollChild {
-  const child = spawn(process.execPath, ['-e', CHILD, bundle, String(remainingMs), randomUUID()], {
-    env: { PATH: process.env.PATH ?? '', ...env },
+/**
+ * Starts one invocation of the poll function. `env` is the child's whole environment (PATH is added); `clockOffsetMs`
+ * sets the child's clock that far off (test/helpers/clock-offset.js, preloaded).
+ */
+export function startPollChild(bundle: string, env: Record<string, string>, remainingMs: number, options: { clockOffsetMs?: number } = {}): PollChild {
+  const preload = options.clockOffsetMs === undefined ? [] : ['--require', path.join(__dirname, 'clock-offset.js')];
+  const offsetEnv = options.clockOffsetMs === undefined ? {} : { TEST_CLOCK_OFFSET_MS: String(options.clockOffsetMs) };
+  const child = spawn(process.execPath, [...preload, '-e', CHILD, bundle, String(remainingMs), randomUUID()], {
+    env: { PATH: process.env.PATH ?? '', ...env, ...offsetEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -5,3 +5,6 @@ export function statusData(e: BridgeEvent): StatusChangeData {
   if (e.type !== 'com.tencentcloud.cwp.task.status.changed') throw new Error(`expected a status-changed event, got ${e.type}`);
   return e.data;
 }
+
+/** The store id of the events tests build by hand (a store's own comes from StorePort.identity). */
+export const TEST_STORE_ID = 'test-store';

@@ -14,7 +14,7 @@ export const ROOT = path.join(__dirname, '../..');
 export const ZIP_PATH = path.join(ROOT, 'dist', 'scf.zip');
 
 /** What the bundles are built from: a zip older than any of these is stale. */
-const SOURCES = ['functions', 'lib', 'scripts/build.mjs', 'package.json', 'package-lock.json'];
+const SOURCES = ['functions', 'lib', 'console', 'scripts/build.mjs', 'package.json', 'package-lock.json'];
 
 function newestMtime(p: string): number {
   const st = statSync(p);

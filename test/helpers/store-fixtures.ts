@@ -70,8 +70,8 @@ export function tempDir(label = 'store'): string {
   return mkdtempSync(path.join(tmpdir(), `cwp-${label}-`));
 }
 
-/** A backend as the contract suite sees it: every port, plus dueKeys, the inspection each backend offers outside the ports. */
-export type InspectableStore = StateStore & { dueKeys(now: number, limit: number, filter?: DueFilter): Promise<KeyRecord[]> };
+/** A backend as the contract suite sees it: every port, plus the inspections each backend offers outside the ports (due keys, keys off the watch list). */
+export type InspectableStore = StateStore & { dueKeys(now: number, limit: number, filter?: DueFilter): Promise<KeyRecord[]>; leftKeys(): Promise<Array<[string, number]>> };
 
 /** One StateStore implementation under test: `open()` may be called again to reopen the same data. */
 export interface StoreFixture {

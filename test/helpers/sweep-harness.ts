@@ -15,6 +15,8 @@ import type { StateStore } from '../../lib/state/store';
 import { runSweep, type SweepDeps, type SweepWindow } from '../../lib/sweep';
 import type { SweepSummary } from '../../lib/types';
 import { TencentClient } from '../../lib/tencent/client';
+import { ServerClock } from '../../lib/tencent/clock';
+import { StoreIdentityWatch } from '../../lib/state/identity-watch';
 import type { TencentCaller } from '../../lib/tencent/types';
 import type { CloudEvent } from '../../lib/events/types';
 import type { Emulator } from '../../dev/emulator';
@@ -75,12 +77,14 @@ export function harness(emulator: Emulator, store: StateStore, env: Record<strin
   });
   // As the runtime picks it (lib/runtime/storage.ts): shared through Redis on a Redis store.
   const limiter = store instanceof RedisStateStore ? RedisRateLimiter.onStore(store, config.cwp.rateLimit) : new LocalRateLimiter(config.cwp.rateLimit);
+  // As the runtime does (lib/runtime): one clock for the instance's Tencent clients, one watch of the store's id.
+  const clock = new ServerClock();
   const api = CWP_APIS[config.cwp.api];
-  const caller = new TencentClient({ endpoint: config.cwp.endpoint, service: api.service, version: api.version, region: config.region, credentials: config.credentials, timeoutMs: config.requestTimeoutMs, rateLimiter: limiter });
+  const caller = new TencentClient({ endpoint: config.cwp.endpoint, service: api.service, version: api.version, region: config.region, credentials: config.credentials, timeoutMs: config.requestTimeoutMs, rateLimiter: limiter, clock });
   const logLines: string[] = [];
   const logger: Logger = createLogger({ level: 'debug', write: (l) => logLines.push(l) });
   return {
-    deps: { config, store, cwp: backend(caller, config), sinks, logger },
+    deps: { config, store, cwp: backend(caller, config), sinks, logger, clock, identityWatch: new StoreIdentityWatch('poll') },
     config,
     limiter,
     logLines,

@@ -13,12 +13,13 @@ import type { TencentCaller } from '../../lib/tencent/types';
 import type { TaskState } from '../../lib/types';
 import type { CloudEvent } from '../../lib/events/types';
 import { statusData } from '../helpers/events';
+import { TEST_STORE_ID } from '../helpers/events';
 
 const UUID = '6b6cd843-6bc1-4011-a74c-dc3fd26a7dd1';
 const T0 = Date.parse('2026-11-24T10:00:00Z');
 
 function event(state: TaskState, extra: { requestId?: string; version?: number } = {}): CloudEvent {
-  return buildStatusChangedEvent({ source: '/test', uuid: UUID, kind: 'process', previous: 'COLLECTING', state, version: extra.version ?? 2, observedAt: T0, requestId: extra.requestId ?? 'req-1' });
+  return buildStatusChangedEvent({ storeId: TEST_STORE_ID, source: '/test', uuid: UUID, kind: 'process', previous: 'COLLECTING', state, version: extra.version ?? 2, observedAt: T0, requestId: extra.requestId ?? 'req-1' });
 }
 
 async function storeWith(events: CloudEvent[]): Promise<MemoryStateStore> {

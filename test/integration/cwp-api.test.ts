@@ -14,7 +14,7 @@ import type { StateStore } from '../../lib/state/store';
 import { runSweep } from '../../lib/sweep';
 import { readAllWatches } from '../../lib/sweep/watchlist';
 import { eventSchemaProblems } from '../helpers/event-schema';
-import { statusData } from '../helpers/events';
+import { statusData, TEST_STORE_ID } from '../helpers/events';
 import { functionUrlEvent, parseResponse } from '../helpers/scf-events';
 import { harness, RecordingSink, sweepFor, sweepUntil, uuidOf, type Harness } from '../helpers/sweep-harness';
 import { memoryStore as openMemoryStore, redisPrefix, redisStore, runCleanups, type Cleanup } from '../helpers/test-stores';
@@ -210,7 +210,7 @@ describe('a collection the bridge starts', () => {
     for (const uuid of uuids) {
       const key = { uuid, kind: 'port' as const };
       await store.syncSchedule([key], since);
-      await store.recordChange({ key, expectedVersion: 0, state: 'COMPLETE', requestId: 'seed', observedAt: since, nextDue: Date.now() + 600_000, event: buildStatusChangedEvent({ source: 's', ...key, previous: null, state: 'COMPLETE', version: 1, observedAt: since, requestId: 'seed' }) });
+      await store.recordChange({ key, expectedVersion: 0, state: 'COMPLETE', requestId: 'seed', observedAt: since, nextDue: Date.now() + 600_000, event: buildStatusChangedEvent({ storeId: TEST_STORE_ID, source: 's', ...key, previous: null, state: 'COMPLETE', version: 1, observedAt: since, requestId: 'seed' }) });
     }
     await sweepUntil('the period\'s collections to end', [h], () => uuids.every((u) => transitions(sink, `${u}/port`).at(-1) === 'COLLECTING->COMPLETE'));
     expect(accepted('ScanAsset')).toHaveLength(1);

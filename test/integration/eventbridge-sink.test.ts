@@ -16,6 +16,7 @@ import { TencentClient } from '../../lib/tencent/client';
 import type { CloudEvent } from '../../lib/events/types';
 import { harness, sweepFor, uuidOf } from '../helpers/sweep-harness';
 import { redisPrefix, redisStore, runCleanups } from '../helpers/test-stores';
+import { TEST_STORE_ID } from '../helpers/events';
 
 const T0 = Date.parse('2026-11-24T10:00:00Z');
 const SOURCE = 'cwp-task-bridge.cloud.tencent';
@@ -50,7 +51,7 @@ async function storeWith(count: number, requestId = 'req'): Promise<{ store: Mem
   const events: CloudEvent[] = [];
   for (let i = 0; i < count; i++) {
     const uuid = uuidOf(1000 + i);
-    const event = buildStatusChangedEvent({ source: '/test', uuid, kind: 'process', previous: 'COLLECTING', state: 'COMPLETE', version: 1, observedAt: T0, requestId });
+    const event = buildStatusChangedEvent({ storeId: TEST_STORE_ID, source: '/test', uuid, kind: 'process', previous: 'COLLECTING', state: 'COMPLETE', version: 1, observedAt: T0, requestId });
     await store.recordChange({ key: { uuid, kind: 'process' }, expectedVersion: 0, state: 'COMPLETE', requestId, observedAt: T0, nextDue: T0, event });
     events.push(event);
   }

@@ -14,6 +14,7 @@ import { statusData } from '../helpers/events';
 import { functionUrlEvent, parseResponse } from '../helpers/scf-events';
 import { harness, RecordingSink, sweepFor } from '../helpers/sweep-harness';
 import { memoryStore as openMemoryStore, redisPrefix, redisStore, runCleanups, type Cleanup } from '../helpers/test-stores';
+import { TEST_STORE_ID } from '../helpers/events';
 
 let emulator: Emulator;
 const cleanups: Cleanup[] = [];
@@ -166,7 +167,7 @@ describe('starting collections', () => {
     const key = { uuid, kind: 'port' as const };
     const since = Date.now() - 11 * 60_000;
     await store.syncSchedule([key], since);
-    await store.recordChange({ key, expectedVersion: 0, state: 'COMPLETE', requestId: 'seed', observedAt: since, nextDue: Date.now(), event: buildStatusChangedEvent({ source: 's', ...key, previous: null, state: 'COMPLETE', version: 1, observedAt: since, requestId: 'seed' }) });
+    await store.recordChange({ key, expectedVersion: 0, state: 'COMPLETE', requestId: 'seed', observedAt: since, nextDue: Date.now(), event: buildStatusChangedEvent({ storeId: TEST_STORE_ID, source: 's', ...key, previous: null, state: 'COMPLETE', version: 1, observedAt: since, requestId: 'seed' }) });
 
     await runSweep(h.deps, sweepFor(3000));
     expect(emulator.requests().filter((r) => r.action === 'CreateOpenPortTask' && r.outcome === 'accepted')).toHaveLength(1);

@@ -134,6 +134,18 @@ test('api.js without API_TOKENS answers /healthz 503 naming the variable', async
   expect(res.body).toMatchObject({ status: 'config_invalid', variables: ['API_TOKENS'] });
 });
 
+test('api.js serves the console at /ui/ from the files packed in it (no esbuild in the bundle), with its CSP', async () => {
+  expect(readFileSync(path.join(bundleDir, 'api.js'), 'utf8')).not.toMatch(/require\("esbuild"\)/);
+  const page = (await api(functionUrlEvent({ method: 'GET', path: '/ui/' }), randomUUID())).result as ScfHttpResponse;
+  expect(page.statusCode).toBe(200);
+  expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+  const script = /src="(app\.[0-9a-f]{10}\.js)"/.exec(page.body)?.[1];
+  expect(script).toBeDefined();
+  const js = (await api(functionUrlEvent({ method: 'GET', path: `/ui/${script}` }), randomUUID())).result as ScfHttpResponse;
+  expect([js.statusCode, js.headers['content-type'], js.headers['cache-control']]).toEqual([200, 'text/javascript; charset=utf-8', 'public, max-age=31536000, immutable']);
+  expect(js.body).toContain('/v1/whoami');
+});
+
 describe('poll.js on the timer event', () => {
   const published = (): CloudEvent[] => [...receiver.events.values()];
 

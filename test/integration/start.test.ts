@@ -160,6 +160,19 @@ describe('npm start', () => {
     expect(r.stdout).not.toContain('webhook receiver on');
   });
 
+  test('prints the console\'s URL beside the API\'s URL and token, and the console answers there', async () => {
+    const run = spawnStart(['--port', String(await freePort())]);
+    const api = await run.waitFor((l) => /\[start\] api function on http:\/\/127\.0\.0\.1:\d+ {2}\(token: \S+\)/.test(l.text), 20_000);
+    const line = await run.waitFor((l) => /\[start\] console on http:\/\/127\.0\.0\.1:\d+\/ui\//.test(l.text), 20_000);
+    const url = /(http:\/\/\S+\/ui\/)/.exec(line.text)![1]!;
+    expect(url.startsWith(/(http:\/\/127\.0\.0\.1:\d+)/.exec(api.text)![1]!)).toBe(true);
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+    killGroup(run.child, 'SIGTERM');
+    await run.closed;
+  }, 60_000);
+
   test('every run shows state changes within 10 s and still shows new ones after 25 s, on fresh state', async () => {
     const stateDirs: string[] = [];
     for (let runNo = 1; runNo <= 2; runNo++) {

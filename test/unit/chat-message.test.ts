@@ -9,6 +9,7 @@ import { compileTemplate } from '../../lib/sinks/chat/template';
 import { wecom, WECOM_MARKDOWN_MAX_BYTES } from '../../lib/sinks/chat/wecom';
 import { agentUuid, offlineEvents, portsEvent, statusEvent } from '../helpers/chat-events';
 import { buildAgentUnwatchedEvent } from '../../lib/events';
+import { TEST_STORE_ID } from '../helpers/events';
 
 const VENDORS = [wecom, dingtalk('SEC0123456789abcdef0123'), feishu('s3cret'), slack];
 
@@ -131,7 +132,7 @@ describe('templates', () => {
 });
 
 describe('an agent.unwatched event (WATCH_DISCOVER)', () => {
-  const gone = (n: number) => buildAgentUnwatchedEvent({ source: '/s', uuid: agentUuid(n), kinds: ['process', 'port'], machine: { name: `web-0${n}`, ip: `10.0.0.${n}` }, lastSeenAt: Date.UTC(2026, 11, 1), unwatchedAt: Date.UTC(2026, 11, 2), listing: 4 });
+  const gone = (n: number) => buildAgentUnwatchedEvent({ storeId: TEST_STORE_ID, source: '/s', uuid: agentUuid(n), kinds: ['process', 'port'], machine: { name: `web-0${n}`, ip: `10.0.0.${n}` }, lastSeenAt: Date.UTC(2026, 11, 1), unwatchedAt: Date.UTC(2026, 11, 2), listing: 4 });
 
   test('says which machine left the watch list, for both kinds, and what to check', () => {
     const m = singleMessage(gone(3));

@@ -198,3 +198,28 @@ describe('configuration of the fleet (WATCH_DISCOVER, CWP_IDLE_RATE)', () => {
     expect(loadConfig({ ...CREDS, CWP_IDLE_RATE: '0' }).cwp.idleRate).toBe(0);
   });
 });
+
+describe('retention (FORGET_AFTER, DEAD_LETTER_RETENTION, DEAD_LETTER_MAX)', () => {
+  test('default to 7 days, 14 days and 10,000 dead letters per sink', () => {
+    expect(loadConfig(CREDS).retention).toEqual({ forgetAfterMs: 7 * 86_400_000, deadLetterRetentionMs: 14 * 86_400_000, deadLetterMax: 10_000 });
+  });
+
+  test('take durations written 30s, 10m, 4h, 7d; FORGET_AFTER=0 forgets at once', () => {
+    expect(loadConfig({ ...CREDS, FORGET_AFTER: '30s', DEAD_LETTER_RETENTION: '4h', DEAD_LETTER_MAX: '50' }).retention).toEqual({ forgetAfterMs: 30_000, deadLetterRetentionMs: 4 * 3_600_000, deadLetterMax: 50 });
+    expect(loadConfig({ ...CREDS, FORGET_AFTER: '0', DEAD_LETTER_RETENTION: '10m' }).retention).toMatchObject({ forgetAfterMs: 0, deadLetterRetentionMs: 600_000 });
+  });
+
+  test('a bad value names the variable, the form and an example', () => {
+    const problems = problemsOf({ ...CREDS, FORGET_AFTER: '7 days', DEAD_LETTER_RETENTION: '0', DEAD_LETTER_MAX: '0' });
+    expect(problems).toEqual([
+      expect.stringMatching(/^FORGET_AFTER: must be a duration such as 7d \(a whole number with s, m, h or d: 30s, 10m, 4h, 7d\), or 0 to forget at once$/),
+      expect.stringMatching(/^DEAD_LETTER_RETENTION: must be a duration such as 14d/),
+      expect.stringMatching(/^DEAD_LETTER_MAX: must be a whole number of dead letters per sink from 1 to 1000000/),
+    ]);
+  });
+
+  test('they are the poll function\'s: a bad value does not stop the api function', () => {
+    expect(() => loadConfig({ ...CREDS, API_TOKENS: 'tok-aaaaaaaaaaaaaaaaaaaaaaaa', FORGET_AFTER: 'soon' }, { role: 'api' })).not.toThrow();
+    expect(problemsOf({ ...CREDS, FORGET_AFTER: 'soon' }, { role: 'poll' })).toEqual([expect.stringMatching(/^FORGET_AFTER:/)]);
+  });
+});

@@ -697,3 +697,58 @@ describe('createSinks', () => {
     expect(() => createSinks(loadConfig({ ...base, CMQ_QUEUE: 'q' }), { tdmq: null, logger: silentLogger })).toThrow(/no TDMQ caller/);
   });
 });
+
+describe('drainOutbox: the clock (DrainOptions.clock) and when the next attempt is due', () => {
+  /** A sink that checks timestamps, as a webhook receiver does. */
+  class TimestampedSink extends ScriptedSink {
+    readonly checksTimestamps = true;
+  }
+
+  test('with the clock off, a sink that checks timestamps gets nothing, its deliveries untouched; the other sinks are sent to', async () => {
+    const store = new MemoryStateStore();
+    await enqueue(store, UUID_A, 'process', ['COLLECTING', 'COMPLETE']);
+    const hook = new TimestampedSink('hook');
+    const plain = new ScriptedSink('console');
+    const r = await drainOutbox(store, [hook, plain], opts({ t: T0 }, { clock: { state: 'off', offsetMs: -600_000 } }));
+    expect(hook.sent).toEqual([]);
+    expect(plain.sent).toHaveLength(2);
+    expect(r).toMatchObject({ published: 2, dead: 0, heldForClock: 2, left: 2 });
+    for (const e of await store.listOutbox(10)) expect(e.deliveries.hook).toBeUndefined();
+    expect(await store.countDeadLetters()).toBe(0);
+  });
+
+  test('with the clock suspect, a refusal by a sink that checks timestamps is retried, not dead; by another sink, dead', async () => {
+    const store = new MemoryStateStore();
+    await enqueue(store, UUID_A, 'process', ['COLLECTING']);
+    const refuse = (): SendResult => ({ ok: false, retry: false, reason: 'HTTP 400: timestamp too old' });
+    const hook = new TimestampedSink('hook', refuse);
+    const other = new ScriptedSink('other', refuse);
+    const r = await drainOutbox(store, [hook, other], opts({ t: T0 }, { clock: { state: 'suspect', offsetMs: 90_000 } }));
+    expect(r).toMatchObject({ retried: 1, dead: 1, left: 1 });
+    expect((await store.listDeadLetters(10)).map((l) => l.sinkId)).toEqual(['other']);
+    expect((await store.listOutbox(10))[0]!.deliveries.hook).toMatchObject({ status: 'pending', attempts: 0, lastError: expect.stringContaining('clock may be off') });
+  });
+
+  test('an unknown clock is suspect too', async () => {
+    const store = new MemoryStateStore();
+    await enqueue(store, UUID_A, 'process', ['COLLECTING']);
+    const hook = new TimestampedSink('hook', () => ({ ok: false, retry: false, reason: 'HTTP 400' }));
+    expect(await drainOutbox(store, [hook], opts({ t: T0 }, { clock: { state: 'unknown', offsetMs: null } }))).toMatchObject({ retried: 1, dead: 0 });
+  });
+
+  test('the drain says when the earliest delivery it left pending comes due: a retry, or one not due yet', async () => {
+    const store = new MemoryStateStore();
+    await enqueue(store, UUID_A, 'process', ['COLLECTING']);
+    const sink = new ScriptedSink('s', () => retry());
+    const clock = { t: T0 };
+    expect(await drainOutbox(store, [sink], opts(clock))).toMatchObject({ retried: 1, nextAttemptAt: T0 + 7_500 });
+    clock.t = T0 + 1_000;
+    expect(await drainOutbox(store, [sink], opts(clock))).toMatchObject({ retried: 0, nextAttemptAt: T0 + 7_500 });
+  });
+
+  test('a drain that leaves nothing pending says no next attempt', async () => {
+    const store = new MemoryStateStore();
+    await enqueue(store, UUID_A, 'process', ['COLLECTING']);
+    expect((await drainOutbox(store, [new ScriptedSink('s')], opts({ t: T0 }))).nextAttemptAt).toBeUndefined();
+  });
+});

@@ -4,10 +4,11 @@ import { buildAgentUnwatchedEvent, buildResultsChangedEvent, buildStatusChangedE
 import { TASK_KINDS, TASK_STATES, type TaskState } from '../../lib/types';
 import type { CloudEvent } from '../../lib/events/types';
 import { eventSchemaProblems, schemaTypes } from '../helpers/event-schema';
+import { TEST_STORE_ID } from '../helpers/events';
 
 const UUID = '6b6cd843-6bc1-4011-a74c-dc3fd26a7dd1';
 const event = (previous: TaskState | null, state: TaskState, kind = TASK_KINDS[0]!): CloudEvent =>
-  buildStatusChangedEvent({ source: '/cwp-task-bridge/ap-guangzhou', uuid: UUID, kind, previous, state, version: 3, observedAt: Date.UTC(2026, 10, 24, 10), requestId: '354f4ac3-8546-4516-8c8a-69e3ab73aa8a' });
+  buildStatusChangedEvent({ storeId: TEST_STORE_ID, source: '/cwp-task-bridge/ap-guangzhou', uuid: UUID, kind, previous, state, version: 3, observedAt: Date.UTC(2026, 10, 24, 10), requestId: '354f4ac3-8546-4516-8c8a-69e3ab73aa8a' });
 const withData = (e: CloudEvent, data: Record<string, unknown>): unknown => ({ ...e, data: { ...e.data, ...data } });
 
 describe('event JSON Schemas', () => {
@@ -16,14 +17,14 @@ describe('event JSON Schemas', () => {
   });
 
   test('a status event with the machine listing\'s name and IP conforms', () => {
-    const e = buildStatusChangedEvent({ source: '/s', uuid: UUID, kind: 'port', previous: 'COMPLETE', state: 'AGENT_OFFLINE', version: 2, observedAt: Date.UTC(2026, 10, 24), requestId: 'r', machine: { name: 'VM-1-2-centos', ip: '10.0.1.2' } });
+    const e = buildStatusChangedEvent({ storeId: TEST_STORE_ID, source: '/s', uuid: UUID, kind: 'port', previous: 'COMPLETE', state: 'AGENT_OFFLINE', version: 2, observedAt: Date.UTC(2026, 10, 24), requestId: 'r', machine: { name: 'VM-1-2-centos', ip: '10.0.1.2' } });
     expect(e.data).toMatchObject({ machineName: 'VM-1-2-centos', machineIp: '10.0.1.2' });
     expect(eventSchemaProblems(e)).toEqual([]);
     expect(eventSchemaProblems(withData(e, { machineName: '' }))).not.toEqual([]);
   });
 
   test('an agent.unwatched event conforms, and names the machine when known', () => {
-    const e = buildAgentUnwatchedEvent({ source: '/s', uuid: UUID, kinds: ['process', 'port'], machine: { name: 'web-1', ip: null }, lastSeenAt: Date.UTC(2026, 10, 1), unwatchedAt: Date.UTC(2026, 10, 2), listing: 7 });
+    const e = buildAgentUnwatchedEvent({ storeId: TEST_STORE_ID, source: '/s', uuid: UUID, kinds: ['process', 'port'], machine: { name: 'web-1', ip: null }, lastSeenAt: Date.UTC(2026, 10, 1), unwatchedAt: Date.UTC(2026, 10, 2), listing: 7 });
     expect(e).toMatchObject({ subject: UUID, data: { reason: 'not-listed', machineName: 'web-1', severity: 'warning' } });
     expect(e.data).not.toHaveProperty('machineIp');
     expect(eventSchemaProblems(e)).toEqual([]);
@@ -64,19 +65,19 @@ describe('results-changed event schemas', () => {
   const base = { source: '/cwp-task-bridge/ap-guangzhou', uuid: UUID, addedCount: 1, removedCount: 0, total: 3, truncated: false, takenAt: Date.UTC(2026, 10, 25), previousTakenAt: Date.UTC(2026, 10, 24), requestId: 'rq', forVersion: 4 };
 
   test('a ports.changed event conforms, and a newly listening port is a warning', () => {
-    const e = buildResultsChangedEvent({ ...base, kind: 'port', added: [{ port: 6379, pid: 77, processName: 'redis-server' }], removed: [] });
+    const e = buildResultsChangedEvent({ storeId: TEST_STORE_ID, ...base, kind: 'port', added: [{ port: 6379, pid: 77, processName: 'redis-server' }], removed: [] });
     expect(e.data.severity).toBe('warning');
     expect(eventSchemaProblems(e)).toEqual([]);
   });
 
   test('a processes.changed event conforms', () => {
-    const e = buildResultsChangedEvent({ ...base, kind: 'process', added: [{ pid: 9, ppid: 1, processName: 'xmrig', username: 'nobody', fullPath: '/tmp/xmrig' }], removed: [] });
+    const e = buildResultsChangedEvent({ storeId: TEST_STORE_ID, ...base, kind: 'process', added: [{ pid: 9, ppid: 1, processName: 'xmrig', username: 'nobody', fullPath: '/tmp/xmrig' }], removed: [] });
     expect(e.data.severity).toBe('info');
     expect(eventSchemaProblems(e)).toEqual([]);
   });
 
   test('a port item carrying a process\'s fields is refused', () => {
-    const e = buildResultsChangedEvent({ ...base, kind: 'port', added: [{ pid: 9, ppid: 1, processName: 'x', username: 'u', fullPath: '/x' }], removed: [] });
+    const e = buildResultsChangedEvent({ storeId: TEST_STORE_ID, ...base, kind: 'port', added: [{ pid: 9, ppid: 1, processName: 'x', username: 'u', fullPath: '/x' }], removed: [] });
     expect(eventSchemaProblems(e)).not.toEqual([]);
   });
 });

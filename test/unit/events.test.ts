@@ -2,7 +2,7 @@ import { buildStatusChangedEvent, severityOf, transitionId } from '../../lib/eve
 import { TASK_STATES } from '../../lib/types';
 
 const UUID = '6b6cd843-6bc1-4011-a74c-dc3fd26a7dd1';
-const base = { source: '/cwp-task-bridge/ap-guangzhou', uuid: UUID, kind: 'process' as const, previous: 'COLLECTING' as const, state: 'COMPLETE' as const, version: 2, observedAt: Date.UTC(2026, 10, 24, 10), requestId: '354f4ac3-8546-4516-8c8a-69e3ab73aa8a' };
+const base = { storeId: 'test-store', source: '/cwp-task-bridge/ap-guangzhou', uuid: UUID, kind: 'process' as const, previous: 'COLLECTING' as const, state: 'COMPLETE' as const, version: 2, observedAt: Date.UTC(2026, 10, 24, 10), requestId: '354f4ac3-8546-4516-8c8a-69e3ab73aa8a' };
 
 describe('status-changed CloudEvent', () => {
   test('has the documented structure (README, Events)', () => {

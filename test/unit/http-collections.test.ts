@@ -4,6 +4,7 @@ import { buildStatusChangedEvent } from '../../lib/events';
 import { encodeSnapshotRecord } from '../../lib/results/snapshot';
 import { statusData } from '../helpers/events';
 import { ENV_UUID, harness, NOW, tencentError, UUID, urlEvent } from './http-helpers';
+import { TEST_STORE_ID } from '../helpers/events';
 
 const post = (path: string, body?: string) => urlEvent('POST', path, body === undefined ? {} : { body });
 
@@ -17,7 +18,7 @@ async function watchedHarness(init: Parameters<typeof harness>[0] = {}) {
 describe('POST /v1/collections/{kind}/{uuid}', () => {
   test('starts the collection: 202, the key COLLECTING at once with its status event, due in the hot lane', async () => {
     const h = await watchedHarness();
-    const event = buildStatusChangedEvent({ source: 's', uuid: UUID, kind: 'process', previous: null, state: 'COMPLETE', version: 1, observedAt: NOW, requestId: 'r0' });
+    const event = buildStatusChangedEvent({ storeId: TEST_STORE_ID, source: 's', uuid: UUID, kind: 'process', previous: null, state: 'COMPLETE', version: 1, observedAt: NOW, requestId: 'r0' });
     await h.store.recordChange({ key: { uuid: UUID, kind: 'process' }, expectedVersion: 0, state: 'COMPLETE', requestId: 'r0', observedAt: NOW, nextDue: NOW + 600_000, event });
     const r = await h.call(post(`/v1/collections/process/${UUID}`));
     expect(r.statusCode).toBe(202);

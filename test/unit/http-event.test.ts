@@ -221,3 +221,13 @@ describe('handleHttp with odd events', () => {
     expect(r.statusCode).toBe(200);
   });
 });
+
+describe('trailing slash', () => {
+  test('the path is routed without it, and the request says whether it was there (the console redirects /ui to /ui/)', () => {
+    const e = (p: string) => normalizeEvent({ httpMethod: 'GET', path: p, headers: {} });
+    const withSlash = e('/ui/?x=1');
+    const without = e('/ui');
+    expect(withSlash.ok && [withSlash.request.path, withSlash.request.trailingSlash]).toEqual(['/ui', true]);
+    expect(without.ok && [without.request.path, without.request.trailingSlash]).toEqual(['/ui', false]);
+  });
+});

@@ -62,9 +62,10 @@ describe('API_TOKENS entries', () => {
 });
 
 describe('scopes on the routes', () => {
-  test('every route but /healthz needs a scope', () => {
+  test('every route but /healthz needs a scope (or, for /v1/whoami alone, any valid token)', () => {
     for (const r of ROUTES) {
       if (r.public) expect(r.pattern).toBe('/healthz');
+      else if (r.scope === 'any') expect(r.pattern).toBe('/v1/whoami');
       else expect(['read', 'write', 'alerts', 'metrics', 'admin']).toContain(r.scope);
     }
   });
@@ -136,5 +137,31 @@ describe('scopes on the routes', () => {
     const h = withTokens();
     expect((await h.call(urlEvent('PUT', `/v1/watches/${UUID}`, as('not-a-token-at-all-0000')))).statusCode).toBe(401);
     expect(h.lines.filter((l) => l.msg === 'audit')).toEqual([]);
+  });
+});
+
+describe('GET /v1/whoami', () => {
+  test('answers the calling token its name and scopes, never the token', async () => {
+    const h = withTokens();
+    const r = await h.call(urlEvent('GET', '/v1/whoami', as(READER)));
+    expect(r.statusCode).toBe(200);
+    expect(r.json).toEqual({ name: 'dash', scopes: ['read'] });
+    expect(r.body).not.toContain(READER);
+  });
+
+  test('needs no scope: a metrics-only token, which may read nothing else, learns what it may do', async () => {
+    const h = withTokens();
+    expect((await h.call(urlEvent('GET', '/v1/whoami', as(METRICS)))).json).toEqual({ name: 'prom', scopes: ['metrics'] });
+  });
+
+  test('a bare token is unnamed with every scope', async () => {
+    const h = withTokens();
+    expect((await h.call(urlEvent('GET', '/v1/whoami', as(TOKEN)))).json).toEqual({ name: 'unnamed', scopes: ['read', 'write', 'alerts', 'metrics', 'admin'] });
+  });
+
+  test('needs a valid token: 401 without one, like every other route', async () => {
+    const h = withTokens();
+    expect((await h.call(urlEvent('GET', '/v1/whoami', { auth: false }))).statusCode).toBe(401);
+    expect((await h.call(urlEvent('GET', '/v1/whoami', as('not-a-token-at-all-0000')))).statusCode).toBe(401);
   });
 });

@@ -5,6 +5,7 @@ import { TencentError, TRANSPORT_CODES } from '../../lib/errors';
 import { MemoryStateStore } from '../../lib/state/local/memory';
 import { readCompletion, readPendingResults, type ResultsContext } from '../../lib/sweep/results';
 import { buildStatusChangedEvent } from '../../lib/events';
+import { TEST_STORE_ID } from '../helpers/events';
 
 const UUID = '6b6cd843-6bc1-4011-a74c-dc3fd26a7dd1';
 const T = 1_000_000;
@@ -12,13 +13,13 @@ const T = 1_000_000;
 async function storeWithPendingRead(): Promise<MemoryStateStore> {
   const store = new MemoryStateStore();
   const key = { uuid: UUID, kind: 'port' as const };
-  await store.recordChange({ key, expectedVersion: 0, state: 'COMPLETE', requestId: 'r', observedAt: T, nextDue: T, event: buildStatusChangedEvent({ source: 's', ...key, previous: null, state: 'COMPLETE', version: 1, observedAt: T, requestId: 'r' }) });
+  await store.recordChange({ key, expectedVersion: 0, state: 'COMPLETE', requestId: 'r', observedAt: T, nextDue: T, event: buildStatusChangedEvent({ storeId: TEST_STORE_ID, source: 's', ...key, previous: null, state: 'COMPLETE', version: 1, observedAt: T, requestId: 'r' }) });
   return store;
 }
 
 function context(store: MemoryStateStore, now: number, pollUntil: number, readResults: ResultsContext['cwp']['readResults']): ResultsContext {
   return {
-    store, cwp: { readResults }, eventSource: 's', log: createLogger({ write: () => undefined }), now: () => now,
+    storeId: TEST_STORE_ID, store, cwp: { readResults }, eventSource: 's', log: createLogger({ write: () => undefined }), now: () => now,
     signal: new AbortController().signal, pollUntil, keepPolling: false, counts: { read: 0, diffs: 0, failed: 0 }, onChange: () => undefined,
   };
 }

@@ -56,3 +56,23 @@ describe('nextDelivery: what a send result does to a delivery', () => {
     expect(nextDelivery({ previous: undefined, now: T, maxAttempts: 12, abortedByUs: false, random: () => 0, ...input })).toEqual(expected);
   });
 });
+
+const NOT_COUNTED = 'HTTP 400: bad (retried, not counted: this machine\'s clock may be off, and the receiver checks timestamps)';
+const clockRows: Row[] = [
+  ['a refusal by a sink that checks timestamps, while the clock is suspect, is retried and not counted', { result: refuse, clockSuspect: true },
+    { kind: 'retry', delivery: { status: 'pending', attempts: 0, nextAttemptAt: T + 7_500, lastError: NOT_COUNTED, finishedAt: null } }],
+  ['on its last attempt too: a suspect clock never makes a dead letter of a refusal', { previous: pending(11), result: refuse, clockSuspect: true },
+    { kind: 'retry', delivery: { status: 'pending', attempts: 11, nextAttemptAt: T + 675_000, lastError: NOT_COUNTED, finishedAt: null } }],
+  ['410 Gone is not the clock\'s doing: dead and disabled, suspect clock or not', { result: gone, clockSuspect: true },
+    { kind: 'dead', delivery: { status: 'dead', attempts: 1, nextAttemptAt: T, lastError: 'HTTP 410', finishedAt: T }, reason: 'HTTP 410', disable: true }],
+  ['a retryable failure while the clock is suspect is counted as ever', { previous: pending(2), result: retry(), clockSuspect: true },
+    { kind: 'retry', delivery: { status: 'pending', attempts: 3, nextAttemptAt: T + 30_000, lastError: 'HTTP 503', finishedAt: null } }],
+  ['with the clock right, a refusal is dead at once, as ever', { result: refuse, clockSuspect: false },
+    { kind: 'dead', delivery: { status: 'dead', attempts: 1, nextAttemptAt: T, lastError: 'HTTP 400: bad', finishedAt: T }, reason: 'HTTP 400: bad', disable: false }],
+];
+
+describe('nextDelivery with the clock\'s verdict passed in', () => {
+  test.each(clockRows)('%s', (_name, input, expected) => {
+    expect(nextDelivery({ previous: undefined, now: T, maxAttempts: 12, abortedByUs: false, random: () => 0, ...input })).toEqual(expected);
+  });
+});

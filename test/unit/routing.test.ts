@@ -7,13 +7,14 @@ import { buildAgentUnwatchedEvent, buildStatusChangedEvent } from '../../lib/eve
 import { EVERY_EVENT, routeAccepts, type EventRoute } from '../../lib/sinks/route';
 import type { TaskKind, TaskState } from '../../lib/types';
 import type { CloudEvent } from '../../lib/events/types';
+import { TEST_STORE_ID } from '../helpers/events';
 
 const base = TEST_CREDENTIALS;
 const UUID = '6b6cd843-6bc1-4011-a74c-dc3fd26a7dd1';
 
 
 function status(state: TaskState, kind: TaskKind = 'process'): CloudEvent {
-  return buildStatusChangedEvent({ source: '/test', uuid: UUID, kind, previous: 'COLLECTING', state, version: 2, observedAt: 0, requestId: 'r' });
+  return buildStatusChangedEvent({ storeId: TEST_STORE_ID, source: '/test', uuid: UUID, kind, previous: 'COLLECTING', state, version: 2, observedAt: 0, requestId: 'r' });
 }
 
 /** A results-changed event of the given type (only the fields routing reads matter). */
@@ -93,7 +94,7 @@ describe('routeAccepts', () => {
 });
 
 describe('routing of agent.unwatched events (WATCH_DISCOVER)', () => {
-  const unwatched = buildAgentUnwatchedEvent({ source: '/s', uuid: '6b6cd843-6bc1-4011-a74c-dc3fd26a7dd1', kinds: ['port'], lastSeenAt: 0, unwatchedAt: 1, listing: 3 });
+  const unwatched = buildAgentUnwatchedEvent({ storeId: TEST_STORE_ID, source: '/s', uuid: '6b6cd843-6bc1-4011-a74c-dc3fd26a7dd1', kinds: ['port'], lastSeenAt: 0, unwatchedAt: 1, listing: 3 });
 
   test('a KINDS filter takes it when it names one of the kinds it stopped', () => {
     expect(routeAccepts({ ...EVERY_EVENT, kinds: ['port'] }, unwatched)).toBe(true);

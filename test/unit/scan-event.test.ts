@@ -8,11 +8,12 @@ import { CMQ_MAX_FILTER_TAG_CHARS, cmqTags } from '../../lib/sinks/cmq';
 import { EVERY_EVENT, routeAccepts } from '../../lib/sinks/route';
 import { SCAN_STATES, type ScanState } from '../../lib/types';
 import { eventSchemaProblems } from '../helpers/event-schema';
+import { TEST_STORE_ID } from '../helpers/events';
 
 const AT = Date.UTC(2026, 2, 1, 4, 0, 3);
 const scan = (state: ScanState, previous: ScanState | null = null, taskId = 7) =>
   buildScanStatusChangedEvent({
-    source: '/cwp-task-bridge/ap-guangzhou', taskId, state, previous, startedAt: state === 'NOTASK' ? null : AT - 3_000, endedAt: state === 'FINISHED' ? AT : null, observedAt: AT, requestId: 'req-scan',
+    storeId: TEST_STORE_ID, source: '/cwp-task-bridge/ap-guangzhou', taskId, state, previous, startedAt: state === 'NOTASK' ? null : AT - 3_000, endedAt: state === 'FINISHED' ? AT : null, observedAt: AT, requestId: 'req-scan',
   });
 
 describe('the event', () => {
@@ -28,8 +29,9 @@ describe('the event', () => {
     expect(eventSchemaProblems({ ...running, subject: '6b6cd843-6bc1-4011-a74c-dc3fd26a7dd1/port' })).not.toEqual([]);
   });
 
-  test('its id is the same for the same change of the same task, and differs for another task or state', () => {
-    expect(scan('FINISHED', 'SYNCING').id).toBe(scanChangeId({ taskId: 7, previous: 'SYNCING', state: 'FINISHED' }));
+  test('its id is the same for the same change of the same task in the same store, and differs for another task, state or store', () => {
+    expect(scan('FINISHED', 'SYNCING').id).toBe(scanChangeId({ storeId: TEST_STORE_ID, taskId: 7, previous: 'SYNCING', state: 'FINISHED' }));
+    expect(scanChangeId({ storeId: 'another-store', taskId: 7, previous: 'SYNCING', state: 'FINISHED' })).not.toBe(scan('FINISHED', 'SYNCING').id);
     expect(new Set([scan('FINISHED', 'SYNCING').id, scan('FINISHED', 'SYNCING', 8).id, scan('SYNCING', 'FINISHED').id]).size).toBe(3);
   });
 });

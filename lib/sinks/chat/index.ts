@@ -30,6 +30,8 @@ export class LazyChatRobotSink implements BatchSink {
   readonly concurrency = 1;
   readonly maxBatch: number;
   readonly maxSendMs: number;
+  /** A signed DingTalk or Feishu robot: the signature carries a timestamp the vendor checks. */
+  readonly checksTimestamps: boolean;
   #sink: Promise<ChatRobotSink> | null = null;
 
   constructor(private readonly robot: ChatRobotConfig, private readonly deps: ChatSinkDeps) {
@@ -37,6 +39,7 @@ export class LazyChatRobotSink implements BatchSink {
     this.kind = robot.kind;
     this.maxBatch = deps.maxBatch ?? DEFAULT_MAX_BATCH;
     this.maxSendMs = deps.timeoutMs * MAX_MESSAGES_PER_BATCH + 1_000;
+    this.checksTimestamps = robot.secret !== null && (robot.kind === 'dingtalk' || robot.kind === 'feishu');
   }
 
   #load(): Promise<ChatRobotSink> {

@@ -2,7 +2,7 @@
 // the dead letters. The base of LocalStateStore (store.ts), which adds the other ports; a port group of its own
 // file keeps each file short, and a new port group is one more class in this chain.
 import type { DeadLetter, Delivery, OutboxEntry } from '../../types';
-import { canClaimDelivery, claimedDelivery, deadLetterId, replayedEntry } from '../rules';
+import { canClaimDelivery, claimedDelivery, deadLetterId, isDiscarded, replayedEntry, type DeadLetterFilter } from '../rules';
 import type { DeadLetterPort, OutboxPort } from '../store';
 import type { Persistence } from './persistence';
 
@@ -85,5 +85,21 @@ export abstract class LocalDeliveryStore implements OutboxPort, DeadLetterPort {
       }
       return moved;
     }, (moved) => moved > 0);
+  }
+
+  discardDeadLetters(filter: DeadLetterFilter): Promise<number> {
+    return this.persistence.write((s) => {
+      let discarded = 0;
+      for (const [id, letter] of [...s.dead]) {
+        if (!isDiscarded(letter, filter)) continue;
+        s.dead.delete(id);
+        discarded++;
+      }
+      return discarded;
+    }, (discarded) => discarded > 0);
+  }
+
+  deadLetterSinks(): Promise<string[]> {
+    return this.persistence.read((s) => [...new Set([...s.dead.values()].map((l) => l.sinkId))].sort());
   }
 }

@@ -11,6 +11,8 @@
 //   compare-and-set and outbox append in that one locked, atomic write. Changes that arrive while a save is in
 //   flight are committed together by the next save (group commit), so concurrent callers share the cost of a
 //   write and its fsync.
+// - One process sweeps a directory at a time: <dir>/sweep.lease (sweep-lease.ts); the api function's writes
+//   need no lease, only the lock.
 // - recordCheck (only lastChecked/nextDue move) is buffered: written with the next durable change, or within
 //   checkFlushMs (default 1 s), or on close(). Losing it only means a key is polled again. Everything else
 //   is on disk when its promise resolves.
@@ -19,9 +21,10 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { StoreError } from '../errors';
 import { keyId } from '../rules';
-import type { CheckToRecord } from '../store';
+import type { CheckToRecord, SweepLease } from '../store';
 import { errnoCode, FileLock, ioError, messageOf, pidAlive } from './file-lock';
 import { LocalState, type LocalStateDocument } from './state';
+import { SweepLeaseFile } from './sweep-lease';
 import { LocalStateStore, type Persistence } from './store';
 
 export const STATE_FILE = 'state.json';
@@ -97,7 +100,7 @@ class StateFile implements Persistence {
       return; // fresh() reports an unusable directory
     }
     for (const name of names) {
-      const m = /^(?:state\.json|state\.lock)\.(\d+)\.[0-9a-f]+\.(?:tmp|stale)$/.exec(name);
+      const m = /^(?:state\.json|state\.lock|sweep\.lease)\.(\d+)\.[0-9a-f]+(?:\.renew)?\.(?:tmp|stale)$/.exec(name);
       if (m && Number(m[1]) !== process.pid && !pidAlive(Number(m[1]))) await fsp.unlink(path.join(this.dir, name)).catch(() => undefined);
     }
   }
@@ -120,6 +123,10 @@ class StateFile implements Persistence {
         this.flushTimer.unref();
       }
     });
+  }
+
+  acquireSweepLease(): Promise<SweepLease> {
+    return SweepLeaseFile.forDirectory(this.dir, this.description).acquire();
   }
 
   /** Writes buffered recordCheck results now. */

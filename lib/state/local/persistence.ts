@@ -1,5 +1,5 @@
 // What a local store keeps its state in: the primitives every port method of the local stores runs through.
-import type { CheckToRecord } from '../store';
+import type { CheckToRecord, SweepLease } from '../store';
 import type { LocalState } from './state';
 
 /**
@@ -18,5 +18,7 @@ export interface Persistence {
   write<T>(fn: (state: LocalState) => T, changed?: (result: T) => boolean): Promise<T>;
   /** recordCheck (LocalState.recordCheck): losing one only means a key is polled again, so it may be saved later. */
   check(check: CheckToRecord): Promise<void>;
+  /** The sweep lease of a store other processes can open too (file: one writer at a time); absent: `shared`. */
+  acquireSweepLease?(): Promise<SweepLease>;
   close(): Promise<void>;
 }

@@ -2,9 +2,9 @@
 // one document (the file store's state.json). The port methods that read and change it are in store.ts; here
 // are only the steps more than one of them takes, and recordCheck, which the file store also replays onto a
 // state it reloaded (file.ts).
-import type { DeadLetter, DiscoveryCursor, KeyRecord, MachineInfo, OutboxEntry, SweepSummary, Watch } from '../../types';
+import type { DeadLetter, DiscoveryCursor, KeyRecord, MachineInfo, OutboxEntry, StoreIdentity, StoreReset, SweepSummary, Watch } from '../../types';
 import type { BridgeEvent } from '../../events/types';
-import { blankRecord, deadLetterId, keyId, laneOf, parseKeyId } from '../rules';
+import { blankRecord, deadLetterId, keyId, laneOf, leftAtAfterWrite, parseKeyId } from '../rules';
 import type { CheckToRecord, DueFilter, StoredSnapshot } from '../store';
 import { LaneSchedule } from './schedule';
 
@@ -23,6 +23,11 @@ export interface LocalStateDocument {
   /** Discovery's machines and cursor (absent before discovery). */
   machines?: MachineInfo[];
   discovery?: { cursor: DiscoveryCursor | null; leaseUntil: number };
+  /** keyId -> when it left the watch list (absent before retention: every unscheduled record is then marked at load). */
+  left?: Record<string, number>;
+  /** The store's identity and an unacknowledged reset (absent before they existed: created on first use). */
+  identity?: StoreIdentity | null;
+  reset?: StoreReset | null;
 }
 
 /**
@@ -49,6 +54,10 @@ export class LocalState {
   readonly idleTaken = new Map<string, number>();
   readonly machines = new Map<string, MachineInfo>();
   discovery: { cursor: DiscoveryCursor | null; leaseUntil: number } = { cursor: null, leaseUntil: 0 };
+  /** Keys off the watch list, by key id: when they left (rules.leftAtAfterWrite); retention forgets them later. */
+  readonly left = new Map<string, number>();
+  identity: StoreIdentity | null = null;
+  reset: StoreReset | null = null;
 
   /** recordCheck: lastChecked and nextDue of a key (a blank record if unknown); moves it only while scheduled. */
   recordCheck(check: CheckToRecord): void {
@@ -62,6 +71,24 @@ export class LocalState {
     else delete rec.parked;
     if (this.schedule.has(id)) this.schedule.set(id, check.key.kind, laneOf(rec.state), check.nextDue);
     this.idleTaken.delete(id);
+    this.markIfUnscheduled(id, check.observedAt);
+  }
+
+  /** A write to a key off the watch list marks it as left, unless it is marked already (rules.leftAtAfterWrite). */
+  markIfUnscheduled(id: string, at: number): void {
+    const mark = leftAtAfterWrite(this.schedule.has(id), this.left.get(id), at);
+    if (mark !== undefined) this.left.set(id, mark);
+  }
+
+  /** Everything kept of a key: record, schedule, spare-budget take, snapshot, pending read, mark. */
+  forgetKey(id: string): boolean {
+    const had = this.records.delete(id) || this.snapshots.has(id);
+    this.schedule.delete(id);
+    this.idleTaken.delete(id);
+    this.snapshots.delete(id);
+    this.pendingReads.delete(id);
+    this.left.delete(id);
+    return had;
   }
 
   /** Appends an event to the outbox unless it is there already (a retried step appends it once). */
@@ -94,6 +121,9 @@ export class LocalState {
       pendingReads: Object.fromEntries([...this.pendingReads].map(([id, r]) => [id, [r.forVersion, r.dueAt]])),
       machines: [...this.machines.values()],
       discovery: this.discovery,
+      left: Object.fromEntries(this.left),
+      identity: this.identity,
+      reset: this.reset,
     };
   }
 
@@ -117,6 +147,14 @@ export class LocalState {
     s.lastSweep = doc.lastSweep ?? null;
     for (const [id, snap] of Object.entries(doc.snapshots ?? {})) s.snapshots.set(id, snap);
     for (const [id, [forVersion, dueAt]] of Object.entries(doc.pendingReads ?? {})) s.pendingReads.set(id, { forVersion, dueAt });
+    if (doc.left) for (const [id, at] of Object.entries(doc.left)) s.left.set(id, at);
+    else {
+      // A document from before retention: its records of unwatched agents were kept for ever; their time starts now.
+      const now = Date.now();
+      for (const id of s.records.keys()) if (!s.schedule.has(id)) s.left.set(id, now);
+    }
+    s.identity = doc.identity ?? null;
+    s.reset = doc.reset ?? null;
     return s;
   }
 }

@@ -4,7 +4,7 @@
 // a Persistence (persistence.ts) decides what that costs (the memory store: nothing; the file store: a reload when
 // another process saved, and a locked, atomic save of every change). Port groups sit in a chain of classes, one
 // file each, so no file grows past a screenful of ports: delivery.ts (outbox, deliveries, dead letters) is the base,
-// this file the rest. A new port method is one method in its group's file; a new port group, one class in the chain.
+// lifecycle.ts (the store's identity and retention) the next, this file the rest. A new port method is one method in its group's file; a new port group, one class in the chain.
 //
 // Semantics every backend shares (the contract suite checks them; the differential test holds this store and
 // Redis to the same answers):
@@ -24,7 +24,8 @@ import {
   readPendingAfter, sinceAfterChange,
 } from '../rules';
 import type { ChangeToRecord, CheckToRecord, DueFilter, KeyClaim, PendingRead, StateStore, StoredSnapshot } from '../store';
-import { clone, LocalDeliveryStore } from './delivery';
+import { clone } from './delivery';
+import { LocalLifecycleStore } from './lifecycle';
 export type { Persistence } from './persistence';
 
 
@@ -32,7 +33,7 @@ export type { Persistence } from './persistence';
 const copyWatch = (w: Watch): Watch => ({ uuid: w.uuid, kinds: [...w.kinds], source: w.source, addedAt: w.addedAt });
 const copyMachine = (m: MachineInfo): MachineInfo => ({ ...m, tags: [...m.tags] });
 
-export class LocalStateStore extends LocalDeliveryStore implements StateStore {
+export class LocalStateStore extends LocalLifecycleStore implements StateStore {
   readonly durableAcrossInstances = false;
 
   get description(): string {
@@ -72,10 +73,15 @@ export class LocalStateStore extends LocalDeliveryStore implements StateStore {
       const wanted = new Set<string>();
       for (const key of keys) wanted.add(keyId(key));
       // Deleting the entry being visited is safe while iterating a Map.
-      for (const id of s.schedule.ids()) if (!wanted.has(id)) s.schedule.delete(id);
+      for (const id of s.schedule.ids()) {
+        if (wanted.has(id)) continue;
+        s.schedule.delete(id);
+        s.left.set(id, now);
+      }
       let added = 0;
       for (const id of wanted) {
         if (s.schedule.has(id)) continue;
+        s.left.delete(id);
         let rec = s.records.get(id);
         // A parked key keeps its due time: the machine listing, not a status call, says when it is back.
         if (rec) {
@@ -86,6 +92,11 @@ export class LocalStateStore extends LocalDeliveryStore implements StateStore {
       }
       return added;
     });
+  }
+
+  /** Inspection for tests and tools, not part of any port: the keys off the watch list and when they left, by key id. */
+  leftKeys(): Promise<Array<[string, number]>> {
+    return this.persistence.read((s) => [...s.left].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
   }
 
   /** Inspection for tests and tools, not part of any port: due keys without claiming them. */
@@ -176,6 +187,7 @@ export class LocalStateStore extends LocalDeliveryStore implements StateStore {
       s.records.set(id, next);
       if (s.schedule.has(id)) s.schedule.set(id, change.key.kind, laneOf(change.state), change.nextDue);
       s.idleTaken.delete(id);
+      s.markIfUnscheduled(id, change.observedAt);
       s.appendToOutbox(change.event, change.observedAt);
       if (readPendingAfter(change.state)) s.pendingReads.set(id, { forVersion: change.expectedVersion + 1, dueAt: change.observedAt });
       return true;
@@ -221,6 +233,7 @@ export class LocalStateStore extends LocalDeliveryStore implements StateStore {
       const id = keyId(key);
       if ((s.snapshots.get(id)?.takenAt ?? null) !== expectedTakenAt) return false;
       s.snapshots.set(id, { ...snapshot });
+      s.markIfUnscheduled(id, snapshot.takenAt);
       if (event) s.appendToOutbox(event, snapshot.takenAt);
       if (isSameRead(s.pendingReads.get(id), forVersion)) s.pendingReads.delete(id);
       return true;

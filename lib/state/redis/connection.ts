@@ -22,11 +22,20 @@
 //   <p>:machines:first         hash   uuid -> firstSeenAt (HSETNX: the first sighting is kept, rules.mergeMachine)
 //   <p>:discovery              hash   cursor (DiscoveryCursor JSON), leaseUntil
 //   <p>:rate:<action>          string the rate limiter's theoretical arrival time (lib/ratelimit/redis.ts)
+//   <p>:store                  hash   storeId, createdAt: the store's identity (StorePort.identity), made on first use
+//   <p>:reset                  hash   the unacknowledged reset: at, storeId, previousStoreId, noticedBy, apiWatches,
+//                                     outbox, deadLetters ('' = unknown)
+//   <p>:left                   zset   key id -> when it left the watch list (rules.leftAtAfterWrite): retention's index
+//   <p>:dead:at                zset   "<eventId>\n<sinkId>" -> deadAt: dead letters by age
+//   <p>:dead:sinks             set    the sink ids that have dead letters
+//   <p>:dead:sink:<hash>       zset   "<eventId>\n<sinkId>" -> sequence number: one sink's letters in order; <hash> is
+//                                     the first 16 hex digits of the SHA-1 of the sink id (a hook URL is a secret)
 // With Redis Cluster, put a hash tag in the prefix (e.g. `{cwp-bridge}`) so every script's keys share a slot.
 //
 // Failure behaviour for a serverless function: connecting gives up after connectTimeoutMs; once connected the
 // offline queue is off, so a call while the connection is down fails at once instead of waiting, and a call
 // on a hung connection fails after commandTimeoutMs. Every error names the store and the operation.
+import { createHash } from 'node:crypto';
 import Redis, { type ChainableCommander } from 'ioredis';
 import { TASK_KINDS, type KeyRecord, type MachineInfo, type TaskKind, type TaskState } from '../../types';
 import { StoreError } from '../errors';
@@ -157,6 +166,21 @@ export abstract class RedisConnection {
 
   protected idleKey(kind: TaskKind): string {
     return this.k('idle', kind);
+  }
+
+  /** The prefix of the per-sink dead-letter zsets; the scripts add the hash of the sink id (deadSinkKey). */
+  protected deadSinkPrefix(): string {
+    return `${this.k('dead', 'sink')}:`;
+  }
+
+  /** One sink's dead letters in order: the sink id hashed, as the scripts do (redis.sha1hex). */
+  protected deadSinkKey(sinkId: string): string {
+    return this.deadSinkPrefix() + createHash('sha1').update(sinkId).digest('hex').slice(0, 16);
+  }
+
+  /** The keys every dead-letter script takes: the letters, their order, their age, their sinks. */
+  protected deadLetterKeys(): { dead: string; letters: string; deadAt: string; sinks: string } {
+    return { dead: this.k('dead'), letters: this.k('dead', 'letters'), deadAt: this.k('dead', 'at'), sinks: this.k('dead', 'sinks') };
   }
 
   /** The due zsets a filter selects. */

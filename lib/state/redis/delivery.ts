@@ -2,7 +2,7 @@
 // dead letters. A link in the chain connection.ts -> delivery.ts -> store.ts (RedisStateStore).
 import type { ChainableCommander } from 'ioredis';
 import type { DeadLetter, Delivery, OutboxEntry } from '../../types';
-import { deadLetterId } from '../rules';
+import { deadLetterId, type DeadLetterFilter } from '../rules';
 import type { DeadLetterPort, OutboxPort } from '../store';
 import { RedisConnection } from './connection';
 
@@ -54,8 +54,8 @@ export abstract class RedisDeliveryStore extends RedisConnection implements Outb
 
   addDeadLetter(letter: DeadLetter): Promise<void> {
     return this.run('addDeadLetter', async () => {
-      await this.script('addDeadLetter', { dead: this.k('dead'), letters: this.k('dead', 'letters'), seq: this.k('seq') }, {
-        member: deadLetterId(letter.event.id, letter.sinkId), letterJson: JSON.stringify(letter),
+      await this.script('addDeadLetter', { ...this.deadLetterKeys(), seq: this.k('seq') }, {
+        member: deadLetterId(letter.event.id, letter.sinkId), letterJson: JSON.stringify(letter), deadAtMs: letter.deadAt, sinkPrefix: this.deadSinkPrefix(),
       });
     });
   }
@@ -87,12 +87,24 @@ export abstract class RedisDeliveryStore extends RedisConnection implements Outb
         if (!v) return;
         const { event, sinkId } = JSON.parse(v) as DeadLetter;
         this.queueScript(p, 'replay', {
-          dead: this.k('dead'), letters: this.k('dead', 'letters'), outbox: this.k('outbox'), entry: this.k('outbox', event.id), seq: this.k('seq'),
-        }, { member, sinkId, eventJson: JSON.stringify(event), now, eventId: event.id });
+          ...this.deadLetterKeys(), outbox: this.k('outbox'), entry: this.k('outbox', event.id), seq: this.k('seq'),
+        }, { member, sinkId, eventJson: JSON.stringify(event), now, eventId: event.id, sinkPrefix: this.deadSinkPrefix() });
         queued++;
       });
       if (queued === 0) return 0;
       return ((await this.exec(p)) as number[]).reduce((a, b) => a + Number(b), 0);
     });
+  }
+
+  discardDeadLetters(filter: DeadLetterFilter): Promise<number> {
+    return this.run('discardDeadLetters', async () => {
+      const [mode, args] = filter === null ? ['all', []] : 'eventIds' in filter ? ['events', [...filter.eventIds]] : ['sinks', [...filter.sinkIds]];
+      if (mode !== 'all' && args.length === 0) return 0;
+      return Number(await this.script('discardDeadLetters', this.deadLetterKeys(), { mode, sinkPrefix: this.deadSinkPrefix() }, { keys: [], args }));
+    });
+  }
+
+  deadLetterSinks(): Promise<string[]> {
+    return this.run('deadLetterSinks', async () => (await this.redis.smembers(this.k('dead', 'sinks'))).sort());
   }
 }

@@ -6,9 +6,10 @@
 import type Redis from 'ioredis';
 import type { ChainableCommander } from 'ioredis';
 import type * as rules from '../rules';
+import { LIFECYCLE_SCRIPTS } from './lifecycle-scripts';
 
 /** Lua functions more than one script needs, each the one Lua copy of a rule or a step. */
-const FRAGMENTS = {
+export const FRAGMENTS = {
   /** rules.laneOf: state null ('' or absent) or COLLECTING is the hot lane, else cold. */
   laneOf: `local function lane_of(state, hot, cold) if state == false or state == '' or state == 'COLLECTING' then return hot end return cold end`,
   /** rules.blankRecord: the record of a key never observed. */
@@ -24,13 +25,39 @@ end`,
   redis.call('HSET', entry, 'event', eventJson, 'createdAt', createdAt)
   return true
 end`,
+  /** rules.leftAtAfterWrite: a write to a key that is not scheduled marks it as left, unless it is marked already. */
+  markIfUnscheduled: `local function mark_if_unscheduled(dueHot, dueCold, left, id, at)
+  if not (redis.call('ZSCORE', dueHot, id) or redis.call('ZSCORE', dueCold, id)) then redis.call('ZADD', left, 'NX', at, id) end
+end`,
+  /**
+   * A dead letter's indexes beside the letter: its age, its sink's order (the sink id hashed into the key, as
+   * connection.ts deadSinkKey does), the set of sinks.
+   */
+  indexDeadLetter: `local function dead_sink_of(member) return string.sub(member, string.find(member, '\\n', 1, true) + 1) end
+local function dead_sink_key(sinkPrefix, sinkId) return sinkPrefix .. string.sub(redis.sha1hex(sinkId), 1, 16) end
+local function index_dead_letter(deadAt, sinks, sinkPrefix, member, seqNo, at)
+  local sinkId = dead_sink_of(member)
+  redis.call('ZADD', deadAt, at, member)
+  redis.call('ZADD', dead_sink_key(sinkPrefix, sinkId), seqNo, member)
+  redis.call('SADD', sinks, sinkId)
+end
+local function remove_dead_letter(dead, letters, deadAt, sinks, sinkPrefix, member)
+  if redis.call('ZREM', dead, member) == 0 then return false end
+  redis.call('HDEL', letters, member)
+  redis.call('ZREM', deadAt, member)
+  local sinkId = dead_sink_of(member)
+  local sinkKey = dead_sink_key(sinkPrefix, sinkId)
+  redis.call('ZREM', sinkKey, member)
+  if redis.call('ZCARD', sinkKey) == 0 then redis.call('SREM', sinks, sinkId) end
+  return true
+end`,
 };
 
 /**
  * A script: its KEYS and ARGV in order (a script over a list takes more of each after these, "More:" in its
  * comment, and reads them by index).
  */
-interface Script {
+export interface Script {
   readonly keys: readonly string[];
   readonly args: readonly string[];
   /** The rules of rules.ts it restates. */
@@ -39,21 +66,22 @@ interface Script {
   readonly lua: string;
 }
 
-export const SCRIPTS = {
+const STORE_SCRIPTS = {
   /**
    * Schedules each listed key not scheduled yet (a missing record is blank; a parked one keeps its nextDue, else
-   * it is due now) and puts it in the spare-budget order unless parked; returns how many it scheduled. One call
+   * it is due now), unmarks it as left, and puts it in the spare-budget order unless parked; returns how many it scheduled. One call
    * per chunk of keys, not one command per key. More: per key of that kind, KEYS its record, ARGV its uuid and id.
    */
   addKeys: {
-    keys: ['dueHot', 'dueCold', 'idle'],
+    keys: ['dueHot', 'dueCold', 'idle', 'left'],
     args: ['kind', 'now'],
     restates: ['blankRecord', 'laneOf', 'isIdleCandidate', 'idleScore'],
     uses: ['laneOf', 'blankRecord'],
     lua: `local added = 0
-for i = 1, #KEYS - 3 do
-  local rec, uuid, id = KEYS[3 + i], ARGV[1 + 2 * i], ARGV[2 + 2 * i]
+for i = 1, #KEYS - 4 do
+  local rec, uuid, id = KEYS[4 + i], ARGV[1 + 2 * i], ARGV[2 + 2 * i]
   if not (redis.call('ZSCORE', dueHot, id) or redis.call('ZSCORE', dueCold, id)) then
+    redis.call('ZREM', left, id)
     local f = redis.call('HMGET', rec, 'state', 'parked', 'nextDue', 'lastChecked')
     local state, due = f[1], now
     if state == false then
@@ -77,13 +105,13 @@ return added`,
 
   /**
    * recordCheck: lastChecked and nextDue (a missing record is blank); a scheduled key moves in the schedule and
-   * in the spare-budget order (out of it while parked).
+   * in the spare-budget order (out of it while parked); an unscheduled one is marked as left.
    */
   check: {
-    keys: ['rec', 'dueHot', 'dueCold', 'idle'],
+    keys: ['rec', 'dueHot', 'dueCold', 'idle', 'left'],
     args: ['uuid', 'kind', 'observedAt', 'nextDue', 'id', 'parked'],
-    restates: ['blankRecord', 'laneOf', 'isIdleCandidate'],
-    uses: ['laneOf', 'blankRecord', 'placeIdle'],
+    restates: ['blankRecord', 'laneOf', 'isIdleCandidate', 'leftAtAfterWrite'],
+    uses: ['laneOf', 'blankRecord', 'placeIdle', 'markIfUnscheduled'],
     lua: `local state = redis.call('HGET', rec, 'state')
 if state == false then
   blank_record(rec, uuid, kind, nextDue, observedAt)
@@ -96,6 +124,7 @@ if redis.call('ZSCORE', due, id) then
   redis.call('ZADD', due, nextDue, id)
   place_idle(idle, id, parked, observedAt)
 end
+mark_if_unscheduled(dueHot, dueCold, left, id, observedAt)
 return 1`,
   },
 
@@ -104,9 +133,9 @@ return 1`,
    * (readPending 1: a change to COMPLETE) the result read made pending, in one step. 1 = applied.
    */
   change: {
-    keys: ['rec', 'dueHot', 'dueCold', 'idle', 'outbox', 'entry', 'seq', 'reads', 'readsV'],
+    keys: ['rec', 'dueHot', 'dueCold', 'idle', 'outbox', 'entry', 'seq', 'reads', 'readsV', 'left'],
     args: ['expectedVersion', 'uuid', 'kind', 'state', 'requestId', 'observedAt', 'nextDue', 'id', 'eventId', 'eventJson', 'readPending', 'parked'],
-    restates: ['sinceAfterChange', 'laneOf', 'isIdleCandidate', 'readPendingAfter'],
+    restates: ['sinceAfterChange', 'laneOf', 'isIdleCandidate', 'readPendingAfter', 'leftAtAfterWrite'],
     uses: ['laneOf', 'placeIdle', 'appendToOutbox'],
     lua: `local cur = redis.call('HMGET', rec, 'version', 'state', 'since')
 local v = tonumber(cur[1] or '0') or 0
@@ -118,6 +147,8 @@ if parked == '1' then redis.call('HSET', rec, 'parked', '1') else redis.call('HD
 if redis.call('ZREM', dueHot, id) + redis.call('ZREM', dueCold, id) > 0 then
   redis.call('ZADD', lane_of(state, dueHot, dueCold), nextDue, id)
   place_idle(idle, id, parked, observedAt)
+else
+  redis.call('ZADD', left, 'NX', observedAt, id)
 end
 append_to_outbox(outbox, entry, seq, eventId, eventJson, observedAt)
 if readPending == '1' then
@@ -215,12 +246,13 @@ return 1`,
    * event (eventId '' = none) and the end of the read it answers. 1 = applied.
    */
   recordSnapshot: {
-    keys: ['snap', 'reads', 'readsV', 'outbox', 'entry', 'seq'],
+    keys: ['snap', 'reads', 'readsV', 'outbox', 'entry', 'seq', 'dueHot', 'dueCold', 'left'],
     args: ['expectedTakenAt', 'enc', 'takenAt', 'id', 'forVersion', 'eventId', 'eventJson'],
-    restates: ['isSameRead'],
-    uses: ['appendToOutbox'],
+    restates: ['isSameRead', 'leftAtAfterWrite'],
+    uses: ['appendToOutbox', 'markIfUnscheduled'],
     lua: `if (redis.call('HGET', snap, 'takenAt') or '') ~= expectedTakenAt then return 0 end
 redis.call('HSET', snap, 'enc', enc, 'takenAt', takenAt)
+mark_if_unscheduled(dueHot, dueCold, left, id, takenAt)
 if eventId ~= '' then append_to_outbox(outbox, entry, seq, eventId, eventJson, takenAt) end
 if redis.call('HGET', readsV, id) == forVersion then
   redis.call('ZREM', reads, id)
@@ -261,13 +293,16 @@ redis.call('HSET', entry, 'd:' .. sinkId, cjson.encode(d))
 return 1`,
   },
 
-  /** addDeadLetter: a re-added (event, sink) replaces the old letter and moves last. */
+  /** addDeadLetter: a re-added (event, sink) replaces the old letter and moves last (in its sink's order too). */
   addDeadLetter: {
-    keys: ['dead', 'letters', 'seq'],
-    args: ['member', 'letterJson'],
+    keys: ['dead', 'letters', 'seq', 'deadAt', 'sinks'],
+    args: ['member', 'letterJson', 'deadAtMs', 'sinkPrefix'],
     restates: ['deadLetterId'],
-    lua: `redis.call('ZADD', dead, redis.call('INCR', seq), member)
+    uses: ['indexDeadLetter'],
+    lua: `local seqNo = redis.call('INCR', seq)
+redis.call('ZADD', dead, seqNo, member)
 redis.call('HSET', letters, member, letterJson)
+index_dead_letter(deadAt, sinks, sinkPrefix, member, seqNo, deadAtMs)
 return 1`,
   },
 
@@ -276,12 +311,11 @@ return 1`,
    * there. 1 = moved.
    */
   replay: {
-    keys: ['dead', 'letters', 'outbox', 'entry', 'seq'],
-    args: ['member', 'sinkId', 'eventJson', 'now', 'eventId'],
+    keys: ['dead', 'letters', 'outbox', 'entry', 'seq', 'deadAt', 'sinks'],
+    args: ['member', 'sinkId', 'eventJson', 'now', 'eventId', 'sinkPrefix'],
     restates: ['replayedEntry'],
-    uses: ['appendToOutbox'],
-    lua: `if redis.call('ZREM', dead, member) == 0 then return 0 end
-redis.call('HDEL', letters, member)
+    uses: ['appendToOutbox', 'indexDeadLetter'],
+    lua: `if not remove_dead_letter(dead, letters, deadAt, sinks, sinkPrefix, member) then return 0 end
 if append_to_outbox(outbox, entry, seq, eventId, eventJson, now) then
   redis.call('HSET', entry, 'targets', cjson.encode({ sinkId }))
   return 1
@@ -329,6 +363,9 @@ redis.call('HSET', discovery, 'leaseUntil', tostring(tonumber(now) + tonumber(le
 return { redis.call('HGET', discovery, 'cursor') or '' }`,
   },
 } as const satisfies Record<string, Script>;
+
+/** Every script, one registry: the store's, and each port group's table of its own (lifecycle-scripts.ts). */
+export const SCRIPTS = { ...STORE_SCRIPTS, ...LIFECYCLE_SCRIPTS };
 
 export type ScriptName = keyof typeof SCRIPTS;
 /** The KEYS of a script, by name. */

@@ -2,13 +2,13 @@
 // Each port method is one method: plain commands where one command (or a pipeline of reads) is atomic enough,
 // else one Lua script of scripts.ts, run by name. Port groups sit in a chain of classes, one file each: the
 // connection, the key layout and the failure behaviour (connection.ts), the delivery ports (delivery.ts: outbox,
-// deliveries, dead letters), then this file, the rest. A new port group is one more class in the chain.
+// deliveries, dead letters), the lifecycle ports (lifecycle.ts: identity, retention), then this file, the rest. A new port group is one more class in the chain.
 import { TASK_KINDS, type DiscoveryCursor, type KeyRecord, type MachineInfo, type SweepSummary, type TaskKey, type TaskKind, type Watch } from '../../types';
 import type { CloudEvent } from '../../events/types';
 import { compareWatches, keyId, laneOf, parseKeyId, putWatchRecord, readPendingAfter } from '../rules';
 import type { ChangeToRecord, CheckToRecord, DueFilter, KeyClaim, PendingRead, StateStore, StoredSnapshot } from '../store';
 import { DEFAULT_PREFIX, describeRedisUrl, newRedisClient, type RedisStateStoreOptions } from './connection';
-import { RedisDeliveryStore } from './delivery';
+import { RedisLifecycleStore } from './lifecycle';
 
 export { DEFAULT_PREFIX, describeRedisUrl, type RedisStateStoreOptions } from './connection';
 
@@ -19,7 +19,7 @@ function pairs(flat: string[]): Array<[string, string]> {
   return out;
 }
 
-export class RedisStateStore extends RedisDeliveryStore implements StateStore {
+export class RedisStateStore extends RedisLifecycleStore implements StateStore {
   /** Connects (failing after connectTimeoutMs with a message naming the server) and returns the store. */
   static async open(url: string, options: RedisStateStoreOptions = {}): Promise<RedisStateStore> {
     const store = new RedisStateStore(newRedisClient(url, options), describeRedisUrl(url), options.prefix ?? DEFAULT_PREFIX);
@@ -66,9 +66,11 @@ export class RedisStateStore extends RedisDeliveryStore implements StateStore {
       for (const key of keys) wanted.add(keyId(key));
       let chunk: string[] = [];
       const idle = TASK_KINDS.map((kind) => this.idleKey(kind));
+      // Unscheduled keys are marked as left now (RetentionPort forgets them FORGET_AFTER later).
       const removeChunk = async () => {
         const p = this.redis.pipeline();
         for (const z of [...all, ...idle]) p.zrem(z, ...chunk);
+        p.zadd(this.k('left'), ...chunk.flatMap((id) => [now, id]));
         await this.exec(p);
         chunk = [];
       };
@@ -86,7 +88,7 @@ export class RedisStateStore extends RedisDeliveryStore implements StateStore {
         const batch = pending.get(kind);
         if (!batch || batch.keys.length === 0) return;
         pending.delete(kind);
-        added += Number(await this.script('addKeys', { ...this.lanesOf(kind), idle: this.idleKey(kind) }, { kind, now }, batch));
+        added += Number(await this.script('addKeys', { ...this.lanesOf(kind), idle: this.idleKey(kind), left: this.k('left') }, { kind, now }, batch));
       };
       for (const key of keys) {
         const id = keyId(key);
@@ -171,7 +173,7 @@ export class RedisStateStore extends RedisDeliveryStore implements StateStore {
     return this.run('recordCheck', async () => {
       const { key } = check;
       const id = keyId(key);
-      await this.script('check', { rec: this.k('rec', id), ...this.lanesOf(key.kind), idle: this.idleKey(key.kind) }, {
+      await this.script('check', { rec: this.k('rec', id), ...this.lanesOf(key.kind), idle: this.idleKey(key.kind), left: this.k('left') }, {
         uuid: key.uuid, kind: key.kind, observedAt: check.observedAt, nextDue: check.nextDue, id, parked: check.parked ? '1' : '0',
       });
     });
@@ -183,7 +185,7 @@ export class RedisStateStore extends RedisDeliveryStore implements StateStore {
       const id = keyId(key);
       const r = await this.script('change', {
         rec: this.k('rec', id), ...this.lanesOf(key.kind), idle: this.idleKey(key.kind),
-        outbox: this.k('outbox'), entry: this.k('outbox', event.id), seq: this.k('seq'), reads: this.k('reads', key.kind), readsV: this.k('reads', 'v'),
+        outbox: this.k('outbox'), entry: this.k('outbox', event.id), seq: this.k('seq'), reads: this.k('reads', key.kind), readsV: this.k('reads', 'v'), left: this.k('left'),
       }, {
         expectedVersion: change.expectedVersion, uuid: key.uuid, kind: key.kind, state: change.state, requestId: change.requestId,
         observedAt: change.observedAt, nextDue: change.nextDue, id, eventId: event.id, eventJson: JSON.stringify(event),
@@ -258,6 +260,7 @@ export class RedisStateStore extends RedisDeliveryStore implements StateStore {
       const id = keyId(key);
       const r = await this.script('recordSnapshot', {
         snap: this.k('snap', id), reads: this.k('reads', key.kind), readsV: this.k('reads', 'v'), outbox: this.k('outbox'), entry: this.k('outbox', event?.id ?? '-'), seq: this.k('seq'),
+        ...this.lanesOf(key.kind), left: this.k('left'),
       }, {
         expectedTakenAt: expectedTakenAt === null ? '' : String(expectedTakenAt), enc: snapshot.encoded, takenAt: String(snapshot.takenAt), id, forVersion,
         eventId: event?.id ?? '', eventJson: event ? JSON.stringify(event) : '',

@@ -1,0 +1,261 @@
+// Overview: the bridge's health and last sweep, agents by state, incidents firing, dead letters per sink, and two
+// charts from the history. Each part loads on its own, so a route this server does not have yet (incidents, the
+// history) shows as such without hiding the rest.
+import { useState } from 'preact/hooks';
+import { ApiError, call, type AgentView, type DeadLetterPage, type Health, type IncidentView, type WatchPage, type Whoami } from '../api';
+import { CONDITIONS, CONDITION_LABEL, conditionOf, listedOffline, type AgentCondition } from '../agent-state';
+import { agentsOfflinePerDay, eventsPerHour } from '../chart-data';
+import { BarChart } from '../chart';
+import { count, duration, hostName } from '../format';
+import { may } from '../permissions';
+import { link } from '../router';
+import { Badge, OutcomeLine, Show, TableWrap, Time, useAction, useLoad } from '../ui';
+import type { CloudEvent } from '../../../lib/events/types';
+import type { TaskKind, Watch } from '../../../lib/types';
+
+/** Agents whose states are read at a time (one request each, within a token's burst of API_RATE_BURST). */
+export const AGENT_STATES_PAGE = 25;
+const WATCH_PAGE = 1000;
+const MAX_WATCH_PAGES = 20;
+
+async function allWatches(): Promise<Watch[]> {
+  const out: Watch[] = [];
+  let offset: number | null = 0;
+  for (let i = 0; offset !== null && i < MAX_WATCH_PAGES; i++) {
+    const page: WatchPage = await call<WatchPage>('GET', '/v1/watches', { query: { limit: WATCH_PAGE, offset } });
+    out.push(...page.watches);
+    offset = page.nextOffset;
+  }
+  return out;
+}
+
+/** The agents' records, a few requests at a time; an agent the store no longer knows is left out. */
+export async function agentStates(uuids: string[]): Promise<Map<string, AgentView>> {
+  const out = new Map<string, AgentView>();
+  let next = 0;
+  const worker = async () => {
+    while (next < uuids.length) {
+      const uuid = uuids[next++]!;
+      try {
+        out.set(uuid, await call<AgentView>('GET', `/v1/agents/${uuid}`));
+      } catch (e) {
+        if (!(e instanceof ApiError && e.status === 404)) throw e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, worker));
+  return out;
+}
+
+/** Every event since `since`, following the history's cursor (at most `maxPages` pages). */
+export async function eventsSince(since: string, query: Record<string, string> = {}, maxPages = 20): Promise<CloudEvent[]> {
+  const out: CloudEvent[] = [];
+  let cursor: string | undefined;
+  for (let i = 0; i < maxPages; i++) {
+    const page = await call<{ events: CloudEvent[]; nextCursor: string | null }>('GET', '/v1/events', { query: { ...query, since, limit: 500, cursor } });
+    out.push(...page.events);
+    if (!page.nextCursor) break;
+    cursor = page.nextCursor;
+  }
+  return out;
+}
+
+export function Overview({ who }: { who: Whoami }) {
+  return (
+    <>
+      <HealthPart who={who} />
+      <AgentsPart />
+      <IncidentsPart />
+      <DeadLettersPart />
+      <ChartsPart />
+    </>
+  );
+}
+
+function HealthPart({ who }: { who: Whoami }) {
+  const [health, reload] = useLoad(() => call<Health>('GET', '/healthz'), 'health');
+  const [busy, outcome, run] = useAction();
+  return (
+    <section aria-labelledby="h-health">
+      <h2 id="h-health">The bridge</h2>
+      <Show value={health} what="the bridge's health" reload={reload}>
+        {(h) => (
+          <>
+            <p>
+              Status <Badge value={h.status} /> · store <code>{h.store}</code>
+              {h.durable === false ? <span class="muted"> (not shared across instances)</span> : null}
+            </p>
+            {h.problem ? <p class="warn" role="alert">{h.problem}</p> : null}
+            {(h.warnings ?? []).map((w) => <p class="warn" key={w}>{w}</p>)}
+            {h.storeResetAt ? (
+              <div class="warn" role="alert">
+                <p>The state store was found empty at <Time iso={h.storeResetAt} />: states, watches and dead letters before then are gone.</p>
+                {may(who, 'acknowledgeStoreReset') ? (
+                  <button type="button" disabled={busy} onClick={() => run(async () => {
+                    await call('POST', '/v1/store/reset-acknowledged', { body: {} });
+                    reload();
+                    return 'Store reset acknowledged.';
+                  })}>Acknowledge the reset</button>
+                ) : null}
+                <OutcomeLine outcome={outcome} />
+              </div>
+            ) : null}
+            <dl class="facts">
+              <dt>Last sweep</dt>
+              <dd>{h.lastSweep ? <><Badge value={h.lastSweep.outcome} /> <Time iso={h.lastSweep.startedAt} relative /></> : 'none yet'}</dd>
+              {h.lastSweep ? (
+                <>
+                  <dt>Checked</dt><dd>{count(h.lastSweep.checked, 'key')}</dd>
+                  <dt>Changed</dt><dd>{count(h.lastSweep.changed, 'state')}</dd>
+                  <dt>Took</dt><dd>{duration(h.lastSweep.tookMs)}</dd>
+                  <dt>Outbox</dt><dd>{count(h.lastSweep.outboxLeft, 'event')} waiting to be delivered</dd>
+                  <dt>Dead letters</dt><dd>{count(h.lastSweep.deadLetters, 'dead letter')}</dd>
+                </>
+              ) : null}
+              <dt>Discovery</dt>
+              <dd>
+                {h.discovery
+                  ? <>listing {h.discovery.listing ?? '—'}{h.discovery.inProgress ? ' (in progress)' : ''}, last completed <Time iso={h.discovery.lastCompletedAt} relative />, every {h.discovery.every}{h.discovery.skippedNoUuid ? `, ${count(h.discovery.skippedNoUuid, 'machine')} without an agent skipped` : ''}</>
+                  : 'off (WATCH_DISCOVER is not set)'}
+              </dd>
+            </dl>
+          </>
+        )}
+      </Show>
+    </section>
+  );
+}
+
+function AgentsPart() {
+  const [shown, setShown] = useState(AGENT_STATES_PAGE);
+  const [watches, reloadWatches] = useLoad(allWatches, 'watches');
+  const uuids = watches.status === 'ok' ? watches.data.slice(0, shown).map((w) => w.uuid) : [];
+  const [states, reloadStates] = useLoad(() => (uuids.length ? agentStates(uuids) : Promise.resolve(new Map<string, AgentView>())), `states:${uuids.join(',')}`);
+  return (
+    <section aria-labelledby="h-agents">
+      <h2 id="h-agents">Agents</h2>
+      <Show value={watches} what="the watch list" reload={reloadWatches}>
+        {(all) => {
+          const offlineListed = all.filter(listedOffline).length;
+          return (
+            <>
+              <p class="lead">{count(all.length, 'agent')} watched{offlineListed ? <>, <strong>{count(offlineListed, 'agent')} listed offline</strong> by CWP's machine listing</> : null}.</p>
+              {all.length === 0 ? <p>No agent is watched yet: set WATCH_UUIDS or WATCH_DISCOVER, or PUT /v1/watches/&#123;uuid&#125;.</p> : (
+                <Show value={states} what="the agents' states" reload={reloadStates}>
+                  {(byUuid) => <AgentTable watches={all.slice(0, shown)} states={byUuid} total={all.length} onMore={() => setShown((n) => n + AGENT_STATES_PAGE)} />}
+                </Show>
+              )}
+            </>
+          );
+        }}
+      </Show>
+    </section>
+  );
+}
+
+function AgentTable({ watches, states, total, onMore }: { watches: Watch[]; states: Map<string, AgentView>; total: number; onMore: () => void }) {
+  const rows = watches.map((w) => {
+    const a = states.get(w.uuid);
+    const kindStates: Partial<Record<TaskKind, AgentView['tasks'][TaskKind]>> = a?.tasks ?? {};
+    const condition = conditionOf(Object.fromEntries(w.kinds.map((k) => [k, kindStates[k]?.state ?? null])), listedOffline(w));
+    return { w, a, condition };
+  });
+  const byCondition = new Map<AgentCondition, number>();
+  for (const r of rows) byCondition.set(r.condition, (byCondition.get(r.condition) ?? 0) + 1);
+  return (
+    <>
+      <ul class="counts" aria-label="Agents by state">
+        {CONDITIONS.filter((c) => byCondition.get(c)).map((c) => (
+          <li key={c} class={`count-${c}`}><strong>{count(byCondition.get(c)!, 'agent')}</strong> {CONDITION_LABEL[c]}</li>
+        ))}
+      </ul>
+      {watches.length < total ? <p class="muted">States of the first {watches.length} of {count(total, 'agent')}.</p> : null}
+      <TableWrap label="Watched agents">
+        <thead>
+          <tr><th scope="col">Agent</th><th scope="col">State</th><th scope="col">Process</th><th scope="col">Port</th><th scope="col">Source</th></tr>
+        </thead>
+        <tbody>
+          {rows.map(({ w, a, condition }) => (
+            <tr key={w.uuid}>
+              <th scope="row"><a href={link('agents', w.uuid)}>{hostName(w.uuid, w.machine)}</a>{w.machine ? <div class="muted small">{w.uuid}</div> : null}</th>
+              <td><Badge value={condition} /></td>
+              {(['process', 'port'] as const).map((k) => (
+                <td key={k}>{w.kinds.includes(k) ? <><Badge value={a?.tasks[k]?.state ?? null} /> {a?.tasks[k]?.since ? <div class="small"><Time iso={a.tasks[k]!.since} /></div> : null}</> : <span class="muted">not watched</span>}</td>
+              ))}
+              <td>{w.source}</td>
+            </tr>
+          ))}
+        </tbody>
+      </TableWrap>
+      {watches.length < total ? <button type="button" onClick={onMore}>Show {Math.min(AGENT_STATES_PAGE, total - watches.length)} more</button> : null}
+    </>
+  );
+}
+
+function IncidentsPart() {
+  const [incidents, reload] = useLoad(() => call<{ incidents: IncidentView[] }>('GET', '/v1/incidents', { query: { state: 'firing', limit: 20 } }), 'incidents');
+  return (
+    <section aria-labelledby="h-firing">
+      <h2 id="h-firing">Incidents firing</h2>
+      <Show value={incidents} what="incidents" reload={reload}>
+        {({ incidents: list }) => {
+          const newest = [...list].sort((a, b) => (b.firingAt ?? b.openedAt).localeCompare(a.firingAt ?? a.openedAt));
+          return list.length === 0 ? <p>No incident is firing.</p> : (
+            <>
+              <p class="lead"><strong>{count(list.length, 'incident')} firing</strong>{list.length >= 20 ? ' (the newest 20)' : ''}.</p>
+              <ul class="plain">
+                {newest.map((i) => (
+                  <li key={i.key}><a href={link('incidents', i.key)}>{i.summary}</a> <Badge value={i.severity} /> since <Time iso={i.firingAt ?? i.openedAt} relative />{i.acknowledged ? ' · acknowledged' : ''}</li>
+                ))}
+              </ul>
+            </>
+          );
+        }}
+      </Show>
+    </section>
+  );
+}
+
+function DeadLettersPart() {
+  const [letters, reload] = useLoad(() => call<DeadLetterPage>('GET', '/v1/deliveries', { query: { status: 'dead', limit: 500 } }), 'dead');
+  return (
+    <section aria-labelledby="h-dead">
+      <h2 id="h-dead">Dead letters</h2>
+      <Show value={letters} what="dead letters" reload={reload}>
+        {(page) => {
+          const bySink = new Map<string, number>();
+          for (const d of page.deliveries) bySink.set(d.sinkId, (bySink.get(d.sinkId) ?? 0) + 1);
+          return page.total === 0 ? <p>No dead letters: every event reached its sinks or is still being tried.</p> : (
+            <>
+              <p class="lead"><a href={link('deliveries')}><strong>{count(page.total, 'dead letter')}</strong></a>{page.total > page.count ? ` (per sink: the first ${page.count})` : ''}.</p>
+              <TableWrap label="Dead letters per sink">
+                <thead><tr><th scope="col">Sink</th><th scope="col">Dead letters</th></tr></thead>
+                <tbody>{[...bySink].map(([sink, n]) => <tr key={sink}><th scope="row"><code>{sink}</code></th><td>{n}</td></tr>)}</tbody>
+              </TableWrap>
+            </>
+          );
+        }}
+      </Show>
+    </section>
+  );
+}
+
+const hourLabel = (at: string) => new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' }).format(new Date(at));
+const dayLabel = (at: string) => new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', timeZone: 'UTC' }).format(new Date(at));
+
+function ChartsPart() {
+  const [events, reload] = useLoad(() => eventsSince(new Date(Date.now() - 7 * 86_400_000).toISOString()), 'history');
+  return (
+    <section aria-labelledby="h-charts">
+      <h2 id="h-charts">History</h2>
+      <Show value={events} what="the event history" reload={reload}>
+        {(list) => (
+          <div class="charts">
+            <BarChart title="Events per hour, last 24 h" bars={eventsPerHour(list, Date.now())} label={hourLabel} unit={(n) => count(n, 'event')} />
+            <BarChart title="Agents reported offline per day (UTC), last 7 days" bars={agentsOfflinePerDay(list, Date.now())} label={dayLabel} unit={(n) => count(n, 'agent')} />
+          </div>
+        )}
+      </Show>
+    </section>
+  );
+}
