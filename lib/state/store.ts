@@ -258,6 +258,26 @@ export interface RetentionPort {
 }
 
 /** A whole backend: every port, and the connection or file it holds. */
-export interface StateStore extends SchedulePort, AgentRecordsPort, WatchPort, OutboxPort, DeadLetterPort, HealthPort, ResultsPort, FleetPort, StorePort, RetentionPort {
+/** A register: a named value with a version, as getRegister reads it. */
+export interface Register {
+  value: string;
+  /** Bumped by every put; the compare-and-set token (0 = never put). */
+  version: number;
+}
+
+/**
+ * Small named values that change with an event of their own, exactly once across overlapping sweeps: the account's
+ * asset scan on cwp (lib/sweep/scan.ts) keeps its last published state here. Retention never forgets a register.
+ */
+export interface RegisterPort {
+  getRegister(name: string): Promise<Register | null>;
+  /**
+   * Atomically, if the register's version is still `expectedVersion` (0: never put): set `value`, bump the version,
+   * and append `event` to the outbox. Returns false, writing nothing, on a conflict.
+   */
+  putRegister(name: string, expectedVersion: number, value: string, event: BridgeEvent): Promise<boolean>;
+}
+
+export interface StateStore extends SchedulePort, AgentRecordsPort, WatchPort, OutboxPort, DeadLetterPort, HealthPort, ResultsPort, FleetPort, StorePort, RetentionPort, RegisterPort {
   close(): Promise<void>;
 }

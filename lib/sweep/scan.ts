@@ -1,7 +1,8 @@
 // The account's scan, on a backend that scans many hosts at once (cwp: AccountScanPort, lib/cwp/port.ts). Beside the
 // status workers and the result readers, every SCAN_ROUND_MS until the deadline:
 // 1. follow the scan: a change of its state (SyncAssetScan, the read the status checks share) is recorded once, as
-//    scan.status.changed, by compare-and-set on the scan's register (below), so overlapping sweeps publish it once;
+//    scan.status.changed, by compare-and-set on the store's `scan` register (RegisterPort), so overlapping sweeps
+//    publish it once;
 // 2. COLLECT_EVERY: at the start of each period (one start for the whole fleet: cwp runs one scan at a time, so the
 //    slots yunjing spreads over the period would refuse each other), the due keys are started as one scan and
 //    recorded COLLECTING; a scan already running (the console, another sweep) makes it wait for the next round;
@@ -13,19 +14,14 @@ import type { AccountScanPort, CwpPort } from '../cwp/port';
 import { buildScanStatusChangedEvent } from '../events';
 import { identityOf } from '../results/items';
 import { decodeSnapshotRecord } from '../results/snapshot';
-import { keyId, type ResultsPort, type SchedulePort } from '../state/store';
+import { keyId, type Register, type RegisterPort, type ResultsPort, type SchedulePort } from '../state/store';
 import { sleepUnlessAborted } from '../util/abort';
 import { SCAN_STATES, type AccountScan, type KeyRecord, type ScanState, type TaskKey, type TaskKind } from '../types';
 import { errorDetail, recordTransition, type SweepContext } from './check';
 import { readCompletion, type ResultsContext } from './results';
 
-/**
- * Where the last published scan state is kept: the record of a reserved key (the nil UUID, which no agent has) in the
- * schedule port, never scheduled. Its requestId holds `scan <taskId> <state>` and its version is the compare-and-set
- * token; its state stays NO_TASK (a COMPLETE would ask for a result read). The store's recordChange then gives the
- * scan's event the same atomic step as every status change, without a port of its own.
- */
-export const SCAN_REGISTER: TaskKey = { uuid: '00000000-0000-0000-0000-000000000000', kind: 'port' };
+/** The store's register (RegisterPort) of the last published scan state: `<taskId> <state>`. */
+export const SCAN_REGISTER = 'scan';
 
 /** How often the scan is followed, a period's collections are tried, and the inventory is looked at. */
 export const SCAN_ROUND_MS = 3_000;
@@ -56,7 +52,7 @@ export interface ScanCounts {
 
 export interface ScanDeps {
   cwp: AccountScanPort & Pick<CwpPort, 'stopFor'>;
-  store: Pick<SchedulePort, 'getRecord' | 'getRecords' | 'recordChange'> & Pick<ResultsPort, 'getSnapshot'>;
+  store: Pick<SchedulePort, 'getRecord' | 'getRecords' | 'recordChange'> & Pick<ResultsPort, 'getSnapshot'> & RegisterPort;
   /** The watched keys (env, API and discovered watches). */
   watched: readonly TaskKey[];
   /** COLLECT_EVERY in ms, or null. */
@@ -119,11 +115,11 @@ export async function runAccountScan(deps: ScanDeps): Promise<ScanCounts> {
 
 /** The register's value for a scan state, and back. */
 function registerValue(scan: Pick<AccountScan, 'taskId' | 'state'>): string {
-  return `scan ${scan.taskId} ${scan.state}`;
+  return `${scan.taskId} ${scan.state}`;
 }
 
-function parseRegister(rec: KeyRecord | null): { taskId: number; state: ScanState } | null {
-  const m = /^scan (\d+) (\w+)$/.exec(rec?.requestId ?? '');
+function parseRegister(register: Register | null): { taskId: number; state: ScanState } | null {
+  const m = /^(\d+) (\w+)$/.exec(register?.value ?? '');
   if (!m || !(SCAN_STATES as readonly string[]).includes(m[2]!)) return null;
   return { taskId: Number(m[1]), state: m[2] as ScanState };
 }
@@ -135,8 +131,8 @@ function parseRegister(rec: KeyRecord | null): { taskId: number; state: ScanStat
 export async function followScan(deps: Pick<ScanDeps, 'store' | 'ctx'>, scan: AccountScan): Promise<boolean> {
   const { store, ctx } = deps;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const rec = await store.getRecord(SCAN_REGISTER);
-    const last = parseRegister(rec);
+    const register = await store.getRegister(SCAN_REGISTER);
+    const last = parseRegister(register);
     // Nothing to say of an account that has never scanned.
     if (!last && scan.state === 'NOTASK') return false;
     if (last && (scan.taskId < last.taskId || (scan.taskId === last.taskId && STATE_RANK[scan.state] <= STATE_RANK[last.state]))) return false;
@@ -144,9 +140,7 @@ export async function followScan(deps: Pick<ScanDeps, 'store' | 'ctx'>, scan: Ac
       storeId: ctx.storeId, source: ctx.eventSource, taskId: scan.taskId, state: scan.state, previous: last?.state ?? null, startedAt: scan.startedAt, endedAt: scan.endedAt,
       observedAt: scan.observedAt, requestId: scan.requestId,
     });
-    const recorded = await store.recordChange({
-      key: SCAN_REGISTER, expectedVersion: rec?.version ?? 0, state: 'NO_TASK', requestId: registerValue(scan), observedAt: scan.observedAt, nextDue: scan.observedAt, event,
-    });
+    const recorded = await store.putRegister(SCAN_REGISTER, register?.version ?? 0, registerValue(scan), event);
     if (recorded) {
       ctx.log.info('the account\'s asset scan changed', { taskId: scan.taskId, previous: last?.state ?? null, state: scan.state, eventId: event.id });
       ctx.onChange();

@@ -8,7 +8,7 @@ import { scansAccount, type AccountScanPort, type CwpPort } from '../cwp/port';
 import type { Logger } from '../log';
 import type { Sink } from '../sinks/sink';
 import { StoreIdentityWatch } from '../state/identity-watch';
-import { isStoreError, type DeadLetterPort, type FleetPort, type HealthPort, type OutboxPort, type ResultsPort, type RetentionPort, type SchedulePort, type StorePort, type SweepLease, type WatchPort } from '../state/store';
+import { isStoreError, type DeadLetterPort, type FleetPort, type HealthPort, type OutboxPort, type RegisterPort, type ResultsPort, type RetentionPort, type SchedulePort, type StorePort, type SweepLease, type WatchPort } from '../state/store';
 import type { ServerClock } from '../tencent/clock';
 import type { CallStats } from '../tencent/types';
 import type { MachineInfo, StoreReset, SweepSummary, TaskKey, TaskKind } from '../types';
@@ -25,7 +25,7 @@ import { sleepUnlessAborted } from '../util/abort';
 
 /** The ports a sweep uses. */
 export type SweepStore = SchedulePort & Pick<WatchPort, 'listWatches'> & OutboxPort & ResultsPort & FleetPort & Pick<DeadLetterPort, 'countDeadLetters'> & Pick<HealthPort, 'putLastSweep'>
-  & Pick<StorePort, 'identity' | 'recordReset' | 'acquireSweepLease'> & Pick<RetentionPort, 'purgeUnwatched' | 'expireDeadLetters'>;
+  & Pick<StorePort, 'identity' | 'recordReset' | 'acquireSweepLease'> & Pick<RetentionPort, 'purgeUnwatched' | 'expireDeadLetters'> & RegisterPort;
 
 export interface SweepDeps {
   config: Config;

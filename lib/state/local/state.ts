@@ -5,7 +5,7 @@
 import type { DeadLetter, DiscoveryCursor, KeyRecord, MachineInfo, OutboxEntry, StoreIdentity, StoreReset, SweepSummary, Watch } from '../../types';
 import type { BridgeEvent } from '../../events/types';
 import { blankRecord, deadLetterId, keyId, laneOf, leftAtAfterWrite, parseKeyId } from '../rules';
-import type { CheckToRecord, DueFilter, StoredSnapshot } from '../store';
+import type { CheckToRecord, DueFilter, Register, StoredSnapshot } from '../store';
 import { LaneSchedule } from './schedule';
 
 /** The serialised form of a LocalState (the file store's document, less its header). */
@@ -28,6 +28,8 @@ export interface LocalStateDocument {
   /** The store's identity and an unacknowledged reset (absent before they existed: created on first use). */
   identity?: StoreIdentity | null;
   reset?: StoreReset | null;
+  /** name -> [value, version] (absent before registers existed). */
+  registers?: Record<string, [string, number]>;
 }
 
 /**
@@ -58,6 +60,8 @@ export class LocalState {
   readonly left = new Map<string, number>();
   identity: StoreIdentity | null = null;
   reset: StoreReset | null = null;
+  /** RegisterPort's values, by name. */
+  readonly registers = new Map<string, Register>();
 
   /** recordCheck: lastChecked and nextDue of a key (a blank record if unknown); moves it only while scheduled. */
   recordCheck(check: CheckToRecord): void {
@@ -124,6 +128,7 @@ export class LocalState {
       left: Object.fromEntries(this.left),
       identity: this.identity,
       reset: this.reset,
+      registers: Object.fromEntries([...this.registers].map(([name, r]) => [name, [r.value, r.version]])),
     };
   }
 
@@ -155,6 +160,7 @@ export class LocalState {
     }
     s.identity = doc.identity ?? null;
     s.reset = doc.reset ?? null;
+    for (const [name, [value, version]] of Object.entries(doc.registers ?? {})) s.registers.set(name, { value, version });
     return s;
   }
 }
