@@ -14,6 +14,7 @@
 //   --every N      fire the poll function every N seconds (1-3600) instead of on the cron
 //   --no-receiver  no local receiver (deliver to WEBHOOK_URLS, or to the console sink)
 //   --state DIR    keep state in DIR across runs (or a STATE_STORE URL: memory:, file:DIR, redis://...)
+//   --cwp-api API  yunjing (default: CWP_API, else yunjing) or cwp: the CWP API the bridge calls (the emulator speaks both)
 //   --sink-preview print a few demo events as each chat robot would receive them (WeCom, DingTalk, Feishu,
 //                  Slack: the request bodies, signed with demo secrets at a fixed time) and exit
 //   -h, --help     print the flags and exit
@@ -42,6 +43,9 @@ const USAGE = `usage: npm start -- [flags]    (or: node scripts/run-ts.mjs dev/s
   --state DIR    keep the state in DIR across runs; also takes a STATE_STORE URL (memory:, file:DIR, redis://...).
                  Default with the emulator: a fresh temp dir per run, removed at exit (STATE_STORE is ignored);
                  with real credentials: STATE_STORE, else file:.state
+  --cwp-api API  the CWP API to call: yunjing (the frozen one, the default) or cwp (the current one, whose asset
+                 scan replaces yunjing's tasks); sets CWP_API. The emulator speaks both; with cwp it also scans the
+                 demo hosts every cycle
   --sink-preview print demo events as each chat robot would receive them (WeCom, DingTalk, Feishu, Slack) and exit;
                  WECOM_TEMPLATE, DINGTALK_TEMPLATE, FEISHU_TEMPLATE, SLACK_TEMPLATE change the single-event wording
   -h, --help     print this and exit
@@ -58,9 +62,11 @@ interface StartFlags {
   /** --state as given: a directory or a STATE_STORE URL. */
   state: string | null;
   sinkPreview: boolean;
+  /** --cwp-api: CWP_API for this run; null: the environment's, else yunjing. */
+  cwpApi: 'yunjing' | 'cwp' | null;
 }
 
-const VALUE_FLAGS = ['--port', '--every', '--state'] as const;
+const VALUE_FLAGS = ['--port', '--every', '--state', '--cwp-api'] as const;
 type ValueFlag = (typeof VALUE_FLAGS)[number];
 const isValueFlag = (name: string): name is ValueFlag => (VALUE_FLAGS as readonly string[]).includes(name);
 
@@ -71,7 +77,7 @@ function wholeNumber(text: string, min: number, max: number, name: string, unit:
 }
 
 function parseFlags(argv: string[], env: NodeJS.ProcessEnv): StartFlags {
-  if (argv.includes('--help') || argv.includes('-h')) return { help: true, apiPort: 0, everySeconds: null, withReceiver: true, state: null, sinkPreview: false };
+  if (argv.includes('--help') || argv.includes('-h')) return { help: true, apiPort: 0, everySeconds: null, withReceiver: true, state: null, sinkPreview: false, cwpApi: null };
   const values = new Map<ValueFlag, string>();
   let withReceiver = true;
   let sinkPreview = false;
@@ -104,6 +110,8 @@ function parseFlags(argv: string[], env: NodeJS.ProcessEnv): StartFlags {
   const port = values.get('--port');
   const envPort = env.PORT?.trim() ? env.PORT : undefined;
   const every = values.get('--every');
+  const cwpApi = values.get('--cwp-api');
+  if (cwpApi !== undefined && cwpApi.trim() !== 'yunjing' && cwpApi.trim() !== 'cwp') throw new UsageError(`--cwp-api: "${cwpApi}" is not a CWP API; use yunjing or cwp`);
   return {
     help: false,
     apiPort:
@@ -114,6 +122,7 @@ function parseFlags(argv: string[], env: NodeJS.ProcessEnv): StartFlags {
     withReceiver,
     state: values.get('--state') ?? null,
     sinkPreview,
+    cwpApi: cwpApi === undefined ? null : (cwpApi.trim() as 'yunjing' | 'cwp'),
   };
 }
 
@@ -260,6 +269,8 @@ async function main(): Promise<void> {
   }
 
   const env = process.env;
+  if (flags.cwpApi !== null) env.CWP_API = flags.cwpApi;
+  const onCwp = env.CWP_API?.trim() === 'cwp';
   const useRealApi = Boolean((env.TENCENTCLOUD_SECRET_ID || env.TENCENTCLOUD_SECRETID) && !env.CWP_ENDPOINT);
   const banner: string[] = [];
   let closeEmulator: (() => Promise<void>) | null = null;
@@ -267,7 +278,8 @@ async function main(): Promise<void> {
   if (!useRealApi) {
     const emulator = await startEmulator({ quiet: true });
     closeEmulator = () => emulator.close();
-    const agents = emulator.demo();
+    // On cwp the emulator also scans the demo hosts every cycle, as someone pressing the console's scan button.
+    const agents = emulator.demo({ scans: onCwp });
     emulator.createTopic('cwp-task-events');
     env.TENCENTCLOUD_SECRET_ID = emulator.credentials.secretId;
     env.TENCENTCLOUD_SECRET_KEY = emulator.credentials.secretKey;
@@ -282,7 +294,9 @@ async function main(): Promise<void> {
     emulator.setMachineStatus(DEMO_OFFLINE_MACHINE, 'OFFLINE');
     env.WATCH_DISCOVER ||= 'CVM:ap-guangzhou';
     banner.push(`machine listing WATCH_DISCOVER=${env.WATCH_DISCOVER}: ${agents.length + 1} machines; db-01 is listed OFFLINE, so its keys are recorded AGENT_OFFLINE from the listing (no status call)`);
-    banner.push(`emulator on ${emulator.url} with ${agents.length} demo agents (their tasks finish, fail and go offline every few seconds)`);
+    banner.push(onCwp
+      ? `emulator on ${emulator.url} speaking cwp (CWP_API=cwp) with ${agents.length} demo agents: an asset scan every ${DEMO_CYCLE_MS / 1000} s, one host opening a port each time; agents go offline and are uninstalled every few seconds`
+      : `emulator on ${emulator.url} with ${agents.length} demo agents (their tasks finish, fail and go offline every few seconds)`);
     banner.push(`CMQ messages: curl -s '${emulator.url}/_emulator/tdmq/messages?topic=cwp-task-events'`);
     const shortened: string[] = [];
     for (const [name, seconds] of Object.entries(DEMO_POLL_SECONDS)) {
@@ -292,7 +306,7 @@ async function main(): Promise<void> {
     }
     if (shortened.length > 0) banner.push(`demo poll intervals, to keep up with the agents' ${DEMO_CYCLE_MS / 1000} s cycle (set them to override): ${shortened.join(' ')}`);
   } else {
-    banner.push(`polling the real CWP API in ${env.TENCENTCLOUD_REGION ?? 'ap-guangzhou'} with your credentials`);
+    banner.push(`polling the real CWP API (${onCwp ? 'cwp' : 'yunjing'}) in ${env.TENCENTCLOUD_REGION ?? 'ap-guangzhou'} with your credentials`);
   }
 
   if (flags.state !== null) {

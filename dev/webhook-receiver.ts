@@ -2,11 +2,11 @@
 // real receiver must), drops duplicates by webhook-id, and prints one line per event.
 import http from 'node:http';
 import { Webhook } from 'standardwebhooks';
-import type { CloudEvent } from '../lib/events/types';
+import type { BridgeEvent } from '../lib/events/types';
 
 export interface LocalReceiver {
   url: string;
-  received: CloudEvent[];
+  received: BridgeEvent[];
   close(): Promise<void>;
 }
 
@@ -19,20 +19,20 @@ export async function startLocalReceiver(options: { secret: string; port?: numbe
     throw new Error(`the receiver's secret (WEBHOOK_SECRET) must be whsec_ followed by base64: ${e instanceof Error ? e.message : String(e)}`);
   }
   const seen = new Set<string>();
-  const received: CloudEvent[] = [];
+  const received: BridgeEvent[] = [];
   const print = options.print ?? ((line: string) => process.stdout.write(line + '\n'));
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      let event: CloudEvent;
+      let event: BridgeEvent;
       try {
         event = verifier.verify(body, {
           'webhook-id': String(req.headers['webhook-id'] ?? ''),
           'webhook-timestamp': String(req.headers['webhook-timestamp'] ?? ''),
           'webhook-signature': String(req.headers['webhook-signature'] ?? ''),
-        }) as CloudEvent;
+        }) as BridgeEvent;
       } catch (e) {
         print(`[receiver] REJECTED a delivery: ${e instanceof Error ? e.message : String(e)}`);
         res.writeHead(400).end();
@@ -58,11 +58,15 @@ export async function startLocalReceiver(options: { secret: string; port?: numbe
 }
 
 /** One line per event, as a person reads it. */
-export function describeEvent(event: CloudEvent): string {
+export function describeEvent(event: BridgeEvent): string {
   const level = event.data.severity === 'warning' ? 'WARN' : 'info';
   if (event.type === 'com.tencentcloud.cwp.task.status.changed') {
     const d = event.data;
     return `${level} ${d.uuid}${d.machineName ? ` ${d.machineName}` : ''} ${d.kind.padEnd(7)} ${String(d.previous ?? '(first)').padEnd(13)} -> ${d.state}${d.next ? `  (next: ${d.next})` : ''}`;
+  }
+  if (event.type === 'com.tencentcloud.cwp.scan.status.changed') {
+    const d = event.data;
+    return `${level} asset scan ${d.taskId} ${String(d.previous ?? '(first)').padEnd(13)} -> ${d.state}`;
   }
   if (event.type === 'com.tencentcloud.cwp.agent.unwatched') {
     const d = event.data;

@@ -1,6 +1,6 @@
 // The domain types of cwp-task-bridge: tasks, records, watches, machines, deliveries, the sweep summary. The event
 // types (what the bridge publishes) are in lib/events/types.ts. Every module imports its shared types from these two.
-import type { CloudEvent } from './events/types';
+import type { BridgeEvent } from './events/types';
 
 /** The two CWP collection tasks we watch. `process` = real-time process collection, `port` = open ports. */
 export type TaskKind = 'process' | 'port';
@@ -33,6 +33,22 @@ export interface TaskObservation {
   observedAt: number;
 }
 
+/** The state of the account's asset scan on the cwp API (SyncAssetScan): one scan runs at a time, for many hosts. */
+export type ScanState = 'NOTASK' | 'SYNCING' | 'FINISHED';
+export const SCAN_STATES: readonly ScanState[] = ['NOTASK', 'SYNCING', 'FINISHED'];
+
+/** The account's latest asset scan, as SyncAssetScan answers it. Times are epoch milliseconds. */
+export interface AccountScan {
+  /** 0 while the account has had no scan (NOTASK). */
+  taskId: number;
+  state: ScanState;
+  startedAt: number | null;
+  /** When the scan ended; null while it runs (or before any). */
+  endedAt: number | null;
+  requestId: string;
+  observedAt: number;
+}
+
 /** What the store keeps per (uuid, kind). Times are epoch milliseconds. */
 export interface KeyRecord {
   uuid: string;
@@ -56,6 +72,12 @@ export interface KeyRecord {
 }
 
 /**
+ * What the bridge last recorded of a key: a backend that cannot ask a host for its task's state (cwp) infers the
+ * state from it and from what the API does say.
+ */
+export type KnownState = Pick<KeyRecord, 'state' | 'since'>;
+
+/**
  * A watched agent. `source: 'env'` comes from WATCH_UUIDS and cannot be deleted through the API; `discovered`
  * comes from the machine listing (WATCH_DISCOVER) and goes when the listing no longer has it. Env and API
  * watches win over discovery.
@@ -72,6 +94,8 @@ export interface Watch {
 /** A machine as a CWP backend's listing describes it (lib/cwp/port.ts): what the bridge keeps of one listed machine. */
 export interface ListedMachine {
   uuid: string;
+  /** The CVM/BM's own id (cwp lists and scans hosts by it), when the listing gives it. */
+  quuid?: string;
   name: string | null;
   ip: string | null;
   /** Tag names. */
@@ -134,7 +158,7 @@ export interface Delivery {
  * delivery to those sinks (a replayed dead letter goes only to the sink that failed it).
  */
 export interface OutboxEntry {
-  event: CloudEvent;
+  event: BridgeEvent;
   createdAt: number;
   targets: string[] | null;
   deliveries: Record<string, Delivery>;
@@ -142,7 +166,7 @@ export interface OutboxEntry {
 
 /** An event that a sink gave up on: after the last attempt, or at once on a permanent refusal. */
 export interface DeadLetter {
-  event: CloudEvent;
+  event: BridgeEvent;
   sinkId: string;
   reason: string;
   attempts: number;

@@ -27,7 +27,7 @@ export const CONTROL_ROUTES: Record<string, Handler> = {
   'POST /_emulator/tasks': (e, b) => (e.startTask(str(b.uuid, 'uuid'), b.kind, { collectMs: b.collectMs, outcome: b.outcome }), { ok: true }),
   'POST /_emulator/script': (e, b) => (e.script(str(b.uuid, 'uuid'), b.kind, b.steps ?? []), { ok: true }),
   'POST /_emulator/fleet': (e, b) => ({ uuids: e.addFleet(Number(b.count), b) }),
-  'POST /_emulator/demo': (e) => ({ uuids: e.demo() }),
+  'POST /_emulator/demo': (e, b) => ({ uuids: e.demo({ scans: b.scans === true }) }),
   'GET /_emulator/state': (e, _b, q) => {
     const uuid = str(q.get('uuid'), 'uuid');
     return { uuid, process: e.state(uuid, 'process'), port: e.state(uuid, 'port') };
@@ -56,6 +56,16 @@ export const CONTROL_ROUTES: Record<string, Handler> = {
     const kind = q.get('kind');
     if (kind !== 'process' && kind !== 'port') throw new Error('kind must be process or port');
     return e.results(str(q.get('uuid'), 'uuid'), kind);
+  },
+
+  'POST /_emulator/cwp/scans': (e, b) => e.startScan({ quuids: b.quuids, kinds: b.kinds, scanMs: b.scanMs }),
+  'GET /_emulator/cwp/scans': (e) => e.scans(),
+  'GET /_emulator/cwp/scan': (e) => e.scanState(),
+  'POST /_emulator/cwp/skip': (e, b) => (e.skipInNextScan(str(b.uuid, 'uuid')), { ok: true }),
+  'GET /_emulator/cwp/inventory': (e, _b, q) => {
+    const kind = q.get('kind');
+    if (kind !== 'process' && kind !== 'port') throw new Error('kind must be process or port');
+    return e.inventory(str(q.get('uuid'), 'uuid'), kind);
   },
 
   'GET /_emulator/faults': (e) => e.faults(),

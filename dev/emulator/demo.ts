@@ -52,8 +52,15 @@ export const DEMO_AGENTS: Record<string, Partial<Record<TaskKind, ScriptStep[]>>
   },
 };
 
-/** Scripts one cycle now and every DEMO_CYCLE_MS; returns the uuids and a stop function. */
-export function startDemo(agents: Agents): { uuids: string[]; stop: () => void } {
+/** When, in each cycle, the cwp face's demo scan starts (as if someone pressed the console's scan button), and how long it takes. */
+export const DEMO_SCAN_AT_MS = 7_000;
+export const DEMO_SCAN_MS = 3_000;
+
+/**
+ * Scripts one cycle now and every DEMO_CYCLE_MS; returns the uuids and a stop function. `scan`, when given, starts an
+ * asset scan of the cwp face DEMO_SCAN_AT_MS into each cycle, so a cwp demo shows scans and what they find.
+ */
+export function startDemo(agents: Agents, scan?: () => void): { uuids: string[]; stop: () => void } {
   // One host opens a new port with every collection, so the full loop shows a ports.changed event each cycle
   // (after the first collection, the baseline).
   agents.setHost(DEMO_CHANGING_HOST, { churn: { portsAddedPerCollection: 1 } });
@@ -62,8 +69,31 @@ export function startDemo(agents: Agents): { uuids: string[]; stop: () => void }
       for (const [kind, steps] of Object.entries(kinds)) agents.script(uuid, kind as TaskKind, steps);
     }
   };
+  const timers: NodeJS.Timeout[] = [];
+  const scanLater = () => {
+    if (!scan) return;
+    const t = setTimeout(() => {
+      try {
+        scan();
+      } catch {
+        // a scan still running (the bridge started one): this cycle goes without the demo's
+      }
+    }, DEMO_SCAN_AT_MS);
+    t.unref();
+    timers.push(t);
+  };
   cycle();
-  const timer = setInterval(cycle, DEMO_CYCLE_MS);
+  scanLater();
+  const timer = setInterval(() => {
+    cycle();
+    scanLater();
+  }, DEMO_CYCLE_MS);
   timer.unref();
-  return { uuids: Object.keys(DEMO_AGENTS), stop: () => clearInterval(timer) };
+  return {
+    uuids: Object.keys(DEMO_AGENTS),
+    stop: () => {
+      clearInterval(timer);
+      for (const t of timers) clearTimeout(t);
+    },
+  };
 }

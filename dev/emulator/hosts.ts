@@ -19,6 +19,10 @@ export interface HostPort {
   port: number;
   pid: number;
   processName: string;
+  /** The cwp face's `Proto` (yunjing's OpenPort has none). Default tcp. */
+  proto?: 'tcp' | 'udp';
+  /** The cwp face's `BindIp`. Default 0.0.0.0. */
+  bindIp?: string;
 }
 
 /** How a host changes between two collections of a kind, without anyone calling changeHost. */
@@ -49,7 +53,7 @@ export interface Host {
 export interface HostSpec {
   /** ppid defaults to 1 (0 for pid 1), username to root, fullPath to /usr/bin/<processName>. */
   processes?: Array<{ pid: number; ppid?: number; processName: string; username?: string; fullPath?: string }>;
-  ports?: Array<{ port: number; pid: number; processName: string }>;
+  ports?: Array<{ port: number; pid: number; processName: string; proto?: 'tcp' | 'udp'; bindIp?: string }>;
   churn?: HostChurn;
   machineIp?: string;
   machineName?: string;
@@ -102,12 +106,14 @@ function checkProcess(p: unknown, i: number): HostProcess {
 }
 
 function checkPort(p: unknown, i: number): HostPort {
-  if (p === null || typeof p !== 'object') throw new Error(`ports[${i}] must be an object {port, pid, processName}`);
-  const { port, pid, processName } = p as Partial<HostPort>;
+  if (p === null || typeof p !== 'object') throw new Error(`ports[${i}] must be an object {port, pid, processName, proto?, bindIp?}`);
+  const { port, pid, processName, proto, bindIp } = p as Partial<HostPort>;
   if (!isInt(port, 1, 65_535)) throw new Error(`ports[${i}].port must be an integer 1..65535`);
   if (!isInt(pid, 1, PID_MAX)) throw new Error(`ports[${i}].pid must be an integer 1..${PID_MAX}`);
   if (!nonEmpty(processName)) throw new Error(`ports[${i}].processName must be a non-empty string`);
-  return { port, pid, processName };
+  if (proto !== undefined && proto !== 'tcp' && proto !== 'udp') throw new Error(`ports[${i}].proto must be tcp or udp`);
+  if (bindIp !== undefined && !nonEmpty(bindIp)) throw new Error(`ports[${i}].bindIp must be a non-empty string`);
+  return { port, pid, processName, ...(proto !== undefined ? { proto } : {}), ...(bindIp !== undefined ? { bindIp } : {}) };
 }
 
 /** The host `spec` makes of `current`, checked (a bad spec throws and changes nothing). */

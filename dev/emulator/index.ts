@@ -1,13 +1,15 @@
-// The Tencent Cloud API emulator: yunjing (CWP), tdmq (CMQ) and the scf actions of the deploy and rollback steps on
-// API 3.0, on one loopback port, with an in-process control API and the same over HTTP under /_emulator/
+// The Tencent Cloud API emulator: CWP as yunjing and as cwp (two faces of one set of agents), tdmq (CMQ), eb and the
+// scf actions of the deploy and rollback steps on API 3.0, on one loopback port, with an in-process control API and
+// the same over HTTP under /_emulator/
 // (control.ts). See README.md.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TaskKind, TaskState } from '../../lib/types';
 import type { EmulatorCredential } from './auth';
 import { handleControl } from './control';
-import { Machines, type MachineFleetOptions, type MachineSpec } from './machines';
-import { startDemo } from './demo';
+import { CwpFace, type ScanRequest, type ScanTask } from './cwp';
+import { Machines, quuidFor, type MachineFleetOptions, type MachineSpec } from './machines';
+import { DEMO_SCAN_MS, startDemo } from './demo';
 import { Faults, type FaultSpec } from './faults';
 import { RateLimiter, type ActionStats, type RequestRecord } from './ratelimit';
 import { Scf, type NewTrigger, type ScfAlias, type ScfTrigger, type ScfVersion } from './scf';
@@ -28,6 +30,7 @@ export { DEFAULT_HOST_SIZE, PID_MAX, churnedPid, type Host, type HostChurn, type
 export { RESULT_LIMIT } from './results';
 export { MACHINE_FILTERS, MACHINE_TYPES, MACHINES_LIMIT, type MachineFleetOptions, type MachineSpec, type MachineTagSpec, type MachineType } from './machines';
 export { DEMO_AGENTS, DEMO_CYCLE_MS } from './demo';
+export { ASSET_TYPES, ASSET_TYPE_OF, CWP_ACTIONS, INVENTORY_LIMIT, cwpTime, type ScanHost, type ScanRequest, type ScanTask } from './cwp';
 
 /** The emulator's default credential pair (test-only values, accepted by nothing but the emulator). */
 export const EMULATOR_CREDENTIALS = {
@@ -52,6 +55,10 @@ export interface EmulatorOptions {
   defaultCollectMs?: number;
   /** Accepted PutEvents calls in any 1000 ms window. Default 1000, as documented. */
   ebRateLimitPerSecond?: number;
+  /** How long a cwp asset scan (ScanAsset) takes. Default: defaultCollectMs. */
+  scanMs?: number;
+  /** Share of online hosts each cwp scan skips (their collection ends FAILED, their inventory stays), seeded. Default 0. */
+  scanSkipFraction?: number;
 }
 
 export interface Emulator {
@@ -99,8 +106,22 @@ export interface Emulator {
   stopProcess(uuid: string, pid: number): void;
   /** What the kind's result action answers for the agent now (all records of its last finished collection). */
   results<K extends TaskKind>(uuid: string, kind: K): CollectionResults<K>;
-  /** Starts the npm-start preset (idempotent); returns its uuids. */
-  demo(): string[];
+  /** Starts the npm-start preset (idempotent); returns its uuids. `scans`: the cwp face also scans the account every cycle. */
+  demo(options?: { scans?: boolean }): string[];
+
+  // cwp: the account's asset scan and the inventory it collects (the same agents and hosts)
+  /** Starts a scan as ScanAsset does (every host, both kinds, unless the request narrows it); throws FailedOperation while one runs. */
+  startScan(request?: ScanRequest): ScanTask;
+  /** The next scan covering this agent skips it: its collection ends FAILED and its inventory stays. */
+  skipInNextScan(uuid: string): void;
+  /** Every scan so far, oldest first. */
+  scans(): ScanTask[];
+  /** What SyncAssetScan answers now. */
+  scanState(): { State: 'NOTASK' | 'SYNCING' | 'FINISHED'; LatestStartTime: string; LatestEndTime: string; TaskId: number };
+  /** A host's inventory of a kind now, as DescribeAssetPortInfoList / DescribeAssetProcessInfoList answer it; null before its first collection. */
+  inventory(uuid: string, kind: TaskKind): { updateTime: string; items: Array<Record<string, unknown>> } | null;
+  /** The agent's Quuid on the cwp face (its machine's, or derived from its uuid). */
+  quuidOf(uuid: string): string;
 
   // auth
   /** The secretId's signature stays valid but every action answers UnauthorizedOperation. */
@@ -153,9 +174,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (credentialEntries.length === 0) throw new Error('at least one credential is needed');
   const rateLimitPerSecond = options.rateLimitPerSecond ?? 20;
   const agents = new Agents(now, options.defaultCollectMs);
+  const machines = new Machines(agents);
+  const cwp = new CwpFace(agents, machines, now, { scanMs: options.scanMs ?? options.defaultCollectMs ?? 3000, ...(options.scanSkipFraction !== undefined ? { skipFraction: options.scanSkipFraction } : {}) });
   const core: ApiCore = {
     agents,
-    machines: new Machines(agents),
+    machines,
+    cwp,
     tdmq: new Tdmq(now),
     eb: new EventBridge(now, options.ebRateLimitPerSecond),
     scf: new Scf(now),
@@ -220,7 +244,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     startProcess: (uuid, process) => core.agents.startProcess(uuid, process),
     stopProcess: (uuid, pid) => core.agents.stopProcess(uuid, pid),
     results: (uuid, kind) => core.agents.results(uuid, kind),
-    demo: () => (demo ??= startDemo(core.agents)).uuids,
+    demo: (options) => (demo ??= startDemo(core.agents, options?.scans ? () => void cwp.startScan({ scanMs: DEMO_SCAN_MS }) : undefined)).uuids,
+
+    startScan: (request) => cwp.startScan(request),
+    skipInNextScan: (uuid) => cwp.skipInNextScan(uuid),
+    scans: () => cwp.scans(),
+    scanState: () => cwp.scanState(),
+    inventory: (uuid, kind) => cwp.inventory(uuid, kind),
+    quuidOf: (uuid) => machines.find(uuid)?.quuid ?? quuidFor(uuid),
 
     revoke: (secretId) => void core.revoked.add(secretId),
     restore: (secretId) => void core.revoked.delete(secretId),

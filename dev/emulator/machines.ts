@@ -80,7 +80,7 @@ export interface MachineFleetOptions {
   longOfflineFraction?: number;
 }
 
-interface MachineEntry {
+export interface MachineEntry {
   uuid: string;
   quuid: string;
   region: string;
@@ -100,6 +100,11 @@ const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
 function hashUuid(text: string): string {
   const h = createHash('sha256').update(text).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** The Quuid an agent's machine gets unless its spec names one: the same for the same agent on every emulator. */
+export function quuidFor(uuid: string): string {
+  return hashUuid(`quuid:${uuid.toLowerCase()}`);
 }
 
 function machineOfQuuid(quuid: string): { ip: string; name: string } {
@@ -127,7 +132,7 @@ export class Machines {
     const uuid = (spec.uuid ?? '').toLowerCase();
     if (uuid !== '' && !isAgentUuid(uuid)) throw new Error(`"${spec.uuid}" is not an agent Uuid (8-4-4-4-12 hex)`);
     if (uuid === '' && !nonEmpty(spec.quuid)) throw new Error('a machine without a Uuid needs its quuid');
-    const quuid = (spec.quuid ?? hashUuid(`quuid:${uuid}`)).toLowerCase();
+    const quuid = (spec.quuid ?? quuidFor(uuid)).toLowerCase();
     const region = spec.region ?? 'ap-guangzhou';
     if (!REGION_FORMAT.test(region)) throw new Error(`region "${region}" is not of the form ap-guangzhou`);
     const type = spec.type ?? 'CVM';
@@ -194,6 +199,29 @@ export class Machines {
       const quuid = this.addMachine({ uuid, region: regions[i % regions.length]!, type: options.type ?? 'CVM', tags, proVersion: pro });
       if (longOffline) this.entries[this.index(quuid)]!.uuid = '';
     });
+  }
+
+  /** The machines in creation order, as stored (the cwp face answers them in its own shape). */
+  view(): readonly Readonly<MachineEntry>[] {
+    return this.entries;
+  }
+
+  /** The machine with this Uuid or Quuid, if any. */
+  find(id: string): Readonly<MachineEntry> | undefined {
+    const i = this.index(id);
+    return i < 0 ? undefined : this.entries[i];
+  }
+
+  /** Name and private IP as the listings show them: the spec's, else the agent's host's, else derived from the Quuid. */
+  shownAs(m: Readonly<MachineEntry>): { name: string; ip: string } {
+    const host = m.uuid !== '' ? this.agents.machineNow(m.uuid) : null;
+    const fallback = machineOfQuuid(m.quuid);
+    return { name: m.name ?? host?.machineName ?? fallback.name, ip: m.ip ?? host?.machineIp ?? fallback.ip };
+  }
+
+  /** RegionInfo of a region, as the listings answer it. */
+  regionInfo(region: string): { Region: string; RegionName: string; RegionId: number; RegionCode: string } {
+    return { Region: region, ...(REGIONS[region] ?? { RegionName: region, RegionId: 0, RegionCode: '' }) };
   }
 
   /** Every machine now, as DescribeMachines answers it, in creation order. */

@@ -1,9 +1,11 @@
-// The HTTP front: API 3.0 requests (POST / with X-TC-* headers) for yunjing, tdmq, eb and scf on one port, and the
-// control routes under /_emulator/. Every API answer is HTTP 200 with {"Response":{...,"RequestId"}} unless a
+// The HTTP front: API 3.0 requests (POST / with X-TC-* headers) for yunjing, cwp, tdmq, eb and scf on one port, and
+// the control routes under /_emulator/. Every API answer is HTTP 200 with {"Response":{...,"RequestId"}} unless a
 // fault says otherwise.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseAuthorization } from '../../lib/tencent/sign';
 import { verifyRequest, type EmulatorCredential } from './auth';
+import { CWP_ACTIONS, CWP_VERSION, type CwpFace } from './cwp';
 import { EB_ACTIONS, EB_VERSION, type EventBridge } from './eb';
 import { ApiError, rateLimitMessage } from './errors';
 import type { Faults, FaultSpec } from './faults';
@@ -17,6 +19,8 @@ import { handleYunjing, YUNJING_ACTIONS, YUNJING_VERSION, type Agents } from './
 export interface ApiCore {
   agents: Agents;
   machines: Machines;
+  /** The cwp face over the same agents and machines. */
+  cwp: CwpFace;
   tdmq: Tdmq;
   eb: EventBridge;
   scf: Scf;
@@ -34,6 +38,7 @@ const MAX_BODY_BYTES = 10 * 1024 * 1024; // the TC3 POST limit
 
 const SERVICES = [
   { service: 'yunjing', version: YUNJING_VERSION, actions: [...YUNJING_ACTIONS, ...MACHINE_ACTIONS] },
+  { service: 'cwp', version: CWP_VERSION, actions: CWP_ACTIONS },
   { service: 'tdmq', version: TDMQ_VERSION, actions: TDMQ_ACTIONS },
   { service: 'eb', version: EB_VERSION, actions: EB_ACTIONS },
   { service: 'scf', version: SCF_VERSION, actions: SCF_ACTIONS },
@@ -66,10 +71,22 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
   res.end(body);
 }
 
-/** The service of an action, checking X-TC-Version against it. */
-function route(action: string | undefined, version: string | undefined): string {
+/**
+ * The service of an action, checking X-TC-Version against it. An action two services share (DescribeMachines: yunjing
+ * and cwp, both 2018-02-28) goes to the service the request names: its credential scope, else the first label of its
+ * Host (`cwp.localhost`); a scope that names neither (the SDK's `127` for 127.0.0.1) gets the first listed, yunjing.
+ */
+function route(action: string | undefined, version: string | undefined, named: readonly string[]): string {
   if (!action) throw new ApiError('MissingParameter', 'The request is missing a required parameter `X-TC-Action`.');
-  const svc = SERVICES.find((s) => s.actions.includes(action));
+  // yunjing and cwp are two hosts of one product: a request for one of them (its scope or host) asking for the
+  // other's action (cwp dropped yunjing's tasks in 2021; yunjing never had cwp's scan) is InvalidAction there.
+  const cwpFamily = SERVICES.filter((s) => s.service === 'yunjing' || s.service === 'cwp');
+  const namedCwp = cwpFamily.find((s) => named.includes(s.service));
+  if (namedCwp && !namedCwp.actions.includes(action) && cwpFamily.some((s) => s.actions.includes(action))) {
+    throw new ApiError('InvalidAction', `The action \`${action}\` does not exist.`);
+  }
+  const candidates = SERVICES.filter((s) => s.actions.includes(action));
+  const svc = candidates.find((s) => named.includes(s.service)) ?? candidates[0];
   if (!svc) throw new ApiError('InvalidAction', `The action \`${action}\` does not exist.`);
   if (version !== svc.version) throw new ApiError('NoSuchVersion', `The API version \`${version ?? ''}\` does not exist for \`${action}\`; use ${svc.version}.`);
   return svc.service;
@@ -121,7 +138,9 @@ export async function handleApi(core: ApiCore, req: IncomingMessage, res: Server
   try {
     if (req.method !== 'POST') throw new ApiError('InvalidParameter', 'Only POST with a JSON body (TC3-HMAC-SHA256) is emulated.');
     if (body === null) throw new ApiError('InvalidParameter', `The request body exceeds ${MAX_BODY_BYTES} bytes.`);
-    const service = route(action, header(req, 'x-tc-version'));
+    const scope = parseAuthorization(header(req, 'authorization') ?? '')?.service;
+    const hostLabel = (header(req, 'host') ?? '').split('.')[0]!.split(':')[0]!;
+    const service = route(action, header(req, 'x-tc-version'), [...(scope ? [scope] : []), hostLabel]);
     const secretId = verifyRequest({ headers: req.headers, body, service, credentials: core.credentials, nowMs: core.now() });
     if (core.revoked.has(secretId)) throw new ApiError('UnauthorizedOperation');
 
@@ -141,11 +160,13 @@ export async function handleApi(core: ApiCore, req: IncomingMessage, res: Server
         ? MACHINE_ACTIONS.includes(action)
           ? core.machines.handle(body)
           : handleYunjing(core.agents, action, body)
-        : service === 'scf'
-          ? core.scf.handle(action, body, header(req, 'x-tc-region') ?? 'ap-guangzhou')
-          : service === 'eb'
-            ? core.eb.handle(action, body, requestId)
-            : core.tdmq.handle(action, body);
+        : service === 'cwp'
+          ? core.cwp.handle(action, body)
+          : service === 'scf'
+            ? core.scf.handle(action, body, header(req, 'x-tc-region') ?? 'ap-guangzhou')
+            : service === 'eb'
+              ? core.eb.handle(action, body, requestId)
+              : core.tdmq.handle(action, body);
     record('accepted', null, at);
     sendJson(res, 200, { Response: { ...fields, RequestId: requestId } });
   } catch (e) {

@@ -13,6 +13,7 @@ import {
   cloneHost,
   DEFAULT_HOST_SIZE,
   generateHost,
+  hostSeenBy,
   machineOf,
   portRecords,
   processRecords,
@@ -382,6 +383,29 @@ export class Agents {
       agent.records.set(key, records);
     }
     return records;
+  }
+
+  /**
+   * Every finished collection of `kind` at or before `t` (default now), oldest first; none for an agent that is
+   * not there now (never added, or scripted UNKNOWN_AGENT), as the reads answer nothing for it. The cwp face
+   * builds its inventory from these.
+   */
+  collectionsOf(uuid: string, kind: TaskKind, t = this.now()): Collection[] {
+    const agent = this.agents.get(uuid.toLowerCase());
+    if (!agent || this.state(agent.uuid, kind) === 'UNKNOWN_AGENT') return [];
+    const out: Collection[] = [];
+    let generation = 0;
+    for (const point of agent.keys[kind]) {
+      if (point.at > t) break;
+      if (point.value === 'COMPLETE') out.push({ at: point.at, generation: generation++, seq: point.seq! });
+    }
+    return out;
+  }
+
+  /** What a finished collection saw on the agent's host (churn applied), with the host's name, address and platform. */
+  seenBy(uuid: string, collection: Collection): { processes: HostProcess[]; ports: HostPort[]; machineIp: string; machineName: string; platform: Host['platform'] } {
+    const host = this.hostSeenAt(this.get(uuid), collection);
+    return { ...hostSeenBy(host, collection.generation), machineIp: host.machineIp, machineName: host.machineName, platform: host.platform };
   }
 
   /** What the result action of `kind` answers for the agent now: its last finished collection's records. */

@@ -9,7 +9,8 @@ import { isAgentUuid, normalizeUuid } from '../cwp/uuid';
 import { TASK_KINDS, type TaskKind } from '../types';
 import { INCIDENT_TYPES, type IncidentType } from '../alerts/types';
 import { DISCOVER_ALL_REGIONS, discoverKey, parseDiscoverFilters, parseDiscoverTargets, type DiscoverConfig } from './discover';
-import { commaList, durationSetting, httpOrigin, int, optionalInt, parseDurationMs, REGION_PATTERN } from './fields';
+import { commaList, durationSetting, httpOrigin, int, optionalHttpOrigin, optionalInt, parseDurationMs, REGION_PATTERN } from './fields';
+import { CWP_APIS, type CwpApi } from '../tencent/services';
 import { redisUrlProblem } from './redis-url';
 import { parseApiTokens, type ApiToken } from './tokens';
 import { parseRoutes, routingVariables, type Routes } from './routing';
@@ -46,6 +47,8 @@ export interface ApiEndpoint {
 
 /** CWP's endpoint, plus the ceiling on status checks spent from spare budget. */
 export interface CwpEndpoint extends ApiEndpoint {
+  /** CWP_API: the frozen yunjing API (the default) or the current cwp API (lib/cwp/cwp.ts). */
+  api: CwpApi;
   /** CWP_IDLE_RATE: status checks per second per action the sweep may make when nothing is due (0: none). */
   idleRate: number;
 }
@@ -121,7 +124,7 @@ export interface AlertSettings {
 export const CORE_ENV = [
   'TENCENTCLOUD_SECRET_ID', 'TENCENTCLOUD_SECRET_KEY', 'TENCENTCLOUD_SESSION_TOKEN',
   'TENCENTCLOUD_SECRETID', 'TENCENTCLOUD_SECRETKEY', 'TENCENTCLOUD_SESSIONTOKEN',
-  'TENCENTCLOUD_REGION', 'CWP_ENDPOINT', 'TDMQ_ENDPOINT', 'CWP_RATE_LIMIT', 'TDMQ_RATE_LIMIT', 'TENCENT_TIMEOUT_MS',
+  'TENCENTCLOUD_REGION', 'CWP_API', 'CWP_ENDPOINT', 'TDMQ_ENDPOINT', 'CWP_RATE_LIMIT', 'TDMQ_RATE_LIMIT', 'TENCENT_TIMEOUT_MS',
   'STATE_STORE', 'WATCH_UUIDS', 'WATCH_KINDS', 'WATCH_DISCOVER', 'WATCH_DISCOVER_FILTERS', 'DISCOVER_EVERY', 'CWP_IDLE_RATE', 'SWEEP_BUDGET_MS', 'SWEEP_MARGIN_MS', 'COLLECT_EVERY',
   'POLL_COLLECTING_SECONDS', 'POLL_OFFLINE_SECONDS', 'POLL_TERMINAL_SECONDS', 'POLL_UNKNOWN_AGENT_SECONDS', 'POLL_UNOBSERVED_SECONDS',
   'API_TOKENS', 'API_BASE_PATH', 'API_RATE_LIMIT', 'API_RATE_BURST', 'MAX_WATCHES', 'DELIVERY_MAX_ATTEMPTS', 'EVENT_SOURCE', 'LOG_LEVEL',
@@ -137,7 +140,9 @@ const envSchema = z.object({
   TENCENTCLOUD_SECRETKEY: z.optional(z.string()),
   TENCENTCLOUD_SESSIONTOKEN: z.optional(z.string()),
   TENCENTCLOUD_REGION: z._default(z.string().check(z.regex(REGION_PATTERN, { error: 'must be a region such as ap-guangzhou' })), 'ap-guangzhou'),
-  CWP_ENDPOINT: httpOrigin('https://yunjing.tencentcloudapi.com'),
+  CWP_API: z._default(z.enum(['yunjing', 'cwp'], { error: 'must be yunjing (the frozen API, the default) or cwp (the current one)' }), 'yunjing'),
+  // Unset: the chosen API's own endpoint (CWP_APIS), set after parsing.
+  CWP_ENDPOINT: optionalHttpOrigin(CWP_APIS.yunjing.endpoint),
   TDMQ_ENDPOINT: httpOrigin('https://tdmq.tencentcloudapi.com'),
   CWP_RATE_LIMIT: int(1, 1000, 20, 'requests per second per action'),
   TDMQ_RATE_LIMIT: int(1, 1000, 20, 'requests per second per action'),
@@ -337,13 +342,20 @@ export function loadConfigWith(env: Record<string, string | undefined>, kinds: r
   const routing = parseRoutes(present, kinds.flatMap((k) => k.prefixes));
   problems.push(...routing.problems);
 
+  // The other API's host in CWP_ENDPOINT would answer every action with InvalidAction: say so now.
+  const cwpApi: CwpApi = present.CWP_API === 'cwp' ? 'cwp' : 'yunjing';
+  const otherApi: CwpApi = cwpApi === 'cwp' ? 'yunjing' : 'cwp';
+  if (present.CWP_ENDPOINT !== undefined && new RegExp(`^https?://${otherApi}\\.`, 'i').test(present.CWP_ENDPOINT)) {
+    problems.push(`CWP_ENDPOINT: ${present.CWP_ENDPOINT} is the ${otherApi} endpoint but CWP_API is ${cwpApi}; use ${CWP_APIS[cwpApi].endpoint} (or unset CWP_ENDPOINT), or set CWP_API=${otherApi}`);
+  }
+
   if (problems.length > 0 || !e || !secretId || !secretKey) throw new ConfigError(problems.length > 0 ? problems : ['unknown configuration problem']);
 
   const config: Config = {
     credentials: { secretId, secretKey, token },
     region: e.TENCENTCLOUD_REGION,
     requestTimeoutMs: e.TENCENT_TIMEOUT_MS,
-    cwp: { endpoint: e.CWP_ENDPOINT.replace(/\/$/, ''), rateLimit: e.CWP_RATE_LIMIT, idleRate: e.CWP_IDLE_RATE ?? e.CWP_RATE_LIMIT },
+    cwp: { api: e.CWP_API, endpoint: (e.CWP_ENDPOINT ?? CWP_APIS[e.CWP_API].endpoint).replace(/\/$/, ''), rateLimit: e.CWP_RATE_LIMIT, idleRate: e.CWP_IDLE_RATE ?? e.CWP_RATE_LIMIT },
     tdmq: { endpoint: e.TDMQ_ENDPOINT.replace(/\/$/, ''), rateLimit: e.TDMQ_RATE_LIMIT },
     stateStore: parseStateStore(e.STATE_STORE),
     watch: {

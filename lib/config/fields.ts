@@ -22,7 +22,16 @@ export function optionalInt(min: number, max: number, unit: string) {
 
 /** An API endpoint: an http(s) origin with no path, `fallback` (also the example the error gives) when unset. */
 export function httpOrigin(fallback: string) {
-  return z._default(z.string().check(z.refine((v) => /^https?:\/\/[^/\s]+\/?$/.test(v), { error: `must be an http(s) origin such as ${fallback} (no path)` })), fallback);
+  return z._default(originOf(fallback), fallback);
+}
+
+/** An API endpoint, or unset (the caller picks the default, e.g. by another setting); `example` is in the error. */
+export function optionalHttpOrigin(example: string) {
+  return z.optional(originOf(example));
+}
+
+function originOf(example: string) {
+  return z.string().check(z.refine((v) => /^https?:\/\/[^/\s]+\/?$/.test(v), { error: `must be an http(s) origin such as ${example} (no path)` }));
 }
 
 const DURATION_UNITS_MS: Readonly<Record<string, number>> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };

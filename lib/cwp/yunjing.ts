@@ -19,12 +19,13 @@ import type {
   Process,
 } from 'tencentcloud-sdk-nodejs/tencentcloud/services/yunjing/v20180228/yunjing_models';
 import { DISCOVER_ALL_REGIONS } from '../config/discover';
-import { isTencentError, TencentError, TRANSPORT_CODES } from '../errors';
+import { TencentError, TRANSPORT_CODES } from '../errors';
 import { portItem, processItem, type ResultItem } from '../results/items';
 import { CWP_SERVICE, CWP_VERSION } from '../tencent/services';
 import type { CallOptions, TencentCaller } from '../tencent/types';
 import { CWP_STATUSES, type CwpStatus, type ListedMachine, type TaskKind, type TaskObservation } from '../types';
 import { InvalidUuidError, MAX_RESULT_ITEMS, type CwpPort, type CwpStop, type MachineFilter, type MachinesQuery, type MachinesRead, type ResultsRead } from './port';
+import { stopFor, type StopWording } from './stop';
 import { isAgentUuid, normalizeUuid } from './uuid';
 
 export { CWP_SERVICE, CWP_VERSION } from '../tencent/services';
@@ -102,6 +103,21 @@ function agentId(uuid: string): string {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * How a yunjing stop is worded: the API is frozen, and an action it no longer has (InvalidAction, ActionOffline) is
+ * most likely the retirement the cwp service made in 2021, so the fix names CWP_API=cwp.
+ */
+const YUNJING_WORDING: StopWording = {
+  service: CWP_SERVICE,
+  version: CWP_VERSION,
+  goneHint: (code) => {
+    const frozen = `the ${CWP_SERVICE} API is frozen (its docs date from 2020, the cwp service dropped these actions in 2021)`;
+    return code === 'InvalidAction' || code === 'ActionOffline'
+      ? `${frozen}: try CWP_API=cwp, the current API, whose asset scan replaces these tasks`
+      : frozen;
+  },
+};
 
 export class YunjingClient implements CwpPort {
   constructor(private readonly caller: TencentCaller, private readonly now: () => number = Date.now) {}
@@ -246,7 +262,7 @@ export class YunjingClient implements CwpPort {
   }
 
   stopFor(error: unknown): CwpStop | null {
-    return isTencentError(error) ? stopReason(error) : null;
+    return stopFor(error, YUNJING_WORDING);
   }
 }
 
@@ -255,27 +271,4 @@ function listedMachine(m: Machine, type: string, region: string): ListedMachine 
   const ip = typeof m.MachineIp === 'string' && m.MachineIp !== '' ? m.MachineIp : null;
   const tags = Array.isArray(m.Tag) ? m.Tag.map((t) => (t && typeof t.Name === 'string' ? t.Name : '')).filter((n) => n !== '') : [];
   return { uuid: m.Uuid.toLowerCase(), name, ip, tags, type, region, status: m.MachineStatus === 'ONLINE' ? 'ONLINE' : 'OFFLINE' };
-}
-
-/** Whether a yunjing error stops the whole sweep: rejected credentials, a clock too far off, or an API that is not there. */
-function stopReason(e: TencentError): CwpStop | null {
-  const action = e.action ?? 'the CWP action';
-  if (e.code === 'AuthFailure.SignatureExpire') {
-    const fix = 'set this machine\'s clock right (NTP): TC3 signatures are valid for 5 minutes around Tencent Cloud\'s time';
-    return { outcome: 'clock', log: 'the clock is more than 5 minutes off Tencent Cloud\'s (the signature expired even when signed again); stopping the sweep', fix, message: `${e.code} on ${action} after signing again: the clock is off; ${fix}` };
-  }
-  if (e.row.kind === 'auth') {
-    const fix = 'check TENCENTCLOUD_SECRET_ID/KEY or the execution role and its yunjing permissions';
-    return { outcome: 'auth', log: 'CWP rejected our credentials; stopping the sweep: every further call would fail the same way', fix, message: `${e.code}: ${e.message}` };
-  }
-  if (e.row.kind === 'gone') {
-    const fix = `check CWP_ENDPOINT (the ${CWP_SERVICE} endpoint) and TENCENTCLOUD_REGION, and whether Tencent Cloud still offers ${action} (${CWP_SERVICE} ${CWP_VERSION}) to this account; the ${CWP_SERVICE} API is frozen (its docs date from 2020, the cwp service dropped these actions in 2021)`;
-    return {
-      outcome: 'gone',
-      log: `CWP does not offer ${action} any more (${e.code}); stopping the sweep: no check can succeed`,
-      fix,
-      message: `${e.code} on ${action} (${CWP_SERVICE} ${CWP_VERSION}): ${e.row.meaning}; ${fix}`,
-    };
-  }
-  return null;
 }

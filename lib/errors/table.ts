@@ -38,6 +38,9 @@ export const TRANSPORT_CODES = {
   unknownStatus: 'Bridge.UnknownStatus',
 } as const;
 
+/** A collection refused on cwp because the account's asset scan is running (cwp runs one at a time): the bridge's own code. */
+export const SCAN_RUNNING_CODE = 'Bridge.ScanRunning';
+
 function row(code: string, kind: ErrorKind, retry: RetryPolicy, httpStatus: number, state: TaskState | null, meaning: string): ErrorRow {
   return { code, kind, retry, httpStatus, state, meaning };
 }
@@ -67,6 +70,9 @@ export const ERROR_TABLE: readonly ErrorRow[] = [
   row(TRANSPORT_CODES.network, 'retryable', 'bounded', 503, null, 'the connection failed or was reset'),
   row(TRANSPORT_CODES.timeout, 'retryable', 'bounded', 504, null, 'CWP did not answer before the deadline'),
   row(TRANSPORT_CODES.unknownStatus, 'internal', 'never', 502, null, 'CWP answered a Status this bridge does not know'),
+  // Not a wire failure but a refusal: cwp's ScanAsset answers FailedOperation while a scan runs (one at a time); the
+  // account is busy, as with ResourceInUse: a start goes through once SyncAssetScan says FINISHED.
+  row(SCAN_RUNNING_CODE, 'retryable', 'bounded', 503, null, 'the account\'s asset scan is running; cwp runs one at a time, start again when it has finished'),
   // Credentials and permissions.
   row('AuthFailure.SignatureExpire', 'auth', 'resign-once', 502, null, 'the request timestamp is outside the 5-minute window (clock skew)'),
   row('AuthFailure*', 'auth', 'never', 502, null, 'the credentials are wrong, expired or not allowed'),
@@ -84,6 +90,8 @@ export const ERROR_TABLE: readonly ErrorRow[] = [
   // Our deployment is wrong.
   row('DryRunOperation', 'internal', 'never', 502, null, 'a dry run was answered'),
   row('FailedOperation*', 'internal', 'never', 502, null, 'the operation failed'),
+  // cwp's ScanAsset documents it, without saying when: the account may not do this (its edition, a quota).
+  row('OperationDenied*', 'internal', 'never', 502, null, 'CWP refused the operation for this account'),
 ];
 
 const UNKNOWN: Omit<ErrorRow, 'code'> = { kind: 'internal', retry: 'never', httpStatus: 502, state: null, meaning: 'an error code this bridge does not know' };

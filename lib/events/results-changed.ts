@@ -27,6 +27,8 @@ export interface ResultsChangeInput {
   forVersion: number;
   /** The machine listing's name and IP of the agent (WATCH_DISCOVER), when known. */
   machine?: MachineLabel;
+  /** A read of a host whose inventory changed without a new completion (cwp's account-wide look): see resultsChangeId. */
+  again?: boolean;
 }
 
 /** A newly listening port is worth a look; everything else that changed is information. */
@@ -34,9 +36,13 @@ export function resultsSeverity(kind: TaskKind, addedCount: number): Severity {
   return kind === 'port' && addedCount > 0 ? 'warning' : 'info';
 }
 
-/** Stable for one read of one completion in one store: a racing sweep that reads the same completion builds the same id. */
-export function resultsChangeId(storeId: string, uuid: string, kind: TaskKind, forVersion: number): string {
-  return eventId(storeId, ['results', uuid, kind, forVersion]);
+/**
+ * Stable for one read of one completion in one store: a racing sweep that reads the same completion builds the same id.
+ * A read without a new completion (cwp's look: one key version, several changes) also names the snapshot it was
+ * compared with.
+ */
+export function resultsChangeId(storeId: string, uuid: string, kind: TaskKind, forVersion: number, againstTakenAt?: number): string {
+  return eventId(storeId, againstTakenAt === undefined ? ['results', uuid, kind, forVersion] : ['results', uuid, kind, forVersion, againstTakenAt]);
 }
 
 export function buildResultsChangedEvent(r: ResultsChangeInput): PortsChangedEvent | ProcessesChangedEvent {
@@ -44,7 +50,7 @@ export function buildResultsChangedEvent(r: ResultsChangeInput): PortsChangedEve
   const common = {
     specversion: '1.0' as const,
     source: r.source,
-    id: resultsChangeId(r.storeId, r.uuid, r.kind, r.forVersion),
+    id: resultsChangeId(r.storeId, r.uuid, r.kind, r.forVersion, r.again ? r.previousTakenAt : undefined),
     subject: `${r.uuid}/${r.kind}`,
     time,
     datacontenttype: 'application/json' as const,

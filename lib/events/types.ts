@@ -1,7 +1,7 @@
 // The events the bridge publishes (CloudEvents 1.0, structured JSON) and the items they list; their JSON Schemas
 // are in schemas/. The other domain types are in lib/types.ts.
 import type { IncidentNotification, IncidentType, ResolvedReason } from '../alerts/types';
-import type { TaskKind, TaskState } from '../types';
+import type { ScanState, TaskKind, TaskState } from '../types';
 
 export type Severity = 'info' | 'warning';
 
@@ -27,6 +27,9 @@ export interface PortItem {
   port: number;
   pid: number;
   processName: string;
+  /** tcp or udp, and the address it listens on: the cwp inventory has them (yunjing's OpenPort has not); not part of the identity. */
+  proto?: string;
+  bindIp?: string;
 }
 
 /** A running process, as a snapshot keeps it and an event lists it (lib/results). */
@@ -180,12 +183,39 @@ export interface IncidentChangedEvent extends CloudEventEnvelope {
   data: IncidentChangedData;
 }
 
-/** Every event the bridge publishes. */
+/** The `data` of a scan.status.changed event (schemas/com.tencentcloud.cwp.scan.status.changed.json). */
+export interface ScanStatusChangeData {
+  /** The scan's TaskId (0 while the account has had none). */
+  taskId: number;
+  state: ScanState;
+  /** The state last published; null on the first observation. */
+  previous: ScanState | null;
+  severity: Severity;
+  /** ISO 8601, as CWP gave them (null when it gave none, or while the scan runs). */
+  startedAt: string | null;
+  endedAt: string | null;
+  observedAt: string;
+  requestId: string;
+}
+
+/** The account's asset scan changed state (cwp only). Subject: `scan`. */
+export interface ScanStatusChangedEvent extends Omit<CloudEventEnvelope, 'subject'> {
+  type: 'com.tencentcloud.cwp.scan.status.changed';
+  /** `scan` */
+  subject: string;
+  data: ScanStatusChangeData;
+}
+
+/** Every event about an agent: its subject and `data.uuid` name one (on either CWP API). */
 export type CloudEvent = StatusChangedEvent | PortsChangedEvent | ProcessesChangedEvent | AgentUnwatchedEvent | IncidentChangedEvent;
+
+/** Every event the bridge publishes: the agents' (CloudEvent) and, on cwp, the account's scan. */
+export type BridgeEvent = CloudEvent | ScanStatusChangedEvent;
 
 /** Every event type the bridge publishes (schemas/*.json), in the order settings and errors list them. */
 export const EVENT_TYPES = [
   'com.tencentcloud.cwp.task.status.changed', 'com.tencentcloud.cwp.ports.changed', 'com.tencentcloud.cwp.processes.changed', 'com.tencentcloud.cwp.agent.unwatched',
   'com.tencentcloud.cwp.incident.changed',
-] as const satisfies readonly CloudEvent['type'][];
+  'com.tencentcloud.cwp.scan.status.changed',
+] as const satisfies readonly BridgeEvent['type'][];
 export type EventType = (typeof EVENT_TYPES)[number];

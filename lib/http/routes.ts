@@ -1,7 +1,7 @@
 // The routes of the HTTP function (the README's HTTP API table). Each handler returns a response or throws an HttpError;
 // anything else thrown is an unexpected exception (500, logged once by the handler).
 import * as z from 'zod/mini';
-import type { DeadLetter, KeyRecord, StoreReset, SweepSummary, TaskKind, Watch } from '../types';
+import type { DeadLetter, KeyRecord, KnownState, StoreReset, SweepSummary, TaskKind, Watch } from '../types';
 import type { ScfHttpResponse } from '../scf/types';
 import { TASK_KINDS } from '../types';
 import { redactSinkSecrets, sinkLabel } from '../util/redact';
@@ -107,13 +107,22 @@ function liveCallOptions(ctx: RouteContext): { signal: AbortSignal; deadline: nu
   return { signal: AbortSignal.timeout(ms), deadline: Date.now() + ms };
 }
 
+/**
+ * What the sweep last recorded of a key, for a backend that infers the live state from it (cwp: a collection the
+ * bridge started is COLLECTING until the account's scan ends). Best effort: a live call does not fail with the store.
+ */
+async function knownState(ctx: RouteContext, uuid: string, kind: TaskKind): Promise<KnownState | undefined> {
+  const rec = await ctx.deps.store.getRecord({ uuid, kind }).catch(() => null);
+  return rec ? { state: rec.state, since: rec.since } : undefined;
+}
+
 export async function statusOfKind(ctx: RouteContext): Promise<ScfHttpResponse> {
   const kind = parseKind(ctx.params.kind);
   const uuid = parseUuid(ctx.params.uuid);
   const call = liveCallOptions(ctx);
   let outcome;
   try {
-    outcome = observationOutcome(await ctx.deps.cwp.getTaskStatus(kind, uuid, call));
+    outcome = observationOutcome(await ctx.deps.cwp.getTaskStatus(kind, uuid, call, await knownState(ctx, uuid, kind)));
   } catch (e) {
     throw upstreamError(e, call.signal);
   }
@@ -145,7 +154,7 @@ export async function statusOfAgent(ctx: RouteContext): Promise<ScfHttpResponse>
   const one = async (kind: TaskKind): Promise<KindResult> => {
     let outcome;
     try {
-      outcome = observationOutcome(await ctx.deps.cwp.getTaskStatus(kind, uuid, call));
+      outcome = observationOutcome(await ctx.deps.cwp.getTaskStatus(kind, uuid, call, await knownState(ctx, uuid, kind)));
     } catch (e) {
       const err = upstreamError(e, call.signal);
       const ra = err.headers['retry-after'];

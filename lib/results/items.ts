@@ -35,6 +35,21 @@ export function portItem(raw: { Port?: unknown; Pid?: unknown; ProcessName?: unk
   return { port: whole(raw.Port), pid: whole(raw.Pid), processName: text(raw.ProcessName) };
 }
 
+/** Digits as a number (cwp sends Port, Pid and Ppid as strings); anything else 0. */
+const wholeOfText = (v: unknown): number => (typeof v === 'string' && /^\d{1,10}$/.test(v) ? Number(v) : whole(v));
+
+/** A port as the bridge keeps it, from cwp's AssetPortBaseInfo: numbers parsed, Proto and BindIp kept when given. */
+export function cwpPortItem(raw: { Port?: unknown; Pid?: unknown; ProcessName?: unknown; Proto?: unknown; BindIp?: unknown }): PortItem {
+  const proto = text(raw.Proto);
+  const bindIp = text(raw.BindIp);
+  return { port: wholeOfText(raw.Port), pid: wholeOfText(raw.Pid), processName: text(raw.ProcessName), ...(proto !== '' ? { proto } : {}), ...(bindIp !== '' ? { bindIp } : {}) };
+}
+
+/** A process as the bridge keeps it, from cwp's AssetProcessBaseInfo (Name, Path, User; numbers as strings). */
+export function cwpProcessItem(raw: { Pid?: unknown; Ppid?: unknown; Name?: unknown; User?: unknown; Path?: unknown }): ProcessItem {
+  return { pid: wholeOfText(raw.Pid), ppid: wholeOfText(raw.Ppid), processName: text(raw.Name), username: text(raw.User), fullPath: text(raw.Path) };
+}
+
 /** A process as the bridge keeps it, from CWP's Process. */
 export function processItem(raw: { Pid?: unknown; Ppid?: unknown; ProcessName?: unknown; Username?: unknown; FullPath?: unknown }): ProcessItem {
   return { pid: whole(raw.Pid), ppid: whole(raw.Ppid), processName: text(raw.ProcessName), username: text(raw.Username), fullPath: text(raw.FullPath) };

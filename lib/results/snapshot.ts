@@ -48,7 +48,8 @@ function pack(kind: TaskKind, items: readonly ResultItem[], strings: Map<string,
   return items.map((item) => {
     if (kind === 'port') {
       const p = item as PortItem;
-      return [p.port, p.pid, s(p.processName)];
+      // cwp's protocol and bind address ride at the end, only when known: a yunjing port stays three numbers.
+      return p.proto !== undefined || p.bindIp !== undefined ? [p.port, p.pid, s(p.processName), s(p.proto ?? ''), s(p.bindIp ?? '')] : [p.port, p.pid, s(p.processName)];
     }
     const p = item as ProcessItem;
     return [p.pid, p.ppid, s(p.processName), s(p.username), s(p.fullPath)];
@@ -57,9 +58,10 @@ function pack(kind: TaskKind, items: readonly ResultItem[], strings: Map<string,
 
 function unpack(kind: TaskKind, tuples: Tuple[], strings: string[]): ResultItem[] {
   const s = (i: number | undefined) => strings[i ?? -1] ?? '';
+  const optional = (i: number | undefined) => (i === undefined || s(i) === '' ? {} : null);
   return tuples.map((t) =>
     kind === 'port'
-      ? { port: t[0] ?? 0, pid: t[1] ?? 0, processName: s(t[2]) }
+      ? { port: t[0] ?? 0, pid: t[1] ?? 0, processName: s(t[2]), ...(optional(t[3]) ?? { proto: s(t[3]) }), ...(optional(t[4]) ?? { bindIp: s(t[4]) }) }
       : { pid: t[0] ?? 0, ppid: t[1] ?? 0, processName: s(t[2]), username: s(t[3]), fullPath: s(t[4]) },
   );
 }

@@ -6,8 +6,9 @@
 // comes from lib/config/core.ts, not lib/config, which would bring every sink into the api bundle.
 import { ConfigError, loadConfigWith, type Config, type FunctionRole, type SinkSettingsKind } from '../config/core';
 import type { CwpPort } from '../cwp/port';
+import { CwpClient } from '../cwp/cwp';
 import { YunjingClient } from '../cwp/yunjing';
-import { CWP_SERVICE, CWP_VERSION } from '../tencent/services';
+import { CWP_APIS } from '../tencent/services';
 import { createLogger, type Logger } from '../log';
 import type { RateLimiter } from '../ratelimit/limiter';
 import type { RequestBudget } from '../ratelimit/budget';
@@ -81,8 +82,10 @@ export async function createRuntime(role: FunctionRole, env: Record<string, stri
   };
   const clock = new ServerClock();
   const tencent = ({ rateLimit, ...api }: TencentApi) => new TencentClient({ ...api, credentials: config.credentials, timeoutMs: config.requestTimeoutMs, rateLimiter: limiter(rateLimit), clock });
-  // The CWP backend: yunjing is the only one; a second is its own file under lib/cwp and one choice here.
-  const cwp: CwpPort = new YunjingClient(tencent({ service: CWP_SERVICE, version: CWP_VERSION, endpoint: config.cwp.endpoint, region: config.region, rateLimit: config.cwp.rateLimit }));
+  // The CWP backend CWP_API names: the frozen yunjing API (the default) or the current cwp API.
+  const api = CWP_APIS[config.cwp.api];
+  const cwpCaller = tencent({ service: api.service, version: api.version, endpoint: config.cwp.endpoint, region: config.region, rateLimit: config.cwp.rateLimit });
+  const cwp: CwpPort = config.cwp.api === 'cwp' ? new CwpClient(cwpCaller) : new YunjingClient(cwpCaller);
   const sinks = makeSinks ? makeSinks.create(config, { tencent, logger, budget: requestBudget }) : [];
   return {
     config,

@@ -18,7 +18,7 @@ import { tencentSendFailure } from './tencent-failure';
 import { TDMQ_SERVICE, TDMQ_VERSION } from '../tencent/services';
 import type { TencentCaller } from '../tencent/types';
 import type { IncidentType } from '../alerts/types';
-import type { CloudEvent } from '../events/types';
+import type { BridgeEvent } from '../events/types';
 import { anySignal } from '../util/abort';
 import { sinkLabel } from '../util/redact';
 import type { SinkKind } from './kind';
@@ -63,11 +63,14 @@ export const CMQ_MAX_FILTER_TAG_CHARS = 16;
  * could filter on it. The three value sets do not overlap, so a bare value is still unambiguous. A
  * ports.changed or processes.changed event has `CHANGED` in the state's place; an agent.unwatched event is
  * `agent`, `UNWATCHED` and its severity; an incident.changed event is `incident`, its type (INCIDENT_TAG, within
- * 16 characters), `firing` or `resolved`, and its severity.
+ * 16 characters), `firing` or `resolved`, and its severity; a scan.status.changed event `scan`, the scan's state and
+ * its severity.
  */
-export function cmqTags(event: CloudEvent): string[] {
+export function cmqTags(event: BridgeEvent): string[] {
   if (event.type === 'com.tencentcloud.cwp.agent.unwatched') return [AGENT_TAG, UNWATCHED_TAG, event.data.severity];
   if (event.type === 'com.tencentcloud.cwp.incident.changed') return [INCIDENT_TAG, INCIDENT_TYPE_TAG[event.data.type], event.data.state, event.data.severity];
+  // The account's scan (cwp): `scan`, its state (NOTASK, SYNCING, FINISHED: no other event has these) and severity.
+  if (event.type === 'com.tencentcloud.cwp.scan.status.changed') return [SCAN_TAG, event.data.state, event.data.severity];
   return [event.data.kind, event.type === 'com.tencentcloud.cwp.task.status.changed' ? event.data.state : CHANGED_TAG, event.data.severity];
 }
 
@@ -84,6 +87,9 @@ export const INCIDENT_TYPE_TAG: Readonly<Record<IncidentType, string>> = {
 /** The tags of an agent.unwatched event: it is about the agent (both kinds), where the others have a kind and a state. */
 export const AGENT_TAG = 'agent';
 export const UNWATCHED_TAG = 'UNWATCHED';
+
+/** The first tag of a scan.status.changed event (the account's scan on cwp), where the others have a kind. */
+export const SCAN_TAG = 'scan';
 
 /** The tag of a results-changed event (what changed on the host), where a status event has its state. */
 export const CHANGED_TAG = 'CHANGED';
@@ -115,9 +121,9 @@ abstract class CmqSink implements Sink {
   }
 
   protected abstract action: typeof CMQ_TOPIC_ACTION | typeof CMQ_QUEUE_ACTION;
-  protected abstract payload(event: CloudEvent, content: string): Record<string, unknown>;
+  protected abstract payload(event: BridgeEvent, content: string): Record<string, unknown>;
 
-  async send(event: CloudEvent, signal: AbortSignal): Promise<SendResult> {
+  async send(event: BridgeEvent, signal: AbortSignal): Promise<SendResult> {
     const content = JSON.stringify(event);
     const bytes = Buffer.byteLength(content, 'utf8');
     if (bytes > this.maxMessageBytes) {
@@ -150,7 +156,7 @@ export class CmqTopicSink extends CmqSink {
     this.id = `cmq-topic:${options.name}`;
   }
 
-  protected payload(event: CloudEvent, content: string): Record<string, unknown> {
+  protected payload(event: BridgeEvent, content: string): Record<string, unknown> {
     const tags = cmqTags(event).filter((t) => t.length <= CMQ_MAX_TAG_CHARS).slice(0, CMQ_MAX_TAGS);
     return { TopicName: this.name, MsgContent: content, MsgTag: tags };
   }
@@ -166,7 +172,7 @@ export class CmqQueueSink extends CmqSink {
     this.id = `cmq-queue:${options.name}`;
   }
 
-  protected payload(_event: CloudEvent, content: string): Record<string, unknown> {
+  protected payload(_event: BridgeEvent, content: string): Record<string, unknown> {
     return { QueueName: this.name, MsgContent: content, DelaySeconds: 0 };
   }
 }

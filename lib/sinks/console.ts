@@ -1,6 +1,6 @@
 // The console sink: one JSON line per event on stdout. The local default when no other sink is configured, so
 // `npm start` shows what a webhook or queue would receive.
-import type { CloudEvent } from '../events/types';
+import type { BridgeEvent } from '../events/types';
 import type { SendResult, Sink } from './sink';
 
 export type LineWriter = (line: string) => void;
@@ -15,7 +15,7 @@ export class ConsoleSink implements Sink {
     this.#write = write ?? ((line) => void process.stdout.write(line + '\n'));
   }
 
-  async send(event: CloudEvent, _signal: AbortSignal): Promise<SendResult> {
+  async send(event: BridgeEvent, _signal: AbortSignal): Promise<SendResult> {
     try {
       this.#write(JSON.stringify(event));
       return { ok: true };

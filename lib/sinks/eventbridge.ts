@@ -26,7 +26,7 @@ import { isTencentError } from '../errors';
 import { tencentSendFailure } from './tencent-failure';
 import { EB_SERVICE, EB_VERSION } from '../tencent/services';
 import type { TencentCaller } from '../tencent/types';
-import type { CloudEvent } from '../events/types';
+import type { BridgeEvent } from '../events/types';
 import { anySignal } from '../util/abort';
 import { sinkLabel } from '../util/redact';
 import type { SinkKind } from './kind';
@@ -63,15 +63,15 @@ export interface EbEvent {
   Source: string;
   Type: string;
   Subject: string;
-  /** The CloudEvent's data as JSON: event rules match on it as `data.severity`, `data.state`, … */
+  /** The BridgeEvent's data as JSON: event rules match on it as `data.severity`, `data.state`, … */
   Data: string;
-  /** The CloudEvent's time, epoch ms. */
+  /** The BridgeEvent's time, epoch ms. */
   Time: number;
-  /** The CloudEvent's id (UUID-shaped, stable across retries): receivers dedupe on it. */
+  /** The BridgeEvent's id (UUID-shaped, stable across retries): receivers dedupe on it. */
   Id: string;
 }
 
-export function ebEvent(event: CloudEvent, source: string): EbEvent {
+export function ebEvent(event: BridgeEvent, source: string): EbEvent {
   return { Source: source, Type: event.type, Subject: event.subject, Data: JSON.stringify(event.data), Time: Date.parse(event.time), Id: event.id };
 }
 
@@ -98,11 +98,11 @@ export class EventBridgeSink implements BatchSink {
     this.maxSendMs = options.timeoutMs ?? EB_SEND_TIMEOUT_MS;
   }
 
-  async send(event: CloudEvent, signal: AbortSignal): Promise<SendResult> {
+  async send(event: BridgeEvent, signal: AbortSignal): Promise<SendResult> {
     return (await this.sendBatch([event], signal))[0]!;
   }
 
-  async sendBatch(events: CloudEvent[], signal: AbortSignal): Promise<SendResult[]> {
+  async sendBatch(events: BridgeEvent[], signal: AbortSignal): Promise<SendResult[]> {
     const label = sinkLabel(this.id);
     const results: SendResult[] = new Array(events.length);
     const carried: { index: number; entry: EbEvent }[] = [];

@@ -13,7 +13,7 @@
 // notifications alike, so a sink that takes an incident's firing takes its resolution too.
 import type { IncidentType } from '../alerts/types';
 import type { EventRoute } from '../config/routing';
-import type { CloudEvent, Severity } from '../events/types';
+import type { BridgeEvent, Severity } from '../events/types';
 import type { TaskKind, TaskState } from '../types';
 import type { Sink } from './sink';
 
@@ -32,22 +32,24 @@ const INCIDENT_STATE: Record<IncidentType, TaskState | null> = {
 };
 
 /** The kinds an event is about, for KINDS (null: every kind). */
-function kindsOf(event: CloudEvent): readonly TaskKind[] | null {
+function kindsOf(event: BridgeEvent): readonly TaskKind[] | null {
   // An agent.unwatched event is about every kind it stopped: a sink takes it when it takes any of them.
   if (event.type === 'com.tencentcloud.cwp.agent.unwatched') return event.data.kinds;
+  // A scan.status.changed event (cwp) is about the account's scan, not a kind: KINDS does not filter it (EVENT_TYPES does).
+  if (event.type === 'com.tencentcloud.cwp.scan.status.changed') return null;
   if (event.type === 'com.tencentcloud.cwp.incident.changed') return event.data.kind === undefined ? null : [event.data.kind];
   return [event.data.kind];
 }
 
 /** The task state an event is about, for STATES (null: it has none, and STATES lets it through). */
-function stateOf(event: CloudEvent): TaskState | null {
+function stateOf(event: BridgeEvent): TaskState | null {
   if (event.type === 'com.tencentcloud.cwp.task.status.changed') return event.data.state;
   if (event.type === 'com.tencentcloud.cwp.incident.changed') return INCIDENT_STATE[event.data.type];
   return null;
 }
 
 /** Whether a sink with this route takes the event. */
-export function routeAccepts(route: EventRoute, event: CloudEvent): boolean {
+export function routeAccepts(route: EventRoute, event: BridgeEvent): boolean {
   if (SEVERITY_RANK[event.data.severity] < SEVERITY_RANK[route.minSeverity]) return false;
   const kinds = kindsOf(event);
   if (route.kinds && kinds !== null && !kinds.some((k) => route.kinds!.includes(k))) return false;

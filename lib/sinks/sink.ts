@@ -1,7 +1,7 @@
 // The Sink interface: one file per output (webhook.ts, cmq.ts, eventbridge.ts, console.ts; the chat robots in
 // chat/), the way falcosidekick keeps its outputs, each declaring its sink kind (kind.ts) beside it. The outbox
 // drain (deliver.ts) owns retries, backoff and dead letters; a sink only tries once and says how it went.
-import type { CloudEvent } from '../events/types';
+import type { BridgeEvent } from '../events/types';
 
 export type SendResult =
   | { ok: true }
@@ -35,12 +35,12 @@ export interface Sink {
    * (retry-policy.ts). Undefined: it does not.
    */
   readonly checksTimestamps?: boolean;
-  send(event: CloudEvent, signal: AbortSignal): Promise<SendResult>;
+  send(event: BridgeEvent, signal: AbortSignal): Promise<SendResult>;
   /**
    * Routing (per-sink settings such as DINGTALK_MIN_SEVERITY): false means this sink does not take the event,
    * and the event is never pending, retried or dead-lettered there. Undefined: the sink takes every event.
    */
-  accepts?(event: CloudEvent): boolean;
+  accepts?(event: BridgeEvent): boolean;
   close?(): Promise<void>;
 }
 
@@ -54,7 +54,7 @@ export interface Sink {
 export interface BatchSink extends Sink {
   /** The most events one sendBatch is handed. */
   readonly maxBatch: number;
-  sendBatch(events: CloudEvent[], signal: AbortSignal): Promise<SendResult[]>;
+  sendBatch(events: BridgeEvent[], signal: AbortSignal): Promise<SendResult[]>;
 }
 
 export function isBatchSink(sink: Sink): sink is BatchSink {

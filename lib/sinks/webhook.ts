@@ -1,11 +1,11 @@
-// The webhook sink: one per URL. POSTs the CloudEvent (structured JSON) signed the Standard Webhooks way
+// The webhook sink: one per URL. POSTs the BridgeEvent (structured JSON) signed the Standard Webhooks way
 // (webhook-id / webhook-timestamp / webhook-signature, via the `standardwebhooks` package), tries once, and
 // maps the answer to a SendResult. Retries, backoff and dead letters belong to deliver.ts. Its settings
 // (WEBHOOK_*) and its factory are `webhookSinks`, at the end.
 import { Webhook } from 'standardwebhooks';
 import * as z from 'zod/mini';
 import { commaList, int } from '../config/fields';
-import type { CloudEvent } from '../events/types';
+import type { BridgeEvent } from '../events/types';
 import { anySignal } from '../util/abort';
 import { redactUrl } from '../util/redact';
 import { describeNetworkError, parseRetryAfter } from '../util/wire';
@@ -82,7 +82,7 @@ export class WebhookSink implements Sink {
     this.#fetch = options.fetch ?? fetch;
   }
 
-  async send(event: CloudEvent, signal: AbortSignal): Promise<SendResult> {
+  async send(event: BridgeEvent, signal: AbortSignal): Promise<SendResult> {
     if (signal.aborted) return { ok: false, retry: true, reason: 'not sent: the drain was stopped' };
     // Not AbortSignal.any: SCF's Nodejs18.15 lacks it (lib/util/abort.ts). Disposed when the attempt ends, so
     // the drain's long-lived signal does not collect a listener per request.
@@ -95,7 +95,7 @@ export class WebhookSink implements Sink {
     }
   }
 
-  async #attempt(event: CloudEvent, combined: AbortSignal, callerSignal: AbortSignal, timeout: AbortSignal): Promise<SendResult> {
+  async #attempt(event: BridgeEvent, combined: AbortSignal, callerSignal: AbortSignal, timeout: AbortSignal): Promise<SendResult> {
     const payload = JSON.stringify(event);
     let res: Response;
     try {

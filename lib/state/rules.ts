@@ -7,7 +7,7 @@ import type { Incident, IncidentPage, IncidentQuery, IncidentState, IncidentWrit
 
 // ------------------------------------------------------------------------------------------- keys and lanes
 
-/** The store key of a (uuid, kind): `<uuid>/<kind>`, also the CloudEvent subject. */
+/** The store key of a (uuid, kind): `<uuid>/<kind>`, also the BridgeEvent subject. */
 export function keyId(key: TaskKey): string {
   return `${key.uuid}/${key.kind}`;
 }

@@ -5,7 +5,7 @@
 // suite (test/contract/state-store.test.ts) runs against all three. New state (collections, snapshots,
 // machines) gets a port of its own here; docs/architecture.md ("Adding a store operation") has the steps.
 import type { DeadLetter, Delivery, DiscoveryCursor, KeyRecord, MachineInfo, OutboxEntry, StoreIdentity, StoreReset, SweepSummary, TaskKey, TaskKind, TaskState, Watch } from '../types';
-import type { CloudEvent } from '../events/types';
+import type { BridgeEvent, CloudEvent } from '../events/types';
 import type { Incident, IncidentPage, IncidentQuery, IncidentWrite } from '../alerts/types';
 import type { DeadLetterFilter, Lane } from './rules';
 
@@ -28,7 +28,7 @@ export interface ChangeToRecord {
   observedAt: number;
   nextDue: number;
   /** The event of the transition; stored in the outbox in the same atomic step. */
-  event: CloudEvent;
+  event: BridgeEvent;
   /** True: the machine listing said OFFLINE (KeyRecord.parked). Unset or false: the key is not parked. */
   parked?: boolean;
   /** The incident writes the change makes (lib/alerts/rules.ts), in the same atomic step; a conflict on any fails it. */
@@ -193,7 +193,7 @@ export interface ResultsPort {
    * of `forVersion` (a newer completion's read stays), and make the incident writes. Returns false, writing
    * nothing, on a conflict.
    */
-  recordSnapshot(key: TaskKey, expectedTakenAt: number | null, snapshot: StoredSnapshot, forVersion: number, event: CloudEvent | null, incidents?: IncidentWrite[]): Promise<boolean>;
+  recordSnapshot(key: TaskKey, expectedTakenAt: number | null, snapshot: StoredSnapshot, forVersion: number, event: BridgeEvent | null, incidents?: IncidentWrite[]): Promise<boolean>;
 }
 
 /**
@@ -250,7 +250,7 @@ export interface FleetPort {
    * Atomically, if the machine's last listing is still at or before `lastListing` (rules.isForgotten): deletes
    * it and appends `event` (when not null) to the outbox. Returns false, writing nothing, otherwise.
    */
-  forgetMachine(uuid: string, lastListing: number, event: CloudEvent | null): Promise<boolean>;
+  forgetMachine(uuid: string, lastListing: number, event: BridgeEvent | null): Promise<boolean>;
 }
 
 /**
@@ -294,6 +294,26 @@ export interface RetentionPort {
 }
 
 /** A whole backend: every port, and the connection or file it holds. */
-export interface StateStore extends SchedulePort, AgentRecordsPort, WatchPort, OutboxPort, DeadLetterPort, HealthPort, ResultsPort, FleetPort, StorePort, RetentionPort, IncidentPort {
+/** A register: a named value with a version, as getRegister reads it. */
+export interface Register {
+  value: string;
+  /** Bumped by every put; the compare-and-set token (0 = never put). */
+  version: number;
+}
+
+/**
+ * Small named values that change with an event of their own, exactly once across overlapping sweeps: the account's
+ * asset scan on cwp (lib/sweep/scan.ts) keeps its last published state here. Retention never forgets a register.
+ */
+export interface RegisterPort {
+  getRegister(name: string): Promise<Register | null>;
+  /**
+   * Atomically, if the register's version is still `expectedVersion` (0: never put): set `value`, bump the version,
+   * and append `event` to the outbox. Returns false, writing nothing, on a conflict.
+   */
+  putRegister(name: string, expectedVersion: number, value: string, event: BridgeEvent): Promise<boolean>;
+}
+
+export interface StateStore extends SchedulePort, AgentRecordsPort, WatchPort, OutboxPort, DeadLetterPort, HealthPort, ResultsPort, FleetPort, StorePort, RetentionPort, IncidentPort, RegisterPort {
   close(): Promise<void>;
 }

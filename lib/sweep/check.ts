@@ -64,7 +64,8 @@ export async function checkKey(ctx: SweepContext, rec: KeyRecord): Promise<boole
   const key = { uuid: rec.uuid, kind: rec.kind };
   let obs: TaskObservation;
   try {
-    obs = await ctx.cwp.getTaskStatus(rec.kind, rec.uuid, { signal: ctx.signal, deadline: ctx.pollUntil, stats: ctx.stats });
+    // What the key last was goes with the call: a backend without per-host tasks (cwp) infers the state from it.
+    obs = await ctx.cwp.getTaskStatus(rec.kind, rec.uuid, { signal: ctx.signal, deadline: ctx.pollUntil, stats: ctx.stats }, { state: rec.state, since: rec.since });
   } catch (e) {
     if (ctx.signal.aborted) return false; // the deadline: the key stays due for the next run
     // Errors no further call can get past stop the sweep at once, each with the backend's word on what to do.

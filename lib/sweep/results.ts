@@ -84,8 +84,12 @@ export async function readPendingResults(ctx: ResultsContext): Promise<void> {
 /** Attempts at storing one snapshot while only its incidents conflict (another sweep wrote one of the agent's meanwhile). */
 const SNAPSHOT_ATTEMPTS = 3;
 
-/** Reads one completion to the end and records its snapshot (and its event and incident writes when something changed). */
-export async function readCompletion(ctx: ResultsContext, read: PendingRead): Promise<void> {
+/**
+ * Reads one completion to the end and records its snapshot (and its event and incident writes when something changed). `again`: the
+ * read is of a host whose inventory changed without a new completion of the key (cwp's account-wide look), so the
+ * event's id also names the snapshot it is compared with: one key version can then have several changes.
+ */
+export async function readCompletion(ctx: ResultsContext, read: PendingRead, again = false): Promise<boolean> {
   const { key } = read;
   let items: ResultItem[];
   let total: number;
@@ -101,8 +105,9 @@ export async function readCompletion(ctx: ResultsContext, read: PendingRead): Pr
       ctx.counts.failed++;
       ctx.log.warn('reading a collection\'s results failed; nothing stored, tried again later', { subject: keyId(key), ...(isTencentError(e) ? e.toLog() : { message: e instanceof Error ? e.message : String(e) }), retryAt: new Date(retryAt).toISOString() });
     }
-    await ctx.store.releasePendingRead(read, retryAt);
-    return;
+    // The look's read has no pending read to give back: the next look finds the host again.
+    if (!again) await ctx.store.releasePendingRead(read, retryAt);
+    return false;
   }
   const takenAt = ctx.now();
   const latest: Snapshot = { uuid: key.uuid, kind: key.kind, takenAt, forVersion: read.forVersion, requestId, items: sortItems(key.kind, items) };
@@ -114,6 +119,7 @@ export async function readCompletion(ctx: ResultsContext, read: PendingRead): Pr
   if (previous && diff && !isEmptyDiff(diff)) {
     event = buildResultsChangedEvent({
       storeId: ctx.storeId, source: ctx.eventSource, uuid: key.uuid, kind: key.kind, ...diff, total, takenAt, previousTakenAt: previous.takenAt, requestId, forVersion: read.forVersion, machine: ctx.machineOf?.(key.uuid),
+      ...(again ? { again: true } : {}),
     });
   }
   const encoded = encodeSnapshotRecord(record);
@@ -123,7 +129,7 @@ export async function readCompletion(ctx: ResultsContext, read: PendingRead): Pr
     if (await ctx.store.recordSnapshot(key, stored?.takenAt ?? null, { encoded, takenAt }, read.forVersion, event, incidents)) break;
     // Another sweep stored a snapshot of this host meanwhile: its word stands. The same snapshot still stored
     // means an incident of the agent changed under us: decide again.
-    if (incidents.length === 0 || attempt + 1 >= SNAPSHOT_ATTEMPTS || (await ctx.store.getSnapshot(key))?.takenAt !== stored?.takenAt) return;
+    if (incidents.length === 0 || attempt + 1 >= SNAPSHOT_ATTEMPTS || (await ctx.store.getSnapshot(key))?.takenAt !== stored?.takenAt) return false;
   }
   if (ctx.incidents) noteIncidentWrites(ctx.incidents.counts, ctx.log, incidents);
   ctx.counts.read++;
@@ -134,6 +140,7 @@ export async function readCompletion(ctx: ResultsContext, read: PendingRead): Pr
   } else if (!previous) {
     ctx.log.info('baseline snapshot stored', { subject: keyId(key), total });
   }
+  return true;
 }
 
 /** The incident writes of a results change (a port opened or gone, a suspicious process come or gone). */

@@ -4,14 +4,14 @@
 // summarise. Changes are published while the sweep runs (publisher.ts); what is left stays in the outbox.
 import { setMaxListeners } from 'node:events';
 import type { Config } from '../config';
-import type { CwpPort } from '../cwp/port';
+import { scansAccount, type AccountScanPort, type CwpPort } from '../cwp/port';
 import type { Logger } from '../log';
 import type { Sink } from '../sinks/sink';
 import { StoreIdentityWatch } from '../state/identity-watch';
-import { isStoreError, type DeadLetterPort, type FleetPort, type HealthPort, type IncidentPort, type OutboxPort, type ResultsPort, type RetentionPort, type SchedulePort, type StorePort, type SweepLease, type WatchPort } from '../state/store';
+import { isStoreError, type DeadLetterPort, type FleetPort, type HealthPort, type IncidentPort, type OutboxPort, type RegisterPort, type ResultsPort, type RetentionPort, type SchedulePort, type StorePort, type SweepLease, type WatchPort } from '../state/store';
 import type { ServerClock } from '../tencent/clock';
 import type { CallStats } from '../tencent/types';
-import type { MachineInfo, StoreReset, SweepSummary, TaskKind } from '../types';
+import type { MachineInfo, StoreReset, SweepSummary, TaskKey, TaskKind } from '../types';
 import { sinkLabel } from '../util/redact';
 import { checkKey, type SweepContext, type SweepCounts } from './check';
 import { DueKeyFeeder } from './feeder';
@@ -20,19 +20,23 @@ import { applyRetention, type RetentionCounts } from './retention';
 import { readPendingResults, type ResultCounts } from './results';
 import { runDiscovery, type DiscoveryCounts } from './discovery';
 import { purgeOldIncidents, resolveUnwatchedIncidents, runIncidentClock, type IncidentCounts, type IncidentSweepContext } from './incidents';
+import { runAccountScan, type ScanCounts } from './scan';
 import { listAllWatches, watchedKeys } from './watchlist';
 import { sleepUnlessAborted } from '../util/abort';
 
 /** The ports a sweep uses. */
 export type SweepStore = SchedulePort & Pick<WatchPort, 'listWatches'> & OutboxPort & ResultsPort & FleetPort & Pick<DeadLetterPort, 'countDeadLetters'> & Pick<HealthPort, 'putLastSweep'>
-  & Pick<StorePort, 'identity' | 'recordReset' | 'acquireSweepLease'> & Pick<RetentionPort, 'purgeUnwatched' | 'expireDeadLetters'>
+  & Pick<StorePort, 'identity' | 'recordReset' | 'acquireSweepLease'> & Pick<RetentionPort, 'purgeUnwatched' | 'expireDeadLetters'> & RegisterPort
   & Pick<IncidentPort, 'openIncidentsOf' | 'applyIncidents' | 'claimDueIncidents' | 'nextIncidentDueAt' | 'agentsWithOpenIncidents' | 'purgeResolvedIncidents'>;
 
 export interface SweepDeps {
   config: Config;
   store: SweepStore;
-  /** The machine listing (readMachines, machineRegions) is needed only with WATCH_DISCOVER. */
-  cwp: Pick<CwpPort, 'getTaskStatus' | 'createTask' | 'readResults' | 'stopFor'> & Partial<Pick<CwpPort, 'readMachines' | 'machineRegions'>>;
+  /**
+   * The machine listing (readMachines, machineRegions) is needed only with WATCH_DISCOVER; a backend that scans the
+   * account (AccountScanPort: cwp) also has its scan followed, COLLECT_EVERY started as one scan, and the look.
+   */
+  cwp: Pick<CwpPort, 'getTaskStatus' | 'createTask' | 'readResults' | 'stopFor'> & Partial<Pick<CwpPort, 'readMachines' | 'machineRegions'>> & Partial<AccountScanPort>;
   sinks: Sink[];
   logger: Logger;
   /**
@@ -167,10 +171,13 @@ async function sweep(deps: SweepDeps, window: SweepWindow, log: Logger, startedA
   const machines = new Map<string, MachineInfo>();
   const machineOf = (uuid: string) => machines.get(uuid);
   const incidentCounts: IncidentCounts = { fired: 0, resolved: 0 };
+  const cwp = deps.cwp;
+  const accountScan = scansAccount(cwp) ? cwp : null;
 
   // Spare budget only in a sweep that keeps polling until its deadline (the timer's sweep).
   const feeder = new DueKeyFeeder(store, now, window.keepPolling ? { ratePerSecond: config.cwp.idleRate } : null);
   let discovery: DiscoveryCounts | null = null;
+  let scanned: ScanCounts | null = null;
   let discovering = false;
   try {
     if (leaseError) throw leaseError;
@@ -183,24 +190,34 @@ async function sweep(deps: SweepDeps, window: SweepWindow, log: Logger, startedA
       store, alerts, log, now, signal: stop.signal, pollUntil: window.pollUntil, keepPolling: window.keepPolling, counts: incidentCounts, onChange: () => publisher.kick(),
     };
     const ctx: SweepContext = {
-      storeId, eventSource: config.eventSource, intervals: config.sweep.intervals, collectEveryMs: config.sweep.collectEveryMs, store, cwp: deps.cwp, log, now, random: deps.random ?? Math.random,
+      // On an account-scanning backend COLLECT_EVERY starts one scan per period (scan.ts), not one per key.
+      storeId, eventSource: config.eventSource, intervals: config.sweep.intervals, collectEveryMs: accountScan ? null : config.sweep.collectEveryMs, store, cwp, log, now, random: deps.random ?? Math.random,
       signal: stop.signal, pollUntil: window.pollUntil, stats, counts, alerts, incidentCounts,
       onChange: () => publisher.kick(),
       fail: (outcome, message) => stop.fail(outcome, message),
       machineOf,
     };
-    const { kinds, watchedKinds, apiWatches } = await syncWatchedSchedule(config, store, now(), machines, incidents);
+    const { kinds, watchedKinds, apiWatches, keys } = await syncWatchedSchedule(config, store, now(), machines, incidents, accountScan !== null);
     identityWatch.saw({ apiWatches });
     await purgeOldIncidents(incidents);
-    const readers = readPendingResults({
-      storeId, store, cwp: deps.cwp, eventSource: config.eventSource, log, now, signal: stop.signal, pollUntil: window.pollUntil,
+    const resultsCtx = {
+      storeId, store, cwp, eventSource: config.eventSource, log, now, signal: stop.signal, pollUntil: window.pollUntil,
       keepPolling: window.keepPolling, counts: results, onChange: () => publisher.kick(), machineOf, incidents,
-    }).catch((e: unknown) => {
+    };
+    const readers = readPendingResults(resultsCtx).catch((e: unknown) => {
       stop.failWith(e);
       throw e;
     });
+    const scanning = accountScan
+      ? (async () => {
+          accountScan.rememberMachines([...machines.values()]);
+          scanned = await runAccountScan({ cwp: accountScan, store, watched: keys, collectEveryMs: config.sweep.collectEveryMs, ctx, results: resultsCtx, keepPolling: window.keepPolling });
+        })().catch((e: unknown) => {
+          stop.failWith(e);
+          throw e;
+        })
+      : null;
     const discover = config.watch.discover;
-    const cwp = deps.cwp;
     const readMachines = cwp.readMachines?.bind(cwp);
     const machineRegions = cwp.machineRegions?.bind(cwp);
     const listing = discover && readMachines && machineRegions
@@ -225,7 +242,7 @@ async function sweep(deps: SweepDeps, window: SweepWindow, log: Logger, startedA
       stop.failWith(e);
       throw e;
     });
-    await Promise.all([runWorkers(ctx, feeder, kinds, window.keepPolling, store, stop, () => discovering), readers, listing, clock]);
+    await Promise.all([runWorkers(ctx, feeder, kinds, window.keepPolling, store, stop, () => discovering), readers, listing, scanning, clock]);
   } catch (e) {
     log.error(isStoreError(e) ? 'the state store failed; stopping the sweep (recorded changes are kept)' : 'the sweep failed', { error: e instanceof Error ? e.message : String(e) });
     stop.failWith(e);
@@ -245,11 +262,12 @@ async function sweep(deps: SweepDeps, window: SweepWindow, log: Logger, startedA
   const summary = await summarise(store, drained, { requestId: window.requestId, startedAt, now, stats, counts, stop, retention });
   identityWatch.saw({ outbox: summary.summary.outboxLeft, deadLetters: summary.summary.deadLetters });
   const listed = discovery as DiscoveryCounts | null;
+  const scan = scanned as ScanCounts | null;
   const line = {
     ...summary.summary, conflicts: counts.conflicts, collectionsStarted: counts.collectionsStarted, spareChecks: feeder.idleChecks,
     resultsRead: results.read, resultsChanged: results.diffs, resultReadsFailed: results.failed,
     incidentsFired: incidentCounts.fired, incidentsResolved: incidentCounts.resolved, ...summary.delivery,
-    ...(listed ? { discovery: listed } : {}),
+    ...(listed ? { discovery: listed } : {}), ...(scan ? { scan } : {}),
     ...(clockHeld ? { clock: { state: clockHeld.state, offsetSeconds: clockHeld.offsetMs === null ? null : Math.round(clockHeld.offsetMs / 1000) } } : {}),
   };
   if (summary.summary.outcome === 'ok') log.info('sweep summary', line);
@@ -264,7 +282,7 @@ async function sweep(deps: SweepDeps, window: SweepWindow, log: Logger, startedA
  * objects with a large watch list) are garbage once the schedule is synced, instead of staying reachable from
  * runSweep's frame for the whole sweep.
  */
-async function syncWatchedSchedule(config: Config, store: SweepStore, now: number, machines: Map<string, MachineInfo>, incidents: IncidentSweepContext): Promise<{ kinds: TaskKind[]; watchedKinds: Map<string, TaskKind[]>; apiWatches: number }> {
+async function syncWatchedSchedule(config: Config, store: SweepStore, now: number, machines: Map<string, MachineInfo>, incidents: IncidentSweepContext, keepKeys = false): Promise<{ kinds: TaskKind[]; watchedKinds: Map<string, TaskKind[]>; apiWatches: number; keys: TaskKey[] }> {
   const stored = await store.listWatches();
   if (config.watch.discover) {
     machines.clear();
@@ -277,9 +295,11 @@ async function syncWatchedSchedule(config: Config, store: SweepStore, now: numbe
     for (const kind of w.kinds) kinds.add(kind);
     if (w.source !== 'discovered') watchedKinds.set(w.uuid, w.kinds);
   }
-  await store.syncSchedule(watchedKeys(watches), now);
+  const keys = watchedKeys(watches);
+  await store.syncSchedule(keys, now);
   await resolveUnwatchedIncidents(incidents, watches);
-  return { kinds: [...kinds], watchedKinds, apiWatches: stored.length };
+  // Only the account's scan needs the keys past this point (COLLECT_EVERY's batch, the look).
+  return { kinds: [...kinds], watchedKinds, apiWatches: stored.length, keys: keepKeys ? keys : [] };
 }
 
 /** The summary's error for a reset store: what is gone, and what to do. */
@@ -315,6 +335,8 @@ async function runWorkers(ctx: SweepContext, feeder: DueKeyFeeder, kinds: TaskKi
           // A key whose check recorded nothing (cut by the deadline, or a store failure) stays with the feeder,
           // so release() gives it back at once instead of leaving it claimed for the whole lease.
           if (await checkKey(ctx, rec)) feeder.done(rec);
+          // A check may answer without I/O (cwp infers a state from what it has read): let timers and sockets run.
+          await new Promise<void>((resolve) => setImmediate(resolve));
           continue;
         }
         // Nothing due for this kind now, and no spare-budget check either. Wait for the next due key (or spare

@@ -1,7 +1,7 @@
 // Test helpers for the event union: the status data of an event the test knows is a status change.
-import type { CloudEvent, StatusChangeData } from '../../lib/events/types';
+import type { BridgeEvent, StatusChangeData } from '../../lib/events/types';
 
-export function statusData(e: CloudEvent): StatusChangeData {
+export function statusData(e: BridgeEvent): StatusChangeData {
   if (e.type !== 'com.tencentcloud.cwp.task.status.changed') throw new Error(`expected a status-changed event, got ${e.type}`);
   return e.data;
 }

@@ -9,7 +9,7 @@ import { MemoryStateStore } from '../../lib/state/local/memory';
 import { RedisStateStore } from '../../lib/state/redis/store';
 import type { ChangeToRecord, DueFilter, StateStore } from '../../lib/state/store';
 import type { DeadLetter, Delivery, KeyRecord, TaskKey, TaskKind, TaskState } from '../../lib/types';
-import type { CloudEvent } from '../../lib/events/types';
+import type { BridgeEvent, CloudEvent } from '../../lib/events/types';
 import { testRedisUrl } from './redis';
 
 export const REDIS_URL = testRedisUrl(0);
@@ -44,7 +44,7 @@ export function changeOf(key: TaskKey, expectedVersion: number, state: TaskState
 
 export const pending = (attempts = 1, nextAttemptAt = 2_000): Delivery => ({ status: 'pending', attempts, nextAttemptAt, lastError: 'HTTP 503', finishedAt: null });
 
-export function deadLetterOf(event: CloudEvent, sinkId: string, deadAt = 3_000): DeadLetter {
+export function deadLetterOf(event: BridgeEvent, sinkId: string, deadAt = 3_000): DeadLetter {
   return { event, sinkId, reason: 'HTTP 400', attempts: 3, deadAt };
 }
 

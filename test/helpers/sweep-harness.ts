@@ -1,9 +1,11 @@
 // Builds a real sweep against the emulator: real config, real TencentClient (TC3 over HTTP), real rate
-// limiter for the store, the real yunjing backend (or one a test brings); only the sink is a recorder, so tests
-// can see what was published.
+// limiter for the store, the real backend CWP_API names (yunjing unless the env says cwp, or one a test brings); only
+// the sink is a recorder, so tests can see what was published.
 import { randomUUID } from 'node:crypto';
 import { loadConfig, type Config } from '../../lib/config';
-import { CWP_SERVICE, CWP_VERSION, YunjingClient } from '../../lib/cwp/yunjing';
+import { CwpClient } from '../../lib/cwp/cwp';
+import { YunjingClient } from '../../lib/cwp/yunjing';
+import { CWP_APIS } from '../../lib/tencent/services';
 import { createLogger, type Logger } from '../../lib/log';
 import { LocalRateLimiter, RedisRateLimiter } from '../../lib/ratelimit';
 import { RedisStateStore } from '../../lib/state/redis/store';
@@ -65,10 +67,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** Builds the CWP backend over the harness's caller: yunjing unless a test brings another. */
-export type BackendFactory = (caller: TencentCaller) => SweepDeps['cwp'];
+/** Builds the CWP backend over the harness's caller: the one CWP_API names unless a test brings another. */
+export type BackendFactory = (caller: TencentCaller, config: Config) => SweepDeps['cwp'];
 
-export function harness(emulator: Emulator, store: StateStore, env: Record<string, string>, sinks: Sink[], backend: BackendFactory = (caller) => new YunjingClient(caller)): Harness {
+/** The backend the runtime builds for the config (lib/runtime): CWP_API=cwp is CwpClient, else YunjingClient. */
+export const configuredBackend: BackendFactory = (caller, config) => (config.cwp.api === 'cwp' ? new CwpClient(caller) : new YunjingClient(caller));
+
+export function harness(emulator: Emulator, store: StateStore, env: Record<string, string>, sinks: Sink[], backend: BackendFactory = configuredBackend): Harness {
   const config = loadConfig({
     TENCENTCLOUD_SECRET_ID: emulator.credentials.secretId,
     TENCENTCLOUD_SECRET_KEY: emulator.credentials.secretKey,
@@ -80,11 +85,12 @@ export function harness(emulator: Emulator, store: StateStore, env: Record<strin
   const limiter = store instanceof RedisStateStore ? RedisRateLimiter.onStore(store, config.cwp.rateLimit) : new LocalRateLimiter(config.cwp.rateLimit);
   // As the runtime does (lib/runtime): one clock for the instance's Tencent clients, one watch of the store's id.
   const clock = new ServerClock();
-  const caller = new TencentClient({ endpoint: config.cwp.endpoint, service: CWP_SERVICE, version: CWP_VERSION, region: config.region, credentials: config.credentials, timeoutMs: config.requestTimeoutMs, rateLimiter: limiter, clock });
+  const api = CWP_APIS[config.cwp.api];
+  const caller = new TencentClient({ endpoint: config.cwp.endpoint, service: api.service, version: api.version, region: config.region, credentials: config.credentials, timeoutMs: config.requestTimeoutMs, rateLimiter: limiter, clock });
   const logLines: string[] = [];
   const logger: Logger = createLogger({ level: 'debug', write: (l) => logLines.push(l) });
   return {
-    deps: { config, store, cwp: backend(caller), sinks, logger, clock, identityWatch: new StoreIdentityWatch('poll') },
+    deps: { config, store, cwp: backend(caller, config), sinks, logger, clock, identityWatch: new StoreIdentityWatch('poll') },
     config,
     limiter,
     logLines,

@@ -143,6 +143,7 @@ describe('npm start', () => {
     [['--every', '0'], '--every'],
     [['--port', 'x'], '--port'],
     [['--bogus'], '--bogus'],
+    [['--cwp-api', 'cwp2'], '--cwp-api'],
   ])('%j exits 2 at once, naming the flag', async (args, flag) => {
     const r = await runToExit(args, {}, 10_000);
     expect(r).toMatchObject({ code: 2, signal: null });
@@ -195,5 +196,17 @@ describe('npm start', () => {
       expect(existsSync(stateDir)).toBe(false);
     }
     expect(stateDirs[0]).not.toBe(stateDirs[1]);
+  }, 70_000);
+
+  test('--cwp-api cwp runs the demo on the emulator\'s cwp face: its asset scans and the ports they find are published', async () => {
+    const run = spawnStart(['--cwp-api', 'cwp', '--port', String(await freePort())]);
+    const banner = await run.waitFor((l) => /emulator on .* speaking cwp/.test(l.text), 10_000);
+    expect(banner.text).toContain('CWP_API=cwp');
+    await run.waitFor((l) => /^\[receiver\] verified info asset scan \d+ .*-> SYNCING/.test(l.text), 30_000);
+    await run.waitFor((l) => /^\[receiver\] verified info asset scan \d+ .*-> FINISHED/.test(l.text), 30_000);
+    await run.waitFor((l) => /^\[receiver\] verified WARN \S+ port +ports changed: added/.test(l.text), 30_000);
+    killGroup(run.child, 'SIGTERM');
+    await run.closed;
+    expect(run.stderr()).toBe('');
   }, 70_000);
 });

@@ -13,7 +13,7 @@ const withData = (e: CloudEvent, data: Record<string, unknown>): unknown => ({ .
 
 describe('event JSON Schemas', () => {
   test('there is one schema per event type the bridge publishes', () => {
-    expect(schemaTypes().sort()).toEqual(['com.tencentcloud.cwp.agent.unwatched', 'com.tencentcloud.cwp.incident.changed', 'com.tencentcloud.cwp.ports.changed', 'com.tencentcloud.cwp.processes.changed', 'com.tencentcloud.cwp.task.status.changed']);
+    expect(schemaTypes().sort()).toEqual(['com.tencentcloud.cwp.agent.unwatched', 'com.tencentcloud.cwp.incident.changed', 'com.tencentcloud.cwp.ports.changed', 'com.tencentcloud.cwp.processes.changed', 'com.tencentcloud.cwp.scan.status.changed', 'com.tencentcloud.cwp.task.status.changed']);
   });
 
   test('a status event with the machine listing\'s name and IP conforms', () => {

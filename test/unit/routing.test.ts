@@ -55,7 +55,7 @@ describe('routing settings', () => {
     expect(configProblems({ CMQ_KINDS: 'process,files,users' })).toEqual(['CMQ_KINDS: "files", "users" are not task kinds; use process, port (comma separated)']);
     expect(configProblems({ FEISHU_STATES: 'DONE' })).toEqual(['FEISHU_STATES: "DONE" is not a task state; use COLLECTING, COMPLETE, FAILED, AGENT_OFFLINE, NO_TASK, UNKNOWN_AGENT (comma separated)']);
     expect(configProblems({ EB_EVENT_TYPES: 'port.changed' })).toEqual([
-      'EB_EVENT_TYPES: "port.changed" is not an event type; use com.tencentcloud.cwp.task.status.changed, com.tencentcloud.cwp.ports.changed, com.tencentcloud.cwp.processes.changed, com.tencentcloud.cwp.agent.unwatched, com.tencentcloud.cwp.incident.changed (comma separated); the part after com.tencentcloud.cwp. is enough, e.g. ports.changed',
+      'EB_EVENT_TYPES: "port.changed" is not an event type; use com.tencentcloud.cwp.task.status.changed, com.tencentcloud.cwp.ports.changed, com.tencentcloud.cwp.processes.changed, com.tencentcloud.cwp.agent.unwatched, com.tencentcloud.cwp.incident.changed, com.tencentcloud.cwp.scan.status.changed (comma separated); the part after com.tencentcloud.cwp. is enough, e.g. ports.changed',
     ]);
   });
 

@@ -24,7 +24,7 @@
 // deleted WeCom key or DingTalk token) is a dead letter and disables the sink for the run. Every reason is
 // scrubbed of the URL and its key (redactUrl) before it leaves.
 import type { RequestBudget } from '../../ratelimit/budget';
-import type { CloudEvent } from '../../events/types';
+import type { BridgeEvent } from '../../events/types';
 import { anySignal } from '../../util/abort';
 import { redactUrl } from '../../util/redact';
 import { describeNetworkError, parseRetryAfter } from '../../util/wire';
@@ -98,7 +98,7 @@ const LISTED_STEPS = [10, 7, 5, 3, 2, 1, 0] as const;
 
 
 /** A digest of the groups as one message listing as many of each group as fits, or null when none fits. */
-function fitDigest(groups: CloudEvent[][], fits: (m: ChatMessage) => boolean): ChatMessage | null {
+function fitDigest(groups: BridgeEvent[][], fits: (m: ChatMessage) => boolean): ChatMessage | null {
   for (const listed of LISTED_STEPS) {
     const m = digestMessage(groups, listed);
     if (fits(m)) return m;
@@ -109,7 +109,7 @@ function fitDigest(groups: CloudEvent[][], fits: (m: ChatMessage) => boolean): C
 /** A planned message and the events it carries. */
 export interface PlannedMessage {
   message: ChatMessage;
-  events: CloudEvent[];
+  events: BridgeEvent[];
 }
 
 /**
@@ -117,9 +117,9 @@ export interface PlannedMessage {
  * as the size limit allows. A group too big even with nothing listed goes alone, counted only (the vendor will
  * say if it still refuses it).
  */
-export function digestPlan(events: CloudEvent[], fits: (m: ChatMessage) => boolean): PlannedMessage[] {
+export function digestPlan(events: BridgeEvent[], fits: (m: ChatMessage) => boolean): PlannedMessage[] {
   const out: PlannedMessage[] = [];
-  let current: CloudEvent[][] = [];
+  let current: BridgeEvent[][] = [];
   const flush = () => {
     if (current.length === 0) return;
     out.push({ message: fitDigest(current, fits) ?? digestMessage(current, 0), events: current.flat() });
@@ -134,7 +134,7 @@ export function digestPlan(events: CloudEvent[], fits: (m: ChatMessage) => boole
 }
 
 /** The events once each, in the order first handed. */
-function uniqueById(events: CloudEvent[]): CloudEvent[] {
+function uniqueById(events: BridgeEvent[]): BridgeEvent[] {
   const seen = new Set<string>();
   return events.filter((e) => !seen.has(e.id) && seen.add(e.id));
 }
@@ -176,16 +176,16 @@ export class ChatRobotSink implements BatchSink {
     this.#fetch = options.fetch ?? fetch;
   }
 
-  async send(event: CloudEvent, signal: AbortSignal): Promise<SendResult> {
+  async send(event: BridgeEvent, signal: AbortSignal): Promise<SendResult> {
     return (await this.sendBatch([event], signal))[0]!;
   }
 
-  async sendBatch(events: CloudEvent[], signal: AbortSignal): Promise<SendResult[]> {
+  async sendBatch(events: BridgeEvent[], signal: AbortSignal): Promise<SendResult[]> {
     const byId = new Map<string, SendResult>();
     const notSent: SendResult = { ok: false, retry: true, reason: `${this.#vendor.name}: not sent` };
     const answer = (): SendResult[] => events.map((e) => byId.get(e.id) ?? notSent);
     const unique = uniqueById(events);
-    const defer = (list: CloudEvent[], ms: number, reason: string) => {
+    const defer = (list: BridgeEvent[], ms: number, reason: string) => {
       for (const e of list) if (!byId.has(e.id)) byId.set(e.id, { ok: false, retry: true, deferred: true, reason, retryAfterMs: Math.max(1, Math.ceil(ms)) });
     };
     if (signal.aborted) {
@@ -225,7 +225,7 @@ export class ChatRobotSink implements BatchSink {
   }
 
   /** The messages to send now (as many as there is room for) and, for the rest, when there will be room. */
-  async #plan(unique: CloudEvent[]): Promise<{ carried: PlannedMessage[]; waitMs: number }> {
+  async #plan(unique: BridgeEvent[]): Promise<{ carried: PlannedMessage[]; waitMs: number }> {
     const interval = 1000 / this.#vendor.rate.ratePerSecond;
     let tokens = 0;
     let waitMs = interval;
@@ -251,7 +251,7 @@ export class ChatRobotSink implements BatchSink {
     return { carried: keepSubjectOrder(unique, planned.slice(0, tokens), fits), waitMs };
   }
 
-  #single(e: CloudEvent): ChatMessage {
+  #single(e: BridgeEvent): ChatMessage {
     if (this.#template) {
       const m = singleMessage(e, this.#template.render(eventFields(e)));
       // A template that renders past the vendor's limit falls back to the default wording rather than failing.
@@ -308,7 +308,7 @@ function resultOf(v: VendorVerdict, scrub: (s: string) => string): SendResult {
  * hands a subject's events in outbox order, and a robot must not show COMPLETE before the COLLECTING it
  * follows). A message that loses events is planned again from the ones it keeps; one left empty is dropped.
  */
-export function keepSubjectOrder(unique: CloudEvent[], carried: PlannedMessage[], fits: (m: ChatMessage) => boolean): PlannedMessage[] {
+export function keepSubjectOrder(unique: BridgeEvent[], carried: PlannedMessage[], fits: (m: ChatMessage) => boolean): PlannedMessage[] {
   const inCarried = new Set(carried.flatMap((u) => u.events.map((e) => e.id)));
   const firstLeft = new Map<string, number>();
   unique.forEach((e, i) => {

@@ -3,7 +3,7 @@
 // and loads the real sink (build.ts: the vendors, the wording, the signing) on its first send. So a run that
 // configures no robot never evaluates any chat code, and one that does pays for it when the first event is due,
 // not at cold start (scripts/build.mjs ships build.ts as a deferred module). This file imports none of that code.
-import type { CloudEvent } from '../../events/types';
+import type { BridgeEvent } from '../../events/types';
 import { settingsOf, type SinkKind } from '../kind';
 import type { BatchSink, SendResult, Sink } from '../sink';
 import { allowsPlainHttp } from '../webhook-url';
@@ -47,11 +47,11 @@ export class LazyChatRobotSink implements BatchSink {
     return this.#sink;
   }
 
-  async send(event: CloudEvent, signal: AbortSignal): Promise<SendResult> {
+  async send(event: BridgeEvent, signal: AbortSignal): Promise<SendResult> {
     return (await this.#load()).send(event, signal);
   }
 
-  async sendBatch(events: CloudEvent[], signal: AbortSignal): Promise<SendResult[]> {
+  async sendBatch(events: BridgeEvent[], signal: AbortSignal): Promise<SendResult[]> {
     return (await this.#load()).sendBatch(events, signal);
   }
 }

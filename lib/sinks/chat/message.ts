@@ -7,8 +7,8 @@
 // Every value that comes from outside (machine names, process names and paths) goes through `clean`, which drops
 // the characters the four markdown dialects give meaning to, so an event can never restyle or break a message.
 import type { IncidentNotification, IncidentType } from '../../alerts/types';
-import type { TaskState } from '../../types';
-import type { CloudEvent, IncidentChangedEvent, PortItem, ProcessItem, Severity } from '../../events/types';
+import type { ScanState, TaskState } from '../../types';
+import type { BridgeEvent, IncidentChangedEvent, PortItem, ProcessItem, Severity } from '../../events/types';
 import type { EventFields } from './template';
 
 export { EVENT_FIELDS, type EventField, type EventFields } from './template';
@@ -140,15 +140,20 @@ function incidentSince(e: IncidentChangedEvent): string {
   return `since ${e.data.openedAt.replace(/\.\d+Z$/, 'Z')}, ${parts.join(' ')}`;
 }
 
-/** The kind(s) an event is about: one, those an agent.unwatched event stopped, or `agent` for an incident of the agent. */
-function kindsOf(e: CloudEvent): string {
+/** The account's asset scan (cwp): what each of its states says, and what to do. */
+const SCAN_WHAT: Record<ScanState, string> = { NOTASK: 'No asset scan', SYNCING: 'Asset scan started', FINISHED: 'Asset scan finished' };
+const SCAN_ACTION = 'Nothing to do: each host\'s collection and what changed on it follow as their own messages.';
+
+/** The kind(s) an event is about: one, those an agent.unwatched event stopped, `agent` for an incident of the agent, both for the account's scan. */
+function kindsOf(e: BridgeEvent): string {
+  if (e.type === 'com.tencentcloud.cwp.scan.status.changed') return 'process+port';
   if (e.type === 'com.tencentcloud.cwp.agent.unwatched') return e.data.kinds.join('+');
   if (e.type === 'com.tencentcloud.cwp.incident.changed') return e.data.kind ?? 'agent';
   return e.data.kind;
 }
 
 /** The machine fields another part of the bridge may add to events (StatusChangeData.machineName/machineIp). */
-function machineOf(e: CloudEvent): { name: string; ip: string } {
+function machineOf(e: BridgeEvent): { name: string; ip: string } {
   const d = (e.type === 'com.tencentcloud.cwp.incident.changed' ? e.data.agent : e.data) as { machineName?: unknown; machineIp?: unknown };
   return {
     name: typeof d.machineName === 'string' ? clean(d.machineName, 80) : '',
@@ -157,7 +162,8 @@ function machineOf(e: CloudEvent): { name: string; ip: string } {
 }
 
 /** How a host is named: "web-01 (10.0.0.5)", "web-01", "10.0.0.5", else the agent's Uuid. */
-export function hostOf(e: CloudEvent): string {
+export function hostOf(e: BridgeEvent): string {
+  if (e.type === 'com.tencentcloud.cwp.scan.status.changed') return `the account's scan (task ${e.data.taskId})`;
   const m = machineOf(e);
   if (m.name && m.ip) return `${m.name} (${m.ip})`;
   return m.name || m.ip || e.data.uuid;
@@ -178,8 +184,8 @@ function itemList(items: string[], count: number): string {
 }
 
 /** "added 6379 (redis-server); removed 80 (nginx)" for a results change; '' for a status change. */
-function changesOf(e: CloudEvent): string {
-  if (e.type === 'com.tencentcloud.cwp.task.status.changed' || e.type === 'com.tencentcloud.cwp.agent.unwatched') return '';
+function changesOf(e: BridgeEvent): string {
+  if (e.type === 'com.tencentcloud.cwp.task.status.changed' || e.type === 'com.tencentcloud.cwp.agent.unwatched' || e.type === 'com.tencentcloud.cwp.scan.status.changed') return '';
   if (e.type === 'com.tencentcloud.cwp.incident.changed') return clean(e.data.summary);
   const d = e.data;
   const added = d.kind === 'port' ? d.added.map(portItem) : d.added.map(processItem);
@@ -191,7 +197,7 @@ function changesOf(e: CloudEvent): string {
 }
 
 /** Every template field of one event (all strings; '' where the event has no such thing). */
-export function eventFields(e: CloudEvent): EventFields {
+export function eventFields(e: BridgeEvent): EventFields {
   const m = machineOf(e);
   const base = {
     id: e.id,
@@ -200,12 +206,16 @@ export function eventFields(e: CloudEvent): EventFields {
     source: e.source,
     time: e.time,
     severity: e.data.severity,
-    agent: e.data.uuid,
+    agent: e.type === 'com.tencentcloud.cwp.scan.status.changed' ? '' : e.data.uuid,
     machineName: m.name,
     machineIp: m.ip,
     host: hostOf(e),
     kind: kindsOf(e),
   };
+  if (e.type === 'com.tencentcloud.cwp.scan.status.changed') {
+    const d = e.data;
+    return { ...base, previous: d.previous ?? '(first)', state: d.state, transition: `${d.previous ?? '(first)'} -> ${d.state}`, what: SCAN_WHAT[d.state], changes: '', action: SCAN_ACTION };
+  }
   if (e.type === 'com.tencentcloud.cwp.agent.unwatched') {
     return { ...base, previous: '', state: 'UNWATCHED', transition: 'watched -> unwatched', what: UNWATCHED_WHAT, changes: '', action: UNWATCHED_ACTION };
   }
@@ -240,20 +250,21 @@ export function eventFields(e: CloudEvent): EventFields {
 }
 
 /** What happened, as a digest groups it: one key per state, and one per results type. */
-export function groupKey(e: CloudEvent): string {
+export function groupKey(e: BridgeEvent): string {
   if (e.type === 'com.tencentcloud.cwp.incident.changed') return `incident:${e.data.notification}`;
   return e.type === 'com.tencentcloud.cwp.task.status.changed' ? `state:${e.data.state}` : e.type;
 }
 
-function groupHeading(sample: CloudEvent, n: number): string {
+function groupHeading(sample: BridgeEvent, n: number): string {
   if (sample.type === 'com.tencentcloud.cwp.task.status.changed') return STATE_GROUP[sample.data.state](n);
   if (sample.type === 'com.tencentcloud.cwp.incident.changed') return INCIDENT_GROUP[sample.data.notification](n);
   if (sample.type === 'com.tencentcloud.cwp.agent.unwatched') return `${n} ${n === 1 ? 'agent is' : 'agents are'} no longer watched`;
+  if (sample.type === 'com.tencentcloud.cwp.scan.status.changed') return n === 1 ? SCAN_WHAT[sample.data.state] : `The account's asset scan changed ${n} times`;
   const hosts = `${n} ${n === 1 ? 'host' : 'hosts'}`;
   return sample.type === 'com.tencentcloud.cwp.ports.changed' ? `Open ports changed on ${hosts}` : `Processes changed on ${hosts}`;
 }
 
-function groupAction(sample: CloudEvent): string {
+function groupAction(sample: BridgeEvent): string {
   if (sample.type === 'com.tencentcloud.cwp.task.status.changed') return STATE_ACTION[sample.data.state];
   if (sample.type === 'com.tencentcloud.cwp.incident.changed') {
     if (sample.data.notification === 'resolved') return 'Nothing to do: they are over.';
@@ -261,6 +272,7 @@ function groupAction(sample: CloudEvent): string {
     return 'Look at each host; acknowledge with POST /v1/incidents/{key}/ack to stop the repeats.';
   }
   if (sample.type === 'com.tencentcloud.cwp.agent.unwatched') return UNWATCHED_ACTION;
+  if (sample.type === 'com.tencentcloud.cwp.scan.status.changed') return SCAN_ACTION;
   return sample.type === 'com.tencentcloud.cwp.ports.changed' ? 'Check that each new listening port is expected.' : 'Check that each new process is expected (name, path, user).';
 }
 
@@ -271,7 +283,7 @@ function clock(iso: string): string {
 }
 
 /** One event as a digest line: "web-01 (10.0.0.5) · process · COLLECTING -> AGENT_OFFLINE · 10:00:00Z". */
-export function digestLine(e: CloudEvent): string {
+export function digestLine(e: BridgeEvent): string {
   const f = eventFields(e);
   if (e.type === 'com.tencentcloud.cwp.incident.changed') return `${f.changes} · ${f.transition} · ${clock(e.time)}`;
   const what = e.type === 'com.tencentcloud.cwp.ports.changed' || e.type === 'com.tencentcloud.cwp.processes.changed' ? f.changes : f.transition;
@@ -279,20 +291,22 @@ export function digestLine(e: CloudEvent): string {
 }
 
 const rank = (s: Severity) => (s === 'warning' ? 1 : 0);
-const highest = (events: CloudEvent[]): Severity => (events.some((e) => e.data.severity === 'warning') ? 'warning' : 'info');
+const highest = (events: BridgeEvent[]): Severity => (events.some((e) => e.data.severity === 'warning') ? 'warning' : 'info');
 
-function footerOf(events: CloudEvent[]): string {
+function footerOf(events: BridgeEvent[]): string {
   const last = events.reduce((t, e) => (e.time > t ? e.time : t), events[0]!.time);
   return `cwp-task-bridge · ${last.replace(/\.\d+Z$/, 'Z')}`;
 }
 
 /** The message of one event: its facts, severity, time and what to do next; `text` when a template renders it. */
-export function singleMessage(e: CloudEvent, text?: string): ChatMessage {
+export function singleMessage(e: BridgeEvent, text?: string): ChatMessage {
   const f = eventFields(e);
   if (e.type === 'com.tencentcloud.cwp.incident.changed') return incidentMessage(e, f, text);
-  const kind = e.type === 'com.tencentcloud.cwp.agent.unwatched' ? e.data.kinds.map((k) => KIND_LABEL[k]).join(' and ') : KIND_LABEL[e.data.kind];
-  const facts: Fact[] = [{ label: 'Agent', value: f.host === f.agent ? f.agent : `${f.host} · ${f.agent}` }, { label: 'Kind', value: kind }];
-  if (e.type === 'com.tencentcloud.cwp.task.status.changed' || e.type === 'com.tencentcloud.cwp.agent.unwatched') facts.push({ label: 'State', value: f.transition });
+  const kind = e.type === 'com.tencentcloud.cwp.agent.unwatched' ? e.data.kinds.map((k) => KIND_LABEL[k]).join(' and ')
+    : e.type === 'com.tencentcloud.cwp.scan.status.changed' ? 'asset scan (processes and open ports)' : KIND_LABEL[e.data.kind];
+  const who = e.type === 'com.tencentcloud.cwp.scan.status.changed' ? { label: 'Scan', value: f.host } : { label: 'Agent', value: f.host === f.agent ? f.agent : `${f.host} · ${f.agent}` };
+  const facts: Fact[] = [who, { label: 'Kind', value: kind }];
+  if (e.type === 'com.tencentcloud.cwp.task.status.changed' || e.type === 'com.tencentcloud.cwp.agent.unwatched' || e.type === 'com.tencentcloud.cwp.scan.status.changed') facts.push({ label: 'State', value: f.transition });
   else facts.push({ label: 'Changes', value: f.changes });
   facts.push({ label: 'Severity', value: f.severity }, { label: 'When', value: f.time });
   const title = `${f.what}: ${f.host}`;
@@ -330,8 +344,8 @@ function incidentMessage(e: IncidentChangedEvent, f: EventFields, text: string |
 }
 
 /** Events grouped by what happened, groups with a warning first, then in the order they first appear. */
-export function groupEvents(events: CloudEvent[]): CloudEvent[][] {
-  const groups = new Map<string, CloudEvent[]>();
+export function groupEvents(events: BridgeEvent[]): BridgeEvent[][] {
+  const groups = new Map<string, BridgeEvent[]>();
   for (const e of events) {
     const k = groupKey(e);
     let g = groups.get(k);
@@ -345,10 +359,10 @@ export function groupEvents(events: CloudEvent[]): CloudEvent[][] {
  * A digest of `groups` (each one "what happened"), listing the first `listed` events of each group and counting
  * the rest. Each event id once: a replayed event handed beside its original is shown (and counted) once.
  */
-export function digestMessage(groups: CloudEvent[][], listed: number): ChatMessage {
+export function digestMessage(groups: BridgeEvent[][], listed: number): ChatMessage {
   const seen = new Set<string>();
   const sections: MessageSection[] = [];
-  const all: CloudEvent[] = [];
+  const all: BridgeEvent[] = [];
   for (const group of groups) {
     const unique = group.filter((e) => !seen.has(e.id) && seen.add(e.id));
     if (unique.length === 0) continue;

@@ -3,10 +3,10 @@
 // are only the steps more than one of them takes, and recordCheck, which the file store also replays onto a
 // state it reloaded (file.ts).
 import type { DeadLetter, DiscoveryCursor, KeyRecord, MachineInfo, OutboxEntry, StoreIdentity, StoreReset, SweepSummary, Watch } from '../../types';
-import type { CloudEvent } from '../../events/types';
+import type { BridgeEvent, CloudEvent } from '../../events/types';
 import type { Incident, IncidentWrite } from '../../alerts/types';
 import { blankRecord, deadLetterId, incidentDueAt, incidentWriteApplies, keyId, laneOf, leftAtAfterWrite, parseKeyId } from '../rules';
-import type { CheckToRecord, DueFilter, StoredSnapshot } from '../store';
+import type { CheckToRecord, DueFilter, Register, StoredSnapshot } from '../store';
 import { LaneSchedule } from './schedule';
 
 /** The serialised form of a LocalState (the file store's document, less its header). */
@@ -32,6 +32,8 @@ export interface LocalStateDocument {
   /** Incidents, and when each is due to the clock where that differs from rules.incidentDueAt (absent before alerts). */
   incidents?: Incident[];
   incidentDue?: Record<string, number>;
+  /** name -> [value, version] (absent before registers existed). */
+  registers?: Record<string, [string, number]>;
 }
 
 /**
@@ -92,6 +94,8 @@ export class LocalState {
     if (due === null) this.incidentDue.delete(i.key);
     else this.incidentDue.set(i.key, due);
   }
+  /** RegisterPort's values, by name. */
+  readonly registers = new Map<string, Register>();
 
   /** recordCheck: lastChecked and nextDue of a key (a blank record if unknown); moves it only while scheduled. */
   recordCheck(check: CheckToRecord): void {
@@ -126,7 +130,7 @@ export class LocalState {
   }
 
   /** Appends an event to the outbox unless it is there already (a retried step appends it once). */
-  appendToOutbox(event: CloudEvent, at: number): void {
+  appendToOutbox(event: BridgeEvent, at: number): void {
     if (!this.outbox.has(event.id)) this.outbox.set(event.id, { event: structuredClone(event), createdAt: at, targets: null, deliveries: {} });
   }
 
@@ -160,6 +164,7 @@ export class LocalState {
       reset: this.reset,
       incidents: [...this.incidents.values()],
       incidentDue: Object.fromEntries(this.incidentDue),
+      registers: Object.fromEntries([...this.registers].map(([name, r]) => [name, [r.value, r.version]])),
     };
   }
 
@@ -197,6 +202,7 @@ export class LocalState {
     }
     // A claim's due time is kept as saved (a document without them has the due times the incidents give).
     for (const [key, due] of Object.entries(doc.incidentDue ?? {})) if (s.incidentDue.has(key)) s.incidentDue.set(key, due);
+    for (const [name, [value, version]] of Object.entries(doc.registers ?? {})) s.registers.set(name, { value, version });
     return s;
   }
 }

@@ -19,13 +19,13 @@
 // - putWatch keeps the first addedAt of a uuid and replaces its kinds.
 // Returned objects are copies: changing them changes nothing stored.
 import { TASK_KINDS, type DiscoveryCursor, type KeyRecord, type MachineInfo, type SweepSummary, type TaskKey, type TaskKind, type Watch } from '../../types';
-import type { CloudEvent } from '../../events/types';
+import type { BridgeEvent, CloudEvent } from '../../events/types';
 import type { IncidentWrite } from '../../alerts/types';
 import {
   blankRecord, compareWatches, idleScore, isForgotten, isIdleCandidate, isSameRead, keyId, laneOf, mergeMachine, parseKeyId, putWatchRecord,
   readPendingAfter, sinceAfterChange,
 } from '../rules';
-import type { ChangeToRecord, CheckToRecord, DueFilter, KeyClaim, PendingRead, StateStore, StoredSnapshot } from '../store';
+import type { ChangeToRecord, CheckToRecord, DueFilter, KeyClaim, PendingRead, Register, StateStore, StoredSnapshot } from '../store';
 import { clone } from './delivery';
 import { LocalIncidentStore } from './incidents';
 export type { Persistence } from './persistence';
@@ -322,6 +322,24 @@ export class LocalStateStore extends LocalIncidentStore implements StateStore {
       if (event) s.appendToOutbox(event, Date.parse(event.time));
       return true;
     }, (forgotten) => forgotten);
+  }
+
+  // --- registers ---
+
+  getRegister(name: string): Promise<Register | null> {
+    return this.persistence.read((s) => {
+      const r = s.registers.get(name);
+      return r ? { ...r } : null;
+    });
+  }
+
+  putRegister(name: string, expectedVersion: number, value: string, event: BridgeEvent): Promise<boolean> {
+    return this.persistence.write((s) => {
+      if ((s.registers.get(name)?.version ?? 0) !== expectedVersion) return false;
+      s.registers.set(name, { value, version: expectedVersion + 1 });
+      s.appendToOutbox(event, Date.now());
+      return true;
+    }, (applied) => applied);
   }
 
   // --- health ---

@@ -31,6 +31,7 @@
 //   <p>:inc:resolved           zset   key -> resolvedAt (retention)
 //   <p>:rate:<action>          string the rate limiter's theoretical arrival time (lib/ratelimit/redis.ts)
 //   <p>:store                  hash   storeId, createdAt: the store's identity (StorePort.identity), made on first use
+//   <p>:register:<name>        hash   value, version: a register (RegisterPort), e.g. `scan`, the account's scan on cwp
 //   <p>:reset                  hash   the unacknowledged reset: at, storeId, previousStoreId, noticedBy, apiWatches,
 //                                     outbox, deadLetters ('' = unknown)
 //   <p>:left                   zset   key id -> when it left the watch list (rules.leftAtAfterWrite): retention's index

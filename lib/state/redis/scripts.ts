@@ -131,6 +131,19 @@ mark_if_unscheduled(dueHot, dueCold, left, id, observedAt)
 return 1`,
   },
 
+  /** putRegister: compare-and-set of a register on its version, and the outbox append, in one step. 1 = applied. */
+  putRegister: {
+    keys: ['register', 'outbox', 'entry', 'seq'],
+    args: ['expectedVersion', 'value', 'eventId', 'eventJson', 'at'],
+    restates: [],
+    uses: ['appendToOutbox'],
+    lua: `local version = tonumber(redis.call('HGET', register, 'version') or '0')
+if version ~= tonumber(expectedVersion) then return 0 end
+redis.call('HSET', register, 'value', value, 'version', version + 1)
+append_to_outbox(outbox, entry, seq, eventId, eventJson, at)
+return 1`,
+  },
+
   /**
    * recordChange: compare-and-set of the record on its version, the move in the schedule, the outbox append,
    * (readPending 1: a change to COMPLETE) the result read made pending, and the incident writes (a JSON array, '[]'

@@ -5,10 +5,10 @@
 // deliveries, dead letters), the lifecycle ports (lifecycle.ts: identity, retention), the incidents (incidents.ts), then this
 // file, the rest. A new port group is one more class in the chain.
 import { TASK_KINDS, type DiscoveryCursor, type KeyRecord, type MachineInfo, type SweepSummary, type TaskKey, type TaskKind, type Watch } from '../../types';
-import type { CloudEvent } from '../../events/types';
+import type { BridgeEvent, CloudEvent } from '../../events/types';
 import type { IncidentWrite } from '../../alerts/types';
 import { compareWatches, keyId, laneOf, parseKeyId, putWatchRecord, readPendingAfter } from '../rules';
-import type { ChangeToRecord, CheckToRecord, DueFilter, KeyClaim, PendingRead, StateStore, StoredSnapshot } from '../store';
+import type { ChangeToRecord, CheckToRecord, DueFilter, KeyClaim, PendingRead, Register, StateStore, StoredSnapshot } from '../store';
 import { DEFAULT_PREFIX, describeRedisUrl, newRedisClient, type RedisStateStoreOptions } from './connection';
 import { RedisIncidentStore } from './incidents';
 
@@ -192,6 +192,24 @@ export class RedisStateStore extends RedisIncidentStore implements StateStore {
         expectedVersion: change.expectedVersion, uuid: key.uuid, kind: key.kind, state: change.state, requestId: change.requestId,
         observedAt: change.observedAt, nextDue: change.nextDue, id, eventId: event.id, eventJson: JSON.stringify(event),
         readPending: readPendingAfter(change.state) ? '1' : '0', parked: change.parked ? '1' : '0', prefix: this.keyPrefix, incidents: this.incidentArgs(change.incidents),
+      });
+      return Number(r) === 1;
+    });
+  }
+
+  // --- registers ---
+
+  getRegister(name: string): Promise<Register | null> {
+    return this.run('getRegister', async () => {
+      const h = await this.redis.hgetall(this.k('register', name));
+      return h.version === undefined ? null : { value: h.value ?? '', version: Number(h.version) };
+    });
+  }
+
+  putRegister(name: string, expectedVersion: number, value: string, event: BridgeEvent): Promise<boolean> {
+    return this.run('putRegister', async () => {
+      const r = await this.script('putRegister', { register: this.k('register', name), outbox: this.k('outbox'), entry: this.k('outbox', event.id), seq: this.k('seq') }, {
+        expectedVersion, value, eventId: event.id, eventJson: JSON.stringify(event), at: Date.now(),
       });
       return Number(r) === 1;
     });
