@@ -67,7 +67,9 @@ export async function checkKey(ctx: SweepContext, rec: KeyRecord): Promise<boole
     // What the key last was goes with the call: a backend without per-host tasks (cwp) infers the state from it.
     obs = await ctx.cwp.getTaskStatus(rec.kind, rec.uuid, { signal: ctx.signal, deadline: ctx.pollUntil, stats: ctx.stats }, { state: rec.state, since: rec.since });
   } catch (e) {
-    if (ctx.signal.aborted) return false; // the deadline: the key stays due for the next run
+    // The deadline (its signal, or a call refused because the deadline passed before the signal's timer could
+    // fire on a busy event loop): not a failed check; the key stays due for the next run.
+    if (ctx.signal.aborted || ctx.now() >= ctx.pollUntil) return false;
     // Errors no further call can get past stop the sweep at once, each with the backend's word on what to do.
     const stop = ctx.cwp.stopFor(e);
     if (stop) {
