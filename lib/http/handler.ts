@@ -10,7 +10,8 @@ import { normalizeEvent, requestIdOf } from '../scf/http-event';
 import type { HttpRequest } from './request';
 import { errorBody, errorResponse, HttpError, JSON_CONTENT_TYPE, jsonResponse, safeMessage } from './respond';
 import { badlyEncoded, methodNotAllowed, notFound } from './router';
-import { router } from './routes';
+import { HEALTHZ_PATH, OPENAPI_PATH, router } from './routes';
+import { openApiDocument } from './openapi';
 import { isConsolePath, serveConsole } from '../console/serve';
 import { isStoreError } from '../state/errors';
 import type { StoreIdentity } from '../types';
@@ -70,6 +71,9 @@ async function dispatch(req: HttpRequest, bodyError: HttpError | null, scf: ScfC
     if (!publicMatch) throw configInvalid(deps);
     if (bodyError) throw bodyError;
     if (match.kind === 'method_not_allowed') throw methodNotAllowed(req.method, req.path, match.allow);
+    // The API's description needs no configuration; any other public route but /healthz says what is wrong.
+    if (match.kind === 'found' && match.route.pattern === OPENAPI_PATH) return jsonResponse(200, openApiDocument(), req.requestId);
+    if (match.kind === 'found' && match.route.pattern !== HEALTHZ_PATH) throw configInvalid(deps);
     return configHealth(deps, req.requestId);
   }
   // Everything but /healthz needs a token, even to learn that a path does not exist.

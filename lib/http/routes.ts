@@ -15,6 +15,7 @@ import { acknowledgeStoreReset, discardDeliveries, exportWatches, importWatches,
 import { acknowledge, getIncident, listIncidents } from './incidents';
 import { observationOutcome, statusDeadlineMs, upstreamError } from './upstream';
 import { iso, kindsBody, lazy, parseJsonBody, parseKind, parseUuid, parseWholeNumber } from './validate';
+import { openApiDocument } from './openapi';
 
 export type RouteHandler = (ctx: RouteContext) => Promise<ScfHttpResponse>;
 
@@ -346,12 +347,21 @@ export async function whoami(ctx: RouteContext): Promise<ScfHttpResponse> {
   return ok(ctx, 200, { name: caller.name, scopes: caller.scopes });
 }
 
+// ------------------------------------------------------------------------------------------- /openapi.json
+
+/** The OpenAPI document of every route (openapi.ts). Public: it describes the API and holds no data. */
+export async function openApi(ctx: RouteContext): Promise<ScfHttpResponse> {
+  return jsonResponse(200, openApiDocument(), ctx.req.requestId);
+}
+
 // ---------------------------------------------------------------------------------------------- the table
 
 export const HEALTHZ_PATH = '/healthz';
+export const OPENAPI_PATH = '/openapi.json';
 
 export const ROUTES: readonly Route<RouteHandler>[] = [
   { method: 'GET', pattern: HEALTHZ_PATH, public: true, handler: healthz },
+  { method: 'GET', pattern: OPENAPI_PATH, public: true, handler: openApi },
   { method: 'GET', pattern: '/v1/whoami', scope: 'any', handler: whoami },
   { method: 'GET', pattern: '/v1/status/{kind}/{uuid}', scope: 'read', handler: statusOfKind },
   { method: 'GET', pattern: '/v1/status/{uuid}', scope: 'read', handler: statusOfAgent },
