@@ -12,6 +12,7 @@ import { errorBody, errorResponse, HttpError, JSON_CONTENT_TYPE, jsonResponse, s
 import { badlyEncoded, methodNotAllowed, notFound } from './router';
 import { HEALTHZ_PATH, OPENAPI_PATH, router } from './routes';
 import { openApiDocument } from './openapi';
+import { LINK_PATH } from '../links/signed-link';
 import { isConsolePath, serveConsole } from '../console/serve';
 import { isStoreError } from '../state/errors';
 import type { StoreIdentity } from '../types';
@@ -111,6 +112,11 @@ async function storeIdentity(deps: HttpDeps, now: number, logger: Logger, lenien
   }
 }
 
+/** `/v1/links/<token>` as `/v1/links/…`. */
+function redactLinkToken(path: string): string {
+  return path.startsWith(`${LINK_PATH}/`) ? `${LINK_PATH}/…` : path;
+}
+
 /** What a method or path looks like in the access log: at most 512 characters. */
 function forLog(s: string): string {
   return s.length > 512 ? s.slice(0, 511) + '…' : s;
@@ -169,7 +175,8 @@ async function answer(event: unknown, context: ScfContext | undefined, deps: Htt
   const n = normalizeEvent(event, context, options);
   const requestId = n.ok ? n.request.requestId : n.requestId;
   const method = forLog(n.ok ? n.request.method : n.method);
-  const path = forLog(n.ok ? n.request.path : n.path);
+  // A signed link's token is a credential for a day: the access log shows its route, not the token.
+  const path = forLog(redactLinkToken(n.ok ? n.request.path : n.path));
 
   let response: ScfHttpResponse;
   let code: string | null = null;

@@ -44,6 +44,8 @@ const obj = (properties: Record<string, Json>, required: string[] = Object.keys(
 /** A JSON answer of `schema`. */
 const json = (description: string, schema: Json): Json => ({ description, content: { 'application/json': { schema } } });
 /** An error envelope answer; the codes it may carry are listed in the description. */
+/** An HTML page answer (the signed links' pages). */
+const html = (description: string): Json => ({ description, content: { 'text/html': { schema: str } } });
 const error = (description: string): Json => ({ description, content: { 'application/json': { schema: ref('Error') } } });
 
 const TOKEN_ERRORS = {
@@ -251,6 +253,30 @@ export const OPERATIONS: Record<string, OperationDoc> = {
       '409': error('not_firing, conflict'),
     },
   },
+  'GET /v1/links/{token}': {
+    summary: 'A signed chat link: the confirmation page (changes nothing)',
+    description: 'No bearer token: the link\'s signature (LINK_SECRET) is its authority, bound to one action on one incident of this store for 24 hours. Only the page\'s button (POST) acts, so a link preview changes nothing.',
+    scope: 'public',
+    responses: {
+      '200': html('what the link would do, and its button'),
+      '403': html('link_invalid (not signed here, or changed), link_other_store'),
+      '404': html('links_off (CONSOLE_URL and LINK_SECRET unset), or no such incident'),
+      '410': html('link_expired'),
+    },
+  },
+  'POST /v1/links/{token}': {
+    summary: 'A signed chat link: act (acknowledge, or silence for 1 h)',
+    description: 'The confirmation page\'s form (application/x-www-form-urlencoded, optional `by`: who acts). Logged as an audit line with the incident and `via: "link"`.',
+    scope: 'public',
+    responses: {
+      '200': html('done'),
+      '403': html('link_invalid, link_other_store'),
+      '404': html('links_off, or no such incident'),
+      '409': html('not_firing'),
+      '410': html('link_expired'),
+      '501': html('not_implemented: the action is not available in this version'),
+    },
+  },
 };
 
 // ------------------------------------------------------------------------------------------------ components
@@ -308,6 +334,7 @@ const PARAM_SCHEMAS: Record<string, Json> = {
   uuid: { type: 'string', description: 'an agent Uuid, 8-4-4-4-12 hex' },
   kind: ref('Kind'),
   key: { type: 'string', pattern: '^[a-z0-9][a-z0-9.-]{0,254}$', description: 'an incident key' },
+  token: { type: 'string', description: 'the signed link as the chat message carries it' },
 };
 
 function operation(method: string, pattern: string, d: OperationDoc): Json {

@@ -16,6 +16,7 @@ import { acknowledge, getIncident, listIncidents } from './incidents';
 import { observationOutcome, statusDeadlineMs, upstreamError } from './upstream';
 import { iso, kindsBody, lazy, parseJsonBody, parseKind, parseUuid, parseWholeNumber } from './validate';
 import { openApiDocument } from './openapi';
+import { actOnLink, showLink } from './links';
 
 export type RouteHandler = (ctx: RouteContext) => Promise<ScfHttpResponse>;
 
@@ -382,6 +383,8 @@ export const ROUTES: readonly Route<RouteHandler>[] = [
   { method: 'GET', pattern: '/v1/incidents', scope: 'read', handler: listIncidents },
   { method: 'GET', pattern: '/v1/incidents/{key}', scope: 'read', handler: getIncident },
   { method: 'POST', pattern: '/v1/incidents/{key}/ack', scope: 'alerts', handler: acknowledge },
+  { method: 'GET', pattern: '/v1/links/{token}', public: true, handler: showLink },
+  { method: 'POST', pattern: '/v1/links/{token}', public: true, handler: actOnLink },
 ];
 
 export const router = new Router<RouteHandler>(ROUTES);
