@@ -24,6 +24,8 @@ export interface OperationDoc {
   /** A JSON request body's schema; optional unless `bodyRequired`. */
   body?: Json;
   bodyRequired?: boolean;
+  /** An HTML form's body (application/x-www-form-urlencoded) instead of JSON: the signed links' button. */
+  form?: Json;
   /** Status -> a response (responses of errors come from `errorResponse`). */
   responses: Record<string, Json>;
   /** Not a router route: answered by the console before the router (lib/console/serve.ts). */
@@ -266,8 +268,9 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   },
   'POST /v1/links/{token}': {
     summary: 'A signed chat link: act (acknowledge, or silence for 1 h)',
-    description: 'The confirmation page\'s form (application/x-www-form-urlencoded, optional `by`: who acts). Logged as an audit line with the incident and `via: "link"`.',
+    description: 'The confirmation page\'s form (optional `by`: who acts, `chat link` when blank). Logged as an audit line with the incident and `via: "link"`.',
     scope: 'public',
+    form: { type: 'object', properties: { by: { type: 'string', maxLength: 200 } } },
     responses: {
       '200': html('done'),
       '403': html('link_invalid, link_other_store'),
@@ -352,6 +355,7 @@ function operation(method: string, pattern: string, d: OperationDoc): Json {
     security: needsToken ? [{ bearer: [] }] : [],
     ...(parameters.length ? { parameters } : {}),
     ...(d.body ? { requestBody: { required: d.bodyRequired === true, content: { 'application/json': { schema: d.body } } } } : {}),
+    ...(d.form ? { requestBody: { required: false, content: { 'application/x-www-form-urlencoded': { schema: d.form } } } } : {}),
     responses: { ...d.responses, ...(needsToken ? TOKEN_ERRORS : {}) },
   };
 }
