@@ -10,8 +10,7 @@ import { normalizeEvent, requestIdOf } from '../scf/http-event';
 import type { HttpRequest } from './request';
 import { errorBody, errorResponse, HttpError, JSON_CONTENT_TYPE, jsonResponse, safeMessage } from './respond';
 import { badlyEncoded, methodNotAllowed, notFound } from './router';
-import { HEALTHZ_PATH, OPENAPI_PATH, router } from './routes';
-import { openApiDocument } from './openapi';
+import { HEALTHZ_PATH, OPENAPI_PATH, openApiResponse, router } from './routes';
 import { LINK_PATH } from '../links/signed-link';
 import { isConsolePath, serveConsole } from '../console/serve';
 import { isStoreError } from '../state/errors';
@@ -73,7 +72,7 @@ async function dispatch(req: HttpRequest, bodyError: HttpError | null, scf: ScfC
     if (bodyError) throw bodyError;
     if (match.kind === 'method_not_allowed') throw methodNotAllowed(req.method, req.path, match.allow);
     // The API's description needs no configuration; any other public route but /healthz says what is wrong.
-    if (match.kind === 'found' && match.route.pattern === OPENAPI_PATH) return jsonResponse(200, openApiDocument(), req.requestId);
+    if (match.kind === 'found' && match.route.pattern === OPENAPI_PATH) return openApiResponse(req.requestId);
     if (match.kind === 'found' && match.route.pattern !== HEALTHZ_PATH) throw configInvalid(deps);
     return configHealth(deps, req.requestId);
   }

@@ -15,7 +15,6 @@ import { acknowledgeStoreReset, discardDeliveries, exportWatches, importWatches,
 import { acknowledge, getIncident, listIncidents } from './incidents';
 import { observationOutcome, statusDeadlineMs, upstreamError } from './upstream';
 import { iso, kindsBody, lazy, parseJsonBody, parseKind, parseUuid, parseWholeNumber } from './validate';
-import { openApiDocument } from './openapi';
 import { actOnLink, showLink } from './links';
 
 export type RouteHandler = (ctx: RouteContext) => Promise<ScfHttpResponse>;
@@ -350,10 +349,16 @@ export async function whoami(ctx: RouteContext): Promise<ScfHttpResponse> {
 
 // ------------------------------------------------------------------------------------------- /openapi.json
 
-/** The OpenAPI document of every route (openapi.ts). Public: it describes the API and holds no data. */
-export async function openApi(ctx: RouteContext): Promise<ScfHttpResponse> {
-  return jsonResponse(200, openApiDocument(), ctx.req.requestId);
+/**
+ * The OpenAPI document of every route (openapi.ts). Public: it describes the API and holds no data. Loaded on the
+ * first request for it (a deferred module of the api bundle, scripts/build.mjs), so an API route's cold start
+ * does not parse it.
+ */
+export async function openApiResponse(requestId: string): Promise<ScfHttpResponse> {
+  return jsonResponse(200, (await import('./openapi')).openApiDocument(), requestId);
 }
+
+export const openApi = (ctx: RouteContext): Promise<ScfHttpResponse> => openApiResponse(ctx.req.requestId);
 
 // ---------------------------------------------------------------------------------------------- the table
 
