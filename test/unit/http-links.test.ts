@@ -12,14 +12,14 @@ const SECRET = 's'.repeat(48);
 const LINKS_ENV = { CONSOLE_URL: 'https://fn.example.com', LINK_SECRET: SECRET };
 
 /** A harness with links on and one firing agent.offline incident of UUID; its key and the store's id. */
-async function withFiringIncident(env: Record<string, string> = LINKS_ENV): Promise<{ h: Harness; key: string; storeId: string }> {
+async function withFiringIncident(env: Record<string, string> = LINKS_ENV): Promise<{ h: Harness; key: string; storeId: string; alerts: AlertContext }> {
   const h = harness({ env });
   const { storeId } = await h.store.identity(NOW);
   const ctx: AlertContext = { storeId, source: '/s', settings: { offlineForMs: 0, repeatEveryMs: 60_000, processNames: [], types: [...INCIDENT_TYPES], retentionMs: 86_400_000 } };
   const [write] = incidentsForStatusChange(ctx, { uuid: UUID, kind: 'port', state: 'AGENT_OFFLINE', eventId: 'ev-1', at: NOW - 60_000, machine: { name: 'web-01', ip: '10.0.0.5' }, open: [] });
   expect(await h.store.applyIncidents([write!])).toBe(true);
   expect(write!.incident.state).toBe('firing');
-  return { h, key: write!.incident.key, storeId };
+  return { h, key: write!.incident.key, storeId, alerts: ctx };
 }
 
 function token(c: Omit<LinkClaims, 'expiresAt'> & { expiresAt?: number }, secret = SECRET): string {
@@ -128,6 +128,17 @@ describe('links that cannot act', () => {
     const r = await get(h, token({ action: 'ack', key, storeId: 'another-store' }));
     expect(r.statusCode).toBe(403);
     expect(r.body).toContain('another state store');
+  });
+
+  it('acknowledging a resolved incident is a 409 page saying why, and changes nothing', async () => {
+    const { h, key, storeId, alerts } = await withFiringIncident();
+    const [resolve] = incidentsForStatusChange(alerts, { uuid: UUID, kind: 'port', state: 'COMPLETE', eventId: 'ev-2', at: NOW, open: [(await h.store.getIncident(key))!] });
+    expect(await h.store.applyIncidents([resolve!])).toBe(true);
+    expect((await h.store.getIncident(key))!.state).toBe('resolved');
+    const r = await post(h, token({ action: 'ack', key, storeId }));
+    expect(r.statusCode).toBe(409);
+    expect(r.body).toContain('only a firing incident can be acknowledged');
+    expect((await h.store.getIncident(key))!.acknowledged).toBe(false);
   });
 
   it('a link to an incident the store does not have gets a 404 page', async () => {
