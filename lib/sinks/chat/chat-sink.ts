@@ -229,13 +229,16 @@ export class ChatRobotSink implements BatchSink {
     return answer();
   }
 
-  /** The messages to send now (as many as there is room for) and, for the rest, when there will be room. */
-  /** The store id to sign links with, when links are on and a firing incident is in the batch; null: no links (the store did not answer: sent without them). */
+  /**
+   * The store id to sign links with, when links are on and a firing incident is in the batch; null: no links (a
+   * store that does not answer sends the messages without them rather than holding them back).
+   */
   async #linkStoreId(unique: BridgeEvent[]): Promise<string | null> {
     if (!this.#links || !unique.some(isFiringIncident)) return null;
     return this.#links.storeId().catch(() => null);
   }
 
+  /** The messages to send now (as many as there is room for) and, for the rest, when there will be room. */
   async #plan(unique: BridgeEvent[], linkStoreId: string | null): Promise<{ carried: PlannedMessage[]; waitMs: number }> {
     const interval = 1000 / this.#vendor.rate.ratePerSecond;
     let tokens = 0;
