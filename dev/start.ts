@@ -355,6 +355,7 @@ async function main(): Promise<void> {
   say(`api function on http://127.0.0.1:${apiPort}  (token: ${token})`);
   say(`try: curl -s -H 'Authorization: Bearer ${token}' http://127.0.0.1:${apiPort}/v1/watches`);
   say(`console on http://127.0.0.1:${apiPort}/ui/  (log in with the token above)`);
+  say(`the API described (OpenAPI 3.1, no token): http://127.0.0.1:${apiPort}/openapi.json`);
 
   let ticks = 0;
   const tick = () => {

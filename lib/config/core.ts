@@ -15,6 +15,7 @@ import { redisUrlProblem } from './redis-url';
 import { parseApiTokens, type ApiToken } from './tokens';
 import { parseRoutes, routingVariables, type Routes } from './routing';
 import type { SinkSettingsKind } from './sink-kind';
+import { LINK_ENV, parseLinkSettings, type LinkSettings } from '../links/settings';
 
 export { DISCOVER_ALL_REGIONS, DISCOVER_ALL_TYPES, type DiscoverConfig, type DiscoverTarget } from './discover';
 export { EVERY_EVENT, type EventRoute, type Routes } from './routing';
@@ -103,6 +104,8 @@ export interface Config {
   alerts: AlertSettings;
   eventSource: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** CONSOLE_URL and LINK_SECRET: the signed links of chat messages (lib/links); null: off. */
+  links: LinkSettings | null;
 }
 
 /** What decides when incidents fire and repeat (lib/alerts/rules.ts), and how long resolved ones are kept. */
@@ -130,6 +133,7 @@ export const CORE_ENV = [
   'API_TOKENS', 'API_BASE_PATH', 'API_RATE_LIMIT', 'API_RATE_BURST', 'MAX_WATCHES', 'DELIVERY_MAX_ATTEMPTS', 'EVENT_SOURCE', 'LOG_LEVEL',
   'FORGET_AFTER', 'DEAD_LETTER_RETENTION', 'DEAD_LETTER_MAX',
   'ALERT_OFFLINE_FOR', 'ALERT_REPEAT_EVERY', 'ALERT_PROCESS_NAMES', 'ALERT_TYPES', 'INCIDENT_RETENTION',
+  ...LINK_ENV,
 ] as const;
 
 const envSchema = z.object({
@@ -329,6 +333,7 @@ export function loadConfigWith(env: Record<string, string | undefined>, kinds: r
   }
 
   const alertTypes = parseAlertTypes(present.ALERT_TYPES, problems);
+  const links = parseLinkSettings(present, problems);
 
   const { tokens: apiTokens, problems: tokenProblems } = parseApiTokens(commaList(present.API_TOKENS));
   problems.push(...tokenProblems);
@@ -392,6 +397,7 @@ export function loadConfigWith(env: Record<string, string | undefined>, kinds: r
     },
     eventSource: e.EVENT_SOURCE ?? `/cwp-task-bridge/${e.TENCENTCLOUD_REGION}`,
     logLevel: e.LOG_LEVEL,
+    links,
   };
   for (const kind of kinds) {
     // A kind whose key is a core setting's (or another kind's) would overwrite it: a wiring bug, not a setting.

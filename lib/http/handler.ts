@@ -10,7 +10,8 @@ import { normalizeEvent, requestIdOf } from '../scf/http-event';
 import type { HttpRequest } from './request';
 import { errorBody, errorResponse, HttpError, JSON_CONTENT_TYPE, jsonResponse, safeMessage } from './respond';
 import { badlyEncoded, methodNotAllowed, notFound } from './router';
-import { router } from './routes';
+import { HEALTHZ_PATH, OPENAPI_PATH, openApiResponse, router } from './routes';
+import { LINK_PATH } from '../links/signed-link';
 import { isConsolePath, serveConsole } from '../console/serve';
 import { isStoreError } from '../state/errors';
 import type { StoreIdentity } from '../types';
@@ -70,6 +71,9 @@ async function dispatch(req: HttpRequest, bodyError: HttpError | null, scf: ScfC
     if (!publicMatch) throw configInvalid(deps);
     if (bodyError) throw bodyError;
     if (match.kind === 'method_not_allowed') throw methodNotAllowed(req.method, req.path, match.allow);
+    // The API's description needs no configuration; any other public route but /healthz says what is wrong.
+    if (match.kind === 'found' && match.route.pattern === OPENAPI_PATH) return openApiResponse(req.requestId);
+    if (match.kind === 'found' && match.route.pattern !== HEALTHZ_PATH) throw configInvalid(deps);
     return configHealth(deps, req.requestId);
   }
   // Everything but /healthz needs a token, even to learn that a path does not exist.
@@ -105,6 +109,11 @@ async function storeIdentity(deps: HttpDeps, now: number, logger: Logger, lenien
     if (!isStoreError(e)) throw e;
     throw new HttpError(503, 'store_unavailable', safeMessage(`the state store failed (identity): ${e.message}`));
   }
+}
+
+/** `/v1/links/<token>` as `/v1/links/…`. */
+function redactLinkToken(path: string): string {
+  return path.startsWith(`${LINK_PATH}/`) ? `${LINK_PATH}/…` : path;
 }
 
 /** What a method or path looks like in the access log: at most 512 characters. */
@@ -165,7 +174,8 @@ async function answer(event: unknown, context: ScfContext | undefined, deps: Htt
   const n = normalizeEvent(event, context, options);
   const requestId = n.ok ? n.request.requestId : n.requestId;
   const method = forLog(n.ok ? n.request.method : n.method);
-  const path = forLog(n.ok ? n.request.path : n.path);
+  // A signed link's token is a credential for a day: the access log shows its route, not the token.
+  const path = forLog(redactLinkToken(n.ok ? n.request.path : n.path));
 
   let response: ScfHttpResponse;
   let code: string | null = null;

@@ -72,7 +72,7 @@ function badCursor(): HttpError {
   return new HttpError(400, 'invalid_cursor', 'cursor is not one this API gave; pass nextCursor of the previous page as it is, or start without it', { details: { field: 'cursor' } });
 }
 
-function parseKey(raw: string | undefined): string {
+export function parseKey(raw: string | undefined): string {
   if (raw === undefined || !KEY.test(raw)) {
     throw new HttpError(400, 'invalid_key', 'key is not an incident key; use the key of an incident as GET /v1/incidents lists it (lower-case letters, digits, "." and "-")', { details: { field: 'key' } });
   }
@@ -106,7 +106,7 @@ export async function listIncidents(ctx: RouteContext): Promise<ScfHttpResponse>
   return jsonResponse(200, { incidents: page.incidents.map((i) => incidentView(i, false)), nextCursor: page.nextCursor }, ctx.req.requestId);
 }
 
-async function readIncident(ctx: RouteContext, key: string): Promise<Incident> {
+export async function readIncident(ctx: RouteContext, key: string): Promise<Incident> {
   const incident = await storeCall('getIncident', () => ctx.deps.store.getIncident(key));
   if (!incident) throw new HttpError(404, 'not_found', `no incident ${key} (resolved incidents are kept INCIDENT_RETENTION, 30 days by default)`);
   return incident;
@@ -132,16 +132,25 @@ export async function acknowledge(ctx: RouteContext): Promise<ScfHttpResponse> {
   const key = parseKey(ctx.params.key);
   const body = parseJsonBody(ctx.req, ackBody(), { by: '' });
   if (body.by === '') throw new HttpError(400, 'invalid_body', 'by: is required: who acknowledges (a name or an e-mail address)', { details: { field: 'by' } });
+  const { incident } = await acknowledgeByKey(ctx, key, body.by, body.comment);
+  return jsonResponse(200, incidentView(incident, true), ctx.req.requestId);
+}
+
+/**
+ * Acknowledges the incident `key` by `by` (the route above, and a chat link's Acknowledge): the incident after it,
+ * and whether this call acknowledged it (false: it already was). 404 `not_found`, 409 `not_firing` or `conflict`.
+ */
+export async function acknowledgeByKey(ctx: RouteContext, key: string, by: string, comment: string | undefined): Promise<{ incident: Incident; acknowledged: boolean }> {
   const alerts = { storeId: identityOf(ctx).storeId, source: ctx.deps.config.eventSource, settings: ctx.deps.config.alerts };
   for (let attempt = 0; attempt < ACK_ATTEMPTS; attempt++) {
     const incident = await readIncident(ctx, key);
-    const w = acknowledgeIncident(alerts, incident, body.by, body.comment, ctx.now());
-    if (w === 'already_acknowledged') return jsonResponse(200, incidentView(incident, true), ctx.req.requestId);
+    const w = acknowledgeIncident(alerts, incident, by, comment, ctx.now());
+    if (w === 'already_acknowledged') return { incident, acknowledged: false };
     if (w === 'not_firing') {
       const why = incident.state === 'pending' ? `has not fired yet (it fires at ${iso(incident.fireAt)} unless it resolves first)` : `resolved at ${iso(incident.resolvedAt)}`;
       throw new HttpError(409, 'not_firing', `incident ${key} ${why}; only a firing incident can be acknowledged`, { body: { state: incident.state } });
     }
-    if (await storeCall('applyIncidents', () => ctx.deps.store.applyIncidents([w]))) return jsonResponse(200, incidentView(w.incident, true), ctx.req.requestId);
+    if (await storeCall('applyIncidents', () => ctx.deps.store.applyIncidents([w]))) return { incident: w.incident, acknowledged: true };
   }
   throw new HttpError(409, 'conflict', `incident ${key} kept changing while it was being acknowledged; try again`);
 }

@@ -15,6 +15,7 @@ import { acknowledgeStoreReset, discardDeliveries, exportWatches, importWatches,
 import { acknowledge, getIncident, listIncidents } from './incidents';
 import { observationOutcome, statusDeadlineMs, upstreamError } from './upstream';
 import { iso, kindsBody, lazy, parseJsonBody, parseKind, parseUuid, parseWholeNumber } from './validate';
+import { actOnLink, showLink } from './links';
 
 export type RouteHandler = (ctx: RouteContext) => Promise<ScfHttpResponse>;
 
@@ -346,12 +347,27 @@ export async function whoami(ctx: RouteContext): Promise<ScfHttpResponse> {
   return ok(ctx, 200, { name: caller.name, scopes: caller.scopes });
 }
 
+// ------------------------------------------------------------------------------------------- /openapi.json
+
+/**
+ * The OpenAPI document of every route (openapi.ts). Public: it describes the API and holds no data. Loaded on the
+ * first request for it (a deferred module of the api bundle, scripts/build.mjs), so an API route's cold start
+ * does not parse it.
+ */
+export async function openApiResponse(requestId: string): Promise<ScfHttpResponse> {
+  return jsonResponse(200, (await import('./openapi')).openApiDocument(), requestId);
+}
+
+export const openApi = (ctx: RouteContext): Promise<ScfHttpResponse> => openApiResponse(ctx.req.requestId);
+
 // ---------------------------------------------------------------------------------------------- the table
 
 export const HEALTHZ_PATH = '/healthz';
+export const OPENAPI_PATH = '/openapi.json';
 
 export const ROUTES: readonly Route<RouteHandler>[] = [
   { method: 'GET', pattern: HEALTHZ_PATH, public: true, handler: healthz },
+  { method: 'GET', pattern: OPENAPI_PATH, public: true, handler: openApi },
   { method: 'GET', pattern: '/v1/whoami', scope: 'any', handler: whoami },
   { method: 'GET', pattern: '/v1/status/{kind}/{uuid}', scope: 'read', handler: statusOfKind },
   { method: 'GET', pattern: '/v1/status/{uuid}', scope: 'read', handler: statusOfAgent },
@@ -372,6 +388,8 @@ export const ROUTES: readonly Route<RouteHandler>[] = [
   { method: 'GET', pattern: '/v1/incidents', scope: 'read', handler: listIncidents },
   { method: 'GET', pattern: '/v1/incidents/{key}', scope: 'read', handler: getIncident },
   { method: 'POST', pattern: '/v1/incidents/{key}/ack', scope: 'alerts', handler: acknowledge },
+  { method: 'GET', pattern: '/v1/links/{token}', public: true, handler: showLink },
+  { method: 'POST', pattern: '/v1/links/{token}', public: true, handler: actOnLink },
 ];
 
 export const router = new Router<RouteHandler>(ROUTES);

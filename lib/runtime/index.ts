@@ -47,6 +47,8 @@ export interface SinkFactoryDeps {
   logger: Logger;
   /** A request budget shared as widely as the store is (each chat robot's rate limit). */
   budget(ratePerSecond: number, burst: number): RequestBudget;
+  /** The state store's id (the chat robots' signed links are bound to it). */
+  storeId(): Promise<string>;
 }
 
 /**
@@ -86,7 +88,7 @@ export async function createRuntime(role: FunctionRole, env: Record<string, stri
   const api = CWP_APIS[config.cwp.api];
   const cwpCaller = tencent({ service: api.service, version: api.version, endpoint: config.cwp.endpoint, region: config.region, rateLimit: config.cwp.rateLimit });
   const cwp: CwpPort = config.cwp.api === 'cwp' ? new CwpClient(cwpCaller) : new YunjingClient(cwpCaller);
-  const sinks = makeSinks ? makeSinks.create(config, { tencent, logger, budget: requestBudget }) : [];
+  const sinks = makeSinks ? makeSinks.create(config, { tencent, logger, budget: requestBudget, storeId: async () => (await store.identity(Date.now())).storeId }) : [];
   return {
     config,
     logger,

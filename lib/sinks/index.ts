@@ -46,6 +46,8 @@ export interface SinkDeps {
    * requestBudget): each chat robot's rate limit. Default: one in this process.
    */
   budget?: (ratePerSecond: number, burst: number) => RequestBudget;
+  /** The state store's id (the chat robots' signed links are bound to it); none: no signed links. */
+  storeId?: () => Promise<string>;
 }
 
 /** The sinks of every registered kind (SINK_KINDS) from a configuration loaded with them, each with its route. */
@@ -55,6 +57,7 @@ export function createSinks(config: Config, deps: SinkDeps): Sink[] {
     config,
     tencent: deps.tencent ?? ((api: TencentApi) => ready[api.service] ?? null),
     budget: deps.budget ?? ((rate: number, burst: number) => new LocalRequestBudget(rate, burst)),
+    ...(deps.storeId ? { storeId: deps.storeId } : {}),
   };
   const sinks: Sink[] = [];
   const kinds: readonly SinkKind[] = SINK_KINDS;

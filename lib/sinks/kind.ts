@@ -21,6 +21,8 @@ export interface SinkKindDeps {
   tencent(api: TencentApi): TencentCaller | null;
   /** A request budget of `ratePerSecond` with `burst`, shared as widely as the store is (each chat robot's). */
   budget(ratePerSecond: number, burst: number): RequestBudget;
+  /** The state store's id (StorePort.identity), for what binds itself to the store (the chat robots' signed links). */
+  storeId?: () => Promise<string>;
 }
 
 export interface SinkKind<Key extends string = string, Settings = unknown> extends SinkSettingsKind<Key, Settings> {

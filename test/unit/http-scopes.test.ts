@@ -62,9 +62,9 @@ describe('API_TOKENS entries', () => {
 });
 
 describe('scopes on the routes', () => {
-  test('every route but /healthz needs a scope (or, for /v1/whoami alone, any valid token)', () => {
+  test('every route but /healthz, /openapi.json and the signed links needs a scope (or, for /v1/whoami alone, any valid token)', () => {
     for (const r of ROUTES) {
-      if (r.public) expect(r.pattern).toBe('/healthz');
+      if (r.public) expect(['/healthz', '/openapi.json', '/v1/links/{token}']).toContain(r.pattern);
       else if (r.scope === 'any') expect(r.pattern).toBe('/v1/whoami');
       else expect(['read', 'write', 'alerts', 'metrics', 'admin']).toContain(r.scope);
     }

@@ -7,6 +7,7 @@ import { dingtalk } from './dingtalk';
 import { feishu } from './feishu';
 import { slack } from './slack';
 import { compileTemplate } from './template';
+import type { ChatLinkSigner } from './links';
 import { wecom } from './wecom';
 
 export function vendorOf(robot: Pick<ChatRobotConfig, 'kind' | 'secret'>): ChatVendor {
@@ -27,6 +28,8 @@ export interface ChatSinkDeps {
   budget(ratePerSecond: number, burst: number): RequestBudget;
   timeoutMs: number;
   maxBatch?: number;
+  /** Signed links on firing incidents' messages (CONSOLE_URL, LINK_SECRET); none: no links. */
+  links?: ChatLinkSigner | null;
   now?: () => number;
   fetch?: typeof fetch;
 }
@@ -47,6 +50,7 @@ export function buildChatRobotSink(robot: ChatRobotConfig, deps: ChatSinkDeps): 
     timeoutMs: deps.timeoutMs,
     template,
     ...(deps.maxBatch !== undefined ? { maxBatch: deps.maxBatch } : {}),
+    ...(deps.links ? { links: deps.links } : {}),
     ...(deps.now ? { now: deps.now } : {}),
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
   });

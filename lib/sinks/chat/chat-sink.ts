@@ -33,6 +33,7 @@ import { digestMessage, eventFields, groupEvents, singleMessage, type ChatMessag
 import { chatSinkId, robotHash } from './id';
 import type { ChatRobotKind as ChatKind } from './settings';
 import type { ChatTemplate } from './template';
+import { isFiringIncident, withActionLinks, type ChatLinkSigner } from './links';
 
 export type { ChatRobotKind as ChatKind } from './settings';
 
@@ -87,6 +88,8 @@ export interface ChatRobotSinkOptions {
   template?: ChatTemplate | null;
   /** The most events one sendBatch is handed. Default 100. */
   maxBatch?: number;
+  /** CONSOLE_URL and LINK_SECRET: a firing incident's message carries signed links (links.ts); none: no links. */
+  links?: ChatLinkSigner | null;
   now?: () => number;
   fetch?: typeof fetch;
 }
@@ -153,6 +156,7 @@ export class ChatRobotSink implements BatchSink {
   readonly #budgetKey: string;
   readonly #timeoutMs: number;
   readonly #template: ChatTemplate | null;
+  readonly #links: ChatLinkSigner | null;
   readonly #now: () => number;
   readonly #fetch: typeof fetch;
   /** After a throttling answer: nothing is sent before this (epoch ms), in this instance. */
@@ -172,6 +176,7 @@ export class ChatRobotSink implements BatchSink {
     this.maxSendMs = options.timeoutMs * vendor.rate.burst + 1_000;
     this.maxBatch = Math.max(1, options.maxBatch ?? 100);
     this.#template = options.template ?? null;
+    this.#links = options.links ?? null;
     this.#now = options.now ?? Date.now;
     this.#fetch = options.fetch ?? fetch;
   }
@@ -198,7 +203,7 @@ export class ChatRobotSink implements BatchSink {
       return answer();
     }
 
-    const { carried, waitMs } = await this.#plan(unique);
+    const { carried, waitMs } = await this.#plan(unique, await this.#linkStoreId(unique));
     const noRoom = `no room in the ${this.#vendor.name}'s rate limit (${this.#vendor.rate.limit}) now; carried by a later message`;
     for (const [i, unit] of carried.entries()) {
       if (signal.aborted) {
@@ -224,8 +229,17 @@ export class ChatRobotSink implements BatchSink {
     return answer();
   }
 
+  /**
+   * The store id to sign links with, when links are on and a firing incident is in the batch; null: no links (a
+   * store that does not answer sends the messages without them rather than holding them back).
+   */
+  async #linkStoreId(unique: BridgeEvent[]): Promise<string | null> {
+    if (!this.#links || !unique.some(isFiringIncident)) return null;
+    return this.#links.storeId().catch(() => null);
+  }
+
   /** The messages to send now (as many as there is room for) and, for the rest, when there will be room. */
-  async #plan(unique: BridgeEvent[]): Promise<{ carried: PlannedMessage[]; waitMs: number }> {
+  async #plan(unique: BridgeEvent[], linkStoreId: string | null): Promise<{ carried: PlannedMessage[]; waitMs: number }> {
     const interval = 1000 / this.#vendor.rate.ratePerSecond;
     let tokens = 0;
     let waitMs = interval;
@@ -243,7 +257,7 @@ export class ChatRobotSink implements BatchSink {
     let planned: PlannedMessage[];
     if (unique.length <= this.#vendor.rate.burst) {
       await take(unique.length);
-      planned = tokens === unique.length ? unique.map((e) => ({ message: this.#single(e), events: [e] })) : digestPlan(unique, fits);
+      planned = tokens === unique.length ? unique.map((e) => ({ message: this.#single(e, linkStoreId), events: [e] })) : digestPlan(unique, fits);
     } else {
       planned = digestPlan(unique, fits);
       await take(planned.length);
@@ -251,13 +265,14 @@ export class ChatRobotSink implements BatchSink {
     return { carried: keepSubjectOrder(unique, planned.slice(0, tokens), fits), waitMs };
   }
 
-  #single(e: BridgeEvent): ChatMessage {
+  #single(e: BridgeEvent, linkStoreId: string | null): ChatMessage {
+    const links = (m: ChatMessage) => withActionLinks(m, e, this.#links?.settings ?? null, linkStoreId, this.#now());
     if (this.#template) {
-      const m = singleMessage(e, this.#template.render(eventFields(e)));
+      const m = links(singleMessage(e, this.#template.render(eventFields(e))));
       // A template that renders past the vendor's limit falls back to the default wording rather than failing.
       if (this.#vendor.fits(m)) return m;
     }
-    return singleMessage(e);
+    return links(singleMessage(e));
   }
 
   async #post(message: ChatMessage, callerSignal: AbortSignal): Promise<{ result: SendResult; verdict: VendorVerdict }> {

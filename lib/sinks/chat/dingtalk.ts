@@ -42,6 +42,7 @@ export const DINGTALK_STYLE: MarkdownStyle = {
   action: (text) => `**Next**: ${text}`,
   footer: (text) => `> ${text}`,
   newline: '\n\n',
+  link: (label, url) => `[${label}](${url})`,
 };
 
 export function dingtalk(secret: string | null): ChatVendor {

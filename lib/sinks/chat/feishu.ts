@@ -12,7 +12,7 @@
 //   allowed), 19024 (keyword not found) and every other code (9499 bad request, 19001 bad parameter…) refuse
 //   the message as configured: a dead letter with Feishu's words.
 import { createHmac } from 'node:crypto';
-import { renderSection, type ChatMessage, type MarkdownStyle } from './message';
+import { renderLinks, renderSection, type ChatMessage, type MarkdownStyle } from './message';
 import { httpVerdict, parseAnswer, snippet, type ChatVendor, type VendorVerdict } from './chat-sink';
 
 export const FEISHU_BODY_MAX_BYTES = 20 * 1024;
@@ -33,10 +33,12 @@ export const FEISHU_STYLE: MarkdownStyle = {
   action: (text) => `**Next**: ${text}`,
   footer: (text) => text,
   newline: '\n',
+  link: (label, url) => `[${label}](${url})`,
 };
 
 function card(m: ChatMessage): Record<string, unknown> {
-  const blocks = m.text !== undefined ? [m.text] : m.sections.map((s) => renderSection(s, FEISHU_STYLE));
+  const links = renderLinks(m, FEISHU_STYLE);
+  const blocks = [...(m.text !== undefined ? [m.text] : m.sections.map((s) => renderSection(s, FEISHU_STYLE))), ...(links === null ? [] : [links])];
   return {
     msg_type: 'interactive',
     card: {

@@ -68,10 +68,12 @@ export const chatRobotSinks: SinkKind<'chat', ChatConfig> = {
   // <PREFIX>_EVENT_TYPES chooses others (e.g. DINGTALK_EVENT_TYPES=incident.changed,ports.changed).
   defaultEventTypes: ['com.tencentcloud.cwp.incident.changed'],
   settings: ({ present, problems }) => parseChatConfig(present, allowsPlainHttp(present), problems),
-  create(chat, { config, budget }) {
+  create(chat, { config, budget, storeId }) {
     const timeoutMs = settingsOf(config, webhookSinks).timeoutMs;
+    // With CONSOLE_URL and LINK_SECRET, a firing incident's message carries signed links bound to the store's id.
+    const links = config.links && storeId ? { settings: config.links, storeId } : null;
     const byPrefix: Record<string, Sink[]> = {};
-    for (const robot of chat.robots) (byPrefix[CHAT_ROUTE_PREFIX[robot.kind]] ??= []).push(new LazyChatRobotSink(robot, { budget, timeoutMs }));
+    for (const robot of chat.robots) (byPrefix[CHAT_ROUTE_PREFIX[robot.kind]] ??= []).push(new LazyChatRobotSink(robot, { budget, timeoutMs, links }));
     return byPrefix;
   },
 };

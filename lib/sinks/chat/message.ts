@@ -44,6 +44,14 @@ export interface ChatMessage {
   text?: string;
   /** "cwp-task-bridge · 2026-11-24T10:00:00Z" */
   footer: string;
+  /** One-click links (a firing incident's Acknowledge and Silence 1 h: links.ts), rendered by each vendor. */
+  links?: ChatLink[];
+}
+
+/** A link a message carries: its label and its (signed) URL. */
+export interface ChatLink {
+  label: string;
+  url: string;
 }
 
 
@@ -390,6 +398,13 @@ export interface MarkdownStyle {
   footer(text: string): string;
   /** Between lines (DingTalk's markdown needs a blank line for a break). */
   newline: string;
+  /** A link in the dialect: `[label](url)`, Slack's `<url|label>`. */
+  link(label: string, url: string): string;
+}
+
+/** The message's links on one line in `style` ("Acknowledge · Silence 1 h"), or null when it has none. */
+export function renderLinks(m: ChatMessage, style: MarkdownStyle): string | null {
+  return m.links && m.links.length > 0 ? m.links.map((l) => style.link(l.label, l.url)).join(' · ') : null;
 }
 
 /** One section as markdown in `style`. */
@@ -403,6 +418,8 @@ export function renderSection(s: MessageSection, style: MarkdownStyle): string {
 
 /** The whole message as markdown in `style`: the template's text if it has one, else every section and the footer. */
 export function renderMarkdown(m: ChatMessage, style: MarkdownStyle): string {
-  if (m.text !== undefined) return m.text;
-  return [...m.sections.map((s) => renderSection(s, style)), style.footer(m.footer)].join(style.newline + style.newline);
+  const links = renderLinks(m, style);
+  const paragraph = style.newline + style.newline;
+  if (m.text !== undefined) return links === null ? m.text : m.text + paragraph + links;
+  return [...m.sections.map((s) => renderSection(s, style)), ...(links === null ? [] : [links]), style.footer(m.footer)].join(paragraph);
 }

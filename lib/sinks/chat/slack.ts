@@ -8,7 +8,7 @@
 //   404 channel_not_found and 410 channel_is_archived are a channel that is gone (dead letters, the sink off for
 //   the run); 400 (invalid_payload, no_text…) and 403 (action_prohibited, invalid_token) refuse the configuration;
 //   5xx are transient.
-import { renderSection, type ChatMessage, type MarkdownStyle } from './message';
+import { renderLinks, renderSection, type ChatMessage, type MarkdownStyle } from './message';
 import { httpVerdict, snippet, type ChatVendor, type VendorVerdict } from './chat-sink';
 import { parseRetryAfter } from '../../util/wire';
 
@@ -25,10 +25,12 @@ export const SLACK_STYLE: MarkdownStyle = {
   action: (text) => `*Next*: ${text}`,
   footer: (text) => text,
   newline: '\n',
+  link: (label, url) => `<${url}|${label}>`,
 };
 
 function sectionTexts(m: ChatMessage): string[] {
-  return m.text !== undefined ? [m.text] : m.sections.map((s) => renderSection(s, SLACK_STYLE));
+  const links = renderLinks(m, SLACK_STYLE);
+  return [...(m.text !== undefined ? [m.text] : m.sections.map((s) => renderSection(s, SLACK_STYLE))), ...(links === null ? [] : [links])];
 }
 
 function header(m: ChatMessage): string {

@@ -24,6 +24,7 @@ export const WECOM_STYLE: MarkdownStyle = {
   action: (text) => `Next: ${text}`,
   footer: (text) => `<font color="comment">${text}</font>`,
   newline: '\n',
+  link: (label, url) => `[${label}](${url})`,
 };
 
 export const wecom: ChatVendor = {
