@@ -3,7 +3,9 @@
 // tells nobody; firing and resolution reach a verifying webhook once each across three concurrent sweeps on one
 // Redis; the API lists, shows and acknowledges them, and an acknowledgement stops the repeats; a port opened and a
 // process started from /tmp are incidents until a snapshot no longer lists them; an agent no longer watched
-// resolves its incidents. Periods are seconds here; every wait is for a condition, in rounds of sweeps.
+// resolves its incidents; a DingTalk robot (with the chat robots' default route, incident.changed only) hears of 60
+// agents offline in messages that add up to 60 agents, then that they are back. Periods are seconds here; every
+// wait is for a condition, in rounds of sweeps.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { startEmulator, type Emulator } from '../../dev/emulator';
 import type { CloudEvent, IncidentChangedEvent } from '../../lib/events/types';
@@ -18,10 +20,13 @@ import { functionUrlEvent, parseResponse, type ParsedResponse } from '../helpers
 import { harness, RecordingSink, sweepFor, sweepUntil, uuidOf, type Harness } from '../helpers/sweep-harness';
 import { memoryStore as openMemoryStore, redisPrefix, redisStore, runCleanups, type Cleanup } from '../helpers/test-stores';
 import { WebhookReceiver } from '../helpers/webhook-receiver';
+import { ChatRobotReceiver } from '../helpers/chat-receivers';
+import { createSinks } from '../../lib/sinks';
 
 const OPS_TOKEN = `ops-${randomBytes(12).toString('hex')}`;
 const VIEWER_TOKEN = `viewer-${randomBytes(12).toString('hex')}`;
 const WEBHOOK_SECRET = `whsec_${randomBytes(32).toString('base64')}`;
+const DINGTALK_SECRET = `SEC${randomBytes(24).toString('hex')}`;
 /** Quick re-checks, so a round of sweeps sees an agent leave or come back within a second or two. */
 const FAST = { POLL_OFFLINE_SECONDS: '1', POLL_TERMINAL_SECONDS: '1', API_TOKENS: `ops:read+write+alerts:${OPS_TOKEN},viewer:read:${VIEWER_TOKEN}` };
 
@@ -124,6 +129,45 @@ describe('agents going offline', () => {
     const shown = await api(h, { method: 'GET', path: `/v1/incidents/${blip!.key}` });
     expect(shown.body.timeline.map((t: { what: string }) => t.what)).toEqual(['opened', 'event', 'event', 'resolved']);
   }, 180_000);
+});
+
+/** How many agents a robot's messages say went offline ("FIRING · 12 agents offline", or one line "FIRING · web-01 offline since 10:02"). */
+function agentsSaid(texts: string[], label: 'FIRING' | 'RESOLVED'): number {
+  const counted = label === 'FIRING' ? /FIRING · (\d+) agents? offline/g : /RESOLVED · (\d+) agents? back/g;
+  const single = label === 'FIRING' ? /FIRING · [^\s·]+(?: \([^)]*\))? offline since/g : /RESOLVED · [^\s·]+ back after/g;
+  return texts.reduce((n, t) => n + [...t.matchAll(counted)].reduce((m, x) => m + Number(x[1]), 0) + [...t.matchAll(single)].length, 0);
+}
+
+describe('a DingTalk robot', () => {
+  test('60 agents offline reach it as messages that add up to 60 agents, then RESOLVED messages when they are back', async () => {
+    const uuids = Array.from({ length: 60 }, (_, i) => uuidOf(0xa2000 + i));
+    for (const u of uuids) emulator.addAgent(u);
+    const robot = await ChatRobotReceiver.start('dingtalk', { secret: DINGTALK_SECRET });
+    cleanups.push(() => robot.close());
+    const store = await openMemoryStore(cleanups);
+    const h = setupWith(store, { WATCH_UUIDS: uuids.join(','), ALERT_OFFLINE_FOR: '2s', DINGTALK_WEBHOOK_URLS: robot.url, DINGTALK_SECRET }, []);
+    // As the poll function builds them: the robot routed to incident.changed only (the chat robots' default).
+    h.deps.sinks.push(...createSinks(h.config, { logger: h.deps.logger }));
+    const keys = uuids.flatMap((uuid) => [{ uuid, kind: 'process' as const }, { uuid, kind: 'port' as const }]);
+    await sweepUntil('every key checked', [h], async () => (await store.getRecords(keys)).every((r) => r?.state === 'NO_TASK'), { roundMs: 4000 });
+    expect(robot.accepted).toEqual([]);
+
+    for (const u of uuids) emulator.setOnline(u, false);
+    const texts = () => robot.accepted.map((a) => a.text);
+    await sweepUntil('the robot told of 60 agents offline', [h], () => agentsSaid(texts(), 'FIRING') >= 60, { roundMs: 4000, ceilingMs: 150_000 });
+    const firingMessages = robot.accepted.length;
+    for (const u of uuids) emulator.setOnline(u, true);
+    await sweepUntil('the robot told of 60 agents back', [h], () => agentsSaid(texts(), 'RESOLVED') >= 60, { roundMs: 4000, ceilingMs: 150_000 });
+
+    expect(agentsSaid(texts(), 'FIRING')).toBe(60);
+    expect(agentsSaid(texts(), 'RESOLVED')).toBe(60);
+    expect(texts().slice(firingMessages).every((t) => t.includes('RESOLVED') && !t.includes('FIRING'))).toBe(true);
+    // Incidents, not state changes: no message speaks of collection kinds going offline.
+    expect(texts().join('\n')).not.toMatch(/went offline|collection/);
+    expect(robot.throttled).toBe(0);
+    expect(robot.badSignature).toBe(0);
+    expect(await store.countDeadLetters()).toBe(0);
+  }, 300_000);
 });
 
 describe('three concurrent sweeps on one Redis', () => {

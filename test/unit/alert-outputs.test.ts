@@ -106,27 +106,21 @@ describe('CMQ tags', () => {
 });
 
 describe('chat wording', () => {
-  test('one incident: what happened in its own words, where it stands, since when, and its key', () => {
+  test('one incident: its line (what, where, since when in Asia/Shanghai), its key and what to do', () => {
     const { event } = incidentEvent('FAILED', 'port');
     const m = singleMessage(event);
-    expect(m.title).toBe('Incident firing: open-port collection failed on web-01 (10.0.0.5)');
-    const facts = Object.fromEntries(m.sections[0]!.facts.map((f) => [f.label, f.value]));
-    expect(facts).toEqual({
-      Incident: 'open-port collection failed on web-01 (10.0.0.5)',
-      State: '(new) -> firing',
-      Since: 'since 2026-11-24T10:00:00Z, 0s',
-      Key: event.data.key,
-      Severity: 'warning',
-    });
+    expect(m.title).toBe('FIRING · open-port collection failed on web-01 (10.0.0.5) since 18:00');
+    expect(m.sections[0]!.heading).toBe(m.title);
+    expect(m.sections[0]!.facts).toEqual([{ label: 'Key', value: event.data.key }]);
     expect(m.sections[0]!.action).toContain(`POST /v1/incidents/${event.data.key}/ack`);
   });
 
-  test('a digest groups incidents by notification, one line each', () => {
+  test('a digest groups incidents by notification and type, one line each', () => {
     const events = ['AGENT_OFFLINE', 'FAILED', 'UNKNOWN_AGENT'].map((s) => incidentEvent(s as TaskState).event);
     const repeat = incidentForClock(ctx, incidentEvent('FAILED', 'process').write.incident, T + 60_000).event!;
     const m = digestMessage(groupEvents([...events, repeat]), 10);
-    expect(m.sections.map((s) => s.heading)).toEqual(['3 incidents firing', '1 incident still firing']);
-    expect(m.sections[0]!.facts[0]!.value).toBe('web-01 (10.0.0.5) offline · (new) -> firing · 10:00:00Z');
-    expect(m.sections[1]!.facts[0]!.value).toBe('process collection failed on web-01 (10.0.0.5) · firing (repeat 1) · 10:01:00Z');
+    expect(m.sections.map((s) => s.heading)).toEqual(['FIRING · 1 agent offline', 'FIRING · 1 collection failed on 1 agent', 'FIRING · 1 agent unknown to CWP', 'REPEAT · 1 collection still failed on 1 agent']);
+    expect(m.sections[0]!.facts[0]!.value).toBe('web-01 (10.0.0.5) offline since 18:00');
+    expect(m.sections[3]!.facts[0]!.value).toBe('process collection failed on web-01 (10.0.0.5) since 18:00 (1 min; repeat 1)');
   });
 });

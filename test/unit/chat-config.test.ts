@@ -13,17 +13,23 @@ const DINGTALK_SECRET = 'SECd8f3c1a2b4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6071829
 
 
 test('no chat settings: no robots', () => {
-  expect(loadConfig(CREDS).chat).toEqual({ robots: [] });
+  expect(loadConfig(CREDS).chat).toEqual({ robots: [], timeZone: 'Asia/Shanghai' });
 });
 
 test('one robot per URL, each with its vendor\'s secret and template', () => {
   const c = loadConfig({ ...CREDS, WECOM_WEBHOOK_URLS: WECOM, DINGTALK_WEBHOOK_URLS: DINGTALK, DINGTALK_SECRET, FEISHU_WEBHOOK_URLS: FEISHU, FEISHU_SECRET: 'fs-secret', SLACK_WEBHOOK_URLS: `${SLACK},${SLACK}`, SLACK_TEMPLATE: '{{what}} on {{host}}' });
   expect(c.chat.robots).toEqual([
-    { kind: 'wecom', url: WECOM, secret: null, template: null },
-    { kind: 'dingtalk', url: DINGTALK, secret: DINGTALK_SECRET, template: null },
-    { kind: 'feishu', url: FEISHU, secret: 'fs-secret', template: null },
-    { kind: 'slack', url: SLACK, secret: null, template: '{{what}} on {{host}}' },
+    { kind: 'wecom', url: WECOM, secret: null, template: null, timeZone: 'Asia/Shanghai' },
+    { kind: 'dingtalk', url: DINGTALK, secret: DINGTALK_SECRET, template: null, timeZone: 'Asia/Shanghai' },
+    { kind: 'feishu', url: FEISHU, secret: 'fs-secret', template: null, timeZone: 'Asia/Shanghai' },
+    { kind: 'slack', url: SLACK, secret: null, template: '{{what}} on {{host}}', timeZone: 'Asia/Shanghai' },
   ]);
+});
+
+test('CHAT_TIMEZONE chooses the time zone every robot shows clock times in; an unknown one is named with the fix', () => {
+  expect(loadConfig({ ...CREDS, DINGTALK_WEBHOOK_URLS: DINGTALK, CHAT_TIMEZONE: 'Europe/Berlin' }).chat).toMatchObject({ timeZone: 'Europe/Berlin', robots: [{ timeZone: 'Europe/Berlin' }] });
+  expect(loadConfig({ ...CREDS, CHAT_TIMEZONE: 'UTC' }).chat.timeZone).toBe('UTC');
+  expect(configProblems({ CHAT_TIMEZONE: 'Beijing' })).toEqual(['CHAT_TIMEZONE: "Beijing" is not a time zone; use an IANA name such as Asia/Shanghai, Asia/Hong_Kong or UTC, or leave it unset for Asia/Shanghai']);
 });
 
 test('DingTalk and Feishu without a secret are unsigned robots (signing is optional on their side)', () => {

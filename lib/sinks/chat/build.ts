@@ -6,6 +6,7 @@ import { ChatRobotSink, type ChatVendor } from './chat-sink';
 import { dingtalk } from './dingtalk';
 import { feishu } from './feishu';
 import { slack } from './slack';
+import { DEFAULT_CHAT_TIMEZONE } from './incident-wording';
 import { compileTemplate } from './template';
 import type { ChatLinkSigner } from './links';
 import { wecom } from './wecom';
@@ -49,6 +50,7 @@ export function buildChatRobotSink(robot: ChatRobotConfig, deps: ChatSinkDeps): 
     budget: deps.budget(vendor.rate.ratePerSecond, vendor.rate.burst),
     timeoutMs: deps.timeoutMs,
     template,
+    wording: { timeZone: robot.timeZone ?? DEFAULT_CHAT_TIMEZONE },
     ...(deps.maxBatch !== undefined ? { maxBatch: deps.maxBatch } : {}),
     ...(deps.links ? { links: deps.links } : {}),
     ...(deps.now ? { now: deps.now } : {}),

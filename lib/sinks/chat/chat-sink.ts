@@ -11,8 +11,9 @@
 // - the handed events, each id once (a replayed dead letter may sit in the outbox beside its original);
 // - if there is room for one message each, one message each (room is taken one message at a time; with more
 //   events than the budget's burst there cannot be, so it goes straight to the digest and takes no room it will
-//   not use);
-// - otherwise a digest: grouped by what happened (went offline, completed, failed, ports changed, …), groups packed
+//   not use); an incident's repeat, even alone, is a digest line under its heading;
+// - otherwise a digest: grouped by what happened (went offline, completed, failed, ports changed, for incidents
+//   their notification and type: "FIRING · 60 agents offline"), groups packed
 //   into as few messages as the vendor's size limit allows, each listing the first N events of a group (N as
 //   large as fits, from 10 down to 0) and counting the rest; then only as many of those as there is room for;
 // - an event not carried now is `deferred` (not an attempt) with the budget's retry-after; so is every later event
@@ -29,7 +30,7 @@ import { anySignal } from '../../util/abort';
 import { redactUrl } from '../../util/redact';
 import { describeNetworkError, parseRetryAfter } from '../../util/wire';
 import type { BatchSink, SendResult } from '../sink';
-import { digestMessage, eventFields, groupEvents, singleMessage, type ChatMessage } from './message';
+import { DEFAULT_WORDING, digestMessage, eventFields, groupEvents, singleMessage, type ChatMessage, type Wording } from './message';
 import { chatSinkId, robotHash } from './id';
 import type { ChatRobotKind as ChatKind } from './settings';
 import type { ChatTemplate } from './template';
@@ -86,6 +87,8 @@ export interface ChatRobotSinkOptions {
   timeoutMs: number;
   /** The wording of single-event messages (WECOM_TEMPLATE, …); default: message.ts. */
   template?: ChatTemplate | null;
+  /** The time zone clock times are shown in (CHAT_TIMEZONE); default Asia/Shanghai. */
+  wording?: Wording;
   /** The most events one sendBatch is handed. Default 100. */
   maxBatch?: number;
   /** CONSOLE_URL and LINK_SECRET: a firing incident's message carries signed links (links.ts); none: no links. */
@@ -101,9 +104,9 @@ const LISTED_STEPS = [10, 7, 5, 3, 2, 1, 0] as const;
 
 
 /** A digest of the groups as one message listing as many of each group as fits, or null when none fits. */
-function fitDigest(groups: BridgeEvent[][], fits: (m: ChatMessage) => boolean): ChatMessage | null {
+function fitDigest(groups: BridgeEvent[][], fits: (m: ChatMessage) => boolean, wording: Wording): ChatMessage | null {
   for (const listed of LISTED_STEPS) {
-    const m = digestMessage(groups, listed);
+    const m = digestMessage(groups, listed, wording);
     if (fits(m)) return m;
   }
   return null;
@@ -120,16 +123,16 @@ export interface PlannedMessage {
  * as the size limit allows. A group too big even with nothing listed goes alone, counted only (the vendor will
  * say if it still refuses it).
  */
-export function digestPlan(events: BridgeEvent[], fits: (m: ChatMessage) => boolean): PlannedMessage[] {
+export function digestPlan(events: BridgeEvent[], fits: (m: ChatMessage) => boolean, wording: Wording = DEFAULT_WORDING): PlannedMessage[] {
   const out: PlannedMessage[] = [];
   let current: BridgeEvent[][] = [];
   const flush = () => {
     if (current.length === 0) return;
-    out.push({ message: fitDigest(current, fits) ?? digestMessage(current, 0), events: current.flat() });
+    out.push({ message: fitDigest(current, fits, wording) ?? digestMessage(current, 0, wording), events: current.flat() });
     current = [];
   };
   for (const group of groupEvents(events)) {
-    if (current.length > 0 && fitDigest([...current, group], fits) === null) flush();
+    if (current.length > 0 && fitDigest([...current, group], fits, wording) === null) flush();
     current.push(group);
   }
   flush();
@@ -157,6 +160,7 @@ export class ChatRobotSink implements BatchSink {
   readonly #timeoutMs: number;
   readonly #template: ChatTemplate | null;
   readonly #links: ChatLinkSigner | null;
+  readonly #wording: Wording;
   readonly #now: () => number;
   readonly #fetch: typeof fetch;
   /** After a throttling answer: nothing is sent before this (epoch ms), in this instance. */
@@ -177,6 +181,7 @@ export class ChatRobotSink implements BatchSink {
     this.maxBatch = Math.max(1, options.maxBatch ?? 100);
     this.#template = options.template ?? null;
     this.#links = options.links ?? null;
+    this.#wording = options.wording ?? DEFAULT_WORDING;
     this.#now = options.now ?? Date.now;
     this.#fetch = options.fetch ?? fetch;
   }
@@ -257,22 +262,27 @@ export class ChatRobotSink implements BatchSink {
     let planned: PlannedMessage[];
     if (unique.length <= this.#vendor.rate.burst) {
       await take(unique.length);
-      planned = tokens === unique.length ? unique.map((e) => ({ message: this.#single(e, linkStoreId), events: [e] })) : digestPlan(unique, fits);
+      planned = tokens === unique.length ? unique.map((e) => ({ message: this.#single(e, linkStoreId), events: [e] })) : digestPlan(unique, fits, this.#wording);
     } else {
-      planned = digestPlan(unique, fits);
+      planned = digestPlan(unique, fits, this.#wording);
       await take(planned.length);
     }
-    return { carried: keepSubjectOrder(unique, planned.slice(0, tokens), fits), waitMs };
+    return { carried: keepSubjectOrder(unique, planned.slice(0, tokens), fits, this.#wording), waitMs };
   }
 
   #single(e: BridgeEvent, linkStoreId: string | null): ChatMessage {
     const links = (m: ChatMessage) => withActionLinks(m, e, this.#links?.settings ?? null, linkStoreId, this.#now());
+    // A repeat is a reminder: one digest line under its heading ("REPEAT · 1 agent still offline"), even alone.
+    if (e.type === 'com.tencentcloud.cwp.incident.changed' && e.data.notification === 'repeat') {
+      const groups = [[e]];
+      return links(fitDigest(groups, (m) => this.#vendor.fits(m), this.#wording) ?? digestMessage(groups, 0, this.#wording));
+    }
     if (this.#template) {
-      const m = links(singleMessage(e, this.#template.render(eventFields(e))));
+      const m = links(singleMessage(e, this.#template.render(eventFields(e)), this.#wording));
       // A template that renders past the vendor's limit falls back to the default wording rather than failing.
       if (this.#vendor.fits(m)) return m;
     }
-    return links(singleMessage(e));
+    return links(singleMessage(e, undefined, this.#wording));
   }
 
   async #post(message: ChatMessage, callerSignal: AbortSignal): Promise<{ result: SendResult; verdict: VendorVerdict }> {
@@ -323,7 +333,7 @@ function resultOf(v: VendorVerdict, scrub: (s: string) => string): SendResult {
  * hands a subject's events in outbox order, and a robot must not show COMPLETE before the COLLECTING it
  * follows). A message that loses events is planned again from the ones it keeps; one left empty is dropped.
  */
-export function keepSubjectOrder(unique: BridgeEvent[], carried: PlannedMessage[], fits: (m: ChatMessage) => boolean): PlannedMessage[] {
+export function keepSubjectOrder(unique: BridgeEvent[], carried: PlannedMessage[], fits: (m: ChatMessage) => boolean, wording: Wording = DEFAULT_WORDING): PlannedMessage[] {
   const inCarried = new Set(carried.flatMap((u) => u.events.map((e) => e.id)));
   const firstLeft = new Map<string, number>();
   unique.forEach((e, i) => {
@@ -341,7 +351,7 @@ export function keepSubjectOrder(unique: BridgeEvent[], carried: PlannedMessage[
     else if (kept.length > 0) {
       // A part of a message that fitted fits too (fewer events); counted only if it somehow does not.
       const groups = groupEvents(kept);
-      out.push({ message: fitDigest(groups, fits) ?? digestMessage(groups, 0), events: kept });
+      out.push({ message: fitDigest(groups, fits, wording) ?? digestMessage(groups, 0, wording), events: kept });
     }
   }
   return out;

@@ -10,8 +10,10 @@ import type { IncidentNotification, IncidentType } from '../../alerts/types';
 import type { ScanState, TaskState } from '../../types';
 import type { BridgeEvent, IncidentChangedEvent, PortItem, ProcessItem, Severity } from '../../events/types';
 import type { EventFields } from './template';
+import { DEFAULT_WORDING, incidentGroupHeading, incidentLine, incidentPhrase, type HostNames, type Wording } from './incident-wording';
 
 export { EVENT_FIELDS, type EventField, type EventFields } from './template';
+export { DEFAULT_CHAT_TIMEZONE, DEFAULT_WORDING, type Wording } from './incident-wording';
 
 /** One labelled fact of a single-event message ("State: COLLECTING -> AGENT_OFFLINE"). */
 export interface Fact {
@@ -107,13 +109,6 @@ const INCIDENT_WHAT: Record<IncidentNotification, string> = {
   resolved: 'Incident resolved',
 };
 
-const INCIDENT_GROUP: Record<IncidentNotification, (n: number) => string> = {
-  firing: (n) => `${n} ${n === 1 ? 'incident' : 'incidents'} firing`,
-  repeat: (n) => `${n} ${n === 1 ? 'incident' : 'incidents'} still firing`,
-  acknowledged: (n) => `${n} ${n === 1 ? 'incident' : 'incidents'} acknowledged`,
-  resolved: (n) => `${n} ${n === 1 ? 'incident' : 'incidents'} resolved`,
-};
-
 /** What to do about a firing incident of each type. */
 const INCIDENT_ACTION: Record<IncidentType, string> = {
   'agent.offline': STATE_ACTION.AGENT_OFFLINE,
@@ -140,14 +135,6 @@ function incidentTransition(e: IncidentChangedEvent): string {
   return `${d.previous ?? '(new)'} -> ${to}`;
 }
 
-/** "since 2026-11-24T10:00:00Z, 5m 10s" */
-function incidentSince(e: IncidentChangedEvent): string {
-  const s = e.data.durationSeconds;
-  const d = Math.floor(s / 86_400), h = Math.floor((s % 86_400) / 3_600), m = Math.floor((s % 3_600) / 60);
-  const parts = [d ? `${d}d` : '', h ? `${h}h` : '', m ? `${m}m` : '', `${s % 60}s`].filter(Boolean).slice(0, 2);
-  return `since ${e.data.openedAt.replace(/\.\d+Z$/, 'Z')}, ${parts.join(' ')}`;
-}
-
 /** The account's asset scan (cwp): what each of its states says, and what to do. */
 const SCAN_WHAT: Record<ScanState, string> = { NOTASK: 'No asset scan', SYNCING: 'Asset scan started', FINISHED: 'Asset scan finished' };
 const SCAN_ACTION = 'Nothing to do: each host\'s collection and what changed on it follow as their own messages.';
@@ -167,6 +154,12 @@ function machineOf(e: BridgeEvent): { name: string; ip: string } {
     name: typeof d.machineName === 'string' ? clean(d.machineName, 80) : '',
     ip: typeof d.machineIp === 'string' ? clean(d.machineIp, 60) : '',
   };
+}
+
+/** How an incident's lines name its host: in full while it fires, by its machine name alone once it is over. */
+function hostNamesOf(e: IncidentChangedEvent): HostNames {
+  const m = machineOf(e);
+  return { full: hostOf(e), short: m.name || m.ip || e.data.uuid };
 }
 
 /** How a host is named: "web-01 (10.0.0.5)", "web-01", "10.0.0.5", else the agent's Uuid. */
@@ -257,15 +250,16 @@ export function eventFields(e: BridgeEvent): EventFields {
   };
 }
 
-/** What happened, as a digest groups it: one key per state, and one per results type. */
+/** What happened, as a digest groups it: one key per state, one per results type, one per incident notification and type. */
 export function groupKey(e: BridgeEvent): string {
-  if (e.type === 'com.tencentcloud.cwp.incident.changed') return `incident:${e.data.notification}`;
+  if (e.type === 'com.tencentcloud.cwp.incident.changed') return `incident:${e.data.notification}:${e.data.type}`;
   return e.type === 'com.tencentcloud.cwp.task.status.changed' ? `state:${e.data.state}` : e.type;
 }
 
-function groupHeading(sample: BridgeEvent, n: number): string {
+function groupHeading(group: BridgeEvent[]): string {
+  const sample = group[0]!, n = group.length;
   if (sample.type === 'com.tencentcloud.cwp.task.status.changed') return STATE_GROUP[sample.data.state](n);
-  if (sample.type === 'com.tencentcloud.cwp.incident.changed') return INCIDENT_GROUP[sample.data.notification](n);
+  if (sample.type === 'com.tencentcloud.cwp.incident.changed') return incidentGroupHeading(group as IncidentChangedEvent[]);
   if (sample.type === 'com.tencentcloud.cwp.agent.unwatched') return `${n} ${n === 1 ? 'agent is' : 'agents are'} no longer watched`;
   if (sample.type === 'com.tencentcloud.cwp.scan.status.changed') return n === 1 ? SCAN_WHAT[sample.data.state] : `The account's asset scan changed ${n} times`;
   const hosts = `${n} ${n === 1 ? 'host' : 'hosts'}`;
@@ -290,16 +284,24 @@ function clock(iso: string): string {
   return m ? `${m[1]}Z` : iso;
 }
 
-/** One event as a digest line: "web-01 (10.0.0.5) · process · COLLECTING -> AGENT_OFFLINE · 10:00:00Z". */
-export function digestLine(e: BridgeEvent): string {
+/**
+ * One event as a digest line: "web-01 (10.0.0.5) · process · COLLECTING -> AGENT_OFFLINE · 10:00:00Z"; an
+ * incident's line without its label (the group's heading has it): "web-01 (10.0.0.5) offline since 10:02".
+ */
+export function digestLine(e: BridgeEvent, wording: Wording = DEFAULT_WORDING): string {
+  if (e.type === 'com.tencentcloud.cwp.incident.changed') return incidentPhrase(e, hostNamesOf(e), wording, clean);
   const f = eventFields(e);
-  if (e.type === 'com.tencentcloud.cwp.incident.changed') return `${f.changes} · ${f.transition} · ${clock(e.time)}`;
   const what = e.type === 'com.tencentcloud.cwp.ports.changed' || e.type === 'com.tencentcloud.cwp.processes.changed' ? f.changes : f.transition;
   return `${f.host} · ${f.kind} · ${what} · ${clock(e.time)}`;
 }
 
 const rank = (s: Severity) => (s === 'warning' ? 1 : 0);
-const highest = (events: BridgeEvent[]): Severity => (events.some((e) => e.data.severity === 'warning') ? 'warning' : 'info');
+/** How a message shows an event: an incident that resolved or was acknowledged is no longer a warning to a reader. */
+function shownSeverity(e: BridgeEvent): Severity {
+  if (e.type === 'com.tencentcloud.cwp.incident.changed' && (e.data.notification === 'resolved' || e.data.notification === 'acknowledged')) return 'info';
+  return e.data.severity;
+}
+const highest = (events: BridgeEvent[]): Severity => (events.some((e) => shownSeverity(e) === 'warning') ? 'warning' : 'info');
 
 function footerOf(events: BridgeEvent[]): string {
   const last = events.reduce((t, e) => (e.time > t ? e.time : t), events[0]!.time);
@@ -307,9 +309,9 @@ function footerOf(events: BridgeEvent[]): string {
 }
 
 /** The message of one event: its facts, severity, time and what to do next; `text` when a template renders it. */
-export function singleMessage(e: BridgeEvent, text?: string): ChatMessage {
+export function singleMessage(e: BridgeEvent, text?: string, wording: Wording = DEFAULT_WORDING): ChatMessage {
   const f = eventFields(e);
-  if (e.type === 'com.tencentcloud.cwp.incident.changed') return incidentMessage(e, f, text);
+  if (e.type === 'com.tencentcloud.cwp.incident.changed') return incidentMessage(e, f, text, wording);
   const kind = e.type === 'com.tencentcloud.cwp.agent.unwatched' ? e.data.kinds.map((k) => KIND_LABEL[k]).join(' and ')
     : e.type === 'com.tencentcloud.cwp.scan.status.changed' ? 'asset scan (processes and open ports)' : KIND_LABEL[e.data.kind];
   const who = e.type === 'com.tencentcloud.cwp.scan.status.changed' ? { label: 'Scan', value: f.host } : { label: 'Agent', value: f.host === f.agent ? f.agent : `${f.host} · ${f.agent}` };
@@ -329,21 +331,17 @@ export function singleMessage(e: BridgeEvent, text?: string): ChatMessage {
   return message;
 }
 
-/** One incident.changed event: its summary, where it stands, since when, and its key (to acknowledge it by). */
-function incidentMessage(e: IncidentChangedEvent, f: EventFields, text: string | undefined): ChatMessage {
-  const facts: Fact[] = [
-    { label: 'Incident', value: f.changes },
-    { label: 'State', value: f.transition },
-    { label: 'Since', value: incidentSince(e) },
-    { label: 'Key', value: clean(e.data.key) },
-  ];
-  if (e.data.notification === 'acknowledged' && e.data.comment) facts.push({ label: 'Comment', value: clean(e.data.comment) });
-  facts.push({ label: 'Severity', value: f.severity });
-  const title = clean(`${f.what}: ${e.data.summary}`, 120);
+/**
+ * One incident.changed event: its line ("FIRING · web-01 (10.0.0.5) offline since 10:02"), its key (to acknowledge
+ * it by) and what to do.
+ */
+function incidentMessage(e: IncidentChangedEvent, f: EventFields, text: string | undefined, wording: Wording): ChatMessage {
+  const line = incidentLine(e, hostNamesOf(e), wording, clean);
+  const severity = shownSeverity(e);
   const message: ChatMessage = {
-    title,
-    severity: e.data.severity,
-    sections: [{ heading: title, severity: e.data.severity, facts, more: 0, action: f.action }],
+    title: clean(line, 120),
+    severity,
+    sections: [{ heading: line, severity, facts: [{ label: 'Key', value: clean(e.data.key) }], more: 0, action: f.action }],
     eventIds: [e.id],
     footer: footerOf([e]),
   };
@@ -367,7 +365,7 @@ export function groupEvents(events: BridgeEvent[]): BridgeEvent[][] {
  * A digest of `groups` (each one "what happened"), listing the first `listed` events of each group and counting
  * the rest. Each event id once: a replayed event handed beside its original is shown (and counted) once.
  */
-export function digestMessage(groups: BridgeEvent[][], listed: number): ChatMessage {
+export function digestMessage(groups: BridgeEvent[][], listed: number, wording: Wording = DEFAULT_WORDING): ChatMessage {
   const seen = new Set<string>();
   const sections: MessageSection[] = [];
   const all: BridgeEvent[] = [];
@@ -377,9 +375,9 @@ export function digestMessage(groups: BridgeEvent[][], listed: number): ChatMess
     all.push(...unique);
     const shown = unique.slice(0, Math.max(0, listed));
     sections.push({
-      heading: groupHeading(unique[0]!, unique.length),
+      heading: groupHeading(unique),
       severity: highest(unique),
-      facts: shown.map((e) => ({ label: '', value: digestLine(e) })),
+      facts: shown.map((e) => ({ label: '', value: digestLine(e, wording) })),
       more: unique.length - shown.length,
       action: groupAction(unique[0]!),
     });

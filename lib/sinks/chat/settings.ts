@@ -8,8 +8,11 @@
 //   IP list instead). With DINGTALK_SECRET / FEISHU_SECRET set, every request is signed; without, none is. A
 //   secret without any URL of its vendor is a mistake and is named.
 // - Templates: `{{field}}` text per vendor (template.ts); an unknown field stops the start.
+// - CHAT_TIMEZONE: the IANA time zone every robot shows clock times in (default Asia/Shanghai); an unknown one
+//   stops the start.
 import { commaList } from '../../config/fields';
 import { judgeWebhookUrl } from '../webhook-url';
+import { DEFAULT_CHAT_TIMEZONE, isTimeZone } from './incident-wording';
 import { compileTemplate } from './template';
 
 export const CHAT_ENV = [
@@ -17,6 +20,7 @@ export const CHAT_ENV = [
   'DINGTALK_WEBHOOK_URLS', 'DINGTALK_SECRET', 'DINGTALK_TEMPLATE',
   'FEISHU_WEBHOOK_URLS', 'FEISHU_SECRET', 'FEISHU_TEMPLATE',
   'SLACK_WEBHOOK_URLS', 'SLACK_TEMPLATE',
+  'CHAT_TIMEZONE',
 ] as const;
 export type ChatEnvName = (typeof CHAT_ENV)[number];
 
@@ -29,10 +33,14 @@ export interface ChatRobotConfig {
   secret: string | null;
   /** The kind's template source, or null for the default wording. */
   template: string | null;
+  /** CHAT_TIMEZONE: clock times in messages are shown in it (default Asia/Shanghai). */
+  timeZone?: string;
 }
 
 export interface ChatConfig {
   robots: ChatRobotConfig[];
+  /** CHAT_TIMEZONE, an IANA time zone; default Asia/Shanghai. */
+  timeZone: string;
 }
 
 interface VendorSettings {
@@ -55,6 +63,9 @@ const VENDORS: VendorSettings[] = [
 /** The chat settings from the present (non-empty, trimmed) variables; every problem pushed onto `problems`. */
 export function parseChatConfig(present: Partial<Record<string, string>>, allowHttp: boolean, problems: string[]): ChatConfig {
   const robots: ChatRobotConfig[] = [];
+  const zone = present.CHAT_TIMEZONE ?? DEFAULT_CHAT_TIMEZONE;
+  const timeZone = isTimeZone(zone) ? zone : DEFAULT_CHAT_TIMEZONE;
+  if (timeZone !== zone) problems.push(`CHAT_TIMEZONE: "${zone.slice(0, 60)}" is not a time zone; use an IANA name such as Asia/Shanghai, Asia/Hong_Kong or UTC, or leave it unset for Asia/Shanghai`);
   for (const v of VENDORS) {
     const urls: string[] = [];
     for (const [i, raw] of commaList(present[v.urls]).entries()) {
@@ -94,7 +105,7 @@ export function parseChatConfig(present: Partial<Record<string, string>>, allowH
       if (!compiled.ok) for (const p of compiled.problems) problems.push(`${v.template}: ${p}`);
       if (!configured) problems.push(`${v.template}: is set but ${v.urls} is not; set the robot's URL too, or unset the template`);
     }
-    for (const url of urls) robots.push({ kind: v.kind, url, secret, template });
+    for (const url of urls) robots.push({ kind: v.kind, url, secret, template, timeZone });
   }
-  return { robots };
+  return { robots, timeZone };
 }
