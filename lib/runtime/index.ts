@@ -70,7 +70,7 @@ export async function createRuntime(role: FunctionRole, env: Record<string, stri
   const { write, makeSinks } = options;
   const config = loadConfigWith(env, makeSinks?.kinds ?? [], { role });
   const logger = createLogger({ level: config.logLevel, base: { fn: role }, ...(write ? { write } : {}) });
-  const { store, rateLimiter, requestBudget } = await openStorage(config.stateStore);
+  const { store, rateLimiter, requestBudget } = await openStorage(config.stateStore, { history: config.history });
   if (!store.durableAcrossInstances && env.TENCENTCLOUD_RUNENV === 'SCF') {
     logger.warn('STATE_STORE does not survive across SCF instances: changes may be published again and watches lost; use redis:// in production', { store: store.description });
   }
