@@ -27,6 +27,15 @@ export interface HistoryQuery {
   cursor?: string;
 }
 
+/** The filters of a search, without its page. */
+export type HistoryFilter = Omit<HistoryQuery, 'limit' | 'cursor'>;
+
+/** The index a search or a count reads: the whole history, a type's, an agent's, or an agent's of one type. */
+export function historyIndexOf(filter: HistoryFilter): string[] {
+  if (filter.uuid !== undefined) return filter.type !== undefined ? ['ut', `${filter.uuid}:${filter.type}`] : ['u', filter.uuid];
+  return filter.type !== undefined ? ['t', filter.type] : [];
+}
+
 export interface HistoryPage {
   events: BridgeEvent[];
   /** Where the next page starts; null when this page is the last. */

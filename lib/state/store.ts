@@ -8,7 +8,7 @@ import type { DeadLetter, Delivery, DiscoveryCursor, KeyRecord, MachineInfo, Out
 import type { BridgeEvent, CloudEvent } from '../events/types';
 import type { Incident, IncidentPage, IncidentQuery, IncidentWrite } from '../alerts/types';
 import type { DeadLetterFilter, Lane } from './rules';
-import type { HistoryPage, HistoryQuery } from './history';
+import type { HistoryFilter, HistoryPage, HistoryQuery } from './history';
 import type { CounterIncrement, CounterValue } from './counters';
 
 export { keyId, parseKeyId, laneOf, LANES, type DeadLetterFilter, type Lane } from './rules';
@@ -329,8 +329,8 @@ export interface HistoryPort {
    * it. A cursor the store did not give throws rules.BadCursorError.
    */
   searchHistory(query: HistoryQuery): Promise<HistoryPage>;
-  /** How many events the history holds. */
-  countHistory(): Promise<number>;
+  /** How many events the history holds (that match the filters, if any): from the indexes, not by reading them. */
+  countHistory(filter?: HistoryFilter): Promise<number>;
   /**
    * Drops up to `limit` events older than `now` less HISTORY_RETENTION (the sweep's end: the history also ages
    * while nothing is appended); returns how many.

@@ -91,6 +91,18 @@ describe.each(FIXTURES)('HistoryPort: %s', (_name, makeFixture) => {
     expect(window.map((e) => Date.parse(e.time))).toEqual([T0 + 3_000, T0 + 2_000, T0 + 1_000]);
   });
 
+  test('countHistory counts what a search with the same filters would find, from the indexes', async () => {
+    await publish(store, 2, 3); // agent 1 at T0, T0+2s, T0+4s; agent 2 at T0+1s, T0+3s, T0+5s
+    await store.putRegister('scan', 0, 'x', scanEvent(1, T0 + 10_000));
+    expect(await store.countHistory()).toBe(7);
+    expect(await store.countHistory({ type: STATUS })).toBe(6);
+    expect(await store.countHistory({ type: SCAN })).toBe(1);
+    expect(await store.countHistory({ uuid: keyOf(2).uuid })).toBe(3);
+    expect(await store.countHistory({ uuid: keyOf(2).uuid, type: STATUS, since: T0 + 2_000 })).toBe(2);
+    expect(await store.countHistory({ since: T0 + 1_000, until: T0 + 4_000 })).toBe(4);
+    expect(await store.countHistory({ uuid: 'nobody' })).toBe(0);
+  });
+
   test('pages follow their cursor to the end, and events arriving meanwhile do not shift it', async () => {
     const published = await publish(store, 3, 4);
     const first = await store.searchHistory({ limit: 5 });

@@ -4,7 +4,7 @@
 // (an older one is placed by binary search); trimming takes from the old end of every list (the oldest event is
 // first in each list it is in), so neither ever walks the whole history.
 import type { BridgeEvent } from '../../events/types';
-import { DEFAULT_HISTORY_LIMITS, historyBounds, historyPlace, historyTime, historyUuid, encodeHistoryCursor, type HistoryLimits, type HistoryPage, type HistoryQuery } from '../history';
+import { DEFAULT_HISTORY_LIMITS, historyBounds, historyIndexOf, historyPlace, historyTime, historyUuid, encodeHistoryCursor, type HistoryFilter, type HistoryLimits, type HistoryPage, type HistoryQuery } from '../history';
 
 export interface HistoryEntry {
   place: string;
@@ -80,6 +80,11 @@ class PlaceList {
       entries.push(e);
     }
     return { entries, more: false };
+  }
+
+  /** How many entries have lowest <= place < below. */
+  count(below: string, lowest: string): number {
+    return Math.max(0, this.indexAbove(below, true) - this.indexAbove(lowest, true));
   }
 
   all(): HistoryEntry[] {
@@ -172,10 +177,19 @@ export class HistoryLog {
     if (e.segment !== undefined) this.liveBySegment.set(e.segment, (this.liveBySegment.get(e.segment) ?? 1) - 1);
   }
 
+  private listOf(filter: HistoryFilter): PlaceList | undefined {
+    const index = historyIndexOf(filter);
+    return index.length === 0 ? this.all : this.indexes.get(index.join(':'));
+  }
+
+  count(filter: HistoryFilter): number {
+    const { below, lowest } = historyBounds({ ...filter, limit: 0 });
+    return this.listOf(filter)?.count(below, lowest) ?? 0;
+  }
+
   search(query: HistoryQuery): HistoryPage {
     const { below, lowest } = historyBounds(query);
-    const list = query.uuid !== undefined ? this.indexes.get(query.type !== undefined ? `ut:${query.uuid}\n${query.type}` : `u:${query.uuid}`)
-      : query.type !== undefined ? this.indexes.get(`t:${query.type}`) : this.all;
+    const list = this.listOf(query);
     if (!list) return { events: [], nextCursor: null };
     const { entries, more } = list.newestFirst(below, lowest, query.limit);
     return { events: entries.map((e) => JSON.parse(e.json) as BridgeEvent), nextCursor: more && entries.length > 0 ? encodeHistoryCursor(entries[entries.length - 1]!.place) : null };
@@ -189,5 +203,5 @@ export class HistoryLog {
 
 /** The lists an entry is in besides the whole history: its type's, its agent's, its agent's of its type. */
 function indexNames(e: HistoryEntry): string[] {
-  return e.uuid === null ? [`t:${e.type}`] : [`t:${e.type}`, `u:${e.uuid}`, `ut:${e.uuid}\n${e.type}`];
+  return e.uuid === null ? [`t:${e.type}`] : [`t:${e.type}`, `u:${e.uuid}`, `ut:${e.uuid}:${e.type}`];
 }

@@ -2,7 +2,7 @@
 // (history-log.ts), which LocalState.appendToOutbox writes in the same step as the outbox; the counters a Map by
 // counters.ts key. A link in the chain delivery.ts -> lifecycle.ts -> incidents.ts -> history.ts -> store.ts.
 import { counterKey, parseCounterKey, sortCounters, type CounterIncrement, type CounterValue } from '../counters';
-import type { HistoryPage, HistoryQuery } from '../history';
+import type { HistoryFilter, HistoryPage, HistoryQuery } from '../history';
 import type { CounterPort, HistoryPort } from '../store';
 import { LocalIncidentStore } from './incidents';
 
@@ -11,8 +11,8 @@ export abstract class LocalHistoryStore extends LocalIncidentStore implements Hi
     return this.persistence.read((s) => s.history.search(query));
   }
 
-  countHistory(): Promise<number> {
-    return this.persistence.read((s) => s.history.size);
+  countHistory(filter?: HistoryFilter): Promise<number> {
+    return this.persistence.read((s) => (filter ? s.history.count(filter) : s.history.size));
   }
 
   trimHistory(now: number, limit: number): Promise<number> {

@@ -4,7 +4,7 @@
 // is plain commands: one index read from the new end down (ZREVRANGEBYLEX), then the events in one HMGET.
 import type { BridgeEvent } from '../../events/types';
 import { counterKey, parseCounterKey, sortCounters, type CounterIncrement, type CounterValue } from '../counters';
-import { encodeHistoryCursor, historyBounds, type HistoryPage, type HistoryQuery } from '../history';
+import { encodeHistoryCursor, historyBounds, historyIndexOf, type HistoryFilter, type HistoryPage, type HistoryQuery } from '../history';
 import type { CounterPort, HistoryPort } from '../store';
 import { RedisIncidentStore } from './incidents';
 
@@ -12,8 +12,7 @@ export abstract class RedisHistoryStore extends RedisIncidentStore implements Hi
   async searchHistory(query: HistoryQuery): Promise<HistoryPage> {
     const { below, lowest } = historyBounds(query); // a bad cursor rejects as BadCursorError, not a StoreError
     return this.run('searchHistory', async () => {
-      const index = query.uuid !== undefined ? (query.type !== undefined ? this.k('hist', 'ut', `${query.uuid}:${query.type}`) : this.k('hist', 'u', query.uuid))
-        : query.type !== undefined ? this.k('hist', 't', query.type) : this.k('hist');
+      const index = this.k('hist', ...historyIndexOf(query));
       const places = await this.redis.zrevrangebylex(index, below === '~' ? '+' : `(${below}`, lowest === '' ? '-' : `[${lowest}`, 'LIMIT', 0, query.limit + 1);
       const more = places.length > query.limit;
       const page = places.slice(0, query.limit);
@@ -31,8 +30,10 @@ export abstract class RedisHistoryStore extends RedisIncidentStore implements Hi
     });
   }
 
-  countHistory(): Promise<number> {
-    return this.run('countHistory', () => this.redis.zcard(this.k('hist')));
+  countHistory(filter?: HistoryFilter): Promise<number> {
+    if (!filter) return this.run('countHistory', () => this.redis.zcard(this.k('hist')));
+    const { below, lowest } = historyBounds({ ...filter, limit: 0 });
+    return this.run('countHistory', () => this.redis.zlexcount(this.k('hist', ...historyIndexOf(filter)), lowest === '' ? '-' : `[${lowest}`, below === '~' ? '+' : `(${below}`));
   }
 
   trimHistory(now: number, limit: number): Promise<number> {
