@@ -19,7 +19,7 @@ export interface HttpDeps {
    */
   store: AgentRecordsPort & WatchPort & DeadLetterPort & HealthPort & Pick<SchedulePort, 'getRecord' | 'recordChange'> & Pick<ResultsPort, 'getSnapshot'>
     & Pick<FleetPort, 'listMachines' | 'getMachine' | 'getDiscovery'> & Pick<StorePort, 'identity' | 'recordReset' | 'getReset' | 'acknowledgeReset'> & Pick<RetentionPort, 'forgetAgent'>
-    & Pick<IncidentPort, 'getIncident' | 'listIncidents' | 'applyIncidents'> & Pick<HistoryPort, 'searchHistory'> & Pick<CounterPort, 'readCounters'>
+    & Pick<IncidentPort, 'getIncident' | 'listIncidents' | 'applyIncidents'> & Pick<HistoryPort, 'searchHistory' | 'countHistory'> & Pick<CounterPort, 'readCounters'>
     & Pick<OutboxPort, 'listOutbox'> & Pick<SchedulePort, 'getRecords'>;
   cwp: Pick<CwpPort, 'getTaskStatus' | 'createTask'>;
   logger: Logger;

@@ -15,6 +15,7 @@ import { acknowledgeStoreReset, discardDeliveries, exportWatches, importWatches,
 import { acknowledge, getIncident, listIncidents } from './incidents';
 import { searchEvents } from './history';
 import { metrics } from './metrics';
+import { overview } from './overview';
 import { observationOutcome, statusDeadlineMs, upstreamError } from './upstream';
 import { iso, kindsBody, lazy, parseJsonBody, parseKind, parseUuid, parseWholeNumber } from './validate';
 
@@ -376,6 +377,7 @@ export const ROUTES: readonly Route<RouteHandler>[] = [
   { method: 'POST', pattern: '/v1/incidents/{key}/ack', scope: 'alerts', handler: acknowledge },
   { method: 'GET', pattern: '/v1/events', scope: 'read', handler: searchEvents },
   { method: 'GET', pattern: '/metrics', scope: 'metrics', handler: metrics },
+  { method: 'GET', pattern: '/v1/overview', scope: 'read', handler: overview },
 ];
 
 export const router = new Router<RouteHandler>(ROUTES);

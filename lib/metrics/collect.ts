@@ -6,7 +6,7 @@ import { INCIDENT_STATES, INCIDENT_TYPES, type Incident } from '../alerts/types'
 import { CWP_REQUESTS, DELIVERIES, EVENTS_PUBLISHED } from '../state/counters';
 import type { HttpDeps } from '../http/deps';
 import { readAllWatches, watchedKeys } from '../sweep/watchlist';
-import { TASK_KINDS, TASK_STATES, type SweepSummary } from '../types';
+import { TASK_KINDS, TASK_STATES, type DeadLetter, type OutboxEntry, type SweepSummary, type TaskKey, type TaskState, type Watch } from '../types';
 import { sinkLabel } from '../util/redact';
 import type { Metric, Sample } from './text-format';
 
@@ -23,25 +23,59 @@ type Store = HttpDeps['store'];
 
 const gauge = (name: string, help: string, samples: Sample[]): Metric => ({ name, help, type: 'gauge', samples });
 
+/** The watched keys' last recorded states (null: never observed), read 200 records a request. */
+export async function watchedStates(store: Pick<Store, 'getRecords'>, watches: Watch[]): Promise<Array<{ key: TaskKey; state: TaskState | null }>> {
+  const keys = watchedKeys(watches);
+  const out: Array<{ key: TaskKey; state: TaskState | null }> = [];
+  for (let i = 0; i < keys.length; i += 200) {
+    const records = await store.getRecords(keys.slice(i, i + 200));
+    records.forEach((r, j) => out.push({ key: keys[i + j]!, state: r?.state ?? null }));
+  }
+  return out;
+}
+
+/** Keys by kind and state (never observed: UNOBSERVED, every pair present), and the agents with a key offline. */
+async function keyStates(store: Pick<Store, 'getRecords'>, watches: Watch[]): Promise<{ byKindState: Map<string, number>; offline: Set<string> }> {
+  const byKindState = new Map<string, number>();
+  for (const kind of TASK_KINDS) for (const state of [...TASK_STATES, 'UNOBSERVED']) byKindState.set(`${kind}\n${state}`, 0);
+  const offline = new Set<string>();
+  for (const { key, state } of await watchedStates(store, watches)) {
+    const k = `${key.kind}\n${state ?? 'UNOBSERVED'}`;
+    byKindState.set(k, (byKindState.get(k) ?? 0) + 1);
+    if (state === 'AGENT_OFFLINE') offline.add(key.uuid);
+  }
+  return { byKindState, offline };
+}
+
+/** The outbox per sink: an event counts at each sink where it is not final yet; one never tried, under NOT_YET_SENT. */
+export function outboxPerSink(outbox: readonly OutboxEntry[]): Map<string, { count: number; oldest: number }> {
+  const bySink = new Map<string, { count: number; oldest: number }>();
+  for (const e of outbox) {
+    const pendingAt = Object.entries(e.deliveries).filter(([, d]) => d.status !== 'delivered' && d.status !== 'dead').map(([id]) => sinkLabel(id));
+    const sinks = Object.keys(e.deliveries).length === 0 ? [NOT_YET_SENT] : pendingAt;
+    for (const sink of sinks) {
+      const had = bySink.get(sink);
+      if (had) {
+        had.count++;
+        had.oldest = Math.min(had.oldest, e.createdAt);
+      } else bySink.set(sink, { count: 1, oldest: e.createdAt });
+    }
+  }
+  return bySink;
+}
+
+export function deadLettersPerSink(dead: readonly DeadLetter[]): Map<string, number> {
+  const bySink = new Map<string, number>();
+  for (const l of dead) bySink.set(sinkLabel(l.sinkId), (bySink.get(sinkLabel(l.sinkId)) ?? 0) + 1);
+  return bySink;
+}
+
 export async function collectMetrics(store: Store, watch: Config['watch'], now: number): Promise<Metric[]> {
   const [watches, lastSweep, outbox, dead, counters] = await Promise.all([
     readAllWatches(watch, store), store.getLastSweep(), store.listOutbox(METRICS_SCAN_MAX), store.listDeadLetters(METRICS_SCAN_MAX), store.readCounters(),
   ]);
 
-  // Keys of the watch list by kind and state (never observed: state "UNOBSERVED"), and agents with a key offline.
-  const keys = watchedKeys(watches);
-  const byKindState = new Map<string, number>();
-  for (const kind of TASK_KINDS) for (const state of [...TASK_STATES, 'UNOBSERVED']) byKindState.set(`${kind}\n${state}`, 0);
-  const offline = new Set<string>();
-  for (let i = 0; i < keys.length; i += 200) {
-    const records = await store.getRecords(keys.slice(i, i + 200));
-    records.forEach((r, j) => {
-      const key = keys[i + j]!;
-      const state = r?.state ?? 'UNOBSERVED';
-      byKindState.set(`${key.kind}\n${state}`, (byKindState.get(`${key.kind}\n${state}`) ?? 0) + 1);
-      if (state === 'AGENT_OFFLINE') offline.add(key.uuid);
-    });
-  }
+  const { byKindState, offline } = await keyStates(store, watches);
 
   const incidents = new Map<string, number>();
   for (const type of INCIDENT_TYPES) for (const state of INCIDENT_STATES) incidents.set(`${type}\n${state}`, 0);
@@ -53,21 +87,8 @@ export async function collectMetrics(store: Store, watch: Config['watch'], now: 
     cursor = p.nextCursor;
   }
 
-  // The outbox per sink: an event counts at each sink where it is not final yet; one never tried, under NOT_YET_SENT.
-  const outboxBySink = new Map<string, { count: number; oldest: number }>();
-  for (const e of outbox) {
-    const pendingAt = Object.entries(e.deliveries).filter(([, d]) => d.status !== 'delivered' && d.status !== 'dead').map(([id]) => sinkLabel(id));
-    const sinks = Object.keys(e.deliveries).length === 0 ? [NOT_YET_SENT] : pendingAt;
-    for (const sink of sinks) {
-      const had = outboxBySink.get(sink);
-      if (had) {
-        had.count++;
-        had.oldest = Math.min(had.oldest, e.createdAt);
-      } else outboxBySink.set(sink, { count: 1, oldest: e.createdAt });
-    }
-  }
-  const deadBySink = new Map<string, number>();
-  for (const l of dead) deadBySink.set(sinkLabel(l.sinkId), (deadBySink.get(sinkLabel(l.sinkId)) ?? 0) + 1);
+  const outboxBySink = outboxPerSink(outbox);
+  const deadBySink = deadLettersPerSink(dead);
 
   const counterSamples = (name: string): Sample[] => counters.filter((c) => c.name === name).map((c) => ({ labels: c.labels, value: c.value }));
   const sweepAt = lastSweep ? Date.parse(lastSweep.startedAt) : NaN;
