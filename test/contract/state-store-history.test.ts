@@ -1,7 +1,7 @@
 // The event history (lib/state/store.ts HistoryPort) on every store: each event appended to the outbox is kept in
 // the same step, searched newest first by type, agent and time with a cursor that new events do not shift, and kept
 // HISTORY_RETENTION and at most HISTORY_MAX events, trimmed from the old end as it grows.
-import { existsSync, readdirSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, statSync, truncateSync } from 'node:fs';
 import path from 'node:path';
 import { buildScanStatusChangedEvent } from '../../lib/events';
 import type { BridgeEvent } from '../../lib/events/types';
@@ -195,4 +195,28 @@ describe('the file store\'s history on disk', () => {
       await fixture.cleanup();
     }
   }, 60_000);
+});
+
+describe('the file store\'s history after a crash', () => {
+  test('lines past the committed length (a save that failed) are ignored, and a line torn by a power loss is skipped', async () => {
+    const fixture = fileFixture();
+    try {
+      const store = await fixture.open();
+      const published = await publish(store, 1, 3);
+      await store.close();
+      const segment = path.join(fixture.dir, 'history', readdirSync(path.join(fixture.dir, 'history'))[0]!);
+      const committed = statSync(segment).size;
+      appendFileSync(segment, '99\t1\tcom.tencentcloud.cwp.task.status.changed\t\tuncommitted\t{}\n');
+      expect(ids((await (await fixture.open()).searchHistory({ limit: 10 })).events)).toEqual([...published].reverse());
+      // The segments are not fsynced: a power loss may cut the last line short.
+      truncateSync(segment, committed - 40);
+      const again = await fixture.open();
+      expect(ids((await again.searchHistory({ limit: 10 })).events)).toEqual(published.slice(0, 2).reverse());
+      // The next save writes past what it can read: the store goes on.
+      const [next] = await publish(again, 1, 1, 3);
+      expect(ids((await (await fixture.open()).searchHistory({ limit: 1 })).events)).toEqual([next]);
+    } finally {
+      await fixture.cleanup();
+    }
+  });
 });

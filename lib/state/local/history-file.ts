@@ -1,9 +1,11 @@
 // The file store's event history on disk. state.json is rewritten whole on every change, so the history (up to
 // HISTORY_MAX events) cannot live in it: it is appended to segment files, <dir>/history/<first seq>.jsonl, one
 // line per event, and state.json holds only where they end (HistoryDocument: each segment's committed length).
-// A save appends the new lines and fsyncs them before state.json is renamed into place, so the rename commits both
-// at once: lines past a segment's committed length (a save that failed) are ignored at load and overwritten by the
-// next save. A segment none of whose events is kept any more is deleted after the save that drops it; the trim
+// A save appends the new lines before state.json is renamed into place, so the rename commits both at once: lines
+// past a segment's committed length (a save that failed) are ignored at load and overwritten by the next save. The
+// segments are not fsynced (that doubled a save's cost): after a power loss the last lines may be missing or torn,
+// and a load keeps what it can read. The outbox, in state.json, is fsynced as before: no event is lost, only
+// its line in the history. A segment none of whose events is kept any more is deleted after the save that drops it; the trim
 // itself is in memory (history-log.ts), recorded as the watermark, so a load skips what was trimmed.
 import { constants, promises as fsp } from 'node:fs';
 import path from 'node:path';
@@ -25,23 +27,34 @@ export async function loadHistory(dir: string, doc: HistoryDocument | undefined,
   h.seq = doc.seq;
   h.watermark = doc.watermark;
   state.historySegments = doc.segments.map(([name, bytes, count]) => [name, bytes, count]);
-  for (const [name, bytes] of doc.segments) {
-    const buf = await fsp.readFile(path.join(dir, HISTORY_DIR, name));
-    const text = buf.subarray(0, bytes).toString('utf8');
+  for (const segment of state.historySegments) {
+    const [name, bytes] = segment;
+    let buf: Buffer;
+    try {
+      buf = await fsp.readFile(path.join(dir, HISTORY_DIR, name));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      buf = Buffer.alloc(0); // lost with a power loss: its events' lines only
+    }
+    const text = buf.subarray(0, Math.min(bytes, buf.length));
     let start = 0;
-    for (let end = text.indexOf('\n'); end !== -1; start = end + 1, end = text.indexOf('\n', start)) {
-      const line = text.slice(start, end);
+    for (let end = text.indexOf(10); end !== -1; start = end + 1, end = text.indexOf(10, start)) {
+      const line = text.toString('utf8', start, end);
       const f: string[] = [];
       let at = 0;
-      for (let i = 0; i < 5; i++) {
+      for (let i = 0; i < 5 && at !== -1; i++) {
         const tab = line.indexOf('\t', at);
-        f.push(line.slice(at, tab));
-        at = tab + 1;
+        f.push(tab === -1 ? '' : line.slice(at, tab));
+        at = tab === -1 ? -1 : tab + 1;
       }
       const seq = Number(f[0]);
       const time = Number(f[1]);
+      // A line a power loss tore (the segments are not fsynced): skipped.
+      if (at === -1 || !Number.isSafeInteger(seq) || !Number.isFinite(time) || line.charCodeAt(at) !== 123 || line.charCodeAt(line.length - 1) !== 125) continue;
       h.restore({ place: historyPlace(time, seq), time, seq, type: f[2]!, uuid: f[3] === '' ? null : f[3]!, id: f[4]!, json: line.slice(at), segment: name });
     }
+    // What follows the last whole line is torn (or never written): the next save writes over it.
+    segment[1] = start;
   }
 }
 
@@ -69,7 +82,6 @@ export async function writeHistory(dir: string, state: LocalState): Promise<{ do
       // At the committed length: whatever a failed save left past it is overwritten, then cut off.
       await fh.write(buf, 0, buf.length, current[1]);
       await fh.truncate(current[1] + buf.length);
-      await fh.sync();
     } finally {
       await fh.close();
     }
