@@ -2,7 +2,7 @@
 // - search: 200 searches by agent (uuid, limit 100, newest first) over a 100,000-event history of 1,000 agents,
 //   p50/p99 ms (goal < 200 ms), and on the file store the load of that history by a fresh process's store;
 // - write cost: recordChange of 500 events one after the other, with the history on (at HISTORY_MAX, so each
-//   append also trims one) against off. Off, on Redis: the same scripts without the history step (the ARGV `history`
+//   append also trims one) against off, each store filled the same way first. Off, on Redis: the same scripts without the history step (the ARGV `history`
 //   left empty, as a replay passes it); on the file store: HISTORY_MAX=0, so nothing reaches the segment files
 //   (what remains of the history's cost is the JSON of the event, kept in memory and dropped at once).
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -91,7 +91,9 @@ async function fileCase(): Promise<Record<string, unknown>> {
     const on = await writeCost(store, 100_000);
     await store.close();
     await reopened.close();
+    // The same state beside the history (1,000 agents' records): only the history differs.
     const off = await FileStateStore.open(path.join(dir, 'off'), { history: { ...limits, max: 0 } });
+    await fill(off);
     const offMs = await writeCost(off, 100_000);
     await off.close();
     return { store: 'file', events: held, fillMs, searchByUuidP50Ms: search.p50, searchByUuidP99Ms: search.p99, eventsPerPage: search.found, loadHistoryMs: loadMs, writeMsHistoryOn: on, writeMsHistoryOff: offMs };
@@ -111,6 +113,7 @@ async function redisCase(url: string): Promise<Record<string, unknown>> {
     const on = await writeCost(store, 100_000);
     await store.close();
     const off = await HistoryOffRedisStore.openOff(url, offPrefix);
+    await fill(off);
     const offMs = await writeCost(off, 100_000);
     await off.close();
     return { store: 'redis', events: held, fillMs, searchByUuidP50Ms: search.p50, searchByUuidP99Ms: search.p99, eventsPerPage: search.found, writeMsHistoryOn: on, writeMsHistoryOff: offMs };

@@ -4,6 +4,8 @@
 import { appendFileSync, existsSync, readdirSync, statSync, truncateSync } from 'node:fs';
 import path from 'node:path';
 import { buildScanStatusChangedEvent } from '../../lib/events';
+import { incidentsForStatusChange } from '../../lib/alerts/rules';
+import { INCIDENT_TYPES } from '../../lib/alerts/types';
 import type { BridgeEvent } from '../../lib/events/types';
 import { BadCursorError } from '../../lib/state/rules';
 import type { HistoryQuery } from '../../lib/state/history';
@@ -65,6 +67,17 @@ describe.each(FIXTURES)('HistoryPort: %s', (_name, makeFixture) => {
     expect(ids(page.events)).toEqual([scan.id, ...published.reverse()]);
     expect(page.nextCursor).toBeNull();
     expect(await store.countHistory()).toBe(7);
+  });
+
+  test('incident.changed events are kept too: those of applyIncidents and those a change carries', async () => {
+    const settings = { offlineForMs: 60_000, repeatEveryMs: 3_600_000, processNames: [], types: [...INCIDENT_TYPES], retentionMs: 86_400_000 };
+    const writes = incidentsForStatusChange({ storeId: TEST_STORE_ID, source: '/s', settings }, { uuid: keyOf(1).uuid, kind: 'process', state: 'FAILED', eventId: 'ev-1', at: T0, open: [] });
+    expect(writes.length).toBeGreaterThan(0);
+    expect(await store.applyIncidents(writes)).toBe(true);
+    const found = (await store.searchHistory({ type: 'com.tencentcloud.cwp.incident.changed', limit: 10 })).events;
+    expect(ids(found).sort()).toEqual(writes.flatMap((w) => (w.event ? [w.event.id] : [])).sort());
+    expect((await store.searchHistory({ uuid: keyOf(1).uuid, limit: 10 })).events).toHaveLength(found.length);
+    expect(await store.readCounters()).toContainEqual({ name: 'cwp_bridge_events_published_total', labels: { type: 'com.tencentcloud.cwp.incident.changed' }, value: found.length });
   });
 
   test('an event is kept once: delivered and removed from the outbox it stays; a replayed dead letter is not added again', async () => {

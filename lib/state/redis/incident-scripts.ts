@@ -56,7 +56,7 @@ export const INCIDENT_SCRIPTS = {
     uses: ['appendToOutbox', 'incidents'],
     lua: `local writes = cjson.decode(incidents)
 if not incident_writes_apply(prefix, writes) then return 0 end
-apply_incident_writes(prefix, writes, outbox, seq)
+apply_incident_writes(prefix, writes, outbox, seq, history)
 return 1`,
   },
 
