@@ -3,8 +3,8 @@
 // line per event, and state.json holds only where they end (HistoryDocument: each segment's committed length).
 // A save appends the new lines before state.json is renamed into place, so the rename commits both at once: lines
 // past a segment's committed length (a save that failed) are ignored at load and overwritten by the next save. The
-// segments are not fsynced (that doubled a save's cost): after a power loss the last lines may be missing or torn,
-// and a load keeps what it can read. The outbox, in state.json, is fsynced as before: no event is lost, only
+// segments are not fsynced (one more fsync per save, for a record that is not the delivery's): after a power loss
+// the last lines may be missing or torn, and a load keeps what it can read. The outbox, in state.json, is fsynced as before: no event is lost, only
 // its line in the history. A segment none of whose events is kept any more is deleted after the save that drops it; the trim
 // itself is in memory (history-log.ts), recorded as the watermark, so a load skips what was trimmed.
 import { constants, promises as fsp } from 'node:fs';
