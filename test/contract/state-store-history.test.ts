@@ -1,7 +1,7 @@
 // The event history (lib/state/store.ts HistoryPort) on every store: each event appended to the outbox is kept in
 // the same step, searched newest first by type, agent and time with a cursor that new events do not shift, and kept
 // HISTORY_RETENTION and at most HISTORY_MAX events, trimmed from the old end as it grows.
-import { appendFileSync, existsSync, readdirSync, statSync, truncateSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, readdirSync, statSync, truncateSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { buildScanStatusChangedEvent } from '../../lib/events';
 import { incidentsForStatusChange } from '../../lib/alerts/rules';
@@ -228,6 +228,49 @@ describe('the file store\'s history after a crash', () => {
       // The next save writes past what it can read: the store goes on.
       const [next] = await publish(again, 1, 1, 3);
       expect(ids((await (await fixture.open()).searchHistory({ limit: 1 })).events)).toEqual([next]);
+    } finally {
+      await fixture.cleanup();
+    }
+  });
+});
+
+describe('the file store\'s history with two writers', () => {
+  test('a store that holds the history sees what another one appended and trimmed, as a fresh open does', async () => {
+    const fixture = fileFixture({ history: { retentionMs: 7 * 86_400_000, max: 7_000 } });
+    try {
+      const a = await fixture.open();
+      const b = await fixture.open();
+      await publish(a, 50, 20); // 1,000 events
+      expect(await b.countHistory()).toBe(1_000);
+      await publish(b, 50, 60, 20); // 3,000 more, from the other writer
+      await publish(a, 50, 100, 80); // 5,000 more: 9,000 written, the 7,000 newest kept, a segment dropped
+      const fresh = await fixture.open();
+      for (const s of [a, b, fresh]) expect(await s.countHistory()).toBe(7_000);
+      const expected = await searchAll(fresh, { uuid: keyOf(3).uuid }, 500);
+      expect(expected).toHaveLength(140);
+      expect(await searchAll(a, { uuid: keyOf(3).uuid }, 500)).toEqual(expected);
+      expect(await searchAll(b, { uuid: keyOf(3).uuid }, 500)).toEqual(expected);
+      expect(await searchAll(b, {}, 500)).toEqual(await searchAll(fresh, {}, 500));
+    } finally {
+      await fixture.cleanup();
+    }
+  }, 60_000);
+
+  test('a reload after the other writer saved reads only what it appended, not the history again', async () => {
+    const fixture = fileFixture();
+    try {
+      const a = await fixture.open();
+      const b = await fixture.open();
+      await publish(a, 10, 1);
+      expect(await b.countHistory()).toBe(10);
+      // Spoil a line b has read already: a whole load would skip it, a reload of what was appended does not see it.
+      const segment = path.join(fixture.dir, 'history', readdirSync(path.join(fixture.dir, 'history'))[0]!);
+      const fd = openSync(segment, 'r+');
+      writeSync(fd, 'x', 0);
+      closeSync(fd);
+      await publish(a, 10, 1, 1);
+      expect(await b.countHistory()).toBe(20);
+      expect(await (await fixture.open()).countHistory()).toBe(19);
     } finally {
       await fixture.cleanup();
     }

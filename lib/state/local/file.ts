@@ -26,7 +26,7 @@ import { errnoCode, FileLock, ioError, messageOf, pidAlive } from './file-lock';
 import { LocalState, type LocalStateDocument } from './state';
 import { SweepLeaseFile } from './sweep-lease';
 import { LocalStateStore, type Persistence } from './store';
-import { historySaved, loadHistory, writeHistory } from './history-file';
+import { continueHistory, historySaved, loadHistory, writeHistory } from './history-file';
 import { DEFAULT_HISTORY_LIMITS, type HistoryLimits } from '../history';
 
 export const STATE_FILE = 'state.json';
@@ -288,7 +288,10 @@ class StateFile implements Persistence {
     }
     const state = LocalState.fromDocument(doc);
     try {
-      await loadHistory(this.dir, doc.history, state);
+      // The history this process holds is carried over when the document continues it: only what another process
+      // appended is read (a reload happens whenever another process saved; the history may be 200,000 events).
+      const previous = this.state;
+      if (!(previous && (await continueHistory(this.dir, previous, doc.history, state)))) await loadHistory(this.dir, doc.history, state);
     } catch (e) {
       throw ioError(this.description, 'read the history of', this.dir, e);
     }

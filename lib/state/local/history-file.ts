@@ -27,35 +27,70 @@ export async function loadHistory(dir: string, doc: HistoryDocument | undefined,
   h.seq = doc.seq;
   h.watermark = doc.watermark;
   state.historySegments = doc.segments.map(([name, bytes, count]) => [name, bytes, count]);
-  for (const segment of state.historySegments) {
-    const [name, bytes] = segment;
-    let buf: Buffer;
+  for (const segment of state.historySegments) await readSegment(dir, segment, 0, state);
+}
+
+/**
+ * Brings the history `previous` held (what this process last loaded or saved) up to a newer document another
+ * process saved, reading only what it appended, and answers true; false when the document does not continue it
+ * (a segment shorter than read, or events dropped that the watermark does not cover): then load it whole.
+ */
+export async function continueHistory(dir: string, previous: LocalState, doc: HistoryDocument | undefined, state: LocalState): Promise<boolean> {
+  if (!doc) return previous.history.size === 0 && previous.historySegments.length === 0;
+  const read = new Map(previous.historySegments.map(([name, bytes]) => [name, bytes]));
+  const kept = new Set(doc.segments.map(([name]) => name));
+  for (const [name, bytes] of doc.segments) if ((read.get(name) ?? 0) > bytes) return false;
+  const h = previous.history;
+  h.trimTo(doc.watermark);
+  for (const name of read.keys()) if (!kept.has(name) && (h.liveBySegment.get(name) ?? 0) > 0) return false;
+  for (const name of [...h.liveBySegment.keys()]) if (!kept.has(name)) h.liveBySegment.delete(name);
+  state.history = h;
+  h.seq = doc.seq;
+  h.unsaved = [];
+  state.historySegments = doc.segments.map(([name, bytes, count]) => [name, bytes, count]);
+  for (const segment of state.historySegments) await readSegment(dir, segment, read.get(segment[0]) ?? 0, state);
+  return true;
+}
+
+/**
+ * Restores the whole lines of a segment from byte `from` to its committed length; what follows the last whole line
+ * (torn by a power loss, or never written) is left to the next save to write over: the segment's length becomes it.
+ */
+async function readSegment(dir: string, segment: [string, number, number], from: number, state: LocalState): Promise<void> {
+  const [name, bytes] = segment;
+  if (bytes <= from) return;
+  let buf: Buffer;
+  try {
+    const fh = await fsp.open(path.join(dir, HISTORY_DIR, name), 'r');
     try {
-      buf = await fsp.readFile(path.join(dir, HISTORY_DIR, name));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-      buf = Buffer.alloc(0); // lost with a power loss: its events' lines only
+      buf = Buffer.alloc(bytes - from);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, from);
+      buf = buf.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
     }
-    const text = buf.subarray(0, Math.min(bytes, buf.length));
-    let start = 0;
-    for (let end = text.indexOf(10); end !== -1; start = end + 1, end = text.indexOf(10, start)) {
-      const line = text.toString('utf8', start, end);
-      const f: string[] = [];
-      let at = 0;
-      for (let i = 0; i < 5 && at !== -1; i++) {
-        const tab = line.indexOf('\t', at);
-        f.push(tab === -1 ? '' : line.slice(at, tab));
-        at = tab === -1 ? -1 : tab + 1;
-      }
-      const seq = Number(f[0]);
-      const time = Number(f[1]);
-      // A line a power loss tore (the segments are not fsynced): skipped.
-      if (at === -1 || !Number.isSafeInteger(seq) || !Number.isFinite(time) || line.charCodeAt(at) !== 123 || line.charCodeAt(line.length - 1) !== 125) continue;
-      h.restore({ place: historyPlace(time, seq), time, seq, type: f[2]!, uuid: f[3] === '' ? null : f[3]!, id: f[4]!, json: line.slice(at), segment: name });
-    }
-    // What follows the last whole line is torn (or never written): the next save writes over it.
-    segment[1] = start;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    buf = Buffer.alloc(0); // lost with a power loss: its events' lines only
   }
+  const h = state.history;
+  let start = 0;
+  for (let end = buf.indexOf(10); end !== -1; start = end + 1, end = buf.indexOf(10, start)) {
+    const line = buf.toString('utf8', start, end);
+    const f: string[] = [];
+    let at = 0;
+    for (let i = 0; i < 5 && at !== -1; i++) {
+      const tab = line.indexOf('\t', at);
+      f.push(tab === -1 ? '' : line.slice(at, tab));
+      at = tab === -1 ? -1 : tab + 1;
+    }
+    const seq = Number(f[0]);
+    const time = Number(f[1]);
+    // A line a power loss tore (the segments are not fsynced): skipped.
+    if (at === -1 || !Number.isSafeInteger(seq) || !Number.isFinite(time) || line.charCodeAt(at) !== 123 || line.charCodeAt(line.length - 1) !== 125) continue;
+    h.restore({ place: historyPlace(time, seq), time, seq, type: f[2]!, uuid: f[3] === '' ? null : f[3]!, id: f[4]!, json: line.slice(at), segment: name });
+  }
+  segment[1] = from + start;
 }
 
 /**

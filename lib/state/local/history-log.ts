@@ -163,6 +163,12 @@ export class HistoryLog {
     return dropped;
   }
 
+  /** Drops every entry at or below `watermark` (another process trimmed them: the file store's reload). */
+  trimTo(watermark: string): void {
+    for (let e = this.all.oldest(); e && e.place <= watermark; e = this.all.oldest()) this.drop(e);
+    if (watermark > this.watermark) this.watermark = watermark;
+  }
+
   private drop(e: HistoryEntry): void {
     this.all.remove(e);
     this.byId.delete(e.id);

@@ -113,7 +113,7 @@ export class LocalState {
   /** RegisterPort's values, by name. */
   readonly registers = new Map<string, Register>();
   /** Every event appended to the outbox, searchable (HistoryPort); written by appendToOutbox. */
-  readonly history = new HistoryLog();
+  history = new HistoryLog();
   /** CounterPort's values by counters.ts key. */
   readonly counters = new Map<string, number>();
   /** The file store's segments of the history, as loaded or last saved (history-file.ts); empty for memory. */
