@@ -1,5 +1,8 @@
 // GET /v1/overview: the console's overview in one answer, read from the store and its event history.
+import { incidentsForStatusChange } from '../../lib/alerts/rules';
+import { INCIDENT_TYPES } from '../../lib/alerts/types';
 import { changeOf } from '../helpers/store-fixtures';
+import { TEST_STORE_ID } from '../helpers/events';
 import { harness, NOW, urlEvent } from './http-helpers';
 
 const AGENT = '6b6cd843-6bc1-4011-a74c-dc3fd26a7dd1';
@@ -53,6 +56,18 @@ describe('GET /v1/overview', () => {
     expect(days.map((d) => d.day)).toEqual(Array.from({ length: 7 }, (_, i) => new Date(NOW - (6 - i) * DAY).toISOString().slice(0, 10)));
     expect(days.map((d) => d.agents)).toEqual([0, 0, 0, 0, 1, 1, 1]);
     expect(r.json.agentsOfflineTruncated).toBe(false);
+  });
+
+  test('the firing incidents, newest first, as GET /v1/incidents shows them', async () => {
+    const h = await setUp();
+    const ctx = { storeId: TEST_STORE_ID, source: '/s', settings: { offlineForMs: 0, repeatEveryMs: null, processNames: [], types: [...INCIDENT_TYPES], retentionMs: 86_400_000 } };
+    for (const [uuid, at] of [[AGENT, NOW - 2 * HOUR], [OTHER, NOW - HOUR]] as const) {
+      expect(await h.store.applyIncidents(incidentsForStatusChange(ctx, { uuid, kind: 'port', state: 'UNKNOWN_AGENT', eventId: `ev-${uuid}`, at, open: [] }))).toBe(true);
+    }
+    const r = await h.call(urlEvent('GET', '/v1/overview'));
+    const listed = await h.call(urlEvent('GET', '/v1/incidents', { query: { state: 'firing' } }));
+    expect(r.json.incidentsFiring.map((i: { agent: { uuid: string } }) => i.agent.uuid)).toEqual([OTHER, AGENT]);
+    expect(r.json.incidentsFiring).toEqual(listed.json.incidents);
   });
 
   test('needs a token with the read scope', async () => {
