@@ -92,6 +92,9 @@ class PlaceList {
   }
 }
 
+/** What one append may trim at most (the Redis append's script has the same bound). */
+export const TRIM_PER_APPEND = 1_000;
+
 export class HistoryLog {
   limits: HistoryLimits = DEFAULT_HISTORY_LIMITS;
   /** The arrival counter (the second half of a place). */
@@ -121,7 +124,7 @@ export class HistoryLog {
     this.add(entry);
     if (this.keepUnsaved) this.unsaved.push(entry);
     if (time > this.newestTime) this.newestTime = time;
-    this.trim(this.newestTime, Infinity);
+    this.trim(this.newestTime, TRIM_PER_APPEND);
   }
 
   /** Puts a stored entry back (the file store's load), without trimming. */
@@ -148,10 +151,13 @@ export class HistoryLog {
     }
   }
 
-  /** Drops the oldest entries past HISTORY_MAX, and, up to `limit`, those older than `now` less the retention. */
+  /**
+   * Drops the oldest entries past HISTORY_MAX, then those older than `now` less the retention: at most `limit` in
+   * all (a HISTORY_MAX lowered a lot is reached over the next appends and sweeps, as on Redis).
+   */
   trim(now: number, limit: number): number {
     let dropped = 0;
-    while (this.all.size > this.limits.max) {
+    while (this.all.size > this.limits.max && dropped < limit) {
       this.drop(this.all.oldest()!);
       dropped++;
     }
