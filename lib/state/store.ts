@@ -320,7 +320,7 @@ export interface RegisterPort {
  * The event history (GET /v1/events): every event appended to the outbox (by recordChange, recordSnapshot,
  * applyIncidents, putRegister, forgetMachine, a replay) is kept here too, written in the same atomic step, once per
  * event id. Kept HISTORY_RETENTION and at most HISTORY_MAX events (history.ts HistoryLimits), trimmed from the old
- * end as it grows (each append trims what it pushes out), never by a scan of the whole history.
+ * end as it grows (each append trims what it pushes out, at most 1,000 a step), never by a scan of the whole history.
  */
 export interface HistoryPort {
   /**
