@@ -12,9 +12,9 @@
 //   clears; a drain that crashes mid-send leaves a claim that simply expires (how long: leaseFor).
 // - "A run" is what shares one DeliveryRun: one sweep (every drain of a lib/sweep run); a drain without one is a
 //   run of its own. A run remembers the sinks it disabled and the retries it already warned of.
+import { setMaxListeners } from 'node:events';
 import { CounterBatch, DELIVERIES } from '../state/counters';
 import type { CounterPort } from '../state/store';
-import { setMaxListeners } from 'node:events';
 import type { Logger } from '../log';
 import { canClaimDelivery } from '../state/rules';
 import type { OutboxPort } from '../state/store';
@@ -226,7 +226,10 @@ class OutboxDrain {
     } finally {
       this.#local.dispose();
     }
-    if (this.#counted.size > 0 && this.store.incrementCounters) await this.store.incrementCounters(this.#counted.take());
+    if (this.#counted.size > 0 && this.store.incrementCounters) {
+      // Counting is not delivering: a failure to write the counts is logged, the drain's outcome stands.
+      await this.store.incrementCounters(this.#counted.take()).catch((e: unknown) => this.#log.warn('could not count the deliveries', { error: e instanceof Error ? e.message : String(e) }));
+    }
     this.#result.left = await store.countOutbox();
     this.#log.debug('outbox drained', { ...this.#result, disabled: this.#result.disabled.map(sinkLabel) });
     return this.#result;
