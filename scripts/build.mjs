@@ -31,6 +31,7 @@ const DEFERRED = [
   { file: 'lib/state/local/memory.ts', name: 'memory-store.js', what: 'the memory state store' },
   { file: 'lib/sinks/chat/build.ts', name: 'chat-sinks.js', what: 'the chat robots' },
   { file: 'lib/http/openapi.ts', name: 'openapi.js', what: 'the OpenAPI document (GET /openapi.json)' },
+  { file: 'lib/metrics/index.ts', name: 'metrics.js', what: 'GET /metrics and GET /v1/overview' },
 ];
 const packedModules = new Map(); // file -> { packed, bytes, shippedAs }: the same for both functions, built once
 

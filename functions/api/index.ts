@@ -24,7 +24,10 @@ export async function main_handler(event: unknown, context?: ScfContext): Promis
     process.stdout.write(JSON.stringify({ level: 'error', time: new Date().toISOString(), msg: 'api cannot start', requestId, error: e instanceof Error ? e.message : String(e) }) + '\n');
     return errorResponse(new HttpError(503, 'store_unavailable', 'the state store cannot be reached; see the function log'), requestId);
   }
-  return handleHttp(event, context, {
+  const response = await handleHttp(event, context, {
     config: runtime.config, store: runtime.store, cwp: runtime.cwp, logger: runtime.logger, identityWatch: runtime.identityWatch, ...(runtime.tokenBudget ? { tokenBudget: runtime.tokenBudget } : {}),
   }, { basePath });
+  // A request that called CWP (a live status, a collection) adds its count to the store's counters; others cost nothing.
+  if (runtime.requests.pending) await runtime.requests.flush(runtime.store).catch(() => undefined);
+  return response;
 }

@@ -21,7 +21,7 @@ export async function main_handler(event: unknown, context?: ScfContext): Promis
   }
   runtime.logger.debug('timer fired', { requestId, trigger: timerTriggerName(event) });
   return runSweep(
-    { config: runtime.config, store: runtime.store, cwp: runtime.cwp, sinks: runtime.sinks, logger: runtime.logger, identityWatch: runtime.identityWatch, clock: runtime.clock },
+    { config: runtime.config, store: runtime.store, cwp: runtime.cwp, sinks: runtime.sinks, logger: runtime.logger, identityWatch: runtime.identityWatch, clock: runtime.clock, requests: runtime.requests },
     sweepWindow(runtime.config.sweep, context, requestId, now),
   );
 }

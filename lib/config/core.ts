@@ -102,6 +102,8 @@ export interface Config {
   retention: { forgetAfterMs: number; deadLetterRetentionMs: number; deadLetterMax: number };
   /** Incidents (lib/alerts): when they fire, repeat, and how long resolved ones are kept. */
   alerts: AlertSettings;
+  /** The event history (GET /v1/events): HISTORY_RETENTION and HISTORY_MAX. */
+  history: { retentionMs: number; max: number };
   eventSource: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** CONSOLE_URL and LINK_SECRET: the signed links of chat messages (lib/links); null: off. */
@@ -133,6 +135,7 @@ export const CORE_ENV = [
   'API_TOKENS', 'API_BASE_PATH', 'API_RATE_LIMIT', 'API_RATE_BURST', 'MAX_WATCHES', 'DELIVERY_MAX_ATTEMPTS', 'EVENT_SOURCE', 'LOG_LEVEL',
   'FORGET_AFTER', 'DEAD_LETTER_RETENTION', 'DEAD_LETTER_MAX',
   'ALERT_OFFLINE_FOR', 'ALERT_REPEAT_EVERY', 'ALERT_PROCESS_NAMES', 'ALERT_TYPES', 'INCIDENT_RETENTION',
+  'HISTORY_RETENTION', 'HISTORY_MAX',
   ...LINK_ENV,
 ] as const;
 
@@ -184,6 +187,9 @@ const envSchema = z.object({
   ALERT_PROCESS_NAMES: z._default(z.string(), ''),
   ALERT_TYPES: z._default(z.string(), ''),
   INCIDENT_RETENTION: durationSetting('30d', { minMs: 60_000 }),
+  // Shared by both functions: each appends events (the api function's acknowledgements) and trims as it appends.
+  HISTORY_RETENTION: durationSetting('7d', { minMs: 60_000 }),
+  HISTORY_MAX: int(1, 10_000_000, 200_000, 'events'),
 });
 
 export type FunctionRole = 'poll' | 'api';
@@ -395,6 +401,7 @@ export function loadConfigWith(env: Record<string, string | undefined>, kinds: r
       types: alertTypes,
       retentionMs: parseDurationMs(e.INCIDENT_RETENTION, { minMs: 60_000 })!,
     },
+    history: { retentionMs: parseDurationMs(e.HISTORY_RETENTION, { minMs: 60_000 })!, max: e.HISTORY_MAX },
     eventSource: e.EVENT_SOURCE ?? `/cwp-task-bridge/${e.TENCENTCLOUD_REGION}`,
     logLevel: e.LOG_LEVEL,
     links,

@@ -5,7 +5,7 @@ import type { RequestBudget } from '../ratelimit/budget';
 import type { CwpPort } from '../cwp/port';
 import type { Logger } from '../log';
 import type { StoreIdentityWatch } from '../state/identity-watch';
-import type { AgentRecordsPort, DeadLetterPort, FleetPort, HealthPort, IncidentPort, ResultsPort, RetentionPort, SchedulePort, StorePort, WatchPort } from '../state/store';
+import type { AgentRecordsPort, CounterPort, DeadLetterPort, FleetPort, HealthPort, HistoryPort, IncidentPort, OutboxPort, ResultsPort, RetentionPort, SchedulePort, StorePort, WatchPort } from '../state/store';
 import type { StoreIdentity } from '../types';
 import type { ScfContext } from '../scf/types';
 import type { HttpRequest } from './request';
@@ -19,7 +19,8 @@ export interface HttpDeps {
    */
   store: AgentRecordsPort & WatchPort & DeadLetterPort & HealthPort & Pick<SchedulePort, 'getRecord' | 'recordChange'> & Pick<ResultsPort, 'getSnapshot'>
     & Pick<FleetPort, 'listMachines' | 'getMachine' | 'getDiscovery'> & Pick<StorePort, 'identity' | 'recordReset' | 'getReset' | 'acknowledgeReset'> & Pick<RetentionPort, 'forgetAgent'>
-    & Pick<IncidentPort, 'getIncident' | 'listIncidents' | 'applyIncidents'>;
+    & Pick<IncidentPort, 'getIncident' | 'listIncidents' | 'applyIncidents'> & Pick<HistoryPort, 'searchHistory' | 'countHistory'> & Pick<CounterPort, 'readCounters'>
+    & Pick<OutboxPort, 'listOutbox'> & Pick<SchedulePort, 'getRecords'>;
   cwp: Pick<CwpPort, 'getTaskStatus' | 'createTask'>;
   logger: Logger;
   /** Epoch ms; defaults to Date.now. Used for watch times and replays. */

@@ -255,6 +255,40 @@ export const OPERATIONS: Record<string, OperationDoc> = {
       '409': error('not_firing, conflict'),
     },
   },
+  'GET /v1/events': {
+    summary: 'The event history, newest first',
+    description: 'Every event the bridge published (incident.changed included), kept HISTORY_RETENTION and at most HISTORY_MAX.',
+    scope: 'read',
+    query: {
+      type: { schema: str, description: 'an event type, its full name or the part after com.tencentcloud.cwp. (e.g. incident.changed)' },
+      uuid: { schema: str, description: 'the agent' },
+      since: { schema: str, description: 'ISO 8601 time or date' },
+      until: { schema: str, description: 'ISO 8601 time or date' },
+      limit: { schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
+      cursor: { schema: str, description: '`nextCursor` of the previous page' },
+    },
+    responses: {
+      '200': json('a page', obj({ events: array({ type: 'object' }), nextCursor: nullable(str) })),
+      '400': error('invalid_type, invalid_uuid, invalid_since, invalid_until, invalid_limit, invalid_cursor'),
+    },
+  },
+  'GET /v1/overview': {
+    summary: 'One answer for a dashboard: agents by condition, firing incidents, last sweep, outbox, dead letters, discovery, charts',
+    scope: 'read',
+    responses: {
+      '200': json('the overview', obj({
+        agents: obj({ total: int, byCondition: { type: 'object' } }), incidentsFiring: array(ref('Incident')), lastSweep: nullable({ type: 'object' }),
+        outbox: array(obj({ sink: str, events: int, oldestAt: dateTime })), deadLetters: array(obj({ sink: str, count: int })), discovery: nullable({ type: 'object' }),
+        eventsPerHour: array(obj({ hour: dateTime, events: int })), agentsOfflinePerDay: array(obj({ day: str, agents: int })), agentsOfflineTruncated: bool,
+      })),
+    },
+  },
+  'GET /metrics': {
+    summary: 'Metrics in the Prometheus text format',
+    description: 'Gauges of the store (keys, agents offline, incidents, outbox, dead letters, last sweep) and counters kept in the store across instances (events published, deliveries, CWP requests).',
+    scope: 'metrics',
+    responses: { '200': { description: 'text/plain; version=0.0.4', content: { 'text/plain': { schema: str } } } },
+  },
   'GET /v1/links/{token}': {
     summary: 'A signed chat link: the confirmation page (changes nothing)',
     description: 'No bearer token: the link\'s signature (LINK_SECRET) is its authority, bound to one action on one incident of this store for 24 hours. Only the page\'s button (POST) acts, so a link preview changes nothing.',

@@ -13,6 +13,9 @@ import { storeCall } from './store-call';
 import { agentResults, startCollection, startCollections } from './collections';
 import { acknowledgeStoreReset, discardDeliveries, exportWatches, importWatches, resetProblem } from './store-routes';
 import { acknowledge, getIncident, listIncidents } from './incidents';
+import { searchEvents } from './history';
+import { metrics } from './metrics';
+import { overview } from './overview';
 import { observationOutcome, statusDeadlineMs, upstreamError } from './upstream';
 import { iso, kindsBody, lazy, parseJsonBody, parseKind, parseUuid, parseWholeNumber } from './validate';
 import { actOnLink, showLink } from './links';
@@ -388,6 +391,9 @@ export const ROUTES: readonly Route<RouteHandler>[] = [
   { method: 'GET', pattern: '/v1/incidents', scope: 'read', handler: listIncidents },
   { method: 'GET', pattern: '/v1/incidents/{key}', scope: 'read', handler: getIncident },
   { method: 'POST', pattern: '/v1/incidents/{key}/ack', scope: 'alerts', handler: acknowledge },
+  { method: 'GET', pattern: '/v1/events', scope: 'read', handler: searchEvents },
+  { method: 'GET', pattern: '/metrics', scope: 'metrics', handler: metrics },
+  { method: 'GET', pattern: '/v1/overview', scope: 'read', handler: overview },
   { method: 'GET', pattern: '/v1/links/{token}', public: true, handler: showLink },
   { method: 'POST', pattern: '/v1/links/{token}', public: true, handler: actOnLink },
 ];

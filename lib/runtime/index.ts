@@ -4,6 +4,7 @@
 // The sinks are passed in by the poll function only (their kinds, whose settings the config then validates too,
 // and their factory), so the api function reads no sink setting and its bundle does not carry them. Config
 // comes from lib/config/core.ts, not lib/config, which would bring every sink into the api bundle.
+import { RequestTally } from '../metrics/requests';
 import { ConfigError, loadConfigWith, type Config, type FunctionRole, type SinkSettingsKind } from '../config/core';
 import type { CwpPort } from '../cwp/port';
 import { CwpClient } from '../cwp/cwp';
@@ -33,6 +34,8 @@ export interface Runtime {
   identityWatch: StoreIdentityWatch;
   /** The Date readings of every Tencent client of this instance: how far its clock is off (lib/tencent/clock.ts). */
   clock: ServerClock;
+  /** This instance's CWP requests not yet written to the store's counters (lib/metrics/requests.ts). */
+  requests: RequestTally;
   close(): Promise<void>;
 }
 
@@ -72,7 +75,7 @@ export async function createRuntime(role: FunctionRole, env: Record<string, stri
   const { write, makeSinks } = options;
   const config = loadConfigWith(env, makeSinks?.kinds ?? [], { role });
   const logger = createLogger({ level: config.logLevel, base: { fn: role }, ...(write ? { write } : {}) });
-  const { store, rateLimiter, requestBudget } = await openStorage(config.stateStore);
+  const { store, rateLimiter, requestBudget } = await openStorage(config.stateStore, { history: config.history });
   if (!store.durableAcrossInstances && env.TENCENTCLOUD_RUNENV === 'SCF') {
     logger.warn('STATE_STORE does not survive across SCF instances: changes may be published again and watches lost; use redis:// in production', { store: store.description });
   }
@@ -86,7 +89,9 @@ export async function createRuntime(role: FunctionRole, env: Record<string, stri
   const tencent = ({ rateLimit, ...api }: TencentApi) => new TencentClient({ ...api, credentials: config.credentials, timeoutMs: config.requestTimeoutMs, rateLimiter: limiter(rateLimit), clock });
   // The CWP backend CWP_API names: the frozen yunjing API (the default) or the current cwp API.
   const api = CWP_APIS[config.cwp.api];
-  const cwpCaller = tencent({ service: api.service, version: api.version, endpoint: config.cwp.endpoint, region: config.region, rateLimit: config.cwp.rateLimit });
+  // Every CWP request is counted (cwp_bridge_cwp_requests_total), added up here and written in batches.
+  const requests = new RequestTally();
+  const cwpCaller = new TencentClient({ service: api.service, version: api.version, endpoint: config.cwp.endpoint, region: config.region, credentials: config.credentials, timeoutMs: config.requestTimeoutMs, rateLimiter: limiter(config.cwp.rateLimit), clock, requests });
   const cwp: CwpPort = config.cwp.api === 'cwp' ? new CwpClient(cwpCaller) : new YunjingClient(cwpCaller);
   const sinks = makeSinks ? makeSinks.create(config, { tencent, logger, budget: requestBudget, storeId: async () => (await store.identity(Date.now())).storeId }) : [];
   return {
@@ -98,6 +103,7 @@ export async function createRuntime(role: FunctionRole, env: Record<string, stri
     tokenBudget: role === 'api' ? requestBudget(config.api.rateLimit, config.api.rateBurst) : null,
     identityWatch: new StoreIdentityWatch(role),
     clock,
+    requests,
     async close() {
       for (const s of sinks) await s.close?.();
       for (const l of limiters) await l.close();

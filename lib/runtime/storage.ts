@@ -21,12 +21,12 @@ export interface Storage {
 export async function openStorage(url: StateStoreUrl, options: OpenStateStoreOptions = {}): Promise<Storage> {
   if (url.type === 'redis') {
     const { RedisStateStore } = await import('../state/redis/store');
-    const store = await RedisStateStore.open(url.url, options.prefix === undefined ? {} : { prefix: options.prefix });
+    const store = await RedisStateStore.open(url.url, { ...(options.prefix === undefined ? {} : { prefix: options.prefix }), ...(options.history ? { history: options.history } : {}) });
     return {
       store,
       rateLimiter: (rate) => RedisRateLimiter.onStore(store, rate),
       requestBudget: (rate, burst) => new RedisRequestBudget(store.redis, rate, burst, store.prefix),
     };
   }
-  return { store: await openStateStore(url), rateLimiter: (rate) => new LocalRateLimiter(rate), requestBudget: (rate, burst) => new LocalRequestBudget(rate, burst) };
+  return { store: await openStateStore(url, options), rateLimiter: (rate) => new LocalRateLimiter(rate), requestBudget: (rate, burst) => new LocalRequestBudget(rate, burst) };
 }

@@ -13,6 +13,8 @@
 // - "A run" is what shares one DeliveryRun: one sweep (every drain of a lib/sweep run); a drain without one is a
 //   run of its own. A run remembers the sinks it disabled and the retries it already warned of.
 import { setMaxListeners } from 'node:events';
+import { CounterBatch, DELIVERIES } from '../state/counters';
+import type { CounterPort } from '../state/store';
 import type { Logger } from '../log';
 import { canClaimDelivery } from '../state/rules';
 import type { OutboxPort } from '../state/store';
@@ -137,7 +139,7 @@ interface SinkPlan {
 }
 
 /** Drains the outbox once: every due (event, sink) delivery is tried at most once. */
-export async function drainOutbox(store: OutboxPort, sinks: Sink[], options: DrainOptions): Promise<DrainResult> {
+export async function drainOutbox(store: OutboxPort & Partial<Pick<CounterPort, 'incrementCounters'>>, sinks: Sink[], options: DrainOptions): Promise<DrainResult> {
   return new OutboxDrain(store, sinks, options).drain();
 }
 
@@ -149,6 +151,8 @@ class OutboxDrain {
   readonly #run: DeliveryRun;
   readonly #byId: Map<string, Sink>;
   readonly #result: DrainResult = { published: 0, retried: 0, deferred: 0, dead: 0, left: 0, disabled: [] };
+  /** cwp_bridge_deliveries_total{sink,result}, added up here and written once at the drain's end (GET /metrics). */
+  readonly #counted = new CounterBatch();
   /** Per sink, the subjects with an earlier event still pending there: later events of them wait. */
   readonly #blocked: Map<string, Set<string>>;
   /**
@@ -161,7 +165,7 @@ class OutboxDrain {
   readonly #sendSignal: AbortSignal;
 
   constructor(
-    private readonly store: OutboxPort,
+    private readonly store: OutboxPort & Partial<Pick<CounterPort, 'incrementCounters'>>,
     private readonly sinks: Sink[],
     private readonly options: DrainOptions,
   ) {
@@ -221,6 +225,10 @@ class OutboxDrain {
       }
     } finally {
       this.#local.dispose();
+    }
+    if (this.#counted.size > 0 && this.store.incrementCounters) {
+      // Counting is not delivering: a failure to write the counts is logged, the drain's outcome stands.
+      await this.store.incrementCounters(this.#counted.take()).catch((e: unknown) => this.#log.warn('could not count the deliveries', { error: e instanceof Error ? e.message : String(e) }));
     }
     this.#result.left = await store.countOutbox();
     this.#log.debug('outbox drained', { ...this.#result, disabled: this.#result.disabled.map(sinkLabel) });
@@ -437,6 +445,7 @@ class OutboxDrain {
     }
     const clockSuspect = sink.checksTimestamps === true && this.options.clock !== undefined && this.options.clock.state !== 'ok';
     const decision = nextDelivery({ previous: deliveries[sink.id], result: r, now: now(), maxAttempts: this.options.maxAttempts, abortedByUs: this.#sendSignal.aborted, clockSuspect, random: this.#random });
+    this.#counted.add(DELIVERIES, { sink: sinkLabel(sink.id), result: decision.kind });
     switch (decision.kind) {
       case 'delivered':
         await store.updateDelivery(entry.event.id, sink.id, decision.delivery);

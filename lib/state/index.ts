@@ -4,27 +4,30 @@
 // Redis store never parses the file and memory stores.
 import type { StateStoreUrl } from '../config';
 import type { StateStore } from './store';
+import type { HistoryLimits } from './history';
 
 export type { StateStore } from './store';
 
 export interface OpenStateStoreOptions {
   /** Redis key prefix (default `cwp-bridge`); ignored by the other stores. */
   prefix?: string;
+  /** HISTORY_RETENTION and HISTORY_MAX (default 7 days, 200,000 events). */
+  history?: HistoryLimits;
 }
 
 export async function openStateStore(url: StateStoreUrl, options: OpenStateStoreOptions = {}): Promise<StateStore> {
   switch (url.type) {
     case 'memory': {
       const { MemoryStateStore } = await import('./local/memory');
-      return new MemoryStateStore();
+      return new MemoryStateStore(options.history);
     }
     case 'file': {
       const { FileStateStore } = await import('./local/file');
-      return FileStateStore.open(url.dir);
+      return FileStateStore.open(url.dir, options.history ? { history: options.history } : {});
     }
     case 'redis': {
       const { RedisStateStore } = await import('./redis/store');
-      return RedisStateStore.open(url.url, options.prefix === undefined ? {} : { prefix: options.prefix });
+      return RedisStateStore.open(url.url, { ...(options.prefix === undefined ? {} : { prefix: options.prefix }), ...(options.history ? { history: options.history } : {}) });
     }
   }
 }

@@ -8,6 +8,8 @@ import type { DeadLetter, Delivery, DiscoveryCursor, KeyRecord, MachineInfo, Out
 import type { BridgeEvent, CloudEvent } from '../events/types';
 import type { Incident, IncidentPage, IncidentQuery, IncidentWrite } from '../alerts/types';
 import type { DeadLetterFilter, Lane } from './rules';
+import type { HistoryFilter, HistoryPage, HistoryQuery } from './history';
+import type { CounterIncrement, CounterValue } from './counters';
 
 export { keyId, parseKeyId, laneOf, LANES, type DeadLetterFilter, type Lane } from './rules';
 export { StoreError, isStoreError } from './errors';
@@ -314,6 +316,40 @@ export interface RegisterPort {
   putRegister(name: string, expectedVersion: number, value: string, event: BridgeEvent): Promise<boolean>;
 }
 
-export interface StateStore extends SchedulePort, AgentRecordsPort, WatchPort, OutboxPort, DeadLetterPort, HealthPort, ResultsPort, FleetPort, StorePort, RetentionPort, IncidentPort, RegisterPort {
+/**
+ * The event history (GET /v1/events): every event appended to the outbox (by recordChange, recordSnapshot,
+ * applyIncidents, putRegister, forgetMachine, a replay) is kept here too, written in the same atomic step, once per
+ * event id. Kept HISTORY_RETENTION and at most HISTORY_MAX events (history.ts HistoryLimits), trimmed from the old
+ * end as it grows (each append trims what it pushes out, at most 1,000 a step), never by a scan of the whole history.
+ */
+export interface HistoryPort {
+  /**
+   * A page of events, newest first (time, then arrival, descending: history.ts historyPlace), filtered by type,
+   * agent and time. nextCursor continues below the page's last event, so events arriving meanwhile do not shift
+   * it. A cursor the store did not give throws rules.BadCursorError.
+   */
+  searchHistory(query: HistoryQuery): Promise<HistoryPage>;
+  /** How many events the history holds (that match the filters, if any): from the indexes, not by reading them. */
+  countHistory(filter?: HistoryFilter): Promise<number>;
+  /**
+   * Drops up to `limit` events older than `now` less HISTORY_RETENTION (the sweep's end: the history also ages
+   * while nothing is appended); returns how many.
+   */
+  trimHistory(now: number, limit: number): Promise<number>;
+}
+
+/**
+ * Counters kept in the store across instances (GET /metrics). Callers add up in memory and increment in batches
+ * (a sweep's or a drain's worth at once), one round trip each; events published are counted by the outbox
+ * append itself (counters.ts EVENTS_PUBLISHED).
+ */
+export interface CounterPort {
+  /** Adds each increment to its counter (made at 0 on first use), in one step. */
+  incrementCounters(increments: CounterIncrement[]): Promise<void>;
+  /** Every counter, by name then labels. */
+  readCounters(): Promise<CounterValue[]>;
+}
+
+export interface StateStore extends SchedulePort, AgentRecordsPort, WatchPort, OutboxPort, DeadLetterPort, HealthPort, ResultsPort, FleetPort, StorePort, RetentionPort, IncidentPort, RegisterPort, HistoryPort, CounterPort {
   close(): Promise<void>;
 }

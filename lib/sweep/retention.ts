@@ -4,7 +4,7 @@
 // retention) is worked off over several runs instead of holding one up.
 import type { Config } from '../config';
 import type { Logger } from '../log';
-import type { RetentionPort } from '../state/store';
+import type { RetentionPort, HistoryPort } from '../state/store';
 
 /** Keys forgotten, or dead letters dropped, per store call. */
 export const RETENTION_BATCH = 500;
@@ -16,7 +16,7 @@ export interface RetentionCounts {
   deadLettersExpired: number;
 }
 
-export async function applyRetention(store: Pick<RetentionPort, 'purgeUnwatched' | 'expireDeadLetters'>, retention: Config['retention'], now: () => number, until: number, log: Logger): Promise<RetentionCounts> {
+export async function applyRetention(store: Pick<RetentionPort, 'purgeUnwatched' | 'expireDeadLetters'> & Partial<Pick<HistoryPort, 'trimHistory'>>, retention: Config['retention'], now: () => number, until: number, log: Logger): Promise<RetentionCounts> {
   const counts: RetentionCounts = { forgotten: 0, deadLettersExpired: 0 };
   const t = now();
   for (let round = 0; round < RETENTION_ROUNDS && now() < until; round++) {
@@ -29,6 +29,14 @@ export async function applyRetention(store: Pick<RetentionPort, 'purgeUnwatched'
     counts.deadLettersExpired += n;
     if (n < RETENTION_BATCH) break;
   }
+  // The history trims as it is appended to; this drops what aged past HISTORY_RETENTION while nothing came.
+  let historyTrimmed = 0;
+  for (let round = 0; store.trimHistory && round < RETENTION_ROUNDS && now() < until; round++) {
+    const n = await store.trimHistory(t, RETENTION_BATCH);
+    historyTrimmed += n;
+    if (n < RETENTION_BATCH) break;
+  }
+  if (historyTrimmed > 0) log.debug('retention: history trimmed', { historyTrimmed });
   if (counts.forgotten > 0 || counts.deadLettersExpired > 0) log.info('retention: forgot what was due', { ...counts });
   return counts;
 }

@@ -8,8 +8,9 @@ import { scansAccount, type AccountScanPort, type CwpPort } from '../cwp/port';
 import type { Logger } from '../log';
 import type { Sink } from '../sinks/sink';
 import { StoreIdentityWatch } from '../state/identity-watch';
-import { isStoreError, type DeadLetterPort, type FleetPort, type HealthPort, type IncidentPort, type OutboxPort, type RegisterPort, type ResultsPort, type RetentionPort, type SchedulePort, type StorePort, type SweepLease, type WatchPort } from '../state/store';
+import { isStoreError, type CounterPort, type DeadLetterPort, type HistoryPort, type FleetPort, type HealthPort, type IncidentPort, type OutboxPort, type RegisterPort, type ResultsPort, type RetentionPort, type SchedulePort, type StorePort, type SweepLease, type WatchPort } from '../state/store';
 import type { ServerClock } from '../tencent/clock';
+import type { RequestTally } from '../metrics/requests';
 import type { CallStats } from '../tencent/types';
 import type { MachineInfo, StoreReset, SweepSummary, TaskKey, TaskKind } from '../types';
 import { sinkLabel } from '../util/redact';
@@ -27,7 +28,8 @@ import { sleepUnlessAborted } from '../util/abort';
 /** The ports a sweep uses. */
 export type SweepStore = SchedulePort & Pick<WatchPort, 'listWatches'> & OutboxPort & ResultsPort & FleetPort & Pick<DeadLetterPort, 'countDeadLetters'> & Pick<HealthPort, 'putLastSweep'>
   & Pick<StorePort, 'identity' | 'recordReset' | 'acquireSweepLease'> & Pick<RetentionPort, 'purgeUnwatched' | 'expireDeadLetters'> & RegisterPort
-  & Pick<IncidentPort, 'openIncidentsOf' | 'applyIncidents' | 'claimDueIncidents' | 'nextIncidentDueAt' | 'agentsWithOpenIncidents' | 'purgeResolvedIncidents'>;
+  & Pick<IncidentPort, 'openIncidentsOf' | 'applyIncidents' | 'claimDueIncidents' | 'nextIncidentDueAt' | 'agentsWithOpenIncidents' | 'purgeResolvedIncidents'>
+  & Partial<Pick<CounterPort, 'incrementCounters'> & Pick<HistoryPort, 'trimHistory'>>;
 
 export interface SweepDeps {
   config: Config;
@@ -49,6 +51,8 @@ export interface SweepDeps {
    * knows the clock is not too far off. Default: none; such sinks are sent to without waiting, as if the clock were right.
    */
   clock?: ServerClock;
+  /** The runtime's count of CWP requests (cwp_bridge_cwp_requests_total), written to the store once at the sweep's end. */
+  requests?: RequestTally;
   now?: () => number;
   random?: () => number;
 }
@@ -257,6 +261,10 @@ async function sweep(deps: SweepDeps, window: SweepWindow, log: Logger, startedA
   });
 
   const drained = await publisher.finish();
+  if (deps.requests && store.incrementCounters && stop.outcome !== 'store') {
+    const counters = store as Required<Pick<SweepStore, 'incrementCounters'>>;
+    await deps.requests.flush(counters).catch((e: unknown) => log.warn('could not count the CWP requests (they are counted with the next sweep)', { error: e instanceof Error ? e.message : String(e) }));
+  }
   const clockHeld = publisher.clockHeld;
   if (clockHeld?.state === 'off') stop.report('clock', clockMessage(clockHeld.offsetMs ?? 0, drained.heldForClock ?? 0));
   const summary = await summarise(store, drained, { requestId: window.requestId, startedAt, now, stats, counts, stop, retention });

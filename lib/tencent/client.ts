@@ -34,6 +34,13 @@ export interface TencentClientOptions {
   random?: () => number;
   /** Told the `Date` of every answer, so the runtime knows how far this machine's clock is from Tencent Cloud's. */
   clock?: ServerClock;
+  /** Told the outcome of every request (`ok` or the error code): cwp_bridge_cwp_requests_total (lib/metrics). */
+  requests?: RequestCounter;
+}
+
+/** Counts requests by action and result; the runtime adds them up and writes them to the store in batches. */
+export interface RequestCounter {
+  count(action: string, result: string): void;
 }
 
 /** Backoff for upstream faults (`bounded`). */
@@ -92,10 +99,13 @@ export class TencentClient implements TencentCaller {
 
       let error: TencentError;
       try {
-        return (await this.attempt(action, body, signal)) as TencentResult<T>;
+        const answer = (await this.attempt(action, body, signal)) as TencentResult<T>;
+        this.options.requests?.count(action, 'ok');
+        return answer;
       } catch (e) {
         if (!(e instanceof TencentError)) throw e;
         error = e;
+        this.options.requests?.count(action, e.code);
       }
       if (signal?.aborted) throw deadlinePassed(action, error);
       lastError = error;

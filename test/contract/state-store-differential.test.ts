@@ -155,7 +155,7 @@ const ALERTS: AlertContext = { storeId: TEST_STORE_ID, source: '/s', settings: {
 
 /** Everything a store holds that the ports can read without changing it, plus the dueKeys inspection. */
 async function readAll(store: InspectableStore, now: number) {
-  const [records, due, dueNow, nextDue, watches, outbox, deadLetters, lastSweep, snapshots, machines, discovery, counts, left, deadSinks, reset, incidents, incidentsDue, openIncidents] = await Promise.all([
+  const [records, due, dueNow, nextDue, watches, outbox, deadLetters, lastSweep, snapshots, machines, discovery, counts, left, deadSinks, reset, incidents, incidentsDue, openIncidents, history, counters] = await Promise.all([
     store.getRecords(KEYS),
     store.dueKeys(FAR, 100),
     store.countDue(now),
@@ -174,8 +174,11 @@ async function readAll(store: InspectableStore, now: number) {
     store.listIncidents({ limit: 1_000 }),
     Promise.all([store.nextIncidentDueAt(), store.agentsWithOpenIncidents(10), store.agentsWithOpenIncidents(10, uuidOf(1))]),
     Promise.all(AGENTS.map((n) => store.openIncidentsOf(uuidOf(n)))),
+    // The event history and the counters the outbox appends keep (the history's order, its agents' indexes).
+    Promise.all([store.searchHistory({ limit: 500 }), store.countHistory(), ...AGENTS.map((n) => store.searchHistory({ uuid: uuidOf(n), limit: 500 }))]),
+    store.readCounters(),
   ]);
-  return { records, due, dueNow, nextDue, watches, outbox, deadLetters, lastSweep, snapshots, machines, discovery, counts, left, deadSinks, reset, incidents: incidents.incidents, incidentsDue, openIncidents };
+  return { records, due, dueNow, nextDue, watches, outbox, deadLetters, lastSweep, snapshots, machines, discovery, counts, left, deadSinks, reset, incidents: incidents.incidents, incidentsDue, openIncidents, history, counters };
 }
 type Stored = Awaited<ReturnType<typeof readAll>>;
 

@@ -1,5 +1,6 @@
 // Shared fixtures for the StateStore tests: events, keys, and one factory per implementation
 // (memory; file in a fresh temp dir; Redis with a unique key prefix, deleted afterwards).
+import type { HistoryLimits } from '../../lib/state/history';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -83,8 +84,8 @@ export interface StoreFixture {
   cleanup(): Promise<void>;
 }
 
-export function memoryFixture(): StoreFixture {
-  const store = new MemoryStateStore();
+export function memoryFixture(history?: HistoryLimits): StoreFixture {
+  const store = new MemoryStateStore(history);
   return { name: 'memory', persistent: false, open: async () => store, cleanup: async () => store.close() };
 }
 
@@ -105,13 +106,13 @@ export function fileFixture(options: FileStateStoreOptions = {}): StoreFixture &
   };
 }
 
-export function redisFixture(): StoreFixture & { prefix: string } {
+export function redisFixture(history?: HistoryLimits): StoreFixture & { prefix: string } {
   const prefix = uniquePrefix();
   const opened: InspectableStore[] = [];
   return {
     name: 'redis', persistent: true, prefix,
     open: async () => {
-      const s = await RedisStateStore.open(REDIS_URL, { prefix });
+      const s = await RedisStateStore.open(REDIS_URL, { prefix, ...(history ? { history } : {}) });
       opened.push(s);
       return s;
     },
@@ -121,6 +122,13 @@ export function redisFixture(): StoreFixture & { prefix: string } {
     },
   };
 }
+
+/** The three stores with these HISTORY_RETENTION and HISTORY_MAX. */
+export const historyFixtures = (history: HistoryLimits): Array<[string, () => StoreFixture]> => [
+  ['memory', () => memoryFixture(history)],
+  ['file', () => fileFixture({ history })],
+  ['redis', () => redisFixture(history)],
+];
 
 export const FIXTURES: Array<[string, () => StoreFixture]> = [
   ['memory', memoryFixture],

@@ -204,6 +204,20 @@ describe('poll.js on the timer event', () => {
     expect(health.body).toMatchObject({ status: 'ok', lastSweep: { outcome: 'ok', changed: 1 } });
   });
 
+  test('api.js answers the history, the overview and /metrics (lib/metrics, a deferred module of the bundle)', async () => {
+    const events = httpResult(await api(functionUrlEvent(authed({ method: 'GET', path: '/v1/events', query: { uuid: ACTIVE } })), randomUUID()));
+    expect(events.status).toBe(200);
+    expect(events.body.events.length).toBeGreaterThanOrEqual(2);
+    const overview = httpResult(await api(functionUrlEvent(authed({ method: 'GET', path: '/v1/overview' })), randomUUID()));
+    expect(overview.status).toBe(200);
+    expect(overview.body.lastSweep).toMatchObject({ outcome: 'ok' });
+    const r = await api(functionUrlEvent(authed({ method: 'GET', path: '/metrics' })), randomUUID());
+    expect(r.error).toBeNull();
+    const res = r.result as ScfHttpResponse;
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('cwp_bridge_last_sweep_outcome{outcome="ok"} 1');
+  });
+
   test('with a bad configuration poll.js fails the invocation and logs one JSON line naming the variable', async () => {
     const requestId = randomUUID();
     const r = await poll(requestId, { WATCH_UUIDS: 'not-a-uuid' });

@@ -114,7 +114,7 @@ describe('file store failures', () => {
     const { error } = JSON.parse(stdout.trim()) as { error: string | null };
     expect(error).toMatch(new RegExp(`^file state store: could not write ${path.join(dir, 'state.json')} \\(the file size limit is reached\\)`));
     expect(readFileSync(path.join(dir, 'state.json'), 'utf8')).toBe(before);
-    expect(readdirSync(dir).sort()).toEqual(['state.json']); // no temp file or lock left behind
+    expect(readdirSync(dir).sort()).toEqual(['history', 'state.json']); // no temp file or lock left behind (history/: the event's line)
     const reopened = await FileStateStore.open(dir);
     expect(await reopened.getRecord(keyOf(1))).toMatchObject({ state: 'COMPLETE', version: 1 });
     expect(await reopened.countDeadLetters()).toBe(0);

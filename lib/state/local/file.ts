@@ -26,6 +26,8 @@ import { errnoCode, FileLock, ioError, messageOf, pidAlive } from './file-lock';
 import { LocalState, type LocalStateDocument } from './state';
 import { SweepLeaseFile } from './sweep-lease';
 import { LocalStateStore, type Persistence } from './store';
+import { continueHistory, historySaved, loadHistory, writeHistory } from './history-file';
+import { DEFAULT_HISTORY_LIMITS, type HistoryLimits } from '../history';
 
 export const STATE_FILE = 'state.json';
 export const LOCK_FILE = 'state.lock';
@@ -39,6 +41,8 @@ export interface FileStateStoreOptions {
   staleLockMs?: number;
   /** How long a recordCheck may stay only in memory (default 1000 ms). */
   checkFlushMs?: number;
+  /** HISTORY_RETENTION and HISTORY_MAX (default 7 days, 200,000 events). */
+  history?: HistoryLimits;
 }
 
 interface StoredDocument extends LocalStateDocument {
@@ -72,8 +76,10 @@ class StateFile implements Persistence {
   private queued: QueuedWrite[] = [];
   private commitScheduled = false;
   private readonly checkFlushMs: number;
+  private readonly historyLimits: HistoryLimits;
 
   constructor(readonly dir: string, options: FileStateStoreOptions) {
+    this.historyLimits = options.history ?? DEFAULT_HISTORY_LIMITS;
     this.description = `file:${dir}`;
     this.path = path.join(dir, STATE_FILE);
     this.lock = new FileLock(path.join(dir, LOCK_FILE), this.description, options.lockTimeoutMs ?? 5_000, options.staleLockMs ?? 30_000);
@@ -217,6 +223,8 @@ class StateFile implements Persistence {
       state = new LocalState();
       this.loadedNonce = null;
     } else state = await this.load();
+    state.history.limits = this.historyLimits;
+    state.history.keepUnsaved = true;
     // Buffered checks survive a reload, unless the key has a newer observation on disk.
     for (const check of this.pendingChecks.values()) {
       const rec = state.records.get(keyId(check.key));
@@ -278,17 +286,29 @@ class StateFile implements Persistence {
     if (doc.format !== FORMAT) {
       throw new StoreError(this.description, 'read', `file state store: ${this.path} has format ${JSON.stringify(doc.format)}, expected ${FORMAT}`);
     }
+    const state = LocalState.fromDocument(doc);
+    try {
+      // The history this process holds is carried over when the document continues it: only what another process
+      // appended is read (a reload happens whenever another process saved; the history may be 200,000 events).
+      const previous = this.state;
+      if (!(previous && (await continueHistory(this.dir, previous, doc.history, state)))) await loadHistory(this.dir, doc.history, state);
+    } catch (e) {
+      throw ioError(this.description, 'read the history of', this.dir, e);
+    }
     this.loadedNonce = doc.nonce;
-    return LocalState.fromDocument(doc);
+    return state;
   }
 
   private async save(state: LocalState): Promise<void> {
     const nonce = randomBytes(8).toString('hex');
-    const doc: StoredDocument = { format: FORMAT, nonce, savedAt: Date.now(), ...state.toDocument() };
-    const text = JSON.stringify(doc);
     const tmp = `${this.path}.${process.pid}.${nonce}.tmp`;
     let fh: fsp.FileHandle | null = null;
+    let history: Awaited<ReturnType<typeof writeHistory>>;
     try {
+      // The history's new lines first: the rename of state.json below commits them with the rest.
+      history = await writeHistory(this.dir, state);
+      const doc: StoredDocument = { format: FORMAT, nonce, savedAt: Date.now(), ...state.toDocument(), history: history.doc };
+      const text = JSON.stringify(doc);
       fh = await fsp.open(tmp, 'wx', 0o600);
       await fh.writeFile(text, 'utf8');
       await fh.sync();
@@ -312,6 +332,7 @@ class StateFile implements Persistence {
     } catch {
       // best effort
     }
+    await historySaved(this.dir, state, history);
   }
 
 }

@@ -2,11 +2,16 @@
 // tests and one-off runs. Nothing survives the process; nothing is copied or saved on the way.
 import type { CheckToRecord } from '../store';
 import { LocalState } from './state';
+import { DEFAULT_HISTORY_LIMITS, type HistoryLimits } from '../history';
 import { LocalStateStore, type Persistence } from './store';
 
 class InProcess implements Persistence {
   readonly description = 'memory:';
   private readonly state = new LocalState();
+
+  constructor(history: HistoryLimits) {
+    this.state.history.limits = history;
+  }
 
   async read<T>(fn: (state: LocalState) => T): Promise<T> {
     return fn(this.state);
@@ -25,7 +30,8 @@ class InProcess implements Persistence {
 }
 
 export class MemoryStateStore extends LocalStateStore {
-  constructor() {
-    super(new InProcess());
+  /** `history`: HISTORY_RETENTION and HISTORY_MAX (default 7 days, 200,000 events). */
+  constructor(history: HistoryLimits = DEFAULT_HISTORY_LIMITS) {
+    super(new InProcess(history));
   }
 }

@@ -8,6 +8,8 @@ import type { Incident, IncidentWrite } from '../../alerts/types';
 import { blankRecord, deadLetterId, incidentDueAt, incidentWriteApplies, keyId, laneOf, leftAtAfterWrite, parseKeyId } from '../rules';
 import type { CheckToRecord, DueFilter, Register, StoredSnapshot } from '../store';
 import { LaneSchedule } from './schedule';
+import { HistoryLog } from './history-log';
+import { publishedKey } from '../counters';
 
 /** The serialised form of a LocalState (the file store's document, less its header). */
 export interface LocalStateDocument {
@@ -34,6 +36,20 @@ export interface LocalStateDocument {
   incidentDue?: Record<string, number>;
   /** name -> [value, version] (absent before registers existed). */
   registers?: Record<string, [string, number]>;
+  /** counters.ts key -> value (absent before counters existed). */
+  counters?: Record<string, number>;
+  /**
+   * Where the event history is (the file store: history-file.ts): the arrival counter, the place of the newest
+   * event trimmed, and its segment files with their committed lengths. Absent before history existed.
+   */
+  history?: HistoryDocument;
+}
+
+export interface HistoryDocument {
+  seq: number;
+  watermark: string;
+  /** [file name, bytes committed, events written] */
+  segments: Array<[string, number, number]>;
 }
 
 /**
@@ -96,6 +112,12 @@ export class LocalState {
   }
   /** RegisterPort's values, by name. */
   readonly registers = new Map<string, Register>();
+  /** Every event appended to the outbox, searchable (HistoryPort); written by appendToOutbox. */
+  history = new HistoryLog();
+  /** CounterPort's values by counters.ts key. */
+  readonly counters = new Map<string, number>();
+  /** The file store's segments of the history, as loaded or last saved (history-file.ts); empty for memory. */
+  historySegments: Array<[string, number, number]> = [];
 
   /** recordCheck: lastChecked and nextDue of a key (a blank record if unknown); moves it only while scheduled. */
   recordCheck(check: CheckToRecord): void {
@@ -131,7 +153,12 @@ export class LocalState {
 
   /** Appends an event to the outbox unless it is there already (a retried step appends it once). */
   appendToOutbox(event: BridgeEvent, at: number): void {
-    if (!this.outbox.has(event.id)) this.outbox.set(event.id, { event: structuredClone(event), createdAt: at, targets: null, deliveries: {} });
+    if (this.outbox.has(event.id)) return;
+    this.outbox.set(event.id, { event: structuredClone(event), createdAt: at, targets: null, deliveries: {} });
+    // The history and the published counter in the same step (a replayed event is in the history already).
+    this.history.append(event);
+    const key = publishedKey(event.type);
+    this.counters.set(key, (this.counters.get(key) ?? 0) + 1);
   }
 
   /** Up to `limit` due keys, most overdue first (ties by key id), without claiming them. */
@@ -165,6 +192,7 @@ export class LocalState {
       incidents: [...this.incidents.values()],
       incidentDue: Object.fromEntries(this.incidentDue),
       registers: Object.fromEntries([...this.registers].map(([name, r]) => [name, [r.value, r.version]])),
+      counters: Object.fromEntries(this.counters),
     };
   }
 
@@ -203,6 +231,7 @@ export class LocalState {
     // A claim's due time is kept as saved (a document without them has the due times the incidents give).
     for (const [key, due] of Object.entries(doc.incidentDue ?? {})) if (s.incidentDue.has(key)) s.incidentDue.set(key, due);
     for (const [name, [value, version]] of Object.entries(doc.registers ?? {})) s.registers.set(name, { value, version });
+    for (const [key, value] of Object.entries(doc.counters ?? {})) s.counters.set(key, value);
     return s;
   }
 }

@@ -4,7 +4,8 @@
 // a Persistence (persistence.ts) decides what that costs (the memory store: nothing; the file store: a reload when
 // another process saved, and a locked, atomic save of every change). Port groups sit in a chain of classes, one
 // file each, so no file grows past a screenful of ports: delivery.ts (outbox, deliveries, dead letters) is the base,
-// lifecycle.ts (the store's identity and retention) the next, incidents.ts (incidents) the next, this file the rest. A new port
+// lifecycle.ts (the store's identity and retention) the next, incidents.ts (incidents) the next, history.ts (the
+// event history and the counters) the next, this file the rest. A new port
 // method is one method in its group's file; a new port group, one class in the chain.
 //
 // Semantics every backend shares (the contract suite checks them; the differential test holds this store and
@@ -27,7 +28,7 @@ import {
 } from '../rules';
 import type { ChangeToRecord, CheckToRecord, DueFilter, KeyClaim, PendingRead, Register, StateStore, StoredSnapshot } from '../store';
 import { clone } from './delivery';
-import { LocalIncidentStore } from './incidents';
+import { LocalHistoryStore } from './history';
 export type { Persistence } from './persistence';
 
 
@@ -35,7 +36,7 @@ export type { Persistence } from './persistence';
 const copyWatch = (w: Watch): Watch => ({ uuid: w.uuid, kinds: [...w.kinds], source: w.source, addedAt: w.addedAt });
 const copyMachine = (m: MachineInfo): MachineInfo => ({ ...m, tags: [...m.tags] });
 
-export class LocalStateStore extends LocalIncidentStore implements StateStore {
+export class LocalStateStore extends LocalHistoryStore implements StateStore {
   readonly durableAcrossInstances = false;
 
   get description(): string {

@@ -37,6 +37,7 @@
 //   <p>:left                   zset   key id -> when it left the watch list (rules.leftAtAfterWrite): retention's index
 //   <p>:dead:at                zset   "<eventId>\n<sinkId>" -> deadAt: dead letters by age
 //   <p>:dead:sinks             set    the sink ids that have dead letters
+//   <p>:hist, <p>:hist:*, <p>:counters   the event history and the counters: history-scripts.ts has their layout
 //   <p>:dead:sink:<hash>       zset   "<eventId>\n<sinkId>" -> sequence number: one sink's letters in order; <hash> is
 //                                     the first 16 hex digits of the SHA-1 of the sink id (a hook URL is a secret)
 // With Redis Cluster, put a hash tag in the prefix (e.g. `{cwp-bridge}`) so every script's keys share a slot.
@@ -50,6 +51,7 @@ import { TASK_KINDS, type KeyRecord, type MachineInfo, type TaskKind, type TaskS
 import { StoreError } from '../errors';
 import { LANES, parseKeyId, type Lane } from '../rules';
 import type { DueFilter } from '../store';
+import { DEFAULT_HISTORY_LIMITS, type HistoryLimits } from '../history';
 import { defineScripts, queueScript, runScript, type MoreKeysAndArgs, type ScriptArgs, type ScriptKeys, type ScriptName } from './scripts';
 
 export const DEFAULT_PREFIX = 'cwp-bridge';
@@ -61,6 +63,8 @@ export interface RedisStateStoreOptions {
   connectTimeoutMs?: number;
   /** Fail a command that has no answer after this long (default 2000 ms). */
   commandTimeoutMs?: number;
+  /** HISTORY_RETENTION and HISTORY_MAX (default 7 days, 200,000 events). */
+  history?: HistoryLimits;
 }
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -95,6 +99,13 @@ export function newRedisClient(url: string, options: RedisStateStoreOptions): Re
 export abstract class RedisConnection {
   readonly durableAcrossInstances = true;
   private lastError: string | null = null;
+  /** HISTORY_RETENTION and HISTORY_MAX; set by RedisStateStore.open. */
+  historyLimits: HistoryLimits = DEFAULT_HISTORY_LIMITS;
+
+  /** The ARGV `history` of every script that appends to the outbox (history-scripts.ts): `<retentionMs>|<max>|<p>:`. */
+  protected get historyArg(): string {
+    return `${this.historyLimits.retentionMs}|${this.historyLimits.max}|${this.prefix}:`;
+  }
 
   protected constructor(
     /** The connection, shared with the Redis rate limiter (lib/ratelimit). */

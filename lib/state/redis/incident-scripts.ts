@@ -22,7 +22,7 @@ export const INCIDENT_FRAGMENTS = {
   end
   return true
 end
-local function apply_incident_writes(p, writes, outbox, seq)
+local function apply_incident_writes(p, writes, outbox, seq, history)
   for _, w in ipairs(writes) do
     local rec = p .. 'incident:' .. w.key
     local was = redis.call('HGET', rec, 'state')
@@ -42,7 +42,7 @@ local function apply_incident_writes(p, writes, outbox, seq)
     end
     if redis.call('SCARD', openOf) == 0 then redis.call('ZREM', p .. 'inc:agents', w.uuid) else redis.call('ZADD', p .. 'inc:agents', 0, w.uuid) end
     if w.dueAt == '' then redis.call('ZREM', p .. 'inc:due', w.key) else redis.call('ZADD', p .. 'inc:due', w.dueAt, w.key) end
-    if w.eventId ~= '' then append_to_outbox(outbox, p .. 'outbox:' .. w.eventId, seq, w.eventId, w.eventJson, w.createdAt) end
+    if w.eventId ~= '' then append_to_outbox(outbox, p .. 'outbox:' .. w.eventId, seq, w.eventId, w.eventJson, w.createdAt, history) end
   end
 end`,
 };
@@ -51,12 +51,12 @@ export const INCIDENT_SCRIPTS = {
   /** applyIncidents: every write with its event, if each applies. 1 = applied. */
   applyIncidents: {
     keys: ['outbox', 'seq'],
-    args: ['prefix', 'incidents'],
+    args: ['prefix', 'incidents', 'history'],
     restates: ['incidentWriteApplies', 'incidentDueAt'],
     uses: ['appendToOutbox', 'incidents'],
     lua: `local writes = cjson.decode(incidents)
 if not incident_writes_apply(prefix, writes) then return 0 end
-apply_incident_writes(prefix, writes, outbox, seq)
+apply_incident_writes(prefix, writes, outbox, seq, history)
 return 1`,
   },
 

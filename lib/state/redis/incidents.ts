@@ -104,7 +104,7 @@ export abstract class RedisIncidentStore extends RedisLifecycleStore implements 
   applyIncidents(writes: IncidentWrite[]): Promise<boolean> {
     return this.run('applyIncidents', async () => {
       if (writes.length === 0) return true;
-      return Number(await this.script('applyIncidents', { outbox: this.k('outbox'), seq: this.k('seq') }, { prefix: this.keyPrefix, incidents: this.incidentArgs(writes) })) === 1;
+      return Number(await this.script('applyIncidents', { outbox: this.k('outbox'), seq: this.k('seq') }, { prefix: this.keyPrefix, incidents: this.incidentArgs(writes), history: this.historyArg })) === 1;
     });
   }
 

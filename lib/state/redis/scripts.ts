@@ -9,6 +9,7 @@ import type { ChainableCommander } from 'ioredis';
 import type * as rules from '../rules';
 import { LIFECYCLE_SCRIPTS } from './lifecycle-scripts';
 import { INCIDENT_FRAGMENTS, INCIDENT_SCRIPTS } from './incident-scripts';
+import { HISTORY_LUA, HISTORY_SCRIPTS } from './history-scripts';
 
 /** Lua functions more than one script needs, each the one Lua copy of a rule or a step. */
 export const FRAGMENTS = {
@@ -20,11 +21,16 @@ export const FRAGMENTS = {
 end`,
   /** rules.isIdleCandidate, rules.idleScore: a scheduled key's place in the spare-budget order. */
   placeIdle: `local function place_idle(idle, id, parked, last) if parked == '1' then redis.call('ZREM', idle, id) else redis.call('ZADD', idle, last, id) end end`,
-  /** An event enters the outbox once, last in its order (LocalState.appendToOutbox). True if it was appended. */
-  appendToOutbox: `local function append_to_outbox(outbox, entry, seq, eventId, eventJson, createdAt)
+  /**
+   * An event enters the outbox once, last in its order, and the history with it (LocalState.appendToOutbox;
+   * history-scripts.ts: `history` is the script's ARGV of that name). True if it was appended.
+   */
+  appendToOutbox: `${HISTORY_LUA}
+local function append_to_outbox(outbox, entry, seq, eventId, eventJson, createdAt, history)
   if redis.call('EXISTS', entry) == 1 then return false end
   redis.call('ZADD', outbox, redis.call('INCR', seq), eventId)
   redis.call('HSET', entry, 'event', eventJson, 'createdAt', createdAt)
+  record_history(history, eventId, eventJson)
   return true
 end`,
   /** rules.leftAtAfterWrite: a write to a key that is not scheduled marks it as left, unless it is marked already. */
@@ -134,13 +140,13 @@ return 1`,
   /** putRegister: compare-and-set of a register on its version, and the outbox append, in one step. 1 = applied. */
   putRegister: {
     keys: ['register', 'outbox', 'entry', 'seq'],
-    args: ['expectedVersion', 'value', 'eventId', 'eventJson', 'at'],
+    args: ['expectedVersion', 'value', 'eventId', 'eventJson', 'at', 'history'],
     restates: [],
     uses: ['appendToOutbox'],
     lua: `local version = tonumber(redis.call('HGET', register, 'version') or '0')
 if version ~= tonumber(expectedVersion) then return 0 end
 redis.call('HSET', register, 'value', value, 'version', version + 1)
-append_to_outbox(outbox, entry, seq, eventId, eventJson, at)
+append_to_outbox(outbox, entry, seq, eventId, eventJson, at, history)
 return 1`,
   },
 
@@ -151,7 +157,7 @@ return 1`,
    */
   change: {
     keys: ['rec', 'dueHot', 'dueCold', 'idle', 'outbox', 'entry', 'seq', 'reads', 'readsV', 'left'],
-    args: ['expectedVersion', 'uuid', 'kind', 'state', 'requestId', 'observedAt', 'nextDue', 'id', 'eventId', 'eventJson', 'readPending', 'parked', 'prefix', 'incidents'],
+    args: ['expectedVersion', 'uuid', 'kind', 'state', 'requestId', 'observedAt', 'nextDue', 'id', 'eventId', 'eventJson', 'readPending', 'parked', 'prefix', 'incidents', 'history'],
     restates: ['sinceAfterChange', 'laneOf', 'isIdleCandidate', 'readPendingAfter', 'leftAtAfterWrite', 'incidentWriteApplies'],
     uses: ['laneOf', 'placeIdle', 'appendToOutbox', 'incidents'],
     lua: `local cur = redis.call('HMGET', rec, 'version', 'state', 'since')
@@ -169,12 +175,12 @@ if redis.call('ZREM', dueHot, id) + redis.call('ZREM', dueCold, id) > 0 then
 else
   redis.call('ZADD', left, 'NX', observedAt, id)
 end
-append_to_outbox(outbox, entry, seq, eventId, eventJson, observedAt)
+append_to_outbox(outbox, entry, seq, eventId, eventJson, observedAt, history)
 if readPending == '1' then
   redis.call('ZADD', reads, observedAt, id)
   redis.call('HSET', readsV, id, tostring(v + 1))
 end
-apply_incident_writes(prefix, writes, outbox, seq)
+apply_incident_writes(prefix, writes, outbox, seq, history)
 return 1`,
   },
 
@@ -267,7 +273,7 @@ return 1`,
    */
   recordSnapshot: {
     keys: ['snap', 'reads', 'readsV', 'outbox', 'entry', 'seq', 'dueHot', 'dueCold', 'left'],
-    args: ['expectedTakenAt', 'enc', 'takenAt', 'id', 'forVersion', 'eventId', 'eventJson', 'prefix', 'incidents'],
+    args: ['expectedTakenAt', 'enc', 'takenAt', 'id', 'forVersion', 'eventId', 'eventJson', 'prefix', 'incidents', 'history'],
     restates: ['isSameRead', 'leftAtAfterWrite', 'incidentWriteApplies'],
     uses: ['appendToOutbox', 'markIfUnscheduled', 'incidents'],
     lua: `if (redis.call('HGET', snap, 'takenAt') or '') ~= expectedTakenAt then return 0 end
@@ -275,12 +281,12 @@ local writes = cjson.decode(incidents)
 if not incident_writes_apply(prefix, writes) then return 0 end
 redis.call('HSET', snap, 'enc', enc, 'takenAt', takenAt)
 mark_if_unscheduled(dueHot, dueCold, left, id, takenAt)
-if eventId ~= '' then append_to_outbox(outbox, entry, seq, eventId, eventJson, takenAt) end
+if eventId ~= '' then append_to_outbox(outbox, entry, seq, eventId, eventJson, takenAt, history) end
 if redis.call('HGET', readsV, id) == forVersion then
   redis.call('ZREM', reads, id)
   redis.call('HDEL', readsV, id)
 end
-apply_incident_writes(prefix, writes, outbox, seq)
+apply_incident_writes(prefix, writes, outbox, seq, history)
 return 1`,
   },
 
@@ -339,7 +345,7 @@ return 1`,
     restates: ['replayedEntry'],
     uses: ['appendToOutbox', 'indexDeadLetter'],
     lua: `if not remove_dead_letter(dead, letters, deadAt, sinks, sinkPrefix, member) then return 0 end
-if append_to_outbox(outbox, entry, seq, eventId, eventJson, now) then
+if append_to_outbox(outbox, entry, seq, eventId, eventJson, now, '') then
   redis.call('HSET', entry, 'targets', cjson.encode({ sinkId }))
   return 1
 end
@@ -363,7 +369,7 @@ return 1`,
    */
   forgetMachine: {
     keys: ['machines', 'first', 'outbox', 'entry', 'seq'],
-    args: ['uuid', 'lastListing', 'eventId', 'eventJson', 'createdAt'],
+    args: ['uuid', 'lastListing', 'eventId', 'eventJson', 'createdAt', 'history'],
     restates: ['isForgotten'],
     uses: ['appendToOutbox'],
     lua: `local raw = redis.call('HGET', machines, uuid)
@@ -371,7 +377,7 @@ if not raw then return 0 end
 if tonumber(cjson.decode(raw).seenInListing) > tonumber(lastListing) then return 0 end
 redis.call('HDEL', machines, uuid)
 redis.call('HDEL', first, uuid)
-if eventId ~= '' then append_to_outbox(outbox, entry, seq, eventId, eventJson, createdAt) end
+if eventId ~= '' then append_to_outbox(outbox, entry, seq, eventId, eventJson, createdAt, history) end
 return 1`,
   },
 
@@ -387,6 +393,7 @@ return { redis.call('HGET', discovery, 'cursor') or '' }`,
   },
 
   ...INCIDENT_SCRIPTS,
+  ...HISTORY_SCRIPTS,
 } as const satisfies Record<string, Script>;
 
 /** Every script, one registry: the store's, and each port group's table of its own (lifecycle-scripts.ts). */

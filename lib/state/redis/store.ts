@@ -2,7 +2,8 @@
 // Each port method is one method: plain commands where one command (or a pipeline of reads) is atomic enough,
 // else one Lua script of scripts.ts, run by name. Port groups sit in a chain of classes, one file each: the
 // connection, the key layout and the failure behaviour (connection.ts), the delivery ports (delivery.ts: outbox,
-// deliveries, dead letters), the lifecycle ports (lifecycle.ts: identity, retention), the incidents (incidents.ts), then this
+// deliveries, dead letters), the lifecycle ports (lifecycle.ts: identity, retention), the incidents (incidents.ts), the history and
+// counters (history.ts), then this
 // file, the rest. A new port group is one more class in the chain.
 import { TASK_KINDS, type DiscoveryCursor, type KeyRecord, type MachineInfo, type SweepSummary, type TaskKey, type TaskKind, type Watch } from '../../types';
 import type { BridgeEvent, CloudEvent } from '../../events/types';
@@ -10,7 +11,7 @@ import type { IncidentWrite } from '../../alerts/types';
 import { compareWatches, keyId, laneOf, parseKeyId, putWatchRecord, readPendingAfter } from '../rules';
 import type { ChangeToRecord, CheckToRecord, DueFilter, KeyClaim, PendingRead, Register, StateStore, StoredSnapshot } from '../store';
 import { DEFAULT_PREFIX, describeRedisUrl, newRedisClient, type RedisStateStoreOptions } from './connection';
-import { RedisIncidentStore } from './incidents';
+import { RedisHistoryStore } from './history';
 
 export { DEFAULT_PREFIX, describeRedisUrl, type RedisStateStoreOptions } from './connection';
 
@@ -21,10 +22,11 @@ function pairs(flat: string[]): Array<[string, string]> {
   return out;
 }
 
-export class RedisStateStore extends RedisIncidentStore implements StateStore {
+export class RedisStateStore extends RedisHistoryStore implements StateStore {
   /** Connects (failing after connectTimeoutMs with a message naming the server) and returns the store. */
   static async open(url: string, options: RedisStateStoreOptions = {}): Promise<RedisStateStore> {
     const store = new RedisStateStore(newRedisClient(url, options), describeRedisUrl(url), options.prefix ?? DEFAULT_PREFIX);
+    if (options.history) store.historyLimits = options.history;
     await store.connect(options.connectTimeoutMs ?? 1_500);
     return store;
   }
@@ -191,7 +193,7 @@ export class RedisStateStore extends RedisIncidentStore implements StateStore {
       }, {
         expectedVersion: change.expectedVersion, uuid: key.uuid, kind: key.kind, state: change.state, requestId: change.requestId,
         observedAt: change.observedAt, nextDue: change.nextDue, id, eventId: event.id, eventJson: JSON.stringify(event),
-        readPending: readPendingAfter(change.state) ? '1' : '0', parked: change.parked ? '1' : '0', prefix: this.keyPrefix, incidents: this.incidentArgs(change.incidents),
+        readPending: readPendingAfter(change.state) ? '1' : '0', parked: change.parked ? '1' : '0', prefix: this.keyPrefix, incidents: this.incidentArgs(change.incidents), history: this.historyArg,
       });
       return Number(r) === 1;
     });
@@ -209,7 +211,7 @@ export class RedisStateStore extends RedisIncidentStore implements StateStore {
   putRegister(name: string, expectedVersion: number, value: string, event: BridgeEvent): Promise<boolean> {
     return this.run('putRegister', async () => {
       const r = await this.script('putRegister', { register: this.k('register', name), outbox: this.k('outbox'), entry: this.k('outbox', event.id), seq: this.k('seq') }, {
-        expectedVersion, value, eventId: event.id, eventJson: JSON.stringify(event), at: Date.now(),
+        expectedVersion, value, eventId: event.id, eventJson: JSON.stringify(event), at: Date.now(), history: this.historyArg,
       });
       return Number(r) === 1;
     });
@@ -283,7 +285,7 @@ export class RedisStateStore extends RedisIncidentStore implements StateStore {
         ...this.lanesOf(key.kind), left: this.k('left'),
       }, {
         expectedTakenAt: expectedTakenAt === null ? '' : String(expectedTakenAt), enc: snapshot.encoded, takenAt: String(snapshot.takenAt), id, forVersion,
-        eventId: event?.id ?? '', eventJson: event ? JSON.stringify(event) : '', prefix: this.keyPrefix, incidents: this.incidentArgs(incidents),
+        eventId: event?.id ?? '', eventJson: event ? JSON.stringify(event) : '', prefix: this.keyPrefix, incidents: this.incidentArgs(incidents), history: this.historyArg,
       });
       return Number(r) === 1;
     });
@@ -343,7 +345,7 @@ export class RedisStateStore extends RedisIncidentStore implements StateStore {
     return this.run('forgetMachine', async () => {
       const r = await this.script('forgetMachine', {
         machines: this.k('machines'), first: this.k('machines', 'first'), outbox: this.k('outbox'), entry: this.k('outbox', event?.id ?? '-'), seq: this.k('seq'),
-      }, { uuid, lastListing, eventId: event?.id ?? '', eventJson: event ? JSON.stringify(event) : '', createdAt: event ? Date.parse(event.time) : 0 });
+      }, { uuid, lastListing, eventId: event?.id ?? '', eventJson: event ? JSON.stringify(event) : '', createdAt: event ? Date.parse(event.time) : 0, history: this.historyArg });
       return Number(r) === 1;
     });
   }
