@@ -4,7 +4,7 @@
 // state it reloaded (file.ts).
 import type { DeadLetter, DiscoveryCursor, KeyRecord, MachineInfo, OutboxEntry, StoreIdentity, StoreReset, SweepSummary, Watch } from '../../types';
 import type { BridgeEvent, CloudEvent } from '../../events/types';
-import type { Incident, IncidentWrite } from '../../alerts/types';
+import type { Expectation, Incident, IncidentWrite, MaintenanceWindow, QuietHits, QuietKind, QuietRule, Silence } from '../../alerts/types';
 import { blankRecord, deadLetterId, incidentDueAt, incidentWriteApplies, keyId, laneOf, leftAtAfterWrite, parseKeyId } from '../rules';
 import type { CheckToRecord, DueFilter, Register, StoredSnapshot } from '../store';
 import { LaneSchedule } from './schedule';
@@ -34,7 +34,12 @@ export interface LocalStateDocument {
   incidentDue?: Record<string, number>;
   /** name -> [value, version] (absent before registers existed). */
   registers?: Record<string, [string, number]>;
+  /** The quiet rules with their hits (absent before they existed). */
+  quiet?: { silence: Array<Silence & QuietHits & { endNoticed: boolean }>; window: Array<MaintenanceWindow & QuietHits>; expectation: Array<Expectation & QuietHits> };
 }
+
+/** A quiet rule as a local store keeps it: the rule, its hits, and (a silence) whether its end was noticed. */
+export type StoredQuietRule = QuietRule & QuietHits & { endNoticed?: boolean };
 
 /**
  * What a local store holds. A key is "scheduled" while it is in `schedule` (syncSchedule listed it); its record
@@ -82,7 +87,7 @@ export class LocalState {
       const i = structuredClone(w.incident);
       this.incidents.set(i.key, i);
       this.indexIncident(i);
-      if (w.event) this.appendToOutbox(w.event, Date.parse(w.event.time));
+      if (w.event) this.appendToOutbox(w.event, Date.parse(w.event.time), w.silenced === true);
     }
   }
 
@@ -96,6 +101,8 @@ export class LocalState {
   }
   /** RegisterPort's values, by name. */
   readonly registers = new Map<string, Register>();
+  /** QuietPort's rules, per kind by id (insertion order: oldest first). */
+  readonly quiet: Record<QuietKind, Map<string, StoredQuietRule>> = { silence: new Map(), window: new Map(), expectation: new Map() };
 
   /** recordCheck: lastChecked and nextDue of a key (a blank record if unknown); moves it only while scheduled. */
   recordCheck(check: CheckToRecord): void {
@@ -130,8 +137,8 @@ export class LocalState {
   }
 
   /** Appends an event to the outbox unless it is there already (a retried step appends it once). */
-  appendToOutbox(event: BridgeEvent, at: number): void {
-    if (!this.outbox.has(event.id)) this.outbox.set(event.id, { event: structuredClone(event), createdAt: at, targets: null, deliveries: {} });
+  appendToOutbox(event: BridgeEvent, at: number, silenced = false): void {
+    if (!this.outbox.has(event.id)) this.outbox.set(event.id, { event: structuredClone(event), createdAt: at, targets: null, deliveries: {}, ...(silenced ? { silenced: true } : {}) });
   }
 
   /** Up to `limit` due keys, most overdue first (ties by key id), without claiming them. */
@@ -165,6 +172,11 @@ export class LocalState {
       incidents: [...this.incidents.values()],
       incidentDue: Object.fromEntries(this.incidentDue),
       registers: Object.fromEntries([...this.registers].map(([name, r]) => [name, [r.value, r.version]])),
+      quiet: {
+        silence: [...this.quiet.silence.values()] as NonNullable<LocalStateDocument['quiet']>['silence'],
+        window: [...this.quiet.window.values()] as NonNullable<LocalStateDocument['quiet']>['window'],
+        expectation: [...this.quiet.expectation.values()] as NonNullable<LocalStateDocument['quiet']>['expectation'],
+      },
     };
   }
 
@@ -203,6 +215,7 @@ export class LocalState {
     // A claim's due time is kept as saved (a document without them has the due times the incidents give).
     for (const [key, due] of Object.entries(doc.incidentDue ?? {})) if (s.incidentDue.has(key)) s.incidentDue.set(key, due);
     for (const [name, [value, version]] of Object.entries(doc.registers ?? {})) s.registers.set(name, { value, version });
+    for (const kind of ['silence', 'window', 'expectation'] as const) for (const r of doc.quiet?.[kind] ?? []) s.quiet[kind].set(r.id, r);
     return s;
   }
 }

@@ -27,7 +27,7 @@ import {
 } from '../rules';
 import type { ChangeToRecord, CheckToRecord, DueFilter, KeyClaim, PendingRead, Register, StateStore, StoredSnapshot } from '../store';
 import { clone } from './delivery';
-import { LocalIncidentStore } from './incidents';
+import { LocalQuietStore } from './quiet';
 export type { Persistence } from './persistence';
 
 
@@ -35,7 +35,7 @@ export type { Persistence } from './persistence';
 const copyWatch = (w: Watch): Watch => ({ uuid: w.uuid, kinds: [...w.kinds], source: w.source, addedAt: w.addedAt });
 const copyMachine = (m: MachineInfo): MachineInfo => ({ ...m, tags: [...m.tags] });
 
-export class LocalStateStore extends LocalIncidentStore implements StateStore {
+export class LocalStateStore extends LocalQuietStore implements StateStore {
   readonly durableAcrossInstances = false;
 
   get description(): string {
