@@ -162,14 +162,15 @@ export function isHeldBack(notification: IncidentNotification, notified: boolean
 /** A write of `next` over `current` (null: new), with the event of `notification` when there is one. */
 function write(ctx: AlertContext, current: Incident | null, next: Incident, notification: IncidentNotification | null, previous: IncidentChangedData['previous'], at: number): IncidentWrite {
   const incident: Incident = { ...next, revision: (current?.revision ?? 0) + 1 };
-  const silencers = ctx.quiet && incident.state !== 'resolved' ? ctx.quiet.silencersOf(incident, at) : [];
-  if (silencers.length > 0) incident.silencedBy = silencers;
+  // Without the quiet rules (an acknowledgement through the API) the incident keeps what the sweep last found.
+  const silencers = !ctx.quiet ? incident.silencedBy ?? [] : incident.state === 'resolved' ? [] : ctx.quiet.silencersOf(incident, at);
+  if (silencers.length > 0 && incident.state !== 'resolved') incident.silencedBy = silencers;
   else delete incident.silencedBy;
   if (notification === null) return { incident, expectedRevision: current?.revision ?? 0, event: null };
   const held = isHeldBack(notification, incident.notified, silencers.length > 0);
   if (held && notification === 'firing') {
     incident.notified = false;
-    for (const id of silencers) ctx.quiet!.hit(ctx.quiet!.kindOf(id) ?? 'silence', [id], incident.key, at);
+    for (const id of silencers) ctx.quiet?.hit(ctx.quiet.kindOf(id) ?? 'silence', [id], incident.key, at);
   }
   const event = buildIncidentChangedEvent(ctx.storeId, ctx.source, incident, notification, previous, at);
   // The timeline's last entry is this notification (fired, repeated, acknowledged, resolved): it names its event.
