@@ -85,7 +85,7 @@ function robotFirings(robot: ChatRobotReceiver): number {
   for (const a of robot.accepted) {
     const digest = [...a.text.matchAll(/(\d+) incidents? firing/g)];
     if (digest.length > 0) for (const m of digest) n += Number(m[1]);
-    else if (a.text.includes('Incident firing:')) n++;
+    else if (a.text.includes('Incident firing:') && !a.text.includes('held back by a silence')) n++;
   }
   return n;
 }
