@@ -321,7 +321,7 @@ export interface RegisterPort {
 export interface QuietPort {
   /** Every rule of every kind, each with its hits (and a silence with whether its end was noticed), oldest first. */
   listQuietRules(): Promise<QuietRules>;
-  /** Stores a rule of `kind` under its id (replacing one with that id). */
+  /** Stores a rule of `kind` under its id, as given (replacing one with that id: a silence's early end and noticed end go); its hits stay. */
   putQuietRule(kind: QuietKind, rule: QuietRule): Promise<void>;
   /** Removes a rule and its hits; false when there was none. */
   deleteQuietRule(kind: QuietKind, id: string): Promise<boolean>;

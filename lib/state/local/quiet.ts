@@ -21,7 +21,7 @@ export abstract class LocalQuietStore extends LocalIncidentStore implements Quie
   putQuietRule(kind: QuietKind, rule: QuietRule): Promise<void> {
     return this.persistence.write((s) => {
       const had = s.quiet[kind].get(rule.id);
-      s.quiet[kind].set(rule.id, { ...clone(rule), hits: had?.hits ?? 0, lastHitAt: had?.lastHitAt ?? null, ...(kind === 'silence' ? { endNoticed: had?.endNoticed === true } : {}) });
+      s.quiet[kind].set(rule.id, { ...clone(rule), hits: had?.hits ?? 0, lastHitAt: had?.lastHitAt ?? null, ...(kind === 'silence' ? { endNoticed: false } : {}) });
     }, () => true);
   }
 

@@ -42,7 +42,10 @@ export abstract class RedisQuietStore extends RedisIncidentStore implements Quie
 
   putQuietRule(kind: QuietKind, rule: QuietRule): Promise<void> {
     return this.run('putQuietRule', async () => {
-      await this.redis.hset(this.k('quiet', kind), rule.id, JSON.stringify(rule));
+      // The rule as given: a silence put again has no early end and its end not yet noticed (its hits stay).
+      const m = this.redis.multi().hset(this.k('quiet', kind), rule.id, JSON.stringify(rule));
+      if (kind === 'silence') m.hdel(this.k('quiet', 'ended'), rule.id).srem(this.k('quiet', 'noticed'), rule.id);
+      await this.exec(m);
     });
   }
 
