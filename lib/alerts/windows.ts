@@ -25,8 +25,22 @@ export function isTimeZone(tz: string): boolean {
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-/** The weekday and minute of the day at `at` on the wall clocks of `tz`. */
+/** Wall clocks already read, by zone and minute: a sweep matches many incidents within a few minutes. */
+const readings = new Map<string, { day: Weekday; minute: number }>();
+const READINGS_MAX = 4_096;
+
+/** The weekday and minute of the day at `at` on the wall clocks of `tz` (every zone's offset is whole minutes). */
 export function wallClock(at: number, tz: string): { day: Weekday; minute: number } {
+  const key = `${tz}|${Math.floor(at / 60_000)}`;
+  const known = readings.get(key);
+  if (known) return known;
+  if (readings.size >= READINGS_MAX) readings.clear();
+  const reading = readWallClock(at, tz);
+  readings.set(key, reading);
+  return reading;
+}
+
+function readWallClock(at: number, tz: string): { day: Weekday; minute: number } {
   let f = formatters.get(tz);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', { timeZone: tz, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
