@@ -13,7 +13,7 @@ import { benchRuntime, RecordingSink, report, requestId, round } from './common'
 export async function p1(agents = 2000, options: { quiet?: QuietStoreRules } = {}): Promise<void> {
   const emulator = await startEmulator({ quiet: true });
   const uuids = emulator.addFleet(agents, { activeFraction: 0.05, offlineFraction: 0.05, collectMs: [60_000, 180_000], seed: 11 });
-  const runtime = await benchRuntime(emulator, options.quiet ? { ALERT_OFFLINE_FOR: '0s' } : {});
+  const runtime = await benchRuntime(emulator, options.quiet ? { ALERT_OFFLINE_FOR: '0' } : {});
   for (const uuid of uuids) await runtime.store.putWatch(uuid, ['process', 'port'], Date.now());
   if (options.quiet) await putQuietRules(runtime.store, uuids, options.quiet);
   const sink = new RecordingSink();
