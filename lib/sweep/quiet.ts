@@ -14,8 +14,13 @@ import { noteIncidentWrites, type IncidentSweepContext } from './incidents';
 /** Firing incidents a sweep looks at for a release, a page at a time, and at most this many per sweep. */
 export const RELEASE_PAGE = 200;
 export const RELEASE_PER_SWEEP = 5_000;
+/**
+ * How long after a silence ended its held-back incidents are still looked for (a sweep runs every minute, so the
+ * first after the end releases them; this covers a deployment that was down meanwhile).
+ */
+export const RELEASE_LOOKBACK_MS = 24 * 3_600_000;
 
-export type QuietSweepStore = Pick<QuietPort, 'listQuietRules' | 'addQuietHits' | 'noticeSilenceEnded'> & Pick<IncidentPort, 'listIncidents' | 'applyIncidents' | 'getIncident'>;
+export type QuietSweepStore = Pick<QuietPort, 'listQuietRules' | 'addQuietHits' | 'noticeSilenceEnded' | 'deleteQuietRule'> & Pick<IncidentPort, 'listIncidents' | 'applyIncidents' | 'getIncident'>;
 
 /** The quiet rules of this sweep: the store's, with ALERT_MAINTENANCE's windows first; tags from the machine listing. */
 export async function loadQuietRules(store: Pick<QuietPort, 'listQuietRules'>, config: Pick<Config, 'alerts'>, machines: ReadonlyMap<string, MachineInfo>): Promise<{ rules: QuietRules; quiet: Quiet }> {
@@ -27,11 +32,12 @@ export async function loadQuietRules(store: Pick<QuietPort, 'listQuietRules'>, c
 
 /**
  * Notifies each firing incident whose firing was held back and that no silence or window holds back now (its
- * firing, late, with an event id of its own). Looks only when a silence or window exists (a held-back incident
- * needs one). Returns how many were notified.
+ * firing, late, with an event id of its own). Looks only when something can have held one back: a window, or a
+ * silence in force or ended within RELEASE_LOOKBACK_MS. Returns how many were notified.
  */
 export async function releaseHeldIncidents(ctx: IncidentSweepContext & { store: QuietSweepStore }, rules: QuietRules): Promise<number> {
-  if (rules.silences.length === 0 && rules.windows.length === 0) return 0;
+  const since = ctx.now() - RELEASE_LOOKBACK_MS;
+  if (rules.windows.length === 0 && !rules.silences.some((s) => s.endsAt > since)) return 0;
   let released = 0;
   let looked = 0;
   let cursor: string | undefined;
@@ -71,6 +77,14 @@ export async function noticeEndedSilences(store: Pick<QuietPort, 'noticeSilenceE
     });
   }
   return noticed;
+}
+
+/** Forgets silences that ended (and were said to) longer than INCIDENT_RETENTION ago, as resolved incidents are. */
+export async function forgetOldSilences(store: Pick<QuietPort, 'deleteQuietRule'>, rules: QuietRules, before: number, log: Logger): Promise<number> {
+  let forgotten = 0;
+  for (const s of rules.silences) if (s.endNoticed && s.endsAt <= before && (await store.deleteQuietRule('silence', s.id))) forgotten++;
+  if (forgotten > 0) log.info('silences past INCIDENT_RETENTION forgotten', { forgotten });
+  return forgotten;
 }
 
 /** Adds the hits the sweep counted to the store; returns how many incidents were held back and how many not opened. */

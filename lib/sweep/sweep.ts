@@ -20,7 +20,7 @@ import { BackgroundPublisher, CLOCK_WAIT_MS, RunClock } from './publisher';
 import { applyRetention, type RetentionCounts } from './retention';
 import { readPendingResults, type ResultCounts } from './results';
 import { runDiscovery, type DiscoveryCounts } from './discovery';
-import { loadQuietRules, noticeEndedSilences, releaseHeldIncidents, saveQuietHits, type QuietSweepStore } from './quiet';
+import { forgetOldSilences, loadQuietRules, noticeEndedSilences, releaseHeldIncidents, saveQuietHits, type QuietSweepStore } from './quiet';
 import { purgeOldIncidents, resolveUnwatchedIncidents, runIncidentClock, type IncidentCounts, type IncidentSweepContext } from './incidents';
 import { runAccountScan, type ScanCounts } from './scan';
 import { listAllWatches, watchedKeys } from './watchlist';
@@ -208,6 +208,7 @@ async function sweep(deps: SweepDeps, window: SweepWindow, log: Logger, startedA
     await purgeOldIncidents(incidents);
     await releaseHeldIncidents({ ...incidents, store }, loaded.rules);
     await noticeEndedSilences(store, loaded.rules, now(), log);
+    await forgetOldSilences(store, loaded.rules, now() - config.alerts.retentionMs, log);
     const resultsCtx = {
       storeId, store, cwp, eventSource: config.eventSource, log, now, signal: stop.signal, pollUntil: window.pollUntil,
       keepPolling: window.keepPolling, counts: results, onChange: () => publisher.kick(), machineOf, incidents,
