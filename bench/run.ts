@@ -1,5 +1,6 @@
-// npm run bench [-- p1 p2 p3 p4 p5 p6 p7 p8 p9 p10 p11 history]: runs the named benchmarks (all by default), each printing one JSON line.
+// npm run bench [-- p1 p1q p2 p3 p4 p5 p6 p7 p8 p9 p10 p11 history]: runs the named benchmarks (all by default), each printing one JSON line.
 import { p1 } from './p1-sweep-utilisation';
+import { THOUSAND_EACH } from './p1-quiet-rules';
 import { p2 } from './p2-detection-latency';
 import { p3 } from './p3-cold-start';
 import { p4 } from './p4-delivery-throughput';
@@ -13,7 +14,7 @@ import { p11 } from './p11-new-ports';
 import { history } from './history-search';
 import { stopBenchRedis } from './common';
 
-const all: Record<string, () => Promise<void>> = { p1: () => p1(), p2: () => p2(), p3: () => p3(), p4: () => p4(), p5: () => p5(), p6: () => p6(), p7: () => p7(), p8: () => p8(), p9: () => p9(), p10: () => p10(), p11: () => p11(), history: () => history() };
+const all: Record<string, () => Promise<void>> = { p1: () => p1(), p1q: () => p1(2000, { quiet: THOUSAND_EACH }), p2: () => p2(), p3: () => p3(), p4: () => p4(), p5: () => p5(), p6: () => p6(), p7: () => p7(), p8: () => p8(), p9: () => p9(), p10: () => p10(), p11: () => p11(), history: () => history() };
 
 async function main(): Promise<void> {
   const chosen = process.argv.slice(2).map((a) => a.toLowerCase());

@@ -162,6 +162,8 @@ export interface OutboxEntry {
   createdAt: number;
   targets: string[] | null;
   deliveries: Record<string, Delivery>;
+  /** An incident notification a silence or maintenance window holds back: only sinks with <P>_IGNORE_SILENCES take it. */
+  silenced?: boolean;
 }
 
 /** An event that a sink gave up on: after the last attempt, or at once on a permanent refusal. */

@@ -21,18 +21,23 @@
 // fires, repeats and resolves.
 import { createHash } from 'node:crypto';
 import type { AlertSettings } from '../config/core';
-import { buildIncidentChangedEvent } from '../events/incident-changed';
+import { buildIncidentChangedEvent, releasedEventId } from '../events/incident-changed';
 import type { MachineLabel } from '../events/status-changed';
 import type { IncidentAgent, IncidentChangedData, PortItem, ProcessItem } from '../events/types';
 import { portIdentity, processIdentity } from '../results/items';
 import type { TaskKind, TaskState } from '../types';
+import type { Quiet } from './quiet';
 import type { Incident, IncidentNotification, IncidentType, IncidentWrite, ResolvedReason, TimelineEntry } from './types';
 
-/** What every rule needs beside its input: the store's id (in every event id), the CloudEvent source and the settings. */
+/**
+ * What every rule needs beside its input: the store's id (in every event id), the CloudEvent source and the
+ * settings; and the quiet rules (silences, maintenance windows, expectations) read for this sweep, if any.
+ */
 export interface AlertContext {
   storeId: string;
   source: string;
   settings: AlertSettings;
+  quiet?: Quiet;
 }
 
 /** eventIds keeps the first EVENT_IDS_FIRST and the latest EVENT_IDS_LAST; the timeline likewise. */
@@ -143,15 +148,35 @@ export function incidentDueAt(i: Pick<Incident, 'state' | 'fireAt' | 'nextRepeat
 
 // ------------------------------------------------------------------------------------ the transitions
 
+/**
+ * Whether a notification is held back (its event sent only to sinks with <P>_IGNORE_SILENCES): a firing while a
+ * silence or window covers the incident; a repeat or acknowledgement while one does, or of a firing never sent; a
+ * resolution of a firing never sent. The resolution of a firing that was sent is sent, silenced or not.
+ */
+export function isHeldBack(notification: IncidentNotification, notified: boolean, silenced: boolean): boolean {
+  if (notification === 'firing') return silenced;
+  if (notification === 'resolved') return !notified;
+  return silenced || !notified;
+}
+
 /** A write of `next` over `current` (null: new), with the event of `notification` when there is one. */
 function write(ctx: AlertContext, current: Incident | null, next: Incident, notification: IncidentNotification | null, previous: IncidentChangedData['previous'], at: number): IncidentWrite {
   const incident: Incident = { ...next, revision: (current?.revision ?? 0) + 1 };
+  // Without the quiet rules (an acknowledgement through the API) the incident keeps what the sweep last found.
+  const silencers = !ctx.quiet ? incident.silencedBy ?? [] : incident.state === 'resolved' ? [] : ctx.quiet.silencersOf(incident, at);
+  if (silencers.length > 0 && incident.state !== 'resolved') incident.silencedBy = silencers;
+  else delete incident.silencedBy;
   if (notification === null) return { incident, expectedRevision: current?.revision ?? 0, event: null };
+  const held = isHeldBack(notification, incident.notified, silencers.length > 0);
+  if (held && notification === 'firing') {
+    incident.notified = false;
+    for (const id of silencers) ctx.quiet?.hit(ctx.quiet.kindOf(id) ?? 'silence', [id], incident.key, at);
+  }
   const event = buildIncidentChangedEvent(ctx.storeId, ctx.source, incident, notification, previous, at);
   // The timeline's last entry is this notification (fired, repeated, acknowledged, resolved): it names its event.
   const last = incident.timeline[incident.timeline.length - 1]!;
   incident.timeline = [...incident.timeline.slice(0, -1), { ...last, eventId: event.id }];
-  return { incident, expectedRevision: current?.revision ?? 0, event };
+  return { incident, expectedRevision: current?.revision ?? 0, event, ...(held ? { silenced: true } : {}) };
 }
 
 const nextRepeat = (ctx: AlertContext, at: number): number | null => (ctx.settings.repeatEveryMs === null ? null : at + ctx.settings.repeatEveryMs);
@@ -178,6 +203,11 @@ function open(ctx: AlertContext, o: OpenInput): IncidentWrite | null {
   if (!ctx.settings.types.includes(o.type)) return null;
   const fields = o.fields ?? {};
   const agent = agentOf(o.uuid, o.machine);
+  const expected = ctx.quiet?.expectationFor({ type: o.type, agent, ...fields }) ?? null;
+  if (expected !== null) {
+    ctx.quiet!.hit('expectation', [expected], `${o.subject}@${o.at}`, o.at);
+    return null;
+  }
   const firing = o.fireAt === null;
   const timeline: TimelineEntry[] = [{ at: o.at, what: 'opened', ...(o.eventId ? { eventId: o.eventId } : {}) }];
   if (firing) timeline.push({ at: o.at, what: 'fired' });
@@ -260,6 +290,23 @@ export function acknowledgeIncident(ctx: AlertContext, i: Incident, by: string, 
     timeline: withTimeline(i.timeline, { at, what: 'acknowledged', by, ...(comment !== undefined ? { comment } : {}) }),
   };
   return write(ctx, i, next, 'acknowledged', 'firing', at);
+}
+
+/**
+ * A firing incident whose firing a silence or window held back, and that none holds back any longer (the silence
+ * ended or was deleted, the window closed): its firing is notified now (previous `firing`), with an event id of
+ * its own (the held-back one went to the sinks that ignore silences). Null when it is still held back or was sent.
+ */
+export function releaseIncident(ctx: AlertContext, i: Incident, at: number): IncidentWrite | null {
+  if (i.state !== 'firing' || i.notified) return null;
+  if (ctx.quiet && ctx.quiet.silencersOf(i, at).length > 0) return null;
+  const next: Incident = { ...i, notified: true, nextRepeatAt: i.acknowledged ? null : nextRepeat(ctx, at), timeline: withTimeline(i.timeline, { at, what: 'fired' }) };
+  const w = write(ctx, i, next, 'firing', 'firing', at);
+  const id = releasedEventId(ctx.storeId, i.key);
+  w.event = { ...w.event!, id };
+  const last = w.incident.timeline[w.incident.timeline.length - 1]!;
+  w.incident.timeline = [...w.incident.timeline.slice(0, -1), { ...last, eventId: id }];
+  return w;
 }
 
 // ------------------------------------------------------------------------------------------ the sources

@@ -86,8 +86,10 @@ export interface Incident {
   nextRepeatAt: number | null;
   /** How many repeats were notified. */
   repeats: number;
-  /** Whether its firing was notified (silences will hold notifications back; today true once fired). */
+  /** Whether its firing was notified: false while a silence or maintenance window holds it back. */
   notified: boolean;
+  /** The silences and maintenance windows that held back its last notification (ids), while they do. */
+  silencedBy?: string[];
   /** Bounded: the first few entries and the latest. */
   timeline: TimelineEntry[];
 }
@@ -101,6 +103,8 @@ export interface IncidentWrite {
   incident: Incident;
   expectedRevision: number;
   event: IncidentChangedEvent | null;
+  /** The event is held back by a silence or window: only sinks with <P>_IGNORE_SILENCES=true are sent it. */
+  silenced?: boolean;
 }
 
 /** A page of GET /v1/incidents. */
@@ -117,4 +121,93 @@ export interface IncidentPage {
   incidents: Incident[];
   /** Null at the end. */
   nextCursor: string | null;
+}
+
+// ------------------------------------------------------------------------------------- quiet rules
+
+/** What a matcher looks at: the agent (uuid, machineName, machineIp, tag) or the incident (type, kind, port, processName). */
+export type MatcherName = 'uuid' | 'machineName' | 'machineIp' | 'tag' | 'type' | 'kind' | 'port' | 'processName';
+export const MATCHER_NAMES: readonly MatcherName[] = ['uuid', 'machineName', 'machineIp', 'tag', 'type', 'kind', 'port', 'processName'];
+/** `=` equal, `!=` not equal, `glob` (`*` any run, `?` one character; nothing else is special), `cidr` (machineIp only). */
+export type MatcherOp = '=' | '!=' | 'glob' | 'cidr';
+export const MATCHER_OPS: readonly MatcherOp[] = ['=', '!=', 'glob', 'cidr'];
+
+export interface Matcher {
+  name: MatcherName;
+  value: string;
+  op: MatcherOp;
+}
+
+/** Who made a quiet rule, and why (required on every one). Times are epoch ms. */
+interface QuietRuleBase {
+  id: string;
+  matchers: Matcher[];
+  createdBy: string;
+  comment: string;
+  createdAt: number;
+}
+
+/** A one-off silence: matching incidents are not notified from startsAt until endsAt (DELETE ends it early). */
+export interface Silence extends QuietRuleBase {
+  startsAt: number;
+  endsAt: number;
+  /** Made with `force: true` past the too_broad check. */
+  force?: boolean;
+  /** Set when DELETE ended it before endsAt (endsAt is then that time). */
+  endedBy?: string;
+}
+
+export type Weekday = 'Sun' | 'Mon' | 'Tue' | 'Wed' | 'Thu' | 'Fri' | 'Sat';
+export const WEEKDAYS: readonly Weekday[] = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
+/**
+ * A recurring maintenance window: on `days`, from `start` to `end` (`HH:MM`, wall-clock time in `timezone`; an end at
+ * or before the start runs past midnight into the next day). Inside it, matching incidents behave as silenced.
+ */
+export interface MaintenanceWindow extends QuietRuleBase {
+  days: Weekday[];
+  start: string;
+  end: string;
+  timezone: string;
+  /** `api` (POST /v1/maintenance) or `config` (ALERT_MAINTENANCE, read-only through the API). */
+  origin: 'api' | 'config';
+}
+
+export interface ExpectedPort {
+  port: number;
+  processName?: string;
+}
+export interface ExpectedProcess {
+  processName: string;
+  fullPath?: string;
+}
+
+/** What is expected to run where: a port.opened or process.suspicious it covers opens no incident. */
+export interface Expectation extends QuietRuleBase {
+  ports: ExpectedPort[];
+  processes: ExpectedProcess[];
+}
+
+export type QuietKind = 'silence' | 'window' | 'expectation';
+export type QuietRule = Silence | MaintenanceWindow | Expectation;
+
+/** How often a rule took effect: incidents a silence or window held back, incidents an expectation did not open. */
+export interface QuietHits {
+  hits: number;
+  lastHitAt: number | null;
+}
+
+/** Every quiet rule the store holds, with its hits: what a sweep reads once and matches in memory. */
+export interface QuietRules {
+  silences: Array<Silence & QuietHits & { endNoticed: boolean }>;
+  windows: Array<MaintenanceWindow & QuietHits>;
+  expectations: Array<Expectation & QuietHits>;
+}
+
+/** Hits to add to one rule (QuietPort.addQuietHits). */
+export interface QuietHit {
+  kind: QuietKind;
+  id: string;
+  count: number;
+  at: number;
 }

@@ -4,10 +4,12 @@
 // fix. The functions come here through lib/runtime: the poll function hands it the sink kinds (lib/sinks/kinds.ts),
 // the api function none, so the api function reads no sink setting and its bundle carries no sink code. `loadConfig`
 // (index.ts) is this with every sink kind, for tests and tools.
+import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import { isAgentUuid, normalizeUuid } from '../cwp/uuid';
 import { TASK_KINDS, type TaskKind } from '../types';
-import { INCIDENT_TYPES, type IncidentType } from '../alerts/types';
+import { INCIDENT_TYPES, type IncidentType, type MaintenanceWindow } from '../alerts/types';
+import { checkWindowInput } from '../alerts/quiet-input';
 import { DISCOVER_ALL_REGIONS, discoverKey, parseDiscoverFilters, parseDiscoverTargets, type DiscoverConfig } from './discover';
 import { commaList, durationSetting, httpOrigin, int, optionalHttpOrigin, optionalInt, parseDurationMs, REGION_PATTERN } from './fields';
 import { CWP_APIS, type CwpApi } from '../tencent/services';
@@ -122,6 +124,8 @@ export interface AlertSettings {
   types: IncidentType[];
   /** INCIDENT_RETENTION: resolved incidents are purged this long after they resolved. */
   retentionMs: number;
+  /** ALERT_MAINTENANCE: the maintenance windows kept in the deployment's settings (beside those made through the API). */
+  maintenance?: MaintenanceWindow[];
 }
 
 
@@ -134,7 +138,7 @@ export const CORE_ENV = [
   'POLL_COLLECTING_SECONDS', 'POLL_OFFLINE_SECONDS', 'POLL_TERMINAL_SECONDS', 'POLL_UNKNOWN_AGENT_SECONDS', 'POLL_UNOBSERVED_SECONDS',
   'API_TOKENS', 'API_BASE_PATH', 'API_RATE_LIMIT', 'API_RATE_BURST', 'MAX_WATCHES', 'DELIVERY_MAX_ATTEMPTS', 'EVENT_SOURCE', 'LOG_LEVEL',
   'FORGET_AFTER', 'DEAD_LETTER_RETENTION', 'DEAD_LETTER_MAX',
-  'ALERT_OFFLINE_FOR', 'ALERT_REPEAT_EVERY', 'ALERT_PROCESS_NAMES', 'ALERT_TYPES', 'INCIDENT_RETENTION',
+  'ALERT_OFFLINE_FOR', 'ALERT_REPEAT_EVERY', 'ALERT_PROCESS_NAMES', 'ALERT_TYPES', 'INCIDENT_RETENTION', 'ALERT_MAINTENANCE',
   'HISTORY_RETENTION', 'HISTORY_MAX',
   ...LINK_ENV,
 ] as const;
@@ -186,6 +190,7 @@ const envSchema = z.object({
   ALERT_REPEAT_EVERY: durationSetting('4h', { zeroMeans: 'never to repeat' }),
   ALERT_PROCESS_NAMES: z._default(z.string(), ''),
   ALERT_TYPES: z._default(z.string(), ''),
+  ALERT_MAINTENANCE: z._default(z.string(), ''),
   INCIDENT_RETENTION: durationSetting('30d', { minMs: 60_000 }),
   // Shared by both functions: each appends events (the api function's acknowledgements) and trims as it appends.
   HISTORY_RETENTION: durationSetting('7d', { minMs: 60_000 }),
@@ -256,6 +261,32 @@ export function variableOwners(kinds: readonly SinkSettingsKind[]): Readonly<Rec
 /** `30m`, `6h`, `1d` as milliseconds; null when not such a period or shorter than 10 minutes. */
 export function parseDuration(v: string): number | null {
   return parseDurationMs(v, { minMs: 600_000 });
+}
+
+/**
+ * ALERT_MAINTENANCE: a JSON list of maintenance windows, each as POST /v1/maintenance takes it; every problem of
+ * every window is listed. Each gets a stable id from what it says (`cfg-<hash>`), so it is the same across restarts.
+ */
+function parseMaintenanceSetting(raw: string | undefined, problems: string[]): MaintenanceWindow[] {
+  if (raw === undefined) return [];
+  let list: unknown;
+  try {
+    list = JSON.parse(raw);
+  } catch {
+    problems.push('ALERT_MAINTENANCE: is not valid JSON; use a JSON list of windows, e.g. [{"matchers":[{"name":"machineName","value":"db-*","op":"glob"}],"days":["Sun"],"start":"02:00","end":"04:00","timezone":"Asia/Shanghai","createdBy":"ops","comment":"patching"}]');
+    return [];
+  }
+  if (!Array.isArray(list)) {
+    problems.push('ALERT_MAINTENANCE: must be a JSON list of windows ([...]), each {"matchers", "days", "start", "end", "timezone", "createdBy", "comment"}');
+    return [];
+  }
+  const out: MaintenanceWindow[] = [];
+  list.forEach((raw, i) => {
+    const { value, problems: found } = checkWindowInput(raw, `[${i}]`);
+    for (const p of found) problems.push(`ALERT_MAINTENANCE: ${p.field}: ${p.message}`);
+    if (found.length === 0) out.push({ ...value, id: `cfg-${createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 12)}`, createdAt: 0, origin: 'config' });
+  });
+  return out;
 }
 
 /** ALERT_TYPES: unset, every incident type; `none`, none; else the types listed, each one known. */
@@ -340,6 +371,7 @@ export function loadConfigWith(env: Record<string, string | undefined>, kinds: r
 
   const alertTypes = parseAlertTypes(present.ALERT_TYPES, problems);
   const links = parseLinkSettings(present, problems);
+  const maintenance = parseMaintenanceSetting(present.ALERT_MAINTENANCE, problems);
 
   const { tokens: apiTokens, problems: tokenProblems } = parseApiTokens(commaList(present.API_TOKENS));
   problems.push(...tokenProblems);
@@ -400,6 +432,7 @@ export function loadConfigWith(env: Record<string, string | undefined>, kinds: r
       processNames: [...new Set(commaList(e.ALERT_PROCESS_NAMES))],
       types: alertTypes,
       retentionMs: parseDurationMs(e.INCIDENT_RETENTION, { minMs: 60_000 })!,
+      maintenance,
     },
     history: { retentionMs: parseDurationMs(e.HISTORY_RETENTION, { minMs: 60_000 })!, max: e.HISTORY_MAX },
     eventSource: e.EVENT_SOURCE ?? `/cwp-task-bridge/${e.TENCENTCLOUD_REGION}`,

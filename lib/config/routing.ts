@@ -1,5 +1,5 @@
 // The settings every sink kind shares, per routing prefix (issue #13): <PREFIX>_MIN_SEVERITY, <PREFIX>_KINDS,
-// <PREFIX>_STATES and <PREFIX>_EVENT_TYPES for each prefix the sink kinds declare (lib/sinks/kinds.ts). Parsed here
+// <PREFIX>_STATES, <PREFIX>_EVENT_TYPES and <PREFIX>_IGNORE_SILENCES (issue #20) for each prefix the sink kinds declare (lib/sinks/kinds.ts). Parsed here
 // into one EventRoute per prefix (lib/sinks/route.ts applies it); every bad value is named with its variable, the
 // values it does not know, and the fix. A further setting every sink kind takes goes here too, beside these four.
 import * as z from 'zod/mini';
@@ -14,14 +14,16 @@ export interface EventRoute {
   /** The states of status.changed events the sink takes; other event types are not filtered by it. */
   states: readonly TaskState[] | null;
   types: readonly EventType[] | null;
+  /** <PREFIX>_IGNORE_SILENCES=true: the sink is sent the incident notifications silences and maintenance windows hold back too. */
+  ignoreSilences: boolean;
 }
 
-/** The route of a sink with no routing settings: every event. */
-export const EVERY_EVENT: EventRoute = Object.freeze({ minSeverity: 'info', kinds: null, states: null, types: null });
+/** The route of a sink with no routing settings: every event, but what silences hold back. */
+export const EVERY_EVENT: EventRoute = Object.freeze({ minSeverity: 'info', kinds: null, states: null, types: null, ignoreSilences: false });
 
-const SUFFIXES = ['MIN_SEVERITY', 'KINDS', 'STATES', 'EVENT_TYPES'] as const;
+const SUFFIXES = ['MIN_SEVERITY', 'KINDS', 'STATES', 'EVENT_TYPES', 'IGNORE_SILENCES'] as const;
 
-/** The routing variables of these prefixes, four each. */
+/** The routing variables of these prefixes, five each. */
 export function routingVariables(prefixes: readonly string[]): string[] {
   return prefixes.flatMap((p) => SUFFIXES.map((s) => `${p}_${s}`));
 }
@@ -83,6 +85,12 @@ export function parseRoutes(present: Readonly<Record<string, string>>, prefixes:
       const r = knownValues<EventType>(`${prefix}_EVENT_TYPES`, types, EVENT_TYPES, 'event type', fullEventType, `; the part after ${EVENT_TYPE_PREFIX} is enough, e.g. ports.changed`);
       if (r.problem) problems.push(r.problem);
       else route.types = r.values;
+    }
+    const ignore = present[`${prefix}_IGNORE_SILENCES`];
+    if (ignore !== undefined) {
+      const v = ignore.toLowerCase();
+      if (v === 'true' || v === 'false') route.ignoreSilences = v === 'true';
+      else problems.push(`${prefix}_IGNORE_SILENCES: "${ignore}" must be true or false (true: this sink is sent the incident notifications silences and maintenance windows hold back)`);
     }
     routes[prefix] = route;
   }

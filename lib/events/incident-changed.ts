@@ -15,6 +15,11 @@ export function incidentEventId(storeId: string, key: string, notification: Inci
   return eventId(storeId, [INCIDENT_CHANGED, key, notification, notification === 'repeat' ? repeat : 0]);
 }
 
+/** The id of the firing notified when a silence or window that held it back no longer does (one per incident). */
+export function releasedEventId(storeId: string, key: string): string {
+  return eventId(storeId, [INCIDENT_CHANGED, key, 'firing', 'released']);
+}
+
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /**

@@ -5,7 +5,7 @@ import type { RequestBudget } from '../ratelimit/budget';
 import type { CwpPort } from '../cwp/port';
 import type { Logger } from '../log';
 import type { StoreIdentityWatch } from '../state/identity-watch';
-import type { AgentRecordsPort, CounterPort, DeadLetterPort, FleetPort, HealthPort, HistoryPort, IncidentPort, OutboxPort, ResultsPort, RetentionPort, SchedulePort, StorePort, WatchPort } from '../state/store';
+import type { AgentRecordsPort, CounterPort, DeadLetterPort, FleetPort, HealthPort, HistoryPort, IncidentPort, OutboxPort, QuietPort, ResultsPort, RetentionPort, SchedulePort, StorePort, WatchPort } from '../state/store';
 import type { StoreIdentity } from '../types';
 import type { ScfContext } from '../scf/types';
 import type { HttpRequest } from './request';
@@ -15,11 +15,11 @@ export interface HttpDeps {
   /**
    * The ports the routes read and write: recorded states, watches, dead letters, health; a started collection
    * records its key's COLLECTING (getRecord, recordChange), the results routes read snapshots, and the incident
-   * routes read incidents and write acknowledgements.
+   * routes read incidents and write acknowledgements, the quiet-rule routes silences, windows and expectations.
    */
   store: AgentRecordsPort & WatchPort & DeadLetterPort & HealthPort & Pick<SchedulePort, 'getRecord' | 'recordChange'> & Pick<ResultsPort, 'getSnapshot'>
     & Pick<FleetPort, 'listMachines' | 'getMachine' | 'getDiscovery'> & Pick<StorePort, 'identity' | 'recordReset' | 'getReset' | 'acknowledgeReset'> & Pick<RetentionPort, 'forgetAgent'>
-    & Pick<IncidentPort, 'getIncident' | 'listIncidents' | 'applyIncidents'> & Pick<HistoryPort, 'searchHistory' | 'countHistory'> & Pick<CounterPort, 'readCounters'>
+    & Pick<IncidentPort, 'getIncident' | 'listIncidents' | 'applyIncidents'> & Pick<QuietPort, 'listQuietRules' | 'putQuietRule' | 'deleteQuietRule' | 'endSilence'> & Pick<HistoryPort, 'searchHistory' | 'countHistory'> & Pick<CounterPort, 'readCounters'>
     & Pick<OutboxPort, 'listOutbox'> & Pick<SchedulePort, 'getRecords'>;
   cwp: Pick<CwpPort, 'getTaskStatus' | 'createTask'>;
   logger: Logger;

@@ -2,7 +2,9 @@
 // /v1/incidents/{key}), acknowledge one (POST /v1/incidents/{key}/ack, scope `alerts`). An acknowledgement is an
 // incident.changed event in the outbox, sent by the next sweep (the api function has no sinks).
 import * as z from 'zod/mini';
+import { Quiet } from '../alerts/quiet';
 import { acknowledgeIncident } from '../alerts/rules';
+import { windowActiveAt } from '../alerts/windows';
 import { INCIDENT_STATES, INCIDENT_TYPES, type Incident, type IncidentQuery, type IncidentState, type IncidentType, type TimelineEntry } from '../alerts/types';
 import type { ScfHttpResponse } from '../scf/types';
 import { BadCursorError, decodeIncidentCursor } from '../state/rules';
@@ -21,8 +23,12 @@ function timelineView(t: TimelineEntry) {
   return { ...t, at: iso(t.at) };
 }
 
-/** An incident as the API shows it: times as ISO 8601, the compare-and-set revision and the clock's fields left out. */
-export function incidentView(i: Incident, withTimeline: boolean) {
+/**
+ * An incident as the API shows it: times as ISO 8601, the compare-and-set revision and the clock's fields left out;
+ * `silencedBy`: the silences and maintenance windows that hold it back now (`silencers`), else as the sweep last found.
+ */
+export function incidentView(i: Incident, withTimeline: boolean, silencers?: string[]) {
+  const silencedBy = i.state === 'resolved' ? undefined : silencers ?? i.silencedBy;
   return {
     key: i.key,
     type: i.type,
@@ -46,6 +52,7 @@ export function incidentView(i: Incident, withTimeline: boolean) {
     ...(i.state === 'pending' ? { firesAt: iso(i.fireAt) } : {}),
     ...(i.nextRepeatAt !== null ? { nextRepeatAt: iso(i.nextRepeatAt) } : {}),
     repeats: i.repeats,
+    ...(silencedBy && silencedBy.length > 0 ? { silencedBy } : {}),
     eventIds: i.eventIds,
     ...(withTimeline ? { timeline: i.timeline.map(timelineView) } : {}),
   };
@@ -72,7 +79,7 @@ function badCursor(): HttpError {
   return new HttpError(400, 'invalid_cursor', 'cursor is not one this API gave; pass nextCursor of the previous page as it is, or start without it', { details: { field: 'cursor' } });
 }
 
-export function parseKey(raw: string | undefined): string {
+export function parseIncidentKey(raw: string | undefined): string {
   if (raw === undefined || !KEY.test(raw)) {
     throw new HttpError(400, 'invalid_key', 'key is not an incident key; use the key of an incident as GET /v1/incidents lists it (lower-case letters, digits, "." and "-")', { details: { field: 'key' } });
   }
@@ -103,7 +110,8 @@ export async function listIncidents(ctx: RouteContext): Promise<ScfHttpResponse>
     if (e instanceof BadCursorError) throw badCursor();
     throw e;
   }
-  return jsonResponse(200, { incidents: page.incidents.map((i) => incidentView(i, false)), nextCursor: page.nextCursor }, ctx.req.requestId);
+  const silencers = await silencersNow(ctx);
+  return jsonResponse(200, { incidents: page.incidents.map((i) => incidentView(i, false, silencers(i))), nextCursor: page.nextCursor }, ctx.req.requestId);
 }
 
 export async function readIncident(ctx: RouteContext, key: string): Promise<Incident> {
@@ -114,8 +122,22 @@ export async function readIncident(ctx: RouteContext, key: string): Promise<Inci
 
 /** GET /v1/incidents/{key}: the incident with its timeline (each event and each notification). */
 export async function getIncident(ctx: RouteContext): Promise<ScfHttpResponse> {
-  const incident = await readIncident(ctx, parseKey(ctx.params.key));
-  return jsonResponse(200, incidentView(incident, true), ctx.req.requestId);
+  const incident = await readIncident(ctx, parseIncidentKey(ctx.params.key));
+  return jsonResponse(200, incidentView(incident, true, (await silencersNow(ctx))(incident)), ctx.req.requestId);
+}
+
+/**
+ * Which silences and maintenance windows hold an incident back now: matched against the quiet rules read once for
+ * the request, and those the sweep found (a tag matcher needs the machine listing's tags) that are still in force.
+ */
+async function silencersNow(ctx: RouteContext): Promise<(i: Incident) => string[]> {
+  const now = ctx.now();
+  const stored = await storeCall('listQuietRules', () => ctx.deps.store.listQuietRules());
+  const rules = { ...stored, windows: [...(ctx.deps.config.alerts.maintenance ?? []).map((w) => ({ ...w, hits: 0, lastHitAt: null })), ...stored.windows] };
+  if (rules.silences.length === 0 && rules.windows.length === 0) return () => [];
+  const quiet = new Quiet(rules);
+  const inForce = new Set([...rules.silences.filter((s) => s.startsAt <= now && now < s.endsAt).map((s) => s.id), ...rules.windows.filter((w) => windowActiveAt(w, now)).map((w) => w.id)]);
+  return (i) => (i.state === 'resolved' ? [] : [...new Set([...quiet.silencersOf(i, now), ...(i.silencedBy ?? []).filter((id) => inForce.has(id))])]);
 }
 
 const ackBody = lazy(() => z.strictObject({
@@ -129,7 +151,7 @@ const ackBody = lazy(() => z.strictObject({
  * a pending or resolved incident is 409 `not_firing`.
  */
 export async function acknowledge(ctx: RouteContext): Promise<ScfHttpResponse> {
-  const key = parseKey(ctx.params.key);
+  const key = parseIncidentKey(ctx.params.key);
   const body = parseJsonBody(ctx.req, ackBody(), { by: '' });
   if (body.by === '') throw new HttpError(400, 'invalid_body', 'by: is required: who acknowledges (a name or an e-mail address)', { details: { field: 'by' } });
   const { incident } = await acknowledgeByKey(ctx, key, body.by, body.comment);

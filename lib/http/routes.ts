@@ -16,6 +16,7 @@ import { acknowledge, getIncident, listIncidents } from './incidents';
 import { searchEvents } from './history';
 import { metrics } from './metrics';
 import { overview } from './overview';
+import { acceptIncident, createExpectation, createSilence, createWindow, deleteExpectation, deleteWindow, endSilence, listExpectations, listSilences, listWindows } from './quiet';
 import { observationOutcome, statusDeadlineMs, upstreamError } from './upstream';
 import { iso, kindsBody, lazy, parseJsonBody, parseKind, parseUuid, parseWholeNumber } from './validate';
 import { actOnLink, showLink } from './links';
@@ -396,6 +397,16 @@ export const ROUTES: readonly Route<RouteHandler>[] = [
   { method: 'GET', pattern: '/v1/overview', scope: 'read', handler: overview },
   { method: 'GET', pattern: '/v1/links/{token}', public: true, handler: showLink },
   { method: 'POST', pattern: '/v1/links/{token}', public: true, handler: actOnLink },
+  { method: 'POST', pattern: '/v1/incidents/{key}/accept', scope: 'alerts', handler: acceptIncident },
+  { method: 'GET', pattern: '/v1/silences', scope: 'read', handler: listSilences },
+  { method: 'POST', pattern: '/v1/silences', scope: 'alerts', handler: createSilence },
+  { method: 'DELETE', pattern: '/v1/silences/{id}', scope: 'alerts', handler: endSilence },
+  { method: 'GET', pattern: '/v1/maintenance', scope: 'read', handler: listWindows },
+  { method: 'POST', pattern: '/v1/maintenance', scope: 'alerts', handler: createWindow },
+  { method: 'DELETE', pattern: '/v1/maintenance/{id}', scope: 'alerts', handler: deleteWindow },
+  { method: 'GET', pattern: '/v1/expectations', scope: 'read', handler: listExpectations },
+  { method: 'POST', pattern: '/v1/expectations', scope: 'alerts', handler: createExpectation },
+  { method: 'DELETE', pattern: '/v1/expectations/{id}', scope: 'alerts', handler: deleteExpectation },
 ];
 
 export const router = new Router<RouteHandler>(ROUTES);

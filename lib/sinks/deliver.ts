@@ -102,11 +102,15 @@ export interface DrainResult {
 
 const isFinal = (d: Delivery | undefined): boolean => d !== undefined && d.status !== 'pending';
 
-/** Whether `sink` takes `event` (routing). A throwing accepts() means yes: rather a send than a silent drop. */
-function accepts(sink: Sink, event: OutboxEntry['event']): boolean {
+/**
+ * Whether `sink` takes the entry's event: routing, and an incident notification a silence holds back only if the
+ * sink ignores silences (<P>_IGNORE_SILENCES). A throwing accepts() means yes: rather a send than a silent drop.
+ */
+function accepts(sink: Sink, entry: Pick<OutboxEntry, 'event' | 'silenced'>): boolean {
+  if (entry.silenced === true && sink.ignoresSilences !== true) return false;
   if (!sink.accepts) return true;
   try {
-    return sink.accepts(event) !== false;
+    return sink.accepts(entry.event) !== false;
   } catch {
     return true;
   }
@@ -114,7 +118,7 @@ function accepts(sink: Sink, event: OutboxEntry['event']): boolean {
 
 /** The sinks an entry is pending on until final: its targets (a replay), else every configured sink that accepts it. */
 function destinationsOf(entry: OutboxEntry, sinks: readonly Sink[]): string[] {
-  return entry.targets ?? sinks.filter((s) => accepts(s, entry.event)).map((s) => s.id);
+  return entry.targets ?? sinks.filter((s) => accepts(s, entry)).map((s) => s.id);
 }
 
 /** What the drains of one run (one sweep) share: the sinks it disabled, and the retries it already warned of. */
@@ -265,14 +269,14 @@ class OutboxDrain {
       if (this.#run.disabled.has(sink.id)) continue;
       if (this.#heldForClock(sink)) {
         for (const entry of entries) {
-          if ((entry.targets ? entry.targets.includes(sink.id) : accepts(sink, entry.event)) && !isFinal(entry.deliveries[sink.id])) this.#result.heldForClock = (this.#result.heldForClock ?? 0) + 1;
+          if ((entry.targets ? entry.targets.includes(sink.id) : accepts(sink, entry)) && !isFinal(entry.deliveries[sink.id])) this.#result.heldForClock = (this.#result.heldForClock ?? 0) + 1;
         }
         continue;
       }
       const blockedHere = this.#blocked.get(sink.id)!;
       const chains = new Map<string, Job[]>();
       for (const entry of entries) {
-        if (entry.targets ? !entry.targets.includes(sink.id) : !accepts(sink, entry.event)) continue;
+        if (entry.targets ? !entry.targets.includes(sink.id) : !accepts(sink, entry)) continue;
         const d = entry.deliveries[sink.id];
         if (isFinal(d)) continue;
         const subject = entry.event.subject;

@@ -59,13 +59,14 @@ export function routeAccepts(route: EventRoute, event: BridgeEvent): boolean {
   return true;
 }
 
-/** Whether the route lets everything through (then a sink needs no accepts()). */
+/** Whether the route lets every event through (then a sink needs no accepts()); silences aside. */
 export function routesEverything(route: EventRoute): boolean {
   return route.minSeverity === 'info' && route.kinds === null && route.states === null && route.types === null;
 }
 
-/** The sink with `accepts` set from its route (left as it is when the route takes every event). */
+/** The sink with `accepts` set from its route (left as it is when the route takes every event), and ignoresSilences. */
 export function withRoute<S extends Sink>(sink: S, route: EventRoute): S {
   if (!routesEverything(route)) sink.accepts = (event) => routeAccepts(route, event);
+  if (route.ignoreSilences) (sink as { ignoresSilences?: boolean }).ignoresSilences = true;
   return sink;
 }

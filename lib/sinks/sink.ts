@@ -41,6 +41,11 @@ export interface Sink {
    * and the event is never pending, retried or dead-lettered there. Undefined: the sink takes every event.
    */
   accepts?(event: BridgeEvent): boolean;
+  /**
+   * <PREFIX>_IGNORE_SILENCES=true: the sink takes the incident notifications a silence or maintenance window holds
+   * back (an outbox entry marked `silenced`), e.g. a SIEM that wants every change. Undefined: it does not.
+   */
+  ignoresSilences?: boolean;
   close?(): Promise<void>;
 }
 

@@ -334,3 +334,8 @@ export class IncidentPager {
     return { incidents: this.found, nextCursor: this.stopped && this.last ? encodeIncidentCursor(this.last) : null };
   }
 }
+
+/** The order QuietPort.listQuietRules gives each kind's rules in: oldest first, ties by id. */
+export function compareQuietRules(a: { createdAt: number; id: string }, b: { createdAt: number; id: string }): number {
+  return a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}

@@ -6,7 +6,7 @@
 // machines) gets a port of its own here; docs/architecture.md ("Adding a store operation") has the steps.
 import type { DeadLetter, Delivery, DiscoveryCursor, KeyRecord, MachineInfo, OutboxEntry, StoreIdentity, StoreReset, SweepSummary, TaskKey, TaskKind, TaskState, Watch } from '../types';
 import type { BridgeEvent, CloudEvent } from '../events/types';
-import type { Incident, IncidentPage, IncidentQuery, IncidentWrite } from '../alerts/types';
+import type { Incident, IncidentPage, IncidentQuery, IncidentWrite, QuietHit, QuietKind, QuietRule, QuietRules } from '../alerts/types';
 import type { DeadLetterFilter, Lane } from './rules';
 import type { HistoryFilter, HistoryPage, HistoryQuery } from './history';
 import type { CounterIncrement, CounterValue } from './counters';
@@ -350,6 +350,28 @@ export interface CounterPort {
   readCounters(): Promise<CounterValue[]>;
 }
 
-export interface StateStore extends SchedulePort, AgentRecordsPort, WatchPort, OutboxPort, DeadLetterPort, HealthPort, ResultsPort, FleetPort, StorePort, RetentionPort, IncidentPort, RegisterPort, HistoryPort, CounterPort {
+/**
+ * The quiet rules (lib/alerts): silences, maintenance windows and expectations the API made, each with its hits. A
+ * sweep reads them all once (listQuietRules) and matches in memory; it adds the hits it counted at its end.
+ */
+export interface QuietPort {
+  /** Every rule of every kind, each with its hits (and a silence with whether its end was noticed), oldest first. */
+  listQuietRules(): Promise<QuietRules>;
+  /** Stores a rule of `kind` under its id, as given (replacing one with that id: a silence's early end and noticed end go); its hits stay. */
+  putQuietRule(kind: QuietKind, rule: QuietRule): Promise<void>;
+  /** Removes a rule and its hits; false when there was none. */
+  deleteQuietRule(kind: QuietKind, id: string): Promise<boolean>;
+  /**
+   * Ends a silence at `at` (endsAt becomes `at` if that is earlier; `by` is kept as endedBy): the silence as it now
+   * is, or null when there is none.
+   */
+  endSilence(id: string, at: number, by: string): Promise<QuietRules['silences'][number] | null>;
+  /** Adds each hit to its rule's count, and lastHitAt to the latest (a rule gone meanwhile is skipped). */
+  addQuietHits(hits: QuietHit[]): Promise<void>;
+  /** Marks a silence's end as noticed: true for the one call that marked it (its end is said once), else false. */
+  noticeSilenceEnded(id: string): Promise<boolean>;
+}
+
+export interface StateStore extends SchedulePort, AgentRecordsPort, WatchPort, OutboxPort, DeadLetterPort, HealthPort, ResultsPort, FleetPort, StorePort, RetentionPort, IncidentPort, RegisterPort, HistoryPort, CounterPort, QuietPort {
   close(): Promise<void>;
 }

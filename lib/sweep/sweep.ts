@@ -8,6 +8,7 @@ import { scansAccount, type AccountScanPort, type CwpPort } from '../cwp/port';
 import type { Logger } from '../log';
 import type { Sink } from '../sinks/sink';
 import { StoreIdentityWatch } from '../state/identity-watch';
+import type { Quiet } from '../alerts/quiet';
 import { isStoreError, type CounterPort, type DeadLetterPort, type HistoryPort, type FleetPort, type HealthPort, type IncidentPort, type OutboxPort, type RegisterPort, type ResultsPort, type RetentionPort, type SchedulePort, type StorePort, type SweepLease, type WatchPort } from '../state/store';
 import type { ServerClock } from '../tencent/clock';
 import type { RequestTally } from '../metrics/requests';
@@ -20,6 +21,7 @@ import { BackgroundPublisher, CLOCK_WAIT_MS, RunClock } from './publisher';
 import { applyRetention, type RetentionCounts } from './retention';
 import { readPendingResults, type ResultCounts } from './results';
 import { runDiscovery, type DiscoveryCounts } from './discovery';
+import { forgetOldSilences, loadQuietRules, noticeEndedSilences, releaseHeldIncidents, saveQuietHits, type QuietSweepStore } from './quiet';
 import { purgeOldIncidents, resolveUnwatchedIncidents, runIncidentClock, type IncidentCounts, type IncidentSweepContext } from './incidents';
 import { runAccountScan, type ScanCounts } from './scan';
 import { listAllWatches, watchedKeys } from './watchlist';
@@ -28,7 +30,7 @@ import { sleepUnlessAborted } from '../util/abort';
 /** The ports a sweep uses. */
 export type SweepStore = SchedulePort & Pick<WatchPort, 'listWatches'> & OutboxPort & ResultsPort & FleetPort & Pick<DeadLetterPort, 'countDeadLetters'> & Pick<HealthPort, 'putLastSweep'>
   & Pick<StorePort, 'identity' | 'recordReset' | 'acquireSweepLease'> & Pick<RetentionPort, 'purgeUnwatched' | 'expireDeadLetters'> & RegisterPort
-  & Pick<IncidentPort, 'openIncidentsOf' | 'applyIncidents' | 'claimDueIncidents' | 'nextIncidentDueAt' | 'agentsWithOpenIncidents' | 'purgeResolvedIncidents'>
+  & Pick<IncidentPort, 'openIncidentsOf' | 'applyIncidents' | 'claimDueIncidents' | 'nextIncidentDueAt' | 'agentsWithOpenIncidents' | 'purgeResolvedIncidents'> & QuietSweepStore
   & Partial<Pick<CounterPort, 'incrementCounters'> & Pick<HistoryPort, 'trimHistory'>>;
 
 export interface SweepDeps {
@@ -183,13 +185,17 @@ async function sweep(deps: SweepDeps, window: SweepWindow, log: Logger, startedA
   let discovery: DiscoveryCounts | null = null;
   let scanned: ScanCounts | null = null;
   let discovering = false;
+  let quiet: Quiet | null = null;
   try {
     if (leaseError) throw leaseError;
     // The store's id goes into every event id; a store that is not the one this instance saw is reported (the run goes on).
     const { identity, reset } = await identityWatch.check(store, now(), log);
     if (reset) stop.report('store_reset', resetMessage(reset));
     const storeId = identity.storeId;
-    const alerts = { storeId, source: config.eventSource, settings: config.alerts };
+    // Silences, maintenance windows and expectations: read once, matched in memory by every incident write of the sweep.
+    const loaded = await loadQuietRules(store, config, machines);
+    quiet = loaded.quiet;
+    const alerts = { storeId, source: config.eventSource, settings: config.alerts, quiet };
     const incidents: IncidentSweepContext = {
       store, alerts, log, now, signal: stop.signal, pollUntil: window.pollUntil, keepPolling: window.keepPolling, counts: incidentCounts, onChange: () => publisher.kick(),
     };
@@ -204,6 +210,9 @@ async function sweep(deps: SweepDeps, window: SweepWindow, log: Logger, startedA
     const { kinds, watchedKinds, apiWatches, keys } = await syncWatchedSchedule(config, store, now(), machines, incidents, accountScan !== null);
     identityWatch.saw({ apiWatches });
     await purgeOldIncidents(incidents);
+    await releaseHeldIncidents({ ...incidents, store }, loaded.rules);
+    await noticeEndedSilences(store, loaded.rules, now(), log);
+    await forgetOldSilences(store, loaded.rules, now() - config.alerts.retentionMs, log);
     const resultsCtx = {
       storeId, store, cwp, eventSource: config.eventSource, log, now, signal: stop.signal, pollUntil: window.pollUntil,
       keepPolling: window.keepPolling, counts: results, onChange: () => publisher.kick(), machineOf, incidents,
@@ -255,6 +264,10 @@ async function sweep(deps: SweepDeps, window: SweepWindow, log: Logger, startedA
     stop.end();
   }
   await releaseClaims(feeder, window.publishUntil, now, log);
+  const quietCounts = quiet === null || stop.outcome === 'store' ? null : await saveQuietHits(store, quiet).catch((e: unknown) => {
+    log.warn('the hits of silences, windows and expectations were not saved', { error: e instanceof Error ? e.message : String(e) });
+    return null;
+  });
   const retention = stop.outcome === 'store' ? { forgotten: 0, deadLettersExpired: 0 } : await applyRetention(store, config.retention, now, window.publishUntil, log).catch((e: unknown): RetentionCounts => {
     stop.fail('store', `state store failed while forgetting what retention says is due: ${e instanceof Error ? e.message : String(e)}`);
     return { forgotten: 0, deadLettersExpired: 0 };
@@ -274,7 +287,7 @@ async function sweep(deps: SweepDeps, window: SweepWindow, log: Logger, startedA
   const line = {
     ...summary.summary, conflicts: counts.conflicts, collectionsStarted: counts.collectionsStarted, spareChecks: feeder.idleChecks,
     resultsRead: results.read, resultsChanged: results.diffs, resultReadsFailed: results.failed,
-    incidentsFired: incidentCounts.fired, incidentsResolved: incidentCounts.resolved, ...summary.delivery,
+    incidentsFired: incidentCounts.fired, incidentsResolved: incidentCounts.resolved, ...(quietCounts ? { incidentsHeldBack: quietCounts.heldBack, incidentsExpected: quietCounts.expected } : {}), ...summary.delivery,
     ...(listed ? { discovery: listed } : {}), ...(scan ? { scan } : {}),
     ...(clockHeld ? { clock: { state: clockHeld.state, offsetSeconds: clockHeld.offsetMs === null ? null : Math.round(clockHeld.offsetMs / 1000) } } : {}),
   };

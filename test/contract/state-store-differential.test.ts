@@ -13,7 +13,7 @@ import { RedisStateStore } from '../../lib/state/redis/store';
 import type { Lane } from '../../lib/state/rules';
 import type { KeyClaim, PendingRead } from '../../lib/state/store';
 import { acknowledgeIncident, incidentForClock, incidentsForStatusChange, resolveIncident, type AlertContext } from '../../lib/alerts/rules';
-import { INCIDENT_STATES, INCIDENT_TYPES, type Incident, type IncidentState, type IncidentType } from '../../lib/alerts/types';
+import { INCIDENT_STATES, INCIDENT_TYPES, type Incident, type IncidentState, type IncidentType, type QuietKind, type QuietRule } from '../../lib/alerts/types';
 import type { CloudEvent } from '../../lib/events/types';
 import { TASK_STATES, type DeadLetter, type Delivery, type KeyRecord, type MachineInfo, type OutboxEntry, type TaskKind, type TaskState } from '../../lib/types';
 import { REDIS_URL, deleteRedisPrefix, eventFor, keyOf, uniquePrefix, uuidOf, type InspectableStore } from '../helpers/store-fixtures';
@@ -70,7 +70,7 @@ type Step = { dt: number } & (
   | { op: 'recordReset'; storeId: number; apiWatches: number | null }
   | { op: 'acknowledgeReset' }
   | { op: 'recordChangeWithIncidents'; key: number; state: TaskState; stale: boolean; staleIncidents: boolean }
-  | { op: 'applyIncidents'; agent: number; kind: TaskKind; state: TaskState; staleIncidents: boolean }
+  | { op: 'applyIncidents'; agent: number; kind: TaskKind; state: TaskState; staleIncidents: boolean; silenced: boolean }
   | { op: 'claimDueIncidents'; limit: number; leaseMs: number }
   | { op: 'clockIncident'; pick: number }
   | { op: 'acknowledgeIncident'; pick: number }
@@ -78,6 +78,11 @@ type Step = { dt: number } & (
   | { op: 'listIncidents'; limit: number; state?: IncidentState; type?: IncidentType; agent?: number; fromCursor: boolean }
   | { op: 'openIncidentsOf'; agent: number }
   | { op: 'purgeResolvedIncidents'; agoMs: number; limit: number }
+  | { op: 'putQuietRule'; kind: QuietKind; id: number }
+  | { op: 'deleteQuietRule'; kind: QuietKind; id: number }
+  | { op: 'endSilence'; id: number }
+  | { op: 'addQuietHits'; hits: Array<{ kind: QuietKind; id: number; count: number; agoMs: number }> }
+  | { op: 'noticeSilenceEnded'; id: number }
 );
 
 const dt = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 1_500 }));
@@ -97,6 +102,17 @@ const taskState = fc.oneof({ arbitrary: fc.constant<TaskState>('COMPLETE'), weig
 const step = <T>(arbitrary: fc.Arbitrary<T>, weight = 1) => ({ arbitrary, weight });
 /** The states that open, note and resolve incidents, as often as the rest. */
 const incidentState = fc.oneof(fc.constantFrom<TaskState>('AGENT_OFFLINE', 'FAILED', 'UNKNOWN_AGENT'), fc.constantFrom(...TASK_STATES));
+
+const quietKind = fc.constantFrom<QuietKind>('silence', 'window', 'expectation');
+const quietId = fc.nat(2);
+
+/** A quiet rule of `kind` with the id of index `id`, as put at `now`. */
+function quietRule(kind: QuietKind, id: number, now: number): QuietRule {
+  const base = { id: `rule-${id}`, matchers: [{ name: 'uuid' as const, value: uuidOf(AGENTS[id % AGENTS.length]!), op: '=' as const }], createdBy: `who-${now % 7}`, comment: `why-${now}`, createdAt: now };
+  if (kind === 'silence') return { ...base, startsAt: now, endsAt: now + 3_000 };
+  if (kind === 'window') return { ...base, days: ['Sun', 'Mon'], start: '22:00', end: '02:00', timezone: 'Europe/Berlin', origin: 'api' };
+  return { ...base, ports: [{ port: 6379 }], processes: [] };
+}
 
 /** Any step; the weights favour the ones that change what the others read. */
 const STEP: fc.Arbitrary<Step> = fc.oneof(
@@ -135,7 +151,7 @@ const STEP: fc.Arbitrary<Step> = fc.oneof(
   step(fc.record({ dt, op: fc.constant('recordReset' as const), storeId: fc.nat(1), apiWatches: fc.option(fc.nat(9), { nil: null }) })),
   step(fc.record({ dt, op: fc.constant('acknowledgeReset' as const) })),
   step(fc.record({ dt, op: fc.constant('recordChangeWithIncidents' as const), key: keyIndex, state: incidentState, stale: rarely, staleIncidents: rarely }), 4),
-  step(fc.record({ dt, op: fc.constant('applyIncidents' as const), agent, kind, state: incidentState, staleIncidents: rarely }), 2),
+  step(fc.record({ dt, op: fc.constant('applyIncidents' as const), agent, kind, state: incidentState, staleIncidents: rarely, silenced: rarely }), 2),
   step(fc.record({ dt: fc.oneof(dt, fc.integer({ min: 50_000, max: 200_000 })), op: fc.constant('claimDueIncidents' as const), limit: fc.integer({ min: 1, max: 3 }), leaseMs }), 2),
   step(fc.record({ dt, op: fc.constant('clockIncident' as const), pick }), 2),
   step(fc.record({ dt, op: fc.constant('acknowledgeIncident' as const), pick })),
@@ -146,6 +162,11 @@ const STEP: fc.Arbitrary<Step> = fc.oneof(
   })),
   step(fc.record({ dt, op: fc.constant('openIncidentsOf' as const), agent })),
   step(fc.record({ dt, op: fc.constant('purgeResolvedIncidents' as const), agoMs: fc.nat(5_000), limit: fc.integer({ min: 1, max: 3 }) })),
+  step(fc.record({ dt, op: fc.constant('putQuietRule' as const), kind: quietKind, id: quietId }), 2),
+  step(fc.record({ dt, op: fc.constant('deleteQuietRule' as const), kind: quietKind, id: quietId })),
+  step(fc.record({ dt, op: fc.constant('endSilence' as const), id: quietId })),
+  step(fc.record({ dt, op: fc.constant('addQuietHits' as const), hits: fc.array(fc.record({ kind: quietKind, id: quietId, count: fc.integer({ min: 1, max: 3 }), agoMs: fc.nat(2_000) }), { maxLength: 3 }) })),
+  step(fc.record({ dt, op: fc.constant('noticeSilenceEnded' as const), id: quietId })),
 );
 
 /** The incident rules' settings: an offline agent's incident fires after a minute, repeats every two. */
@@ -155,7 +176,7 @@ const ALERTS: AlertContext = { storeId: TEST_STORE_ID, source: '/s', settings: {
 
 /** Everything a store holds that the ports can read without changing it, plus the dueKeys inspection. */
 async function readAll(store: InspectableStore, now: number) {
-  const [records, due, dueNow, nextDue, watches, outbox, deadLetters, lastSweep, snapshots, machines, discovery, counts, left, deadSinks, reset, incidents, incidentsDue, openIncidents, history, counters] = await Promise.all([
+  const [records, due, dueNow, nextDue, watches, outbox, deadLetters, lastSweep, snapshots, machines, discovery, counts, left, deadSinks, reset, incidents, incidentsDue, openIncidents, history, counters, quiet] = await Promise.all([
     store.getRecords(KEYS),
     store.dueKeys(FAR, 100),
     store.countDue(now),
@@ -177,8 +198,9 @@ async function readAll(store: InspectableStore, now: number) {
     // The event history and the counters the outbox appends keep (the history's order, its agents' indexes).
     Promise.all([store.searchHistory({ limit: 500 }), store.countHistory(), ...AGENTS.map((n) => store.searchHistory({ uuid: uuidOf(n), limit: 500 }))]),
     store.readCounters(),
+    store.listQuietRules(),
   ]);
-  return { records, due, dueNow, nextDue, watches, outbox, deadLetters, lastSweep, snapshots, machines, discovery, counts, left, deadSinks, reset, incidents: incidents.incidents, incidentsDue, openIncidents, history, counters };
+  return { records, due, dueNow, nextDue, watches, outbox, deadLetters, lastSweep, snapshots, machines, discovery, counts, left, deadSinks, reset, incidents: incidents.incidents, incidentsDue, openIncidents, history, counters, quiet };
 }
 type Stored = Awaited<ReturnType<typeof readAll>>;
 
@@ -324,6 +346,8 @@ function callOf(s: Step, now: number, ctx: Context): (store: InspectableStore) =
     }
     case 'applyIncidents': {
       const writes = incidentsForStatusChange(ALERTS, { uuid: uuidOf(s.agent), kind: s.kind, state: s.state, eventId: `ev-inc-${now}`, at: now, open: openOf(ctx, s.agent, s.staleIncidents) });
+      // Held back by a silence: the outbox entry is marked silenced.
+      if (s.silenced) for (const w of writes) if (w.event) w.silenced = true;
       return (store) => store.applyIncidents(writes);
     }
     case 'claimDueIncidents':
@@ -354,6 +378,18 @@ function callOf(s: Step, now: number, ctx: Context): (store: InspectableStore) =
       return (store) => store.openIncidentsOf(uuidOf(s.agent));
     case 'purgeResolvedIncidents':
       return (store) => store.purgeResolvedIncidents(now - s.agoMs, s.limit);
+    case 'putQuietRule': {
+      const rule = quietRule(s.kind, s.id, now);
+      return (store) => store.putQuietRule(s.kind, rule);
+    }
+    case 'deleteQuietRule':
+      return (store) => store.deleteQuietRule(s.kind, `rule-${s.id}`);
+    case 'endSilence':
+      return (store) => store.endSilence(`rule-${s.id}`, now, `who-${now % 5}`);
+    case 'addQuietHits':
+      return (store) => store.addQuietHits(s.hits.map((h) => ({ kind: h.kind, id: `rule-${h.id}`, count: h.count, at: now - h.agoMs })));
+    case 'noticeSilenceEnded':
+      return (store) => store.noticeSilenceEnded(`rule-${s.id}`);
   }
 }
 

@@ -25,7 +25,7 @@ function incidentEvent(state: TaskState, kind: TaskKind = 'port'): { event: Inci
 
 describe('settings', () => {
   test('defaults: offline for 2m, repeats every 4h, kept 30d, no process names, every incident type', () => {
-    expect(loadConfig(TEST_CREDENTIALS).alerts).toEqual({ offlineForMs: 120_000, repeatEveryMs: 4 * 3_600_000, processNames: [], types: [...INCIDENT_TYPES], retentionMs: 30 * 86_400_000 });
+    expect(loadConfig(TEST_CREDENTIALS).alerts).toEqual({ offlineForMs: 120_000, repeatEveryMs: 4 * 3_600_000, processNames: [], types: [...INCIDENT_TYPES], retentionMs: 30 * 86_400_000, maintenance: [] });
   });
 
   test('ALERT_TYPES chooses the incident types that open, or none', () => {

@@ -24,9 +24,9 @@ function changed(type: 'com.tencentcloud.cwp.ports.changed' | 'com.tencentcloud.
 }
 
 describe('routing settings', () => {
-  test('every sink prefix has the four variables, listed in ENV and owned by the poll function', () => {
+  test('every sink prefix has the five variables (IGNORE_SILENCES the fifth), listed in ENV and owned by the poll function', () => {
     expect(SINK_PREFIXES).toEqual(['WEBHOOK', 'CMQ', 'EB', 'WECOM', 'DINGTALK', 'FEISHU', 'SLACK']);
-    expect(ROUTING_ENV).toHaveLength(28);
+    expect(ROUTING_ENV).toHaveLength(35);
     for (const name of ROUTING_ENV) {
       expect(ENV).toContain(name);
       expect(VARIABLE_OWNER[name]).toBe('poll');

@@ -126,9 +126,13 @@ function incidentAction(e: IncidentChangedEvent): string {
   return `${INCIDENT_ACTION[d.type]} Acknowledge with POST /v1/incidents/${d.key}/ack to stop the repeats.`;
 }
 
-/** "pending -> firing", "firing -> resolved (recovered)", "firing, acknowledged by alice". */
+/** A firing a silence or maintenance window held back, notified when none held it back any longer (previous: firing). */
+const isReleased = (e: IncidentChangedEvent): boolean => e.data.notification === 'firing' && e.data.previous === 'firing';
+
+/** "pending -> firing", "firing -> resolved (recovered)", "firing, acknowledged by alice", "firing (held back by a silence)". */
 function incidentTransition(e: IncidentChangedEvent): string {
   const d = e.data;
+  if (isReleased(e)) return 'firing (held back by a silence or maintenance window that ended)';
   if (d.notification === 'acknowledged') return `firing, acknowledged by ${clean(d.acknowledgedBy ?? '', 60)}`;
   if (d.notification === 'repeat') return `firing (repeat ${d.repeat ?? 1})`;
   const to = d.notification === 'resolved' && d.reason ? `${d.state} (${d.reason})` : d.state;
@@ -252,14 +256,17 @@ export function eventFields(e: BridgeEvent): EventFields {
 
 /** What happened, as a digest groups it: one key per state, one per results type, one per incident notification and type. */
 export function groupKey(e: BridgeEvent): string {
-  if (e.type === 'com.tencentcloud.cwp.incident.changed') return `incident:${e.data.notification}:${e.data.type}`;
+  if (e.type === 'com.tencentcloud.cwp.incident.changed') return `incident:${isReleased(e) ? 'released' : e.data.notification}:${e.data.type}`;
   return e.type === 'com.tencentcloud.cwp.task.status.changed' ? `state:${e.data.state}` : e.type;
 }
 
 function groupHeading(group: BridgeEvent[]): string {
   const sample = group[0]!, n = group.length;
   if (sample.type === 'com.tencentcloud.cwp.task.status.changed') return STATE_GROUP[sample.data.state](n);
-  if (sample.type === 'com.tencentcloud.cwp.incident.changed') return incidentGroupHeading(group as IncidentChangedEvent[]);
+  if (sample.type === 'com.tencentcloud.cwp.incident.changed') {
+    if (isReleased(sample)) return `A silence or maintenance window ended: ${n} ${n === 1 ? 'incident it held back is' : 'incidents it held back are'} still firing`;
+    return incidentGroupHeading(group as IncidentChangedEvent[]);
+  }
   if (sample.type === 'com.tencentcloud.cwp.agent.unwatched') return `${n} ${n === 1 ? 'agent is' : 'agents are'} no longer watched`;
   if (sample.type === 'com.tencentcloud.cwp.scan.status.changed') return n === 1 ? SCAN_WHAT[sample.data.state] : `The account's asset scan changed ${n} times`;
   const hosts = `${n} ${n === 1 ? 'host' : 'hosts'}`;

@@ -4,7 +4,7 @@
 // state it reloaded (file.ts).
 import type { DeadLetter, DiscoveryCursor, KeyRecord, MachineInfo, OutboxEntry, StoreIdentity, StoreReset, SweepSummary, Watch } from '../../types';
 import type { BridgeEvent, CloudEvent } from '../../events/types';
-import type { Incident, IncidentWrite } from '../../alerts/types';
+import type { Expectation, Incident, IncidentWrite, MaintenanceWindow, QuietHits, QuietKind, QuietRule, Silence } from '../../alerts/types';
 import { blankRecord, deadLetterId, incidentDueAt, incidentWriteApplies, keyId, laneOf, leftAtAfterWrite, parseKeyId } from '../rules';
 import type { CheckToRecord, DueFilter, Register, StoredSnapshot } from '../store';
 import { LaneSchedule } from './schedule';
@@ -43,6 +43,8 @@ export interface LocalStateDocument {
    * event trimmed, and its segment files with their committed lengths. Absent before history existed.
    */
   history?: HistoryDocument;
+  /** The quiet rules with their hits (absent before they existed). */
+  quiet?: { silence: Array<Silence & QuietHits & { endNoticed: boolean }>; window: Array<MaintenanceWindow & QuietHits>; expectation: Array<Expectation & QuietHits> };
 }
 
 export interface HistoryDocument {
@@ -51,6 +53,9 @@ export interface HistoryDocument {
   /** [file name, bytes committed, events written] */
   segments: Array<[string, number, number]>;
 }
+
+/** A quiet rule as a local store keeps it: the rule, its hits, and (a silence) whether its end was noticed. */
+export type StoredQuietRule = QuietRule & QuietHits & { endNoticed?: boolean };
 
 /**
  * What a local store holds. A key is "scheduled" while it is in `schedule` (syncSchedule listed it); its record
@@ -98,7 +103,7 @@ export class LocalState {
       const i = structuredClone(w.incident);
       this.incidents.set(i.key, i);
       this.indexIncident(i);
-      if (w.event) this.appendToOutbox(w.event, Date.parse(w.event.time));
+      if (w.event) this.appendToOutbox(w.event, Date.parse(w.event.time), w.silenced === true);
     }
   }
 
@@ -118,6 +123,8 @@ export class LocalState {
   readonly counters = new Map<string, number>();
   /** The file store's segments of the history, as loaded or last saved (history-file.ts); empty for memory. */
   historySegments: Array<[string, number, number]> = [];
+  /** QuietPort's rules, per kind by id (insertion order: oldest first). */
+  readonly quiet: Record<QuietKind, Map<string, StoredQuietRule>> = { silence: new Map(), window: new Map(), expectation: new Map() };
 
   /** recordCheck: lastChecked and nextDue of a key (a blank record if unknown); moves it only while scheduled. */
   recordCheck(check: CheckToRecord): void {
@@ -152,9 +159,9 @@ export class LocalState {
   }
 
   /** Appends an event to the outbox unless it is there already (a retried step appends it once). */
-  appendToOutbox(event: BridgeEvent, at: number): void {
+  appendToOutbox(event: BridgeEvent, at: number, silenced = false): void {
     if (this.outbox.has(event.id)) return;
-    this.outbox.set(event.id, { event: structuredClone(event), createdAt: at, targets: null, deliveries: {} });
+    this.outbox.set(event.id, { event: structuredClone(event), createdAt: at, targets: null, deliveries: {}, ...(silenced ? { silenced: true } : {}) });
     // The history and the published counter in the same step (a replayed event is in the history already).
     this.history.append(event);
     const key = publishedKey(event.type);
@@ -193,6 +200,11 @@ export class LocalState {
       incidentDue: Object.fromEntries(this.incidentDue),
       registers: Object.fromEntries([...this.registers].map(([name, r]) => [name, [r.value, r.version]])),
       counters: Object.fromEntries(this.counters),
+      quiet: {
+        silence: [...this.quiet.silence.values()] as NonNullable<LocalStateDocument['quiet']>['silence'],
+        window: [...this.quiet.window.values()] as NonNullable<LocalStateDocument['quiet']>['window'],
+        expectation: [...this.quiet.expectation.values()] as NonNullable<LocalStateDocument['quiet']>['expectation'],
+      },
     };
   }
 
@@ -232,6 +244,7 @@ export class LocalState {
     for (const [key, due] of Object.entries(doc.incidentDue ?? {})) if (s.incidentDue.has(key)) s.incidentDue.set(key, due);
     for (const [name, [value, version]] of Object.entries(doc.registers ?? {})) s.registers.set(name, { value, version });
     for (const [key, value] of Object.entries(doc.counters ?? {})) s.counters.set(key, value);
+    for (const kind of ['silence', 'window', 'expectation'] as const) for (const r of doc.quiet?.[kind] ?? []) s.quiet[kind].set(r.id, r);
     return s;
   }
 }

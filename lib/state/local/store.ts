@@ -28,7 +28,7 @@ import {
 } from '../rules';
 import type { ChangeToRecord, CheckToRecord, DueFilter, KeyClaim, PendingRead, Register, StateStore, StoredSnapshot } from '../store';
 import { clone } from './delivery';
-import { LocalHistoryStore } from './history';
+import { LocalQuietStore } from './quiet';
 export type { Persistence } from './persistence';
 
 
@@ -36,7 +36,7 @@ export type { Persistence } from './persistence';
 const copyWatch = (w: Watch): Watch => ({ uuid: w.uuid, kinds: [...w.kinds], source: w.source, addedAt: w.addedAt });
 const copyMachine = (m: MachineInfo): MachineInfo => ({ ...m, tags: [...m.tags] });
 
-export class LocalStateStore extends LocalHistoryStore implements StateStore {
+export class LocalStateStore extends LocalQuietStore implements StateStore {
   readonly durableAcrossInstances = false;
 
   get description(): string {

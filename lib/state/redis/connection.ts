@@ -29,6 +29,11 @@
 //                              zset   key -> openedAt: every incident, those of a state, those of an agent (listings)
 //   <p>:inc:due                zset   key -> when the clock must look at it (rules.incidentDueAt, or a claim's end)
 //   <p>:inc:resolved           zset   key -> resolvedAt (retention)
+//   <p>:quiet:<kind>          hash   id -> the quiet rule's JSON (kind: silence, window, expectation)
+//   <p>:quiet:hits, <p>:quiet:last
+//                              hash   "<kind>/<id>" -> hits, and the last hit's time (QuietPort.addQuietHits)
+//   <p>:quiet:ended            hash   silence id -> "<at>\n<by>": ended early (DELETE); the first end stands
+//   <p>:quiet:noticed          set    silence ids whose end was said (QuietPort.noticeSilenceEnded)
 //   <p>:rate:<action>          string the rate limiter's theoretical arrival time (lib/ratelimit/redis.ts)
 //   <p>:store                  hash   storeId, createdAt: the store's identity (StorePort.identity), made on first use
 //   <p>:register:<name>        hash   value, version: a register (RegisterPort), e.g. `scan`, the account's scan on cwp

@@ -26,6 +26,7 @@ export abstract class RedisDeliveryStore extends RedisConnection implements Outb
           createdAt: Number(h.createdAt),
           targets: h.targets ? (JSON.parse(h.targets) as string[]) : null,
           deliveries,
+          ...(h.silenced === '1' ? { silenced: true } : {}),
         });
       }
       return out;

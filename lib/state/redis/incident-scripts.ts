@@ -5,7 +5,7 @@
 //
 // An incident write reaches Lua as one element of the JSON array ARGV `incidents` (RedisIncidentStore.incidentArgs):
 // {key, subject, uuid, state, expectedRevision, revision, json, openedAt, resolvedAt, dueAt, eventId, eventJson,
-// createdAt}, numbers as strings, '' for none. Its keys are built from `prefix` (`<p>:`), as claimIdle reads records
+// createdAt, silenced ('1': held back by a silence, the outbox entry's `silenced`)}, numbers as strings, '' for none. Its keys are built from `prefix` (`<p>:`), as claimIdle reads records
 // under recPrefix: with Redis Cluster the prefix's hash tag keeps them in one slot.
 
 export const INCIDENT_FRAGMENTS = {
@@ -42,7 +42,9 @@ local function apply_incident_writes(p, writes, outbox, seq, history)
     end
     if redis.call('SCARD', openOf) == 0 then redis.call('ZREM', p .. 'inc:agents', w.uuid) else redis.call('ZADD', p .. 'inc:agents', 0, w.uuid) end
     if w.dueAt == '' then redis.call('ZREM', p .. 'inc:due', w.key) else redis.call('ZADD', p .. 'inc:due', w.dueAt, w.key) end
-    if w.eventId ~= '' then append_to_outbox(outbox, p .. 'outbox:' .. w.eventId, seq, w.eventId, w.eventJson, w.createdAt, history) end
+    if w.eventId ~= '' and append_to_outbox(outbox, p .. 'outbox:' .. w.eventId, seq, w.eventId, w.eventJson, w.createdAt, history) and w.silenced == '1' then
+      redis.call('HSET', p .. 'outbox:' .. w.eventId, 'silenced', '1')
+    end
   end
 end`,
 };

@@ -20,12 +20,13 @@ export abstract class RedisIncidentStore extends RedisLifecycleStore implements 
 
   /** The ARGV `incidents` of a script: the writes as incident-scripts.ts reads them ('[]' for none). */
   protected incidentArgs(writes: readonly IncidentWrite[] | undefined): string {
-    return JSON.stringify((writes ?? []).map(({ incident: i, expectedRevision, event }) => {
+    return JSON.stringify((writes ?? []).map(({ incident: i, expectedRevision, event, silenced }) => {
       const due = incidentDueAt(i);
       return {
         key: i.key, subject: i.subject, uuid: i.agent.uuid, state: i.state, expectedRevision: String(expectedRevision), revision: String(i.revision),
         json: JSON.stringify(i), openedAt: String(i.openedAt), resolvedAt: i.resolvedAt === null ? '' : String(i.resolvedAt), dueAt: due === null ? '' : String(due),
         eventId: event?.id ?? '', eventJson: event ? JSON.stringify(event) : '', createdAt: event ? String(Date.parse(event.time)) : '',
+        silenced: silenced ? '1' : '',
       };
     }));
   }

@@ -10,6 +10,7 @@ import type * as rules from '../rules';
 import { LIFECYCLE_SCRIPTS } from './lifecycle-scripts';
 import { INCIDENT_FRAGMENTS, INCIDENT_SCRIPTS } from './incident-scripts';
 import { HISTORY_LUA, HISTORY_SCRIPTS } from './history-scripts';
+import { QUIET_SCRIPTS } from './quiet-scripts';
 
 /** Lua functions more than one script needs, each the one Lua copy of a rule or a step. */
 export const FRAGMENTS = {
@@ -397,7 +398,7 @@ return { redis.call('HGET', discovery, 'cursor') or '' }`,
 } as const satisfies Record<string, Script>;
 
 /** Every script, one registry: the store's, and each port group's table of its own (lifecycle-scripts.ts). */
-export const SCRIPTS = { ...STORE_SCRIPTS, ...LIFECYCLE_SCRIPTS };
+export const SCRIPTS = { ...STORE_SCRIPTS, ...LIFECYCLE_SCRIPTS, ...QUIET_SCRIPTS };
 
 export type ScriptName = keyof typeof SCRIPTS;
 /** The KEYS of a script, by name. */

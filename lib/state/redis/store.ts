@@ -11,7 +11,7 @@ import type { IncidentWrite } from '../../alerts/types';
 import { compareWatches, keyId, laneOf, parseKeyId, putWatchRecord, readPendingAfter } from '../rules';
 import type { ChangeToRecord, CheckToRecord, DueFilter, KeyClaim, PendingRead, Register, StateStore, StoredSnapshot } from '../store';
 import { DEFAULT_PREFIX, describeRedisUrl, newRedisClient, type RedisStateStoreOptions } from './connection';
-import { RedisHistoryStore } from './history';
+import { RedisQuietStore } from './quiet';
 
 export { DEFAULT_PREFIX, describeRedisUrl, type RedisStateStoreOptions } from './connection';
 
@@ -22,7 +22,7 @@ function pairs(flat: string[]): Array<[string, string]> {
   return out;
 }
 
-export class RedisStateStore extends RedisHistoryStore implements StateStore {
+export class RedisStateStore extends RedisQuietStore implements StateStore {
   /** Connects (failing after connectTimeoutMs with a message naming the server) and returns the store. */
   static async open(url: string, options: RedisStateStoreOptions = {}): Promise<RedisStateStore> {
     const store = new RedisStateStore(newRedisClient(url, options), describeRedisUrl(url), options.prefix ?? DEFAULT_PREFIX);
