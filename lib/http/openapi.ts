@@ -255,6 +255,91 @@ export const OPERATIONS: Record<string, OperationDoc> = {
       '409': error('not_firing, conflict'),
     },
   },
+  'POST /v1/incidents/{key}/accept': {
+    summary: 'Accept a port.opened or process.suspicious incident: it resolves and its port or process is expected on its agent from then on',
+    scope: 'alerts',
+    body: { type: 'object', properties: { by: { type: 'string', minLength: 1, maxLength: 200 }, comment: { type: 'string', minLength: 1, maxLength: 2000 } }, required: ['by', 'comment'], additionalProperties: false },
+    bodyRequired: true,
+    responses: {
+      '200': json('accepted', obj({ incident: ref('Incident'), expectation: ref('Expectation') })),
+      '400': error('invalid_key, invalid_body (naming the field)'),
+      '404': error('not_found'),
+      '409': error('not_acceptable (another type), not_open (resolved), conflict'),
+    },
+  },
+  'GET /v1/silences': {
+    summary: 'Silences, oldest first, with who made them, why, and how many incidents each held back',
+    scope: 'read',
+    query: { state: { schema: { enum: ['active', 'pending', 'expired'] }, description: 'left out: all' } },
+    responses: { '200': json('the silences', obj({ silences: array(ref('Silence')) })), '400': error('invalid_state') },
+  },
+  'POST /v1/silences': {
+    summary: 'Make a silence: matching incidents still open, fire and resolve, but their incident.changed reaches no sink (but those with <P>_IGNORE_SILENCES)',
+    scope: 'alerts',
+    body: {
+      type: 'object',
+      properties: { matchers: array(ref('Matcher')), startsAt: dateTime, endsAt: dateTime, createdBy: str, comment: str, force: bool },
+      required: ['matchers', 'endsAt', 'createdBy', 'comment'], additionalProperties: false,
+    },
+    bodyRequired: true,
+    responses: {
+      '201': json('the silence', ref('Silence')),
+      '400': error('invalid_body: every problem listed, each naming its field'),
+      '409': error('too_broad: no uuid, machineName, machineIp or tag matcher narrows it (send "force": true to mean it)'),
+    },
+  },
+  'DELETE /v1/silences/{id}': {
+    summary: 'End a silence now (what it still holds back and is firing is notified at the next sweep)',
+    scope: 'alerts',
+    responses: { '200': json('the silence, expired', ref('Silence')), '400': error('invalid_id'), '404': error('not_found') },
+  },
+  'GET /v1/maintenance': {
+    summary: 'Maintenance windows: ALERT_MAINTENANCE\'s (origin config) then the API\'s, each with what it held back',
+    scope: 'read',
+    responses: { '200': json('the windows', obj({ windows: array(ref('MaintenanceWindow')) })) },
+  },
+  'POST /v1/maintenance': {
+    summary: 'Make a recurring maintenance window: inside it, matching incidents behave as silenced',
+    scope: 'alerts',
+    body: {
+      type: 'object',
+      properties: { matchers: array(ref('Matcher')), days: array({ enum: ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] }), start: { type: 'string', pattern: '^\\d{2}:\\d{2}$' }, end: { type: 'string', pattern: '^\\d{2}:\\d{2}$' }, timezone: { type: 'string', description: 'an IANA time zone, e.g. Asia/Shanghai' }, createdBy: str, comment: str },
+      required: ['matchers', 'days', 'start', 'end', 'timezone', 'createdBy', 'comment'], additionalProperties: false,
+    },
+    bodyRequired: true,
+    responses: { '201': json('the window', ref('MaintenanceWindow')), '400': error('invalid_body: every problem listed, each naming its field') },
+  },
+  'DELETE /v1/maintenance/{id}': {
+    summary: 'Remove a maintenance window',
+    scope: 'alerts',
+    responses: { '200': json('removed', obj({ deleted: str })), '400': error('invalid_id'), '404': error('not_found'), '409': error('configured: it comes from ALERT_MAINTENANCE') },
+  },
+  'GET /v1/expectations': {
+    summary: 'Expectations (ports and processes expected where their matchers say), each with its hits',
+    scope: 'read',
+    responses: { '200': json('the expectations', obj({ expectations: array(ref('Expectation')) })) },
+  },
+  'POST /v1/expectations': {
+    summary: 'Make an expectation: a port.opened or process.suspicious it covers opens no incident',
+    scope: 'alerts',
+    body: {
+      type: 'object',
+      properties: {
+        matchers: array(ref('Matcher')),
+        ports: array({ type: 'object', properties: { port: { type: 'integer', minimum: 0, maximum: 65535 }, processName: str }, required: ['port'] }),
+        processes: array({ type: 'object', properties: { processName: str, fullPath: str }, required: ['processName'] }),
+        createdBy: str, comment: str,
+      },
+      required: ['matchers', 'createdBy', 'comment'], additionalProperties: false,
+    },
+    bodyRequired: true,
+    responses: { '201': json('the expectation', ref('Expectation')), '400': error('invalid_body: every problem listed, each naming its field') },
+  },
+  'DELETE /v1/expectations/{id}': {
+    summary: 'Remove an expectation',
+    scope: 'alerts',
+    responses: { '200': json('removed', obj({ deleted: str })), '400': error('invalid_id'), '404': error('not_found') },
+  },
   'GET /v1/events': {
     summary: 'The event history, newest first',
     description: 'Every event the bridge published (incident.changed included), kept HISTORY_RETENTION and at most HISTORY_MAX.',
@@ -311,7 +396,6 @@ export const OPERATIONS: Record<string, OperationDoc> = {
       '404': html('links_off, or no such incident'),
       '409': html('not_firing'),
       '410': html('link_expired'),
-      '501': html('not_implemented: the action is not available in this version'),
     },
   },
 };
@@ -353,6 +437,32 @@ const SCHEMAS: Record<string, Json> = {
     },
     required: ['key', 'type', 'state', 'acknowledged', 'severity', 'summary'],
   },
+  Matcher: {
+    type: 'object',
+    properties: { name: { enum: ['uuid', 'machineName', 'machineIp', 'tag', 'type', 'kind', 'port', 'processName'] }, value: str, op: { enum: ['=', '!=', 'glob', 'cidr'], default: '=' } },
+    required: ['name', 'value'],
+  },
+  Silence: {
+    type: 'object',
+    properties: {
+      id: str, state: { enum: ['active', 'pending', 'expired'] }, matchers: array(ref('Matcher')), startsAt: dateTime, endsAt: dateTime, createdBy: str, comment: str, createdAt: dateTime,
+      heldBack: int, lastHeldAt: nullable(dateTime), force: bool, endedBy: str,
+    },
+    required: ['id', 'state', 'matchers', 'startsAt', 'endsAt', 'createdBy', 'comment', 'heldBack'],
+  },
+  MaintenanceWindow: {
+    type: 'object',
+    properties: {
+      id: str, origin: { enum: ['api', 'config'] }, matchers: array(ref('Matcher')), days: array(str), start: str, end: str, timezone: str, createdBy: str, comment: str, createdAt: dateTime,
+      heldBack: int, lastHeldAt: nullable(dateTime),
+    },
+    required: ['id', 'origin', 'matchers', 'days', 'start', 'end', 'timezone', 'createdBy', 'comment', 'heldBack'],
+  },
+  Expectation: {
+    type: 'object',
+    properties: { id: str, matchers: array(ref('Matcher')), ports: array({ type: 'object' }), processes: array({ type: 'object' }), createdBy: str, comment: str, createdAt: dateTime, hits: int, lastHitAt: nullable(dateTime) },
+    required: ['id', 'matchers', 'createdBy', 'comment', 'hits'],
+  },
 };
 
 const RESPONSES: Record<string, Json> = {
@@ -372,6 +482,7 @@ const PARAM_SCHEMAS: Record<string, Json> = {
   kind: ref('Kind'),
   key: { type: 'string', pattern: '^[a-z0-9][a-z0-9.-]{0,254}$', description: 'an incident key' },
   token: { type: 'string', description: 'the signed link as the chat message carries it' },
+  id: { type: 'string', description: 'a silence, window or expectation id, as its POST answered' },
 };
 
 function operation(method: string, pattern: string, d: OperationDoc): Json {

@@ -89,13 +89,19 @@ describe('pressing the button (POST)', () => {
     expect((await h.store.getIncident(key))!.acknowledgedBy).toBe('chat link');
   });
 
-  it('silence answers 501 with a clear page until silences are wired, and changes nothing', async () => {
+  it('silence makes a 1 h silence on the incident\'s agent and type, with an audit line', async () => {
     const { h, key, storeId } = await withFiringIncident();
     const r = await post(h, token({ action: 'silence', key, storeId, hours: 1 }));
-    expect(r.statusCode).toBe(501);
-    expect(r.body).toContain('nothing was changed');
+    expect(r.statusCode).toBe(200);
+    expect(r.body).toContain('is silenced until');
+    const { silences } = await h.store.listQuietRules();
+    expect(silences).toHaveLength(1);
+    expect(silences[0]).toMatchObject({
+      matchers: [{ name: 'uuid', value: UUID, op: '=' }, { name: 'type', value: 'agent.offline', op: '=' }],
+      createdBy: 'alice', endsAt: silences[0]!.startsAt + 3_600_000,
+    });
     expect((await h.store.getIncident(key))!.acknowledged).toBe(false);
-    expect(h.lines.filter((l) => l.msg === 'audit')).toEqual([expect.objectContaining({ via: 'link', action: 'silence', incident: key, status: 501 })]);
+    expect(h.lines.filter((l) => l.msg === 'audit')).toEqual([expect.objectContaining({ via: 'link', action: 'silence', incident: key, status: 200 })]);
   });
 });
 
