@@ -60,8 +60,10 @@ describe('RedisRateLimiter', () => {
     }));
     expect(granted).toHaveLength(30);
     expect(maxInWindow(granted)).toBeLessThanOrEqual(40);
-    // One ask per grant, plus one per wait the bucket named: never each waiting caller asking in turn.
-    expect(asked).toBeLessThanOrEqual(2 * granted.length);
+    // One ask per grant, plus about one per wait the bucket named (on a busy machine a timer can wake a hair before
+    // the bucket refills and ask once more: a quarter more is allowed); each waiting caller asking in turn would be
+    // about 8 asks per grant here (229 for these 30).
+    expect(asked).toBeLessThanOrEqual(2.5 * granted.length);
   });
 
   test('a pause by one instance holds the action for every instance', async () => {
