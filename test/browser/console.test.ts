@@ -282,7 +282,7 @@ suite('the console in Chromium', () => {
     await page.close();
   });
 
-  test('readable on a 390 px wide phone: nothing wider than the screen but the tables, which scroll inside', async () => {
+  test('readable on a 390 px wide phone: nothing wider than the screen but the tables, which scroll inside, forms included', async () => {
     const page = await open();
     await page.setViewportSize({ width: 390, height: 844 });
     await login(page, ADMIN_TOKEN);
@@ -293,6 +293,14 @@ suite('the console in Chromium', () => {
     await page.getByRole('region', { name: 'Dead letter list' }).waitFor();
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await shot(page, 'phone-deliveries');
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Incidents' }).click();
+    await page.getByRole('region', { name: 'Incidents' }).getByRole('row').nth(1).waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Silences & windows' }).click();
+    for (const part of ['silence', 'window', 'expectation']) await page.getByText(`New ${part}`, { exact: true }).click();
+    await page.getByRole('button', { name: 'Create the expectation' }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot(page, 'phone-rules');
     await page.close();
   });
 

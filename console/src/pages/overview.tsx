@@ -10,7 +10,6 @@ import { count, duration, hostName } from '../format';
 import { may } from '../permissions';
 import { link } from '../router';
 import { Badge, OutcomeLine, Show, TableWrap, Time, useAction, useLoad, type Loaded } from '../ui';
-import type { CloudEvent } from '../../../lib/events/types';
 import type { TaskKind, Watch } from '../../../lib/types';
 
 /** Agents whose states are read at a time (one request each, within a token's burst of API_RATE_BURST). */
@@ -46,19 +45,6 @@ export async function agentStates(uuids: string[]): Promise<Map<string, AgentVie
     }
   };
   await Promise.all(Array.from({ length: 4 }, worker));
-  return out;
-}
-
-/** Every event since `since`, following the history's cursor (at most `maxPages` pages). */
-export async function eventsSince(since: string, query: Record<string, string> = {}, maxPages = 20): Promise<CloudEvent[]> {
-  const out: CloudEvent[] = [];
-  let cursor: string | undefined;
-  for (let i = 0; i < maxPages; i++) {
-    const page = await call<{ events: CloudEvent[]; nextCursor: string | null }>('GET', '/v1/events', { query: { ...query, since, limit: 500, cursor } });
-    out.push(...page.events);
-    if (!page.nextCursor) break;
-    cursor = page.nextCursor;
-  }
   return out;
 }
 
