@@ -378,6 +378,7 @@ suite('the console in Chromium', () => {
     await shot(page, 'rules');
     await row.getByRole('button', { name: 'End' }).click();
     await row.getByRole('button', { name: 'Confirm' }).click();
+    await silences.getByRole('status').filter({ hasText: 'The silence ended' }).waitFor();
     await row.getByText('expired').waitFor();
     await row.getByText('ended by ops').waitFor();
     expect(await row.getByRole('button', { name: 'End' }).count()).toBe(0);
@@ -437,6 +438,26 @@ suite('the console in Chromium', () => {
     await page.getByRole('region', { name: 'Silences', exact: true }).getByText('batch-01 reinstall').waitFor();
     expect(await page.locator('main').getByRole('button').count()).toBe(0);
     expect(await page.getByText(/^New (silence|window|expectation)$/).count()).toBe(0);
+    await page.close();
+  });
+
+  test('accepts a port incident as expected with a comment: it resolves, and the expectation is listed', async () => {
+    const summary = 'port 6379 (redis-server) opened on web-01 (10.0.1.11)';
+    const page = await open('#/incidents?state=firing&type=port.opened');
+    await login(page, ADMIN_TOKEN);
+    await incidentPage(page, summary);
+    // Accepting says why: without a comment the console asks for one and sends nothing.
+    await page.getByRole('button', { name: 'Accept as expected' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Write a comment first: why it is expected' }).waitFor();
+    await page.getByLabel(/^Comment/).fill('redis is part of the new cache tier');
+    await page.getByRole('button', { name: 'Accept as expected' }).click();
+    await page.getByRole('status').filter({ hasText: 'Accepted: it resolved' }).waitFor();
+    await page.locator('dl.facts dd').filter({ hasText: '(accepted)' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Accept as expected' }).count()).toBe(0);
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Silences & windows' }).click();
+    const row = page.getByRole('region', { name: 'Expectations', exact: true }).getByRole('row', { name: /port 6379/ }).first();
+    await row.getByText('redis is part of the new cache tier').waitFor();
+    expect(await row.textContent()).toContain(`uuid = ${WEB}`);
     await page.close();
   });
 });

@@ -42,6 +42,7 @@ export function Incidents({ who, query, go }: { who: Whoami; query: URLSearchPar
     () => call<{ incidents: IncidentView[]; nextCursor: string | null }>('GET', '/v1/incidents', { query: { state, type, limit: PAGE, cursor } }),
     `incidents:${state}:${type}:${cursor ?? ''}`,
   );
+  const [busy, outcome, run] = useAction();
   const filter = (next: { state?: string; type?: string }) => {
     setCursors([]);
     go(link('incidents', null, { state, type, ...next }));
@@ -62,6 +63,7 @@ export function Incidents({ who, query, go }: { who: Whoami; query: URLSearchPar
           </select>
         </label>
       </form>
+      <OutcomeLine outcome={outcome} />
       <Show value={list} what="incidents" reload={reload}>
         {({ incidents, nextCursor }) => incidents.length === 0 ? <p>No incidents{state || type ? ' match these filters' : ''}.</p> : (
           <>
@@ -76,7 +78,7 @@ export function Incidents({ who, query, go }: { who: Whoami; query: URLSearchPar
                     <td>{i.type}</td>
                     <td><a href={link('agents', i.agent.uuid)}>{hostName(i.agent.uuid, { name: i.agent.machineName ?? null, ip: i.agent.machineIp ?? null })}</a></td>
                     <td><Time iso={i.openedAt} relative /></td>
-                    {may(who, 'acknowledge') ? <td>{canAcknowledge(i) ? <Acknowledge incident={i} who={who} done={reload} /> : null}</td> : null}
+                    {may(who, 'acknowledge') ? <td>{canAcknowledge(i) ? <Acknowledge incident={i} who={who} busy={busy} run={run} done={reload} /> : null}</td> : null}
                   </tr>
                 ))}
               </tbody>
@@ -92,17 +94,14 @@ export function Incidents({ who, query, go }: { who: Whoami; query: URLSearchPar
   );
 }
 
-function Acknowledge({ incident, who, done }: { incident: IncidentView; who: Whoami; done: () => void }) {
-  const [busy, outcome, run] = useAction();
+/** The list's Acknowledge button; its outcome is shown above the list, which outlives the button. */
+function Acknowledge({ incident, who, busy, run, done }: { incident: IncidentView; who: Whoami; busy: boolean; run: (f: () => Promise<string>) => Promise<void>; done: () => void }) {
   return (
-    <>
-      <button type="button" disabled={busy} aria-label={`Acknowledge: ${incident.summary}`} onClick={() => run(async () => {
-        await call('POST', `/v1/incidents/${encodeURIComponent(incident.key)}/ack`, { body: { by: who.name } });
-        done();
-        return `Acknowledged: ${incident.summary}.`;
-      })}>Acknowledge</button>
-      <OutcomeLine outcome={outcome} />
-    </>
+    <button type="button" disabled={busy} aria-label={`Acknowledge: ${incident.summary}`} onClick={() => run(async () => {
+      await call('POST', `/v1/incidents/${encodeURIComponent(incident.key)}/ack`, { body: { by: who.name } });
+      done();
+      return `Acknowledged: ${incident.summary}.`;
+    })}>Acknowledge</button>
   );
 }
 
@@ -126,7 +125,7 @@ export function Incident({ id, who }: { id: string; who: Whoami }) {
               {i.silencedBy?.length ? <><dt>Held back by</dt><dd><a href={link('rules')}>{count(i.silencedBy.length, 'silence or window', 'silences or windows')}</a></dd></> : null}
             </dl>
           </section>
-          {i.state !== 'resolved' ? <IncidentActions incident={i} who={who} done={reload} /> : null}
+          <IncidentActions incident={i} who={who} done={reload} />
           <section aria-labelledby="h-timeline">
             <h2 id="h-timeline">Timeline</h2>
             {i.timeline?.length ? (
@@ -147,10 +146,12 @@ function IncidentActions({ incident, who, done }: { incident: IncidentView; who:
   const [comment, setComment] = useState('');
   const [silenceFor, setSilenceFor] = useState<number>(SILENCE_FOR[0].ms);
   const [busy, outcome, run] = useAction();
+  const open = incident.state !== 'resolved';
   const ack = may(who, 'acknowledge') && canAcknowledge(incident);
-  const accept = may(who, 'accept') && ACCEPTABLE_TYPES.includes(incident.type);
-  const silence = may(who, 'silence');
-  if (!ack && !accept && !silence) return null;
+  const accept = may(who, 'accept') && open && ACCEPTABLE_TYPES.includes(incident.type);
+  const silence = may(who, 'silence') && open;
+  // Nothing (more) to offer: only what the last action did, if anything (accepting resolves the incident).
+  if (!ack && !accept && !silence) return <OutcomeLine outcome={outcome} />;
   const key = encodeURIComponent(incident.key);
   /** Silencing and accepting say why: the API requires the comment. */
   const why = (what: string): string => {

@@ -39,16 +39,23 @@ export function Rules({ who }: { who: Whoami }) {
 /** A part of the page: its heading, its list (or why not), and the form to make one. */
 function Part<T>({ id, title, one, load, who, children, form }: {
   id: string; title: string; one: string; load: () => Promise<T[]>; who: Whoami;
-  children: (rows: T[], reload: () => void) => ComponentChildren; form: (done: () => void) => ComponentChildren;
+  children: (rows: T[], remove: Remove) => ComponentChildren; form: (done: () => void) => ComponentChildren;
 }) {
   const [list, reload] = useLoad(load, id);
+  const [busy, outcome, run] = useAction();
+  const remove: Remove = { busy, run: (path, what) => run(async () => {
+    await call('DELETE', path);
+    reload();
+    return what;
+  }) };
   return (
     <section aria-labelledby={`h-${id}`}>
       <h2 id={`h-${id}`}>{title}</h2>
+      <OutcomeLine outcome={outcome} />
       <Show value={list} what={title.toLowerCase()} reload={reload}>
         {(rows) => (
           <>
-            {rows.length === 0 ? <p>No {title.toLowerCase()}.</p> : <>{children(rows, reload)}<p class="muted">{count(rows.length, one)}.</p></>}
+            {rows.length === 0 ? <p>No {title.toLowerCase()}.</p> : <>{children(rows, remove)}<p class="muted">{count(rows.length, one)}.</p></>}
             {may(who, 'createRule') ? <details><summary>New {one}</summary>{form(reload)}</details> : null}
           </>
         )}
@@ -57,19 +64,16 @@ function Part<T>({ id, title, one, load, who, children, form }: {
   );
 }
 
-/** The End / Delete button of a row, with its confirm step and outcome. */
-function RemoveButton({ label, confirm, path, done, what }: { label: string; confirm: string; path: string; done: () => void; what: string }) {
-  const [busy, outcome, run] = useAction();
-  return (
-    <>
-      <ConfirmButton label={label} confirmLabel={confirm} disabled={busy} onConfirm={() => run(async () => {
-        await call('DELETE', path);
-        done();
-        return what;
-      })} />
-      <OutcomeLine outcome={outcome} />
-    </>
-  );
+/** Ending or deleting a rule of a part: its outcome shows above the list, which outlives the row's button. */
+interface Remove {
+  busy: boolean;
+  /** DELETE `path`, then say `what` and reload the list. */
+  run: (path: string, what: string) => Promise<void>;
+}
+
+/** The End / Delete button of a row, with its confirm step. */
+function RemoveButton({ label, confirm, path, remove, what }: { label: string; confirm: string; path: string; remove: Remove; what: string }) {
+  return <ConfirmButton label={label} confirmLabel={confirm} disabled={remove.busy} onConfirm={() => void remove.run(path, what)} />;
 }
 
 function Comment({ comment, by }: { comment: string; by: string }) {
@@ -84,7 +88,7 @@ function Silences({ who }: { who: Whoami }) {
     <Part<SilenceView> id="silences" title="Silences" one="silence" who={who}
       load={async () => (await call<{ silences: SilenceView[] }>('GET', '/v1/silences')).silences}
       form={(done) => <SilenceForm who={who} done={done} />}>
-      {(rows, reload) => (
+      {(rows, remove) => (
         <TableWrap label="Silences">
           <thead><tr><th scope="col">Matches</th><th scope="col">State</th><th scope="col">From</th><th scope="col">Until</th><th scope="col">Held back</th><th scope="col">Comment</th>{canEnd ? <th scope="col"><span class="visually-hidden">End</span></th> : null}</tr></thead>
           <tbody>
@@ -96,7 +100,7 @@ function Silences({ who }: { who: Whoami }) {
                 <td><Time iso={s.endsAt} relative /></td>
                 <td>{count(s.heldBack, 'notification')}{s.lastHeldAt ? <div class="small">last <Time iso={s.lastHeldAt} relative /></div> : null}</td>
                 <td><Comment comment={s.comment} by={s.createdBy} /></td>
-                {canEnd ? <td>{s.state !== 'expired' ? <RemoveButton label="End" confirm="End this silence now?" path={`/v1/silences/${encodeURIComponent(s.id)}`} done={reload} what="The silence ended: what it held back and still fires is notified by the next sweep." /> : null}</td> : null}
+                {canEnd ? <td>{s.state !== 'expired' ? <RemoveButton label="End" confirm="End this silence now?" path={`/v1/silences/${encodeURIComponent(s.id)}`} remove={remove} what="The silence ended: what it held back and still fires is notified by the next sweep." /> : null}</td> : null}
               </tr>
             ))}
           </tbody>
@@ -146,7 +150,7 @@ function Windows({ who }: { who: Whoami }) {
     <Part<WindowView> id="windows" title="Maintenance windows" one="window" who={who}
       load={async () => (await call<{ windows: WindowView[] }>('GET', '/v1/maintenance')).windows}
       form={(done) => <WindowForm who={who} done={done} />}>
-      {(rows, reload) => (
+      {(rows, remove) => (
         <TableWrap label="Maintenance windows">
           <thead><tr><th scope="col">Matches</th><th scope="col">When</th><th scope="col">From</th><th scope="col">Held back</th><th scope="col">Comment</th>{canDelete ? <th scope="col"><span class="visually-hidden">Delete</span></th> : null}</tr></thead>
           <tbody>
@@ -157,7 +161,7 @@ function Windows({ who }: { who: Whoami }) {
                 <td>{w.origin === 'config' ? 'ALERT_MAINTENANCE' : 'the API'}</td>
                 <td>{count(w.heldBack, 'notification')}{w.lastHeldAt ? <div class="small">last <Time iso={w.lastHeldAt} relative /></div> : null}</td>
                 <td><Comment comment={w.comment} by={w.createdBy} /></td>
-                {canDelete ? <td>{w.origin === 'api' ? <RemoveButton label="Delete" confirm="Delete this window?" path={`/v1/maintenance/${encodeURIComponent(w.id)}`} done={reload} what="The window was deleted." /> : <span class="muted small">change it in ALERT_MAINTENANCE</span>}</td> : null}
+                {canDelete ? <td>{w.origin === 'api' ? <RemoveButton label="Delete" confirm="Delete this window?" path={`/v1/maintenance/${encodeURIComponent(w.id)}`} remove={remove} what="The window was deleted." /> : <span class="muted small">change it in ALERT_MAINTENANCE</span>}</td> : null}
               </tr>
             ))}
           </tbody>
@@ -212,7 +216,7 @@ function Expectations({ who }: { who: Whoami }) {
     <Part<ExpectationView> id="expectations" title="Expectations" one="expectation" who={who}
       load={async () => (await call<{ expectations: ExpectationView[] }>('GET', '/v1/expectations')).expectations}
       form={(done) => <ExpectationForm who={who} done={done} />}>
-      {(rows, reload) => (
+      {(rows, remove) => (
         <TableWrap label="Expectations">
           <thead><tr><th scope="col">Matches</th><th scope="col">Expected</th><th scope="col">Hits</th><th scope="col">Comment</th>{canDelete ? <th scope="col"><span class="visually-hidden">Delete</span></th> : null}</tr></thead>
           <tbody>
@@ -222,7 +226,7 @@ function Expectations({ who }: { who: Whoami }) {
                 <td>{expectedText(x)}</td>
                 <td>{count(x.hits, 'incident')} not opened{x.lastHitAt ? <div class="small">last <Time iso={x.lastHitAt} relative /></div> : null}</td>
                 <td><Comment comment={x.comment} by={x.createdBy} /></td>
-                {canDelete ? <td><RemoveButton label="Delete" confirm="Delete this expectation?" path={`/v1/expectations/${encodeURIComponent(x.id)}`} done={reload} what="The expectation was deleted." /></td> : null}
+                {canDelete ? <td><RemoveButton label="Delete" confirm="Delete this expectation?" path={`/v1/expectations/${encodeURIComponent(x.id)}`} remove={remove} what="The expectation was deleted." /></td> : null}
               </tr>
             ))}
           </tbody>
