@@ -112,7 +112,7 @@ export interface Health {
   discovery?: { listing: number | null; inProgress: boolean; lastCompletedAt: string | null; skippedNoUuid: number; every: string };
   problem?: string | null;
   warnings?: string[];
-  /** Set when the store was found emptied (being built: POST /v1/store/reset-acknowledged). */
+  /** Set when the store was found emptied, until an admin acknowledges it (POST /v1/store/reset-acknowledged). */
   storeResetAt?: string | null;
   variables?: string[];
   problems?: string[];
