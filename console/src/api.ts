@@ -1,10 +1,11 @@
 // The console's one way to the API: same origin, relative to where the page is served (so an API_BASE_PATH or a
 // gateway's prefix needs nothing), the session's token as a bearer token, every failure one ApiError carrying the
-// API's own message. The wire shapes of the routes the console reads are below, from the README's HTTP API table
-// and, for the routes still being built, from their agreed contracts (issue #21).
+// API's own message. The wire shapes of the routes the console reads are below, as lib/http/* answers them (the
+// OpenAPI document at /openapi.json describes the same).
 import type { Scope } from '../../lib/config/tokens';
 import type { CloudEvent, IncidentAgent, Severity } from '../../lib/events/types';
-import type { IncidentState, IncidentType } from '../../lib/alerts/types';
+import type { ExpectedPort, ExpectedProcess, IncidentState, IncidentType, Matcher, Weekday } from '../../lib/alerts/types';
+import type { AgentCondition } from './agent-state';
 import type { MachineInfo, SweepSummary, TaskKind, TaskState, Watch } from '../../lib/types';
 
 export class ApiError extends Error {
@@ -111,7 +112,7 @@ export interface Health {
   discovery?: { listing: number | null; inProgress: boolean; lastCompletedAt: string | null; skippedNoUuid: number; every: string };
   problem?: string | null;
   warnings?: string[];
-  /** Set when the store was found emptied (being built: POST /v1/store/reset-acknowledged). */
+  /** Set when the store was found emptied, until an admin acknowledges it (POST /v1/store/reset-acknowledged). */
   storeResetAt?: string | null;
   variables?: string[];
   problems?: string[];
@@ -164,30 +165,96 @@ export interface DeadLetterPage {
   deliveries: DeadLetterView[];
 }
 
-/** An incident as GET /v1/incidents lists it (being built: the contract of issue #21). */
+/** An incident as GET /v1/incidents lists it and GET /v1/incidents/{key} shows it (lib/http/incidents.ts incidentView). */
 export interface IncidentView {
   key: string;
   type: IncidentType;
   state: IncidentState;
   acknowledged: boolean;
+  acknowledgedBy?: string;
+  acknowledgedAt?: string | null;
+  /** The acknowledgement's comment. */
+  comment?: string;
   severity: Severity;
   agent: IncidentAgent;
+  subject: string;
+  kind?: TaskKind;
+  port?: number;
+  processName?: string;
   summary: string;
   openedAt: string;
   firingAt: string | null;
   resolvedAt: string | null;
-  timeline?: Array<{ at: string; what: string; by?: string | null; comment?: string | null }>;
+  resolvedReason?: string;
+  /** Pending only: when it fires unless it resolves first. */
+  firesAt?: string | null;
+  repeats: number;
+  /** The silences and maintenance windows holding it back now. */
+  silencedBy?: string[];
+  timeline?: Array<{ at: string; what: string; by?: string; comment?: string }>;
 }
 
-/** A silence, maintenance window or expectation as their routes list them (being built; shapes kept loose). */
-export interface RuleView {
+/** A matcher of a quiet rule: `uuid = …`, `type = …`, `machineIp cidr …` (lib/alerts/types.ts). */
+export type { Matcher };
+
+/** GET /v1/silences (lib/http/quiet.ts silenceView). */
+export interface SilenceView {
   id: string;
-  comment?: string | null;
-  createdBy?: string | null;
-  startsAt?: string | null;
-  endsAt?: string | null;
-  hits?: number;
-  [field: string]: unknown;
+  state: 'active' | 'pending' | 'expired';
+  matchers: Matcher[];
+  startsAt: string;
+  endsAt: string;
+  createdBy: string;
+  comment: string;
+  createdAt: string;
+  /** Notifications it held back. */
+  heldBack: number;
+  lastHeldAt: string | null;
+  force?: boolean;
+  endedBy?: string;
+}
+
+/** GET /v1/maintenance: ALERT_MAINTENANCE's windows (origin `config`, read-only here) and the API's. */
+export interface WindowView {
+  id: string;
+  origin: 'config' | 'api';
+  matchers: Matcher[];
+  days: Weekday[];
+  start: string;
+  end: string;
+  timezone: string;
+  createdBy: string;
+  comment: string;
+  createdAt?: string | null;
+  heldBack: number;
+  lastHeldAt: string | null;
+}
+
+/** GET /v1/expectations. */
+export interface ExpectationView {
+  id: string;
+  matchers: Matcher[];
+  ports: ExpectedPort[];
+  processes: ExpectedProcess[];
+  createdBy: string;
+  comment: string;
+  createdAt: string;
+  /** Incidents it did not open. */
+  hits: number;
+  lastHitAt: string | null;
+}
+
+/** GET /v1/overview (lib/metrics/overview.ts, shaped by lib/http/overview.ts). */
+export interface OverviewView {
+  agents: { total: number; byCondition: Record<AgentCondition, number> };
+  incidentsFiring: IncidentView[];
+  lastSweep: SweepSummary | null;
+  outbox: Array<{ sink: string; events: number; oldestAt: string }>;
+  deadLetters: Array<{ sink: string; count: number }>;
+  discovery: { listing: number | null; inProgress: boolean; lastCompletedAt: string | null; skippedNoUuid: number } | null;
+  eventsPerHour: Array<{ hour: string; events: number }>;
+  agentsOfflinePerDay: Array<{ day: string; agents: number }>;
+  agentsOfflineTruncated: boolean;
 }
 
 export type { MachineInfo };

@@ -34,6 +34,8 @@ export function useLoad<T>(load: () => Promise<T>, key: string): [Loaded<T>, () 
 
 /** What to do next, for an error the API gave. */
 export function nextStep(e: ApiError): string {
+  // A form's own check, before any request.
+  if (e.code === 'missing_input') return 'Fill it in and press the button again.';
   if (e.status === 0) return 'Check that this function is reachable, then try again.';
   if (e.status === 401) return 'Log in again with a valid token.';
   if (e.status === 403) return `Use a token with the "${String(e.details.scope ?? 'needed')}" scope (or admin).`;

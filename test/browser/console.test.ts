@@ -1,6 +1,7 @@
 // The web console in a real browser: Debian's Chromium driven by playwright-core, against the api function served
 // over local HTTP (each request a Function URL event, as npm start does) with the emulator behind it and a real
-// file store that the real poll function filled. Runs when a Chromium is found (CHROMIUM_PATH or
+// file store that the real poll function filled, its incidents also sent to a local WeCom robot with signed links.
+// Runs when a Chromium is found (CHROMIUM_PATH or
 // /usr/bin/chromium); skipped with one line otherwise, except under CI=true, where a missing Chromium fails.
 // UPDATE_SCREENSHOTS=1 writes the pages' screenshots to docs/console/ (never otherwise).
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -13,6 +14,7 @@ import type { Page } from 'playwright-core';
 import { EMULATOR_CREDENTIALS, startEmulator, type Emulator } from '../../dev/emulator';
 import { serveFunctionUrl, type FunctionUrlServer } from '../../dev/function-url-server';
 import { ENV } from '../../lib/config';
+import { ChatRobotReceiver } from '../helpers/chat-receivers';
 import { findChromium, launchChromium, type Browser } from '../helpers/chromium';
 import { waitFor } from '../helpers/wait';
 
@@ -41,6 +43,7 @@ const suite = CHROMIUM ? describe : describe.skip;
 suite('the console in Chromium', () => {
   let emu: Emulator;
   let deadHook: http.Server;
+  let robot: ChatRobotReceiver;
   let server: FunctionUrlServer;
   let browser: Browser;
   let stateDir: string;
@@ -73,6 +76,11 @@ suite('the console in Chromium', () => {
       savedEnv[name] = process.env[name];
       delete process.env[name];
     }
+    robot = await ChatRobotReceiver.start('wecom');
+    // The api function listens first: its address is CONSOLE_URL, which the chat links point at.
+    const { main_handler } = await import('../../functions/api');
+    server = await serveFunctionUrl(main_handler);
+
     Object.assign(process.env, {
       TENCENTCLOUD_SECRET_ID: EMULATOR_CREDENTIALS.secretId,
       TENCENTCLOUD_SECRET_KEY: EMULATOR_CREDENTIALS.secretKey,
@@ -81,6 +89,9 @@ suite('the console in Chromium', () => {
       WATCH_DISCOVER: 'CVM:ap-guangzhou',
       WEBHOOK_URLS: `http://127.0.0.1:${(deadHook.address() as AddressInfo).port}/hook`,
       WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`,
+      WECOM_WEBHOOK_URLS: robot.url,
+      CONSOLE_URL: server.url,
+      LINK_SECRET: randomBytes(32).toString('base64'),
       API_TOKENS: `ops:admin:${ADMIN_TOKEN},viewer:read:${VIEWER_TOKEN}`,
       API_RATE_BURST: '500',
       SWEEP_BUDGET_MS: '3500',
@@ -90,14 +101,13 @@ suite('the console in Chromium', () => {
       LOG_LEVEL: 'error',
     });
     // Two sweeps: the states, the listing and web-01's first port read (its baseline); then a new port and a
-    // second read, so the agent page has a change to show. Every event dies at the webhook (HTTP 400).
+    // second read, so the agent page has a change to show and port 6379 opens an incident. Every event dies at the
+    // webhook (HTTP 400); the incidents also reach the WeCom robot, with their signed links.
     await poll();
     emu.openPort(WEB, { port: 6379, pid: 300, processName: 'redis-server' });
     emu.startTask(WEB, 'port', { collectMs: 1_500 });
     await poll();
 
-    const { main_handler } = await import('../../functions/api');
-    server = await serveFunctionUrl(main_handler);
     browser = await launchChromium(CHROMIUM!);
     if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
   }, 120_000);
@@ -106,6 +116,7 @@ suite('the console in Chromium', () => {
     await browser?.close();
     await server?.close();
     await new Promise((r) => deadHook?.close(r));
+    await robot?.close();
     await emu?.close();
     const { resetRuntimes } = await import('../../lib/runtime');
     await resetRuntimes();
@@ -160,7 +171,7 @@ suite('the console in Chromium', () => {
     await page.close();
   });
 
-  test('the overview reads the last sweep, the agents by state, the incidents firing, the dead letters per sink; the history says it is not there yet', async () => {
+  test('the overview reads the last sweep, the agents by state, the incidents firing, the dead letters per sink and the history\'s charts', async () => {
     const page = await open();
     await login(page, ADMIN_TOKEN);
     await page.getByText('3 agents watched').waitFor();
@@ -175,7 +186,10 @@ suite('the console in Chromium', () => {
     await page.getByRole('region', { name: 'Dead letters per sink' }).getByText('webhook:http://127.0.0.1').waitFor();
     // web-01's new port 6379 opened an incident at the second sweep; db-01 is offline for less than ALERT_OFFLINE_FOR.
     await page.getByRole('region', { name: 'Incidents firing' }).getByText('port 6379 (redis-server) opened on web-01 (10.0.1.11)').waitFor();
-    await page.getByText('The event history: not available on this server yet.').waitFor();
+    const history = page.getByRole('region', { name: 'History' });
+    await history.getByText('Events per hour, last 24 h').waitFor();
+    // Two sweeps' events, counted by the server from the history.
+    expect(Number(/([\d,]+) events? in all/.exec((await history.locator('#events-per-hour-last-24-h-summary').textContent())!)![1]!.replace(/,/g, ''))).toBeGreaterThan(3);
     // Times in the viewer's zone, UTC on hover.
     expect(await page.locator('time').first().getAttribute('title')).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
     await shot(page, 'overview');
@@ -268,7 +282,7 @@ suite('the console in Chromium', () => {
     await page.close();
   });
 
-  test('readable on a 390 px wide phone: nothing wider than the screen but the tables, which scroll inside', async () => {
+  test('readable on a 390 px wide phone: nothing wider than the screen but the tables, which scroll inside, forms included', async () => {
     const page = await open();
     await page.setViewportSize({ width: 390, height: 844 });
     await login(page, ADMIN_TOKEN);
@@ -279,10 +293,24 @@ suite('the console in Chromium', () => {
     await page.getByRole('region', { name: 'Dead letter list' }).waitFor();
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await shot(page, 'phone-deliveries');
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Incidents' }).click();
+    await page.getByRole('region', { name: 'Incidents' }).getByRole('row').nth(1).waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Silences & windows' }).click();
+    for (const part of ['silence', 'window', 'expectation']) await page.getByText(`New ${part}`, { exact: true }).click();
+    await page.getByRole('button', { name: 'Create the expectation' }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot(page, 'phone-rules');
     await page.close();
   });
 
-  test('incidents filtered by state and type; the rules pages say their routes are not on this server yet, not an error', async () => {
+  /** The page of the firing incident whose summary is `summary`, reached from the Incidents list. */
+  async function incidentPage(page: Page, summary: string): Promise<void> {
+    await page.getByRole('region', { name: 'Incidents' }).getByRole('link', { name: summary }).click();
+    await page.getByRole('heading', { level: 2, name: summary }).waitFor();
+  }
+
+  test('incidents filtered by state and type; an incident\'s page shows its facts and timeline', async () => {
     const page = await open('#/incidents?state=firing');
     await login(page, ADMIN_TOKEN);
     await page.getByRole('region', { name: 'Incidents' }).getByText('port 6379 (redis-server) opened on web-01 (10.0.1.11)').waitFor();
@@ -291,13 +319,145 @@ suite('the console in Chromium', () => {
     await page.getByText('No incidents match these filters.').waitFor();
     await page.getByLabel('State').selectOption('pending');
     await page.getByRole('region', { name: 'Incidents' }).getByText('db-01 (10.0.2.21) offline').waitFor();
-    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Silences & windows' }).click();
-    for (const what of ['Silences', 'Maintenance windows', 'Expectations']) await page.getByText(`${what}: not available on this server yet.`).waitFor();
-    expect(await page.getByRole('alert').count()).toBe(0);
+    await shot(page, 'incidents');
+    await page.getByLabel('Type').selectOption('port.opened');
+    await page.getByLabel('State').selectOption('firing');
+    await incidentPage(page, 'port 6379 (redis-server) opened on web-01 (10.0.1.11)');
+    await page.getByRole('region', { name: 'Timeline' }).getByRole('row', { name: /fired/ }).waitFor();
+    // A firing port incident: all three actions are offered to an admin.
+    for (const name of ['Acknowledge', 'Accept as expected', 'Silence']) await page.getByRole('button', { name, exact: true }).waitFor();
+    await shot(page, 'incident');
     await page.close();
   });
 
-  test.todo('acknowledges an incident (once GET /v1/incidents and POST /v1/incidents/{key}/ack are on main)');
-  test.todo('creates and ends a silence (once /v1/silences is on main)');
-  test.todo('follows a signed chat link (once chat messages carry signed console links)');
+  test('the history searches the events by type and agent, newest first', async () => {
+    const page = await open('#/history');
+    await login(page, ADMIN_TOKEN);
+    const events = page.getByRole('region', { name: 'Events' });
+    await events.getByRole('row').nth(1).waitFor();
+    await page.getByLabel('Type').selectOption('com.tencentcloud.cwp.ports.changed');
+    await page.getByLabel('Agent Uuid').fill(WEB);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByText('ports +1 −0 (3 in all)').waitFor();
+    const types = await events.locator('tbody tr td:nth-child(3)').allTextContents();
+    expect(types.length).toBeGreaterThan(0);
+    expect(new Set(types)).toEqual(new Set(['ports.changed']));
+    await shot(page, 'history');
+    await page.close();
+  });
+
+  test('acknowledges a firing incident from the list: it shows acknowledged and the button goes', async () => {
+    const summary = 'port 6379 (redis-server) opened on web-01 (10.0.1.11)';
+    const page = await open('#/incidents?state=firing&type=port.opened');
+    await login(page, ADMIN_TOKEN);
+    const row = page.getByRole('region', { name: 'Incidents' }).getByRole('row', { name: new RegExp(summary.replace(/[()]/g, '\\$&')) });
+    await row.getByRole('button', { name: `Acknowledge: ${summary}` }).click();
+    await page.getByRole('status').filter({ hasText: `Acknowledged: ${summary}.` }).waitFor();
+    await row.getByText('acknowledged').waitFor();
+    expect(await row.getByRole('button').count()).toBe(0);
+    await incidentPage(page, summary);
+    await page.getByText('acknowledged by ops').waitFor();
+    await page.getByRole('region', { name: 'Timeline' }).getByRole('row', { name: /acknowledged.*ops/ }).waitFor();
+    await page.close();
+  });
+
+  test('creates a silence of an agent\'s offline incidents with a comment, lists it active, and ends it', async () => {
+    const page = await open('#/rules');
+    await login(page, ADMIN_TOKEN);
+    const silences = page.getByRole('region', { name: 'Silences', exact: true });
+    await silences.getByText('New silence').click();
+    await silences.getByLabel('Agent Uuid').fill(DB);
+    await silences.getByLabel('Incident type').selectOption('agent.offline');
+    await silences.getByLabel('4 h').check();
+    await silences.getByLabel('Comment').fill('db-01 is being moved (CHG-42)');
+    await silences.getByRole('button', { name: 'Create the silence' }).click();
+    await silences.getByRole('status').filter({ hasText: 'The silence was created.' }).waitFor();
+    const row = silences.getByRole('row', { name: new RegExp(`uuid = ${DB}, type = agent.offline`) });
+    await row.getByText('active').waitFor();
+    expect(await row.textContent()).toContain('db-01 is being moved (CHG-42)by ops');
+    await shot(page, 'rules');
+    await row.getByRole('button', { name: 'End' }).click();
+    await row.getByRole('button', { name: 'Confirm' }).click();
+    await silences.getByRole('status').filter({ hasText: 'The silence ended' }).waitFor();
+    await row.getByText('expired').waitFor();
+    await row.getByText('ended by ops').waitFor();
+    expect(await row.getByRole('button', { name: 'End' }).count()).toBe(0);
+    const listed = await page.evaluate(async () => (await fetch('../v1/silences', { headers: { authorization: `Bearer ${sessionStorage.getItem('cwp-console-token')}` } })).json());
+    expect(listed.silences).toEqual(expect.arrayContaining([expect.objectContaining({ state: 'expired', createdBy: 'ops', comment: 'db-01 is being moved (CHG-42)', endedBy: 'ops' })]));
+    await page.close();
+  });
+
+  test('follows a signed chat link: the robot\'s message links to a confirmation page whose button acknowledges the incident', async () => {
+    // A new port on web-01, read by a sweep: its incident fires, and the robot gets a message with the links.
+    emu.openPort(WEB, { port: 3306, pid: 400, processName: 'mysqld' });
+    emu.startTask(WEB, 'port', { collectMs: 1_500 });
+    await poll();
+    const about3306 = () => robot.accepted.find((m) => m.text.includes('3306') && m.text.includes('[Acknowledge]('));
+    await waitFor('the robot\'s message about port 3306 with its links', () => about3306() !== undefined, 15_000);
+    const link = /\[Acknowledge\]\(([^)\s]+)\)/.exec(about3306()!.text)![1]!;
+    expect(link.startsWith(`${server.url}/v1/links/`)).toBe(true);
+
+    const page = await browser.context.newPage();
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(link);
+    await page.getByRole('heading', { name: 'Acknowledge this incident?' }).waitFor();
+    await page.getByText('port 3306 (mysqld) opened on web-01 (10.0.1.11)').first().waitFor();
+    await shot(page, 'link-confirm');
+    await page.getByLabel('Your name').fill('oncall-anna');
+    await page.getByRole('button', { name: 'Acknowledge' }).click();
+    await page.getByRole('heading', { name: 'Acknowledged' }).waitFor();
+
+    await page.goto(`${server.url}/ui/#/incidents?type=port.opened&state=firing`);
+    await login(page, VIEWER_TOKEN);
+    const row = page.getByRole('region', { name: 'Incidents' }).getByRole('row', { name: /port 3306 \(mysqld\)/ });
+    await row.getByText('acknowledged').waitFor();
+    await incidentPage(page, 'port 3306 (mysqld) opened on web-01 (10.0.1.11)');
+    await page.getByText('acknowledged by oncall-anna').waitFor();
+    await page.close();
+  });
+
+  test('a read-only token is offered no action on incidents, silences, windows or expectations', async () => {
+    // A silence in force, made by an admin, that the viewer may read but not end.
+    const made = await fetch(`${server.url}/v1/silences`, {
+      method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ matchers: [{ name: 'uuid', op: '=', value: BATCH }], endsAt: new Date(Date.now() + 3_600_000).toISOString(), createdBy: 'ops', comment: 'batch-01 reinstall' }),
+    });
+    expect(made.status).toBe(201);
+    const page = await open('#/incidents?state=firing');
+    await login(page, VIEWER_TOKEN);
+    const list = page.getByRole('region', { name: 'Incidents' });
+    await list.getByText('port 6379 (redis-server) opened on web-01 (10.0.1.11)').waitFor();
+    expect(await list.getByRole('button').count()).toBe(0);
+    expect(await list.getByRole('columnheader', { name: 'Actions' }).count()).toBe(0);
+    await incidentPage(page, 'port 6379 (redis-server) opened on web-01 (10.0.1.11)');
+    await page.getByRole('region', { name: 'Timeline' }).first().waitFor();
+    expect(await page.getByRole('region', { name: 'Act on it' }).count()).toBe(0);
+    expect(await page.locator('main').getByRole('button').count()).toBe(0);
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Silences & windows' }).click();
+    for (const name of ['Silences', 'Maintenance windows', 'Expectations']) await page.getByRole('heading', { level: 2, name, exact: true }).waitFor();
+    await page.getByRole('region', { name: 'Silences', exact: true }).getByText('batch-01 reinstall').waitFor();
+    expect(await page.locator('main').getByRole('button').count()).toBe(0);
+    expect(await page.getByText(/^New (silence|window|expectation)$/).count()).toBe(0);
+    await page.close();
+  });
+
+  test('accepts a port incident as expected with a comment: it resolves, and the expectation is listed', async () => {
+    const summary = 'port 6379 (redis-server) opened on web-01 (10.0.1.11)';
+    const page = await open('#/incidents?state=firing&type=port.opened');
+    await login(page, ADMIN_TOKEN);
+    await incidentPage(page, summary);
+    // Accepting says why: without a comment the console asks for one and sends nothing.
+    await page.getByRole('button', { name: 'Accept as expected' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Write a comment first: why it is expected' }).waitFor();
+    await page.getByLabel(/^Comment/).fill('redis is part of the new cache tier');
+    await page.getByRole('button', { name: 'Accept as expected' }).click();
+    await page.getByRole('status').filter({ hasText: 'Accepted: it resolved' }).waitFor();
+    await page.locator('dl.facts dd').filter({ hasText: '(accepted)' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Accept as expected' }).count()).toBe(0);
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Silences & windows' }).click();
+    const row = page.getByRole('region', { name: 'Expectations', exact: true }).getByRole('row', { name: /port 6379/ }).first();
+    await row.getByText('redis is part of the new cache tier').waitFor();
+    expect(await row.textContent()).toContain(`uuid = ${WEB}`);
+    await page.close();
+  });
 });

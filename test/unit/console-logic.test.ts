@@ -1,13 +1,11 @@
 // The console's plain logic (console/src, no DOM): how it counts, words times, reads its routes, decides what a
-// token is offered, and bins the history for its charts. The pages themselves are tested in a real browser
+// token is offered, and turns the overview's series into its charts' bars. The pages themselves are tested in a real browser
 // (test/browser).
 import { conditionOf } from '../../console/src/agent-state';
-import { agentsOfflinePerDay, eventsPerHour } from '../../console/src/chart-data';
+import { agentsOfflineBars, eventsPerHourBars } from '../../console/src/chart-data';
 import { count, duration, hostName, local, utc } from '../../console/src/format';
 import { ACTION_SCOPE, may } from '../../console/src/permissions';
 import { link, parseRoute } from '../../console/src/router';
-import { buildStatusChangedEvent } from '../../lib/events';
-import { TEST_STORE_ID } from '../helpers/events';
 
 describe('words', () => {
   test('counts what people count, in the singular for one', () => {
@@ -77,29 +75,13 @@ describe('what a token is offered', () => {
 });
 
 describe('the charts\' numbers', () => {
-  const NOW = Date.parse('2026-11-24T10:30:00Z');
-  const status = (uuid: string, state: 'AGENT_OFFLINE' | 'COMPLETE', at: string) =>
-    Object.assign(buildStatusChangedEvent({ storeId: TEST_STORE_ID, source: '/s', uuid, kind: 'process', previous: 'COLLECTING', state, version: 2, observedAt: Date.parse(at), requestId: 'r' }), { time: at });
-
-  test('events per hour: 24 bars ending with the current hour; older and future events left out', () => {
-    const bars = eventsPerHour([{ time: '2026-11-24T10:05:00Z' }, { time: '2026-11-24T10:59:59Z' }, { time: '2026-11-24T09:00:00Z' }, { time: '2026-11-23T10:59:59Z' }, { time: '2026-11-23T11:00:00Z' }, { time: '2026-11-24T11:00:00Z' }], NOW);
-    expect(bars).toHaveLength(24);
-    expect(bars[0]).toEqual({ at: '2026-11-23T11:00:00.000Z', value: 1 });
-    expect(bars[22]).toEqual({ at: '2026-11-24T09:00:00.000Z', value: 1 });
-    expect(bars[23]).toEqual({ at: '2026-11-24T10:00:00.000Z', value: 2 });
-    expect(bars.reduce((n, b) => n + b.value, 0)).toBe(4);
+  test('events per hour: one bar per hour of the overview, oldest first', () => {
+    const bars = eventsPerHourBars([{ hour: '2026-11-24T10:00:00.000Z', events: 2 }, { hour: '2026-11-24T09:00:00.000Z', events: 1 }]);
+    expect(bars).toEqual([{ at: '2026-11-24T09:00:00.000Z', value: 1 }, { at: '2026-11-24T10:00:00.000Z', value: 2 }]);
   });
 
-  test('agents offline per day: distinct agents that went offline each UTC day, other states not counted', () => {
-    const bars = agentsOfflinePerDay([
-      status('a', 'AGENT_OFFLINE', '2026-11-24T01:00:00Z'),
-      status('a', 'AGENT_OFFLINE', '2026-11-24T05:00:00Z'),
-      status('b', 'AGENT_OFFLINE', '2026-11-24T06:00:00Z'),
-      status('c', 'COMPLETE', '2026-11-24T06:00:00Z'),
-      status('c', 'AGENT_OFFLINE', '2026-11-18T00:00:00Z'),
-      status('d', 'AGENT_OFFLINE', '2026-11-17T23:59:59Z'),
-    ], NOW);
-    expect(bars.map((b) => b.value)).toEqual([1, 0, 0, 0, 0, 0, 2]);
-    expect(bars[0]!.at).toBe('2026-11-18T00:00:00.000Z');
+  test('agents offline per day: one bar per UTC day, starting at its midnight', () => {
+    const bars = agentsOfflineBars([{ day: '2026-11-18', agents: 1 }, { day: '2026-11-24', agents: 2 }]);
+    expect(bars).toEqual([{ at: '2026-11-18T00:00:00.000Z', value: 1 }, { at: '2026-11-24T00:00:00.000Z', value: 2 }]);
   });
 });

@@ -1,13 +1,13 @@
 // Agent: its machine, each kind's state and since when, the latest ports and processes with the last diff, its
-// incidents and its events.
+// incidents and its latest events.
 import { useState } from 'preact/hooks';
 import { ApiError, call, type AgentView, type IncidentView, type SnapshotView, type Whoami } from '../api';
 import { count, hostName } from '../format';
 import { may } from '../permissions';
 import { link } from '../router';
 import { Badge, ErrorBox, OutcomeLine, Show, TableWrap, Time, useAction, useLoad } from '../ui';
-import { eventsSince } from './overview';
-import type { PortItem, ProcessItem } from '../../../lib/events/types';
+import { eventSummary } from './history';
+import type { CloudEvent, PortItem, ProcessItem } from '../../../lib/events/types';
 import { TASK_KINDS, type TaskKind } from '../../../lib/types';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -149,13 +149,21 @@ function AgentIncidents({ uuid }: { uuid: string }) {
   );
 }
 
+/** The agent's newest events: one page of the history, with a link to search the rest. */
+const AGENT_EVENTS = 10;
+
 function AgentEvents({ uuid }: { uuid: string }) {
-  const [events, reload] = useLoad(() => eventsSince(new Date(Date.now() - 7 * 86_400_000).toISOString(), { uuid }, 2), `events:${uuid}`);
+  const [page, reload] = useLoad(() => call<{ events: CloudEvent[]; nextCursor: string | null }>('GET', '/v1/events', { query: { uuid, limit: AGENT_EVENTS } }), `events:${uuid}`);
   return (
     <section aria-labelledby="h-agent-events">
-      <h2 id="h-agent-events">Events, last 7 days</h2>
-      <Show value={events} what="the agent's events" reload={reload}>
-        {(list) => list.length === 0 ? <p>No events in the last 7 days.</p> : <p><a href={link('history', null, { uuid })}>{count(list.length, 'event')}</a> in the last 7 days.</p>}
+      <h2 id="h-agent-events">Latest events</h2>
+      <Show value={page} what="the agent's events" reload={reload}>
+        {({ events, nextCursor }) => events.length === 0 ? <p>No events of this agent in the history.</p> : (
+          <>
+            <ul class="plain">{events.map((e) => <li key={e.id}><Time iso={e.time} /> {e.type.replace('com.tencentcloud.cwp.', '')}: {eventSummary(e)}</li>)}</ul>
+            <p><a href={link('history', null, { uuid })}>{nextCursor ? 'All its events in the history' : 'Search them in the history'}</a></p>
+          </>
+        )}
       </Show>
     </section>
   );

@@ -15,7 +15,8 @@ function isoOf(local: string): string {
   return Number.isNaN(d.getTime()) ? '' : d.toISOString();
 }
 
-function summary(e: CloudEvent): string {
+/** One event in a few words: "port COLLECTING -> COMPLETE", "ports +1 −0 (3 in all)". */
+export function eventSummary(e: CloudEvent): string {
   switch (e.type) {
     case 'com.tencentcloud.cwp.task.status.changed':
       return `${e.data.kind} ${e.data.previous ?? '(first)'} -> ${e.data.state}`;
@@ -83,7 +84,7 @@ export function History({ query, go }: { query: URLSearchParams; go: (hash: stri
                     <td><Time iso={e.time} /></td>
                     <td><a href={link('agents', e.data.uuid)}>{hostName(e.data.uuid, machineOf(e))}</a></td>
                     <td>{e.type.replace('com.tencentcloud.cwp.', '')}</td>
-                    <td>{summary(e)}</td>
+                    <td>{eventSummary(e)}</td>
                   </tr>
                 ))}
               </tbody>

@@ -1,8 +1,9 @@
-// Incidents: the list filtered by state and type, and one incident with its timeline; acknowledge, silence for
-// 1 h / 4 h / 1 day with a comment, accept (what was found is expected). The actions are offered to a token with the
-// alerts scope only.
+// Incidents: the list filtered by state and type, and one incident with its timeline; acknowledge (a firing one),
+// silence its agent and type for 1 h / 4 h / 1 day with a comment (POST /v1/silences), accept a port.opened or
+// process.suspicious one as expected (POST /v1/incidents/{key}/accept). The actions are offered to a token with the
+// alerts scope only, and only where the API would take them.
 import { useState } from 'preact/hooks';
-import { call, type IncidentView, type Whoami } from '../api';
+import { ApiError, call, type IncidentView, type Whoami } from '../api';
 import { count, hostName } from '../format';
 import { may } from '../permissions';
 import { link } from '../router';
@@ -10,6 +11,22 @@ import { Badge, OutcomeLine, Show, TableWrap, Time, useAction, useLoad } from '.
 import { INCIDENT_STATES, INCIDENT_TYPES } from '../../../lib/alerts/types';
 
 const PAGE = 50;
+/** The incident types that can be accepted as expected (the accept route's rule). */
+export const ACCEPTABLE_TYPES: readonly IncidentView['type'][] = ['port.opened', 'process.suspicious'];
+
+/** Acknowledging is for a firing incident not yet acknowledged (pending and resolved ones are 409 `not_firing`). */
+const canAcknowledge = (i: IncidentView) => i.state === 'firing' && !i.acknowledged;
+
+/** The body of POST /v1/silences that silences `incident`'s type on its agent from now for `ms`. */
+export function silenceOf(incident: Pick<IncidentView, 'type' | 'agent'>, ms: number, createdBy: string, comment: string, now = Date.now()) {
+  return {
+    matchers: [{ name: 'uuid', op: '=', value: incident.agent.uuid }, { name: 'type', op: '=', value: incident.type }],
+    endsAt: new Date(now + ms).toISOString(),
+    createdBy,
+    comment,
+  };
+}
+
 export const SILENCE_FOR = [
   { label: '1 h', ms: 3_600_000 },
   { label: '4 h', ms: 4 * 3_600_000 },
@@ -25,6 +42,7 @@ export function Incidents({ who, query, go }: { who: Whoami; query: URLSearchPar
     () => call<{ incidents: IncidentView[]; nextCursor: string | null }>('GET', '/v1/incidents', { query: { state, type, limit: PAGE, cursor } }),
     `incidents:${state}:${type}:${cursor ?? ''}`,
   );
+  const [busy, outcome, run] = useAction();
   const filter = (next: { state?: string; type?: string }) => {
     setCursors([]);
     go(link('incidents', null, { state, type, ...next }));
@@ -45,6 +63,7 @@ export function Incidents({ who, query, go }: { who: Whoami; query: URLSearchPar
           </select>
         </label>
       </form>
+      <OutcomeLine outcome={outcome} />
       <Show value={list} what="incidents" reload={reload}>
         {({ incidents, nextCursor }) => incidents.length === 0 ? <p>No incidents{state || type ? ' match these filters' : ''}.</p> : (
           <>
@@ -55,11 +74,11 @@ export function Incidents({ who, query, go }: { who: Whoami; query: URLSearchPar
                 {incidents.map((i) => (
                   <tr key={i.key}>
                     <th scope="row"><a href={link('incidents', i.key)}>{i.summary}</a></th>
-                    <td><Badge value={i.state} />{i.acknowledged ? <div class="small">acknowledged</div> : null}</td>
+                    <td><Badge value={i.state} />{i.acknowledged ? <div class="small">acknowledged</div> : null}{i.silencedBy?.length ? <div class="small">silenced</div> : null}</td>
                     <td>{i.type}</td>
                     <td><a href={link('agents', i.agent.uuid)}>{hostName(i.agent.uuid, { name: i.agent.machineName ?? null, ip: i.agent.machineIp ?? null })}</a></td>
                     <td><Time iso={i.openedAt} relative /></td>
-                    {may(who, 'acknowledge') ? <td>{i.state !== 'resolved' && !i.acknowledged ? <Acknowledge incident={i} who={who} done={reload} /> : null}</td> : null}
+                    {may(who, 'acknowledge') ? <td>{canAcknowledge(i) ? <Acknowledge incident={i} who={who} busy={busy} run={run} done={reload} /> : null}</td> : null}
                   </tr>
                 ))}
               </tbody>
@@ -75,17 +94,14 @@ export function Incidents({ who, query, go }: { who: Whoami; query: URLSearchPar
   );
 }
 
-function Acknowledge({ incident, who, done }: { incident: IncidentView; who: Whoami; done: () => void }) {
-  const [busy, outcome, run] = useAction();
+/** The list's Acknowledge button; its outcome is shown above the list, which outlives the button. */
+function Acknowledge({ incident, who, busy, run, done }: { incident: IncidentView; who: Whoami; busy: boolean; run: (f: () => Promise<string>) => Promise<void>; done: () => void }) {
   return (
-    <>
-      <button type="button" disabled={busy} onClick={() => run(async () => {
-        await call('POST', `/v1/incidents/${encodeURIComponent(incident.key)}/ack`, { body: { by: who.name, comment: '' } });
-        done();
-        return `Acknowledged: ${incident.summary}.`;
-      })}>Acknowledge</button>
-      <OutcomeLine outcome={outcome} />
-    </>
+    <button type="button" disabled={busy} aria-label={`Acknowledge: ${incident.summary}`} onClick={() => run(async () => {
+      await call('POST', `/v1/incidents/${encodeURIComponent(incident.key)}/ack`, { body: { by: who.name } });
+      done();
+      return `Acknowledged: ${incident.summary}.`;
+    })}>Acknowledge</button>
   );
 }
 
@@ -98,16 +114,18 @@ export function Incident({ id, who }: { id: string; who: Whoami }) {
           <section aria-labelledby="h-incident">
             <h2 id="h-incident">{i.summary}</h2>
             <dl class="facts">
-              <dt>State</dt><dd><Badge value={i.state} />{i.acknowledged ? ' acknowledged' : ''}</dd>
+              <dt>State</dt><dd><Badge value={i.state} />{i.acknowledged ? <> acknowledged{i.acknowledgedBy ? <> by {i.acknowledgedBy}</> : null}{i.acknowledgedAt ? <> <Time iso={i.acknowledgedAt} relative /></> : null}{i.comment ? <>: “{i.comment}”</> : null}</> : ''}</dd>
               <dt>Type</dt><dd>{i.type}</dd>
               <dt>Severity</dt><dd><Badge value={i.severity} /></dd>
               <dt>Agent</dt><dd><a href={link('agents', i.agent.uuid)}>{hostName(i.agent.uuid, { name: i.agent.machineName ?? null, ip: i.agent.machineIp ?? null })}</a></dd>
               <dt>Opened</dt><dd><Time iso={i.openedAt} relative /></dd>
+              {i.firesAt ? <><dt>Fires at</dt><dd><Time iso={i.firesAt} relative /> unless it resolves first</dd></> : null}
               <dt>Firing since</dt><dd><Time iso={i.firingAt} /></dd>
-              <dt>Resolved</dt><dd><Time iso={i.resolvedAt} /></dd>
+              <dt>Resolved</dt><dd><Time iso={i.resolvedAt} />{i.resolvedReason ? ` (${i.resolvedReason})` : ''}</dd>
+              {i.silencedBy?.length ? <><dt>Held back by</dt><dd><a href={link('rules')}>{count(i.silencedBy.length, 'silence or window', 'silences or windows')}</a></dd></> : null}
             </dl>
           </section>
-          {i.state !== 'resolved' ? <IncidentActions incident={i} who={who} done={reload} /> : null}
+          <IncidentActions incident={i} who={who} done={reload} />
           <section aria-labelledby="h-timeline">
             <h2 id="h-timeline">Timeline</h2>
             {i.timeline?.length ? (
@@ -123,46 +141,60 @@ export function Incident({ id, who }: { id: string; who: Whoami }) {
   );
 }
 
-/** Acknowledge, silence and accept, each with its comment; shown only to a token with the alerts scope. */
+/** Acknowledge, silence and accept, each with the comment; shown only to a token with the alerts scope. */
 function IncidentActions({ incident, who, done }: { incident: IncidentView; who: Whoami; done: () => void }) {
   const [comment, setComment] = useState('');
   const [silenceFor, setSilenceFor] = useState<number>(SILENCE_FOR[0].ms);
   const [busy, outcome, run] = useAction();
-  if (!may(who, 'acknowledge') && !may(who, 'silence') && !may(who, 'accept')) return null;
+  const open = incident.state !== 'resolved';
+  const ack = may(who, 'acknowledge') && canAcknowledge(incident);
+  const accept = may(who, 'accept') && open && ACCEPTABLE_TYPES.includes(incident.type);
+  const silence = may(who, 'silence') && open;
+  // Nothing (more) to offer: only what the last action did, if anything (accepting resolves the incident).
+  if (!ack && !accept && !silence) return <OutcomeLine outcome={outcome} />;
   const key = encodeURIComponent(incident.key);
+  /** Silencing and accepting say why: the API requires the comment. */
+  const why = (what: string): string => {
+    const c = comment.trim();
+    if (!c) throw new ApiError(0, 'missing_input', `Write a comment first: why ${what}`);
+    return c;
+  };
   return (
     <section aria-labelledby="h-act">
       <h2 id="h-act">Act on it</h2>
       <form class="stack" onSubmit={(e) => e.preventDefault()}>
-        <label for="incident-comment">Comment (shown in the timeline and the notifications)</label>
-        <textarea id="incident-comment" rows={2} maxLength={500} value={comment} onInput={(e) => setComment(e.currentTarget.value)} />
-        <div class="actions">
-          {may(who, 'acknowledge') && !incident.acknowledged ? (
-            <button type="button" disabled={busy} onClick={() => run(async () => {
-              await call('POST', `/v1/incidents/${key}/ack`, { body: { by: who.name, comment } });
-              done();
-              return 'Acknowledged: repeats stop until it resolves.';
-            })}>Acknowledge</button>
-          ) : null}
-          {may(who, 'accept') ? (
-            <button type="button" disabled={busy} onClick={() => run(async () => {
-              await call('POST', `/v1/incidents/${key}/accept`, { body: { by: who.name, comment } });
-              done();
-              return 'Accepted: what it found is expected from now on.';
-            })}>Accept as expected</button>
-          ) : null}
-        </div>
-        {may(who, 'silence') ? (
+        <label for="incident-comment">Comment (shown in the timeline and the notifications; required to silence or accept)</label>
+        <textarea id="incident-comment" rows={2} maxLength={2000} value={comment} onInput={(e) => setComment(e.currentTarget.value)} />
+        {ack || accept ? (
+          <div class="actions">
+            {ack ? (
+              <button type="button" disabled={busy} onClick={() => run(async () => {
+                const c = comment.trim();
+                await call('POST', `/v1/incidents/${key}/ack`, { body: { by: who.name, ...(c ? { comment: c } : {}) } });
+                done();
+                return 'Acknowledged: repeats stop until it resolves.';
+              })}>Acknowledge</button>
+            ) : null}
+            {accept ? (
+              <button type="button" disabled={busy} onClick={() => run(async () => {
+                await call('POST', `/v1/incidents/${key}/accept`, { body: { by: who.name, comment: why('it is expected') } });
+                done();
+                return `Accepted: it resolved, and ${incident.type === 'port.opened' ? 'this port' : 'this process'} is expected on this agent from now on (see Expectations).`;
+              })}>Accept as expected</button>
+            ) : null}
+          </div>
+        ) : null}
+        {silence ? (
           <fieldset>
-            <legend>Silence incidents like this one</legend>
+            <legend>Silence {incident.type} on this agent</legend>
             {SILENCE_FOR.map((s) => (
               <label key={s.label} class="inline"><input type="radio" name="silence-for" value={s.ms} checked={silenceFor === s.ms} onChange={() => setSilenceFor(s.ms)} /> {s.label}</label>
             ))}
             <button type="button" disabled={busy} onClick={() => run(async () => {
-              const endsAt = new Date(Date.now() + silenceFor).toISOString();
-              await call('POST', '/v1/silences', { body: { type: incident.type, uuid: incident.agent.uuid, endsAt, comment, by: who.name } });
+              const body = silenceOf(incident, silenceFor, who.name, why('it is silenced'));
+              await call('POST', '/v1/silences', { body });
               done();
-              return `Silenced until ${new Date(endsAt).toLocaleString()}.`;
+              return `Silenced until ${new Date(body.endsAt).toLocaleString()}.`;
             })}>Silence</button>
           </fieldset>
         ) : null}

@@ -1,22 +1,23 @@
-// Overview: the bridge's health and last sweep, agents by state, incidents firing, dead letters per sink, and two
-// charts from the history. Each part loads on its own, so a route this server does not have yet (incidents, the
-// history) shows as such without hiding the rest.
+// Overview: the bridge's health and last sweep (GET /healthz), then one GET /v1/overview for the agents by state,
+// the incidents firing, the outbox and dead letters per sink and the history's two charts; the watched agents'
+// table reads each agent's states, a page at a time.
 import { useState } from 'preact/hooks';
-import { ApiError, call, type AgentView, type DeadLetterPage, type Health, type IncidentView, type WatchPage, type Whoami } from '../api';
+import { ApiError, call, type AgentView, type Health, type OverviewView, type WatchPage, type Whoami } from '../api';
 import { CONDITIONS, CONDITION_LABEL, conditionOf, listedOffline, type AgentCondition } from '../agent-state';
-import { agentsOfflinePerDay, eventsPerHour } from '../chart-data';
+import { agentsOfflineBars, eventsPerHourBars } from '../chart-data';
 import { BarChart } from '../chart';
 import { count, duration, hostName } from '../format';
 import { may } from '../permissions';
 import { link } from '../router';
-import { Badge, OutcomeLine, Show, TableWrap, Time, useAction, useLoad } from '../ui';
-import type { CloudEvent } from '../../../lib/events/types';
+import { Badge, OutcomeLine, Show, TableWrap, Time, useAction, useLoad, type Loaded } from '../ui';
 import type { TaskKind, Watch } from '../../../lib/types';
 
 /** Agents whose states are read at a time (one request each, within a token's burst of API_RATE_BURST). */
 export const AGENT_STATES_PAGE = 25;
 const WATCH_PAGE = 1000;
 const MAX_WATCH_PAGES = 20;
+/** Firing incidents the overview answers with (lib/metrics/overview.ts OVERVIEW_INCIDENTS). */
+const OVERVIEW_INCIDENTS = 20;
 
 async function allWatches(): Promise<Watch[]> {
   const out: Watch[] = [];
@@ -47,27 +48,15 @@ export async function agentStates(uuids: string[]): Promise<Map<string, AgentVie
   return out;
 }
 
-/** Every event since `since`, following the history's cursor (at most `maxPages` pages). */
-export async function eventsSince(since: string, query: Record<string, string> = {}, maxPages = 20): Promise<CloudEvent[]> {
-  const out: CloudEvent[] = [];
-  let cursor: string | undefined;
-  for (let i = 0; i < maxPages; i++) {
-    const page = await call<{ events: CloudEvent[]; nextCursor: string | null }>('GET', '/v1/events', { query: { ...query, since, limit: 500, cursor } });
-    out.push(...page.events);
-    if (!page.nextCursor) break;
-    cursor = page.nextCursor;
-  }
-  return out;
-}
-
 export function Overview({ who }: { who: Whoami }) {
+  const [overview, reload] = useLoad(() => call<OverviewView>('GET', '/v1/overview'), 'overview');
   return (
     <>
       <HealthPart who={who} />
-      <AgentsPart />
-      <IncidentsPart />
-      <DeadLettersPart />
-      <ChartsPart />
+      <AgentsPart overview={overview} />
+      <IncidentsPart overview={overview} reload={reload} />
+      <DeliveriesPart overview={overview} reload={reload} />
+      <ChartsPart overview={overview} reload={reload} />
     </>
   );
 }
@@ -126,7 +115,7 @@ function HealthPart({ who }: { who: Whoami }) {
   );
 }
 
-function AgentsPart() {
+function AgentsPart({ overview }: { overview: Loaded<OverviewView> }) {
   const [shown, setShown] = useState(AGENT_STATES_PAGE);
   const [watches, reloadWatches] = useLoad(allWatches, 'watches');
   const uuids = watches.status === 'ok' ? watches.data.slice(0, shown).map((w) => w.uuid) : [];
@@ -142,7 +131,7 @@ function AgentsPart() {
               <p class="lead">{count(all.length, 'agent')} watched{offlineListed ? <>, <strong>{count(offlineListed, 'agent')} listed offline</strong> by CWP's machine listing</> : null}.</p>
               {all.length === 0 ? <p>No agent is watched yet: set WATCH_UUIDS or WATCH_DISCOVER, or PUT /v1/watches/&#123;uuid&#125;.</p> : (
                 <Show value={states} what="the agents' states" reload={reloadStates}>
-                  {(byUuid) => <AgentTable watches={all.slice(0, shown)} states={byUuid} total={all.length} onMore={() => setShown((n) => n + AGENT_STATES_PAGE)} />}
+                  {(byUuid) => <AgentTable watches={all.slice(0, shown)} states={byUuid} total={all.length} byCondition={overview.status === 'ok' ? overview.data.agents.byCondition : null} onMore={() => setShown((n) => n + AGENT_STATES_PAGE)} />}
                 </Show>
               )}
             </>
@@ -153,7 +142,8 @@ function AgentsPart() {
   );
 }
 
-function AgentTable({ watches, states, total, onMore }: { watches: Watch[]; states: Map<string, AgentView>; total: number; onMore: () => void }) {
+/** `byCondition`: the overview's count over every watched agent; until it answers, the count of the rows shown. */
+function AgentTable({ watches, states, total, byCondition: all, onMore }: { watches: Watch[]; states: Map<string, AgentView>; total: number; byCondition: Record<AgentCondition, number> | null; onMore: () => void }) {
   const rows = watches.map((w) => {
     const a = states.get(w.uuid);
     const kindStates: Partial<Record<TaskKind, AgentView['tasks'][TaskKind]>> = a?.tasks ?? {};
@@ -161,7 +151,8 @@ function AgentTable({ watches, states, total, onMore }: { watches: Watch[]; stat
     return { w, a, condition };
   });
   const byCondition = new Map<AgentCondition, number>();
-  for (const r of rows) byCondition.set(r.condition, (byCondition.get(r.condition) ?? 0) + 1);
+  if (all) for (const c of CONDITIONS) byCondition.set(c, all[c] ?? 0);
+  else for (const r of rows) byCondition.set(r.condition, (byCondition.get(r.condition) ?? 0) + 1);
   return (
     <>
       <ul class="counts" aria-label="Agents by state">
@@ -169,7 +160,7 @@ function AgentTable({ watches, states, total, onMore }: { watches: Watch[]; stat
           <li key={c} class={`count-${c}`}><strong>{count(byCondition.get(c)!, 'agent')}</strong> {CONDITION_LABEL[c]}</li>
         ))}
       </ul>
-      {watches.length < total ? <p class="muted">States of the first {watches.length} of {count(total, 'agent')}.</p> : null}
+      {watches.length < total ? <p class="muted">The table shows the first {watches.length} of {count(total, 'agent')}.</p> : null}
       <TableWrap label="Watched agents">
         <thead>
           <tr><th scope="col">Agent</th><th scope="col">State</th><th scope="col">Process</th><th scope="col">Port</th><th scope="col">Source</th></tr>
@@ -192,20 +183,19 @@ function AgentTable({ watches, states, total, onMore }: { watches: Watch[]; stat
   );
 }
 
-function IncidentsPart() {
-  const [incidents, reload] = useLoad(() => call<{ incidents: IncidentView[] }>('GET', '/v1/incidents', { query: { state: 'firing', limit: 20 } }), 'incidents');
+function IncidentsPart({ overview, reload }: { overview: Loaded<OverviewView>; reload: () => void }) {
   return (
     <section aria-labelledby="h-firing">
       <h2 id="h-firing">Incidents firing</h2>
-      <Show value={incidents} what="incidents" reload={reload}>
-        {({ incidents: list }) => {
+      <Show value={overview} what="incidents" reload={reload}>
+        {({ incidentsFiring: list }) => {
           const newest = [...list].sort((a, b) => (b.firingAt ?? b.openedAt).localeCompare(a.firingAt ?? a.openedAt));
           return list.length === 0 ? <p>No incident is firing.</p> : (
             <>
-              <p class="lead"><strong>{count(list.length, 'incident')} firing</strong>{list.length >= 20 ? ' (the newest 20)' : ''}.</p>
+              <p class="lead"><a href={link('incidents', null, { state: 'firing' })}><strong>{count(list.length, 'incident')} firing</strong></a>{list.length >= OVERVIEW_INCIDENTS ? ` (the newest ${OVERVIEW_INCIDENTS})` : ''}.</p>
               <ul class="plain">
                 {newest.map((i) => (
-                  <li key={i.key}><a href={link('incidents', i.key)}>{i.summary}</a> <Badge value={i.severity} /> since <Time iso={i.firingAt ?? i.openedAt} relative />{i.acknowledged ? ' · acknowledged' : ''}</li>
+                  <li key={i.key}><a href={link('incidents', i.key)}>{i.summary}</a> <Badge value={i.severity} /> since <Time iso={i.firingAt ?? i.openedAt} relative />{i.acknowledged ? ' · acknowledged' : ''}{i.silencedBy?.length ? ' · silenced' : ''}</li>
                 ))}
               </ul>
             </>
@@ -216,22 +206,31 @@ function IncidentsPart() {
   );
 }
 
-function DeadLettersPart() {
-  const [letters, reload] = useLoad(() => call<DeadLetterPage>('GET', '/v1/deliveries', { query: { status: 'dead', limit: 500 } }), 'dead');
+/** What waits in the outbox and what died, per sink. */
+function DeliveriesPart({ overview, reload }: { overview: Loaded<OverviewView>; reload: () => void }) {
   return (
     <section aria-labelledby="h-dead">
-      <h2 id="h-dead">Dead letters</h2>
-      <Show value={letters} what="dead letters" reload={reload}>
-        {(page) => {
-          const bySink = new Map<string, number>();
-          for (const d of page.deliveries) bySink.set(d.sinkId, (bySink.get(d.sinkId) ?? 0) + 1);
-          return page.total === 0 ? <p>No dead letters: every event reached its sinks or is still being tried.</p> : (
+      <h2 id="h-dead">Deliveries</h2>
+      <Show value={overview} what="the deliveries" reload={reload}>
+        {({ outbox, deadLetters }) => {
+          const dead = deadLetters.reduce((n, d) => n + d.count, 0);
+          return (
             <>
-              <p class="lead"><a href={link('deliveries')}><strong>{count(page.total, 'dead letter')}</strong></a>{page.total > page.count ? ` (per sink: the first ${page.count})` : ''}.</p>
-              <TableWrap label="Dead letters per sink">
-                <thead><tr><th scope="col">Sink</th><th scope="col">Dead letters</th></tr></thead>
-                <tbody>{[...bySink].map(([sink, n]) => <tr key={sink}><th scope="row"><code>{sink}</code></th><td>{n}</td></tr>)}</tbody>
-              </TableWrap>
+              {outbox.length === 0 ? <p>The outbox is empty: nothing waits to be delivered.</p> : (
+                <TableWrap label="Outbox per sink">
+                  <thead><tr><th scope="col">Sink</th><th scope="col">Waiting</th><th scope="col">Oldest</th></tr></thead>
+                  <tbody>{outbox.map((o) => <tr key={o.sink}><th scope="row"><code>{o.sink}</code></th><td>{count(o.events, 'event')}</td><td><Time iso={o.oldestAt} relative /></td></tr>)}</tbody>
+                </TableWrap>
+              )}
+              {dead === 0 ? <p>No dead letters: every event reached its sinks or is still being tried.</p> : (
+                <>
+                  <p class="lead"><a href={link('deliveries')}><strong>{count(dead, 'dead letter')}</strong></a>.</p>
+                  <TableWrap label="Dead letters per sink">
+                    <thead><tr><th scope="col">Sink</th><th scope="col">Dead letters</th></tr></thead>
+                    <tbody>{deadLetters.map((d) => <tr key={d.sink}><th scope="row"><code>{d.sink}</code></th><td>{d.count}</td></tr>)}</tbody>
+                  </TableWrap>
+                </>
+              )}
             </>
           );
         }}
@@ -243,17 +242,20 @@ function DeadLettersPart() {
 const hourLabel = (at: string) => new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' }).format(new Date(at));
 const dayLabel = (at: string) => new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', timeZone: 'UTC' }).format(new Date(at));
 
-function ChartsPart() {
-  const [events, reload] = useLoad(() => eventsSince(new Date(Date.now() - 7 * 86_400_000).toISOString()), 'history');
+function ChartsPart({ overview, reload }: { overview: Loaded<OverviewView>; reload: () => void }) {
   return (
     <section aria-labelledby="h-charts">
       <h2 id="h-charts">History</h2>
-      <Show value={events} what="the event history" reload={reload}>
-        {(list) => (
-          <div class="charts">
-            <BarChart title="Events per hour, last 24 h" bars={eventsPerHour(list, Date.now())} label={hourLabel} unit={(n) => count(n, 'event')} />
-            <BarChart title="Agents reported offline per day (UTC), last 7 days" bars={agentsOfflinePerDay(list, Date.now())} label={dayLabel} unit={(n) => count(n, 'agent')} />
-          </div>
+      <Show value={overview} what="the event history" reload={reload}>
+        {(o) => (
+          <>
+            <div class="charts">
+              <BarChart title="Events per hour, last 24 h" bars={eventsPerHourBars(o.eventsPerHour)} label={hourLabel} unit={(n) => count(n, 'event')} />
+              <BarChart title="Agents offline per day (UTC), last 7 days" bars={agentsOfflineBars(o.agentsOfflinePerDay)} label={dayLabel} unit={(n) => count(n, 'agent')} />
+            </div>
+            {o.agentsOfflineTruncated ? <p class="muted small">The busiest days' status changes were more than the overview reads: the oldest offline counts may be low.</p> : null}
+            <p><a href={link('history')}>Search the history</a></p>
+          </>
         )}
       </Show>
     </section>
