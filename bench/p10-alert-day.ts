@@ -210,6 +210,7 @@ class TimedSink implements BatchSink {
   readonly maxBatch: number;
   readonly maxSendMs?: number;
   readonly accepts?: (event: BridgeEvent) => boolean;
+  readonly takesNotices?: boolean;
   readonly acceptedAt = new Map<string, number>();
   constructor(private readonly inner: BatchSink, private readonly now: () => number) {
     this.id = inner.id;
@@ -217,6 +218,7 @@ class TimedSink implements BatchSink {
     this.maxBatch = inner.maxBatch;
     if (inner.maxSendMs !== undefined) this.maxSendMs = inner.maxSendMs;
     if (inner.accepts) this.accepts = inner.accepts;
+    if (inner.takesNotices) this.takesNotices = true;
   }
   send(event: BridgeEvent, signal: AbortSignal): Promise<SendResult> {
     return this.sendBatch([event], signal).then((r) => r[0]!);
