@@ -34,9 +34,10 @@ export async function stopBenchRedis(): Promise<void> {
 }
 
 export class RecordingSink implements Sink {
-  readonly id = 'bench-recorder';
   readonly concurrency = 64;
   readonly events: CloudEvent[] = [];
+  /** `ignoresSilences`: it takes the incident notifications quiet rules hold back too (<P>_IGNORE_SILENCES=true). */
+  constructor(readonly id = 'bench-recorder', readonly ignoresSilences?: boolean) {}
   async send(event: CloudEvent): Promise<SendResult> {
     this.events.push(event);
     return { ok: true };

@@ -76,6 +76,7 @@ export function describeEvent(event: BridgeEvent): string {
     const d = event.data;
     return `${level} incident ${d.notification.padEnd(12)} ${d.summary}  [${d.key}]`;
   }
+  if (event.type === 'com.tencentcloud.cwp.notice.silence.ended') return `${level} silence ${event.data.silenceId} ended: held back ${event.data.heldBack}`;
   const d = event.data;
   const name = (i: { processName: string; port?: number }) => (i.port !== undefined ? `${i.port} (${i.processName})` : i.processName);
   const list = (items: Array<{ processName: string; port?: number }>, count: number) => items.map(name).join(', ') + (count > items.length ? `, +${count - items.length} more` : '');

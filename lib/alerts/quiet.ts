@@ -47,6 +47,17 @@ export class Quiet {
     return ids;
   }
 
+  /**
+   * Whether the silence `id` held the incident's firing back: its matchers take the incident and the incident
+   * started firing while the silence was in force. (Its `silencedBy` is not enough: a later write after the
+   * silence ended clears it while the firing is still unsent.)
+   */
+  silenceHeldFiring(id: string, i: Pick<Incident, 'type' | 'kind' | 'port' | 'processName' | 'agent' | 'firingAt'>): boolean {
+    const s = this.#silences.find((c) => c.rule.id === id);
+    if (!s || i.firingAt === null || i.firingAt < s.rule.startsAt || i.firingAt >= s.rule.endsAt) return false;
+    return s.matches(targetOf(i, this.#tagsOf(i.agent.uuid)));
+  }
+
   /** The id of an expectation that covers the port or process incident (null: none does). */
   expectationFor(i: Pick<Incident, 'type' | 'kind' | 'port' | 'processName' | 'fullPath' | 'agent'>): string | null {
     if (i.type !== 'port.opened' && i.type !== 'process.suspicious') return null;

@@ -209,8 +209,38 @@ export interface ScanStatusChangedEvent extends Omit<CloudEventEnvelope, 'subjec
 /** Every event about an agent: its subject and `data.uuid` name one (on either CWP API). */
 export type CloudEvent = StatusChangedEvent | PortsChangedEvent | ProcessesChangedEvent | AgentUnwatchedEvent | IncidentChangedEvent;
 
+/** The `data` of a silence.ended notice: the silence, and what it held back. */
+export interface SilenceEndedData {
+  silenceId: string;
+  createdBy: string;
+  comment: string;
+  /** ISO 8601: when it ended (its endsAt, or when it was ended early). */
+  endedAt: string;
+  /** Who ended it early (DELETE /v1/silences/{id}), when someone did. */
+  endedBy?: string;
+  /** How many incidents it held back. */
+  heldBack: number;
+  /** How many of those were still firing when it ended (notified as released firings of their own); null: not known. */
+  stillFiring: number | null;
+  severity: Severity;
+}
+
+/**
+ * A notice to the people reading the chat robots, not a public event: a silence that held something back ended.
+ * Not in EVENT_TYPES and without a schema; the outbox carries it like every event, and only the sinks that take
+ * notices (the chat robots, Sink.takesNotices) are sent it. Subject: `silence:<id>`.
+ */
+export interface SilenceEndedNotice extends Omit<CloudEventEnvelope, 'subject'> {
+  type: 'com.tencentcloud.cwp.notice.silence.ended';
+  subject: string;
+  data: SilenceEndedData;
+}
+
 /** Every event the bridge publishes: the agents' (CloudEvent) and, on cwp, the account's scan. */
-export type BridgeEvent = CloudEvent | ScanStatusChangedEvent;
+export type PublicEvent = CloudEvent | ScanStatusChangedEvent;
+
+/** What the outbox carries: every published event, and the notices only the chat robots take. */
+export type BridgeEvent = PublicEvent | SilenceEndedNotice;
 
 /** Every event type the bridge publishes (schemas/*.json), in the order settings and errors list them. */
 export const EVENT_TYPES = [

@@ -13,6 +13,7 @@
 //   `state:UNKNOWN_AGENT` are 19).
 // Its settings (CMQ_TOPIC, CMQ_QUEUE; TDMQ_ENDPOINT and TDMQ_RATE_LIMIT are core settings) and its factory are
 // `cmqSinks`, at the end.
+import { isNotice } from '../events/silence-ended';
 import * as z from 'zod/mini';
 import { tencentSendFailure } from './tencent-failure';
 import { TDMQ_SERVICE, TDMQ_VERSION } from '../tencent/services';
@@ -71,6 +72,8 @@ export function cmqTags(event: BridgeEvent): string[] {
   if (event.type === 'com.tencentcloud.cwp.incident.changed') return [INCIDENT_TAG, INCIDENT_TYPE_TAG[event.data.type], event.data.state, event.data.severity];
   // The account's scan (cwp): `scan`, its state (NOTASK, SYNCING, FINISHED: no other event has these) and severity.
   if (event.type === 'com.tencentcloud.cwp.scan.status.changed') return [SCAN_TAG, event.data.state, event.data.severity];
+  // A notice is never handed to a queue (deliver.ts: only sinks that take notices get one); tagged all the same.
+  if (isNotice(event)) return ['notice', event.data.severity];
   return [event.data.kind, event.type === 'com.tencentcloud.cwp.task.status.changed' ? event.data.state : CHANGED_TAG, event.data.severity];
 }
 

@@ -12,6 +12,7 @@
 //   clears; a drain that crashes mid-send leaves a claim that simply expires (how long: leaseFor).
 // - "A run" is what shares one DeliveryRun: one sweep (every drain of a lib/sweep run); a drain without one is a
 //   run of its own. A run remembers the sinks it disabled and the retries it already warned of.
+import { isNotice } from '../events/silence-ended';
 import { setMaxListeners } from 'node:events';
 import { CounterBatch, DELIVERIES } from '../state/counters';
 import type { CounterPort } from '../state/store';
@@ -103,11 +104,13 @@ export interface DrainResult {
 const isFinal = (d: Delivery | undefined): boolean => d !== undefined && d.status !== 'pending';
 
 /**
- * Whether `sink` takes the entry's event: routing, and an incident notification a silence holds back only if the
- * sink ignores silences (<P>_IGNORE_SILENCES). A throwing accepts() means yes: rather a send than a silent drop.
+ * Whether `sink` takes the entry's event: routing, an incident notification a silence holds back only if the
+ * sink ignores silences (<P>_IGNORE_SILENCES), and a notice (no published type) only if it takes notices (the
+ * chat robots). A throwing accepts() means yes: rather a send than a silent drop.
  */
 function accepts(sink: Sink, entry: Pick<OutboxEntry, 'event' | 'silenced'>): boolean {
   if (entry.silenced === true && sink.ignoresSilences !== true) return false;
+  if (isNotice(entry.event) && sink.takesNotices !== true) return false;
   if (!sink.accepts) return true;
   try {
     return sink.accepts(entry.event) !== false;

@@ -10,12 +10,15 @@
 // (collection.failed; port for port.opened, process for process.suspicious; agent.offline and agent.unknown are
 // about every kind and pass), STATES by the task state that opens it (agent.offline: AGENT_OFFLINE,
 // collection.failed: FAILED, agent.unknown: UNKNOWN_AGENT; port.opened and process.suspicious pass), all of its
-// notifications alike, so a sink that takes an incident's firing takes its resolution too.
+// notifications alike, so a sink that takes an incident's firing takes its resolution too. A notice (a silence
+// that ended, lib/events/silence-ended.ts) is routed as an incident.changed with neither kind nor state; only the
+// sinks that take notices (the chat robots) are ever handed one.
 import type { IncidentType } from '../alerts/types';
 import type { EventRoute } from '../config/routing';
 import type { BridgeEvent, Severity } from '../events/types';
 import type { TaskKind, TaskState } from '../types';
 import type { Sink } from './sink';
+import { isNotice } from '../events/silence-ended';
 
 export { EVERY_EVENT, type EventRoute } from '../config/routing';
 export { EVENT_TYPES, type EventType } from '../events/types';
@@ -38,6 +41,7 @@ function kindsOf(event: BridgeEvent): readonly TaskKind[] | null {
   // A scan.status.changed event (cwp) is about the account's scan, not a kind: KINDS does not filter it (EVENT_TYPES does).
   if (event.type === 'com.tencentcloud.cwp.scan.status.changed') return null;
   if (event.type === 'com.tencentcloud.cwp.incident.changed') return event.data.kind === undefined ? null : [event.data.kind];
+  if (isNotice(event)) return null;
   return [event.data.kind];
 }
 
@@ -53,7 +57,9 @@ export function routeAccepts(route: EventRoute, event: BridgeEvent): boolean {
   if (SEVERITY_RANK[event.data.severity] < SEVERITY_RANK[route.minSeverity]) return false;
   const kinds = kindsOf(event);
   if (route.kinds && kinds !== null && !kinds.some((k) => route.kinds!.includes(k))) return false;
-  if (route.types && !route.types.includes(event.type)) return false;
+  // A notice (a silence that ended) is about incidents: a robot takes it when it takes incident.changed.
+  const type = isNotice(event) ? 'com.tencentcloud.cwp.incident.changed' : event.type;
+  if (route.types && !route.types.includes(type)) return false;
   const state = stateOf(event);
   if (route.states && state !== null && !route.states.includes(state)) return false;
   return true;

@@ -46,6 +46,11 @@ export interface Sink {
    * back (an outbox entry marked `silenced`), e.g. a SIEM that wants every change. Undefined: it does not.
    */
   ignoresSilences?: boolean;
+  /**
+   * Whether the sink takes the bridge's notices to people (lib/events/silence-ended.ts: a silence that held
+   * something back ended), which are no published event type: the chat robots do. Undefined: it does not.
+   */
+  readonly takesNotices?: boolean;
   close?(): Promise<void>;
 }
 

@@ -5,7 +5,7 @@
 // suite (test/contract/state-store.test.ts) runs against all three. New state (collections, snapshots,
 // machines) gets a port of its own here; docs/architecture.md ("Adding a store operation") has the steps.
 import type { DeadLetter, Delivery, DiscoveryCursor, KeyRecord, MachineInfo, OutboxEntry, StoreIdentity, StoreReset, SweepSummary, TaskKey, TaskKind, TaskState, Watch } from '../types';
-import type { BridgeEvent, CloudEvent } from '../events/types';
+import type { BridgeEvent, CloudEvent, SilenceEndedNotice } from '../events/types';
 import type { Incident, IncidentPage, IncidentQuery, IncidentWrite, QuietHit, QuietKind, QuietRule, QuietRules } from '../alerts/types';
 import type { DeadLetterFilter, Lane } from './rules';
 import type { HistoryFilter, HistoryPage, HistoryQuery } from './history';
@@ -368,8 +368,12 @@ export interface QuietPort {
   endSilence(id: string, at: number, by: string): Promise<QuietRules['silences'][number] | null>;
   /** Adds each hit to its rule's count, and lastHitAt to the latest (a rule gone meanwhile is skipped). */
   addQuietHits(hits: QuietHit[]): Promise<void>;
-  /** Marks a silence's end as noticed: true for the one call that marked it (its end is said once), else false. */
-  noticeSilenceEnded(id: string): Promise<boolean>;
+  /**
+   * Marks a silence's end as noticed: true for the one call that marked it (its end is said once), else false. The
+   * call that marks it appends `notice` (when given) to the outbox in the same step, as a notice: not in the event
+   * history nor the published counter, and sent only to the sinks that take notices (deliver.ts).
+   */
+  noticeSilenceEnded(id: string, notice?: SilenceEndedNotice | null): Promise<boolean>;
 }
 
 export interface StateStore extends SchedulePort, AgentRecordsPort, WatchPort, OutboxPort, DeadLetterPort, HealthPort, ResultsPort, FleetPort, StorePort, RetentionPort, IncidentPort, RegisterPort, HistoryPort, CounterPort, QuietPort {

@@ -21,7 +21,7 @@ import { BackgroundPublisher, CLOCK_WAIT_MS, RunClock } from './publisher';
 import { applyRetention, type RetentionCounts } from './retention';
 import { readPendingResults, type ResultCounts } from './results';
 import { runDiscovery, type DiscoveryCounts } from './discovery';
-import { forgetOldSilences, loadQuietRules, noticeEndedSilences, releaseHeldIncidents, saveQuietHits, type QuietSweepStore } from './quiet';
+import { forgetOldSilences, loadQuietRules, noticeEndedSilences, releaseHeldIncidents, saveQuietHits, type QuietSweepStore, type StillFiring } from './quiet';
 import { purgeOldIncidents, resolveUnwatchedIncidents, runIncidentClock, type IncidentCounts, type IncidentSweepContext } from './incidents';
 import { runAccountScan, type ScanCounts } from './scan';
 import { listAllWatches, watchedKeys } from './watchlist';
@@ -210,8 +210,9 @@ async function sweep(deps: SweepDeps, window: SweepWindow, log: Logger, startedA
     const { kinds, watchedKinds, apiWatches, keys } = await syncWatchedSchedule(config, store, now(), machines, incidents, accountScan !== null);
     identityWatch.saw({ apiWatches });
     await purgeOldIncidents(incidents);
-    await releaseHeldIncidents({ ...incidents, store }, loaded.rules);
-    await noticeEndedSilences(store, loaded.rules, now(), log);
+    const stillFiring: StillFiring = { bySilence: new Map(), complete: false };
+    await releaseHeldIncidents({ ...incidents, store }, loaded.rules, stillFiring);
+    await noticeEndedSilences(store, loaded.rules, now(), log, { storeId, source: config.eventSource, stillFiring });
     await forgetOldSilences(store, loaded.rules, now() - config.alerts.retentionMs, log);
     const resultsCtx = {
       storeId, store, cwp, eventSource: config.eventSource, log, now, signal: stop.signal, pollUntil: window.pollUntil,

@@ -1,11 +1,13 @@
 // The QuietPort contract (lib/state/store.ts), run against memory, file and Redis: silences, maintenance windows
-// and expectations stored by id with their hits; a silence ended early keeps its first end; its end is noticed once;
-// and an incident notification held back by a silence is in the outbox marked `silenced`.
+// and expectations stored by id with their hits; a silence ended early keeps its first end; its end is noticed once,
+// and the call that notices it appends its notice for the chat robots to the outbox (not the history); and an incident
+// notification held back by a silence is in the outbox marked `silenced`.
 import { incidentsForStatusChange, type AlertContext } from '../../lib/alerts/rules';
 import { Quiet } from '../../lib/alerts/quiet';
 import { INCIDENT_TYPES, type Expectation, type MaintenanceWindow, type Silence } from '../../lib/alerts/types';
 import { FIXTURES, uuidOf, type InspectableStore, type StoreFixture } from '../helpers/store-fixtures';
 import { TEST_STORE_ID } from '../helpers/events';
+import { buildSilenceEndedNotice } from '../../lib/events/silence-ended';
 
 const T = 1_700_000_000_000;
 const HOUR = 3_600_000;
@@ -91,6 +93,24 @@ describe.each(FIXTURES)('QuietPort contract: %s', (_name, makeFixture) => {
     expect(await store.noticeSilenceEnded('s1')).toBe(false);
     expect(await store.noticeSilenceEnded('nope')).toBe(false);
     expect((await store.listQuietRules()).silences[0]?.endNoticed).toBe(true);
+  });
+
+  test("the call that notices a silence's end appends its notice to the outbox, once, outside the history and the counters", async () => {
+    await store.putQuietRule('silence', silence('s1'));
+    const [s] = (await store.listQuietRules()).silences;
+    const notice = buildSilenceEndedNotice(TEST_STORE_ID, '/s', { ...s!, hits: 2 }, 0, T + HOUR);
+    expect(await store.noticeSilenceEnded('s1', notice)).toBe(true);
+    expect(await store.noticeSilenceEnded('s1', notice)).toBe(false);
+    const outbox = await store.listOutbox(10);
+    expect(outbox).toEqual([{ event: notice, createdAt: T + HOUR, targets: null, deliveries: {} }]);
+    expect(await store.countHistory()).toBe(0);
+    expect(await store.readCounters()).toEqual([]);
+  });
+
+  test('a notice for a silence that is not stored is not appended', async () => {
+    const notice = buildSilenceEndedNotice(TEST_STORE_ID, '/s', { ...silence('gone'), hits: 1, lastHitAt: null, endNoticed: false }, null, T + HOUR);
+    expect(await store.noticeSilenceEnded('gone', notice)).toBe(false);
+    expect(await store.countOutbox()).toBe(0);
   });
 
   test('an incident notification a silence holds back is in the outbox marked silenced; others are not', async () => {

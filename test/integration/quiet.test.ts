@@ -1,13 +1,14 @@
 // Silences, maintenance windows and expectations end to end against the emulator over real HTTP and signatures,
 // with a WeCom robot that checks what it is sent (test/helpers/chat-receivers.ts) and a recording sink beside it:
 // a silence on 10 of 60 agents that go offline leaves 50 in the robot's messages and all 60 firing in the API, and
-// ending it early notifies the 10; a weekly window on db-* holds back db hosts' incidents inside it and not outside,
+// ending it early notifies the 10 and says once that it ended; a silence whose held-back incidents all resolved tells
+// the robot once, in one digest line, when it ends; a weekly window on db-* holds back db hosts' incidents inside it and not outside,
 // on an injected clock across a midnight and a daylight-saving change; an expectation for 6379 on redis-* opens no
 // port.opened there and does elsewhere, counting its hits; accepting an incident quiets the next collection; a
 // `read` token gets 403 on each write route. Every wait is for a condition, in rounds of sweeps.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { startEmulator, type Emulator } from '../../dev/emulator';
-import type { CloudEvent, IncidentChangedEvent } from '../../lib/events/types';
+import { EVENT_TYPES, type CloudEvent, type IncidentChangedEvent } from '../../lib/events/types';
 import { handleHttp } from '../../lib/http';
 import { createLogger } from '../../lib/log';
 import { LocalRequestBudget } from '../../lib/ratelimit/budget';
@@ -79,13 +80,17 @@ function robotReleased(robot: ChatRobotReceiver): number {
   return n;
 }
 
-/** How many incidents the robot's messages say fired: one per single message, a digest's "N incidents firing". */
+/**
+ * How many incidents the robot's messages say fired: a digest's "FIRING · N agents offline", else one per single
+ * "FIRING · web-01 …" message; a message of released firings ("A silence or maintenance window ended") is not counted.
+ */
 function robotFirings(robot: ChatRobotReceiver): number {
   let n = 0;
   for (const a of robot.accepted) {
-    const digest = [...a.text.matchAll(/(\d+) incidents? firing/g)];
+    if (/incidents? it held back/.test(a.text)) continue;
+    const digest = [...a.text.matchAll(/FIRING · (\d+) agents? offline/g)];
     if (digest.length > 0) for (const m of digest) n += Number(m[1]);
-    else if (a.text.includes('Incident firing:') && !a.text.includes('held back by a silence')) n++;
+    else if (a.text.includes('FIRING · ')) n++;
   }
   return n;
 }
@@ -139,8 +144,10 @@ describe('a silence', () => {
     // Ended early: the next sweep notifies the 10 still firing, says once that it ended, and it lists as expired.
     const ended = await api(h, { method: 'DELETE', path: `/v1/silences/${silenceId}` });
     expect(ended).toMatchObject({ status: 200, body: { id: silenceId, state: 'expired', endedBy: 'ops' } });
-    await sweepUntil('the 10 notified', [h], () => firings(h.sink.events).length >= 60 && robotReleased(h.robot) >= 10, { roundMs: 3000 });
+    const endLine = 'Silence "planned reboot of the db hosts" by alice ended (ended early by ops): it held back 10 incidents, 10 still firing';
+    await sweepUntil('the 10 notified, and the silence said to have ended', [h], () => firings(h.sink.events).length >= 60 && robotReleased(h.robot) >= 10 && h.robot.accepted.some((a) => a.text.includes(endLine)), { roundMs: 3000 });
     expect(robotReleased(h.robot)).toBe(10);
+    expect(h.robot.accepted.filter((a) => a.text.includes(endLine))).toHaveLength(1);
     expect(robotFirings(h.robot)).toBe(50);
     const late = firings(h.sink.events).slice(50);
     expect(late).toHaveLength(10);
@@ -150,6 +157,40 @@ describe('a silence', () => {
     expect(expired.body.silences).toEqual([expect.objectContaining({ id: silenceId, heldBack: 10, createdBy: 'alice' })]);
     expect((await api(h, { method: 'GET', path: '/v1/silences', query: { state: 'active' } })).body.silences).toEqual([]);
     for (const e of incidentEvents(h.sink.events)) expect(eventSchemaProblems(e)).toEqual([]);
+  }, 240_000);
+
+  test('whose held-back incidents all resolved meanwhile, ended, tells the robot once in one digest line, and no other sink', async () => {
+    const hosts = [...Array.from({ length: 3 }, (_, i) => ({ uuid: uuidOf(0x53000 + i), name: name('db', i + 1) })), { uuid: uuidOf(0x54000), name: 'web-01' }];
+    for (const [i, m] of hosts.entries()) emulator.addMachine({ uuid: m.uuid, region: 'ap-guangzhou', name: m.name, ip: `10.2.0.${i + 1}` });
+    const store = await openMemoryStore(cleanups);
+    const h = await setup(store, { ALERT_OFFLINE_FOR: '1s' });
+    const keys = hosts.map((m) => ({ uuid: m.uuid, kind: 'process' as const }));
+    await sweepUntil('every agent watched and checked', [h], async () => (await store.getRecords(keys)).every((r) => r !== null && r.state !== null && r.lastChecked !== null), { roundMs: 3000 });
+    const made = await api(h, { method: 'POST', path: '/v1/silences', body: { matchers: [{ name: 'machineName', value: 'db-*', op: 'glob' }], endsAt: new Date(Date.now() + 3_600_000).toISOString(), createdBy: 'alice', comment: 'db kernel update' } });
+    expect(made.status).toBe(201);
+
+    // Down and back while silenced: the robot hears of web-01 only; the db hosts' incidents fire and resolve unsent.
+    for (const m of hosts) emulator.setOnline(m.uuid, false);
+    const firingInApi = async () => (await store.listIncidents({ limit: 100, state: 'firing' })).incidents.length;
+    await sweepUntil('4 incidents firing, web-01 told', [h], async () => (await firingInApi()) === 4 && robotFirings(h.robot) >= 1, { roundMs: 3000 });
+    for (const m of hosts) emulator.setOnline(m.uuid, true);
+    await sweepUntil('every incident resolved', [h], async () => (await firingInApi()) === 0 && (await store.listIncidents({ limit: 100, state: 'resolved' })).incidents.length === 4, { roundMs: 3000 });
+
+    const silenceId = made.body.id as string;
+    expect((await api(h, { method: 'DELETE', path: `/v1/silences/${silenceId}` })).status).toBe(200);
+    const endLine = 'Silence "db kernel update" by alice ended (ended early by ops): it held back 3 incidents, all resolved';
+    await sweepUntil('the robot told that the silence ended', [h], () => h.robot.accepted.some((a) => a.text.includes(endLine)), { roundMs: 3000 });
+    await sweepUntil('one more sweep', [h], (() => {
+      let rounds = 0;
+      return () => rounds++ > 0;
+    })(), { roundMs: 2000 });
+    expect(h.robot.accepted.filter((a) => a.text.includes(endLine))).toHaveLength(1);
+    expect(h.robot.accepted.some((a) => /db-0\d/.test(a.text))).toBe(false);
+    expect(robotReleased(h.robot)).toBe(0);
+    // The recording sink takes every published type; the notice is none of them.
+    expect(h.sink.events.filter((e) => !(EVENT_TYPES as readonly string[]).includes(e.type))).toEqual([]);
+    expect(h.logLines.filter((l) => l.includes('"silence ended"') && l.includes(silenceId))).toHaveLength(1);
+    expect(await store.countOutbox()).toBe(0);
   }, 240_000);
 });
 

@@ -3,7 +3,13 @@
 import { digestPlan } from '../../lib/sinks/chat/chat-sink';
 import { dingtalk } from '../../lib/sinks/chat/dingtalk';
 import { feishu, FEISHU_BODY_MAX_BYTES } from '../../lib/sinks/chat/feishu';
-import { clean, digestMessage, eventFields, groupEvents, singleMessage, EVENT_FIELDS } from '../../lib/sinks/chat/message';
+import { clean, digestMessage, eventFields, groupEvents, silenceEndedLine, singleMessage, EVENT_FIELDS } from '../../lib/sinks/chat/message';
+import { buildSilenceEndedNotice } from '../../lib/events/silence-ended';
+import { loadConfig } from '../../lib/config';
+import { createSinks } from '../../lib/sinks';
+import { silentLogger } from '../../lib/log';
+import { LocalRequestBudget } from '../../lib/ratelimit/budget';
+import { TEST_CREDENTIALS } from '../helpers/config';
 import { slack, SLACK_SECTION_MAX_CHARS } from '../../lib/sinks/chat/slack';
 import { compileTemplate } from '../../lib/sinks/chat/template';
 import { wecom, WECOM_MARKDOWN_MAX_BYTES } from '../../lib/sinks/chat/wecom';
@@ -144,5 +150,35 @@ describe('an agent.unwatched event (WATCH_DISCOVER)', () => {
 
   test('several are one digest group', () => {
     expect(groupEvents([gone(1), gone(2), statusEvent(5, 'COLLECTING', 'AGENT_OFFLINE')]).map((g) => g.length)).toEqual([2, 1]);
+  });
+});
+
+describe("a silence's end notice", () => {
+  const silence = { id: 's1', matchers: [{ name: 'machineName' as const, value: 'db-*', op: 'glob' as const }], startsAt: 0, endsAt: Date.UTC(2026, 0, 1, 10), createdBy: 'alice', comment: 'db reboot', createdAt: 0, hits: 10, lastHitAt: 1, endNoticed: false };
+  const notice = (stillFiring: number | null, over: Partial<typeof silence> & { endedBy?: string } = {}) => buildSilenceEndedNotice(TEST_STORE_ID, '/s', { ...silence, ...over }, stillFiring, Date.UTC(2026, 0, 1, 10, 1));
+
+  test('is one digest line, even alone: who made it, why, and that what it held back all resolved', () => {
+    const m = singleMessage(notice(0));
+    expect(m.sections).toEqual([expect.objectContaining({ heading: 'A silence ended', severity: 'info', facts: [{ label: '', value: 'Silence "db reboot" by alice ended: it held back 10 incidents, all resolved' }] })]);
+    for (const vendor of VENDORS) expect(JSON.stringify(vendor.render(m))).toContain('it held back 10 incidents, all resolved');
+  });
+
+  test('says who ended it early and how many still fire (a warning then); says neither count when not known', () => {
+    expect(silenceEndedLine(notice(3, { endedBy: 'bob' }))).toBe('Silence "db reboot" by alice ended (ended early by bob): it held back 10 incidents, 3 still firing');
+    expect(singleMessage(notice(3)).severity).toBe('warning');
+    expect(silenceEndedLine(notice(null))).toBe('Silence "db reboot" by alice ended: it held back 10 incidents');
+  });
+
+  test('two in one batch are one group: "2 silences ended"', () => {
+    const other = buildSilenceEndedNotice(TEST_STORE_ID, '/s', { ...silence, id: 's2', comment: 'web deploy', hits: 1 }, 0, Date.UTC(2026, 0, 1, 10, 1));
+    const m = digestMessage(groupEvents([notice(0), other]), 10);
+    expect(m.sections.map((s) => [s.heading, s.facts.length])).toEqual([['2 silences ended', 2]]);
+    expect(m.sections[0]!.facts[1]!.value).toBe('Silence "web deploy" by alice ended: it held back 1 incident, resolved');
+  });
+
+  test('the chat robots take notices; no other sink does', () => {
+    const config = loadConfig({ ...TEST_CREDENTIALS, WECOM_WEBHOOK_URLS: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k', WEBHOOK_URLS: 'https://example.com/hook', WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 7).toString('base64')}` });
+    const sinks = createSinks(config, { logger: silentLogger, budget: (r, b) => new LocalRequestBudget(r, b) });
+    expect(sinks.map((s) => [s.id.split(':')[0], s.takesNotices === true])).toEqual(expect.arrayContaining([['wecom', true], ['webhook', false]]));
   });
 });

@@ -1,5 +1,5 @@
 // Where a held-back notification goes: only to sinks with <P>_IGNORE_SILENCES=true (the drain, lib/sinks/deliver.ts,
-// reading the outbox entry's `silenced`); and the settings: <P>_IGNORE_SILENCES and ALERT_MAINTENANCE, whose every
+// reading the outbox entry's `silenced`); where a silence's end notice goes: only to the sinks that take notices; the settings: <P>_IGNORE_SILENCES and ALERT_MAINTENANCE, whose every
 // problem is listed at start-up.
 import { Quiet } from '../../lib/alerts/quiet';
 import { incidentsForStatusChange, type AlertContext } from '../../lib/alerts/rules';
@@ -8,6 +8,7 @@ import { loadConfig } from '../../lib/config';
 import type { BridgeEvent } from '../../lib/events/types';
 import { silentLogger } from '../../lib/log';
 import { drainOutbox } from '../../lib/sinks/deliver';
+import { buildSilenceEndedNotice, SILENCE_ENDED } from '../../lib/events/silence-ended';
 import { withRoute } from '../../lib/sinks/route';
 import type { SendResult, Sink } from '../../lib/sinks/sink';
 import { MemoryStateStore } from '../../lib/state/local/memory';
@@ -41,6 +42,36 @@ describe('held-back notifications in the drain', () => {
     expect(chat.events.map((e) => e.subject)).toEqual([writes[1]!.incident.key]);
     expect(siem.events.map((e) => e.subject)).toEqual([writes[0]!.incident.key, writes[1]!.incident.key]);
     expect(result.left).toBe(0);
+  });
+});
+
+describe("a silence's end notice in the drain", () => {
+  const silence = { id: 's1', matchers: [{ name: 'uuid' as const, value: HELD, op: '=' as const }], startsAt: T - 1, endsAt: T, createdBy: 'alice', comment: 'db reboot', createdAt: T - 1, hits: 3, lastHitAt: T - 1, endNoticed: false };
+
+  test('reaches only the sinks that take notices (the chat robots), whatever the others route or ignore; the outbox empties', async () => {
+    const store = new MemoryStateStore();
+    await store.putQuietRule('silence', silence);
+    expect(await store.noticeSilenceEnded('s1', buildSilenceEndedNotice(TEST_STORE_ID, '/s', silence, 0, T))).toBe(true);
+    const robot = Object.assign(new Keeping('robot'), { takesNotices: true });
+    const webhook = new Keeping('webhook');
+    const siem = withRoute(new Keeping('siem'), { minSeverity: 'info', kinds: null, states: null, types: null, ignoreSilences: true });
+    const result = await drainOutbox(store, [robot, webhook, siem], { maxAttempts: 3, logger: silentLogger, now: () => T });
+    expect(robot.events.map((e) => e.type)).toEqual([SILENCE_ENDED]);
+    expect(webhook.events).toEqual([]);
+    expect(siem.events).toEqual([]);
+    expect(result.left).toBe(0);
+  });
+
+  test('is routed as an incident.changed: a robot given other types only is not sent it', async () => {
+    const store = new MemoryStateStore();
+    await store.putQuietRule('silence', silence);
+    expect(await store.noticeSilenceEnded('s1', buildSilenceEndedNotice(TEST_STORE_ID, '/s', silence, 0, T))).toBe(true);
+    const route = { minSeverity: 'info' as const, kinds: null, states: null, ignoreSilences: false };
+    const incidents = withRoute(Object.assign(new Keeping('incidents'), { takesNotices: true }), { ...route, types: ['com.tencentcloud.cwp.incident.changed'] });
+    const ports = withRoute(Object.assign(new Keeping('ports'), { takesNotices: true }), { ...route, types: ['com.tencentcloud.cwp.ports.changed'] });
+    await drainOutbox(store, [incidents, ports], { maxAttempts: 3, logger: silentLogger, now: () => T });
+    expect(incidents.events).toHaveLength(1);
+    expect(ports.events).toEqual([]);
   });
 });
 

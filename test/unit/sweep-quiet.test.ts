@@ -1,11 +1,13 @@
 // The sweep's part in the quiet rules (lib/sweep/quiet.ts) on a memory store: what a silence held back is notified
-// once none holds it back, once; a silence's end is said once; old silences are forgotten; the hits reach the store.
+// once none holds it back, once; a silence's end is said once, and to the chat robots (a notice in the outbox) when it
+// held anything back, saying how much of it still fires; old silences are forgotten; the hits reach the store.
 import { Quiet } from '../../lib/alerts/quiet';
 import { incidentsForStatusChange, type AlertContext } from '../../lib/alerts/rules';
 import { INCIDENT_TYPES, type Silence } from '../../lib/alerts/types';
 import { createLogger } from '../../lib/log';
 import { MemoryStateStore } from '../../lib/state/local/memory';
-import { forgetOldSilences, loadQuietRules, noticeEndedSilences, RELEASE_LOOKBACK_MS, releaseHeldIncidents, saveQuietHits } from '../../lib/sweep/quiet';
+import { forgetOldSilences, loadQuietRules, noticeEndedSilences, RELEASE_LOOKBACK_MS, releaseHeldIncidents, saveQuietHits, type StillFiring } from '../../lib/sweep/quiet';
+import { isNotice } from '../../lib/events/silence-ended';
 import { TEST_STORE_ID } from '../helpers/events';
 
 const T = 1_700_000_000_000;
@@ -71,4 +73,56 @@ test("ALERT_MAINTENANCE's windows are matched beside the store's", async () => {
   const { quiet } = await loadQuietRules(store, { alerts: { ...settings, maintenance: [w] } }, new Map());
   expect(quiet).toBeInstanceOf(Quiet);
   expect(quiet.silencersOf({ type: 'agent.offline', agent: { uuid: UUID } }, Date.UTC(2026, 0, 1, 12))).toEqual(['cfg-000000000001']);
+});
+
+/** A sweep's release pass then its notice of ended silences, as sweep.ts runs them; the notices it appended. */
+async function releaseAndNotice(store: MemoryStateStore, context: Awaited<ReturnType<typeof setup>>['context'], now: number) {
+  const { ctx, rules } = await context(now);
+  const stillFiring: StillFiring = { bySilence: new Map(), complete: false };
+  const released = await releaseHeldIncidents(ctx, rules, stillFiring);
+  const noticed = await noticeEndedSilences(store, rules, now, ctx.log, { storeId: TEST_STORE_ID, source: '/s', stillFiring });
+  const notices = (await store.listOutbox(100)).map((e) => e.event).filter(isNotice);
+  return { released, noticed, notices };
+}
+
+test('a silence whose held-back incidents all resolved meanwhile tells the chat robots once: a notice saying all resolved', async () => {
+  const { store, context } = await setup(T);
+  const during = await context(T + 1);
+  const open = await store.openIncidentsOf(UUID);
+  expect(await store.applyIncidents(incidentsForStatusChange(during.alerts, { uuid: UUID, kind: 'process', state: 'COMPLETE', eventId: 'e2', at: T + 1, open }))).toBe(true);
+  await store.endSilence('s1', T + 2, 'bob');
+
+  const first = await releaseAndNotice(store, context, T + 3);
+  expect(first).toMatchObject({ released: 0, noticed: 1 });
+  expect(first.notices).toHaveLength(1);
+  expect(first.notices[0]!.data).toMatchObject({ silenceId: 's1', createdBy: 'alice', comment: 'reboot', endedBy: 'bob', heldBack: 1, stillFiring: 0 });
+  const again = await releaseAndNotice(store, context, T + 4);
+  expect(again).toMatchObject({ released: 0, noticed: 0 });
+  expect(again.notices).toHaveLength(1);
+});
+
+test('a silence that ended with an incident still firing: its notice counts it, beside the released firing', async () => {
+  const { store, context } = await setup(T);
+  await store.endSilence('s1', T + 2, 'bob');
+  const { released, notices } = await releaseAndNotice(store, context, T + 3);
+  expect(released).toBe(1);
+  expect(notices.map((n) => n.data)).toEqual([expect.objectContaining({ heldBack: 1, stillFiring: 1 })]);
+});
+
+test('a silence that held nothing back ends with no notice, only the log line', async () => {
+  const { store, lines, context } = await setup(T);
+  await store.putQuietRule('silence', silence({ id: 's2', matchers: [{ name: 'uuid', value: '00000000-0000-4000-8000-000000000002', op: '=' }] }));
+  await store.endSilence('s2', T + 2, 'bob');
+  await store.endSilence('s1', T + 2, 'bob');
+  const { noticed, notices } = await releaseAndNotice(store, context, T + 3);
+  expect(noticed).toBe(2);
+  expect(notices.map((n) => n.data.silenceId)).toEqual(['s1']);
+  expect(lines.filter((l) => l.msg === 'silence ended').map((l) => l.silenceId).sort()).toEqual(['s1', 's2']);
+});
+
+test('a silence that ended longer ago than the release pass looks: its notice does not claim what still fires', async () => {
+  const { store, context } = await setup(T);
+  await store.endSilence('s1', T + 2, 'bob');
+  const { notices } = await releaseAndNotice(store, context, T + 2 + RELEASE_LOOKBACK_MS + 1);
+  expect(notices.map((n) => n.data)).toEqual([expect.objectContaining({ heldBack: 1, stillFiring: null })]);
 });

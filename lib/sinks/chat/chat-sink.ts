@@ -35,6 +35,7 @@ import { chatSinkId, robotHash } from './id';
 import type { ChatRobotKind as ChatKind } from './settings';
 import type { ChatTemplate } from './template';
 import { isFiringIncident, withActionLinks, type ChatLinkSigner } from './links';
+import { isNotice } from '../../events/silence-ended';
 
 export type { ChatRobotKind as ChatKind } from './settings';
 
@@ -150,6 +151,8 @@ export class ChatRobotSink implements BatchSink {
   /** One batch at a time: the robot's room is planned per batch. */
   readonly concurrency = 1;
   readonly maxBatch: number;
+  /** A person reads the robot: it is told when a silence that held something back ended (routed as incident.changed). */
+  readonly takesNotices = true;
   /** One batch sends at most `burst` messages, each bounded by the timeout. */
   readonly maxSendMs: number;
   readonly kind: ChatKind;
@@ -272,8 +275,9 @@ export class ChatRobotSink implements BatchSink {
 
   #single(e: BridgeEvent, linkStoreId: string | null): ChatMessage {
     const links = (m: ChatMessage) => withActionLinks(m, e, this.#links?.settings ?? null, linkStoreId, this.#now());
-    // A repeat is a reminder: one digest line under its heading ("REPEAT · 1 agent still offline"), even alone.
-    if (e.type === 'com.tencentcloud.cwp.incident.changed' && e.data.notification === 'repeat') {
+    // A repeat is a reminder: one digest line under its heading ("REPEAT · 1 agent still offline"), even alone; so is
+    // a silence that ended ("A silence ended" over its one line).
+    if ((e.type === 'com.tencentcloud.cwp.incident.changed' && e.data.notification === 'repeat') || isNotice(e)) {
       const groups = [[e]];
       return links(fitDigest(groups, (m) => this.#vendor.fits(m), this.#wording) ?? digestMessage(groups, 0, this.#wording));
     }

@@ -32,6 +32,8 @@ export class LazyChatRobotSink implements BatchSink {
   readonly maxSendMs: number;
   /** A signed DingTalk or Feishu robot: the signature carries a timestamp the vendor checks. */
   readonly checksTimestamps: boolean;
+  /** As ChatRobotSink: a person reads the robot, so it is told when a silence that held something back ended. */
+  readonly takesNotices = true;
   #sink: Promise<ChatRobotSink> | null = null;
 
   constructor(private readonly robot: ChatRobotConfig, private readonly deps: ChatSinkDeps) {

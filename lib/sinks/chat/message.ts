@@ -8,7 +8,8 @@
 // the characters the four markdown dialects give meaning to, so an event can never restyle or break a message.
 import type { IncidentNotification, IncidentType } from '../../alerts/types';
 import type { ScanState, TaskState } from '../../types';
-import type { BridgeEvent, IncidentChangedEvent, PortItem, ProcessItem, Severity } from '../../events/types';
+import type { BridgeEvent, IncidentChangedEvent, PortItem, ProcessItem, Severity, SilenceEndedNotice } from '../../events/types';
+import { isNotice } from '../../events/silence-ended';
 import type { EventFields } from './template';
 import { DEFAULT_WORDING, incidentGroupHeading, incidentLine, incidentPhrase, type HostNames, type Wording } from './incident-wording';
 
@@ -139,6 +140,20 @@ function incidentTransition(e: IncidentChangedEvent): string {
   return `${d.previous ?? '(new)'} -> ${to}`;
 }
 
+/**
+ * A silence that ended, as one line: "Silence "db reboot" by alice ended: it held back 10 incidents, all resolved"
+ * (or "…, 3 still firing" when some are: their released firings are lines of their own; neither when not known).
+ */
+export function silenceEndedLine(e: SilenceEndedNotice): string {
+  const d = e.data;
+  const n = `${d.heldBack} ${d.heldBack === 1 ? 'incident' : 'incidents'}`;
+  const rest = d.stillFiring === null ? '' : d.stillFiring === 0 ? (d.heldBack === 1 ? ', resolved' : ', all resolved') : `, ${d.stillFiring} still firing`;
+  const early = d.endedBy !== undefined && d.endedBy !== '' ? ` (ended early by ${clean(d.endedBy, 60)})` : '';
+  return `Silence "${clean(d.comment, 120)}" by ${clean(d.createdBy, 60)} ended${early}: it held back ${n}${rest}`;
+}
+
+const SILENCE_ENDED_ACTION = 'Nothing to do for what resolved; what still fires is notified as its own line.';
+
 /** The account's asset scan (cwp): what each of its states says, and what to do. */
 const SCAN_WHAT: Record<ScanState, string> = { NOTASK: 'No asset scan', SYNCING: 'Asset scan started', FINISHED: 'Asset scan finished' };
 const SCAN_ACTION = 'Nothing to do: each host\'s collection and what changed on it follow as their own messages.';
@@ -148,11 +163,13 @@ function kindsOf(e: BridgeEvent): string {
   if (e.type === 'com.tencentcloud.cwp.scan.status.changed') return 'process+port';
   if (e.type === 'com.tencentcloud.cwp.agent.unwatched') return e.data.kinds.join('+');
   if (e.type === 'com.tencentcloud.cwp.incident.changed') return e.data.kind ?? 'agent';
+  if (isNotice(e)) return '';
   return e.data.kind;
 }
 
 /** The machine fields another part of the bridge may add to events (StatusChangeData.machineName/machineIp). */
 function machineOf(e: BridgeEvent): { name: string; ip: string } {
+  if (isNotice(e)) return { name: '', ip: '' };
   const d = (e.type === 'com.tencentcloud.cwp.incident.changed' ? e.data.agent : e.data) as { machineName?: unknown; machineIp?: unknown };
   return {
     name: typeof d.machineName === 'string' ? clean(d.machineName, 80) : '',
@@ -169,6 +186,7 @@ function hostNamesOf(e: IncidentChangedEvent): HostNames {
 /** How a host is named: "web-01 (10.0.0.5)", "web-01", "10.0.0.5", else the agent's Uuid. */
 export function hostOf(e: BridgeEvent): string {
   if (e.type === 'com.tencentcloud.cwp.scan.status.changed') return `the account's scan (task ${e.data.taskId})`;
+  if (isNotice(e)) return `silence ${e.data.silenceId}`;
   const m = machineOf(e);
   if (m.name && m.ip) return `${m.name} (${m.ip})`;
   return m.name || m.ip || e.data.uuid;
@@ -192,6 +210,7 @@ function itemList(items: string[], count: number): string {
 function changesOf(e: BridgeEvent): string {
   if (e.type === 'com.tencentcloud.cwp.task.status.changed' || e.type === 'com.tencentcloud.cwp.agent.unwatched' || e.type === 'com.tencentcloud.cwp.scan.status.changed') return '';
   if (e.type === 'com.tencentcloud.cwp.incident.changed') return clean(e.data.summary);
+  if (isNotice(e)) return silenceEndedLine(e);
   const d = e.data;
   const added = d.kind === 'port' ? d.added.map(portItem) : d.added.map(processItem);
   const removed = d.kind === 'port' ? d.removed.map(portItem) : d.removed.map(processItem);
@@ -211,7 +230,7 @@ export function eventFields(e: BridgeEvent): EventFields {
     source: e.source,
     time: e.time,
     severity: e.data.severity,
-    agent: e.type === 'com.tencentcloud.cwp.scan.status.changed' ? '' : e.data.uuid,
+    agent: e.type === 'com.tencentcloud.cwp.scan.status.changed' || isNotice(e) ? '' : e.data.uuid,
     machineName: m.name,
     machineIp: m.ip,
     host: hostOf(e),
@@ -221,6 +240,7 @@ export function eventFields(e: BridgeEvent): EventFields {
     const d = e.data;
     return { ...base, previous: d.previous ?? '(first)', state: d.state, transition: `${d.previous ?? '(first)'} -> ${d.state}`, what: SCAN_WHAT[d.state], changes: '', action: SCAN_ACTION };
   }
+  if (isNotice(e)) return { ...base, previous: '', state: '', transition: '', what: 'A silence ended', changes: changesOf(e), action: SILENCE_ENDED_ACTION };
   if (e.type === 'com.tencentcloud.cwp.agent.unwatched') {
     return { ...base, previous: '', state: 'UNWATCHED', transition: 'watched -> unwatched', what: UNWATCHED_WHAT, changes: '', action: UNWATCHED_ACTION };
   }
@@ -257,6 +277,7 @@ export function eventFields(e: BridgeEvent): EventFields {
 /** What happened, as a digest groups it: one key per state, one per results type, one per incident notification and type. */
 export function groupKey(e: BridgeEvent): string {
   if (e.type === 'com.tencentcloud.cwp.incident.changed') return `incident:${isReleased(e) ? 'released' : e.data.notification}:${e.data.type}`;
+  if (isNotice(e)) return 'notice:silence.ended';
   return e.type === 'com.tencentcloud.cwp.task.status.changed' ? `state:${e.data.state}` : e.type;
 }
 
@@ -268,6 +289,7 @@ function groupHeading(group: BridgeEvent[]): string {
     return incidentGroupHeading(group as IncidentChangedEvent[]);
   }
   if (sample.type === 'com.tencentcloud.cwp.agent.unwatched') return `${n} ${n === 1 ? 'agent is' : 'agents are'} no longer watched`;
+  if (isNotice(sample)) return n === 1 ? 'A silence ended' : `${n} silences ended`;
   if (sample.type === 'com.tencentcloud.cwp.scan.status.changed') return n === 1 ? SCAN_WHAT[sample.data.state] : `The account's asset scan changed ${n} times`;
   const hosts = `${n} ${n === 1 ? 'host' : 'hosts'}`;
   return sample.type === 'com.tencentcloud.cwp.ports.changed' ? `Open ports changed on ${hosts}` : `Processes changed on ${hosts}`;
@@ -281,6 +303,7 @@ function groupAction(sample: BridgeEvent): string {
     return 'Look at each host; acknowledge with POST /v1/incidents/{key}/ack to stop the repeats.';
   }
   if (sample.type === 'com.tencentcloud.cwp.agent.unwatched') return UNWATCHED_ACTION;
+  if (isNotice(sample)) return SILENCE_ENDED_ACTION;
   if (sample.type === 'com.tencentcloud.cwp.scan.status.changed') return SCAN_ACTION;
   return sample.type === 'com.tencentcloud.cwp.ports.changed' ? 'Check that each new listening port is expected.' : 'Check that each new process is expected (name, path, user).';
 }
@@ -297,6 +320,7 @@ function clock(iso: string): string {
  */
 export function digestLine(e: BridgeEvent, wording: Wording = DEFAULT_WORDING): string {
   if (e.type === 'com.tencentcloud.cwp.incident.changed') return incidentPhrase(e, hostNamesOf(e), wording, clean);
+  if (isNotice(e)) return silenceEndedLine(e);
   const f = eventFields(e);
   const what = e.type === 'com.tencentcloud.cwp.ports.changed' || e.type === 'com.tencentcloud.cwp.processes.changed' ? f.changes : f.transition;
   return `${f.host} · ${f.kind} · ${what} · ${clock(e.time)}`;
@@ -306,6 +330,8 @@ const rank = (s: Severity) => (s === 'warning' ? 1 : 0);
 /** How a message shows an event: an incident that resolved or was acknowledged is no longer a warning to a reader. */
 function shownSeverity(e: BridgeEvent): Severity {
   if (e.type === 'com.tencentcloud.cwp.incident.changed' && (e.data.notification === 'resolved' || e.data.notification === 'acknowledged')) return 'info';
+  // A silence whose incidents all resolved meanwhile is news, not a warning.
+  if (isNotice(e) && e.data.stillFiring === 0) return 'info';
   return e.data.severity;
 }
 const highest = (events: BridgeEvent[]): Severity => (events.some((e) => shownSeverity(e) === 'warning') ? 'warning' : 'info');
@@ -319,6 +345,8 @@ function footerOf(events: BridgeEvent[]): string {
 export function singleMessage(e: BridgeEvent, text?: string, wording: Wording = DEFAULT_WORDING): ChatMessage {
   const f = eventFields(e);
   if (e.type === 'com.tencentcloud.cwp.incident.changed') return incidentMessage(e, f, text, wording);
+  // A silence that ended is one digest line under its heading, even alone.
+  if (isNotice(e)) return digestMessage([[e]], 1, wording);
   const kind = e.type === 'com.tencentcloud.cwp.agent.unwatched' ? e.data.kinds.map((k) => KIND_LABEL[k]).join(' and ')
     : e.type === 'com.tencentcloud.cwp.scan.status.changed' ? 'asset scan (processes and open ports)' : KIND_LABEL[e.data.kind];
   const who = e.type === 'com.tencentcloud.cwp.scan.status.changed' ? { label: 'Scan', value: f.host } : { label: 'Agent', value: f.host === f.agent ? f.agent : `${f.host} · ${f.agent}` };

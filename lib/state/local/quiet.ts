@@ -2,6 +2,7 @@
 // a LocalState (state.ts). A link in the chain delivery.ts -> lifecycle.ts -> incidents.ts -> quiet.ts -> store.ts.
 import type { QuietHit, QuietKind, QuietRule, QuietRules } from '../../alerts/types';
 import { compareQuietRules } from '../rules';
+import type { SilenceEndedNotice } from '../../events/types';
 import type { QuietPort } from '../store';
 import { clone } from './delivery';
 import { LocalHistoryStore } from './history';
@@ -52,11 +53,12 @@ export abstract class LocalQuietStore extends LocalHistoryStore implements Quiet
     }, () => hits.length > 0);
   }
 
-  noticeSilenceEnded(id: string): Promise<boolean> {
+  noticeSilenceEnded(id: string, notice?: SilenceEndedNotice | null): Promise<boolean> {
     return this.persistence.write((s) => {
       const r = s.quiet.silence.get(id);
       if (!r || r.endNoticed === true) return false;
       r.endNoticed = true;
+      if (notice) s.appendToOutbox(notice, Date.parse(notice.time));
       return true;
     }, (marked) => marked);
   }

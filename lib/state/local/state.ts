@@ -10,6 +10,7 @@ import type { CheckToRecord, DueFilter, Register, StoredSnapshot } from '../stor
 import { LaneSchedule } from './schedule';
 import { HistoryLog } from './history-log';
 import { publishedKey } from '../counters';
+import { isNotice } from '../../events/silence-ended';
 
 /** The serialised form of a LocalState (the file store's document, less its header). */
 export interface LocalStateDocument {
@@ -158,10 +159,14 @@ export class LocalState {
     return had;
   }
 
-  /** Appends an event to the outbox unless it is there already (a retried step appends it once). */
+  /**
+   * Appends an event to the outbox unless it is there already (a retried step appends it once). A notice (a
+   * silence that ended, for the chat robots) is not a published event: not in the history nor the counter.
+   */
   appendToOutbox(event: BridgeEvent, at: number, silenced = false): void {
     if (this.outbox.has(event.id)) return;
     this.outbox.set(event.id, { event: structuredClone(event), createdAt: at, targets: null, deliveries: {}, ...(silenced ? { silenced: true } : {}) });
+    if (isNotice(event)) return;
     // The history and the published counter in the same step (a replayed event is in the history already).
     this.history.append(event);
     const key = publishedKey(event.type);

@@ -20,4 +20,19 @@ export const QUIET_SCRIPTS = {
 end
 return 1`,
   },
+  /**
+   * noticeSilenceEnded: marks a stored silence's end as noticed (1 for the call that marked it, else 0) and, in the
+   * same step, appends the notice (`eventId` '' for none) to the outbox: a notice is not a published event, so it is
+   * not recorded in the history nor counted (history '').
+   */
+  noticeSilenceEnded: {
+    keys: ['silences', 'noticed', 'outbox', 'entry', 'seq'],
+    args: ['id', 'eventId', 'eventJson', 'at'],
+    restates: [],
+    uses: ['appendToOutbox'],
+    lua: `if redis.call('HEXISTS', silences, id) == 0 then return 0 end
+if redis.call('SADD', noticed, id) == 0 then return 0 end
+if eventId ~= '' then append_to_outbox(outbox, entry, seq, eventId, eventJson, at, '') end
+return 1`,
+  },
 } as const;

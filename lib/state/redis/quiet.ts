@@ -4,6 +4,7 @@
 // written once and never rewritten by a counter. Its Lua is in quiet-scripts.ts.
 import type { QuietHit, QuietHits, QuietKind, QuietRule, QuietRules } from '../../alerts/types';
 import { compareQuietRules } from '../rules';
+import type { SilenceEndedNotice } from '../../events/types';
 import type { QuietPort } from '../store';
 import { RedisHistoryStore } from './history';
 
@@ -78,10 +79,12 @@ export abstract class RedisQuietStore extends RedisHistoryStore implements Quiet
     });
   }
 
-  noticeSilenceEnded(id: string): Promise<boolean> {
+  noticeSilenceEnded(id: string, notice?: SilenceEndedNotice | null): Promise<boolean> {
     return this.run('noticeSilenceEnded', async () => {
-      if (!(await this.redis.hexists(this.k('quiet', 'silence'), id))) return false;
-      return (await this.redis.sadd(this.k('quiet', 'noticed'), id)) === 1;
+      const eventId = notice?.id ?? '';
+      return Number(await this.script('noticeSilenceEnded', {
+        silences: this.k('quiet', 'silence'), noticed: this.k('quiet', 'noticed'), outbox: this.k('outbox'), entry: this.k('outbox', eventId), seq: this.k('seq'),
+      }, { id, eventId, eventJson: notice ? JSON.stringify(notice) : '', at: notice ? Date.parse(notice.time) : 0 })) === 1;
     });
   }
 }
