@@ -70,12 +70,15 @@ async function api(h: Harness, call: { method: string; path: string; query?: Rec
 }
 
 /** How many held-back incidents the robot was told of when their silence ended: a digest's count, or one per single message. */
+/** A single message of one released firing: its "Held back" fact. */
+const RELEASED_ALONE = /held back\W+by a silence or maintenance window that ended/i;
+
 function robotReleased(robot: ChatRobotReceiver): number {
   let n = 0;
   for (const a of robot.accepted) {
     const digest = [...a.text.matchAll(/(\d+) incidents? it held back/g)];
     if (digest.length > 0) for (const m of digest) n += Number(m[1]);
-    else if (a.text.includes('held back by a silence or maintenance window that ended')) n++;
+    else if (RELEASED_ALONE.test(a.text)) n++;
   }
   return n;
 }
@@ -87,7 +90,7 @@ function robotReleased(robot: ChatRobotReceiver): number {
 function robotFirings(robot: ChatRobotReceiver): number {
   let n = 0;
   for (const a of robot.accepted) {
-    if (/incidents? it held back/.test(a.text)) continue;
+    if (/incidents? it held back/.test(a.text) || RELEASED_ALONE.test(a.text)) continue;
     const digest = [...a.text.matchAll(/FIRING · (\d+) agents? offline/g)];
     if (digest.length > 0) for (const m of digest) n += Number(m[1]);
     else if (a.text.includes('FIRING · ')) n++;

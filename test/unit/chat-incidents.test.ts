@@ -33,6 +33,14 @@ describe('one incident, one line', () => {
     expect(m.sections).toEqual([{ heading: m.title, severity: 'warning', facts: [{ label: 'Key', value: firing.data.key }], more: 0, action: expect.stringContaining(`POST /v1/incidents/${firing.data.key}/ack`) }]);
   });
 
+  test('a firing a silence held back, sent when it ended, says why it comes now', () => {
+    const { firing } = incidentEvents(5, { status: 'AGENT_OFFLINE' }, { at: AT });
+    const released = { ...firing, data: { ...firing.data, previous: 'firing' as const } };
+    expect(title(released)).toBe('FIRING · web-05 (10.0.0.5) offline since 10:02');
+    expect(singleMessage(released).sections[0]!.facts).toContainEqual({ label: 'Held back', value: 'by a silence or maintenance window that ended' });
+    expect(singleMessage(firing).sections[0]!.facts.map((f) => f.label)).toEqual(['Key']);
+  });
+
   test('a resolution or an acknowledgement is no longer shown as a warning', () => {
     const { resolved, acknowledged } = incidentEvents(5, { status: 'AGENT_OFFLINE' }, { at: AT, ackBy: 'alice', resolvedAt: AT + 5 * MIN });
     expect(singleMessage(resolved!).severity).toBe('info');

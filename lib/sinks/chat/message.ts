@@ -376,7 +376,11 @@ function incidentMessage(e: IncidentChangedEvent, f: EventFields, text: string |
   const message: ChatMessage = {
     title: clean(line, 120),
     severity,
-    sections: [{ heading: line, severity, facts: [{ label: 'Key', value: clean(e.data.key) }], more: 0, action: f.action }],
+    sections: [{
+      heading: line, severity, more: 0, action: f.action,
+      // A released firing reads like any firing but for why it comes now.
+      facts: [{ label: 'Key', value: clean(e.data.key) }, ...(isReleased(e) ? [{ label: 'Held back', value: 'by a silence or maintenance window that ended' }] : [])],
+    }],
     eventIds: [e.id],
     footer: footerOf([e]),
   };
