@@ -3,7 +3,8 @@
 // answers 400 with the first and the config lists them all at start-up.
 import { INCIDENT_TYPES, MATCHER_NAMES, MATCHER_OPS, WEEKDAYS, type ExpectedPort, type ExpectedProcess, type Matcher, type MatcherName, type MatcherOp, type Weekday } from './types';
 import { parseCidr } from './matchers';
-import { isTimeZone, minutesOf } from './windows';
+import { minutesOf } from './windows';
+import { isTimeZone } from '../util/time-zone';
 import { TASK_KINDS } from '../types';
 
 export interface InputProblem {

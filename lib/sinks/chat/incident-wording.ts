@@ -26,15 +26,6 @@ export const NOTIFICATION_LABEL: Record<IncidentNotification, string> = {
   resolved: 'RESOLVED',
 };
 
-/** Whether `zone` is a time zone this runtime knows (an IANA name such as Asia/Shanghai, or UTC). */
-export function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-GB', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const FORMATTERS = new Map<string, Intl.DateTimeFormat>();
 

@@ -12,7 +12,8 @@
 //   stops the start.
 import { commaList } from '../../config/fields';
 import { judgeWebhookUrl } from '../webhook-url';
-import { DEFAULT_CHAT_TIMEZONE, isTimeZone } from './incident-wording';
+import { DEFAULT_CHAT_TIMEZONE } from './incident-wording';
+import { isTimeZone } from '../../util/time-zone';
 import { compileTemplate } from './template';
 
 export const CHAT_ENV = [
