@@ -150,3 +150,19 @@ export function useAction(): [boolean, Outcome, (run: () => Promise<string>) => 
   }, []);
   return [busy, outcome, run, useCallback(() => setOutcome(null), [])];
 }
+
+/**
+ * Page by page through a list the API answers with `nextCursor`, newest first: the cursor of the page shown, a
+ * reset to the first page (a new filter), and the Newer / Older buttons under the list.
+ */
+export function useCursorPages(): { cursor: string | undefined; reset: () => void; pager: (nextCursor: string | null) => ComponentChildren } {
+  const [cursors, setCursors] = useState<string[]>([]);
+  // A render function, not a component made anew each render: a component would be remounted and lose the focus.
+  const pager = (nextCursor: string | null) => (
+    <div class="actions">
+      {cursors.length ? <button type="button" onClick={() => setCursors((c) => c.slice(0, -1))}>Newer</button> : null}
+      {nextCursor ? <button type="button" onClick={() => setCursors((c) => [...c, nextCursor])}>Older</button> : null}
+    </div>
+  );
+  return { cursor: cursors[cursors.length - 1], reset: () => setCursors([]), pager };
+}

@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { call } from '../api';
 import { count, hostName } from '../format';
 import { link } from '../router';
-import { Show, TableWrap, Time, useLoad } from '../ui';
+import { Show, TableWrap, Time, useCursorPages, useLoad } from '../ui';
 import { EVENT_TYPES, type CloudEvent } from '../../../lib/events/types';
 
 const PAGE = 100;
@@ -42,8 +42,7 @@ export function History({ query, go }: { query: URLSearchParams; go: (hash: stri
   const since = query.get('since') ?? '';
   const until = query.get('until') ?? '';
   const [form, setForm] = useState({ type, uuid, since: '', until: '' });
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors[cursors.length - 1];
+  const { cursor, reset: firstPage, pager } = useCursorPages();
   const [page, reload] = useLoad(
     () => call<{ events: CloudEvent[]; nextCursor: string | null }>('GET', '/v1/events', { query: { type, uuid, since, until, limit: PAGE, cursor } }),
     `events:${type}:${uuid}:${since}:${until}:${cursor ?? ''}`,
@@ -52,7 +51,7 @@ export function History({ query, go }: { query: URLSearchParams; go: (hash: stri
     <>
       <form class="filters" onSubmit={(e) => {
         e.preventDefault();
-        setCursors([]);
+        firstPage();
         go(link('history', null, { type: form.type, uuid: form.uuid.trim(), since: isoOf(form.since), until: isoOf(form.until) }));
       }}>
         <label>Type
@@ -89,10 +88,7 @@ export function History({ query, go }: { query: URLSearchParams; go: (hash: stri
                 ))}
               </tbody>
             </TableWrap>
-            <div class="actions">
-              {cursors.length ? <button type="button" onClick={() => setCursors((c) => c.slice(0, -1))}>Newer</button> : null}
-              {nextCursor ? <button type="button" onClick={() => setCursors((c) => [...c, nextCursor])}>Older</button> : null}
-            </div>
+            {pager(nextCursor)}
           </>
         )}
       </Show>

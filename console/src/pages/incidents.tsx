@@ -7,7 +7,7 @@ import { ApiError, call, type IncidentView, type Whoami } from '../api';
 import { count, hostName } from '../format';
 import { may } from '../permissions';
 import { link } from '../router';
-import { Badge, OutcomeLine, Show, TableWrap, Time, useAction, useLoad } from '../ui';
+import { Badge, OutcomeLine, Show, TableWrap, Time, useAction, useCursorPages, useLoad } from '../ui';
 import { INCIDENT_STATES, INCIDENT_TYPES } from '../../../lib/alerts/types';
 
 const PAGE = 50;
@@ -36,15 +36,14 @@ export const SILENCE_FOR = [
 export function Incidents({ who, query, go }: { who: Whoami; query: URLSearchParams; go: (hash: string) => void }) {
   const state = query.get('state') ?? '';
   const type = query.get('type') ?? '';
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors[cursors.length - 1];
+  const { cursor, reset: firstPage, pager } = useCursorPages();
   const [list, reload] = useLoad(
     () => call<{ incidents: IncidentView[]; nextCursor: string | null }>('GET', '/v1/incidents', { query: { state, type, limit: PAGE, cursor } }),
     `incidents:${state}:${type}:${cursor ?? ''}`,
   );
   const [busy, outcome, run] = useAction();
   const filter = (next: { state?: string; type?: string }) => {
-    setCursors([]);
+    firstPage();
     go(link('incidents', null, { state, type, ...next }));
   };
   return (
@@ -83,10 +82,7 @@ export function Incidents({ who, query, go }: { who: Whoami; query: URLSearchPar
                 ))}
               </tbody>
             </TableWrap>
-            <div class="actions">
-              {cursors.length ? <button type="button" onClick={() => setCursors((c) => c.slice(0, -1))}>Newer</button> : null}
-              {nextCursor ? <button type="button" onClick={() => setCursors((c) => [...c, nextCursor])}>Older</button> : null}
-            </div>
+            {pager(nextCursor)}
           </>
         )}
       </Show>
